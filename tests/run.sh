@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Runs every test and prints one closing line "tests: N passed, M failed".
+#
+#   tests/run.sh            all suites, release and asan builds
+#   tests/run.sh FILTER     only suites whose name contains FILTER
+#
+# Unit tests: build/<mode>/tests/test_* (each prints "<suite>: N passed, M failed").
+# CLI/integration tests: tests/cli/*.sh, run once against build/release and
+# once against build/asan (SCHEDLAB=path to the binary); each prints the same
+# kind of line. Every suite runs under `timeout` so a hang fails, not blocks.
+set -u
+cd "$(dirname "$0")/.."
+filter="${1:-}"
+total_pass=0; total_fail=0; failed_suites=()
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:${ASAN_OPTIONS:-}"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:${LSAN_OPTIONS:-}"
+
+run_suite() {  # name, timeout, command...
+    local name="$1" limit="$2"; shift 2
+    [ -n "$filter" ] && [[ "$name" != *"$filter"* ]] && return
+    local out rc line p f
+    out=$(timeout "$limit" "$@" 2>&1); rc=$?
+    line=$(printf '%s\n' "$out" | grep -E '^[A-Za-z0-9_./ -]+: [0-9]+ passed, [0-9]+ failed' | tail -n 1)
+    if [ -n "$line" ]; then
+        p=$(sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed.*/\1/' <<<"$line")
+        f=$(sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed.*/\2/' <<<"$line")
+    else
+        p=0; f=1
+    fi
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+    total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
+    if [ "$f" -ne 0 ]; then
+        failed_suites+=("$name")
+        printf '%s\n' "$out" | tail -n 60
+        echo "FAILED: $name (exit $rc)"
+    else
+        echo "ok: $name: $p passed"
+    fi
+}
+
+for mode in release asan; do
+    limit=300; [ "$mode" = asan ] && limit=900
+    for t in build/$mode/tests/test_*; do
+        [ -x "$t" ] || continue
+        run_suite "$mode/$(basename "$t")" "$limit" "$t"
+    done
+    for s in tests/cli/*.sh; do
+        [ -f "$s" ] || continue
+        run_suite "$mode/$(basename "$s" .sh)" "$limit" env SCHEDLAB="$PWD/build/$mode/schedlab" MODE="$mode" bash "$s"
+    done
+done
+
+if [ ${#failed_suites[@]} -ne 0 ]; then
+    echo "failed suites: ${failed_suites[*]}"
+fi
+echo "tests: $total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]
