@@ -1,0 +1,23 @@
+/* plugin_list.h — every native plugin, one line each (see registry.c).
+ * The name is both the C symbol suffix (sl_plugin_<Name>) and, by
+ * convention, the plugin's configured name. */
+PLUGIN(PrioritySort)
+PLUGIN(SchedulingGates)
+PLUGIN(NodeUnschedulable)
+PLUGIN(NodeName)
+PLUGIN(TaintToleration)
+PLUGIN(NodeAffinity)
+PLUGIN(NodePorts)
+PLUGIN(NodeResourcesFit)
+PLUGIN(VolumeRestrictions)
+PLUGIN(NodeVolumeLimits)
+PLUGIN(VolumeBinding)
+PLUGIN(VolumeZone)
+PLUGIN(PodTopologySpread)
+PLUGIN(InterPodAffinity)
+PLUGIN(DefaultPreemption)
+PLUGIN(NodeResourcesBalancedAllocation)
+PLUGIN(ImageLocality)
+PLUGIN(DefaultBinder)
+PLUGIN(RegexScheduling)
+PLUGIN(RegexSchedulingV2)

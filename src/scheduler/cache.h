@@ -1,0 +1,61 @@
+/*
+ * cache.h — the scheduler cache (design.md seam 2): turns cluster events into
+ * the scheduler's compact per-node view (sl_node_info) and hands each cycle a
+ * cheap snapshot. Pods placed by a cycle are "assumed" here between Reserve
+ * and the bind result, so the next cycle already sees them.
+ *
+ * Snapshot node order follows upstream's node tree: nodes are interleaved
+ * across zones (label topology.kubernetes.io/zone, then
+ * failure-domain.beta.kubernetes.io/zone; region+zone as the key), zones in
+ * order of first appearance, nodes in each zone in arrival order — so the
+ * round-robin start index and percentageOfNodesToScore cut behave as
+ * upstream.
+ *
+ * Snapshots are incremental: each node info carries a generation; updating
+ * a snapshot copies only node infos changed since its last update. The
+ * cache is not internally locked: the scheduler serialises access (one
+ * scheduling thread plus event delivery under the scheduler's lock).
+ */
+#ifndef SCHEDLAB_CACHE_H
+#define SCHEDLAB_CACHE_H
+
+#include "k8s/k8s.h"
+#include "scheduler/framework.h"
+
+/* Per-pod precomputation (requests, host ports, affinity flags). The info
+ * borrows `pod` (owned by the cluster source). */
+sl_pod_info *sl_pod_info_new(k8s_pod *pod);
+void sl_pod_info_free(sl_pod_info *info);
+
+typedef struct sl_cache sl_cache;
+
+sl_cache *sl_cache_new(void);
+void sl_cache_free(sl_cache *cache);   /* frees the node infos and the pod infos it owns */
+
+void sl_cache_add_node(sl_cache *cache, k8s_node *node);
+void sl_cache_update_node(sl_cache *cache, k8s_node *old, k8s_node *node);
+void sl_cache_remove_node(sl_cache *cache, const k8s_node *node);
+uint32_t sl_cache_num_nodes(const sl_cache *cache);
+
+/* Pods with spec.nodeName set. The cache takes ownership of `info`. A pod
+ * whose node is not (yet) known is kept and attached when the node arrives. */
+void sl_cache_add_pod(sl_cache *cache, sl_pod_info *info);
+void sl_cache_update_pod(sl_cache *cache, k8s_pod *old, k8s_pod *pod);
+void sl_cache_remove_pod(sl_cache *cache, const k8s_pod *pod);
+/* The info of a pod the cache holds (assigned or assumed), NULL if none. */
+sl_pod_info *sl_cache_find_pod(const sl_cache *cache, const k8s_pod *pod);
+
+/* Assume: the pod is treated as running on node_name until forgotten or
+ * confirmed by an add_pod/update_pod with that nodeName. The cache does NOT
+ * take ownership of an assumed info: the queue keeps it; on confirmation the
+ * cache creates its own. */
+void sl_cache_assume_pod(sl_cache *cache, sl_pod_info *info, const char *node_name);
+void sl_cache_forget_pod(sl_cache *cache, sl_pod_info *info);
+bool sl_cache_is_assumed(const sl_cache *cache, const k8s_pod *pod);
+
+/* Snapshots. */
+sl_snapshot *sl_snapshot_new(void);
+void sl_snapshot_free(sl_snapshot *snap);
+void sl_cache_update_snapshot(sl_cache *cache, sl_snapshot *snap);
+
+#endif

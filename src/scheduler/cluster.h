@@ -1,0 +1,75 @@
+/*
+ * cluster.h — the cluster source (design.md seam 1): where the scheduler's
+ * objects come from and where its writes go. The scheduler never knows which
+ * implementation it talks to:
+ *   - the in-process store (cluster_memory.c): `schedlab schedule`, benchmarks,
+ *     the simulator — no HTTP, no JSON copies;
+ *   - later, an HTTP client against a real or embedded API server.
+ *
+ * Objects are borrowed: the source owns every k8s_pod/k8s_node it hands out
+ * and keeps it alive until the DELETED event for it has been delivered (and
+ * for a MODIFIED event, the old object until the handler returns).
+ */
+#ifndef SCHEDLAB_CLUSTER_H
+#define SCHEDLAB_CLUSTER_H
+
+#include <jansson.h>
+
+#include "k8s/k8s.h"
+#include "scheduler/framework.h"
+
+typedef enum sl_watch_type { SL_WATCH_ADDED, SL_WATCH_MODIFIED, SL_WATCH_DELETED } sl_watch_type;
+
+typedef struct sl_cluster_handler {
+    void *user;
+    /* old is NULL for ADDED; for DELETED obj is the last state. */
+    void (*on_node)(void *user, sl_watch_type type, k8s_node *old, k8s_node *obj);
+    void (*on_pod)(void *user, sl_watch_type type, k8s_pod *old, k8s_pod *obj);
+} sl_cluster_handler;
+
+typedef struct sl_cluster sl_cluster;
+
+typedef struct sl_cluster_ops {
+    /* Registers the handler and replays every current object as ADDED
+     * (nodes first, then pods in insertion order). One handler at a time. */
+    void (*subscribe)(sl_cluster *c, const sl_cluster_handler *handler);
+    /* POST pods/binding: sets spec.nodeName. The source then delivers a
+     * MODIFIED pod event (possibly synchronously, from inside this call). */
+    sl_status (*bind)(sl_cluster *c, const k8s_pod *pod, const char *node_name);
+    /* Deletes a pod (preemption victims); a DELETED event follows. */
+    sl_status (*delete_pod)(sl_cluster *c, const k8s_pod *pod);
+    /* Pod status after a failed attempt: condition PodScheduled=False with
+     * reason ("Unschedulable" / "SchedulerError") and message, and
+     * status.nominatedNodeName (NULL = leave, "" = clear). */
+    sl_status (*update_pod_status)(sl_cluster *c, const k8s_pod *pod, const char *reason,
+                                   const char *message, const char *nominated_node);
+    /* core/v1 Event about a pod (type "Normal"/"Warning"). */
+    void (*record_event)(sl_cluster *c, const k8s_pod *pod, const char *type,
+                         const char *reason, const char *message);
+    void (*destroy)(sl_cluster *c);
+} sl_cluster_ops;
+
+struct sl_cluster {
+    const sl_cluster_ops *ops;
+    void *self;
+};
+
+/* ---- the in-process store (cluster_memory.c) ---- */
+
+sl_cluster *sl_cluster_memory_new(void);
+/* Adds the Nodes and Pods of a document array (k8s_parse_documents);
+ * other kinds are skipped with a warning. Duplicate names are an error.
+ * Before subscribe: just stored; after: events are delivered. */
+bool sl_cluster_memory_load(sl_cluster *c, const json_t *docs, const char *origin, char *err,
+                            size_t errsize);
+bool sl_cluster_memory_add_node(sl_cluster *c, k8s_node *node, char *err, size_t errsize);
+bool sl_cluster_memory_add_pod(sl_cluster *c, k8s_pod *pod, char *err, size_t errsize);
+/* Pods in insertion order (deleted ones are skipped). */
+uint32_t sl_cluster_memory_pods(sl_cluster *c, k8s_pod ***out);
+k8s_pod *sl_cluster_memory_find_pod(sl_cluster *c, const char *namespace_, const char *name);
+/* Last status written by update_pod_status for a pod ("" when none). */
+const char *sl_cluster_memory_pod_condition(sl_cluster *c, const k8s_pod *pod,
+                                            const char **message);
+bool sl_cluster_memory_pod_deleted(sl_cluster *c, const char *namespace_, const char *name);
+
+#endif

@@ -1,0 +1,322 @@
+/*
+ * framework.h — the scheduling framework contract: what a plugin is, what it
+ * receives at each extension point, and what it may ask of the framework.
+ * This is schedlab's pkg/scheduler/framework/interface.go. Plugins
+ * (src/plugins/, the extender adapter, the wasm adapter) include only this
+ * header (plus k8s.h); the machinery lives in framework.c, cycle.c, cache.c,
+ * queue.c and friends.
+ *
+ * Threads: PreFilter, PreScore, Reserve, Permit, PostFilter and the bind
+ * points run on the scheduling thread; Filter and Score run on worker
+ * threads in parallel over nodes (`parallelism`). A plugin's Filter/Score must
+ * therefore only READ shared state (its own config, CycleState written in
+ * PreFilter/PreScore, the node info) and allocate only through
+ * sl_cycle_alloc / sl_status_newf (per-worker arenas, no locks).
+ */
+#ifndef SCHEDLAB_FRAMEWORK_H
+#define SCHEDLAB_FRAMEWORK_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/base.h"
+#include "k8s/k8s.h"
+
+/* ------------------------------------------------------------------ */
+/* Status                                                               */
+/* ------------------------------------------------------------------ */
+
+/* Numeric values are upstream's iota order. */
+typedef enum sl_code {
+    SL_SUCCESS = 0,
+    SL_ERROR = 1,
+    SL_UNSCHEDULABLE = 2,
+    SL_UNSCHEDULABLE_AND_UNRESOLVABLE = 3,
+    SL_WAIT = 4,
+    SL_SKIP = 5,
+    SL_PENDING = 6,
+} sl_code;
+
+/* A status is a small value. `message` is NULL for Success, otherwise a
+ * static string or one allocated in the cycle's arenas (sl_status_newf);
+ * several reasons (upstream Status.Reasons()) are separated by '\n' and
+ * counted separately in the FitError histogram; sl_status_message() joins
+ * them with ", " as Go's Status.Message() does. `plugin` is filled by the
+ * framework (the plugin that produced the status). */
+typedef struct sl_status {
+    sl_code code;
+    const char *message;
+    const char *plugin;
+} sl_status;
+
+#define SL_STATUS_SUCCESS ((sl_status){SL_SUCCESS, NULL, NULL})
+#define SL_REASON_SEP '\n'
+
+static inline sl_status sl_status_make(sl_code code, const char *message) {
+    sl_status s = {code, message, NULL};
+    return s;
+}
+static inline bool sl_status_is_success(sl_status s) { return s.code == SL_SUCCESS; }
+/* Unschedulable, UnschedulableAndUnresolvable or Pending. */
+static inline bool sl_status_is_rejected(sl_status s) {
+    return s.code == SL_UNSCHEDULABLE || s.code == SL_UNSCHEDULABLE_AND_UNRESOLVABLE ||
+           s.code == SL_PENDING;
+}
+const char *sl_code_name(sl_code code); /* "Success", "Error", "Unschedulable", ... */
+
+/* ------------------------------------------------------------------ */
+/* Scheduler's view of pods and nodes (built by the cache)              */
+/* ------------------------------------------------------------------ */
+
+/* Per pod, computed once when the pod arrives (never in Filter/Score). */
+typedef struct sl_pod_info {
+    k8s_pod *pod;
+    k8s_resources request;        /* effective request incl. init containers, overhead */
+    int64_t non_zero_milli_cpu;   /* scoring view: 100m default for zero requests */
+    int64_t non_zero_memory;      /* 200Mi default */
+    uint32_t nhost_ports;         /* container hostPorts (host_port != 0) */
+    const k8s_container_port **host_ports;
+    bool has_affinity;            /* pod affinity or anti-affinity terms */
+    bool has_required_anti_affinity;
+    void *plugin_data;            /* reserved for framework use */
+} sl_pod_info;
+
+/* Image present on some nodes: size and how many nodes have it. */
+typedef struct sl_image_state {
+    const char *name;             /* normalized (":latest" appended) */
+    int64_t size_bytes;
+    uint32_t num_nodes;
+} sl_image_state;
+
+typedef struct sl_host_port {
+    const char *protocol;
+    const char *host_ip;          /* "0.0.0.0" when empty */
+    int32_t port;
+} sl_host_port;
+
+/* Per node. The framework may hand a plugin a temporary copy (preemption
+ * dry runs, nominated pods): never compare node-info pointers, use
+ * node->node->name or `index`. */
+typedef struct sl_node_info {
+    k8s_node *node;
+    uint32_t index;               /* position in the snapshot's node list */
+    k8s_resources requested;      /* sum of effective requests of pods on the node */
+    int64_t non_zero_milli_cpu;   /* sum of non-zero requests */
+    int64_t non_zero_memory;
+    uint32_t npods;
+    sl_pod_info **pods;
+    uint32_t npods_with_affinity;
+    sl_pod_info **pods_with_affinity;
+    uint32_t npods_with_required_anti_affinity;
+    sl_pod_info **pods_with_required_anti_affinity;
+    uint32_t nused_ports;
+    sl_host_port *used_ports;
+    uint32_t nimages;
+    const sl_image_state **images; /* sorted by name */
+    uint64_t generation;
+} sl_node_info;
+
+/* The cluster as seen by one cycle. */
+typedef struct sl_snapshot sl_snapshot;
+uint32_t sl_snapshot_num_nodes(const sl_snapshot *snap);
+sl_node_info *const *sl_snapshot_nodes(const sl_snapshot *snap);
+const sl_node_info *sl_snapshot_node(const sl_snapshot *snap, const char *node_name); /* NULL if absent */
+/* Nodes that have at least one pod with (anti-)affinity terms / with
+ * required anti-affinity (InterPodAffinity PreFilter iterates these). */
+sl_node_info *const *sl_snapshot_nodes_with_affinity(const sl_snapshot *snap, uint32_t *n);
+sl_node_info *const *sl_snapshot_nodes_with_required_anti_affinity(const sl_snapshot *snap, uint32_t *n);
+const sl_image_state *sl_snapshot_image(const sl_snapshot *snap, const char *normalized_name);
+/* Labels of a namespace, for namespaceSelector; NULL when unknown. */
+const k8s_map *sl_snapshot_namespace_labels(const sl_snapshot *snap, const char *namespace_);
+
+/* ------------------------------------------------------------------ */
+/* Cycle: CycleState, arenas, snapshot                                  */
+/* ------------------------------------------------------------------ */
+
+typedef struct sl_cycle sl_cycle;
+
+const sl_snapshot *sl_cycle_snapshot(const sl_cycle *c);
+/* Scratch memory valid until the end of the cycle; safe from any worker
+ * (each worker thread has its own arena). */
+void *sl_cycle_alloc(sl_cycle *c, size_t size);
+char *sl_cycle_printf(sl_cycle *c, const char *fmt, ...) PRINTF_LIKE(2, 3);
+sl_status sl_status_newf(sl_cycle *c, sl_code code, const char *fmt, ...) PRINTF_LIKE(3, 4);
+
+/* CycleState: a small key -> data map. Write only from the scheduling thread
+ * (PreFilter, PreScore, ...); read from anywhere. `clone` (may be NULL =
+ * share the pointer, immutable data) deep-copies the data with
+ * sl_cycle_alloc when the framework clones the state (preemption dry runs,
+ * where AddPod/RemovePod then modify the copy). Keys are compared by
+ * string content. Data is usually allocated with sl_cycle_alloc; `release`
+ * (may be NULL) is called at the end of the cycle for heap data. */
+typedef void *(*sl_state_clone_fn)(sl_cycle *c, const void *data);
+void sl_cycle_state_write(sl_cycle *c, const char *key, void *data, sl_state_clone_fn clone,
+                          void (*release)(void *data));
+void *sl_cycle_state_read(const sl_cycle *c, const char *key); /* NULL if absent */
+
+/* Cycle-wide facts plugins sometimes need. */
+int32_t sl_cycle_parallelism(const sl_cycle *c);
+rng *sl_cycle_rng(sl_cycle *c);  /* scheduling thread only */
+
+/* ------------------------------------------------------------------ */
+/* Plugin interface                                                     */
+/* ------------------------------------------------------------------ */
+
+typedef struct sl_plugin sl_plugin;
+typedef struct sl_framework sl_framework;
+
+/* PreFilterResult: NULL node_names (all == true) means all nodes. */
+typedef struct sl_prefilter_result {
+    bool all;
+    uint32_t nnames;
+    const char **node_names;      /* sl_cycle_alloc'ed */
+} sl_prefilter_result;
+
+typedef struct sl_node_score {
+    uint32_t node_index;          /* sl_node_info.index */
+    int64_t score;
+} sl_node_score;
+
+/* Status of every node after Filter (for PostFilter). */
+typedef struct sl_node_status_map sl_node_status_map;
+sl_status sl_node_status_get(const sl_node_status_map *m, uint32_t node_index);
+
+typedef struct sl_post_filter_result {
+    const char *nominated_node_name;  /* NULL = none */
+} sl_post_filter_result;
+
+/* Queued pod as the QueueSort plugin sees it. */
+typedef struct sl_queued_pod {
+    sl_pod_info *info;
+    int64_t timestamp_ns;         /* when it (re-)entered the queue */
+    int64_t initial_attempt_ns;
+    uint32_t attempts;
+} sl_queued_pod;
+
+/* Every member is optional (NULL = the plugin does not implement that
+ * extension point). Statuses: see reference/kube-scheduler.md §1.3. */
+typedef struct sl_plugin_ops {
+    const char *name;
+
+    sl_status (*pre_enqueue)(sl_plugin *p, const sl_pod_info *pod);
+    /* QueueSort: true if a should be popped before b. */
+    bool (*less)(sl_plugin *p, const sl_queued_pod *a, const sl_queued_pod *b);
+
+    sl_status (*pre_filter)(sl_plugin *p, sl_cycle *c, const sl_pod_info *pod,
+                            sl_prefilter_result *result);
+    /* PreFilterExtensions: update this plugin's CycleState as if pod_to_add
+     * were on / pod_to_remove were removed from `node`. */
+    sl_status (*add_pod)(sl_plugin *p, sl_cycle *c, const sl_pod_info *pod,
+                         const sl_pod_info *pod_to_add, const sl_node_info *node);
+    sl_status (*remove_pod)(sl_plugin *p, sl_cycle *c, const sl_pod_info *pod,
+                            const sl_pod_info *pod_to_remove, const sl_node_info *node);
+    sl_status (*filter)(sl_plugin *p, sl_cycle *c, const sl_pod_info *pod,
+                        const sl_node_info *node);
+    sl_status (*post_filter)(sl_plugin *p, sl_cycle *c, const sl_pod_info *pod,
+                             const sl_node_status_map *statuses, sl_post_filter_result *result);
+
+    sl_status (*pre_score)(sl_plugin *p, sl_cycle *c, const sl_pod_info *pod,
+                           sl_node_info *const *nodes, uint32_t nnodes);
+    sl_status (*score)(sl_plugin *p, sl_cycle *c, const sl_pod_info *pod,
+                       const sl_node_info *node, int64_t *score);
+    sl_status (*normalize_score)(sl_plugin *p, sl_cycle *c, const sl_pod_info *pod,
+                                 sl_node_score *scores, uint32_t n);
+
+    sl_status (*reserve)(sl_plugin *p, sl_cycle *c, const sl_pod_info *pod, const char *node_name);
+    void (*unreserve)(sl_plugin *p, sl_cycle *c, const sl_pod_info *pod, const char *node_name);
+    /* Permit: Wait sets *timeout_ms (capped at 15 min by the framework). */
+    sl_status (*permit)(sl_plugin *p, sl_cycle *c, const sl_pod_info *pod, const char *node_name,
+                        int64_t *timeout_ms);
+    sl_status (*pre_bind)(sl_plugin *p, sl_cycle *c, const sl_pod_info *pod, const char *node_name);
+    sl_status (*bind)(sl_plugin *p, sl_cycle *c, const sl_pod_info *pod, const char *node_name);
+    void (*post_bind)(sl_plugin *p, sl_cycle *c, const sl_pod_info *pod, const char *node_name);
+
+    void (*destroy)(sl_plugin *p);
+} sl_plugin_ops;
+
+struct sl_plugin {
+    const sl_plugin_ops *ops;
+    const char *name;             /* name as configured */
+    void *self;                   /* the plugin's own state */
+    sl_framework *framework;      /* owner */
+};
+
+/* A plugin factory gets its args (pluginConfig[].args with upstream defaults
+ * applied, or NULL when none were given) and fills `p->self`. Returns false
+ * with a message naming the field on bad args
+ * ("pluginConfig[NodeResourcesFit].args.scoringStrategy.type: ..."). */
+typedef bool (*sl_plugin_factory)(sl_plugin *p, const json_t *args, char *err, size_t errsize);
+
+typedef struct sl_plugin_registration {
+    const char *name;
+    const sl_plugin_ops *ops;
+    sl_plugin_factory factory;    /* NULL = no state, no args */
+} sl_plugin_registration;
+
+/* The one table of native plugins (src/plugins/registry.c). */
+const sl_plugin_registration *sl_plugin_registry_find(const char *name);
+const sl_plugin_registration *const *sl_plugin_registry_all(uint32_t *n);
+
+/* ------------------------------------------------------------------ */
+/* What plugins may ask of the framework                                */
+/* ------------------------------------------------------------------ */
+
+/* Runs the profile's Filter plugins on one node as the cycle would (used by
+ * DefaultPreemption's dry run with a modified node info and cloned state). */
+sl_status sl_framework_run_filters(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod,
+                                   const sl_node_info *node);
+sl_status sl_framework_run_add_pod(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod,
+                                   const sl_pod_info *pod_to_add, const sl_node_info *node);
+sl_status sl_framework_run_remove_pod(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod,
+                                      const sl_pod_info *pod_to_remove, const sl_node_info *node);
+/* A copy of the cycle whose CycleState is cloned (sl_state_clone_fn);
+ * snapshot and arenas shared. Freed with the cycle. */
+sl_cycle *sl_cycle_clone(sl_cycle *c);
+/* Node-info copies for dry runs (cycle-allocated); remove/add update
+ * requested resources, pods, ports and affinity lists. */
+sl_node_info *sl_node_info_clone(sl_cycle *c, const sl_node_info *node);
+void sl_node_info_remove_pod(sl_cycle *c, sl_node_info *node, const sl_pod_info *pod);
+void sl_node_info_add_pod(sl_cycle *c, sl_node_info *node, sl_pod_info *pod);
+/* Pods nominated to a node (preemptors waiting for victims to go). */
+uint32_t sl_framework_nominated_pods(sl_framework *fw, const char *node_name,
+                                     sl_pod_info ***out);
+
+/* Writes to the cluster (through the cluster source: the in-process store,
+ * or an API server). */
+sl_status sl_framework_bind(sl_framework *fw, const sl_pod_info *pod, const char *node_name);
+sl_status sl_framework_delete_pod(sl_framework *fw, const sl_pod_info *victim,
+                                  const char *reason);
+/* Emits an event (reason, message) about a pod, like the Kubernetes Events API. */
+void sl_framework_event(sl_framework *fw, const sl_pod_info *pod, const char *type,
+                        const char *reason, const char *message);
+int32_t sl_framework_parallelism(const sl_framework *fw);
+const char *sl_framework_profile_name(const sl_framework *fw);
+
+/* ------------------------------------------------------------------ */
+/* Results recorder (design.md seam 5)                                  */
+/* ------------------------------------------------------------------ */
+
+/* Observer of one pod's scheduling attempt. All callbacks optional; when
+ * no recorder is attached the framework pays one predictable branch.
+ * Filter/score callbacks may come from worker threads concurrently
+ * (different nodes): implementations must be thread-safe per node. */
+typedef struct sl_recorder {
+    void *user;
+    void (*cycle_start)(void *user, const sl_pod_info *pod, uint32_t attempt);
+    void (*pre_filter)(void *user, const char *plugin, sl_status status);
+    void (*filter)(void *user, const sl_node_info *node, const char *plugin, sl_status status);
+    void (*post_filter)(void *user, const char *plugin, sl_status status, const char *nominated);
+    void (*pre_score)(void *user, const char *plugin, sl_status status);
+    void (*score)(void *user, const sl_node_info *node, const char *plugin, int64_t raw);
+    /* normalized * weight */
+    void (*final_score)(void *user, const sl_node_info *node, const char *plugin, int64_t value);
+    void (*reserve)(void *user, const char *plugin, sl_status status);
+    void (*permit)(void *user, const char *plugin, sl_status status, int64_t timeout_ms);
+    void (*pre_bind)(void *user, const char *plugin, sl_status status);
+    void (*bind)(void *user, const char *plugin, sl_status status);
+    void (*cycle_end)(void *user, const sl_pod_info *pod, const char *selected_node,
+                      sl_status result);
+} sl_recorder;
+
+#endif
