@@ -51,6 +51,31 @@ for mode in release asan; do
     done
 done
 
+# Fuzz smoke: every libFuzzer target in build/fuzz runs briefly on its seed
+# corpus (fuzz/corpus/<target>/, if any) plus random input. Longer runs are
+# done by hand: build/fuzz/<target> -max_total_time=600 fuzz/corpus/<target>
+fuzz_seconds="${FUZZ_SECONDS:-20}"
+for f in build/fuzz/fuzz_*; do
+    [ -x "$f" ] || continue
+    name=$(basename "$f")
+    corpus=()
+    [ -d "fuzz/corpus/$name" ] && corpus=("fuzz/corpus/$name")
+    work=$(mktemp -d)
+    if [ -n "$filter" ] && [[ "fuzz/$name" != *"$filter"* ]]; then rm -rf "$work"; continue; fi
+    if timeout $((fuzz_seconds + 60)) "$f" -max_total_time="$fuzz_seconds" -rss_limit_mb=2048 \
+            -artifact_prefix="$work/" "$work" "${corpus[@]}" >"$work/log" 2>&1; then
+        execs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+|#[0-9]+' "$work/log" | tail -n 1)
+        echo "ok: fuzz/$name ($execs)"
+        total_pass=$((total_pass + 1))
+    else
+        tail -n 40 "$work/log"
+        echo "FAILED: fuzz/$name"
+        failed_suites+=("fuzz/$name")
+        total_fail=$((total_fail + 1))
+    fi
+    rm -rf "$work"
+done
+
 if [ ${#failed_suites[@]} -ne 0 ]; then
     echo "failed suites: ${failed_suites[*]}"
 fi

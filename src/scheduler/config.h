@@ -82,15 +82,35 @@ typedef struct sl_config {
 
 /* Upstream defaults: one profile "default-scheduler" with the default plugins. */
 void sl_config_default(sl_config *out);
-/* Loads, defaults, validates and resolves a config file. Errors name the
- * file and the field: "sched.yaml: profiles[0].plugins.score.enabled[1].weight: must be in the range [0, 100]". */
+/* Loads (YAML or JSON), defaults, validates and resolves a config file.
+ * On failure returns false, leaves *out zeroed and writes one message that
+ * names the file and the field path, in upstream's field-error wording:
+ *   "sched.yaml: profiles[0].plugins.score.enabled[1].weight: Invalid value: -1: must not be negative"
+ *   "sched.yaml: profiles[0].plugins.filter.enabled[1]: unknown plugin \"Foo\""
+ *   "sched.yaml: strict decoding error: unknown field \"profiles[0].foo\""
+ * sl_config_load_json does the same for an already parsed document
+ * (`origin` is the name used in messages). */
 bool sl_config_load_file(const char *path, sl_config *out, char *err, size_t errsize);
 bool sl_config_load_json(const json_t *doc, const char *origin, sl_config *out, char *err,
                          size_t errsize);
 void sl_config_free(sl_config *cfg);
 
+/* The profile whose schedulerName is `scheduler_name`, NULL if none. */
 const sl_profile_config *sl_config_profile(const sl_config *cfg, const char *scheduler_name);
 /* Args of a plugin in a profile (defaults applied), NULL if none. */
 const json_t *sl_profile_plugin_args(const sl_profile_config *profile, const char *plugin);
+
+/* Whether a registered plugin implements an extension point, i.e. whether
+ * the matching member of its ops is non-NULL (less = QueueSort; reserve or
+ * unreserve = Reserve). This is what multiPoint expansion uses. */
+struct sl_plugin_registration;
+bool sl_plugin_implements(const struct sl_plugin_registration *plugin, sl_extension_point ep);
+
+/* Plugin names are resolved through the native registry
+ * (sl_plugin_registry_find). Tests may install another lookup (fake plugins
+ * that implement chosen extension points); NULL restores the registry.
+ * Process-global: set it before loading, not concurrently with a load. */
+typedef const struct sl_plugin_registration *(*sl_plugin_lookup_fn)(const char *name);
+void sl_config_set_plugin_lookup(sl_plugin_lookup_fn lookup);
 
 #endif

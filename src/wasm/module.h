@@ -56,11 +56,19 @@ typedef struct wasm_const_expr {
     wasm_const_kind kind;
     wasm_val value;         /* for VALUE / REF_NULL (type set) */
     uint32_t index;         /* for GLOBAL_GET / REF_FUNC */
+    /* The raw expression, instructions up to and including the final 0x0b,
+     * pointing into module->bytes; NULL/0 for element items that the binary
+     * gave as bare function indices (segment kinds 0-3). After validation the
+     * expression is exactly one instruction, so kind/value/index describe it
+     * completely. */
+    const uint8_t *code;
+    size_t code_len;
 } wasm_const_expr;
 
 typedef struct wasm_import {
     char *module;
     char *name;
+    uint32_t module_len, name_len;  /* byte lengths: names may contain NUL */
     wasm_extern_kind kind;
     uint32_t type_index;        /* FUNC: index into types */
     wasm_table_type table;      /* TABLE */
@@ -89,6 +97,7 @@ typedef struct wasm_global {
 
 typedef struct wasm_export {
     char *name;
+    uint32_t name_len;          /* byte length: a name may contain NUL */
     wasm_extern_kind kind;
     uint32_t index;
 } wasm_export;

@@ -1,0 +1,25 @@
+/*
+ * node_name.c — NodeName (upstream pkg/scheduler/framework/plugins/nodename).
+ *
+ * Filter: a pod that already names its node (spec.nodeName) fits only that
+ * node; every other node is UnschedulableAndUnresolvable
+ * "node(s) didn't match the requested node name".
+ */
+#include <string.h>
+
+#include "scheduler/framework.h"
+
+static sl_status node_name_filter(sl_plugin *p, sl_cycle *c, const sl_pod_info *pod,
+                                  const sl_node_info *node) {
+    const char *want = pod->pod->node_name;
+    if (want[0] == '\0' || strcmp(want, node->node->name) == 0) return SL_STATUS_SUCCESS;
+    return sl_status_make(SL_UNSCHEDULABLE_AND_UNRESOLVABLE,
+                          "node(s) didn't match the requested node name");
+}
+
+static const sl_plugin_ops node_name_ops = {
+    .name = "NodeName",
+    .filter = node_name_filter,
+};
+
+const sl_plugin_registration sl_plugin_NodeName = {"NodeName", &node_name_ops, NULL};

@@ -1,0 +1,33 @@
+/*
+ * node_unschedulable.c — NodeUnschedulable (upstream
+ * pkg/scheduler/framework/plugins/nodeunschedulable).
+ *
+ * Filter: a cordoned node (spec.unschedulable) is rejected with
+ * UnschedulableAndUnresolvable "node(s) were unschedulable" unless the pod
+ * tolerates the taint node.kubernetes.io/unschedulable:NoSchedule, the way
+ * DaemonSet pods do.
+ */
+#include "scheduler/framework.h"
+
+static const k8s_taint unschedulable_taint = {
+    .key = "node.kubernetes.io/unschedulable",
+    .value = "",
+    .effect = K8S_EFFECT_NO_SCHEDULE,
+};
+
+static sl_status node_unschedulable_filter(sl_plugin *p, sl_cycle *c, const sl_pod_info *pod,
+                                           const sl_node_info *node) {
+    if (!node->node->unschedulable) return SL_STATUS_SUCCESS;
+    const k8s_pod *kp = pod->pod;
+    if (k8s_tolerations_tolerate(kp->tolerations, kp->ntolerations, &unschedulable_taint))
+        return SL_STATUS_SUCCESS;
+    return sl_status_make(SL_UNSCHEDULABLE_AND_UNRESOLVABLE, "node(s) were unschedulable");
+}
+
+static const sl_plugin_ops node_unschedulable_ops = {
+    .name = "NodeUnschedulable",
+    .filter = node_unschedulable_filter,
+};
+
+const sl_plugin_registration sl_plugin_NodeUnschedulable = {"NodeUnschedulable",
+                                                            &node_unschedulable_ops, NULL};

@@ -1,0 +1,847 @@
+/*
+ * framework.c — one profile's plugins and the code that runs them: the
+ * schedlab counterpart of framework/runtime/framework.go.
+ *
+ * A framework is built once per profile: every plugin named anywhere in the
+ * profile's resolved lists is instantiated once (registry entry + factory
+ * with its pluginConfig args) and then referenced from a plain array per
+ * extension point. Each run_* function walks that array and applies
+ * upstream's status rules (reference/kube-scheduler.md §1.3) — which codes
+ * stop the walk, which become Error, which message wrapping Go's
+ * fmt.Errorf("running %q filter plugin: %w") produces.
+ *
+ * The hot paths are Filter and Score, called once per (node, plugin). They
+ * are kept to a loop over function pointers: PreFilter compiles the list of
+ * Filter plugins that did not Skip into the cycle, so the per-node loop
+ * never consults the skip set; status messages are formatted only on the
+ * failure path; the results recorder costs one predictable branch when no
+ * one listens. Score runs over nodes on the worker pool, with per-plugin
+ * score arrays taken from the cycle arena (no allocation per node).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scheduler/cache.h"
+#include "scheduler/framework_internal.h"
+#include "scheduler/parallel.h"
+
+typedef struct extension_point_list {
+    uint32_t n;
+    sl_plugin *plugins[SL_MAX_PLUGINS];
+    int32_t weights[SL_MAX_PLUGINS];      /* score only */
+} extension_point_list;
+
+struct sl_framework {
+    char *profile_name;
+    const sl_profile_config *profile;
+    int32_t parallelism;
+    int32_t percentage_of_nodes_to_score;
+    sl_framework_host host;
+    const sl_recorder *recorder;
+    sl_worker_pool *pool;
+
+    uint32_t nplugins;
+    sl_plugin plugins[SL_MAX_PLUGINS];
+    extension_point_list points[SL_EP_COUNT];
+};
+
+/* Upstream's interface names, used in construction errors. */
+static const char *const plugin_type_names[SL_EP_COUNT] = {
+    "PreEnqueuePlugin", "QueueSortPlugin", "PreFilterPlugin", "FilterPlugin",
+    "PostFilterPlugin", "PreScorePlugin",  "ScorePlugin",     "ReservePlugin",
+    "PermitPlugin",     "PreBindPlugin",   "BindPlugin",      "PostBindPlugin",
+};
+
+static bool ops_implement(const sl_plugin_ops *ops, sl_extension_point ep) {
+    switch (ep) {
+    case SL_EP_PRE_ENQUEUE: return ops->pre_enqueue != NULL;
+    case SL_EP_QUEUE_SORT: return ops->less != NULL;
+    case SL_EP_PRE_FILTER: return ops->pre_filter != NULL;
+    case SL_EP_FILTER: return ops->filter != NULL;
+    case SL_EP_POST_FILTER: return ops->post_filter != NULL;
+    case SL_EP_PRE_SCORE: return ops->pre_score != NULL;
+    case SL_EP_SCORE: return ops->score != NULL;
+    case SL_EP_RESERVE: return ops->reserve != NULL || ops->unreserve != NULL;
+    case SL_EP_PERMIT: return ops->permit != NULL;
+    case SL_EP_PRE_BIND: return ops->pre_bind != NULL;
+    case SL_EP_BIND: return ops->bind != NULL;
+    case SL_EP_POST_BIND: return ops->post_bind != NULL;
+    default: return false;
+    }
+}
+
+static inline uint32_t plugin_index(const sl_framework *fw, const sl_plugin *p) {
+    return (uint32_t)(p - fw->plugins);
+}
+
+/* ------------------------------------------------------------------ */
+/* Construction                                                         */
+/* ------------------------------------------------------------------ */
+
+static sl_plugin *instantiate(sl_framework *fw, const char *name, sl_plugin_lookup_fn lookup,
+                              const char *type_name, char *err, size_t errsize) {
+    for (uint32_t i = 0; i < fw->nplugins; i++)
+        if (strcmp(fw->plugins[i].name, name) == 0) return &fw->plugins[i];
+    const sl_plugin_registration *reg = lookup ? lookup(name) : sl_plugin_registry_find(name);
+    if (!reg || !reg->ops) {
+        snprintf(err, errsize, "profile \"%s\": %s \"%s\" does not exist", fw->profile_name,
+                 type_name, name);
+        return NULL;
+    }
+    if (fw->nplugins == SL_MAX_PLUGINS) {
+        snprintf(err, errsize, "profile \"%s\": more than %d plugins", fw->profile_name,
+                 SL_MAX_PLUGINS);
+        return NULL;
+    }
+    sl_plugin *p = &fw->plugins[fw->nplugins];
+    p->ops = reg->ops;
+    p->name = xstrdup(name);
+    p->self = NULL;
+    p->framework = fw;
+    fw->nplugins++;
+    if (reg->factory) {
+        const json_t *args = fw->profile ? sl_profile_plugin_args(fw->profile, name) : NULL;
+        char perr[512] = "";
+        if (!reg->factory(p, args, perr, sizeof(perr))) {
+            snprintf(err, errsize, "profile \"%s\": initializing plugin \"%s\": %s",
+                     fw->profile_name, name, perr[0] ? perr : "failed");
+            fw->nplugins--;
+            free((char *)p->name);
+            p->name = NULL;
+            return NULL;
+        }
+    }
+    return p;
+}
+
+sl_framework *sl_framework_new(const sl_framework_options *opts, char *err, size_t errsize) {
+    const sl_profile_config *profile = opts->profile;
+    sl_framework *fw = xcalloc(1, sizeof(*fw));
+    fw->profile = profile;
+    fw->profile_name = xstrdup(profile && profile->scheduler_name ? profile->scheduler_name
+                                                                  : "default-scheduler");
+    fw->parallelism = opts->parallelism > 0 ? opts->parallelism : 16;
+    fw->percentage_of_nodes_to_score = profile ? profile->percentage_of_nodes_to_score : -1;
+    if (opts->host) fw->host = *opts->host;
+    fw->recorder = opts->recorder;
+    fw->pool = opts->pool;
+    if (!profile) return fw;
+
+    for (int ep = 0; ep < SL_EP_COUNT; ep++) {
+        extension_point_list *list = &fw->points[ep];
+        for (uint32_t i = 0; i < profile->nplugins[ep]; i++) {
+            const sl_plugin_ref *ref = &profile->plugins[ep][i];
+            sl_plugin *p = instantiate(fw, ref->name, opts->lookup, plugin_type_names[ep], err,
+                                       errsize);
+            if (!p) goto fail;
+            if (!ops_implement(p->ops, ep)) {
+                snprintf(err, errsize, "profile \"%s\": plugin \"%s\" does not extend %s plugin",
+                         fw->profile_name, ref->name, plugin_type_names[ep]);
+                goto fail;
+            }
+            for (uint32_t j = 0; j < list->n; j++) {
+                if (list->plugins[j] == p) {
+                    snprintf(err, errsize, "profile \"%s\": plugin \"%s\" already registered as \"%s\"",
+                             fw->profile_name, ref->name, plugin_type_names[ep]);
+                    goto fail;
+                }
+            }
+            list->plugins[list->n] = p;
+            list->weights[list->n] = ref->weight > 0 ? ref->weight : 1;
+            list->n++;
+        }
+    }
+    if (fw->points[SL_EP_QUEUE_SORT].n != 1) {
+        snprintf(err, errsize,
+                 "only one queue sort plugin required for profile with scheduler name \"%s\", but got %u",
+                 fw->profile_name, fw->points[SL_EP_QUEUE_SORT].n);
+        goto fail;
+    }
+    if (fw->points[SL_EP_BIND].n == 0) {
+        snprintf(err, errsize, "at least one bind plugin is needed for profile with scheduler name \"%s\"",
+                 fw->profile_name);
+        goto fail;
+    }
+    return fw;
+
+fail:
+    sl_framework_free(fw);
+    return NULL;
+}
+
+void sl_framework_free(sl_framework *fw) {
+    if (!fw) return;
+    for (uint32_t i = 0; i < fw->nplugins; i++) {
+        sl_plugin *p = &fw->plugins[i];
+        if (p->ops->destroy) p->ops->destroy(p);
+        free((char *)p->name);
+    }
+    free(fw->profile_name);
+    free(fw);
+}
+
+void sl_framework_set_recorder(sl_framework *fw, const sl_recorder *recorder) {
+    fw->recorder = recorder;
+}
+const sl_recorder *sl_framework_recorder(const sl_framework *fw) { return fw->recorder; }
+sl_worker_pool *sl_framework_pool(const sl_framework *fw) { return fw->pool; }
+int32_t sl_framework_percentage_of_nodes_to_score(const sl_framework *fw) {
+    return fw->percentage_of_nodes_to_score;
+}
+bool sl_framework_has_filter_plugins(const sl_framework *fw) {
+    return fw->points[SL_EP_FILTER].n > 0;
+}
+bool sl_framework_has_score_plugins(const sl_framework *fw) {
+    return fw->points[SL_EP_SCORE].n > 0;
+}
+bool sl_framework_has_post_filter_plugins(const sl_framework *fw) {
+    return fw->points[SL_EP_POST_FILTER].n > 0;
+}
+uint32_t sl_framework_plugins_at(const sl_framework *fw, sl_extension_point ep,
+                                 sl_plugin *const **out) {
+    *out = fw->points[ep].plugins;
+    return fw->points[ep].n;
+}
+int32_t sl_framework_parallelism(const sl_framework *fw) { return fw->parallelism; }
+const char *sl_framework_profile_name(const sl_framework *fw) { return fw->profile_name; }
+
+/* ------------------------------------------------------------------ */
+/* Requests from plugins (routed to the host)                           */
+/* ------------------------------------------------------------------ */
+
+sl_status sl_framework_bind(sl_framework *fw, const sl_pod_info *pod, const char *node_name) {
+    if (!fw->host.bind) return sl_status_make(SL_ERROR, "no cluster to bind to");
+    return fw->host.bind(fw->host.user, pod, node_name);
+}
+
+sl_status sl_framework_delete_pod(sl_framework *fw, const sl_pod_info *victim,
+                                  const char *reason) {
+    if (!fw->host.delete_pod) return sl_status_make(SL_ERROR, "no cluster to delete from");
+    return fw->host.delete_pod(fw->host.user, victim, reason);
+}
+
+void sl_framework_event(sl_framework *fw, const sl_pod_info *pod, const char *type,
+                        const char *reason, const char *message) {
+    if (fw->host.event) fw->host.event(fw->host.user, pod, type, reason, message);
+}
+
+uint32_t sl_framework_nominated_pods(sl_framework *fw, const char *node_name,
+                                     sl_pod_info ***out) {
+    *out = NULL;
+    if (!fw->host.nominated_pods) return 0;
+    return fw->host.nominated_pods(fw->host.user, node_name, out);
+}
+
+/* ------------------------------------------------------------------ */
+/* PreEnqueue, QueueSort                                                */
+/* ------------------------------------------------------------------ */
+
+sl_status sl_framework_run_pre_enqueue(sl_framework *fw, const sl_pod_info *pod) {
+    const extension_point_list *list = &fw->points[SL_EP_PRE_ENQUEUE];
+    for (uint32_t i = 0; i < list->n; i++) {
+        sl_plugin *p = list->plugins[i];
+        sl_status s = p->ops->pre_enqueue(p, pod);
+        if (s.code != SL_SUCCESS) {
+            s.plugin = p->name;
+            return s;
+        }
+    }
+    return SL_STATUS_SUCCESS;
+}
+
+bool sl_framework_less(sl_framework *fw, const sl_queued_pod *a, const sl_queued_pod *b) {
+    const extension_point_list *list = &fw->points[SL_EP_QUEUE_SORT];
+    if (list->n == 0) return false;
+    sl_plugin *p = list->plugins[0];
+    return p->ops->less(p, a, b);
+}
+
+/* ------------------------------------------------------------------ */
+/* PreFilter                                                            */
+/* ------------------------------------------------------------------ */
+
+static int compare_strings(const void *a, const void *b) {
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Sorted, de-duplicated copy of a name list (cycle memory). */
+static const char **sorted_unique(sl_cycle *c, const char **names, uint32_t n, uint32_t *out_n) {
+    const char **copy = sl_cycle_alloc(c, (n ? n : 1) * sizeof(*copy));
+    if (n) memcpy(copy, names, n * sizeof(*copy));
+    qsort(copy, n, sizeof(*copy), compare_strings);
+    uint32_t w = 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (w == 0 || strcmp(copy[w - 1], copy[i]) != 0) copy[w++] = copy[i];
+    *out_n = w;
+    return copy;
+}
+
+/* Upstream PreFilterResult.Merge: nil (all) is the identity, otherwise
+ * the intersection. `acc` is already sorted/unique. */
+static void merge_prefilter_result(sl_cycle *c, sl_prefilter_result *acc,
+                                   const sl_prefilter_result *r) {
+    if (r->all) return;
+    uint32_t nr;
+    const char **rs = sorted_unique(c, r->node_names, r->nnames, &nr);
+    if (acc->all) {
+        acc->all = false;
+        acc->node_names = rs;
+        acc->nnames = nr;
+        return;
+    }
+    uint32_t i = 0, j = 0, w = 0;
+    const char **out = sl_cycle_alloc(c, (acc->nnames ? acc->nnames : 1) * sizeof(*out));
+    while (i < acc->nnames && j < nr) {
+        int cmp = strcmp(acc->node_names[i], rs[j]);
+        if (cmp == 0) {
+            out[w++] = acc->node_names[i];
+            i++;
+            j++;
+        } else if (cmp < 0) {
+            i++;
+        } else {
+            j++;
+        }
+    }
+    acc->node_names = out;
+    acc->nnames = w;
+}
+
+static void compile_filters(sl_framework *fw, sl_cycle_plugin_state *ps) {
+    const extension_point_list *list = &fw->points[SL_EP_FILTER];
+    ps->nfilters = 0;
+    for (uint32_t i = 0; i < list->n; i++) {
+        sl_plugin *p = list->plugins[i];
+        if (ps->skip_filter & (1ULL << plugin_index(fw, p))) continue;
+        ps->filters[ps->nfilters++] = p;
+    }
+    ps->filters_compiled = true;
+}
+
+sl_status sl_framework_run_pre_filter(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod,
+                                      sl_prefilter_outcome *out) {
+    const extension_point_list *list = &fw->points[SL_EP_PRE_FILTER];
+    const sl_recorder *rec = fw->recorder;
+    sl_cycle_plugin_state *ps = sl_cycle_plugin_state_of(c);
+    ps->skip_filter = 0;
+    out->result.all = true;
+    out->result.nnames = 0;
+    out->result.node_names = NULL;
+    out->nplugins_with_nodes = 0;
+    out->plugins_with_nodes = sl_cycle_alloc(c, (list->n ? list->n : 1) * sizeof(char *));
+    sl_status returned = SL_STATUS_SUCCESS;
+
+    for (uint32_t i = 0; i < list->n; i++) {
+        sl_plugin *p = list->plugins[i];
+        sl_prefilter_result r = {.all = true};
+        sl_status s = p->ops->pre_filter(p, c, pod, &r);
+        if (s.code != SL_SUCCESS) s.plugin = p->name;
+        if (UNLIKELY(rec != NULL) && rec->pre_filter) rec->pre_filter(rec->user, p->name, s);
+        if (s.code == SL_SKIP) {
+            ps->skip_filter |= 1ULL << plugin_index(fw, p);
+            continue;
+        }
+        if (s.code != SL_SUCCESS) {
+            if (s.code == SL_UNSCHEDULABLE_AND_UNRESOLVABLE) {
+                out->nplugins_with_nodes = 0;
+                compile_filters(fw, ps);
+                return s;
+            }
+            if (s.code == SL_UNSCHEDULABLE) {
+                returned = s;
+                continue;
+            }
+            sl_status e = sl_status_newf(c, SL_ERROR, "running PreFilter plugin \"%s\": %s",
+                                         p->name, sl_status_message_joined(c, s));
+            e.plugin = p->name;
+            compile_filters(fw, ps);
+            return e;
+        }
+        if (!r.all) out->plugins_with_nodes[out->nplugins_with_nodes++] = p->name;
+        merge_prefilter_result(c, &out->result, &r);
+        if (!out->result.all && out->result.nnames == 0) {
+            uint32_t n;
+            const char **names =
+                sorted_unique(c, out->plugins_with_nodes, out->nplugins_with_nodes, &n);
+            out->plugins_with_nodes = names;
+            out->nplugins_with_nodes = n;
+            compile_filters(fw, ps);
+            if (n == 1)
+                return sl_status_newf(c, SL_UNSCHEDULABLE_AND_UNRESOLVABLE,
+                                      "node(s) didn't satisfy plugin %s", names[0]);
+            strbuf sb;
+            strbuf_init(&sb);
+            for (uint32_t k = 0; k < n; k++) {
+                if (k) strbuf_putc(&sb, ' ');
+                strbuf_puts(&sb, names[k]);
+            }
+            sl_status st = sl_status_newf(c, SL_UNSCHEDULABLE_AND_UNRESOLVABLE,
+                                          "node(s) didn't satisfy plugin(s) [%s] simultaneously",
+                                          strbuf_cstr(&sb));
+            strbuf_free(&sb);
+            return st;
+        }
+    }
+    uint32_t n;
+    out->plugins_with_nodes =
+        sorted_unique(c, out->plugins_with_nodes, out->nplugins_with_nodes, &n);
+    out->nplugins_with_nodes = n;
+    compile_filters(fw, ps);
+    return returned;
+}
+
+sl_status sl_framework_run_add_pod(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod,
+                                   const sl_pod_info *pod_to_add, const sl_node_info *node) {
+    const extension_point_list *list = &fw->points[SL_EP_PRE_FILTER];
+    uint64_t skip = sl_cycle_plugin_state_of(c)->skip_filter;
+    for (uint32_t i = 0; i < list->n; i++) {
+        sl_plugin *p = list->plugins[i];
+        if (!p->ops->add_pod || (skip & (1ULL << plugin_index(fw, p)))) continue;
+        sl_status s = p->ops->add_pod(p, c, pod, pod_to_add, node);
+        if (s.code != SL_SUCCESS) {
+            sl_status e = sl_status_newf(c, SL_ERROR, "running AddPod on PreFilter plugin \"%s\": %s",
+                                         p->name, sl_status_message_joined(c, s));
+            e.plugin = p->name;
+            return e;
+        }
+    }
+    return SL_STATUS_SUCCESS;
+}
+
+sl_status sl_framework_run_remove_pod(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod,
+                                      const sl_pod_info *pod_to_remove, const sl_node_info *node) {
+    const extension_point_list *list = &fw->points[SL_EP_PRE_FILTER];
+    uint64_t skip = sl_cycle_plugin_state_of(c)->skip_filter;
+    for (uint32_t i = 0; i < list->n; i++) {
+        sl_plugin *p = list->plugins[i];
+        if (!p->ops->remove_pod || (skip & (1ULL << plugin_index(fw, p)))) continue;
+        sl_status s = p->ops->remove_pod(p, c, pod, pod_to_remove, node);
+        if (s.code != SL_SUCCESS) {
+            sl_status e = sl_status_newf(c, SL_ERROR,
+                                         "running RemovePod on PreFilter plugin \"%s\": %s",
+                                         p->name, sl_status_message_joined(c, s));
+            e.plugin = p->name;
+            return e;
+        }
+    }
+    return SL_STATUS_SUCCESS;
+}
+
+/* ------------------------------------------------------------------ */
+/* Filter                                                               */
+/* ------------------------------------------------------------------ */
+
+static sl_status filter_failed(sl_cycle *c, sl_plugin *p, sl_status s) {
+    if (!sl_status_is_rejected(s))
+        s = sl_status_newf(c, SL_ERROR, "running \"%s\" filter plugin: %s", p->name,
+                           sl_status_message_joined(c, s));
+    s.plugin = p->name;
+    return s;
+}
+
+sl_status sl_framework_run_filter_plugins(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod,
+                                          const sl_node_info *node) {
+    const sl_cycle_plugin_state *ps = sl_cycle_plugin_state_of(c);
+    const sl_recorder *rec = fw->recorder;
+    if (LIKELY(ps->filters_compiled)) {
+        sl_plugin *const *filters = ps->filters;
+        uint32_t n = ps->nfilters;
+        if (LIKELY(rec == NULL || rec->filter == NULL)) {
+            for (uint32_t i = 0; i < n; i++) {
+                sl_plugin *p = filters[i];
+                sl_status s = p->ops->filter(p, c, pod, node);
+                if (UNLIKELY(s.code != SL_SUCCESS)) return filter_failed(c, p, s);
+            }
+            return SL_STATUS_SUCCESS;
+        }
+        for (uint32_t i = 0; i < n; i++) {
+            sl_plugin *p = filters[i];
+            sl_status s = p->ops->filter(p, c, pod, node);
+            if (s.code != SL_SUCCESS) s = filter_failed(c, p, s);
+            rec->filter(rec->user, node, p->name, s);
+            if (s.code != SL_SUCCESS) return s;
+        }
+        return SL_STATUS_SUCCESS;
+    }
+    /* No PreFilter ran in this cycle (tests, direct calls). */
+    const extension_point_list *list = &fw->points[SL_EP_FILTER];
+    for (uint32_t i = 0; i < list->n; i++) {
+        sl_plugin *p = list->plugins[i];
+        if (ps->skip_filter & (1ULL << plugin_index(fw, p))) continue;
+        sl_status s = p->ops->filter(p, c, pod, node);
+        if (s.code != SL_SUCCESS) s = filter_failed(c, p, s);
+        if (UNLIKELY(rec != NULL) && rec->filter) rec->filter(rec->user, node, p->name, s);
+        if (s.code != SL_SUCCESS) return s;
+    }
+    return SL_STATUS_SUCCESS;
+}
+
+static bool same_pod(const sl_pod_info *a, const sl_pod_info *b) {
+    if (a == b || a->pod == b->pod) return true;
+    const k8s_pod *x = a->pod, *y = b->pod;
+    if (x->uid && y->uid && x->uid[0] && y->uid[0]) return strcmp(x->uid, y->uid) == 0;
+    return strcmp(x->name, y->name) == 0 && strcmp(x->namespace_, y->namespace_) == 0;
+}
+
+/* Upstream RunFilterPluginsWithNominatedPods: when pods of equal or higher
+ * priority are nominated to this node, the filters must pass both with
+ * them added (to a copy of the node and of the state) and without. */
+sl_status sl_framework_run_filters(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod,
+                                   const sl_node_info *node) {
+    if (UNLIKELY(fw->host.nominated_count != NULL) && fw->host.nominated_count(fw->host.user) > 0) {
+        sl_pod_info **nominated = NULL;
+        uint32_t nn = fw->host.nominated_pods(fw->host.user, node->node->name, &nominated);
+        sl_node_info *copy = NULL;
+        sl_cycle *state = NULL;
+        for (uint32_t i = 0; i < nn; i++) {
+            sl_pod_info *np = nominated[i];
+            if (np->pod->priority < pod->pod->priority || same_pod(np, pod)) continue;
+            if (!copy) {
+                copy = sl_node_info_clone(c, node);
+                state = sl_cycle_clone(c);
+            }
+            sl_node_info_add_pod(state, copy, np);
+            sl_status s = sl_framework_run_add_pod(fw, state, pod, np, copy);
+            if (s.code != SL_SUCCESS) return s;
+        }
+        if (copy) {
+            sl_status s = sl_framework_run_filter_plugins(fw, state, pod, copy);
+            if (s.code != SL_SUCCESS) return s;
+        }
+    }
+    return sl_framework_run_filter_plugins(fw, c, pod, node);
+}
+
+/* ------------------------------------------------------------------ */
+/* PostFilter                                                           */
+/* ------------------------------------------------------------------ */
+
+sl_status sl_framework_run_post_filter(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod,
+                                       const sl_node_status_map *statuses,
+                                       sl_post_filter_result *result) {
+    const extension_point_list *list = &fw->points[SL_EP_POST_FILTER];
+    const sl_recorder *rec = fw->recorder;
+    result->nominated_node_name = NULL;
+    strbuf reasons;
+    strbuf_init(&reasons);
+    const char *rejector = NULL;
+    const char *nominated = NULL;
+    for (uint32_t i = 0; i < list->n; i++) {
+        sl_plugin *p = list->plugins[i];
+        sl_post_filter_result r = {NULL};
+        sl_status s = p->ops->post_filter(p, c, pod, statuses, &r);
+        if (s.code != SL_SUCCESS) s.plugin = p->name;
+        if (UNLIKELY(rec != NULL) && rec->post_filter)
+            rec->post_filter(rec->user, p->name, s, r.nominated_node_name);
+        if (s.code == SL_SUCCESS || s.code == SL_UNSCHEDULABLE_AND_UNRESOLVABLE) {
+            strbuf_free(&reasons);
+            *result = r;
+            return s;
+        }
+        if (!sl_status_is_rejected(s)) {
+            strbuf_free(&reasons);
+            sl_status e = sl_status_make(SL_ERROR, s.message);
+            e.plugin = p->name;
+            return e;
+        }
+        if (r.nominated_node_name) nominated = r.nominated_node_name;
+        if (s.message && s.message[0]) {
+            if (reasons.len) strbuf_putc(&reasons, SL_REASON_SEP);
+            strbuf_puts(&reasons, s.message);
+        }
+        if (!rejector) rejector = p->name;
+    }
+    result->nominated_node_name = nominated;
+    sl_status s = sl_status_make(SL_UNSCHEDULABLE,
+                                 reasons.len ? sl_cycle_printf(c, "%s", reasons.data) : NULL);
+    s.plugin = rejector;
+    strbuf_free(&reasons);
+    return s;
+}
+
+/* ------------------------------------------------------------------ */
+/* PreScore, Score                                                      */
+/* ------------------------------------------------------------------ */
+
+sl_status sl_framework_run_pre_score(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod,
+                                     sl_node_info *const *nodes, uint32_t n) {
+    const extension_point_list *list = &fw->points[SL_EP_PRE_SCORE];
+    const sl_recorder *rec = fw->recorder;
+    sl_cycle_plugin_state *ps = sl_cycle_plugin_state_of(c);
+    ps->skip_score = 0;
+    for (uint32_t i = 0; i < list->n; i++) {
+        sl_plugin *p = list->plugins[i];
+        sl_status s = p->ops->pre_score(p, c, pod, nodes, n);
+        if (s.code != SL_SUCCESS) s.plugin = p->name;
+        if (UNLIKELY(rec != NULL) && rec->pre_score) rec->pre_score(rec->user, p->name, s);
+        if (s.code == SL_SKIP) {
+            ps->skip_score |= 1ULL << plugin_index(fw, p);
+            continue;
+        }
+        if (s.code != SL_SUCCESS) {
+            sl_status e = sl_status_newf(c, SL_ERROR, "running PreScore plugin \"%s\": %s",
+                                         p->name, sl_status_message_joined(c, s));
+            e.plugin = p->name;
+            return e;
+        }
+    }
+    return SL_STATUS_SUCCESS;
+}
+
+typedef struct score_job {
+    sl_framework *fw;
+    sl_cycle *c;
+    const sl_pod_info *pod;
+    sl_node_info *const *nodes;
+    uint32_t nplugins;
+    sl_plugin **plugins;
+    sl_node_score **scores;       /* [plugin][node] */
+    const sl_recorder *rec;
+    /* first failure per participant (lowest node index wins at the end) */
+    uint32_t nparticipants;
+    uint32_t *fail_node;
+    uint32_t *fail_plugin;
+    sl_status *fail_status;
+    atomic_bool failed;
+} score_job;
+
+static void score_range(void *ctx, uint32_t begin, uint32_t end, uint32_t participant) {
+    score_job *job = ctx;
+    const sl_recorder *rec = job->rec;
+    for (uint32_t i = begin; i < end; i++) {
+        if (atomic_load_explicit(&job->failed, memory_order_relaxed)) return;
+        const sl_node_info *node = job->nodes[i];
+        for (uint32_t k = 0; k < job->nplugins; k++) {
+            sl_plugin *p = job->plugins[k];
+            int64_t score = 0;
+            sl_status s = p->ops->score(p, job->c, job->pod, node, &score);
+            if (UNLIKELY(s.code != SL_SUCCESS)) {
+                if (i < job->fail_node[participant]) {
+                    job->fail_node[participant] = i;
+                    job->fail_plugin[participant] = k;
+                    job->fail_status[participant] = s;
+                }
+                atomic_store_explicit(&job->failed, true, memory_order_relaxed);
+                return;
+            }
+            job->scores[k][i].node_index = node->index;
+            job->scores[k][i].score = score;
+            if (UNLIKELY(rec != NULL) && rec->score) rec->score(rec->user, node, p->name, score);
+        }
+    }
+}
+
+sl_status sl_framework_run_score(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod,
+                                 sl_node_info *const *nodes, uint32_t n, int64_t *totals) {
+    const extension_point_list *list = &fw->points[SL_EP_SCORE];
+    const sl_recorder *rec = fw->recorder;
+    uint64_t skip = sl_cycle_plugin_state_of(c)->skip_score;
+    memset(totals, 0, n * sizeof(*totals));
+
+    score_job job;
+    memset(&job, 0, sizeof(job));
+    job.fw = fw;
+    job.c = c;
+    job.pod = pod;
+    job.nodes = nodes;
+    job.rec = (rec && (rec->score || rec->final_score)) ? rec : NULL;
+    job.plugins = sl_cycle_alloc(c, (list->n ? list->n : 1) * sizeof(sl_plugin *));
+    int32_t weights[SL_MAX_PLUGINS];
+    for (uint32_t i = 0; i < list->n; i++) {
+        sl_plugin *p = list->plugins[i];
+        if (skip & (1ULL << plugin_index(fw, p))) continue;
+        weights[job.nplugins] = list->weights[i];
+        job.plugins[job.nplugins++] = p;
+    }
+    if (job.nplugins == 0 || n == 0) return SL_STATUS_SUCCESS;
+    job.scores = sl_cycle_alloc(c, job.nplugins * sizeof(sl_node_score *));
+    for (uint32_t k = 0; k < job.nplugins; k++)
+        job.scores[k] = sl_cycle_alloc(c, n * sizeof(sl_node_score));
+    job.nparticipants = sl_worker_pool_threads(fw->pool);
+    job.fail_node = sl_cycle_alloc(c, job.nparticipants * sizeof(uint32_t));
+    job.fail_plugin = sl_cycle_alloc(c, job.nparticipants * sizeof(uint32_t));
+    job.fail_status = sl_cycle_alloc(c, job.nparticipants * sizeof(sl_status));
+    for (uint32_t t = 0; t < job.nparticipants; t++) job.fail_node[t] = UINT32_MAX;
+    atomic_init(&job.failed, false);
+
+    /* Chunks of ~n/(2*threads) (at least 32 nodes) amortise the claim. */
+    uint32_t threads = job.nparticipants;
+    uint32_t chunk = n / (threads * 2);
+    if (chunk < 32) chunk = 32;
+    sl_parallel_for(fw->pool, n, chunk, score_range, &job, NULL);
+
+    if (atomic_load(&job.failed)) {
+        uint32_t best = 0;
+        for (uint32_t t = 1; t < job.nparticipants; t++)
+            if (job.fail_node[t] < job.fail_node[best]) best = t;
+        sl_plugin *p = job.plugins[job.fail_plugin[best]];
+        sl_status e = sl_status_newf(c, SL_ERROR, "running Score plugins: plugin \"%s\" failed with: %s",
+                                     p->name, sl_status_message_joined(c, job.fail_status[best]));
+        e.plugin = p->name;
+        return e;
+    }
+
+    /* NormalizeScore per plugin. Upstream runs plugins in parallel; each
+     * normalisation is a linear pass, so the scheduling thread does them. */
+    for (uint32_t k = 0; k < job.nplugins; k++) {
+        sl_plugin *p = job.plugins[k];
+        if (!p->ops->normalize_score) continue;
+        sl_status s = p->ops->normalize_score(p, c, pod, job.scores[k], n);
+        if (s.code != SL_SUCCESS) {
+            sl_status e = sl_status_newf(c, SL_ERROR,
+                                         "running Normalize on Score plugins: plugin \"%s\" failed with: %s",
+                                         p->name, sl_status_message_joined(c, s));
+            e.plugin = p->name;
+            return e;
+        }
+    }
+
+    for (uint32_t k = 0; k < job.nplugins; k++) {
+        const sl_node_score *scores = job.scores[k];
+        int64_t w = weights[k];
+        for (uint32_t i = 0; i < n; i++) {
+            int64_t s = scores[i].score;
+            if (UNLIKELY(s > 100 || s < 0)) {
+                sl_plugin *p = job.plugins[k];
+                sl_status e = sl_status_newf(
+                    c, SL_ERROR,
+                    "applying score defaultWeights on Score plugins: plugin \"%s\" returns an invalid score %lld, it should in the range of [0, 100] after normalizing",
+                    p->name, (long long)s);
+                e.plugin = p->name;
+                return e;
+            }
+            totals[i] += s * w;
+        }
+    }
+    if (UNLIKELY(job.rec != NULL) && rec->final_score) {
+        for (uint32_t i = 0; i < n; i++)
+            for (uint32_t k = 0; k < job.nplugins; k++)
+                rec->final_score(rec->user, nodes[i], job.plugins[k]->name,
+                                 job.scores[k][i].score * weights[k]);
+    }
+    return SL_STATUS_SUCCESS;
+}
+
+/* ------------------------------------------------------------------ */
+/* Reserve, Permit, binding                                             */
+/* ------------------------------------------------------------------ */
+
+sl_status sl_framework_run_reserve(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod,
+                                   const char *node_name) {
+    const extension_point_list *list = &fw->points[SL_EP_RESERVE];
+    const sl_recorder *rec = fw->recorder;
+    for (uint32_t i = 0; i < list->n; i++) {
+        sl_plugin *p = list->plugins[i];
+        if (!p->ops->reserve) continue;
+        sl_status s = p->ops->reserve(p, c, pod, node_name);
+        if (s.code != SL_SUCCESS) s.plugin = p->name;
+        if (UNLIKELY(rec != NULL) && rec->reserve) rec->reserve(rec->user, p->name, s);
+        if (s.code == SL_SUCCESS) continue;
+        if (sl_status_is_rejected(s)) return s;
+        sl_status e = sl_status_newf(c, SL_ERROR, "running Reserve plugin \"%s\": %s", p->name,
+                                     sl_status_message_joined(c, s));
+        e.plugin = p->name;
+        return e;
+    }
+    return SL_STATUS_SUCCESS;
+}
+
+void sl_framework_run_unreserve(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod,
+                                const char *node_name) {
+    const extension_point_list *list = &fw->points[SL_EP_RESERVE];
+    for (uint32_t i = list->n; i-- > 0;) {
+        sl_plugin *p = list->plugins[i];
+        if (p->ops->unreserve) p->ops->unreserve(p, c, pod, node_name);
+    }
+}
+
+sl_status sl_framework_run_permit(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod,
+                                  const char *node_name, int64_t *timeout_ms,
+                                  const char **wait_plugin) {
+    const extension_point_list *list = &fw->points[SL_EP_PERMIT];
+    const sl_recorder *rec = fw->recorder;
+    bool waiting = false;
+    *timeout_ms = 0;
+    *wait_plugin = NULL;
+    for (uint32_t i = 0; i < list->n; i++) {
+        sl_plugin *p = list->plugins[i];
+        int64_t t = 0;
+        sl_status s = p->ops->permit(p, c, pod, node_name, &t);
+        if (s.code != SL_SUCCESS) s.plugin = p->name;
+        if (s.code == SL_WAIT && t > SL_PERMIT_MAX_TIMEOUT_MS) t = SL_PERMIT_MAX_TIMEOUT_MS;
+        if (s.code == SL_WAIT && t < 0) t = 0;
+        if (UNLIKELY(rec != NULL) && rec->permit) rec->permit(rec->user, p->name, s, t);
+        if (s.code == SL_SUCCESS) continue;
+        if (sl_status_is_rejected(s)) return s;
+        if (s.code == SL_WAIT) {
+            /* The pod waits for the shortest timeout; ties go to the
+             * earlier plugin (upstream: whichever timer fires first). */
+            if (!waiting || t < *timeout_ms) {
+                *timeout_ms = t;
+                *wait_plugin = p->name;
+            }
+            waiting = true;
+            continue;
+        }
+        sl_status e = sl_status_newf(c, SL_ERROR, "running Permit plugin \"%s\": %s", p->name,
+                                     sl_status_message_joined(c, s));
+        e.plugin = p->name;
+        return e;
+    }
+    if (waiting) {
+        sl_status w = sl_status_make(SL_WAIT, NULL);
+        w.plugin = *wait_plugin;
+        return w;
+    }
+    return SL_STATUS_SUCCESS;
+}
+
+sl_status sl_framework_run_pre_bind(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod,
+                                    const char *node_name) {
+    const extension_point_list *list = &fw->points[SL_EP_PRE_BIND];
+    const sl_recorder *rec = fw->recorder;
+    for (uint32_t i = 0; i < list->n; i++) {
+        sl_plugin *p = list->plugins[i];
+        sl_status s = p->ops->pre_bind(p, c, pod, node_name);
+        if (s.code != SL_SUCCESS) s.plugin = p->name;
+        if (UNLIKELY(rec != NULL) && rec->pre_bind) rec->pre_bind(rec->user, p->name, s);
+        if (s.code == SL_SUCCESS) continue;
+        if (sl_status_is_rejected(s)) return s;
+        sl_status e = sl_status_newf(c, SL_ERROR, "running PreBind plugin \"%s\": %s", p->name,
+                                     sl_status_message_joined(c, s));
+        e.plugin = p->name;
+        return e;
+    }
+    return SL_STATUS_SUCCESS;
+}
+
+sl_status sl_framework_run_bind(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod,
+                                const char *node_name) {
+    const extension_point_list *list = &fw->points[SL_EP_BIND];
+    const sl_recorder *rec = fw->recorder;
+    sl_status last = sl_status_make(SL_SKIP, NULL);
+    for (uint32_t i = 0; i < list->n; i++) {
+        sl_plugin *p = list->plugins[i];
+        sl_status s = p->ops->bind(p, c, pod, node_name);
+        if (s.code != SL_SUCCESS) s.plugin = p->name;
+        if (UNLIKELY(rec != NULL) && rec->bind) rec->bind(rec->user, p->name, s);
+        last = s;
+        if (s.code == SL_SKIP) continue;
+        if (s.code == SL_SUCCESS || sl_status_is_rejected(s)) return s;
+        sl_status e = sl_status_newf(c, SL_ERROR, "running Bind plugin \"%s\": %s", p->name,
+                                     sl_status_message_joined(c, s));
+        e.plugin = p->name;
+        return e;
+    }
+    return last;
+}
+
+void sl_framework_run_post_bind(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod,
+                                const char *node_name) {
+    const extension_point_list *list = &fw->points[SL_EP_POST_BIND];
+    for (uint32_t i = 0; i < list->n; i++) {
+        sl_plugin *p = list->plugins[i];
+        p->ops->post_bind(p, c, pod, node_name);
+    }
+}

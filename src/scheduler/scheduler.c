@@ -1,0 +1,544 @@
+/*
+ * scheduler.c — the scheduler as a whole (scheduler.h): profiles (one
+ * framework each, picked by spec.schedulerName), the cache, the queue and
+ * the loop that runs cycles, all wired to a cluster source. The cycle
+ * itself is in schedule_one.c.
+ *
+ * Events. The cluster source delivers nodes and pods. Assigned pods feed
+ * the cache; unassigned pods of a known profile feed the queue; every
+ * change that could alter a scheduling decision bumps `epoch` and is
+ * offered to the queue as a cluster event (which moves unschedulable pods
+ * whose rejecting plugins care). Bind writes come back as MODIFIED events,
+ * possibly synchronously from inside the bind call; the handlers therefore
+ * never free what a running cycle still holds (`in_cycle`).
+ *
+ * Time. The scheduler keeps its own clock, `now_ns`, starting at 0. In
+ * virtual time a cycle takes no time at all; when activeQ runs dry the
+ * clock jumps to the next thing that can happen: the next 1-second backoff
+ * flush tick that releases a pod, the next 30-second unschedulable flush
+ * tick that finds a pod older than 5 minutes, or a Permit deadline. In real
+ * time the loop sleeps until that moment instead.
+ *
+ * Quiescence — when sl_scheduler_run_until_quiescent returns. Every cluster
+ * change increments `epoch`; each attempt remembers the epoch it started
+ * in. The run stops when
+ *   1. activeQ is empty and no pod waits on Permit, and
+ *   2. every pod in backoffQ or in the unschedulable pool (gated pods
+ *      aside) was last attempted in the current epoch.
+ * Condition 2 says nothing changed since those pods were last tried, so a
+ * retry — by backoff expiry or by the 5-minute flush — would see the same
+ * cluster and fail the same way (the cycle is deterministic given the
+ * snapshot; random tie-breaks only choose among feasible nodes). A pod
+ * tried before the last change is retried first, by simulating the clock
+ * up to its backoff or flush. Each extra round either places or deletes a
+ * pod (a new epoch) or settles everything, so the run ends. Gated pods
+ * wait for an update of their own and do not hold the run open.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "scheduler/scheduler_internal.h"
+
+#define NS_PER_SEC 1000000000LL
+#define BACKOFF_FLUSH_PERIOD_NS (1 * NS_PER_SEC)
+#define UNSCHEDULABLE_FLUSH_PERIOD_NS (30 * NS_PER_SEC)
+#define MAX_UNSCHEDULABLE_NS (5 * 60 * NS_PER_SEC)
+
+/* ------------------------------------------------------------------ */
+/* Pod records                                                          */
+/* ------------------------------------------------------------------ */
+
+static void pod_key(const k8s_pod *pod, char *buf, size_t size) {
+    snprintf(buf, size, "%s/%s", pod->namespace_ ? pod->namespace_ : "default", pod->name);
+}
+
+static pod_record *find_record(const sl_scheduler *s, const k8s_pod *pod) {
+    char key[512];
+    pod_key(pod, key, sizeof(key));
+    return strmap_get(&s->pods, key);
+}
+
+static pod_record *new_record(sl_scheduler *s, k8s_pod *pod) {
+    char key[512];
+    pod_key(pod, key, sizeof(key));
+    pod_record *rec = xcalloc(1, sizeof(*rec));
+    rec->key = xstrdup(key);
+    rec->pod = pod;
+    rec->message = xstrdup("");
+    strmap_put(&s->pods, key, rec);
+    return rec;
+}
+
+static void free_record(sl_scheduler *s, pod_record *rec) {
+    strmap_remove(&s->pods, rec->key);
+    sl_queue_remove(s->queue, &rec->entry);
+    if (rec->assumed && rec->info) sl_cache_forget_pod(s->cache, rec->info);
+    if (rec->info) sl_pod_info_free(rec->info);
+    free(rec->entry.nominated_node);
+    free(rec->key);
+    free(rec->node);
+    free(rec->message);
+    free(rec);
+}
+
+/* The pod left the pending world (bound or deleted): release the info
+ * unless a cycle still uses it (then the cycle calls this again). */
+void sched_release_info_if_done(sl_scheduler *s, pod_record *rec) {
+    if (rec->in_cycle) return;
+    if (rec->removed) {
+        free_record(s, rec);
+        return;
+    }
+    if (rec->state == SL_POD_SCHEDULED || rec->state == SL_POD_RUNNING) {
+        if (rec->assumed && rec->info) {
+            /* bound, but the confirming event has not arrived (remote
+             * source): the cache still points at our info — keep it. */
+            return;
+        }
+        if (rec->info) {
+            sl_pod_info_free(rec->info);
+            rec->info = NULL;
+            rec->entry.qp.info = NULL;
+        }
+    }
+}
+
+static sl_framework *framework_for(const sl_scheduler *s, const k8s_pod *pod) {
+    const char *name = pod->scheduler_name ? pod->scheduler_name : "default-scheduler";
+    for (uint32_t i = 0; i < s->nprofiles; i++)
+        if (strcmp(s->config->profiles[i].scheduler_name, name) == 0) return s->frameworks[i];
+    return NULL;
+}
+
+void sched_cluster_changed(sl_scheduler *s, uint32_t event) {
+    s->epoch++;
+    sl_queue_on_event(s->queue, event, s->now_ns);
+}
+
+/* ------------------------------------------------------------------ */
+/* Cluster events                                                       */
+/* ------------------------------------------------------------------ */
+
+static void on_node(void *user, sl_watch_type type, k8s_node *old, k8s_node *node) {
+    sl_scheduler *s = user;
+    switch (type) {
+    case SL_WATCH_ADDED:
+        sl_cache_add_node(s->cache, node);
+        sched_cluster_changed(s, SL_EVENT_NODE_ADD);
+        break;
+    case SL_WATCH_MODIFIED:
+        sl_cache_update_node(s->cache, old, node);
+        sched_cluster_changed(s, SL_EVENT_NODE_UPDATE);
+        break;
+    case SL_WATCH_DELETED:
+        sl_cache_remove_node(s->cache, node);
+        sched_cluster_changed(s, SL_EVENT_NODE_DELETE);
+        break;
+    }
+}
+
+static bool assigned(const k8s_pod *pod) { return pod->node_name && pod->node_name[0]; }
+
+static bool finished(const k8s_pod *pod) {
+    return pod->phase && (strcmp(pod->phase, "Succeeded") == 0 || strcmp(pod->phase, "Failed") == 0);
+}
+
+/* Did anything but the status change? (upstream isPodUpdated strips
+ * status, resourceVersion, generation, managedFields, finalizers) */
+static bool pod_spec_changed(const k8s_pod *old, const k8s_pod *pod) {
+    if (!old->raw || !pod->raw) return true;
+    if (!json_equal(json_object_get(old->raw, "spec"), json_object_get(pod->raw, "spec")))
+        return true;
+    json_t *om = json_object_get(old->raw, "metadata"), *nm = json_object_get(pod->raw, "metadata");
+    static const char *const keys[] = {"labels", "annotations", "deletionTimestamp"};
+    for (size_t i = 0; i < ARRAY_LEN(keys); i++)
+        if (!json_equal(json_object_get(om, keys[i]), json_object_get(nm, keys[i]))) {
+            if (json_object_get(om, keys[i]) || json_object_get(nm, keys[i])) return true;
+        }
+    return false;
+}
+
+static void add_running_pod(sl_scheduler *s, k8s_pod *pod) {
+    sl_cache_add_pod(s->cache, sl_pod_info_new(pod));
+    pod_record *rec = find_record(s, pod);
+    if (!rec) {
+        rec = new_record(s, pod);
+        rec->state = SL_POD_RUNNING;
+    }
+    rec->pod = pod;
+    free(rec->node);
+    rec->node = xstrdup(pod->node_name);
+}
+
+static void add_pending_pod(sl_scheduler *s, k8s_pod *pod) {
+    pod_record *rec = find_record(s, pod);
+    if (rec) return; /* duplicate ADDED: ignore */
+    rec = new_record(s, pod);
+    sl_framework *fw = framework_for(s, pod);
+    rec->state = SL_POD_PENDING;
+    if (!fw) return; /* no profile: never attempted (upstream ignores it) */
+    rec->info = sl_pod_info_new(pod);
+    rec->entry.qp.info = rec->info;
+    rec->entry.fw = fw;
+    sl_queue_add(s->queue, &rec->entry, s->now_ns);
+    if (rec->entry.where == SL_QUEUE_GATED) rec->state = SL_POD_GATED;
+    if (pod->nominated_node_name && pod->nominated_node_name[0])
+        sl_queue_nominate(s->queue, &rec->entry, pod->nominated_node_name);
+}
+
+static void on_pod(void *user, sl_watch_type type, k8s_pod *old, k8s_pod *pod) {
+    sl_scheduler *s = user;
+    if (type == SL_WATCH_ADDED) {
+        if (finished(pod)) return;
+        if (assigned(pod)) {
+            add_running_pod(s, pod);
+            sched_cluster_changed(s, SL_EVENT_ASSIGNED_POD_ADD);
+        } else {
+            add_pending_pod(s, pod);
+        }
+        return;
+    }
+    pod_record *rec = find_record(s, pod);
+    if (type == SL_WATCH_DELETED) {
+        if (assigned(pod)) {
+            sl_cache_remove_pod(s->cache, pod);
+            if (rec) {
+                rec->removed = true;
+                sched_release_info_if_done(s, rec);
+            }
+            sched_cluster_changed(s, SL_EVENT_ASSIGNED_POD_DELETE);
+            return;
+        }
+        if (!rec) return;
+        sl_queue_remove(s->queue, &rec->entry);
+        if (rec->info) rec->info->pod = pod; /* the object lives until we return */
+        rec->removed = true;
+        if (rec->in_cycle) return;
+        free_record(s, rec);
+        return;
+    }
+
+    /* MODIFIED */
+    if (finished(pod)) {
+        if (assigned(old)) {
+            sl_cache_remove_pod(s->cache, old);
+            sched_cluster_changed(s, SL_EVENT_ASSIGNED_POD_DELETE);
+        }
+        if (rec) {
+            sl_queue_remove(s->queue, &rec->entry);
+            rec->removed = true;
+            if (rec->info) rec->info->pod = pod;
+            if (!rec->in_cycle) free_record(s, rec);
+        }
+        return;
+    }
+    if (assigned(old) && assigned(pod)) {
+        sl_cache_update_pod(s->cache, old, pod);
+        if (rec) rec->pod = pod;
+        sched_cluster_changed(s, SL_EVENT_ASSIGNED_POD_UPDATE);
+        return;
+    }
+    if (!assigned(old) && assigned(pod)) {
+        /* Bound (by us, from inside the bind call, or by someone else). */
+        if (!rec) rec = new_record(s, pod);
+        rec->pod = pod;
+        if (rec->info) rec->info->pod = pod;
+        sl_queue_remove(s->queue, &rec->entry);
+        sl_cache_add_pod(s->cache, sl_pod_info_new(pod)); /* confirms an assumed pod */
+        rec->assumed = false;
+        rec->state = SL_POD_SCHEDULED;
+        free(rec->node);
+        rec->node = xstrdup(pod->node_name);
+        sched_release_info_if_done(s, rec);
+        sched_cluster_changed(s, SL_EVENT_ASSIGNED_POD_ADD);
+        return;
+    }
+    if (assigned(old) && !assigned(pod)) {
+        /* Not something the API allows; treat as delete + add. */
+        sl_cache_remove_pod(s->cache, old);
+        if (rec && !rec->in_cycle) free_record(s, rec);
+        sched_cluster_changed(s, SL_EVENT_ASSIGNED_POD_DELETE);
+        add_pending_pod(s, pod);
+        return;
+    }
+    /* A pending pod changed. */
+    if (!rec) {
+        add_pending_pod(s, pod);
+        return;
+    }
+    bool spec_changed = pod_spec_changed(old, pod);
+    rec->pod = pod;
+    if (!rec->info) return;
+    rec->info->pod = pod;
+    if (spec_changed && !rec->in_cycle && !rec->assumed) {
+        sl_pod_info_free(rec->info);
+        rec->info = sl_pod_info_new(pod);
+        rec->entry.qp.info = rec->info;
+        if (rec->entry.nominated_node) sl_queue_nominate(s->queue, &rec->entry, rec->entry.nominated_node);
+    }
+    if (pod->nominated_node_name) {
+        const char *cur = rec->entry.nominated_node ? rec->entry.nominated_node : "";
+        if (strcmp(cur, pod->nominated_node_name) != 0)
+            sl_queue_nominate(s->queue, &rec->entry, pod->nominated_node_name);
+    }
+    sl_queue_update(s->queue, &rec->entry, spec_changed, s->now_ns);
+    if (rec->entry.where == SL_QUEUE_GATED) rec->state = SL_POD_GATED;
+    else if (rec->state == SL_POD_GATED) rec->state = SL_POD_PENDING;
+}
+
+/* ------------------------------------------------------------------ */
+/* Framework host callbacks                                             */
+/* ------------------------------------------------------------------ */
+
+static sl_status host_bind(void *user, const sl_pod_info *pod, const char *node_name) {
+    sl_scheduler *s = user;
+    return s->cluster->ops->bind(s->cluster, pod->pod, node_name);
+}
+
+static sl_status host_delete_pod(void *user, const sl_pod_info *victim, const char *reason) {
+    sl_scheduler *s = user;
+    (void)reason;
+    return s->cluster->ops->delete_pod(s->cluster, victim->pod);
+}
+
+static void host_event(void *user, const sl_pod_info *pod, const char *type, const char *reason,
+                       const char *message) {
+    sl_scheduler *s = user;
+    if (s->cluster->ops->record_event)
+        s->cluster->ops->record_event(s->cluster, pod->pod, type, reason, message);
+}
+
+static uint32_t host_nominated_pods(void *user, const char *node_name, sl_pod_info ***out) {
+    sl_scheduler *s = user;
+    return sl_queue_nominated_pods(s->queue, node_name, out);
+}
+
+static uint32_t host_nominated_count(void *user) {
+    sl_scheduler *s = user;
+    return sl_queue_nominated_count(s->queue);
+}
+
+/* ------------------------------------------------------------------ */
+/* Cycles                                                               */
+/* ------------------------------------------------------------------ */
+
+sl_cycle *sched_take_cycle(sl_scheduler *s) {
+    if (s->cycle) {
+        sl_cycle *c = s->cycle;
+        s->cycle = NULL;
+        return c;
+    }
+    if (s->spare_cycles.len) return s->spare_cycles.items[--s->spare_cycles.len];
+    return sl_cycle_new(&s->arenas);
+}
+
+void sched_return_cycle(sl_scheduler *s, sl_cycle *c) {
+    if (!s->cycle) s->cycle = c;
+    else VEC_PUSH(&s->spare_cycles, c);
+}
+
+/* ------------------------------------------------------------------ */
+/* Construction                                                         */
+/* ------------------------------------------------------------------ */
+
+sl_scheduler *sl_scheduler_new(const sl_scheduler_options *opts, char *err, size_t errsize) {
+    const sl_config *cfg = opts->config;
+    if (!cfg || !opts->cluster) {
+        snprintf(err, errsize, "scheduler: a config and a cluster are required");
+        return NULL;
+    }
+    if (cfg->nprofiles == 0) {
+        snprintf(err, errsize, "scheduler: the configuration has no profiles");
+        return NULL;
+    }
+    sl_scheduler *s = xcalloc(1, sizeof(*s));
+    s->config = cfg;
+    s->cluster = opts->cluster;
+    s->virtual_time = opts->virtual_time;
+    s->recorder = opts->recorder;
+    s->wall_start_ns = time_now_ns();
+    rng_seed(&s->rng, opts->seed);
+    strmap_init(&s->pods);
+
+    uint32_t threads = sl_parallel_default_threads(cfg->parallelism);
+    sl_cycle_arenas_init(&s->arenas, threads - 1);
+    s->pool = sl_worker_pool_new(threads, &s->arenas);
+
+    s->host.user = s;
+    s->host.bind = host_bind;
+    s->host.delete_pod = host_delete_pod;
+    s->host.event = host_event;
+    s->host.nominated_pods = host_nominated_pods;
+    s->host.nominated_count = host_nominated_count;
+
+    s->nprofiles = cfg->nprofiles;
+    s->frameworks = xcalloc(cfg->nprofiles, sizeof(sl_framework *));
+    for (uint32_t i = 0; i < cfg->nprofiles; i++) {
+        sl_framework_options fo = {
+            .profile = &cfg->profiles[i],
+            .parallelism = cfg->parallelism,
+            .global_percentage_of_nodes_to_score = cfg->percentage_of_nodes_to_score,
+            .host = &s->host,
+            .recorder = opts->recorder,
+            .pool = s->pool,
+        };
+        s->frameworks[i] = sl_framework_new(&fo, err, errsize);
+        if (!s->frameworks[i]) {
+            sl_scheduler_free(s);
+            return NULL;
+        }
+    }
+
+    sl_queue_options qo = {
+        .queue_sort = s->frameworks[0],
+        .initial_backoff_ns = (cfg->pod_initial_backoff_seconds > 0 ? cfg->pod_initial_backoff_seconds : 1) * NS_PER_SEC,
+        .max_backoff_ns = (cfg->pod_max_backoff_seconds > 0 ? cfg->pod_max_backoff_seconds : 10) * NS_PER_SEC,
+        .max_unschedulable_ns = MAX_UNSCHEDULABLE_NS,
+    };
+    s->queue = sl_queue_new(&qo);
+    s->cache = sl_cache_new();
+    s->snapshot = sl_snapshot_new();
+    s->cycle = sl_cycle_new(&s->arenas);
+
+    sl_cluster_handler handler = {.user = s, .on_node = on_node, .on_pod = on_pod};
+    s->cluster->ops->subscribe(s->cluster, &handler);
+    return s;
+}
+
+void sl_scheduler_free(sl_scheduler *s) {
+    if (!s) return;
+    /* cluster.h has no unsubscribe: the source must deliver no further
+     * events once the scheduler is freed (free it first, or not use it). */
+    for (size_t i = 0; i < s->waiting.len; i++) {
+        waiting_pod *w = s->waiting.items[i];
+        sl_cycle_free(w->cycle);
+        free(w->node);
+        w->rec->in_cycle = false;
+        free(w);
+    }
+    VEC_FREE(&s->waiting);
+    /* records: collect first, free_record edits the map */
+    if (s->queue) {
+        VEC(pod_record *) recs = {0};
+        STRMAP_FOREACH(&s->pods, slot) VEC_PUSH(&recs, (pod_record *)slot->value);
+        for (size_t i = 0; i < recs.len; i++) {
+            recs.items[i]->in_cycle = false;
+            free_record(s, recs.items[i]);
+        }
+        VEC_FREE(&recs);
+    }
+    strmap_free(&s->pods);
+    sl_queue_free(s->queue);
+    if (s->snapshot) sl_snapshot_free(s->snapshot);
+    if (s->cache) sl_cache_free(s->cache);
+    for (uint32_t i = 0; i < s->nprofiles; i++) sl_framework_free(s->frameworks[i]);
+    free(s->frameworks);
+    sl_cycle_free(s->cycle);
+    for (size_t i = 0; i < s->spare_cycles.len; i++) sl_cycle_free(s->spare_cycles.items[i]);
+    VEC_FREE(&s->spare_cycles);
+    sl_worker_pool_free(s->pool);
+    sl_cycle_arenas_free(&s->arenas);
+    VEC_FREE(&s->latencies);
+    free(s);
+}
+
+/* ------------------------------------------------------------------ */
+/* The run loop                                                         */
+/* ------------------------------------------------------------------ */
+
+typedef struct settled_check {
+    uint64_t epoch;
+} settled_check;
+
+static bool entry_settled(void *user, sl_queue_entry *e) {
+    settled_check *chk = user;
+    return ((pod_record *)e)->attempt_epoch == chk->epoch && e->qp.attempts > 0;
+}
+
+static bool quiescent(sl_scheduler *s) {
+    sl_queue_counts counts;
+    sl_queue_counts_get(s->queue, &counts);
+    if (counts.active || s->waiting.len) return false;
+    settled_check chk = {s->epoch};
+    return sl_queue_visit_waiting(s->queue, entry_settled, &chk);
+}
+
+static int64_t next_tick(int64_t t, int64_t period, bool strictly_after, int64_t after) {
+    /* smallest multiple of period that is >= t (and > after when asked) */
+    int64_t k = t <= 0 ? 0 : (t + period - 1) / period;
+    int64_t tick = k * period;
+    if (strictly_after && tick <= after) tick = (after / period + 1) * period;
+    return tick;
+}
+
+static void advance_clock(sl_scheduler *s, int64_t t) {
+    if (t <= s->now_ns) return;
+    if (!s->virtual_time) {
+        int64_t target = s->wall_start_ns + t;
+        int64_t now = time_now_ns();
+        if (target > now) {
+            struct timespec ts = {(time_t)((target - now) / NS_PER_SEC),
+                                  (long)((target - now) % NS_PER_SEC)};
+            nanosleep(&ts, NULL);
+        }
+    }
+    s->now_ns = t;
+}
+
+uint64_t sl_scheduler_run_until_quiescent(sl_scheduler *s) {
+    uint64_t start_attempts = s->attempts;
+    for (;;) {
+        sched_expire_waiting(s);
+        sl_queue_flush_backoff(s->queue, s->now_ns);
+        sl_queue_entry *e = sl_queue_pop(s->queue);
+        if (e) {
+            sched_schedule_one(s, (pod_record *)e);
+            continue;
+        }
+        if (quiescent(s)) break;
+
+        /* Nothing to do now: find the next moment something can happen. */
+        int64_t next = INT64_MAX;
+        int64_t backoff = sl_queue_next_backoff_expiry(s->queue);
+        if (backoff != INT64_MAX)
+            next = MIN(next, next_tick(backoff, BACKOFF_FLUSH_PERIOD_NS, true, s->now_ns));
+        int64_t timeout = sl_queue_next_unschedulable_timeout(s->queue);
+        bool flush_unschedulable = false;
+        if (timeout != INT64_MAX) {
+            /* the first 30 s tick at which the pod is strictly older than 5 min */
+            int64_t tick = next_tick(timeout + 1, UNSCHEDULABLE_FLUSH_PERIOD_NS, true, s->now_ns);
+            if (tick <= next) {
+                flush_unschedulable = true;
+                next = tick;
+            }
+        }
+        for (size_t i = 0; i < s->waiting.len; i++)
+            next = MIN(next, s->waiting.items[i]->deadline_ns);
+        if (next == INT64_MAX) break;
+        advance_clock(s, next);
+        if (flush_unschedulable) sl_queue_flush_unschedulable(s->queue, s->now_ns);
+    }
+    return s->attempts - start_attempts;
+}
+
+/* ------------------------------------------------------------------ */
+/* Results                                                              */
+/* ------------------------------------------------------------------ */
+
+bool sl_scheduler_pod_result(const sl_scheduler *s, const k8s_pod *pod, sl_pod_result *out) {
+    pod_record *rec = find_record(s, pod);
+    if (!rec) return false;
+    out->state = rec->state;
+    out->node = (rec->state == SL_POD_SCHEDULED || rec->state == SL_POD_RUNNING) ? rec->node : NULL;
+    out->message = rec->message ? rec->message : "";
+    out->attempts = rec->entry.qp.attempts;
+    out->nominated_node = rec->entry.nominated_node;
+    return true;
+}
+
+void sl_scheduler_attempt_latencies(const sl_scheduler *s, const int64_t **ns, size_t *n) {
+    *ns = s->latencies.items;
+    *n = s->latencies.len;
+}

@@ -1,0 +1,84 @@
+/*
+ * scheduler_internal.h — what scheduler.c (wiring, events, the run loop)
+ * and schedule_one.c (one pod's scheduling and binding cycle) share.
+ * Internal to src/scheduler.
+ */
+#ifndef SCHEDLAB_SCHEDULER_INTERNAL_H
+#define SCHEDLAB_SCHEDULER_INTERNAL_H
+
+#include "scheduler/cache.h"
+#include "scheduler/framework_internal.h"
+#include "scheduler/parallel.h"
+#include "scheduler/queue.h"
+#include "scheduler/scheduler.h"
+#include "scheduler/strmap.h"
+
+/* Everything the scheduler knows about one pod. The queue entry comes
+ * first so a queue pointer converts back with a cast. */
+typedef struct pod_record {
+    sl_queue_entry entry;
+    char *key;                    /* "namespace/name" */
+    k8s_pod *pod;                 /* the current object (the cluster's) */
+    sl_pod_info *info;            /* owned while the pod is pending, else NULL */
+    sl_pod_state state;
+    char *node;                   /* scheduled or running node */
+    char *message;                /* last failure message ("" none) */
+    uint64_t attempt_epoch;       /* cluster epoch at the start of the last attempt */
+    bool in_cycle;                /* a cycle (or a Permit wait) holds the info */
+    bool assumed;                 /* assumed in the cache */
+    bool removed;                 /* deleted or bound while in a cycle */
+} pod_record;
+
+/* A pod parked at Permit with Wait, holding its node (assumed). */
+typedef struct waiting_pod {
+    pod_record *rec;
+    sl_framework *fw;
+    sl_cycle *cycle;
+    char *node;
+    const char *plugin;
+    int64_t timeout_ms;
+    int64_t deadline_ns;
+    int64_t attempt_start_ns;     /* wall clock, for the latency */
+} waiting_pod;
+
+struct sl_scheduler {
+    const sl_config *config;
+    sl_cluster *cluster;
+    bool virtual_time;
+    const sl_recorder *recorder;
+
+    uint32_t nprofiles;
+    sl_framework **frameworks;    /* one per config profile, same order */
+    sl_framework_host host;
+
+    sl_cache *cache;
+    sl_snapshot *snapshot;
+    sl_queue *queue;
+    sl_cycle_arenas arenas;
+    sl_worker_pool *pool;
+    sl_cycle *cycle;              /* reused by every cycle that does not wait */
+    VEC(sl_cycle *) spare_cycles;
+    VEC(waiting_pod *) waiting;
+    rng rng;
+
+    strmap pods;                  /* key -> pod_record */
+    uint32_t next_start_node_index;
+
+    int64_t now_ns;               /* scheduler clock (virtual, or since start) */
+    int64_t wall_start_ns;
+    uint64_t epoch;               /* bumped by every cluster change */
+    uint64_t attempts;
+    VEC(int64_t) latencies;
+};
+
+/* schedule_one.c */
+void sched_schedule_one(sl_scheduler *s, pod_record *rec);
+void sched_expire_waiting(sl_scheduler *s);
+
+/* scheduler.c helpers used by schedule_one.c */
+void sched_cluster_changed(sl_scheduler *s, uint32_t event);
+void sched_release_info_if_done(sl_scheduler *s, pod_record *rec);
+sl_cycle *sched_take_cycle(sl_scheduler *s);
+void sched_return_cycle(sl_scheduler *s, sl_cycle *c);
+
+#endif

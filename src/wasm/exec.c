@@ -1,0 +1,844 @@
+/*
+ * exec.c — the interpreter: one C function per internal operation, threaded
+ * by clang's musttail tail calls, plus the host->guest entry
+ * (wasm_exec_invoke). This is the hot loop of the runtime and is kept in this
+ * one unit so the compiler sees every handler together.
+ *
+ * Instruction encoding (see runtime.h for the full convention):
+ *
+ *     ip[0..1]  handler pointer          ip[2..]  operands, 32-bit units
+ *
+ * Handlers name their operands by position: S(k) is the 64-bit frame slot
+ * whose index is ip[k]; ip[k] itself is an immediate; IMM64(k) reads ip[k],
+ * ip[k+1] as one 64-bit immediate. A branch offset at ip[k] is relative to
+ * &ip[k]. Suffixes: _ss = two slot sources, _si = slot and immediate,
+ * _back = backward branch (polls for interruption).
+ *
+ * Hot state travels in the argument registers of every handler (SysV: rdi,
+ * rsi, rdx, rcx, r8): ip, fp (frame base), mem (linear memory 0 of the
+ * running instance), mem_size (its byte size, for the explicit bounds
+ * checks) and st (the store's execution state). Handlers end with NEXT(len)
+ * (fall through to the following instruction) or JUMP(k) (take the branch
+ * offset at ip[k]); traps and other slow paths are separate cold functions
+ * reached by tail calls, so the common handlers need no stack frame.
+ *
+ * A handler that traps records the reason and the trapping ip in st and
+ * returns; the return unwinds the whole chain of tail calls at once back to
+ * wasm_exec_invoke, which turns it into a wasm_trap with a backtrace.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "base/base.h"
+#include "wasm/runtime.h"
+
+#define HANDLER_ARGS                                                                       \
+    const uint32_t *ip, uint64_t *fp, uint8_t *mem, uint64_t mem_size, exec_state *st
+#define PASS ip, fp, mem, mem_size, st
+#define HANDLER(name) static void op_##name(HANDLER_ARGS)
+#define MUSTTAIL __attribute__((musttail))
+
+#define S(k) fp[ip[k]]
+#define IMM64(k) ((uint64_t)ip[k] | (uint64_t)ip[(k) + 1] << 32)
+
+static inline wasm_handler handler_at(const uint32_t *ip) {
+    wasm_handler h;
+    memcpy(&h, ip, sizeof h);
+    return h;
+}
+static inline const void *pointer_at(const uint32_t *p) {
+    const void *v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+#define DISPATCH() MUSTTAIL return handler_at(ip)(PASS)
+#define NEXT(len)                                                                          \
+    do {                                                                                   \
+        ip += (len);                                                                       \
+        DISPATCH();                                                                        \
+    } while (0)
+#define JUMP(k)                                                                            \
+    do {                                                                                   \
+        ip = ip + (k) + (int32_t)ip[k];                                                    \
+        DISPATCH();                                                                        \
+    } while (0)
+/* A backward jump: also counts down the fuel that paces interruption polls. */
+#define JUMP_BACK(k)                                                                       \
+    do {                                                                                   \
+        ip = ip + (k) + (int32_t)ip[k];                                                    \
+        if (UNLIKELY(--st->fuel <= 0)) MUSTTAIL return op_poll(PASS);                      \
+        DISPATCH();                                                                        \
+    } while (0)
+
+/* Trap reasons: each maps to a public kind and the spec's message. */
+enum trap_reason {
+    TRAP_NONE,
+    TRAP_UNREACHABLE,
+    TRAP_MEMORY_OOB,
+    TRAP_TABLE_OOB,
+    TRAP_UNDEFINED_ELEMENT,
+    TRAP_UNINITIALIZED,
+    TRAP_TYPE_MISMATCH,
+    TRAP_DIV_ZERO,
+    TRAP_OVERFLOW,
+    TRAP_CONVERSION,
+    TRAP_EXHAUSTED,
+    TRAP_INTERRUPTED,
+};
+
+static const struct {
+    wasm_trap_kind kind;
+    const char *message;
+} trap_reasons[] = {
+    [TRAP_UNREACHABLE] = {WASM_TRAP_UNREACHABLE, "unreachable"},
+    [TRAP_MEMORY_OOB] = {WASM_TRAP_MEMORY_OOB, "out of bounds memory access"},
+    [TRAP_TABLE_OOB] = {WASM_TRAP_TABLE_OOB, "out of bounds table access"},
+    [TRAP_UNDEFINED_ELEMENT] = {WASM_TRAP_TABLE_OOB, "undefined element"},
+    [TRAP_UNINITIALIZED] = {WASM_TRAP_INDIRECT_NULL, "uninitialized element"},
+    [TRAP_TYPE_MISMATCH] = {WASM_TRAP_INDIRECT_TYPE, "indirect call type mismatch"},
+    [TRAP_DIV_ZERO] = {WASM_TRAP_DIV_ZERO, "integer divide by zero"},
+    [TRAP_OVERFLOW] = {WASM_TRAP_INT_OVERFLOW, "integer overflow"},
+    [TRAP_CONVERSION] = {WASM_TRAP_CONVERSION, "invalid conversion to integer"},
+    [TRAP_EXHAUSTED] = {WASM_TRAP_EXHAUSTION, "call stack exhausted"},
+    [TRAP_INTERRUPTED] = {WASM_TRAP_INTERRUPTED, "interrupted"},
+};
+
+__attribute__((noinline, cold)) static void raise_trap(HANDLER_ARGS) {
+    st->trapped = true;
+    st->trap_ip = ip;
+}
+#define TRAP(reason)                                                                       \
+    do {                                                                                   \
+        st->trap_reason = (reason);                                                        \
+        MUSTTAIL return raise_trap(PASS);                                                  \
+    } while (0)
+
+/* Polls for interruption (wasm_store_interrupt, deadline) every
+ * WASM_FUEL_PER_POLL back-edges or calls, then continues at ip. */
+__attribute__((noinline, cold)) static void op_poll(HANDLER_ARGS) {
+    st->fuel = WASM_FUEL_PER_POLL;
+    int64_t deadline = atomic_load_explicit(&st->deadline_ns, memory_order_relaxed);
+    if (atomic_load_explicit(&st->interrupt_requested, memory_order_relaxed) ||
+        (deadline != 0 && time_now_ns() >= deadline))
+        TRAP(TRAP_INTERRUPTED);
+    DISPATCH();
+}
+
+/* ---- value helpers ----------------------------------------------------------- */
+
+static inline float f32_of(uint64_t v) {
+    uint32_t b = (uint32_t)v;
+    float f;
+    memcpy(&f, &b, sizeof f);
+    return f;
+}
+static inline uint64_t bits_of_f32(float f) {
+    uint32_t b;
+    memcpy(&b, &f, sizeof b);
+    return b;
+}
+static inline double f64_of(uint64_t v) {
+    double d;
+    memcpy(&d, &v, sizeof d);
+    return d;
+}
+static inline uint64_t bits_of_f64(double d) {
+    uint64_t b;
+    memcpy(&b, &d, sizeof b);
+    return b;
+}
+static inline uint32_t rotl32(uint32_t x, uint32_t n) {
+    n &= 31;
+    return n ? (x << n) | (x >> (32 - n)) : x;
+}
+static inline uint32_t rotr32(uint32_t x, uint32_t n) {
+    n &= 31;
+    return n ? (x >> n) | (x << (32 - n)) : x;
+}
+static inline uint64_t rotl64(uint64_t x, uint64_t n) {
+    n &= 63;
+    return n ? (x << n) | (x >> (64 - n)) : x;
+}
+static inline uint64_t rotr64(uint64_t x, uint64_t n) {
+    n &= 63;
+    return n ? (x >> n) | (x << (64 - n)) : x;
+}
+
+/* IEEE min/max as the spec wants them: NaN in -> NaN out, -0 < +0. */
+static inline float f32_min(float a, float b) {
+    if (a != a || b != b) return a + b;
+    if (a == 0 && b == 0) return signbit(a) ? a : b;
+    return a < b ? a : b;
+}
+static inline float f32_max(float a, float b) {
+    if (a != a || b != b) return a + b;
+    if (a == 0 && b == 0) return signbit(a) ? b : a;
+    return a > b ? a : b;
+}
+static inline double f64_min(double a, double b) {
+    if (a != a || b != b) return a + b;
+    if (a == 0 && b == 0) return signbit(a) ? a : b;
+    return a < b ? a : b;
+}
+static inline double f64_max(double a, double b) {
+    if (a != a || b != b) return a + b;
+    if (a == 0 && b == 0) return signbit(a) ? b : a;
+    return a > b ? a : b;
+}
+
+/* ---- integer operations --------------------------------------------------- */
+
+/* name, expression over x, y (uint32_t); with slot-slot and slot-imm forms. */
+#define I32_IMM_OPS(X)                                                                     \
+    X(i32_add, x + y) X(i32_sub, x - y) X(i32_mul, x * y) X(i32_and, x & y)                \
+    X(i32_or, x | y) X(i32_xor, x ^ y) X(i32_shl, x << (y & 31))                           \
+    X(i32_shr_s, (uint32_t)((int32_t)x >> (y & 31))) X(i32_shr_u, x >> (y & 31))           \
+    X(i32_eq, x == y) X(i32_ne, x != y) X(i32_lt_s, (int32_t)x < (int32_t)y)               \
+    X(i32_lt_u, x < y) X(i32_gt_s, (int32_t)x > (int32_t)y) X(i32_gt_u, x > y)             \
+    X(i32_le_s, (int32_t)x <= (int32_t)y) X(i32_le_u, x <= y)                              \
+    X(i32_ge_s, (int32_t)x >= (int32_t)y) X(i32_ge_u, x >= y)
+#define I32_SS(name, expr)                                                                 \
+    HANDLER(name) {                                                                        \
+        uint32_t x = (uint32_t)S(3), y = (uint32_t)S(4);                                   \
+        S(2) = (uint32_t)(expr);                                                           \
+        NEXT(5);                                                                           \
+    }
+#define I32_SI(name, expr)                                                                 \
+    HANDLER(name##_si) {                                                                   \
+        uint32_t x = (uint32_t)S(3), y = ip[4];                                            \
+        S(2) = (uint32_t)(expr);                                                           \
+        NEXT(5);                                                                           \
+    }
+I32_IMM_OPS(I32_SS)
+I32_IMM_OPS(I32_SI)
+I32_SS(i32_rotl, rotl32(x, y))
+I32_SS(i32_rotr, rotr32(x, y))
+
+#define I64_IMM_OPS(X)                                                                     \
+    X(i64_add, x + y) X(i64_sub, x - y) X(i64_mul, x * y) X(i64_and, x & y)                \
+    X(i64_or, x | y) X(i64_xor, x ^ y) X(i64_shl, x << (y & 63))                           \
+    X(i64_shr_s, (uint64_t)((int64_t)x >> (y & 63))) X(i64_shr_u, x >> (y & 63))           \
+    X(i64_eq, x == y) X(i64_ne, x != y) X(i64_lt_s, (int64_t)x < (int64_t)y)               \
+    X(i64_lt_u, x < y) X(i64_gt_s, (int64_t)x > (int64_t)y) X(i64_gt_u, x > y)             \
+    X(i64_le_s, (int64_t)x <= (int64_t)y) X(i64_le_u, x <= y)                              \
+    X(i64_ge_s, (int64_t)x >= (int64_t)y) X(i64_ge_u, x >= y)
+#define I64_SS(name, expr)                                                                 \
+    HANDLER(name) {                                                                        \
+        uint64_t x = S(3), y = S(4);                                                       \
+        S(2) = (uint64_t)(expr);                                                           \
+        NEXT(5);                                                                           \
+    }
+#define I64_SI(name, expr)                                                                 \
+    HANDLER(name##_si) {                                                                   \
+        uint64_t x = S(3), y = IMM64(4);                                                   \
+        S(2) = (uint64_t)(expr);                                                           \
+        NEXT(6);                                                                           \
+    }
+I64_IMM_OPS(I64_SS)
+I64_IMM_OPS(I64_SI)
+I64_SS(i64_rotl, rotl64(x, y))
+I64_SS(i64_rotr, rotr64(x, y))
+
+HANDLER(i32_div_s) {
+    int32_t x = (int32_t)S(3), y = (int32_t)S(4);
+    if (UNLIKELY(y == 0)) TRAP(TRAP_DIV_ZERO);
+    if (UNLIKELY(x == INT32_MIN && y == -1)) TRAP(TRAP_OVERFLOW);
+    S(2) = (uint32_t)(x / y);
+    NEXT(5);
+}
+HANDLER(i32_div_u) {
+    uint32_t x = (uint32_t)S(3), y = (uint32_t)S(4);
+    if (UNLIKELY(y == 0)) TRAP(TRAP_DIV_ZERO);
+    S(2) = x / y;
+    NEXT(5);
+}
+HANDLER(i32_rem_s) {
+    int32_t x = (int32_t)S(3), y = (int32_t)S(4);
+    if (UNLIKELY(y == 0)) TRAP(TRAP_DIV_ZERO);
+    S(2) = y == -1 ? 0 : (uint32_t)(x % y);
+    NEXT(5);
+}
+HANDLER(i32_rem_u) {
+    uint32_t x = (uint32_t)S(3), y = (uint32_t)S(4);
+    if (UNLIKELY(y == 0)) TRAP(TRAP_DIV_ZERO);
+    S(2) = x % y;
+    NEXT(5);
+}
+HANDLER(i64_div_s) {
+    int64_t x = (int64_t)S(3), y = (int64_t)S(4);
+    if (UNLIKELY(y == 0)) TRAP(TRAP_DIV_ZERO);
+    if (UNLIKELY(x == INT64_MIN && y == -1)) TRAP(TRAP_OVERFLOW);
+    S(2) = (uint64_t)(x / y);
+    NEXT(5);
+}
+HANDLER(i64_div_u) {
+    uint64_t x = S(3), y = S(4);
+    if (UNLIKELY(y == 0)) TRAP(TRAP_DIV_ZERO);
+    S(2) = x / y;
+    NEXT(5);
+}
+HANDLER(i64_rem_s) {
+    int64_t x = (int64_t)S(3), y = (int64_t)S(4);
+    if (UNLIKELY(y == 0)) TRAP(TRAP_DIV_ZERO);
+    S(2) = y == -1 ? 0 : (uint64_t)(x % y);
+    NEXT(5);
+}
+HANDLER(i64_rem_u) {
+    uint64_t x = S(3), y = S(4);
+    if (UNLIKELY(y == 0)) TRAP(TRAP_DIV_ZERO);
+    S(2) = x % y;
+    NEXT(5);
+}
+
+/* ---- float operations ------------------------------------------------------- */
+
+#define F32_BINOPS(X)                                                                      \
+    X(f32_add, bits_of_f32(x + y)) X(f32_sub, bits_of_f32(x - y))                          \
+    X(f32_mul, bits_of_f32(x * y)) X(f32_div, bits_of_f32(x / y))                          \
+    X(f32_min, bits_of_f32(f32_min(x, y))) X(f32_max, bits_of_f32(f32_max(x, y)))          \
+    X(f32_copysign, ((uint32_t)S(3) & 0x7fffffffu) | ((uint32_t)S(4) & 0x80000000u))        \
+    X(f32_eq, x == y) X(f32_ne, x != y) X(f32_lt, x < y) X(f32_gt, x > y)                  \
+    X(f32_le, x <= y) X(f32_ge, x >= y)
+#define F32_SS(name, expr)                                                                 \
+    HANDLER(name) {                                                                        \
+        float x = f32_of(S(3)), y = f32_of(S(4));                                          \
+        (void)x, (void)y;                                                                  \
+        S(2) = (uint64_t)(expr);                                                           \
+        NEXT(5);                                                                           \
+    }
+F32_BINOPS(F32_SS)
+
+#define F64_BINOPS(X)                                                                      \
+    X(f64_add, bits_of_f64(x + y)) X(f64_sub, bits_of_f64(x - y))                          \
+    X(f64_mul, bits_of_f64(x * y)) X(f64_div, bits_of_f64(x / y))                          \
+    X(f64_min, bits_of_f64(f64_min(x, y))) X(f64_max, bits_of_f64(f64_max(x, y)))          \
+    X(f64_copysign, (S(3) & 0x7fffffffffffffffull) | (S(4) & 0x8000000000000000ull))        \
+    X(f64_eq, x == y) X(f64_ne, x != y) X(f64_lt, x < y) X(f64_gt, x > y)                  \
+    X(f64_le, x <= y) X(f64_ge, x >= y)
+#define F64_SS(name, expr)                                                                 \
+    HANDLER(name) {                                                                        \
+        double x = f64_of(S(3)), y = f64_of(S(4));                                         \
+        (void)x, (void)y;                                                                  \
+        S(2) = (uint64_t)(expr);                                                           \
+        NEXT(5);                                                                           \
+    }
+F64_BINOPS(F64_SS)
+
+/* ---- unary operations: (dst, src) ------------------------------------------------ */
+
+#define UNARY(name, expr)                                                                  \
+    HANDLER(name) {                                                                        \
+        uint64_t v = S(3);                                                                 \
+        S(2) = (uint64_t)(expr);                                                           \
+        NEXT(4);                                                                           \
+    }
+UNARY(move, v)
+UNARY(i32_eqz, (uint32_t)v == 0)
+UNARY(i32_clz, (uint32_t)v ? __builtin_clz((uint32_t)v) : 32)
+UNARY(i32_ctz, (uint32_t)v ? __builtin_ctz((uint32_t)v) : 32)
+UNARY(i32_popcnt, __builtin_popcount((uint32_t)v))
+UNARY(i32_extend8_s, (uint32_t)(int32_t)(int8_t)v)
+UNARY(i32_extend16_s, (uint32_t)(int32_t)(int16_t)v)
+UNARY(i64_eqz, v == 0)
+UNARY(i64_clz, v ? __builtin_clzll(v) : 64)
+UNARY(i64_ctz, v ? __builtin_ctzll(v) : 64)
+UNARY(i64_popcnt, __builtin_popcountll(v))
+UNARY(i64_extend8_s, (int64_t)(int8_t)v)
+UNARY(i64_extend16_s, (int64_t)(int16_t)v)
+UNARY(i64_extend32_s, (int64_t)(int32_t)v)
+UNARY(i64_extend_i32_u, (uint32_t)v)
+UNARY(f32_abs, (uint32_t)v & 0x7fffffffu)
+UNARY(f32_neg, (uint32_t)v ^ 0x80000000u)
+UNARY(f32_ceil, bits_of_f32(ceilf(f32_of(v))))
+UNARY(f32_floor, bits_of_f32(floorf(f32_of(v))))
+UNARY(f32_trunc, bits_of_f32(truncf(f32_of(v))))
+UNARY(f32_nearest, bits_of_f32(nearbyintf(f32_of(v))))
+UNARY(f32_sqrt, bits_of_f32(sqrtf(f32_of(v))))
+UNARY(f64_abs, v & 0x7fffffffffffffffull)
+UNARY(f64_neg, v ^ 0x8000000000000000ull)
+UNARY(f64_ceil, bits_of_f64(ceil(f64_of(v))))
+UNARY(f64_floor, bits_of_f64(floor(f64_of(v))))
+UNARY(f64_trunc, bits_of_f64(trunc(f64_of(v))))
+UNARY(f64_nearest, bits_of_f64(nearbyint(f64_of(v))))
+UNARY(f64_sqrt, bits_of_f64(sqrt(f64_of(v))))
+UNARY(f32_convert_i32_s, bits_of_f32((float)(int32_t)v))
+UNARY(f32_convert_i32_u, bits_of_f32((float)(uint32_t)v))
+UNARY(f32_convert_i64_s, bits_of_f32((float)(int64_t)v))
+UNARY(f32_convert_i64_u, bits_of_f32((float)v))
+UNARY(f32_demote_f64, bits_of_f32((float)f64_of(v)))
+UNARY(f64_convert_i32_s, bits_of_f64((double)(int32_t)v))
+UNARY(f64_convert_i32_u, bits_of_f64((double)(uint32_t)v))
+UNARY(f64_convert_i64_s, bits_of_f64((double)(int64_t)v))
+UNARY(f64_convert_i64_u, bits_of_f64((double)v))
+UNARY(f64_promote_f32, bits_of_f64((double)f32_of(v)))
+UNARY(ref_is_null, v == 0)
+
+/* Float -> integer. The bounds are exact in the source type: the value is in
+ * range iff lower_ok && x < upper. Each line makes the trapping form and the
+ * saturating (trunc_sat) form. */
+#define TRUNC(name, sat_name, FT, read, lower_ok, upper, IT, out, min, max)                 \
+    HANDLER(name) {                                                                        \
+        FT x = read(S(3));                                                                 \
+        if (UNLIKELY(x != x)) TRAP(TRAP_CONVERSION);                                       \
+        if (UNLIKELY(!(lower_ok && x < upper))) TRAP(TRAP_OVERFLOW);                       \
+        S(2) = (out)(IT)x;                                                                 \
+        NEXT(4);                                                                           \
+    }                                                                                      \
+    HANDLER(sat_name) {                                                                    \
+        FT x = read(S(3));                                                                 \
+        IT r;                                                                              \
+        if (x != x) r = 0;                                                                 \
+        else if (!(lower_ok)) r = (min);                                                   \
+        else if (!(x < upper)) r = (max);                                                  \
+        else r = (IT)x;                                                                    \
+        S(2) = (out)r;                                                                     \
+        NEXT(4);                                                                           \
+    }
+TRUNC(i32_trunc_f32_s, i32_trunc_sat_f32_s, float, f32_of, x >= -2147483648.0f, 2147483648.0f,
+      int32_t, uint32_t, INT32_MIN, INT32_MAX)
+TRUNC(i32_trunc_f32_u, i32_trunc_sat_f32_u, float, f32_of, x > -1.0f, 4294967296.0f, uint32_t,
+      uint32_t, 0, UINT32_MAX)
+TRUNC(i32_trunc_f64_s, i32_trunc_sat_f64_s, double, f64_of, x > -2147483649.0, 2147483648.0,
+      int32_t, uint32_t, INT32_MIN, INT32_MAX)
+TRUNC(i32_trunc_f64_u, i32_trunc_sat_f64_u, double, f64_of, x > -1.0, 4294967296.0, uint32_t,
+      uint32_t, 0, UINT32_MAX)
+TRUNC(i64_trunc_f32_s, i64_trunc_sat_f32_s, float, f32_of, x >= -9223372036854775808.0f,
+      9223372036854775808.0f, int64_t, uint64_t, INT64_MIN, INT64_MAX)
+TRUNC(i64_trunc_f32_u, i64_trunc_sat_f32_u, float, f32_of, x > -1.0f, 18446744073709551616.0f,
+      uint64_t, uint64_t, 0, UINT64_MAX)
+TRUNC(i64_trunc_f64_s, i64_trunc_sat_f64_s, double, f64_of, x >= -9223372036854775808.0,
+      9223372036854775808.0, int64_t, uint64_t, INT64_MIN, INT64_MAX)
+TRUNC(i64_trunc_f64_u, i64_trunc_sat_f64_u, double, f64_of, x > -1.0, 18446744073709551616.0,
+      uint64_t, uint64_t, 0, UINT64_MAX)
+
+/* ---- memory --------------------------------------------------------------------- */
+
+/* (dst, addr, offset): effective address = addr + offset in 64 bits. */
+#define LOAD(name, T, conv)                                                                \
+    HANDLER(name) {                                                                        \
+        uint64_t ea = (uint64_t)(uint32_t)S(3) + ip[4];                                    \
+        if (UNLIKELY(ea + sizeof(T) > mem_size)) TRAP(TRAP_MEMORY_OOB);                    \
+        T v;                                                                               \
+        memcpy(&v, mem + ea, sizeof v);                                                    \
+        S(2) = (uint64_t)(conv);                                                           \
+        NEXT(5);                                                                           \
+    }
+LOAD(load32, uint32_t, v)
+LOAD(load64, uint64_t, v)
+LOAD(i32_load8_s, int8_t, (uint32_t)(int32_t)v)
+LOAD(i32_load8_u, uint8_t, v)
+LOAD(i32_load16_s, int16_t, (uint32_t)(int32_t)v)
+LOAD(i32_load16_u, uint16_t, v)
+LOAD(i64_load8_s, int8_t, (int64_t)v)
+LOAD(i64_load16_s, int16_t, (int64_t)v)
+LOAD(i64_load32_s, int32_t, (int64_t)v)
+
+/* (addr, value, offset) */
+#define STORE(name, T)                                                                     \
+    HANDLER(name) {                                                                        \
+        uint64_t ea = (uint64_t)(uint32_t)S(2) + ip[4];                                    \
+        if (UNLIKELY(ea + sizeof(T) > mem_size)) TRAP(TRAP_MEMORY_OOB);                    \
+        T v = (T)S(3);                                                                     \
+        memcpy(mem + ea, &v, sizeof v);                                                    \
+        NEXT(5);                                                                           \
+    }
+STORE(store8, uint8_t)
+STORE(store16, uint16_t)
+STORE(store32, uint32_t)
+STORE(store64, uint64_t)
+
+#define RELOAD_MEMORY()                                                                    \
+    do {                                                                                   \
+        wasm_meminst *m_ = st->inst->mem0;                                                 \
+        mem = m_->data;                                                                    \
+        mem_size = m_->size;                                                               \
+    } while (0)
+
+HANDLER(memory_size) {
+    S(2) = mem_size / 65536;
+    NEXT(3);
+}
+HANDLER(memory_grow) {
+    S(2) = wasm_memory_grow_internal(st->inst->mem0, (uint32_t)S(3), st->max_memory_pages);
+    RELOAD_MEMORY();
+    NEXT(4);
+}
+HANDLER(memory_copy) {
+    uint64_t d = (uint32_t)S(2), s = (uint32_t)S(3), n = (uint32_t)S(4);
+    if (UNLIKELY(d + n > mem_size || s + n > mem_size)) TRAP(TRAP_MEMORY_OOB);
+    memmove(mem + d, mem + s, n);
+    NEXT(5);
+}
+HANDLER(memory_fill) {
+    uint64_t d = (uint32_t)S(2), n = (uint32_t)S(4);
+    if (UNLIKELY(d + n > mem_size)) TRAP(TRAP_MEMORY_OOB);
+    memset(mem + d, (uint8_t)S(3), n);
+    NEXT(5);
+}
+HANDLER(memory_init) {
+    uint64_t d = (uint32_t)S(2), s = (uint32_t)S(3), n = (uint32_t)S(4);
+    uint32_t seg = ip[5];
+    const wasm_data *data = &st->inst->module->datas[seg];
+    uint64_t len = st->inst->data_dropped[seg] ? 0 : data->len;
+    if (UNLIKELY(s + n > len || d + n > mem_size)) TRAP(TRAP_MEMORY_OOB);
+    if (n) memcpy(mem + d, data->bytes + s, n);
+    NEXT(6);
+}
+HANDLER(data_drop) {
+    st->inst->data_dropped[ip[2]] = true;
+    NEXT(3);
+}
+
+/* ---- tables, globals, references ------------------------------------------------ */
+
+HANDLER(table_get) {
+    wasm_tableinst *t = st->inst->tables[ip[4]];
+    uint32_t i = (uint32_t)S(3);
+    if (UNLIKELY(i >= t->size)) TRAP(TRAP_TABLE_OOB);
+    S(2) = t->elems[i];
+    NEXT(5);
+}
+HANDLER(table_set) {
+    wasm_tableinst *t = st->inst->tables[ip[4]];
+    uint32_t i = (uint32_t)S(2);
+    if (UNLIKELY(i >= t->size)) TRAP(TRAP_TABLE_OOB);
+    t->elems[i] = (uintptr_t)S(3);
+    NEXT(5);
+}
+HANDLER(table_size) {
+    S(2) = st->inst->tables[ip[3]]->size;
+    NEXT(4);
+}
+HANDLER(table_grow) {
+    wasm_tableinst *t = st->inst->tables[ip[5]];
+    S(2) = wasm_table_grow_internal(t, (uint32_t)S(4), (uintptr_t)S(3));
+    NEXT(6);
+}
+HANDLER(table_fill) {
+    wasm_tableinst *t = st->inst->tables[ip[5]];
+    uint64_t i = (uint32_t)S(2), n = (uint32_t)S(4);
+    if (UNLIKELY(i + n > t->size)) TRAP(TRAP_TABLE_OOB);
+    for (uint64_t k = 0; k < n; k++) t->elems[i + k] = (uintptr_t)S(3);
+    NEXT(6);
+}
+HANDLER(table_copy) {
+    wasm_tableinst *dt = st->inst->tables[ip[5]], *stab = st->inst->tables[ip[6]];
+    uint64_t d = (uint32_t)S(2), s = (uint32_t)S(3), n = (uint32_t)S(4);
+    if (UNLIKELY(d + n > dt->size || s + n > stab->size)) TRAP(TRAP_TABLE_OOB);
+    if (n) memmove(dt->elems + d, stab->elems + s, n * sizeof(uintptr_t));
+    NEXT(7);
+}
+HANDLER(table_init) {
+    wasm_tableinst *t = st->inst->tables[ip[5]];
+    uint32_t seg = ip[6];
+    uint64_t d = (uint32_t)S(2), s = (uint32_t)S(3), n = (uint32_t)S(4);
+    if (UNLIKELY(s + n > st->inst->elem_len[seg] || d + n > t->size)) TRAP(TRAP_TABLE_OOB);
+    if (n) memcpy(t->elems + d, st->inst->elem_items[seg] + s, n * sizeof(uintptr_t));
+    NEXT(7);
+}
+HANDLER(elem_drop) {
+    st->inst->elem_len[ip[2]] = 0;
+    NEXT(3);
+}
+HANDLER(ref_func) {
+    S(2) = (uintptr_t)st->inst->funcs[ip[3]];
+    NEXT(4);
+}
+HANDLER(global_get) {
+    S(2) = st->inst->globals[ip[3]]->value;
+    NEXT(4);
+}
+HANDLER(global_set) {
+    st->inst->globals[ip[2]]->value = S(3);
+    NEXT(4);
+}
+
+/* ---- constants, moves, select ----------------------------------------------------- */
+
+HANDLER(const32) {
+    S(2) = ip[3];
+    NEXT(4);
+}
+HANDLER(const64) {
+    S(2) = IMM64(3);
+    NEXT(5);
+}
+HANDLER(select) {
+    S(2) = (uint32_t)S(5) ? S(3) : S(4);
+    NEXT(6);
+}
+HANDLER(enter) {
+    memset(fp + ip[2], 0, (size_t)ip[3] * sizeof(uint64_t));
+    NEXT(4);
+}
+HANDLER(unreachable) { TRAP(TRAP_UNREACHABLE); }
+
+/* ---- branches ------------------------------------------------------------------- */
+
+HANDLER(br) { JUMP(2); }
+HANDLER(br_back) { JUMP_BACK(2); }
+HANDLER(br_if_nz) {
+    if ((uint32_t)S(2)) JUMP(3);
+    NEXT(4);
+}
+HANDLER(br_if_z) {
+    if (!(uint32_t)S(2)) JUMP(3);
+    NEXT(4);
+}
+HANDLER(br_if_nz_back) {
+    if ((uint32_t)S(2)) JUMP_BACK(3);
+    NEXT(4);
+}
+HANDLER(br_if_z_back) {
+    if (!(uint32_t)S(2)) JUMP_BACK(3);
+    NEXT(4);
+}
+/* Fused i32 compare + branch: (a, b, off) and (a, imm, off). */
+#define CMP_eq(x, y) ((x) == (y))
+#define CMP_ne(x, y) ((x) != (y))
+#define CMP_lt_s(x, y) ((int32_t)(x) < (int32_t)(y))
+#define CMP_lt_u(x, y) ((x) < (y))
+#define CMP_gt_s(x, y) ((int32_t)(x) > (int32_t)(y))
+#define CMP_gt_u(x, y) ((x) > (y))
+#define CMP_le_s(x, y) ((int32_t)(x) <= (int32_t)(y))
+#define CMP_le_u(x, y) ((x) <= (y))
+#define CMP_ge_s(x, y) ((int32_t)(x) >= (int32_t)(y))
+#define CMP_ge_u(x, y) ((x) >= (y))
+#define FUSED_BRANCHES(k)                                                                  \
+    HANDLER(br_if_##k##_ss) {                                                              \
+        if (CMP_##k((uint32_t)S(2), (uint32_t)S(3))) JUMP(4);                              \
+        NEXT(5);                                                                           \
+    }                                                                                      \
+    HANDLER(br_if_##k##_si) {                                                              \
+        if (CMP_##k((uint32_t)S(2), ip[3])) JUMP(4);                                       \
+        NEXT(5);                                                                           \
+    }                                                                                      \
+    HANDLER(br_if_##k##_ss_back) {                                                         \
+        if (CMP_##k((uint32_t)S(2), (uint32_t)S(3))) JUMP_BACK(4);                         \
+        NEXT(5);                                                                           \
+    }                                                                                      \
+    HANDLER(br_if_##k##_si_back) {                                                         \
+        if (CMP_##k((uint32_t)S(2), ip[3])) JUMP_BACK(4);                                  \
+        NEXT(5);                                                                           \
+    }
+WASM_CMP_KINDS(FUSED_BRANCHES)
+
+HANDLER(br_table) {
+    uint32_t i = (uint32_t)S(2), n = ip[3];
+    if (i > n) i = n;
+    ip = ip + 4 + i;
+    ip = ip + (int32_t)ip[0];
+    DISPATCH();
+}
+
+/* ---- calls ------------------------------------------------------------------------ */
+
+HANDLER(exit) { return; }
+
+HANDLER(return) {
+    call_frame *fr = --st->frame_top;
+    ip = fr->ret_ip;
+    fp = fr->fp;
+    wasm_instance *inst = fr->inst;
+    st->inst = inst;
+    mem = inst->mem0->data;
+    mem_size = inst->mem0->size;
+    DISPATCH();
+}
+HANDLER(return_s) {
+    fp[0] = S(2);
+    MUSTTAIL return op_return(PASS);
+}
+
+/* Calls a host function with its arguments (and room for results) at slots. */
+__attribute__((noinline)) static bool call_host(exec_state *st, const wasm_funcinst *f,
+                                                uint64_t *slots, const uint32_t *ip) {
+    uint32_t n = MAX(f->type->nparams, f->type->nresults);
+    uint64_t *saved_top = st->stack_top;
+    st->stack_top = slots + n;
+    wasm_call call = {st->inst, f->host_user};
+    wasm_trap *trap = f->host_fn(&call, slots);
+    st->stack_top = saved_top;
+    if (UNLIKELY(trap != NULL)) {
+        wasm_trap_add_host_frame(trap, f->host_name);
+        st->pending_trap = trap;
+        st->trapped = true;
+        st->trap_ip = ip;
+        return false;
+    }
+    return true;
+}
+
+/* Enters a wasm function of any instance (imports, call_indirect). */
+#define CALL_FUNCINST(f, argbase, len)                                                     \
+    do {                                                                                   \
+        uint64_t *callee_fp = fp + (argbase);                                              \
+        if (f->host_fn) {                                                                  \
+            if (!call_host(st, f, callee_fp, ip)) return;                                  \
+            RELOAD_MEMORY();                                                               \
+            NEXT(len);                                                                     \
+        }                                                                                  \
+        const compiled_func *callee = f->code;                                             \
+        call_frame *fr = st->frame_top;                                                    \
+        if (UNLIKELY(fr == st->frame_end ||                                                \
+                     (size_t)(st->stack_end - callee_fp) < callee->frame_slots))           \
+            TRAP(TRAP_EXHAUSTED);                                                          \
+        fr->ret_ip = ip + (len);                                                           \
+        fr->fp = fp;                                                                       \
+        fr->inst = st->inst;                                                               \
+        fr->callee = callee;                                                               \
+        st->frame_top = fr + 1;                                                            \
+        if (f->inst != st->inst) {                                                         \
+            st->inst = f->inst;                                                            \
+            RELOAD_MEMORY();                                                               \
+        }                                                                                  \
+        fp = callee_fp;                                                                    \
+        ip = callee->code;                                                                 \
+        if (UNLIKELY(--st->fuel <= 0)) MUSTTAIL return op_poll(PASS);                      \
+        DISPATCH();                                                                        \
+    } while (0)
+
+HANDLER(call) {
+    const compiled_func *callee = pointer_at(ip + 3);
+    uint64_t *callee_fp = fp + ip[2];
+    call_frame *fr = st->frame_top;
+    if (UNLIKELY(fr == st->frame_end ||
+                 (size_t)(st->stack_end - callee_fp) < callee->frame_slots))
+        TRAP(TRAP_EXHAUSTED);
+    fr->ret_ip = ip + 5;
+    fr->fp = fp;
+    fr->inst = st->inst;
+    fr->callee = callee;
+    st->frame_top = fr + 1;
+    fp = callee_fp;
+    ip = callee->code;
+    if (UNLIKELY(--st->fuel <= 0)) MUSTTAIL return op_poll(PASS);
+    DISPATCH();
+}
+HANDLER(call_import) {
+    const wasm_funcinst *f = st->inst->funcs[ip[3]];
+    CALL_FUNCINST(f, ip[2], 4);
+}
+HANDLER(call_indirect) {
+    const wasm_tableinst *t = st->inst->tables[ip[4]];
+    uint32_t i = (uint32_t)S(3);
+    if (UNLIKELY(i >= t->size)) TRAP(TRAP_UNDEFINED_ELEMENT);
+    const wasm_funcinst *f = (const wasm_funcinst *)t->elems[i];
+    if (UNLIKELY(f == NULL)) {
+        st->trap_detail = i;
+        TRAP(TRAP_UNINITIALIZED);
+    }
+    if (UNLIKELY(f->type_id != ip[5])) TRAP(TRAP_TYPE_MISMATCH);
+    CALL_FUNCINST(f, ip[2], 6);
+}
+
+/* ---- handler table ----------------------------------------------------------------- */
+
+#define H(name) [WASM_OP_##name] = op_##name,
+#define H_SI(name) [WASM_OP_##name##_si] = op_##name##_si,
+#define H_BR(k)                                                                            \
+    [WASM_OP_br_if_##k##_ss] = op_br_if_##k##_ss, [WASM_OP_br_if_##k##_si] = op_br_if_##k##_si, \
+    [WASM_OP_br_if_##k##_ss_back] = op_br_if_##k##_ss_back,                                \
+    [WASM_OP_br_if_##k##_si_back] = op_br_if_##k##_si_back,
+const wasm_handler wasm_op_handlers[WASM_OP_COUNT] = {
+    WASM_UNARY_OPS(H) WASM_BINARY_OPS(H) WASM_INT_IMM_BINOPS(H_SI, i32)
+    WASM_INT_IMM_BINOPS(H_SI, i64) WASM_LOAD_OPS(H) WASM_STORE_OPS(H) WASM_OTHER_OPS(H)
+    WASM_CMP_KINDS(H_BR)
+};
+
+/* ---- entry from the host ------------------------------------------------------------ */
+
+static const union {
+    wasm_handler handler;
+    uint32_t units[2];
+} exit_code = {.handler = op_exit};
+
+static bool exec_prepare(exec_state *st, const wasm_store *store) {
+    if (st->frames) return true;
+    size_t bytes = wasm_store_max_stack_bytes(store);
+    void *stack = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                       -1, 0);
+    if (stack == MAP_FAILED) return false;
+    st->stack_mapped = bytes;
+    st->stack_base = st->stack_top = stack;
+    st->stack_end = st->stack_base + bytes / sizeof(uint64_t);
+    st->frames = xmalloc(((size_t)st->max_call_depth + 1) * sizeof(call_frame));
+    st->frame_top = st->frames;
+    st->frame_end = st->frames + st->max_call_depth;
+    return true;
+}
+
+void wasm_exec_release(exec_state *st) {
+    if (st->stack_base) munmap(st->stack_base, st->stack_mapped);
+    free(st->frames);
+    st->frames = st->frame_top = st->frame_end = NULL;
+    st->stack_base = st->stack_top = st->stack_end = NULL;
+}
+
+static wasm_trap *trap_from_state(exec_state *st, call_frame *entry) {
+    wasm_trap *trap;
+    if (st->pending_trap) {
+        trap = st->pending_trap;
+        st->pending_trap = NULL;
+    } else if (st->trap_reason == TRAP_UNINITIALIZED) { /* as the reference interpreter */
+        char message[64];
+        snprintf(message, sizeof message, "%s %u", trap_reasons[TRAP_UNINITIALIZED].message,
+                 st->trap_detail);
+        trap = wasm_trap_make(trap_reasons[st->trap_reason].kind, message);
+    } else {
+        trap = wasm_trap_make(trap_reasons[st->trap_reason].kind,
+                              trap_reasons[st->trap_reason].message);
+    }
+    for (call_frame *fr = st->frame_top - 1; fr >= entry; fr--) {
+        const compiled_func *cf = fr->callee;
+        const uint32_t *at = fr == st->frame_top - 1 ? st->trap_ip : (fr + 1)->ret_ip - 1;
+        uint32_t pos = at >= cf->code && at < cf->code + cf->code_len ? (uint32_t)(at - cf->code) : 0;
+        wasm_trap_add_frame(trap, cf, pos);
+    }
+    st->trapped = false;
+    st->trap_reason = TRAP_NONE;
+    return trap;
+}
+
+wasm_trap *wasm_exec_invoke(wasm_store *store, wasm_funcinst *f, uint64_t *slots) {
+    exec_state *st = wasm_store_exec(store);
+    if (f->host_fn) {
+        wasm_call call = {st->inst, f->host_user};
+        return f->host_fn(&call, slots);
+    }
+    if (!exec_prepare(st, store))
+        return wasm_trap_make(WASM_TRAP_EXHAUSTION, "call stack exhausted");
+    const compiled_func *cf = f->code;
+    uint64_t *base = st->stack_top;
+    if (st->frame_top == st->frame_end || (size_t)(st->stack_end - base) < cf->frame_slots)
+        return wasm_trap_make(WASM_TRAP_EXHAUSTION, "call stack exhausted");
+    memcpy(base, slots, (size_t)cf->nparams * sizeof(uint64_t));
+
+    call_frame *entry = st->frame_top;
+    entry->ret_ip = exit_code.units;
+    entry->fp = base;
+    entry->inst = f->inst;
+    entry->callee = cf;
+    st->frame_top = entry + 1;
+    wasm_instance *saved_inst = st->inst;
+    st->inst = f->inst;
+    if (st->fuel <= 0 || st->fuel > WASM_FUEL_PER_POLL) st->fuel = WASM_FUEL_PER_POLL;
+
+    wasm_meminst *m = f->inst->mem0;
+    handler_at(cf->code)(cf->code, base, m->data, m->size, st);
+
+    wasm_trap *trap = NULL;
+    if (st->trapped) {
+        trap = trap_from_state(st, entry);
+        st->frame_top = entry;
+    } else {
+        memcpy(slots, base, (size_t)cf->nresults * sizeof(uint64_t));
+    }
+    st->inst = saved_inst;
+    st->stack_top = base;
+    return trap;
+}

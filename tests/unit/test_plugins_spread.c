@@ -1,0 +1,346 @@
+/*
+ * Unit tests of PodTopologySpread: Filter skew with self-match, minDomains,
+ * missing labels, inclusion policies, namespaces, terminating pods,
+ * matchLabelKeys, AddPod on a cloned state, Score/NormalizeScore with
+ * hostname and zone constraints (values worked out from upstream's
+ * formulas), Skip paths and args validation.
+ */
+#include "plugin_fixture.h"
+#include "test.h"
+
+#define ZONE "topology.kubernetes.io/zone"
+#define HOST "kubernetes.io/hostname"
+
+/* A node; zone NULL = no zone label; taint_effect NULL = no taint. */
+static void add_node(fixture *f, const char *name, const char *zone, const char *taint_effect) {
+    char text[1024];
+    snprintf(text, sizeof text,
+             "{'metadata':{'name':'%s','labels':{'" HOST "':'%s'%s%s%s}},"
+             "'spec':{%s%s%s},"
+             "'status':{'allocatable':{'cpu':'4','memory':'8Gi','pods':'110'}}}",
+             name, name, zone ? ",'" ZONE "':'" : "", zone ? zone : "", zone ? "'" : "",
+             taint_effect ? "'taints':[{'key':'dedicated','value':'x','effect':'" : "",
+             taint_effect ? taint_effect : "", taint_effect ? "'}]" : "");
+    fixture_node(f, text);
+}
+
+/* A pod with `labels` (JSON object body) on `node` (NULL = unscheduled) in
+ * `ns`, and an optional spec fragment (ending with ','). */
+static const char *pod_json(char *buf, size_t size, const char *name, const char *ns,
+                            const char *labels, const char *node, const char *spec) {
+    snprintf(buf, size,
+             "{'metadata':{'name':'%s','namespace':'%s','labels':{%s}},'spec':{%s%s%s%s"
+             "'containers':[{'name':'c'}]}}",
+             name, ns, labels, node ? "'nodeName':'" : "", node ? node : "", node ? "'," : "",
+             spec ? spec : "");
+    return buf;
+}
+
+static sl_pod_info *add_pod(fixture *f, const char *name, const char *labels, const char *node) {
+    char buf[2048];
+    return fixture_pod(f, pod_json(buf, sizeof buf, name, "default", labels, node, NULL));
+}
+
+/* Zones: a, b in zone1; x, y in zone2; z without a zone. foo pods: a, b, x. */
+static void three_pods_two_zones(fixture *f) {
+    add_node(f, "a", "zone1", NULL);
+    add_node(f, "b", "zone1", NULL);
+    add_node(f, "x", "zone2", NULL);
+    add_node(f, "y", "zone2", NULL);
+    add_node(f, "z", NULL, NULL);
+    add_pod(f, "p1", "'foo':''", "a");
+    add_pod(f, "p2", "'foo':''", "b");
+    add_pod(f, "p3", "'foo':''", "x");
+}
+
+#define FOO_EXISTS "'labelSelector':{'matchExpressions':[{'key':'foo','operator':'Exists'}]}"
+#define HARD_ZONE(extra) \
+    "'topologySpreadConstraints':[{'maxSkew':1,'topologyKey':'" ZONE "','whenUnsatisfiable':" \
+    "'DoNotSchedule'," FOO_EXISTS extra "}],"
+
+static sl_pod_info *incoming(fixture *f, const char *labels, const char *spec) {
+    char buf[2048];
+    return fixture_incoming(f, pod_json(buf, sizeof buf, "incoming", "default", labels, NULL, spec));
+}
+
+static sl_code filter_code(fixture *f, sl_plugin *p, const sl_pod_info *pod, const char *node) {
+    return p->ops->filter(p, f->cycle, pod, fixture_node_info(f, node)).code;
+}
+
+TEST(filter_checks_skew_per_zone) {
+    fixture f;
+    fixture_init(&f);
+    three_pods_two_zones(&f);
+    sl_pod_info *pod = incoming(&f, "'foo':''", HARD_ZONE(""));
+    fixture_begin(&f);
+    sl_plugin *p = fixture_plugin(&f, "PodTopologySpread", NULL);
+    CHECK_EQ_INT(p->ops->pre_filter(p, f.cycle, pod, NULL).code, SL_SUCCESS);
+    /* zone1 = 2, zone2 = 1, min 1. */
+    sl_status s = p->ops->filter(p, f.cycle, pod, fixture_node_info(&f, "a"));
+    CHECK_EQ_INT(s.code, SL_UNSCHEDULABLE);
+    CHECK_EQ_STR(s.message, "node(s) didn't match pod topology spread constraints");
+    CHECK_EQ_INT(filter_code(&f, p, pod, "b"), SL_UNSCHEDULABLE);
+    CHECK_EQ_INT(filter_code(&f, p, pod, "x"), SL_SUCCESS);
+    CHECK_EQ_INT(filter_code(&f, p, pod, "y"), SL_SUCCESS);
+    s = p->ops->filter(p, f.cycle, pod, fixture_node_info(&f, "z"));
+    CHECK_EQ_INT(s.code, SL_UNSCHEDULABLE_AND_UNRESOLVABLE);
+    CHECK_EQ_STR(s.message,
+                 "node(s) didn't match pod topology spread constraints (missing required label)");
+    fixture_free(&f);
+}
+
+TEST(filter_counts_self_only_when_the_pod_matches) {
+    fixture f;
+    fixture_init(&f);
+    three_pods_two_zones(&f);
+    sl_pod_info *pod = incoming(&f, "'bar':''", HARD_ZONE(""));
+    fixture_begin(&f);
+    sl_plugin *p = fixture_plugin(&f, "PodTopologySpread", NULL);
+    p->ops->pre_filter(p, f.cycle, pod, NULL);
+    CHECK_EQ_INT(filter_code(&f, p, pod, "a"), SL_SUCCESS);   /* 2 + 0 - 1 */
+    fixture_free(&f);
+}
+
+TEST(filter_treats_min_as_zero_below_min_domains) {
+    fixture f;
+    fixture_init(&f);
+    three_pods_two_zones(&f);
+    sl_pod_info *strict = incoming(&f, "'foo':''", HARD_ZONE(",'minDomains':3"));
+    fixture_begin(&f);
+    sl_plugin *p = fixture_plugin(&f, "PodTopologySpread", NULL);
+    p->ops->pre_filter(p, f.cycle, strict, NULL);
+    CHECK_EQ_INT(filter_code(&f, p, strict, "x"), SL_UNSCHEDULABLE);   /* 1 + 1 - 0 */
+    CHECK_EQ_INT(filter_code(&f, p, strict, "y"), SL_UNSCHEDULABLE);
+    fixture_free(&f);
+}
+
+TEST(filter_honours_node_affinity_policy) {
+    fixture f;
+    fixture_init(&f);
+    three_pods_two_zones(&f);
+    sl_pod_info *honor =
+        incoming(&f, "'foo':''", HARD_ZONE("") "'nodeSelector':{'" ZONE "':'zone1'},");
+    sl_pod_info *ignore = incoming(
+        &f, "'foo':''", HARD_ZONE(",'nodeAffinityPolicy':'Ignore'") "'nodeSelector':{'" ZONE
+                        "':'zone1'},");
+    fixture_begin(&f);
+    sl_plugin *p = fixture_plugin(&f, "PodTopologySpread", NULL);
+    /* Only zone1 is eligible: min = 2, a: 2 + 1 - 2 = 1. */
+    p->ops->pre_filter(p, f.cycle, honor, NULL);
+    CHECK_EQ_INT(filter_code(&f, p, honor, "a"), SL_SUCCESS);
+    p->ops->pre_filter(p, f.cycle, ignore, NULL);
+    CHECK_EQ_INT(filter_code(&f, p, ignore, "a"), SL_UNSCHEDULABLE);
+    fixture_free(&f);
+}
+
+TEST(filter_honours_node_taints_policy) {
+    fixture f;
+    fixture_init(&f);
+    add_node(&f, "a", "zone1", NULL);
+    add_node(&f, "x", "zone2", "NoSchedule");
+    add_pod(&f, "p1", "'foo':''", "a");
+    sl_pod_info *ignore = incoming(&f, "'foo':''", HARD_ZONE(""));
+    sl_pod_info *honor = incoming(&f, "'foo':''", HARD_ZONE(",'nodeTaintsPolicy':'Honor'"));
+    fixture_begin(&f);
+    sl_plugin *p = fixture_plugin(&f, "PodTopologySpread", NULL);
+    p->ops->pre_filter(p, f.cycle, ignore, NULL);
+    CHECK_EQ_INT(filter_code(&f, p, ignore, "a"), SL_UNSCHEDULABLE);   /* 1 + 1 - 0 */
+    p->ops->pre_filter(p, f.cycle, honor, NULL);
+    CHECK_EQ_INT(filter_code(&f, p, honor, "a"), SL_SUCCESS);          /* zone2 not eligible */
+    fixture_free(&f);
+}
+
+TEST(filter_ignores_other_namespaces_and_terminating_pods) {
+    fixture f;
+    fixture_init(&f);
+    char buf[2048];
+    add_node(&f, "a", "zone1", NULL);
+    add_node(&f, "x", "zone2", NULL);
+    fixture_pod(&f, pod_json(buf, sizeof buf, "other", "elsewhere", "'foo':''", "a", NULL));
+    fixture_pod(&f, "{'metadata':{'name':'dying','namespace':'default','labels':{'foo':''},"
+                    "'deletionTimestamp':'2024-01-01T00:00:00Z'},'spec':{'nodeName':'a',"
+                    "'containers':[{'name':'c'}]}}");
+    sl_pod_info *pod = incoming(&f, "'foo':''", HARD_ZONE(""));
+    fixture_begin(&f);
+    sl_plugin *p = fixture_plugin(&f, "PodTopologySpread", NULL);
+    p->ops->pre_filter(p, f.cycle, pod, NULL);
+    CHECK_EQ_INT(filter_code(&f, p, pod, "a"), SL_SUCCESS);
+    fixture_free(&f);
+}
+
+TEST(filter_merges_match_label_keys) {
+    fixture f;
+    fixture_init(&f);
+    add_node(&f, "a", "zone1", NULL);
+    add_node(&f, "x", "zone2", NULL);
+    add_pod(&f, "old1", "'foo':'','rev':'1'", "a");
+    add_pod(&f, "old2", "'foo':'','rev':'1'", "a");
+    add_pod(&f, "new1", "'foo':'','rev':'2'", "x");
+    sl_pod_info *plain = incoming(&f, "'foo':'','rev':'2'", HARD_ZONE(""));
+    sl_pod_info *by_rev =
+        incoming(&f, "'foo':'','rev':'2'", HARD_ZONE(",'matchLabelKeys':['rev']"));
+    fixture_begin(&f);
+    sl_plugin *p = fixture_plugin(&f, "PodTopologySpread", NULL);
+    p->ops->pre_filter(p, f.cycle, plain, NULL);
+    CHECK_EQ_INT(filter_code(&f, p, plain, "a"), SL_UNSCHEDULABLE);   /* 2 + 1 - 1 */
+    CHECK_EQ_INT(filter_code(&f, p, plain, "x"), SL_SUCCESS);
+    p->ops->pre_filter(p, f.cycle, by_rev, NULL);
+    CHECK_EQ_INT(filter_code(&f, p, by_rev, "a"), SL_SUCCESS);        /* 0 + 1 - 0 */
+    CHECK_EQ_INT(filter_code(&f, p, by_rev, "x"), SL_UNSCHEDULABLE);  /* 1 + 1 - 0 */
+    fixture_free(&f);
+}
+
+TEST(add_pod_updates_only_the_cloned_state) {
+    fixture f;
+    fixture_init(&f);
+    char buf[2048];
+    three_pods_two_zones(&f);
+    sl_pod_info *pod = incoming(&f, "'foo':''", HARD_ZONE(""));
+    sl_pod_info *extra = fixture_incoming(
+        &f, pod_json(buf, sizeof buf, "extra", "default", "'foo':''", "y", NULL));
+    sl_pod_info *stranger = fixture_incoming(
+        &f, pod_json(buf, sizeof buf, "stranger", "elsewhere", "'foo':''", "y", NULL));
+    fixture_begin(&f);
+    sl_plugin *p = fixture_plugin(&f, "PodTopologySpread", NULL);
+    p->ops->pre_filter(p, f.cycle, pod, NULL);
+
+    sl_cycle *clone = sl_cycle_clone(f.cycle);
+    const sl_node_info *y = fixture_node_info(&f, "y");
+    CHECK_EQ_INT(p->ops->add_pod(p, clone, pod, stranger, y).code, SL_SUCCESS);
+    CHECK_EQ_INT(p->ops->filter(p, clone, pod, fixture_node_info(&f, "a")).code,
+                 SL_UNSCHEDULABLE);
+    CHECK_EQ_INT(p->ops->add_pod(p, clone, pod, extra, y).code, SL_SUCCESS);
+    /* zone2 = 2 now, min 2: a passes in the clone, not in the original. */
+    CHECK_EQ_INT(p->ops->filter(p, clone, pod, fixture_node_info(&f, "a")).code, SL_SUCCESS);
+    CHECK_EQ_INT(filter_code(&f, p, pod, "a"), SL_UNSCHEDULABLE);
+    /* And back. */
+    CHECK_EQ_INT(p->ops->remove_pod(p, clone, pod, extra, y).code, SL_SUCCESS);
+    CHECK_EQ_INT(p->ops->filter(p, clone, pod, fixture_node_info(&f, "a")).code,
+                 SL_UNSCHEDULABLE);
+    fixture_free(&f);
+}
+
+TEST(pre_filter_and_pre_score_skip_without_constraints) {
+    fixture f;
+    fixture_init(&f);
+    three_pods_two_zones(&f);
+    sl_pod_info *none = incoming(&f, "'foo':''", NULL);
+    sl_pod_info *hard = incoming(&f, "'foo':''", HARD_ZONE(""));
+    fixture_begin(&f);
+    sl_plugin *p = fixture_plugin(&f, "PodTopologySpread", NULL);
+    sl_node_info *nodes[] = {(sl_node_info *)fixture_node_info(&f, "a")};
+    CHECK_EQ_INT(p->ops->pre_filter(p, f.cycle, none, NULL).code, SL_SKIP);
+    CHECK_EQ_INT(p->ops->pre_score(p, f.cycle, none, nodes, 1).code, SL_SKIP);
+    CHECK_EQ_INT(p->ops->pre_score(p, f.cycle, hard, nodes, 1).code, SL_SKIP);
+    fixture_free(&f);
+}
+
+TEST(score_hostname_constraint) {
+    fixture f;
+    fixture_init(&f);
+    add_node(&f, "n1", "zone1", NULL);
+    add_node(&f, "n2", "zone1", NULL);
+    add_node(&f, "n3", "zone2", NULL);
+    add_pod(&f, "p1", "'foo':''", "n1");
+    add_pod(&f, "p2", "'foo':''", "n1");
+    add_pod(&f, "p3", "'foo':''", "n2");
+    add_pod(&f, "p4", "'bar':''", "n3");
+    sl_pod_info *pod = incoming(
+        &f, "'foo':''",
+        "'topologySpreadConstraints':[{'maxSkew':1,'topologyKey':'" HOST "',"
+        "'whenUnsatisfiable':'ScheduleAnyway'," FOO_EXISTS "}],");
+    fixture_begin(&f);
+    sl_plugin *p = fixture_plugin(&f, "PodTopologySpread", NULL);
+    const char *names[] = {"n1", "n2", "n3"};
+    int64_t scores[3];
+    CHECK_EQ_INT(fixture_score(&f, p, pod, names, 3, scores).code, SL_SUCCESS);
+    /* raw: round(2 ln 5) = 3, round(ln 5) = 2, 0; normalized 100 (3 + 0 - s) / 3 */
+    CHECK_EQ_INT(scores[0], 0);
+    CHECK_EQ_INT(scores[1], 33);
+    CHECK_EQ_INT(scores[2], 100);
+    fixture_free(&f);
+}
+
+TEST(score_zone_constraint_and_nodes_missing_labels) {
+    fixture f;
+    fixture_init(&f);
+    add_node(&f, "a", "zone1", NULL);
+    add_node(&f, "b", "zone1", NULL);
+    add_node(&f, "c", "zone2", NULL);
+    add_node(&f, "d", NULL, NULL);
+    add_pod(&f, "p1", "'foo':''", "a");
+    add_pod(&f, "p2", "'foo':''", "a");
+    add_pod(&f, "p3", "'foo':''", "b");
+    add_pod(&f, "p4", "'foo':''", "d");
+    sl_pod_info *pod = incoming(
+        &f, "'foo':''",
+        "'topologySpreadConstraints':[{'maxSkew':2,'topologyKey':'" ZONE "',"
+        "'whenUnsatisfiable':'ScheduleAnyway'," FOO_EXISTS "}],");
+    fixture_begin(&f);
+    sl_plugin *p = fixture_plugin(&f, "PodTopologySpread", NULL);
+    const char *names[] = {"a", "b", "c", "d"};
+    int64_t scores[4];
+    CHECK_EQ_INT(fixture_score(&f, p, pod, names, 4, scores).code, SL_SUCCESS);
+    /* 2 domains: weight ln 4; zone1 = 3 pods: round(3 ln 4 + 1) = 5; zone2: 1. */
+    CHECK_EQ_INT(scores[0], 20);
+    CHECK_EQ_INT(scores[1], 20);
+    CHECK_EQ_INT(scores[2], 100);
+    CHECK_EQ_INT(scores[3], 0);
+    fixture_free(&f);
+}
+
+TEST(args_are_validated) {
+    fixture f;
+    fixture_init(&f);
+    char err[512];
+    CHECK(fixture_plugin_err(&f, "PodTopologySpread",
+                             "{'defaultingType':'List','defaultConstraints':[{'maxSkew':1,"
+                             "'topologyKey':'" ZONE "','whenUnsatisfiable':'ScheduleAnyway'}]}",
+                             err, sizeof err) != NULL);
+    CHECK(!fixture_plugin_err(&f, "PodTopologySpread",
+                              "{'defaultConstraints':[{'maxSkew':1,'topologyKey':'" ZONE
+                              "','whenUnsatisfiable':'ScheduleAnyway'}]}",
+                              err, sizeof err));
+    CHECK_EQ_STR(err, "pluginConfig[PodTopologySpread].args.defaultingType: Invalid value: "
+                      "\"System\": when .defaultConstraints are not empty");
+    CHECK(!fixture_plugin_err(&f, "PodTopologySpread",
+                              "{'defaultingType':'List','defaultConstraints':[{'maxSkew':0,"
+                              "'topologyKey':'" ZONE "','whenUnsatisfiable':'ScheduleAnyway'}]}",
+                              err, sizeof err));
+    CHECK_EQ_STR(err, "pluginConfig[PodTopologySpread].args.defaultConstraints[0].maxSkew: "
+                      "Invalid value: 0: not in valid range (0, inf)");
+    CHECK(!fixture_plugin_err(&f, "PodTopologySpread",
+                              "{'defaultingType':'List','defaultConstraints':[{'maxSkew':1,"
+                              "'topologyKey':'" ZONE "','whenUnsatisfiable':'ScheduleAnyway',"
+                              "'labelSelector':{}}]}",
+                              err, sizeof err));
+    CHECK(strstr(err, "defaultConstraints[0].labelSelector: Forbidden") != NULL);
+    CHECK(!fixture_plugin_err(&f, "PodTopologySpread",
+                              "{'defaultingType':'List','defaultConstraints':[{'maxSkew':1,"
+                              "'topologyKey':'" ZONE "','whenUnsatisfiable':'ScheduleAnyway'},"
+                              "{'maxSkew':2,'topologyKey':'" ZONE "','whenUnsatisfiable':"
+                              "'ScheduleAnyway'}]}",
+                              err, sizeof err));
+    CHECK(strstr(err, "defaultConstraints[1]: Duplicate value: \"{" ZONE
+                      ", ScheduleAnyway}\"") != NULL);
+    CHECK(!fixture_plugin_err(&f, "PodTopologySpread", "{'defaultingType':'Sometimes'}", err,
+                              sizeof err));
+    CHECK(strstr(err, "defaultingType: Unsupported value: \"Sometimes\"") != NULL);
+    fixture_free(&f);
+}
+
+int main(void) {
+    RUN(filter_checks_skew_per_zone);
+    RUN(filter_counts_self_only_when_the_pod_matches);
+    RUN(filter_treats_min_as_zero_below_min_domains);
+    RUN(filter_honours_node_affinity_policy);
+    RUN(filter_honours_node_taints_policy);
+    RUN(filter_ignores_other_namespaces_and_terminating_pods);
+    RUN(filter_merges_match_label_keys);
+    RUN(add_pod_updates_only_the_cloned_state);
+    RUN(pre_filter_and_pre_score_skip_without_constraints);
+    RUN(score_hostname_constraint);
+    RUN(score_zone_constraint_and_nodes_missing_labels);
+    RUN(args_are_validated);
+    return test_summary("plugins_spread");
+}
