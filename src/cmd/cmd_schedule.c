@@ -304,6 +304,18 @@ static void print_json(const pod_row *rows, size_t n, const explain_recorder *ex
     json_decref(doc);
 }
 
+/* One table line: five padded columns and the message, no trailing blanks. */
+static void print_row(const size_t *width, const char *c0, const char *c1, const char *c2, const char *c3,
+                      const char *c4, const char *message) {
+    strbuf line;
+    strbuf_init(&line);
+    strbuf_printf(&line, "%-*s  %-*s  %-*s  %-*s  %-*s  %s", (int)width[0], c0, (int)width[1], c1, (int)width[2],
+                  c2, (int)width[3], c3, (int)width[4], c4, message);
+    while (line.len && line.data[line.len - 1] == ' ') line.data[--line.len] = 0;
+    puts(strbuf_cstr(&line));
+    strbuf_free(&line);
+}
+
 /* Aligned columns; the message (last column) is printed as is. With
  * --explain, each pod is followed by its per-node filter results. */
 static void print_table(const pod_row *rows, size_t n, const explain_recorder *explain) {
@@ -318,8 +330,7 @@ static void print_table(const pod_row *rows, size_t n, const explain_recorder *e
         width[2] = MAX(width[2], strlen(r->status));
         width[3] = MAX(width[3], strlen(r->node ? r->node : "<none>"));
     }
-    printf("%-*s  %-*s  %-*s  %-*s  %-*s  %s\n", (int)width[0], headers[0], (int)width[1], headers[1],
-           (int)width[2], headers[2], (int)width[3], headers[3], (int)width[4], headers[4], headers[5]);
+    print_row(width, headers[0], headers[1], headers[2], headers[3], headers[4], headers[5]);
     for (size_t i = 0; i < n; i++) {
         const pod_row *r = &rows[i];
         snprintf(attempts, sizeof attempts, "%" PRIu32, r->attempts);
@@ -327,9 +338,8 @@ static void print_table(const pod_row *rows, size_t n, const explain_recorder *e
         strbuf_init(&message);
         strbuf_puts(&message, r->message);
         if (r->nominated) strbuf_printf(&message, "%s(nominated node: %s)", *r->message ? " " : "", r->nominated);
-        printf("%-*s  %-*s  %-*s  %-*s  %-*s  %s\n", (int)width[0], r->namespace_, (int)width[1], r->name,
-               (int)width[2], r->status, (int)width[3], r->node ? r->node : "<none>", (int)width[4], attempts,
-               strbuf_cstr(&message));
+        print_row(width, r->namespace_, r->name, r->status, r->node ? r->node : "<none>", attempts,
+                  strbuf_cstr(&message));
         strbuf_free(&message);
         if (!explain) continue;
         char *key = xasprintf("%s/%s", r->namespace_, r->name);

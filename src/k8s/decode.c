@@ -290,7 +290,11 @@ bool k8s_parse_time(const char *s, int64_t *ns) {
     tm.tm_min = min;
     tm.tm_sec = sec;
     int64_t secs = (int64_t)timegm(&tm) - offset;
-    *ns = secs * 1000000000 + frac;
+    /* int64 nanoseconds cover 1677..2262; clamp the rest (years 0..9999 are
+     * valid RFC 3339 but only order matters to the scheduler). */
+    if (secs > INT64_MAX / 1000000000 - 1) *ns = INT64_MAX;
+    else if (secs < INT64_MIN / 1000000000 + 1) *ns = INT64_MIN;
+    else *ns = secs * 1000000000 + frac;
     return true;
 }
 

@@ -208,7 +208,7 @@ static void default_requests_from_limits(k8s_decoder *d, const json_t *requests_
     if (extra) {
         k8s_scalar_resource *merged =
             arena_alloc(d->mem, (req->nscalar + extra) * sizeof(k8s_scalar_resource));
-        memcpy(merged, req->scalar, req->nscalar * sizeof(k8s_scalar_resource));
+        if (req->nscalar) memcpy(merged, req->scalar, req->nscalar * sizeof(k8s_scalar_resource));
         uint32_t n = req->nscalar;
         for (uint32_t i = 0; i < lim->nscalar; i++)
             if (MISSING(lim->scalar[i].name)) merged[n++] = lim->scalar[i];

@@ -94,6 +94,7 @@ typedef struct spread_constraint {
 static uint32_t collect_constraints(sl_cycle *c, const k8s_pod *pod, bool do_not_schedule,
                                     spread_constraint **out) {
     uint32_t n = 0;
+    *out = NULL;
     for (uint32_t i = 0; i < pod->nspread; i++)
         if (pod->spread[i].do_not_schedule == do_not_schedule) n++;
     if (n == 0) return 0;
@@ -138,6 +139,7 @@ static uint32_t collect_constraints(sl_cycle *c, const k8s_pod *pod, bool do_not
         }
         dst->pod_matches_itself = k8s_label_selector_matches(&dst->selector, &pod->labels);
     }
+    *out = constraints;
     return n;
 }
 

@@ -72,4 +72,17 @@ const char *sl_cluster_memory_pod_condition(sl_cluster *c, const k8s_pod *pod,
                                             const char **message);
 bool sl_cluster_memory_pod_deleted(sl_cluster *c, const char *namespace_, const char *name);
 
+/* Events written by record_event, oldest first. The store keeps the most
+ * recent ones (at least 50,000; older ones are dropped in bulk); pointers
+ * stay valid until the next record_event or destroy. */
+typedef struct sl_cluster_event {
+    const char *namespace_;
+    const char *pod_name;
+    const char *type;         /* "Normal" / "Warning" */
+    const char *reason;
+    const char *message;
+    int64_t wall_ns;
+} sl_cluster_event;
+uint32_t sl_cluster_memory_events(sl_cluster *c, const sl_cluster_event **out);
+
 #endif

@@ -29,7 +29,8 @@
 #include "scheduler/framework_internal.h"
 
 typedef struct state_entry {
-    const char *key;
+    const char *key;              /* our copy */
+    const char *given;            /* the writer's pointer: compared, never read */
     void *data;
     sl_state_clone_fn clone;
     void (*release)(void *data);
@@ -147,9 +148,13 @@ sl_status sl_status_newf(sl_cycle *c, sl_code code, const char *fmt, ...) {
     return sl_status_make(code, s);
 }
 
+/* Plugins read with the same literal they wrote with, so the writer's
+ * pointer finds the entry at once; strcmp confirms it (a transient buffer
+ * could have been reused for another key) and is the fallback. */
 static state_entry *state_find(const sl_cycle *c, const char *key) {
     for (uint32_t i = 0; i < c->nentries; i++)
-        if (c->entries[i].key == key) return &c->entries[i];
+        if (c->entries[i].given == key && strcmp(c->entries[i].key, key) == 0)
+            return &c->entries[i];
     for (uint32_t i = 0; i < c->nentries; i++)
         if (strcmp(c->entries[i].key, key) == 0) return &c->entries[i];
     return NULL;
@@ -169,6 +174,7 @@ void sl_cycle_state_write(sl_cycle *c, const char *key, void *data, sl_state_clo
         e = &c->entries[c->nentries++];
         e->key = arena_strdup(cycle_arena(c), key);
     }
+    e->given = key;
     e->data = data;
     e->clone = clone;
     e->release = release;

@@ -72,6 +72,13 @@ static void diagnosis_add(attempt *a, sl_status st) {
     if (st.code == SL_PENDING) a->pending = true;
 }
 
+static char *cycle_strndup(sl_cycle *c, const char *s, size_t n) {
+    char *p = sl_cycle_alloc(c, n + 1);
+    memcpy(p, s, n);
+    p[n] = 0;
+    return p;
+}
+
 typedef struct reason_count {
     const char *reason;
     uint32_t count;
@@ -112,7 +119,583 @@ static void histogram_add(sl_cycle *c, histogram *h, const char *reason, size_t 
         }
         j = (j + 1) & (h->cap - 1);
     }
-    h->slots[j].reason = arena_strndup_cycle(c, reason, len);
+    h->slots[j].reason = cycle_strndup(c, reason, len);
     h->slots[j].count = count;
     h->n++;
+}
+
+/* Splits a status message into its reasons ('\n'-separated) and counts
+ * each `count` times. A status without a message has no reasons. */
+static void histogram_add_status(sl_cycle *c, histogram *h, sl_status st, uint32_t count) {
+    const char *m = st.message;
+    if (!m || !m[0] || count == 0) return;
+    for (;;) {
+        const char *end = strchr(m, SL_REASON_SEP);
+        size_t len = end ? (size_t)(end - m) : strlen(m);
+        histogram_add(c, h, m, len, count);
+        if (!end) break;
+        m = end + 1;
+    }
+}
+
+static int compare_cstrings(const void *a, const void *b) {
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* upstream FitError.Error():
+ *   "0/N nodes are available: <PreFilterMsg>. <histogram>. <PostFilterMsg>"
+ * where the histogram ("count reason", sorted as strings, joined by ", ")
+ * is left out when PreFilter rejected the pod. */
+static const char *fit_error_message(sl_cycle *c, const attempt *a) {
+    strbuf sb;
+    strbuf_init(&sb);
+    strbuf_printf(&sb, "0/%u nodes are available:", a->num_all_nodes);
+    if (a->prefilter_msg && a->prefilter_msg[0]) {
+        strbuf_printf(&sb, " %s.", a->prefilter_msg);
+    } else {
+        histogram h = {0};
+        const sl_node_status_map *m = a->statuses;
+        for (uint32_t i = 0; i < m->capacity; i++)
+            if (m->present[i]) histogram_add_status(c, &h, m->statuses[i], 1);
+        if (m->count < a->num_all_nodes)
+            histogram_add_status(c, &h, m->absent, a->num_all_nodes - m->count);
+        if (h.n) {
+            char **lines = sl_cycle_alloc(c, h.n * sizeof(char *));
+            uint32_t k = 0;
+            for (uint32_t i = 0; i < h.cap; i++)
+                if (h.slots[i].reason)
+                    lines[k++] = sl_cycle_printf(c, "%u %s", h.slots[i].count, h.slots[i].reason);
+            qsort(lines, k, sizeof(char *), compare_cstrings);
+            strbuf_putc(&sb, ' ');
+            for (uint32_t i = 0; i < k; i++) {
+                if (i) strbuf_puts(&sb, ", ");
+                strbuf_puts(&sb, lines[i]);
+            }
+            strbuf_putc(&sb, '.');
+        }
+    }
+    if (a->postfilter_msg && a->postfilter_msg[0]) strbuf_printf(&sb, " %s", a->postfilter_msg);
+    char *out = sl_cycle_printf(c, "%s", strbuf_cstr(&sb));
+    strbuf_free(&sb);
+    return out;
+}
+
+/* A FitError about the one chosen node (Reserve, Permit rejections). */
+static const char *single_node_fit_error(sl_cycle *c, attempt *a, uint32_t node_index,
+                                         sl_status st) {
+    a->statuses = sl_node_status_map_new(c, node_index + 1);
+    sl_node_status_map_set(a->statuses, node_index, st);
+    a->num_all_nodes = 1;
+    a->prefilter_msg = a->postfilter_msg = NULL;
+    diagnosis_add(a, st);
+    /* The only node is present, so the absent status does not count. */
+    a->statuses->absent = sl_status_make(SL_UNSCHEDULABLE_AND_UNRESOLVABLE, NULL);
+    a->fit_error = true;
+    return fit_error_message(c, a);
+}
+
+/* ------------------------------------------------------------------ */
+/* Filter over nodes                                                    */
+/* ------------------------------------------------------------------ */
+
+static uint32_t num_feasible_nodes_to_find(const sl_scheduler *s, const sl_framework *fw,
+                                           uint32_t n) {
+    if (n < MIN_FEASIBLE_NODES_TO_FIND) return n;
+    int32_t pct = sl_framework_percentage_of_nodes_to_score(fw);
+    if (pct < 0) pct = s->config->percentage_of_nodes_to_score;
+    if (pct <= 0) {
+        pct = 50 - (int32_t)(n / 125);
+        if (pct < MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND) pct = MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND;
+    }
+    uint64_t k = (uint64_t)n * (uint64_t)pct / 100;
+    if (k < MIN_FEASIBLE_NODES_TO_FIND) return MIN_FEASIBLE_NODES_TO_FIND;
+    return (uint32_t)k;
+}
+
+typedef struct filter_job {
+    sl_framework *fw;
+    sl_cycle *c;
+    const sl_pod_info *pod;
+    sl_node_info *const *nodes;
+    uint32_t n, start, want;
+    sl_status *status_at;         /* by position in evaluation order */
+    bool with_nominated;          /* some pod is nominated somewhere */
+    atomic_uint feasible;
+    atomic_bool stop;
+} filter_job;
+
+static void filter_range(void *ctx, uint32_t begin, uint32_t end, uint32_t participant) {
+    (void)participant;
+    filter_job *job = ctx;
+    uint32_t found = 0, n = job->n;
+    uint32_t idx = job->start + begin;
+    if (idx >= n) idx %= n;
+    for (uint32_t pos = begin; pos < end; pos++) {
+        sl_status st = job->with_nominated
+                           ? sl_framework_run_filters(job->fw, job->c, job->pod, job->nodes[idx])
+                           : sl_framework_run_filter_plugins(job->fw, job->c, job->pod, job->nodes[idx]);
+        job->status_at[pos] = st;
+        if (LIKELY(st.code == SL_SUCCESS)) {
+            found++;
+        } else if (st.code == SL_ERROR) {
+            atomic_store_explicit(&job->stop, true, memory_order_relaxed);
+        }
+        if (++idx == n) idx = 0;
+    }
+    uint32_t total = atomic_fetch_add_explicit(&job->feasible, found, memory_order_relaxed) + found;
+    if (total > job->want) atomic_store_explicit(&job->stop, true, memory_order_relaxed);
+}
+
+/* upstream findNodesThatPassFilters over `nodes` (all nodes, or the
+ * PreFilterResult set). Fills feasible[], records failures in a->statuses,
+ * advances nextStartNodeIndex. Returns Error status on a Filter error. */
+static sl_status find_nodes_that_pass_filters(sl_scheduler *s, sl_framework *fw, sl_cycle *c,
+                                              const sl_pod_info *pod, attempt *a,
+                                              sl_node_info *const *nodes, uint32_t n,
+                                              uint32_t num_all_nodes, bool advance_start,
+                                              sl_node_info **feasible, uint32_t *nfeasible) {
+    *nfeasible = 0;
+    if (n == 0) return SL_STATUS_SUCCESS;
+    uint32_t want = num_feasible_nodes_to_find(s, fw, n);
+    if (!sl_framework_has_score_plugins(fw)) want = 1; /* no extenders, no scoring */
+    uint32_t start = s->next_start_node_index % n;
+
+    if (!sl_framework_has_filter_plugins(fw)) {
+        uint32_t k = want < n ? want : n;
+        for (uint32_t i = 0; i < k; i++) feasible[i] = nodes[(start + i) % n];
+        *nfeasible = k;
+        if (advance_start) s->next_start_node_index = (s->next_start_node_index + k) % num_all_nodes;
+        return SL_STATUS_SUCCESS;
+    }
+
+    filter_job job;
+    job.fw = fw;
+    job.c = c;
+    job.pod = pod;
+    job.nodes = nodes;
+    job.n = n;
+    job.start = start;
+    job.want = want;
+    job.status_at = sl_cycle_alloc(c, n * sizeof(sl_status));
+    job.with_nominated = sl_queue_nominated_count(s->queue) > 0;
+    atomic_init(&job.feasible, 0);
+    atomic_init(&job.stop, false);
+
+    /* Small chunks keep the overshoot past the cut small; large enough
+     * that claiming one (a CAS) is noise next to the Filter calls. */
+    uint32_t threads = sl_worker_pool_threads(s->pool);
+    uint32_t chunk = want / (threads * 8);
+    if (chunk < 8) chunk = 8;
+    if (chunk > 64) chunk = 64;
+    sl_worker_pool *pool = n >= 2 * chunk ? s->pool : NULL;
+    uint32_t finished = sl_parallel_for(pool, n, chunk, filter_range, &job, &job.stop);
+
+    /* Rebuild the sequential result from the finished prefix. */
+    uint32_t found = 0, failed = 0;
+    uint32_t idx = start;
+    for (uint32_t pos = 0; pos < finished; pos++) {
+        sl_status st = job.status_at[pos];
+        sl_node_info *node = nodes[idx];
+        if (++idx == n) idx = 0;
+        if (st.code == SL_SUCCESS) {
+            if (found == want) break; /* the (k+1)-th feasible node: stop here */
+            feasible[found++] = node;
+            continue;
+        }
+        if (st.code == SL_ERROR) {
+            if (advance_start)
+                s->next_start_node_index =
+                    (s->next_start_node_index + found + failed) % num_all_nodes;
+            return st;
+        }
+        sl_node_status_map_set(a->statuses, node->index, st);
+        diagnosis_add(a, st);
+        failed++;
+    }
+    *nfeasible = found;
+    if (advance_start)
+        s->next_start_node_index = (s->next_start_node_index + found + failed) % num_all_nodes;
+    return SL_STATUS_SUCCESS;
+}
+
+/* upstream findNodesThatFitPod (without extenders). */
+static sl_status find_nodes_that_fit(sl_scheduler *s, sl_framework *fw, sl_cycle *c,
+                                     pod_record *rec, attempt *a, sl_node_info **feasible,
+                                     uint32_t *nfeasible) {
+    const sl_pod_info *pod = rec->info;
+    uint32_t nall = sl_snapshot_num_nodes(s->snapshot);
+    sl_node_info *const *all = sl_snapshot_nodes(s->snapshot);
+    *nfeasible = 0;
+
+    sl_prefilter_outcome pre;
+    sl_status st = sl_framework_run_pre_filter(fw, c, pod, &pre);
+    for (uint32_t i = 0; i < pre.nplugins_with_nodes; i++)
+        a->events |= plugin_events(pre.plugins_with_nodes[i]);
+    if (st.code != SL_SUCCESS) {
+        if (!sl_status_is_rejected(st)) return st;
+        a->statuses->absent = st;
+        a->prefilter_msg = sl_status_message_joined(c, st);
+        diagnosis_add(a, st);
+        return SL_STATUS_SUCCESS;
+    }
+
+    /* The nominated node (set by an earlier preemption) first. */
+    const char *nominated = rec->pod->nominated_node_name;
+    if (nominated && nominated[0]) {
+        const sl_node_info *nn = sl_snapshot_node(s->snapshot, nominated);
+        if (nn) {
+            sl_node_info *one = (sl_node_info *)nn;
+            uint32_t nf = 0;
+            sl_status fs = find_nodes_that_pass_filters(s, fw, c, pod, a, &one, 1, nall, false,
+                                                        feasible, &nf);
+            if (fs.code == SL_SUCCESS && nf == 1) {
+                *nfeasible = 1;
+                return SL_STATUS_SUCCESS;
+            }
+        }
+    }
+
+    sl_node_info *const *nodes = all;
+    uint32_t n = nall;
+    if (!pre.result.all) {
+        /* Keep snapshot order (upstream iterates a set: random order). */
+        uint8_t *wanted = sl_cycle_alloc(c, nall ? nall : 1);
+        memset(wanted, 0, nall);
+        for (uint32_t i = 0; i < pre.result.nnames; i++) {
+            const sl_node_info *ni = sl_snapshot_node(s->snapshot, pre.result.node_names[i]);
+            if (ni && ni->index < nall) wanted[ni->index] = 1;
+        }
+        sl_node_info **subset = sl_cycle_alloc(c, (nall ? nall : 1) * sizeof(*subset));
+        n = 0;
+        for (uint32_t i = 0; i < nall; i++)
+            if (wanted[i]) subset[n++] = all[i];
+        nodes = subset;
+        strbuf sb;
+        strbuf_init(&sb);
+        for (uint32_t i = 0; i < pre.nplugins_with_nodes; i++) {
+            if (i) strbuf_putc(&sb, ' ');
+            strbuf_puts(&sb, pre.plugins_with_nodes[i]);
+        }
+        a->statuses->absent = sl_status_newf(c, SL_UNSCHEDULABLE_AND_UNRESOLVABLE,
+                                             "node(s) didn't satisfy plugin(s) [%s]",
+                                             strbuf_cstr(&sb));
+        strbuf_free(&sb);
+    }
+    return find_nodes_that_pass_filters(s, fw, c, pod, a, nodes, n, nall, true, feasible,
+                                        nfeasible);
+}
+
+/* ------------------------------------------------------------------ */
+/* The scheduling algorithm (upstream schedulePod)                      */
+/* ------------------------------------------------------------------ */
+
+static sl_status schedule_pod(sl_scheduler *s, sl_framework *fw, sl_cycle *c, pod_record *rec,
+                              attempt *a) {
+    uint32_t nall = sl_snapshot_num_nodes(s->snapshot);
+    a->num_all_nodes = nall;
+    a->statuses = sl_node_status_map_new(c, nall);
+    if (nall == 0) {
+        a->message = "no nodes available to schedule pods";
+        a->set_nomination = true;
+        a->nomination = "";
+        return sl_status_make(SL_UNSCHEDULABLE_AND_UNRESOLVABLE, a->message);
+    }
+    sl_node_info **feasible = sl_cycle_alloc(c, nall * sizeof(*feasible));
+    uint32_t nfeasible = 0;
+    sl_status st = find_nodes_that_fit(s, fw, c, rec, a, feasible, &nfeasible);
+    if (st.code != SL_SUCCESS) {
+        a->message = sl_status_message_joined(c, st);
+        a->set_nomination = true;
+        a->nomination = "";
+        return st;
+    }
+    if (nfeasible == 0) {
+        a->fit_error = true;
+        a->set_nomination = true;
+        a->nomination = "";
+        if (sl_framework_has_post_filter_plugins(fw)) {
+            sl_post_filter_result pr = {NULL};
+            sl_status ps = sl_framework_run_post_filter(fw, c, rec->info, a->statuses, &pr);
+            a->postfilter_msg = sl_status_message_joined(c, ps);
+            if (ps.code == SL_ERROR)
+                log_warn("PostFilter for pod %s: %s", rec->key, a->postfilter_msg);
+            /* A nominated node from PostFilter overrides; none clears. */
+            a->nomination = pr.nominated_node_name ? pr.nominated_node_name : "";
+        }
+        a->message = fit_error_message(c, a);
+        return sl_status_make(SL_UNSCHEDULABLE, a->message);
+    }
+    a->feasible = nfeasible;
+    a->evaluated = nfeasible + a->statuses->count;
+    if (nfeasible == 1) {
+        a->host = feasible[0]->node->name;
+        return SL_STATUS_SUCCESS;
+    }
+
+    int64_t *totals = sl_cycle_alloc(c, nfeasible * sizeof(int64_t));
+    if (!sl_framework_has_score_plugins(fw)) {
+        for (uint32_t i = 0; i < nfeasible; i++) totals[i] = 1;
+    } else {
+        st = sl_framework_run_pre_score(fw, c, rec->info, feasible, nfeasible);
+        if (st.code == SL_SUCCESS)
+            st = sl_framework_run_score(fw, c, rec->info, feasible, nfeasible, totals);
+        if (st.code != SL_SUCCESS) {
+            a->message = sl_status_message_joined(c, st);
+            a->set_nomination = true;
+            a->nomination = "";
+            return st;
+        }
+    }
+
+    /* selectHost: reservoir sampling over the maximum. */
+    uint32_t selected = 0, ties = 1;
+    int64_t best = totals[0];
+    for (uint32_t i = 1; i < nfeasible; i++) {
+        if (totals[i] > best) {
+            best = totals[i];
+            selected = i;
+            ties = 1;
+        } else if (totals[i] == best) {
+            ties++;
+            if (rng_below(&s->rng, ties) == 0) selected = i;
+        }
+    }
+    a->host = feasible[selected]->node->name;
+    return SL_STATUS_SUCCESS;
+}
+
+/* ------------------------------------------------------------------ */
+/* Ending an attempt                                                    */
+/* ------------------------------------------------------------------ */
+
+static void record_latency(sl_scheduler *s, int64_t start_ns) {
+    VEC_PUSH(&s->latencies, time_now_ns() - start_ns);
+}
+
+static void finish_cycle(sl_scheduler *s, pod_record *rec, sl_cycle *c) {
+    sl_cycle_end(c);
+    sched_return_cycle(s, c);
+    rec->in_cycle = false;
+    sched_release_info_if_done(s, rec);
+}
+
+/* upstream handleSchedulingFailure. */
+static void handle_failure(sl_scheduler *s, sl_framework *fw, sl_cycle *c, pod_record *rec,
+                           sl_status st, attempt *a, int64_t start_ns) {
+    const sl_recorder *rec_cb = s->recorder;
+    bool rejected = sl_status_is_rejected(st);
+    const char *reason = rejected ? "Unschedulable" : "SchedulerError";
+    const char *msg = a->message ? a->message : sl_status_message_joined(c, st);
+
+    if (!rec->removed && rec->state != SL_POD_SCHEDULED) {
+        sl_failure_kind kind = !rejected ? SL_FAILURE_ERROR
+                               : a->pending ? SL_FAILURE_PENDING
+                                            : SL_FAILURE_UNSCHEDULABLE;
+        /* Only a FitError carries unschedulable plugins. */
+        uint32_t events = a->fit_error ? a->events : 0;
+        sl_queue_requeue(s->queue, &rec->entry, kind, events, s->now_ns);
+        if (a->set_nomination) sl_queue_nominate(s->queue, &rec->entry, a->nomination);
+        rec->state = rejected ? SL_POD_UNSCHEDULABLE : SL_POD_ERROR;
+        free(rec->message);
+        rec->message = xstrdup(msg);
+    }
+    record_latency(s, start_ns);
+    if (UNLIKELY(rec_cb != NULL) && rec_cb->cycle_end) rec_cb->cycle_end(rec_cb->user, rec->info, NULL, st);
+
+    if (!rec->removed && rec->state != SL_POD_SCHEDULED) {
+        char *note = NULL;
+        if (strlen(msg) > NOTE_LENGTH_LIMIT)
+            note = xasprintf("%.*s ...", NOTE_LENGTH_LIMIT - 4, msg);
+        sl_framework_event(fw, rec->info, "Warning", "FailedScheduling", note ? note : msg);
+        free(note);
+        const char *nominated = a->set_nomination ? a->nomination : NULL;
+        if (nominated && !nominated[0] &&
+            !(rec->pod->nominated_node_name && rec->pod->nominated_node_name[0]))
+            nominated = NULL; /* nothing to clear */
+        s->cluster->ops->update_pod_status(s->cluster, rec->pod, reason, msg, nominated);
+    }
+    finish_cycle(s, rec, c);
+}
+
+/* Undo an assumption after Reserve/Permit/binding failed. */
+static void forget(sl_scheduler *s, sl_framework *fw, sl_cycle *c, pod_record *rec,
+                   const char *host) {
+    sl_framework_run_unreserve(fw, c, rec->info, host);
+    if (rec->assumed) {
+        sl_cache_forget_pod(s->cache, rec->info);
+        rec->assumed = false;
+    }
+}
+
+/* "Forget"ting an assumed pod frees its resources: like an assigned pod
+ * deleted. The pod itself must not be moved by its own event. */
+static void announce_forget(sl_scheduler *s, pod_record *rec) {
+    uint32_t own = rec->entry.in_flight_events;
+    /* For the pod itself the cluster is back to what its attempt saw: if
+     * nothing else changed meanwhile, its attempt still counts as current
+     * (otherwise a pod that always fails at Permit would keep the run
+     * from ever becoming quiescent). */
+    bool was_current = rec->attempt_epoch == s->epoch;
+    sched_cluster_changed(s, SL_EVENT_ASSIGNED_POD_DELETE);
+    if (was_current) rec->attempt_epoch = s->epoch;
+    rec->entry.in_flight_events = own;
+}
+
+static void binding_cycle(sl_scheduler *s, sl_framework *fw, sl_cycle *c, pod_record *rec,
+                          const char *host, int64_t start_ns) {
+    const sl_recorder *rec_cb = s->recorder;
+    /* The bind event hands our info to the cache (info becomes NULL);
+     * it stays valid for the rest of this cycle. */
+    sl_pod_info *info = rec->info;
+    sl_status st = sl_framework_run_pre_bind(fw, c, info, host);
+    if (st.code == SL_SUCCESS) st = sl_framework_run_bind(fw, c, info, host);
+    if (st.code != SL_SUCCESS) {
+        forget(s, fw, c, rec, host);
+        announce_forget(s, rec);
+        attempt a;
+        memset(&a, 0, sizeof(a));
+        a.message = sl_status_message_joined(c, st);
+        a.set_nomination = true;
+        a.nomination = "";
+        handle_failure(s, fw, c, rec, st, &a, start_ns);
+        return;
+    }
+    /* The bind normally came back as a MODIFIED event already (memory
+     * source); a remote source confirms later. */
+    if (rec->state != SL_POD_SCHEDULED) {
+        rec->state = SL_POD_SCHEDULED;
+        free(rec->node);
+        rec->node = xstrdup(host);
+        if (!rec->removed) sl_queue_done(s->queue, &rec->entry);
+    }
+    char *msg = xasprintf("Successfully assigned %s/%s to %s", info->pod->namespace_,
+                          info->pod->name, host);
+    sl_framework_event(fw, info, "Normal", "Scheduled", msg);
+    free(msg);
+    sl_framework_run_post_bind(fw, c, info, host);
+    record_latency(s, start_ns);
+    if (UNLIKELY(rec_cb != NULL) && rec_cb->cycle_end)
+        rec_cb->cycle_end(rec_cb->user, info, host, SL_STATUS_SUCCESS);
+    finish_cycle(s, rec, c);
+}
+
+/* ------------------------------------------------------------------ */
+/* One pod                                                              */
+/* ------------------------------------------------------------------ */
+
+void sched_schedule_one(sl_scheduler *s, pod_record *rec) {
+    sl_framework *fw = rec->entry.fw;
+    const sl_recorder *rec_cb = s->recorder;
+
+    if (rec->pod->deleting) {
+        char *msg = xasprintf("skip schedule deleting pod: %s", rec->key);
+        sl_framework_event(fw, rec->info, "Warning", "FailedScheduling", msg);
+        free(msg);
+        sl_queue_done(s->queue, &rec->entry);
+        return;
+    }
+    if (rec->assumed) {
+        sl_queue_done(s->queue, &rec->entry);
+        return;
+    }
+
+    s->attempts++;
+    int64_t start_ns = time_now_ns();
+    rec->in_cycle = true;
+    rec->attempt_epoch = s->epoch;
+    rec->state = SL_POD_PENDING;
+
+    sl_cycle_arenas_reset(&s->arenas);
+    sl_cache_update_snapshot(s->cache, s->snapshot);
+    sl_cycle *c = sched_take_cycle(s);
+    sl_cycle_begin(c, s->snapshot, s->config->parallelism, &s->rng);
+    if (UNLIKELY(rec_cb != NULL) && rec_cb->cycle_start)
+        rec_cb->cycle_start(rec_cb->user, rec->info, rec->entry.qp.attempts);
+
+    attempt a;
+    memset(&a, 0, sizeof(a));
+    sl_status st = schedule_pod(s, fw, c, rec, &a);
+    if (st.code != SL_SUCCESS) {
+        handle_failure(s, fw, c, rec, st, &a, start_ns);
+        return;
+    }
+    const char *host = a.host;
+    const sl_node_info *host_info = sl_snapshot_node(s->snapshot, host);
+    uint32_t host_index = host_info ? host_info->index : 0;
+
+    /* assume */
+    sl_cache_assume_pod(s->cache, rec->info, host);
+    rec->assumed = true;
+    sl_queue_nominate(s->queue, &rec->entry, NULL);
+
+    st = sl_framework_run_reserve(fw, c, rec->info, host);
+    if (st.code != SL_SUCCESS) {
+        forget(s, fw, c, rec, host);
+        memset(&a, 0, sizeof(a));
+        a.set_nomination = true;
+        a.nomination = "";
+        if (sl_status_is_rejected(st)) a.message = single_node_fit_error(c, &a, host_index, st);
+        handle_failure(s, fw, c, rec, st, &a, start_ns);
+        return;
+    }
+
+    int64_t timeout_ms = 0;
+    const char *wait_plugin = NULL;
+    st = sl_framework_run_permit(fw, c, rec->info, host, &timeout_ms, &wait_plugin);
+    if (st.code != SL_SUCCESS && st.code != SL_WAIT) {
+        forget(s, fw, c, rec, host);
+        memset(&a, 0, sizeof(a));
+        a.set_nomination = true;
+        a.nomination = "";
+        if (sl_status_is_rejected(st)) a.message = single_node_fit_error(c, &a, host_index, st);
+        handle_failure(s, fw, c, rec, st, &a, start_ns);
+        return;
+    }
+    if (st.code == SL_WAIT) {
+        /* Nobody can Allow a waiting pod (framework.h has no handle for
+         * it), so it waits out its timeout holding the node, then is
+         * rejected — in virtual time when the clock reaches the deadline. */
+        waiting_pod *w = xcalloc(1, sizeof(*w));
+        w->rec = rec;
+        w->fw = fw;
+        w->cycle = c;
+        w->node = xstrdup(host);
+        w->plugin = wait_plugin;
+        w->timeout_ms = timeout_ms;
+        w->deadline_ns = s->now_ns + timeout_ms * 1000000LL;
+        w->attempt_start_ns = start_ns;
+        VEC_PUSH(&s->waiting, w);
+        return;
+    }
+    binding_cycle(s, fw, c, rec, host, start_ns);
+}
+
+void sched_expire_waiting(sl_scheduler *s) {
+    for (size_t i = 0; i < s->waiting.len;) {
+        waiting_pod *w = s->waiting.items[i];
+        if (w->deadline_ns > s->now_ns) {
+            i++;
+            continue;
+        }
+        s->waiting.items[i] = s->waiting.items[--s->waiting.len];
+        pod_record *rec = w->rec;
+        sl_cycle *c = w->cycle;
+        char dur[32];
+        sl_format_go_duration(w->timeout_ms * 1000000LL, dur, sizeof(dur));
+        sl_status st = sl_status_newf(c, SL_UNSCHEDULABLE,
+                                      "rejected due to timeout after waiting %s at plugin %s", dur,
+                                      w->plugin ? w->plugin : "");
+        st.plugin = w->plugin;
+        const sl_node_info *host_info = sl_snapshot_node(s->snapshot, w->node);
+        attempt a;
+        memset(&a, 0, sizeof(a));
+        a.set_nomination = true;
+        a.nomination = "";
+        a.message = single_node_fit_error(c, &a, host_info ? host_info->index : 0, st);
+        forget(s, w->fw, c, rec, w->node);
+        announce_forget(s, rec);
+        handle_failure(s, w->fw, c, rec, st, &a, w->attempt_start_ns);
+        free(w->node);
+        free(w);
+    }
 }

@@ -244,9 +244,17 @@ static void on_pod(void *user, sl_watch_type type, k8s_pod *old, k8s_pod *pod) {
         /* Bound (by us, from inside the bind call, or by someone else). */
         if (!rec) rec = new_record(s, pod);
         rec->pod = pod;
-        if (rec->info) rec->info->pod = pod;
         sl_queue_remove(s->queue, &rec->entry);
-        sl_cache_add_pod(s->cache, sl_pod_info_new(pod)); /* confirms an assumed pod */
+        if (rec->info && rec->assumed) {
+            /* Confirms our assumption: the cache takes over the very info
+             * it already counts (no second decode of the pod). */
+            rec->info->pod = pod;
+            sl_cache_add_pod(s->cache, rec->info);
+            rec->info = NULL;
+        } else {
+            if (rec->info) rec->info->pod = pod;
+            sl_cache_add_pod(s->cache, sl_pod_info_new(pod));
+        }
         rec->assumed = false;
         rec->state = SL_POD_SCHEDULED;
         free(rec->node);
@@ -343,6 +351,10 @@ void sched_return_cycle(sl_scheduler *s, sl_cycle *c) {
 /* Construction                                                         */
 /* ------------------------------------------------------------------ */
 
+static sl_plugin_lookup_fn test_plugin_lookup;
+
+void sl_scheduler_set_plugin_lookup(sl_plugin_lookup_fn lookup) { test_plugin_lookup = lookup; }
+
 sl_scheduler *sl_scheduler_new(const sl_scheduler_options *opts, char *err, size_t errsize) {
     const sl_config *cfg = opts->config;
     if (!cfg || !opts->cluster) {
@@ -383,6 +395,7 @@ sl_scheduler *sl_scheduler_new(const sl_scheduler_options *opts, char *err, size
             .host = &s->host,
             .recorder = opts->recorder,
             .pool = s->pool,
+            .lookup = test_plugin_lookup,
         };
         s->frameworks[i] = sl_framework_new(&fo, err, errsize);
         if (!s->frameworks[i]) {

@@ -197,6 +197,7 @@ static inline double f64_max(double a, double b) {
     X(i32_add, x + y) X(i32_sub, x - y) X(i32_mul, x * y) X(i32_and, x & y)                \
     X(i32_or, x | y) X(i32_xor, x ^ y) X(i32_shl, x << (y & 31))                           \
     X(i32_shr_s, (uint32_t)((int32_t)x >> (y & 31))) X(i32_shr_u, x >> (y & 31))           \
+    X(i32_rotl, rotl32(x, y)) X(i32_rotr, rotr32(x, y))                                    \
     X(i32_eq, x == y) X(i32_ne, x != y) X(i32_lt_s, (int32_t)x < (int32_t)y)               \
     X(i32_lt_u, x < y) X(i32_gt_s, (int32_t)x > (int32_t)y) X(i32_gt_u, x > y)             \
     X(i32_le_s, (int32_t)x <= (int32_t)y) X(i32_le_u, x <= y)                              \
@@ -215,13 +216,12 @@ static inline double f64_max(double a, double b) {
     }
 I32_IMM_OPS(I32_SS)
 I32_IMM_OPS(I32_SI)
-I32_SS(i32_rotl, rotl32(x, y))
-I32_SS(i32_rotr, rotr32(x, y))
 
 #define I64_IMM_OPS(X)                                                                     \
     X(i64_add, x + y) X(i64_sub, x - y) X(i64_mul, x * y) X(i64_and, x & y)                \
     X(i64_or, x | y) X(i64_xor, x ^ y) X(i64_shl, x << (y & 63))                           \
     X(i64_shr_s, (uint64_t)((int64_t)x >> (y & 63))) X(i64_shr_u, x >> (y & 63))           \
+    X(i64_rotl, rotl64(x, y)) X(i64_rotr, rotr64(x, y))                                    \
     X(i64_eq, x == y) X(i64_ne, x != y) X(i64_lt_s, (int64_t)x < (int64_t)y)               \
     X(i64_lt_u, x < y) X(i64_gt_s, (int64_t)x > (int64_t)y) X(i64_gt_u, x > y)             \
     X(i64_le_s, (int64_t)x <= (int64_t)y) X(i64_le_u, x <= y)                              \
@@ -240,8 +240,6 @@ I32_SS(i32_rotr, rotr32(x, y))
     }
 I64_IMM_OPS(I64_SS)
 I64_IMM_OPS(I64_SI)
-I64_SS(i64_rotl, rotl64(x, y))
-I64_SS(i64_rotr, rotr64(x, y))
 
 HANDLER(i32_div_s) {
     int32_t x = (int32_t)S(3), y = (int32_t)S(4);

@@ -57,7 +57,7 @@
 /* Binary operations that also have an immediate form (_si). */
 #define WASM_INT_IMM_BINOPS(X, T)                                                           \
     X(T##_add) X(T##_sub) X(T##_mul) X(T##_and) X(T##_or) X(T##_xor) X(T##_shl)            \
-    X(T##_shr_s) X(T##_shr_u) X(T##_eq) X(T##_ne) X(T##_lt_s) X(T##_lt_u) X(T##_gt_s)        \
+    X(T##_shr_s) X(T##_shr_u) X(T##_rotl) X(T##_rotr) X(T##_eq) X(T##_ne) X(T##_lt_s) X(T##_lt_u) X(T##_gt_s)        \
     X(T##_gt_u) X(T##_le_s) X(T##_le_u) X(T##_ge_s) X(T##_ge_u)
 #define WASM_FLOAT_BINOPS(X, T)                                                            \
     X(T##_add) X(T##_sub) X(T##_mul) X(T##_div) X(T##_min) X(T##_max) X(T##_copysign)       \

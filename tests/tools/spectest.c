@@ -423,6 +423,26 @@ typedef struct action_result {
     wasm_val results[MAX_VALUES];
 } action_result;
 
+/* Export names may contain NUL bytes (names.wast). wasm.h's lookup takes a
+ * C string; a length-taking variant is proposed to the engine and used when
+ * the library provides it (weak reference: NULL when absent). */
+wasm_extern *wasm_instance_export_n(wasm_instance *instance, const char *name, size_t len)
+    __attribute__((weak));
+
+static wasm_extern *find_export(wasm_instance *inst, json_t *jfield, char *err, size_t errsize) {
+    const char *field = json_string_value(jfield);
+    size_t len = json_string_length(jfield);
+    if (memchr(field, 0, len)) {
+        if (wasm_instance_export_n) return wasm_instance_export_n(inst, field, len);
+        snprintf(err, errsize, "export name contains a NUL byte: wasm.h has no length-taking "
+                               "lookup (wasm_instance_export_n)");
+        return NULL;
+    }
+    wasm_extern *ext = wasm_instance_export(inst, field);
+    if (!ext) snprintf(err, errsize, "no export \"%s\"", field);
+    return ext;
+}
+
 static void run_action(script *s, json_t *action, action_result *r) {
     memset(r, 0, sizeof *r);
     const char *type = json_string_value(json_object_get(action, "type"));
@@ -437,11 +457,8 @@ static void run_action(script *s, json_t *action, action_result *r) {
         snprintf(r->error, sizeof r->error, "action without field/type");
         return;
     }
-    wasm_extern *ext = wasm_instance_export(inst, field);
-    if (!ext) {
-        snprintf(r->error, sizeof r->error, "no export \"%s\"", field);
-        return;
-    }
+    wasm_extern *ext = find_export(inst, json_object_get(action, "field"), r->error, sizeof r->error);
+    if (!ext) return;
     if (!strcmp(type, "get")) {
         if (wasm_extern_kind_of(ext) != WASM_EXTERN_GLOBAL) {
             snprintf(r->error, sizeof r->error, "export \"%s\" is not a global", field);
@@ -687,7 +704,7 @@ static void run_file(const char *path) {
     s.dir[dlen] = 0;
 
     json_error_t jerr;
-    json_t *root = json_load_file(path, 0, &jerr);
+    json_t *root = json_load_file(path, JSON_ALLOW_NUL, &jerr);
     json_t *commands = root ? json_object_get(root, "commands") : NULL;
     if (!json_is_array(commands)) {
         failure(&s, jerr.line, "cannot parse JSON: %s", root ? "no commands" : jerr.text);

@@ -427,6 +427,18 @@ TEST(pod_node_matching) {
     k8s_pod_free(p);
 }
 
+/* Regressions found by fuzz_k8s_documents. */
+TEST(fuzz_regressions) {
+    k8s_pod *p = pod_of("kind: Pod\nmetadata: {name: far, creationTimestamp: '9999-12-31T23:59:59Z'}\n"
+                        "status: {startTime: '0001-01-01T00:00:00Z'}\n");
+    CHECK(p && p->creation_ns == INT64_MAX && p->start_ns == INT64_MIN);
+    k8s_pod_free(p);
+    p = pod_of("kind: Pod\nmetadata: {name: lim}\nspec:\n  containers:\n"
+               "  - {name: c, resources: {limits: {example.com/x: 1}}}\n");
+    CHECK(p && k8s_resources_get(&p->containers[0].requests, "example.com/x") == 1);
+    k8s_pod_free(p);
+}
+
 TEST(image_name_normalisation) {
     arena mem;
     arena_init(&mem, 256);
@@ -446,6 +458,7 @@ int main(void) {
     RUN(pod_requests_formulas);
     RUN(node_decode);
     RUN(pod_node_matching);
+    RUN(fuzz_regressions);
     RUN(image_name_normalisation);
     return test_summary("k8s_objects");
 }

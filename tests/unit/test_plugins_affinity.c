@@ -9,6 +9,11 @@
 #include "plugin_fixture.h"
 #include "test.h"
 
+/* The registry refers to plugins weakly, which does not pull their objects
+ * out of libschedlab.a; referencing them here does. */
+extern const sl_plugin_registration sl_plugin_InterPodAffinity;
+const sl_plugin_registration *const affinity_plugins_under_test[] = {&sl_plugin_InterPodAffinity};
+
 #define ZONE "topology.kubernetes.io/zone"
 #define HOST "kubernetes.io/hostname"
 

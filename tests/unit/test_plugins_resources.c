@@ -8,6 +8,12 @@
 #include "plugin_fixture.h"
 #include "test.h"
 
+/* The registry refers to plugins weakly, which does not pull their objects
+ * out of libschedlab.a; referencing them here does. */
+extern const sl_plugin_registration sl_plugin_NodeResourcesFit;
+extern const sl_plugin_registration sl_plugin_NodeResourcesBalancedAllocation;
+const sl_plugin_registration *const resources_plugins_under_test[] = {&sl_plugin_NodeResourcesFit, &sl_plugin_NodeResourcesBalancedAllocation};
+
 /* A node with cpu (millicores), memory (bytes) and pod capacity. */
 static void add_node(fixture *f, const char *name, int cpu_milli, long long memory, int pods,
                      const char *extra_allocatable) {

@@ -8,6 +8,11 @@
 #include "plugin_fixture.h"
 #include "test.h"
 
+/* The registry refers to plugins weakly, which does not pull their objects
+ * out of libschedlab.a; referencing them here does. */
+extern const sl_plugin_registration sl_plugin_PodTopologySpread;
+const sl_plugin_registration *const spread_plugins_under_test[] = {&sl_plugin_PodTopologySpread};
+
 #define ZONE "topology.kubernetes.io/zone"
 #define HOST "kubernetes.io/hostname"
 
@@ -289,6 +294,111 @@ TEST(score_zone_constraint_and_nodes_missing_labels) {
     fixture_free(&f);
 }
 
+/* Cases paraphrased from upstream's scoring_test.go (TestPodTopologySpreadScore).
+ * Nodes are "name|labels"; pods "node|labels"; `filtered` are the nodes
+ * that passed Filter (scored), the others exist but failed. */
+typedef struct score_case {
+    const char *name;
+    const char *constraints;
+    const char *nodes[6];
+    const char *pods[12];
+    const char *filtered[6];
+    int64_t want[6];
+} score_case;
+
+#define SOFT(skew, key, selector)                                                         \
+    "{'maxSkew':" #skew ",'topologyKey':'" key "','whenUnsatisfiable':'ScheduleAnyway',"  \
+    "'labelSelector':{'matchExpressions':[{'key':'" selector "','operator':'Exists'}]}}"
+
+static const score_case score_cases[] = {
+    {"hostname, maxSkew 3, spread 4/3/2/1",
+     SOFT(3, HOST, "foo"),
+     {"a|'" HOST "':'a'", "b|'" HOST "':'b'", "c|'" HOST "':'c'", "d|'" HOST "':'d'"},
+     {"a|'foo':''", "a|'foo':''", "a|'foo':''", "a|'foo':''", "b|'foo':''", "b|'foo':''",
+      "b|'foo':''", "c|'foo':''", "c|'foo':''", "d|'foo':''"},
+     {"a", "b", "c", "d"},
+     {44, 66, 77, 100}},
+    {"hostname, 3 of 4 nodes are candidates",
+     SOFT(1, HOST, "foo"),
+     {"a|'" HOST "':'a'", "b|'" HOST "':'b'", "x|'" HOST "':'x'", "y|'" HOST "':'y'"},
+     {"a|'foo':''", "a|'foo':''", "a|'foo':''", "a|'foo':''", "b|'foo':''", "b|'foo':''",
+      "x|'foo':''", "y|'foo':''", "y|'foo':''", "y|'foo':''"},
+     {"a", "b", "x"},
+     {33, 83, 100}},
+    {"hostname, a candidate lacks the topology key",
+     SOFT(1, HOST, "foo"),
+     {"a|'" HOST "':'a'", "b|'n':'b'", "x|'" HOST "':'x'", "y|'" HOST "':'y'"},
+     {"a|'foo':''", "a|'foo':''", "a|'foo':''", "a|'foo':''", "b|'foo':''", "b|'foo':''",
+      "x|'foo':''", "y|'foo':''", "y|'foo':''", "y|'foo':''"},
+     {"a", "b", "x"},
+     {16, 0, 100}},
+    {"zone, 3 of 4 nodes are candidates",
+     SOFT(1, "zone", "foo"),
+     {"a|'zone':'zone1','" HOST "':'a'", "b|'zone':'zone1','" HOST "':'b'",
+      "x|'zone':'zone2','" HOST "':'x'", "y|'zone':'zone2','" HOST "':'y'"},
+     {"a|'foo':''", "a|'foo':''", "a|'foo':''", "a|'foo':''", "b|'foo':''", "b|'foo':''",
+      "x|'foo':''", "y|'foo':''", "y|'foo':''", "y|'foo':''"},
+     {"a", "b", "x"},
+     {75, 75, 100}},
+    {"zone and hostname with different selectors",
+     SOFT(1, "zone", "foo") "," SOFT(1, HOST, "bar"),
+     {"a|'zone':'zone1','" HOST "':'a'", "b|'zone':'zone1','" HOST "':'b'",
+      "x|'zone':'zone2','" HOST "':'x'", "y|'zone':'zone2','" HOST "':'y'"},
+     {"a|'foo':''", "b|'foo':'','bar':''", "y|'foo':''", "y|'bar':''"},
+     {"a", "b", "x", "y"},
+     {60, 20, 100, 60}},
+    {"zone and hostname with different selectors, 3 of 4 candidates",
+     SOFT(1, "zone", "foo") "," SOFT(1, HOST, "bar"),
+     {"a|'zone':'zone1','" HOST "':'a'", "b|'zone':'zone1','" HOST "':'b'",
+      "x|'zone':'zone2','" HOST "':'x'", "y|'zone':'zone2','" HOST "':'y'"},
+     {"a|'foo':''", "b|'foo':'','bar':''", "y|'foo':''", "y|'bar':''"},
+     {"a", "b", "x"},
+     {50, 25, 100}},
+};
+
+TEST(score_matches_upstream_table) {
+    for (size_t k = 0; k < ARRAY_LEN(score_cases); k++) {
+        const score_case *sc = &score_cases[k];
+        fixture f;
+        fixture_init(&f);
+        char buf[2048], name[64];
+        for (uint32_t i = 0; i < 6 && sc->nodes[i]; i++) {
+            const char *bar = strchr(sc->nodes[i], '|');
+            snprintf(buf, sizeof buf,
+                     "{'metadata':{'name':'%.*s','labels':{%s}},'status':{'allocatable':"
+                     "{'cpu':'4','memory':'8Gi','pods':'110'}}}",
+                     (int)(bar - sc->nodes[i]), sc->nodes[i], bar + 1);
+            fixture_node(&f, buf);
+        }
+        for (uint32_t i = 0; i < 12 && sc->pods[i]; i++) {
+            const char *bar = strchr(sc->pods[i], '|');
+            snprintf(name, sizeof name, "p%u", i);
+            snprintf(buf, sizeof buf,
+                     "{'metadata':{'name':'%s','namespace':'default','labels':{%s}},'spec':"
+                     "{'nodeName':'%.*s','containers':[{'name':'c'}]}}",
+                     name, bar + 1, (int)(bar - sc->pods[i]), sc->pods[i]);
+            fixture_pod(&f, buf);
+        }
+        snprintf(buf, sizeof buf,
+                 "{'metadata':{'name':'p','namespace':'default','labels':{'foo':'','bar':''}},"
+                 "'spec':{'topologySpreadConstraints':[%s],'containers':[{'name':'c'}]}}",
+                 sc->constraints);
+        sl_pod_info *pod = fixture_incoming(&f, buf);
+        fixture_begin(&f);
+        sl_plugin *p = fixture_plugin(&f, "PodTopologySpread", NULL);
+        uint32_t n = 0;
+        while (n < 6 && sc->filtered[n]) n++;
+        int64_t scores[6];
+        CHECK_EQ_INT(fixture_score(&f, p, pod, sc->filtered, n, scores).code, SL_SUCCESS);
+        for (uint32_t i = 0; i < n; i++) {
+            if (scores[i] != sc->want[i])
+                TEST_FAIL_AT("%s: node %s: got %lld, want %lld", sc->name, sc->filtered[i],
+                             (long long)scores[i], (long long)sc->want[i]);
+        }
+        fixture_free(&f);
+    }
+}
+
 TEST(args_are_validated) {
     fixture f;
     fixture_init(&f);
@@ -341,6 +451,7 @@ int main(void) {
     RUN(pre_filter_and_pre_score_skip_without_constraints);
     RUN(score_hostname_constraint);
     RUN(score_zone_constraint_and_nodes_missing_labels);
+    RUN(score_matches_upstream_table);
     RUN(args_are_validated);
     return test_summary("plugins_spread");
 }

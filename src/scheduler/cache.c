@@ -1,0 +1,958 @@
+/*
+ * cache.c — the scheduler cache and its snapshots (cache.h), plus the
+ * node-info copies plugins use for dry runs (framework.h).
+ *
+ * The cache keeps one cache_node per node name: the authoritative
+ * sl_node_info (requested resources, pods, affinity lists, host ports,
+ * images) whose arrays are heap-owned and grown geometrically. A pod whose
+ * node is unknown lives on a placeholder cache_node (info.node == NULL) that
+ * the snapshot skips, as upstream keeps a NodeInfo without a Node.
+ *
+ * Incremental snapshots. Every change to a cache_node stamps it with a new
+ * generation and moves it to the head of a recency list, so
+ * sl_cache_update_snapshot walks only the nodes changed since the snapshot's
+ * generation and stops at the first older one: one assumed pod = one node
+ * copied, whatever the cluster size. A snapshot node info reuses its own
+ * buffers across updates, so a steady-state update allocates nothing. The
+ * ordered node list (zone interleaving, see cache.h) and the two affinity
+ * lists are rebuilt — O(nodes) — only when nodes come, go or change zone,
+ * or when a node gains its first / loses its last pod with affinity; that is
+ * what upstream does too.
+ *
+ * Lifetimes. A snapshot borrows from the cache: pod infos, image states,
+ * interned resource names and host IPs. Image states and interned strings
+ * live until the cache is freed (their number is bounded by the distinct
+ * names ever seen). Pod infos the cache drops are parked and freed at the
+ * next sl_cache_update_snapshot, so a cycle still running on the previous
+ * snapshot never touches freed pod infos. The k8s_node / k8s_pod objects
+ * themselves belong to the cluster source (see cluster.h): the scheduler
+ * must not let the source free them while a cycle uses a snapshot that
+ * still points at them (i.e. deliver events between cycles, as upstream's
+ * cache lock effectively does).
+ *
+ * Namespaces: there are no Namespace objects yet, so
+ * sl_snapshot_namespace_labels always returns NULL ("unknown"), which makes
+ * a namespaceSelector match no namespace other than those listed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "k8s/k8s_internal.h"
+#include "scheduler/cache.h"
+
+static const char *zone_labels[] = {"topology.kubernetes.io/zone",
+                                    "failure-domain.beta.kubernetes.io/zone"};
+static const char *region_labels[] = {"topology.kubernetes.io/region",
+                                      "failure-domain.beta.kubernetes.io/region"};
+
+/* ------------------------------------------------------------------ */
+/* Pod infos                                                            */
+/* ------------------------------------------------------------------ */
+
+/* The info and the memory of its arrays (scalar requests, host ports). */
+typedef struct pod_info_block {
+    sl_pod_info info;
+    arena mem;
+} pod_info_block;
+
+sl_pod_info *sl_pod_info_new(k8s_pod *pod) {
+    pod_info_block *b = xcalloc(1, sizeof(*b));
+    sl_pod_info *info = &b->info;
+    arena_init(&b->mem, 256);
+    info->pod = pod;
+    k8s_pod_requests(pod, &b->mem, &info->request);
+    k8s_pod_non_zero_requests(pod, &info->non_zero_milli_cpu, &info->non_zero_memory);
+    /* Host ports of app containers and of sidecars (restartable init
+     * containers, counted since kubernetes PR #132040). */
+    uint32_t nports = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        for (uint32_t k = 0; k < pod->ncontainers + pod->ninit_containers; k++) {
+            const k8s_container *c = k < pod->ncontainers ? &pod->containers[k]
+                                                          : &pod->init_containers[k - pod->ncontainers];
+            if (k >= pod->ncontainers && !c->restart_always) continue;
+            for (uint32_t j = 0; j < c->nports; j++) {
+                if (c->ports[j].host_port == 0) continue;
+                if (pass == 0) nports++;
+                else info->host_ports[info->nhost_ports++] = &c->ports[j];
+            }
+        }
+        if (pass == 0 && !nports) break;
+        if (pass == 0) info->host_ports = arena_alloc(&b->mem, nports * sizeof(k8s_container_port *));
+    }
+    info->has_affinity = pod->pod_affinity != NULL || pod->pod_anti_affinity != NULL;
+    info->has_required_anti_affinity =
+        pod->pod_anti_affinity != NULL && pod->pod_anti_affinity->nrequired > 0;
+    return info;
+}
+
+void sl_pod_info_free(sl_pod_info *info) {
+    if (!info) return;
+    pod_info_block *b = (pod_info_block *)info;
+    arena_free(&b->mem);
+    free(b);
+}
+
+static bool same_pod(const sl_pod_info *a, const sl_pod_info *b) {
+    if (a == b || a->pod == b->pod) return true;
+    return !strcmp(a->pod->name, b->pod->name) && !strcmp(a->pod->namespace_, b->pod->namespace_);
+}
+
+/* ------------------------------------------------------------------ */
+/* Node-info arithmetic shared by the cache and the dry-run copies      */
+/* ------------------------------------------------------------------ */
+
+/* Where an array grows: the heap (cache, snapshots) or a cycle's arena. */
+typedef struct grower {
+    bool in_cycle;    /* false = heap */
+    sl_cycle *cycle;
+} grower;
+
+/* Makes room for one more element in *items (len n, capacity *cap). */
+static void *grow(grower g, void *items, uint32_t n, uint32_t *cap, size_t elem) {
+    if (n < *cap) return items;
+    uint32_t ncap = *cap ? *cap * 2 : 4;
+    if (g.in_cycle) {
+        void *fresh = sl_cycle_alloc(g.cycle, ncap * elem);
+        if (n) memcpy(fresh, items, n * elem);
+        *cap = ncap;
+        return fresh;
+    }
+    *cap = ncap;
+    return xrealloc(items, ncap * elem);
+}
+
+/* Capacities of a node info's arrays (cache nodes and clones keep them). */
+typedef struct node_caps {
+    uint32_t pods, affinity, anti, ports, scalar;
+} node_caps;
+
+static int64_t add_saturating(int64_t a, int64_t b) {
+    int64_t r;
+    if (__builtin_add_overflow(a, b, &r)) return b > 0 ? INT64_MAX : INT64_MIN;
+    return r;
+}
+
+static int64_t *requested_scalar_slot(grower g, sl_node_info *n, node_caps *caps,
+                                      const char *name, const char *(*intern)(void *, const char *),
+                                      void *intern_user) {
+    k8s_resources *r = &n->requested;
+    for (uint32_t i = 0; i < r->nscalar; i++)
+        if (!strcmp(r->scalar[i].name, name)) return &r->scalar[i].value;
+    r->scalar = grow(g, r->scalar, r->nscalar, &caps->scalar, sizeof(k8s_scalar_resource));
+    /* keep sorted by name */
+    uint32_t at = r->nscalar;
+    while (at > 0 && strcmp(r->scalar[at - 1].name, name) > 0) {
+        r->scalar[at] = r->scalar[at - 1];
+        at--;
+    }
+    r->scalar[at].name = intern ? intern(intern_user, name) : name;
+    r->scalar[at].value = 0;
+    r->nscalar++;
+    return &r->scalar[at].value;
+}
+
+static void account_resources(grower g, sl_node_info *n, node_caps *caps, const sl_pod_info *p,
+                              int sign, const char *(*intern)(void *, const char *), void *user) {
+    k8s_resources *r = &n->requested;
+    r->milli_cpu = add_saturating(r->milli_cpu, sign * p->request.milli_cpu);
+    r->memory = add_saturating(r->memory, sign * p->request.memory);
+    r->ephemeral_storage = add_saturating(r->ephemeral_storage, sign * p->request.ephemeral_storage);
+    r->pods = add_saturating(r->pods, sign * p->request.pods);
+    for (uint32_t i = 0; i < p->request.nscalar; i++) {
+        int64_t *slot = requested_scalar_slot(g, n, caps, p->request.scalar[i].name, intern, user);
+        *slot = add_saturating(*slot, sign * p->request.scalar[i].value);
+    }
+    n->non_zero_milli_cpu = add_saturating(n->non_zero_milli_cpu, sign * p->non_zero_milli_cpu);
+    n->non_zero_memory = add_saturating(n->non_zero_memory, sign * p->non_zero_memory);
+}
+
+static const char *canonical_protocol(const char *protocol) {
+    if (!protocol || !protocol[0] || !strcmp(protocol, "TCP")) return "TCP";
+    if (!strcmp(protocol, "UDP")) return "UDP";
+    if (!strcmp(protocol, "SCTP")) return "SCTP";
+    return NULL;
+}
+
+static void node_info_add(grower g, sl_node_info *n, node_caps *caps, sl_pod_info *p,
+                          const char *(*intern)(void *, const char *), void *user) {
+    account_resources(g, n, caps, p, +1, intern, user);
+    n->pods = grow(g, n->pods, n->npods, &caps->pods, sizeof(sl_pod_info *));
+    n->pods[n->npods++] = p;
+    if (p->has_affinity) {
+        n->pods_with_affinity = grow(g, n->pods_with_affinity, n->npods_with_affinity,
+                                     &caps->affinity, sizeof(sl_pod_info *));
+        n->pods_with_affinity[n->npods_with_affinity++] = p;
+    }
+    if (p->has_required_anti_affinity) {
+        n->pods_with_required_anti_affinity =
+            grow(g, n->pods_with_required_anti_affinity, n->npods_with_required_anti_affinity,
+                 &caps->anti, sizeof(sl_pod_info *));
+        n->pods_with_required_anti_affinity[n->npods_with_required_anti_affinity++] = p;
+    }
+    for (uint32_t i = 0; i < p->nhost_ports; i++) {
+        const k8s_container_port *port = p->host_ports[i];
+        const char *protocol = canonical_protocol(port->protocol);
+        const char *ip = port->host_ip && port->host_ip[0] ? port->host_ip : "0.0.0.0";
+        if (!protocol) protocol = intern ? intern(user, port->protocol) : port->protocol;
+        if (intern && strcmp(ip, "0.0.0.0") != 0) ip = intern(user, ip);
+        else if (!strcmp(ip, "0.0.0.0")) ip = "0.0.0.0";
+        n->used_ports = grow(g, n->used_ports, n->nused_ports, &caps->ports, sizeof(sl_host_port));
+        n->used_ports[n->nused_ports].protocol = protocol;
+        n->used_ports[n->nused_ports].host_ip = ip;
+        n->used_ports[n->nused_ports].port = port->host_port;
+        n->nused_ports++;
+    }
+}
+
+/* Removes the first element equal to (or the same pod as) p; order kept. */
+static bool remove_from_list(sl_pod_info **items, uint32_t *n, const sl_pod_info *p) {
+    for (uint32_t i = 0; i < *n; i++) {
+        if (items[i] == p) {
+            memmove(items + i, items + i + 1, (*n - i - 1) * sizeof(*items));
+            (*n)--;
+            return true;
+        }
+    }
+    for (uint32_t i = 0; i < *n; i++) {
+        if (same_pod(items[i], p)) {
+            memmove(items + i, items + i + 1, (*n - i - 1) * sizeof(*items));
+            (*n)--;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The info actually stored on the node for the pod p refers to. */
+static sl_pod_info *stored_info(const sl_node_info *n, const sl_pod_info *p) {
+    for (uint32_t i = 0; i < n->npods; i++)
+        if (n->pods[i] == p) return n->pods[i];
+    for (uint32_t i = 0; i < n->npods; i++)
+        if (same_pod(n->pods[i], p)) return n->pods[i];
+    return NULL;
+}
+
+static void node_info_remove(grower g, sl_node_info *n, node_caps *caps, const sl_pod_info *p) {
+    sl_pod_info *stored = stored_info(n, p);
+    if (!stored) return;
+    remove_from_list(n->pods, &n->npods, stored);
+    if (stored->has_affinity) remove_from_list(n->pods_with_affinity, &n->npods_with_affinity, stored);
+    if (stored->has_required_anti_affinity)
+        remove_from_list(n->pods_with_required_anti_affinity, &n->npods_with_required_anti_affinity,
+                         stored);
+    account_resources(g, n, caps, stored, -1, NULL, NULL);
+    for (uint32_t i = 0; i < stored->nhost_ports; i++) {
+        const k8s_container_port *port = stored->host_ports[i];
+        const char *protocol = canonical_protocol(port->protocol);
+        const char *ip = port->host_ip && port->host_ip[0] ? port->host_ip : "0.0.0.0";
+        for (uint32_t j = 0; j < n->nused_ports; j++) {
+            sl_host_port *u = &n->used_ports[j];
+            if (u->port == port->host_port && !strcmp(u->host_ip, ip) &&
+                !strcmp(u->protocol, protocol ? protocol : port->protocol)) {
+                memmove(u, u + 1, (n->nused_ports - j - 1) * sizeof(*u));
+                n->nused_ports--;
+                break;
+            }
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Dry-run copies (framework.h)                                         */
+/* ------------------------------------------------------------------ */
+
+/* A clone carries a mark and its capacities right after the node info.
+ * add/remove on anything else (a snapshot's own node info) would corrupt
+ * the snapshot, so it is refused loudly. */
+#define CLONE_MARK 0x5C1A7E0DC10E5EEDULL
+typedef struct cloned_node_info {
+    sl_node_info info;
+    uint64_t mark;
+    node_caps caps;
+} cloned_node_info;
+
+static cloned_node_info *as_clone(sl_node_info *node) {
+    cloned_node_info *clone = (cloned_node_info *)node;
+    if (clone->mark != CLONE_MARK) {
+        log_error("sl_node_info_add_pod/remove_pod called on a node info that is not a "
+                  "sl_node_info_clone copy");
+        abort();
+    }
+    return clone;
+}
+
+static void *cycle_copy(sl_cycle *c, const void *src, size_t bytes) {
+    if (!bytes) return NULL;
+    void *p = sl_cycle_alloc(c, bytes);
+    memcpy(p, src, bytes);
+    return p;
+}
+
+sl_node_info *sl_node_info_clone(sl_cycle *c, const sl_node_info *node) {
+    cloned_node_info *clone = sl_cycle_alloc(c, sizeof(*clone));
+    clone->info = *node;
+    clone->mark = CLONE_MARK;
+    sl_node_info *n = &clone->info;
+    n->pods = cycle_copy(c, node->pods, node->npods * sizeof(sl_pod_info *));
+    n->pods_with_affinity =
+        cycle_copy(c, node->pods_with_affinity, node->npods_with_affinity * sizeof(sl_pod_info *));
+    n->pods_with_required_anti_affinity =
+        cycle_copy(c, node->pods_with_required_anti_affinity,
+                   node->npods_with_required_anti_affinity * sizeof(sl_pod_info *));
+    n->used_ports = cycle_copy(c, node->used_ports, node->nused_ports * sizeof(sl_host_port));
+    n->requested.scalar = cycle_copy(c, node->requested.scalar,
+                                     node->requested.nscalar * sizeof(k8s_scalar_resource));
+    /* images are read-only: shared */
+    clone->caps.pods = node->npods;
+    clone->caps.affinity = node->npods_with_affinity;
+    clone->caps.anti = node->npods_with_required_anti_affinity;
+    clone->caps.ports = node->nused_ports;
+    clone->caps.scalar = node->requested.nscalar;
+    return n;
+}
+
+void sl_node_info_remove_pod(sl_cycle *c, sl_node_info *node, const sl_pod_info *pod) {
+    cloned_node_info *clone = as_clone(node);
+    grower g = {true, c};
+    node_info_remove(g, node, &clone->caps, pod);
+}
+
+void sl_node_info_add_pod(sl_cycle *c, sl_node_info *node, sl_pod_info *pod) {
+    cloned_node_info *clone = as_clone(node);
+    grower g = {true, c};
+    node_info_add(g, node, &clone->caps, pod, NULL, NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* Cache structures                                                     */
+/* ------------------------------------------------------------------ */
+
+typedef struct cache_node cache_node;
+typedef struct cache_zone {
+    char *key;
+    VEC(cache_node *) nodes;   /* arrival order */
+} cache_zone;
+
+struct cache_node {
+    sl_node_info info;         /* info.node NULL = placeholder for pods only */
+    node_caps caps;
+    uint32_t images_cap;
+    char *name;
+    cache_zone *zone;          /* NULL while no Node object */
+    cache_node *newer, *older; /* recency list */
+};
+
+typedef struct cache_image {
+    sl_image_state state;      /* name owned */
+} cache_image;
+
+typedef struct cache_pod {
+    char *key;                 /* "namespace/name" */
+    sl_pod_info *info;         /* owned; NULL while only assumed */
+    sl_pod_info *assumed;      /* borrowed from the queue; NULL when not assumed */
+    cache_node *node;
+} cache_pod;
+
+struct sl_cache {
+    k8s_strmap nodes;          /* name -> cache_node */
+    k8s_strmap pods;           /* key -> cache_pod */
+    k8s_strmap images;         /* normalized name -> cache_image */
+    k8s_strmap strings;        /* interned resource names, host IPs */
+    VEC(cache_zone *) zones;   /* order of first appearance */
+    k8s_strmap zones_by_key;
+    cache_node *newest;        /* head of the recency list */
+    uint64_t generation;
+    uint64_t tree_generation;  /* bumps when the ordered node list changes */
+    uint32_t num_nodes;        /* with a Node object */
+    VEC(sl_pod_info *) parked; /* dropped infos, freed at the next snapshot update */
+    arena scratch;             /* image name normalisation */
+};
+
+static const char *cache_intern(void *user, const char *s) {
+    sl_cache *cache = user;
+    char *found = k8s_strmap_get(&cache->strings, s);
+    if (found) return found;
+    char *copy = xstrdup(s);
+    k8s_strmap_put(&cache->strings, copy, copy);
+    return copy;
+}
+
+sl_cache *sl_cache_new(void) {
+    sl_cache *cache = xcalloc(1, sizeof(*cache));
+    arena_init(&cache->scratch, 4096);
+    return cache;
+}
+
+static void free_cache_node(cache_node *n) {
+    free(n->info.pods);
+    free(n->info.pods_with_affinity);
+    free(n->info.pods_with_required_anti_affinity);
+    free(n->info.used_ports);
+    free(n->info.requested.scalar);
+    free((void *)n->info.images);
+    free(n->name);
+    free(n);
+}
+
+void sl_cache_free(sl_cache *cache) {
+    if (!cache) return;
+    for (uint32_t i = 0; i < cache->pods.cap; i++) {
+        cache_pod *p = cache->pods.slots[i].value;
+        if (!cache->pods.slots[i].key) continue;
+        sl_pod_info_free(p->info);
+        free(p->key);
+        free(p);
+    }
+    for (uint32_t i = 0; i < cache->nodes.cap; i++)
+        if (cache->nodes.slots[i].key) free_cache_node(cache->nodes.slots[i].value);
+    for (uint32_t i = 0; i < cache->images.cap; i++) {
+        if (!cache->images.slots[i].key) continue;
+        cache_image *img = cache->images.slots[i].value;
+        free((char *)img->state.name);
+        free(img);
+    }
+    for (uint32_t i = 0; i < cache->strings.cap; i++)
+        if (cache->strings.slots[i].key) free(cache->strings.slots[i].value);
+    for (size_t i = 0; i < cache->zones.len; i++) {
+        VEC_FREE(&cache->zones.items[i]->nodes);
+        free(cache->zones.items[i]->key);
+        free(cache->zones.items[i]);
+    }
+    for (size_t i = 0; i < cache->parked.len; i++) sl_pod_info_free(cache->parked.items[i]);
+    VEC_FREE(&cache->parked);
+    VEC_FREE(&cache->zones);
+    k8s_strmap_free(&cache->zones_by_key);
+    k8s_strmap_free(&cache->nodes);
+    k8s_strmap_free(&cache->pods);
+    k8s_strmap_free(&cache->images);
+    k8s_strmap_free(&cache->strings);
+    arena_free(&cache->scratch);
+    free(cache);
+}
+
+/* Marks a node changed: new generation, front of the recency list. */
+static void touch(sl_cache *cache, cache_node *n) {
+    n->info.generation = ++cache->generation;
+    if (cache->newest == n) return;
+    if (n->newer) n->newer->older = n->older;
+    if (n->older) n->older->newer = n->newer;
+    n->newer = NULL;
+    n->older = cache->newest;
+    if (cache->newest) cache->newest->newer = n;
+    cache->newest = n;
+}
+
+static void unlink_node(sl_cache *cache, cache_node *n) {
+    if (n->newer) n->newer->older = n->older;
+    else cache->newest = n->older;
+    if (n->older) n->older->newer = n->newer;
+    n->newer = n->older = NULL;
+}
+
+static cache_node *node_for_name(sl_cache *cache, const char *name, bool create) {
+    cache_node *n = k8s_strmap_get(&cache->nodes, name);
+    if (n || !create) return n;
+    n = xcalloc(1, sizeof(*n));
+    n->name = xstrdup(name);
+    k8s_strmap_put(&cache->nodes, n->name, n);
+    touch(cache, n);
+    return n;
+}
+
+/* Drops a placeholder that holds nothing any more. */
+static void drop_if_empty(sl_cache *cache, cache_node *n) {
+    if (n->info.node || n->info.npods) return;
+    unlink_node(cache, n);
+    k8s_strmap_remove(&cache->nodes, n->name);
+    free_cache_node(n);
+}
+
+/* ---- node tree (zones) ---- */
+
+static char *zone_key_of(const k8s_node *node) {
+    const char *zone = NULL, *region = NULL;
+    for (size_t i = 0; i < ARRAY_LEN(zone_labels) && !zone; i++)
+        zone = k8s_map_get(&node->labels, zone_labels[i]);
+    for (size_t i = 0; i < ARRAY_LEN(region_labels) && !region; i++)
+        region = k8s_map_get(&node->labels, region_labels[i]);
+    if (!zone) zone = "";
+    if (!region) region = "";
+    /* region ":\0:" zone upstream; '\x01' stands in for the NUL here. */
+    return xasprintf("%s:\x01:%s", region, zone);
+}
+
+static void tree_add(sl_cache *cache, cache_node *n) {
+    char *key = zone_key_of(n->info.node);
+    cache_zone *z = k8s_strmap_get(&cache->zones_by_key, key);
+    if (!z) {
+        z = xcalloc(1, sizeof(*z));
+        z->key = key;
+        k8s_strmap_put(&cache->zones_by_key, z->key, z);
+        VEC_PUSH(&cache->zones, z);
+    } else {
+        free(key);
+    }
+    VEC_PUSH(&z->nodes, n);
+    n->zone = z;
+    cache->tree_generation++;
+}
+
+static void tree_remove(sl_cache *cache, cache_node *n) {
+    cache_zone *z = n->zone;
+    if (!z) return;
+    for (size_t i = 0; i < z->nodes.len; i++) {
+        if (z->nodes.items[i] == n) {
+            memmove(z->nodes.items + i, z->nodes.items + i + 1,
+                    (z->nodes.len - i - 1) * sizeof(cache_node *));
+            z->nodes.len--;
+            break;
+        }
+    }
+    n->zone = NULL;
+    cache->tree_generation++;
+    if (z->nodes.len) return;
+    for (size_t i = 0; i < cache->zones.len; i++) {
+        if (cache->zones.items[i] == z) {
+            memmove(cache->zones.items + i, cache->zones.items + i + 1,
+                    (cache->zones.len - i - 1) * sizeof(cache_zone *));
+            cache->zones.len--;
+            break;
+        }
+    }
+    k8s_strmap_remove(&cache->zones_by_key, z->key);
+    VEC_FREE(&z->nodes);
+    free(z->key);
+    free(z);
+}
+
+/* ---- images ---- */
+
+static int image_compare(const void *a, const void *b) {
+    return strcmp((*(const sl_image_state *const *)a)->name, (*(const sl_image_state *const *)b)->name);
+}
+
+static void images_attach(sl_cache *cache, cache_node *n) {
+    const k8s_node *node = n->info.node;
+    uint32_t total = 0;
+    for (uint32_t i = 0; i < node->nimages; i++) total += node->images[i].nnames;
+    n->info.nimages = 0;
+    if (!total) return;
+    if (total > n->images_cap) {
+        n->info.images = xrealloc((void *)n->info.images, total * sizeof(sl_image_state *));
+        n->images_cap = total;
+    }
+    const sl_image_state **list = (const sl_image_state **)n->info.images;
+    for (uint32_t i = 0; i < node->nimages; i++) {
+        for (uint32_t j = 0; j < node->images[i].nnames; j++) {
+            const char *name = k8s_normalize_image_name(node->images[i].names[j], &cache->scratch);
+            cache_image *img = k8s_strmap_get(&cache->images, name);
+            if (!img) {
+                img = xcalloc(1, sizeof(*img));
+                img->state.name = xstrdup(name);
+                img->state.size_bytes = node->images[i].size_bytes;
+                k8s_strmap_put(&cache->images, img->state.name, img);
+            }
+            if (img->state.num_nodes == 0) img->state.size_bytes = node->images[i].size_bytes;
+            list[n->info.nimages++] = &img->state;
+        }
+    }
+    arena_reset(&cache->scratch);
+    qsort(list, n->info.nimages, sizeof(*list), image_compare);
+    /* one node counts once per name, even if listed twice */
+    uint32_t unique = 0;
+    for (uint32_t i = 0; i < n->info.nimages; i++)
+        if (!unique || list[unique - 1] != list[i]) list[unique++] = list[i];
+    n->info.nimages = unique;
+    for (uint32_t i = 0; i < unique; i++) ((sl_image_state *)list[i])->num_nodes++;
+}
+
+static void images_detach(cache_node *n) {
+    for (uint32_t i = 0; i < n->info.nimages; i++) ((sl_image_state *)n->info.images[i])->num_nodes--;
+    n->info.nimages = 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Nodes                                                                */
+/* ------------------------------------------------------------------ */
+
+void sl_cache_add_node(sl_cache *cache, k8s_node *node) {
+    cache_node *n = node_for_name(cache, node->name, true);
+    if (n->info.node) {
+        sl_cache_update_node(cache, n->info.node, node);
+        return;
+    }
+    n->info.node = node;
+    tree_add(cache, n);
+    images_attach(cache, n);
+    cache->num_nodes++;
+    touch(cache, n);
+}
+
+static bool same_zone(const k8s_node *a, const k8s_node *b) {
+    char *x = zone_key_of(a), *y = zone_key_of(b);
+    bool same = !strcmp(x, y);
+    free(x);
+    free(y);
+    return same;
+}
+
+void sl_cache_update_node(sl_cache *cache, k8s_node *old, k8s_node *node) {
+    cache_node *n = node_for_name(cache, node->name, false);
+    if (!n || !n->info.node) {
+        sl_cache_add_node(cache, node);
+        return;
+    }
+    UNUSED(old);
+    const k8s_node *previous = n->info.node;
+    bool moved = !same_zone(previous, node);
+    if (moved) tree_remove(cache, n);
+    images_detach(n);
+    n->info.node = node;
+    images_attach(cache, n);
+    if (moved) tree_add(cache, n);
+    touch(cache, n);
+}
+
+void sl_cache_remove_node(sl_cache *cache, const k8s_node *node) {
+    cache_node *n = node_for_name(cache, node->name, false);
+    if (!n || !n->info.node) return;
+    tree_remove(cache, n);
+    images_detach(n);
+    n->info.node = NULL;
+    cache->num_nodes--;
+    touch(cache, n);
+    drop_if_empty(cache, n);
+}
+
+uint32_t sl_cache_num_nodes(const sl_cache *cache) { return cache->num_nodes; }
+
+/* ------------------------------------------------------------------ */
+/* Pods                                                                 */
+/* ------------------------------------------------------------------ */
+
+static char *pod_key(const k8s_pod *pod, char *buf, size_t size) {
+    int n = snprintf(buf, size, "%s/%s", pod->namespace_, pod->name);
+    if (n >= 0 && (size_t)n < size) return buf;
+    return xasprintf("%s/%s", pod->namespace_, pod->name);
+}
+
+static cache_pod *find_entry(const sl_cache *cache, const k8s_pod *pod) {
+    char buf[512];
+    char *key = pod_key(pod, buf, sizeof(buf));
+    cache_pod *e = k8s_strmap_get(&cache->pods, key);
+    if (key != buf) free(key);
+    return e;
+}
+
+static cache_pod *new_entry(sl_cache *cache, const k8s_pod *pod) {
+    cache_pod *e = xcalloc(1, sizeof(*e));
+    e->key = xasprintf("%s/%s", pod->namespace_, pod->name);
+    k8s_strmap_put(&cache->pods, e->key, e);
+    return e;
+}
+
+static void delete_entry(sl_cache *cache, cache_pod *e) {
+    k8s_strmap_remove(&cache->pods, e->key);
+    free(e->key);
+    free(e);
+}
+
+static void place(sl_cache *cache, cache_node *n, sl_pod_info *info) {
+    grower heap = {false, NULL};
+    node_info_add(heap, &n->info, &n->caps, info, cache_intern, cache);
+    touch(cache, n);
+}
+
+static void unplace(sl_cache *cache, cache_node *n, sl_pod_info *info) {
+    grower heap = {false, NULL};
+    node_info_remove(heap, &n->info, &n->caps, info);
+    touch(cache, n);
+    drop_if_empty(cache, n);
+}
+
+static void park(sl_cache *cache, sl_pod_info *info) {
+    if (info) VEC_PUSH(&cache->parked, info);
+}
+
+void sl_cache_add_pod(sl_cache *cache, sl_pod_info *info) {
+    const k8s_pod *pod = info->pod;
+    cache_pod *e = find_entry(cache, pod);
+    if (!pod->node_name[0]) {
+        /* Not assigned: nothing to count. A bound entry for it is stale. */
+        if (e && e->info) {
+            unplace(cache, e->node, e->info);
+            park(cache, e->info);
+            e->info = NULL;
+            if (!e->assumed) delete_entry(cache, e);
+        }
+        sl_pod_info_free(info);
+        return;
+    }
+    if (!e) e = new_entry(cache, pod);
+    if (e->assumed) { /* confirmation of an assumed pod */
+        unplace(cache, e->node, e->assumed);
+        e->assumed = NULL;
+    }
+    if (e->info) {
+        unplace(cache, e->node, e->info);
+        park(cache, e->info);
+    }
+    e->info = info;
+    e->node = node_for_name(cache, pod->node_name, true);
+    place(cache, e->node, info);
+}
+
+void sl_cache_update_pod(sl_cache *cache, k8s_pod *old, k8s_pod *pod) {
+    UNUSED(old);
+    cache_pod *e = find_entry(cache, pod);
+    if (!pod->node_name[0]) {
+        if (e && e->info) {
+            unplace(cache, e->node, e->info);
+            park(cache, e->info);
+            e->info = NULL;
+            if (!e->assumed) delete_entry(cache, e);
+        }
+        return;
+    }
+    sl_cache_add_pod(cache, sl_pod_info_new(pod));
+}
+
+void sl_cache_remove_pod(sl_cache *cache, const k8s_pod *pod) {
+    cache_pod *e = find_entry(cache, pod);
+    if (!e) return;
+    cache_node *n = e->node;
+    if (e->info) {
+        node_info_remove((grower){false, NULL}, &n->info, &n->caps, e->info);
+        park(cache, e->info);
+    }
+    if (e->assumed) node_info_remove((grower){false, NULL}, &n->info, &n->caps, e->assumed);
+    delete_entry(cache, e);
+    touch(cache, n);
+    drop_if_empty(cache, n);
+}
+
+sl_pod_info *sl_cache_find_pod(const sl_cache *cache, const k8s_pod *pod) {
+    cache_pod *e = find_entry(cache, pod);
+    if (!e) return NULL;
+    return e->info ? e->info : e->assumed;
+}
+
+void sl_cache_assume_pod(sl_cache *cache, sl_pod_info *info, const char *node_name) {
+    cache_pod *e = find_entry(cache, info->pod);
+    if (e) {
+        /* Already bound or assumed: upstream refuses ("pod already in
+         * cache"). Move an assumed pod, ignore a bound one. */
+        if (e->info) {
+            log_warn("cache: pod %s is already bound to %s; not assuming it on %s", e->key,
+                     e->node->name, node_name);
+            return;
+        }
+        unplace(cache, e->node, e->assumed);
+    } else {
+        e = new_entry(cache, info->pod);
+    }
+    e->assumed = info;
+    e->node = node_for_name(cache, node_name, true);
+    place(cache, e->node, info);
+}
+
+void sl_cache_forget_pod(sl_cache *cache, sl_pod_info *info) {
+    cache_pod *e = find_entry(cache, info->pod);
+    if (!e || !e->assumed) return;
+    cache_node *n = e->node;
+    unplace(cache, n, e->assumed);
+    e->assumed = NULL;
+    if (!e->info) delete_entry(cache, e);
+}
+
+bool sl_cache_is_assumed(const sl_cache *cache, const k8s_pod *pod) {
+    cache_pod *e = find_entry(cache, pod);
+    return e && e->assumed;
+}
+
+/* ------------------------------------------------------------------ */
+/* Snapshots                                                            */
+/* ------------------------------------------------------------------ */
+
+typedef struct snapshot_node {
+    sl_node_info info;         /* first: the lists hand out &info */
+    node_caps caps;
+    uint32_t images_cap;
+    char *name;
+    bool live;                 /* sweep mark */
+} snapshot_node;
+
+struct sl_snapshot {
+    uint64_t generation;
+    uint64_t tree_generation;
+    const sl_cache *cache;
+    k8s_strmap by_name;
+    VEC(sl_node_info *) nodes;
+    VEC(sl_node_info *) with_affinity;
+    VEC(sl_node_info *) with_required_anti_affinity;
+};
+
+sl_snapshot *sl_snapshot_new(void) {
+    sl_snapshot *snap = xcalloc(1, sizeof(*snap));
+    snap->tree_generation = UINT64_MAX;
+    return snap;
+}
+
+static void free_snapshot_node(snapshot_node *sn) {
+    free(sn->info.pods);
+    free(sn->info.pods_with_affinity);
+    free(sn->info.pods_with_required_anti_affinity);
+    free(sn->info.used_ports);
+    free(sn->info.requested.scalar);
+    free((void *)sn->info.images);
+    free(sn->name);
+    free(sn);
+}
+
+void sl_snapshot_free(sl_snapshot *snap) {
+    if (!snap) return;
+    for (uint32_t i = 0; i < snap->by_name.cap; i++)
+        if (snap->by_name.slots[i].key) free_snapshot_node(snap->by_name.slots[i].value);
+    k8s_strmap_free(&snap->by_name);
+    VEC_FREE(&snap->nodes);
+    VEC_FREE(&snap->with_affinity);
+    VEC_FREE(&snap->with_required_anti_affinity);
+    free(snap);
+}
+
+/* Copies n into dst's own buffers (grown, never shrunk). */
+static void *copy_into(void *dst, uint32_t *cap, const void *src, uint32_t n, size_t elem) {
+    if (n > *cap) {
+        dst = xrealloc(dst, n * elem);
+        *cap = n;
+    }
+    if (n) memcpy(dst, src, n * elem);
+    return dst;
+}
+
+static void snapshot_copy(snapshot_node *sn, const cache_node *n) {
+    sl_node_info *d = &sn->info;
+    const sl_node_info *s = &n->info;
+    uint32_t index = d->index;
+    sl_pod_info **pods = d->pods, **aff = d->pods_with_affinity,
+                **anti = d->pods_with_required_anti_affinity;
+    sl_host_port *ports = d->used_ports;
+    k8s_scalar_resource *scalar = d->requested.scalar;
+    const sl_image_state **images = d->images;
+    *d = *s;
+    d->index = index;
+    d->pods = copy_into(pods, &sn->caps.pods, s->pods, s->npods, sizeof(*pods));
+    d->pods_with_affinity =
+        copy_into(aff, &sn->caps.affinity, s->pods_with_affinity, s->npods_with_affinity, sizeof(*aff));
+    d->pods_with_required_anti_affinity =
+        copy_into(anti, &sn->caps.anti, s->pods_with_required_anti_affinity,
+                  s->npods_with_required_anti_affinity, sizeof(*anti));
+    d->used_ports = copy_into(ports, &sn->caps.ports, s->used_ports, s->nused_ports, sizeof(*ports));
+    d->requested.scalar = copy_into(scalar, &sn->caps.scalar, s->requested.scalar,
+                                    s->requested.nscalar, sizeof(*scalar));
+    d->images = copy_into((void *)images, &sn->images_cap, s->images, s->nimages, sizeof(*images));
+}
+
+static void rebuild_node_list(sl_snapshot *snap, const sl_cache *cache) {
+    /* Sweep snapshot nodes whose node left the cache. */
+    for (uint32_t i = 0; i < snap->by_name.cap; i++) {
+        if (snap->by_name.slots[i].key) ((snapshot_node *)snap->by_name.slots[i].value)->live = false;
+    }
+    snap->nodes.len = 0;
+    VEC_RESERVE(&snap->nodes, cache->num_nodes);
+    /* Zone interleaving: the i-th node of every zone, zone by zone. */
+    size_t longest = 0;
+    for (size_t z = 0; z < cache->zones.len; z++)
+        longest = MAX(longest, cache->zones.items[z]->nodes.len);
+    for (size_t i = 0; i < longest; i++) {
+        for (size_t z = 0; z < cache->zones.len; z++) {
+            const cache_zone *zone = cache->zones.items[z];
+            if (i >= zone->nodes.len) continue;
+            snapshot_node *sn = k8s_strmap_get(&snap->by_name, zone->nodes.items[i]->name);
+            if (!sn) continue; /* cannot happen: every cache node was copied */
+            sn->live = true;
+            sn->info.index = (uint32_t)snap->nodes.len;
+            snap->nodes.items[snap->nodes.len++] = &sn->info;
+        }
+    }
+    for (uint32_t i = 0; i < snap->by_name.cap;) {
+        snapshot_node *sn = snap->by_name.slots[i].value;
+        if (snap->by_name.slots[i].key && !sn->live) {
+            k8s_strmap_remove(&snap->by_name, sn->name); /* may shift a later entry into i */
+            free_snapshot_node(sn);
+            continue;
+        }
+        i++;
+    }
+}
+
+static void rebuild_affinity_lists(sl_snapshot *snap) {
+    snap->with_affinity.len = 0;
+    snap->with_required_anti_affinity.len = 0;
+    for (size_t i = 0; i < snap->nodes.len; i++) {
+        sl_node_info *n = snap->nodes.items[i];
+        if (n->npods_with_affinity) VEC_PUSH(&snap->with_affinity, n);
+        if (n->npods_with_required_anti_affinity) VEC_PUSH(&snap->with_required_anti_affinity, n);
+    }
+}
+
+void sl_cache_update_snapshot(sl_cache *cache, sl_snapshot *snap) {
+    bool list_changed = snap->cache != cache || snap->tree_generation != cache->tree_generation;
+    bool affinity_changed = list_changed;
+    snap->cache = cache;
+    for (cache_node *n = cache->newest; n && n->info.generation > snap->generation; n = n->older) {
+        if (!n->info.node) continue;
+        snapshot_node *sn = k8s_strmap_get(&snap->by_name, n->name);
+        if (!sn) {
+            sn = xcalloc(1, sizeof(*sn));
+            sn->name = xstrdup(n->name);
+            k8s_strmap_put(&snap->by_name, sn->name, sn);
+            list_changed = affinity_changed = true;
+        }
+        bool had_affinity = sn->info.npods_with_affinity > 0;
+        bool had_anti = sn->info.npods_with_required_anti_affinity > 0;
+        snapshot_copy(sn, n);
+        if (had_affinity != (sn->info.npods_with_affinity > 0) ||
+            had_anti != (sn->info.npods_with_required_anti_affinity > 0))
+            affinity_changed = true;
+    }
+    if (list_changed) rebuild_node_list(snap, cache);
+    if (affinity_changed) rebuild_affinity_lists(snap);
+    snap->generation = cache->generation;
+    snap->tree_generation = cache->tree_generation;
+    for (size_t i = 0; i < cache->parked.len; i++) sl_pod_info_free(cache->parked.items[i]);
+    cache->parked.len = 0;
+}
+
+uint32_t sl_snapshot_num_nodes(const sl_snapshot *snap) { return (uint32_t)snap->nodes.len; }
+
+sl_node_info *const *sl_snapshot_nodes(const sl_snapshot *snap) { return snap->nodes.items; }
+
+const sl_node_info *sl_snapshot_node(const sl_snapshot *snap, const char *node_name) {
+    snapshot_node *sn = k8s_strmap_get(&snap->by_name, node_name);
+    return sn && sn->live ? &sn->info : NULL;
+}
+
+sl_node_info *const *sl_snapshot_nodes_with_affinity(const sl_snapshot *snap, uint32_t *n) {
+    *n = (uint32_t)snap->with_affinity.len;
+    return snap->with_affinity.items;
+}
+
+sl_node_info *const *sl_snapshot_nodes_with_required_anti_affinity(const sl_snapshot *snap,
+                                                                  uint32_t *n) {
+    *n = (uint32_t)snap->with_required_anti_affinity.len;
+    return snap->with_required_anti_affinity.items;
+}
+
+const sl_image_state *sl_snapshot_image(const sl_snapshot *snap, const char *normalized_name) {
+    if (!snap->cache) return NULL;
+    const cache_image *img = k8s_strmap_get(&snap->cache->images, normalized_name);
+    return img && img->state.num_nodes ? &img->state : NULL;
+}
+
+const k8s_map *sl_snapshot_namespace_labels(const sl_snapshot *snap, const char *namespace_) {
+    UNUSED(snap);
+    UNUSED(namespace_);
+    return NULL;
+}

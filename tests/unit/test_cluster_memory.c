@@ -1,0 +1,207 @@
+/* Unit tests of the in-process cluster store (cluster_memory.c): loading
+ * documents, subscribe replay order, bind / delete / status writes and the
+ * events they deliver, raw kept in step, recorded events. */
+#include "scheduler/cluster.h"
+#include "test.h"
+
+typedef struct seen {
+    char log[4096];
+    const char *old_node_name;   /* from the last MODIFIED pod event */
+    const char *new_node_name;
+} seen;
+
+static void on_node(void *user, sl_watch_type type, k8s_node *old, k8s_node *obj) {
+    seen *s = user;
+    UNUSED(old);
+    size_t n = strlen(s->log);
+    snprintf(s->log + n, sizeof(s->log) - n, "%sN:%s ", type == SL_WATCH_ADDED ? "+" : "?", obj->name);
+}
+
+static void on_pod(void *user, sl_watch_type type, k8s_pod *old, k8s_pod *obj) {
+    seen *s = user;
+    size_t n = strlen(s->log);
+    const char *mark = type == SL_WATCH_ADDED ? "+" : type == SL_WATCH_MODIFIED ? "~" : "-";
+    snprintf(s->log + n, sizeof(s->log) - n, "%sP:%s ", mark, obj->name);
+    if (type == SL_WATCH_MODIFIED) {
+        s->old_node_name = old->node_name;
+        s->new_node_name = obj->node_name;
+    }
+    if (type == SL_WATCH_DELETED) CHECK(old == NULL);
+}
+
+static const char cluster_yaml[] =
+    "kind: Node\nmetadata: {name: n1}\nstatus: {capacity: {cpu: 4}}\n---\n"
+    "kind: Pod\nmetadata: {name: a}\nspec: {containers: [{name: c}]}\n---\n"
+    "kind: ConfigMap\nmetadata: {name: ignored}\n---\n"
+    "kind: Pod\nmetadata: {name: b, namespace: other}\nspec:\n  containers: [{name: c}]\n  unknownField: 1\n---\n"
+    "kind: Node\nmetadata: {name: n2}\n";
+
+static sl_cluster *load(const char *yaml) {
+    char err[512];
+    json_t *docs = k8s_parse_documents(yaml, strlen(yaml), "c.yaml", err, sizeof(err));
+    if (!docs) {
+        fprintf(stderr, "%s\n", err);
+        return NULL;
+    }
+    sl_cluster *c = sl_cluster_memory_new();
+    log_set_level(LOG_ERROR); /* the ConfigMap warning */
+    bool ok = sl_cluster_memory_load(c, docs, "c.yaml", err, sizeof(err));
+    log_set_level(LOG_INFO);
+    json_decref(docs);
+    if (!ok) fprintf(stderr, "%s\n", err);
+    return c;
+}
+
+TEST(load_and_subscribe_replays_nodes_then_pods) {
+    sl_cluster *c = load(cluster_yaml);
+    k8s_pod **pods;
+    CHECK_EQ_INT(sl_cluster_memory_pods(c, &pods), 2);
+    CHECK_EQ_STR(pods[0]->name, "a");
+    CHECK_EQ_STR(pods[1]->namespace_, "other");
+    seen s = {{0}, NULL, NULL};
+    sl_cluster_handler h = {&s, on_node, on_pod};
+    c->ops->subscribe(c, &h);
+    CHECK_EQ_STR(s.log, "+N:n1 +N:n2 +P:a +P:b ");
+    /* after subscribe, additions are delivered */
+    char err[256];
+    json_t *v = json_pack("{s:s, s:{s:s}}", "kind", "Pod", "metadata", "name", "late");
+    k8s_pod *late = k8s_pod_decode(v, NULL, err, sizeof(err));
+    json_decref(v);
+    CHECK(sl_cluster_memory_add_pod(c, late, err, sizeof(err)));
+    CHECK_EQ_STR(s.log, "+N:n1 +N:n2 +P:a +P:b +P:late ");
+    CHECK(sl_cluster_memory_find_pod(c, "default", "late") == late);
+    CHECK(sl_cluster_memory_find_pod(c, "other", "b") != NULL);
+    CHECK(sl_cluster_memory_find_pod(c, "default", "b") == NULL);
+    c->ops->destroy(c);
+}
+
+TEST(duplicates_are_errors) {
+    char err[512];
+    const char *yaml = "kind: Pod\nmetadata: {name: a}\n---\nkind: Pod\nmetadata: {name: a}\n";
+    json_t *docs = k8s_parse_documents(yaml, strlen(yaml), "d.yaml", err, sizeof(err));
+    sl_cluster *c = sl_cluster_memory_new();
+    CHECK(!sl_cluster_memory_load(c, docs, "d.yaml", err, sizeof(err)));
+    CHECK_EQ_STR(err, "d.yaml: Pod default/a: already exists");
+    json_decref(docs);
+    yaml = "kind: Node\nmetadata: {name: n}\n---\nkind: Node\nmetadata: {name: n}\n";
+    docs = k8s_parse_documents(yaml, strlen(yaml), "d.yaml", err, sizeof(err));
+    CHECK(!sl_cluster_memory_load(c, docs, "d.yaml", err, sizeof(err)));
+    CHECK_EQ_STR(err, "d.yaml: Node n: already exists");
+    json_decref(docs);
+    yaml = "kind: Pod\nmetadata: {name: bad}\nspec: {priority: x}\n";
+    docs = k8s_parse_documents(yaml, strlen(yaml), "d.yaml", err, sizeof(err));
+    CHECK(!sl_cluster_memory_load(c, docs, "d.yaml", err, sizeof(err)));
+    CHECK_EQ_STR(err, "d.yaml: Pod default/bad: spec.priority: must be an integer, got a string");
+    json_decref(docs);
+    c->ops->destroy(c);
+}
+
+TEST(bind_sets_node_name_and_raw_and_delivers_modified) {
+    sl_cluster *c = load(cluster_yaml);
+    seen s = {{0}, NULL, NULL};
+    sl_cluster_handler h = {&s, on_node, on_pod};
+    c->ops->subscribe(c, &h);
+    s.log[0] = 0;
+    k8s_pod *b = sl_cluster_memory_find_pod(c, "other", "b");
+    sl_status st = c->ops->bind(c, b, "n2");
+    CHECK(sl_status_is_success(st));
+    CHECK_EQ_STR(s.log, "~P:b ");
+    CHECK_EQ_STR(s.old_node_name, "");
+    CHECK_EQ_STR(s.new_node_name, "n2");
+    CHECK_EQ_STR(b->node_name, "n2");
+    json_t *spec = json_object_get(b->raw, "spec");
+    CHECK_EQ_STR(json_string_value(json_object_get(spec, "nodeName")), "n2");
+    CHECK_EQ_INT(json_integer_value(json_object_get(spec, "unknownField")), 1);
+    json_t *cond = json_array_get(json_object_get(json_object_get(b->raw, "status"), "conditions"), 0);
+    CHECK_EQ_STR(json_string_value(json_object_get(cond, "type")), "PodScheduled");
+    CHECK_EQ_STR(json_string_value(json_object_get(cond, "status")), "True");
+    st = c->ops->bind(c, b, "n1");
+    CHECK_EQ_INT(st.code, SL_ERROR);
+    CHECK_EQ_STR(st.message, "binding: pod is already assigned to a node");
+    c->ops->destroy(c);
+}
+
+TEST(delete_and_status_and_events) {
+    sl_cluster *c = load(cluster_yaml);
+    seen s = {{0}, NULL, NULL};
+    sl_cluster_handler h = {&s, on_node, on_pod};
+    c->ops->subscribe(c, &h);
+    s.log[0] = 0;
+    k8s_pod *a = sl_cluster_memory_find_pod(c, NULL, "a");
+
+    const char *message = NULL;
+    CHECK_EQ_STR(sl_cluster_memory_pod_condition(c, a, &message), "");
+    sl_status st = c->ops->update_pod_status(c, a, "Unschedulable", "0/2 nodes are available", "n1");
+    CHECK(sl_status_is_success(st));
+    CHECK_EQ_STR(sl_cluster_memory_pod_condition(c, a, &message), "Unschedulable");
+    CHECK_EQ_STR(message, "0/2 nodes are available");
+    CHECK_EQ_STR(a->nominated_node_name, "n1");
+    json_t *status = json_object_get(a->raw, "status");
+    CHECK_EQ_STR(json_string_value(json_object_get(status, "nominatedNodeName")), "n1");
+    json_t *cond = json_array_get(json_object_get(status, "conditions"), 0);
+    CHECK_EQ_STR(json_string_value(json_object_get(cond, "status")), "False");
+    CHECK_EQ_STR(json_string_value(json_object_get(cond, "reason")), "Unschedulable");
+    CHECK_EQ_STR(json_string_value(json_object_get(cond, "message")), "0/2 nodes are available");
+    /* NULL leaves the nomination, "" clears it */
+    c->ops->update_pod_status(c, a, "Unschedulable", "again", NULL);
+    CHECK_EQ_STR(a->nominated_node_name, "n1");
+    c->ops->update_pod_status(c, a, "SchedulerError", "boom", "");
+    CHECK_EQ_STR(a->nominated_node_name, "");
+    CHECK(json_object_get(status, "nominatedNodeName") == NULL);
+    CHECK_EQ_INT(json_array_size(json_object_get(status, "conditions")), 1);
+    CHECK_EQ_STR(s.log, ""); /* status writes are not echoed */
+
+    c->ops->record_event(c, a, "Warning", "FailedScheduling", "boom");
+    c->ops->record_event(c, a, "Normal", "Scheduled", "assigned default/a to n1");
+    const sl_cluster_event *events;
+    CHECK_EQ_INT(sl_cluster_memory_events(c, &events), 2);
+    CHECK_EQ_STR(events[0].reason, "FailedScheduling");
+    CHECK_EQ_STR(events[0].type, "Warning");
+    CHECK_EQ_STR(events[1].pod_name, "a");
+    CHECK_EQ_STR(events[1].namespace_, "default");
+    CHECK_EQ_STR(events[1].message, "assigned default/a to n1");
+    CHECK(events[1].wall_ns > 0);
+
+    st = c->ops->delete_pod(c, a);
+    CHECK(sl_status_is_success(st));
+    CHECK_EQ_STR(s.log, "-P:a ");
+    CHECK(sl_cluster_memory_pod_deleted(c, "default", "a"));
+    CHECK(!sl_cluster_memory_pod_deleted(c, "other", "b"));
+    CHECK(sl_cluster_memory_find_pod(c, "default", "a") == NULL);
+    CHECK_EQ_STR(a->name, "a"); /* still allocated */
+    CHECK_EQ_STR(sl_cluster_memory_pod_condition(c, a, NULL), "SchedulerError");
+    k8s_pod **pods;
+    CHECK_EQ_INT(sl_cluster_memory_pods(c, &pods), 1);
+    CHECK_EQ_STR(pods[0]->name, "b");
+    st = c->ops->delete_pod(c, a);
+    CHECK_EQ_INT(st.code, SL_ERROR);
+    st = c->ops->bind(c, a, "n1");
+    CHECK_EQ_INT(st.code, SL_ERROR);
+    /* the name can be reused */
+    char err[256];
+    json_t *v = json_pack("{s:s, s:{s:s}}", "kind", "Pod", "metadata", "name", "a");
+    k8s_pod *again = k8s_pod_decode(v, NULL, err, sizeof(err));
+    json_decref(v);
+    CHECK(sl_cluster_memory_add_pod(c, again, err, sizeof(err)));
+    CHECK(!sl_cluster_memory_pod_deleted(c, "default", "a"));
+    c->ops->destroy(c);
+}
+
+TEST(event_list_is_bounded) {
+    sl_cluster *c = load(cluster_yaml);
+    k8s_pod *a = sl_cluster_memory_find_pod(c, NULL, "a");
+    for (int i = 0; i < 100005; i++) c->ops->record_event(c, a, "Normal", "Scheduled", "m");
+    const sl_cluster_event *events;
+    uint32_t n = sl_cluster_memory_events(c, &events);
+    CHECK(n >= 50000 && n <= 100000);
+    c->ops->destroy(c);
+}
+
+int main(void) {
+    RUN(load_and_subscribe_replays_nodes_then_pods);
+    RUN(duplicates_are_errors);
+    RUN(bind_sets_node_name_and_raw_and_delivers_modified);
+    RUN(delete_and_status_and_events);
+    RUN(event_list_is_bounded);
+    return test_summary("cluster_memory");
+}

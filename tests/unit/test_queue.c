@@ -1,0 +1,310 @@
+/*
+ * test_queue.c — the scheduling queue on its own: activeQ order (QueueSort
+ * plus FIFO ties), backoff durations and expiry, the unschedulable pool and
+ * which cluster events move whom, in-flight events, Pending, gating by
+ * PreEnqueue, the 5-minute flush, and the nominator.
+ */
+#include "scheduler/framework_internal.h"
+#include "scheduler/queue.h"
+#include "test.h"
+
+#define S 1000000000LL
+
+static bool by_priority(sl_plugin *p, const sl_queued_pod *a, const sl_queued_pod *b) {
+    (void)p;
+    if (a->info->pod->priority != b->info->pod->priority)
+        return a->info->pod->priority > b->info->pod->priority;
+    return a->timestamp_ns < b->timestamp_ns;
+}
+static sl_status gate(sl_plugin *p, const sl_pod_info *pod) {
+    (void)p;
+    return pod->pod->ngates ? sl_status_make(SL_UNSCHEDULABLE_AND_UNRESOLVABLE, "gated")
+                            : SL_STATUS_SUCCESS;
+}
+static sl_status bind_nothing(sl_plugin *p, sl_cycle *c, const sl_pod_info *pod, const char *n) {
+    (void)p, (void)c, (void)pod, (void)n;
+    return SL_STATUS_SUCCESS;
+}
+static const sl_plugin_ops sort_ops = {.name = "PrioritySort", .less = by_priority};
+static const sl_plugin_ops gate_ops = {.name = "SchedulingGates", .pre_enqueue = gate};
+static const sl_plugin_ops bind_ops = {.name = "DefaultBinder", .bind = bind_nothing};
+static const sl_plugin_registration plugins[] = {
+    {"PrioritySort", &sort_ops, NULL},
+    {"SchedulingGates", &gate_ops, NULL},
+    {"DefaultBinder", &bind_ops, NULL},
+};
+static const sl_plugin_registration *lookup(const char *name) {
+    for (size_t i = 0; i < ARRAY_LEN(plugins); i++)
+        if (strcmp(plugins[i].name, name) == 0) return &plugins[i];
+    return NULL;
+}
+
+static sl_framework *fw;
+
+static sl_framework *make_framework(void) {
+    static sl_plugin_ref sort = {"PrioritySort", 0}, gates = {"SchedulingGates", 0},
+                         bind = {"DefaultBinder", 0};
+    static sl_profile_config profile;
+    memset(&profile, 0, sizeof(profile));
+    profile.scheduler_name = "default-scheduler";
+    profile.percentage_of_nodes_to_score = -1;
+    profile.nplugins[SL_EP_QUEUE_SORT] = 1;
+    profile.plugins[SL_EP_QUEUE_SORT] = &sort;
+    profile.nplugins[SL_EP_PRE_ENQUEUE] = 1;
+    profile.plugins[SL_EP_PRE_ENQUEUE] = &gates;
+    profile.nplugins[SL_EP_BIND] = 1;
+    profile.plugins[SL_EP_BIND] = &bind;
+    char err[256];
+    sl_framework_options o = {.profile = &profile, .lookup = lookup};
+    sl_framework *f = sl_framework_new(&o, err, sizeof err);
+    if (!f) fprintf(stderr, "framework: %s\n", err);
+    return f;
+}
+
+typedef struct test_pod {
+    k8s_pod pod;
+    sl_pod_info info;
+    sl_queue_entry entry;
+} test_pod;
+
+static void make_pod(test_pod *t, const char *name, int32_t priority) {
+    memset(t, 0, sizeof(*t));
+    t->pod.name = name;
+    t->pod.namespace_ = "default";
+    t->pod.uid = name;
+    t->pod.priority = priority;
+    t->info.pod = &t->pod;
+    t->entry.qp.info = &t->info;
+    t->entry.fw = fw;
+}
+
+static sl_queue *new_queue(void) {
+    sl_queue_options o = {.queue_sort = fw, .initial_backoff_ns = 1 * S, .max_backoff_ns = 10 * S,
+                          .max_unschedulable_ns = 300 * S};
+    return sl_queue_new(&o);
+}
+
+static const char *pop_name(sl_queue *q) {
+    sl_queue_entry *e = sl_queue_pop(q);
+    return e ? e->qp.info->pod->name : "(none)";
+}
+
+TEST(active_order_priority_then_fifo) {
+    sl_queue *q = new_queue();
+    test_pod a, b, c, d;
+    make_pod(&a, "a", 0);
+    make_pod(&b, "b", 10);
+    make_pod(&c, "c", 0);
+    make_pod(&d, "d", 10);
+    sl_queue_add(q, &a.entry, 0);
+    sl_queue_add(q, &b.entry, 0);
+    sl_queue_add(q, &c.entry, 0);
+    sl_queue_add(q, &d.entry, 0);
+    CHECK_EQ_STR(pop_name(q), "b");
+    CHECK_EQ_STR(pop_name(q), "d");
+    CHECK_EQ_STR(pop_name(q), "a");
+    CHECK_EQ_STR(pop_name(q), "c");
+    CHECK_EQ_STR(pop_name(q), "(none)");
+    CHECK_EQ_INT(a.entry.qp.attempts, 1);
+    CHECK_EQ_INT(a.entry.where, SL_QUEUE_IN_FLIGHT);
+    sl_queue_counts n;
+    sl_queue_counts_get(q, &n);
+    CHECK_EQ_INT(n.in_flight, 4);
+    sl_queue_free(q);
+}
+
+TEST(backoff_durations) {
+    sl_queue *q = new_queue();
+    int64_t want[] = {0, 1, 2, 4, 8, 10, 10, 10};
+    for (uint32_t i = 0; i < ARRAY_LEN(want); i++)
+        CHECK_EQ_INT(sl_queue_backoff_duration(q, i), want[i] * S);
+    CHECK_EQ_INT(sl_queue_backoff_duration(q, 200), 10 * S);
+    sl_queue_free(q);
+}
+
+TEST(error_goes_to_backoff_until_expiry) {
+    sl_queue *q = new_queue();
+    test_pod a;
+    make_pod(&a, "a", 0);
+    sl_queue_add(q, &a.entry, 0);
+    sl_queue_pop(q);
+    sl_queue_requeue(q, &a.entry, SL_FAILURE_ERROR, 0, 5 * S);
+    CHECK_EQ_INT(a.entry.where, SL_QUEUE_BACKOFF);
+    CHECK_EQ_INT(sl_queue_next_backoff_expiry(q), 6 * S);
+    CHECK_EQ_INT(sl_queue_flush_backoff(q, 5 * S + S / 2), 0);
+    CHECK_EQ_INT(sl_queue_flush_backoff(q, 6 * S), 1);
+    CHECK_EQ_INT(a.entry.where, SL_QUEUE_ACTIVE);
+    /* second failure: 2 s */
+    sl_queue_pop(q);
+    sl_queue_requeue(q, &a.entry, SL_FAILURE_ERROR, 0, 6 * S);
+    CHECK_EQ_INT(sl_queue_next_backoff_expiry(q), 8 * S);
+    sl_queue_free(q);
+}
+
+TEST(unschedulable_moves_on_matching_events_only) {
+    sl_queue *q = new_queue();
+    test_pod a, b;
+    make_pod(&a, "a", 0);
+    make_pod(&b, "b", 0);
+    sl_queue_add(q, &a.entry, 0);
+    sl_queue_add(q, &b.entry, 0);
+    sl_queue_pop(q);
+    sl_queue_pop(q);
+    uint32_t fit = sl_queue_plugin_events("NodeResourcesFit");
+    uint32_t affinity = sl_queue_plugin_events("NodeAffinity");
+    sl_queue_requeue(q, &a.entry, SL_FAILURE_UNSCHEDULABLE, fit, 0);
+    sl_queue_requeue(q, &b.entry, SL_FAILURE_UNSCHEDULABLE, affinity, 0);
+    CHECK_EQ_INT(a.entry.where, SL_QUEUE_UNSCHEDULABLE);
+    CHECK_EQ_INT(b.entry.where, SL_QUEUE_UNSCHEDULABLE);
+
+    /* An assigned pod appearing helps neither. */
+    CHECK_EQ_INT(sl_queue_on_event(q, SL_EVENT_ASSIGNED_POD_ADD, 0), 0);
+    /* A deleted pod frees resources: a moves, still backing off. */
+    CHECK_EQ_INT(sl_queue_on_event(q, SL_EVENT_ASSIGNED_POD_DELETE, S / 2), 1);
+    CHECK_EQ_INT(a.entry.where, SL_QUEUE_BACKOFF);
+    CHECK_EQ_INT(b.entry.where, SL_QUEUE_UNSCHEDULABLE);
+    /* A node update after the backoff expired: straight to activeQ. */
+    CHECK_EQ_INT(sl_queue_on_event(q, SL_EVENT_NODE_UPDATE, 3 * S), 1);
+    CHECK_EQ_INT(b.entry.where, SL_QUEUE_ACTIVE);
+    sl_queue_free(q);
+}
+
+TEST(in_flight_events_requeue_at_once) {
+    sl_queue *q = new_queue();
+    test_pod a;
+    make_pod(&a, "a", 0);
+    sl_queue_add(q, &a.entry, 0);
+    sl_queue_pop(q);
+    sl_queue_on_event(q, SL_EVENT_ASSIGNED_POD_DELETE, 0); /* e.g. its own preemption victims */
+    sl_queue_requeue(q, &a.entry, SL_FAILURE_UNSCHEDULABLE, sl_queue_plugin_events("NodeResourcesFit"), 0);
+    CHECK_EQ_INT(a.entry.where, SL_QUEUE_BACKOFF);
+
+    /* an unrelated in-flight event does not */
+    sl_queue_flush_backoff(q, 10 * S);
+    sl_queue_pop(q);
+    sl_queue_on_event(q, SL_EVENT_ASSIGNED_POD_ADD, 10 * S);
+    sl_queue_requeue(q, &a.entry, SL_FAILURE_UNSCHEDULABLE, sl_queue_plugin_events("NodeResourcesFit"), 10 * S);
+    CHECK_EQ_INT(a.entry.where, SL_QUEUE_UNSCHEDULABLE);
+    sl_queue_free(q);
+}
+
+TEST(pending_skips_backoff) {
+    sl_queue *q = new_queue();
+    test_pod a;
+    make_pod(&a, "a", 0);
+    sl_queue_add(q, &a.entry, 0);
+    sl_queue_pop(q);
+    sl_queue_requeue(q, &a.entry, SL_FAILURE_PENDING, SL_EVENT_NODE_ADD, 0);
+    CHECK_EQ_INT(a.entry.where, SL_QUEUE_UNSCHEDULABLE);
+    sl_queue_on_event(q, SL_EVENT_NODE_ADD, 0);
+    CHECK_EQ_INT(a.entry.where, SL_QUEUE_ACTIVE);
+    sl_queue_free(q);
+}
+
+TEST(unschedulable_timeout_flush) {
+    sl_queue *q = new_queue();
+    test_pod a;
+    make_pod(&a, "a", 0);
+    sl_queue_add(q, &a.entry, 0);
+    sl_queue_pop(q);
+    sl_queue_requeue(q, &a.entry, SL_FAILURE_UNSCHEDULABLE, SL_EVENT_NODE_ADD, 7 * S);
+    CHECK_EQ_INT(sl_queue_next_unschedulable_timeout(q), 307 * S);
+    CHECK_EQ_INT(sl_queue_flush_unschedulable(q, 307 * S), 0); /* strictly longer */
+    CHECK_EQ_INT(sl_queue_flush_unschedulable(q, 330 * S), 1);
+    CHECK_EQ_INT(a.entry.where, SL_QUEUE_ACTIVE);
+    sl_queue_free(q);
+}
+
+TEST(gated_pods) {
+    sl_queue *q = new_queue();
+    test_pod a;
+    make_pod(&a, "a", 0);
+    a.pod.ngates = 1;
+    sl_queue_add(q, &a.entry, 0);
+    CHECK_EQ_INT(a.entry.where, SL_QUEUE_GATED);
+    CHECK_EQ_STR(a.entry.gated_by, "SchedulingGates");
+    CHECK(sl_queue_pop(q) == NULL);
+    /* cluster events and the flush leave it alone */
+    sl_queue_on_event(q, SL_EVENT_ALL, 0);
+    sl_queue_flush_unschedulable(q, 1000 * S);
+    CHECK_EQ_INT(a.entry.where, SL_QUEUE_GATED);
+    sl_queue_counts n;
+    sl_queue_counts_get(q, &n);
+    CHECK_EQ_INT(n.gated, 1);
+    CHECK_EQ_INT(n.unschedulable, 0);
+    /* its own update, gates removed */
+    a.pod.ngates = 0;
+    sl_queue_update(q, &a.entry, true, 1 * S);
+    CHECK_EQ_INT(a.entry.where, SL_QUEUE_ACTIVE);
+    CHECK_EQ_INT(a.entry.qp.initial_attempt_ns, 1 * S);
+    sl_queue_free(q);
+}
+
+TEST(remove_from_anywhere) {
+    sl_queue *q = new_queue();
+    test_pod p[5];
+    for (int i = 0; i < 5; i++) {
+        static const char *names[] = {"p0", "p1", "p2", "p3", "p4"};
+        make_pod(&p[i], names[i], i);
+        sl_queue_add(q, &p[i].entry, 0);
+    }
+    sl_queue_remove(q, &p[2].entry);
+    sl_queue_remove(q, &p[4].entry);
+    CHECK_EQ_STR(pop_name(q), "p3");
+    CHECK_EQ_STR(pop_name(q), "p1");
+    CHECK_EQ_STR(pop_name(q), "p0");
+    CHECK(sl_queue_pop(q) == NULL);
+    sl_queue_remove(q, &p[1].entry); /* in flight */
+    sl_queue_counts n;
+    sl_queue_counts_get(q, &n);
+    CHECK_EQ_INT(n.in_flight, 2);
+    sl_queue_free(q);
+}
+
+TEST(nominator) {
+    sl_queue *q = new_queue();
+    test_pod a, b;
+    make_pod(&a, "a", 0);
+    make_pod(&b, "b", 0);
+    sl_pod_info **out;
+    CHECK_EQ_INT(sl_queue_nominated_pods(q, "n1", &out), 0);
+    sl_queue_nominate(q, &a.entry, "n1");
+    sl_queue_nominate(q, &b.entry, "n1");
+    CHECK_EQ_INT(sl_queue_nominated_count(q), 2);
+    CHECK_EQ_INT(sl_queue_nominated_pods(q, "n1", &out), 2);
+    CHECK(out[0] == &a.info && out[1] == &b.info);
+    sl_queue_nominate(q, &a.entry, "n2");
+    CHECK_EQ_INT(sl_queue_nominated_pods(q, "n1", &out), 1);
+    CHECK(out[0] == &b.info);
+    CHECK_EQ_INT(sl_queue_nominated_pods(q, "n2", &out), 1);
+    sl_queue_nominate(q, &a.entry, "");
+    sl_queue_remove(q, &b.entry);
+    CHECK_EQ_INT(sl_queue_nominated_count(q), 0);
+    CHECK(a.entry.nominated_node == NULL);
+    sl_queue_free(q);
+}
+
+TEST(plugin_event_table) {
+    CHECK_EQ_INT(sl_queue_plugin_events("SomeOutOfTreePlugin"), SL_EVENT_ALL);
+    CHECK(sl_queue_plugin_events("InterPodAffinity") & SL_EVENT_ASSIGNED_POD_ADD);
+    CHECK(!(sl_queue_plugin_events("NodeResourcesFit") & SL_EVENT_ASSIGNED_POD_ADD));
+    CHECK_EQ_INT(sl_queue_plugin_events("SchedulingGates"), SL_EVENT_UNSCHEDULED_POD_UPDATE);
+}
+
+int main(void) {
+    fw = make_framework();
+    if (!fw) return 1;
+    RUN(active_order_priority_then_fifo);
+    RUN(backoff_durations);
+    RUN(error_goes_to_backoff_until_expiry);
+    RUN(unschedulable_moves_on_matching_events_only);
+    RUN(in_flight_events_requeue_at_once);
+    RUN(pending_skips_backoff);
+    RUN(unschedulable_timeout_flush);
+    RUN(gated_pods);
+    RUN(remove_from_anywhere);
+    RUN(nominator);
+    RUN(plugin_event_table);
+    sl_framework_free(fw);
+    return test_summary("queue");
+}

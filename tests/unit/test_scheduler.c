@@ -1,0 +1,370 @@
+/*
+ * test_scheduler.c — the scheduler end to end on the in-process cluster
+ * with the default plugins: FitError wording, events and pod conditions,
+ * determinism from the seed, numFeasibleNodesToFind and the round-robin
+ * start, preemption through the queue, quiescence (unschedulable pods, no
+ * nodes, gated pods), Permit waits timing out in virtual time, latencies.
+ */
+#include <stdatomic.h>
+
+#include "scheduler/cluster.h"
+#include "scheduler/config.h"
+#include "scheduler/scheduler.h"
+#include "scheduler/scheduler_internal.h"
+#include "test.h"
+
+/* The registry references plugins weakly; make sure they are linked in. */
+#define PLUGIN(name) extern const sl_plugin_registration sl_plugin_##name;
+#include "plugins/plugin_list.h"
+#undef PLUGIN
+static const sl_plugin_registration *const linked_plugins[] = {
+#define PLUGIN(name) &sl_plugin_##name,
+#include "plugins/plugin_list.h"
+#undef PLUGIN
+};
+
+/* ---- a test Permit plugin, found through the test lookup ---- */
+static sl_status wait_permit(sl_plugin *p, sl_cycle *c, const sl_pod_info *pod, const char *node,
+                             int64_t *timeout_ms) {
+    (void)p, (void)c, (void)pod, (void)node;
+    *timeout_ms = 10000;
+    return sl_status_make(SL_WAIT, NULL);
+}
+static const sl_plugin_ops wait_ops = {.name = "WaitPlugin", .permit = wait_permit};
+static const sl_plugin_registration wait_plugin = {"WaitPlugin", &wait_ops, NULL};
+
+static const sl_plugin_registration *test_lookup(const char *name) {
+    if (strcmp(name, "WaitPlugin") == 0) return &wait_plugin;
+    return sl_plugin_registry_find(name);
+}
+
+/* ---- harness ---- */
+
+typedef struct world {
+    sl_config config;
+    sl_cluster *cluster;
+    sl_scheduler *scheduler;
+    uint64_t attempts;
+} world;
+
+static strbuf docs;
+
+static void add_node(const char *name, const char *cpu, const char *labels) {
+    strbuf_printf(&docs,
+                  "---\napiVersion: v1\nkind: Node\nmetadata: {name: %s, labels: {kubernetes.io/hostname: %s%s%s}}\n"
+                  "status: {capacity: {cpu: \"%s\", memory: 32Gi, pods: \"110\"}}\n",
+                  name, name, labels ? ", " : "", labels ? labels : "", cpu);
+}
+
+static void add_pod(const char *name, const char *cpu, const char *extra_spec) {
+    strbuf_printf(&docs,
+                  "---\napiVersion: v1\nkind: Pod\nmetadata: {name: %s, namespace: default, uid: uid-%s}\n"
+                  "spec:\n  containers: [{name: app, image: pause, resources: {requests: {cpu: \"%s\"}}}]\n%s",
+                  name, name, cpu, extra_spec ? extra_spec : "");
+}
+
+static bool start(world *w, const char *config_yaml, uint64_t seed, const sl_recorder *rec) {
+    char err[1024];
+    memset(w, 0, sizeof(*w));
+    if (config_yaml) {
+        json_t *doc = k8s_parse_document(config_yaml, strlen(config_yaml), "config", err, sizeof err);
+        if (!doc || !sl_config_load_json(doc, "config", &w->config, err, sizeof err)) {
+            fprintf(stderr, "config: %s\n", err);
+            json_decref(doc);
+            return false;
+        }
+        json_decref(doc);
+    } else {
+        sl_config_default(&w->config);
+    }
+    json_t *objs = k8s_parse_documents(strbuf_cstr(&docs), docs.len, "cluster", err, sizeof err);
+    if (!objs) {
+        fprintf(stderr, "cluster: %s\n", err);
+        return false;
+    }
+    w->cluster = sl_cluster_memory_new();
+    bool ok = sl_cluster_memory_load(w->cluster, objs, "cluster", err, sizeof err);
+    json_decref(objs);
+    if (!ok) {
+        fprintf(stderr, "load: %s\n", err);
+        return false;
+    }
+    sl_scheduler_options o = {.config = &w->config, .cluster = w->cluster, .seed = seed,
+                              .virtual_time = true, .recorder = rec};
+    w->scheduler = sl_scheduler_new(&o, err, sizeof err);
+    if (!w->scheduler) {
+        fprintf(stderr, "scheduler: %s\n", err);
+        return false;
+    }
+    w->attempts = sl_scheduler_run_until_quiescent(w->scheduler);
+    return true;
+}
+
+static void stop(world *w) {
+    sl_scheduler_free(w->scheduler);
+    if (w->cluster) w->cluster->ops->destroy(w->cluster);
+    sl_config_free(&w->config);
+    strbuf_reset(&docs);
+}
+
+static sl_pod_result result_of(world *w, const char *name) {
+    sl_pod_result r;
+    memset(&r, 0, sizeof(r));
+    k8s_pod *pod = sl_cluster_memory_find_pod(w->cluster, "default", name);
+    if (!pod || !sl_scheduler_pod_result(w->scheduler, pod, &r)) r.state = (sl_pod_state)-1;
+    if (!r.message) r.message = "";
+    return r;
+}
+
+static const sl_cluster_event *find_event(world *w, const char *pod, const char *reason) {
+    const sl_cluster_event *ev;
+    uint32_t n = sl_cluster_memory_events(w->cluster, &ev);
+    const sl_cluster_event *found = NULL;
+    for (uint32_t i = 0; i < n; i++)
+        if (strcmp(ev[i].pod_name, pod) == 0 && strcmp(ev[i].reason, reason) == 0) found = &ev[i];
+    return found;
+}
+
+static bool starts_with(const char *s, const char *prefix) {
+    return s && strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* ------------------------------------------------------------------ */
+
+TEST(fit_error_and_events) {
+    world w;
+    add_node("n1", "1", NULL);
+    add_node("n2", "1", NULL);
+    add_node("n3", "1", "disk: ssd");
+    add_pod("big", "2", "  nodeSelector: {disk: ssd}\n");
+    add_pod("web", "500m", "  nodeSelector: {disk: ssd}\n");
+    CHECK(start(&w, NULL, 1, NULL));
+    sl_pod_result r = result_of(&w, "big");
+    CHECK_EQ_INT(r.state, SL_POD_UNSCHEDULABLE);
+    CHECK(starts_with(r.message, "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: "));
+    const sl_cluster_event *ev = find_event(&w, "big", "FailedScheduling");
+    CHECK(ev != NULL);
+    if (ev) {
+        CHECK_EQ_STR(ev->type, "Warning");
+        CHECK_EQ_STR(ev->message, r.message);
+    }
+    const char *message = NULL;
+    k8s_pod *big = sl_cluster_memory_find_pod(w.cluster, "default", "big");
+    CHECK_EQ_STR(sl_cluster_memory_pod_condition(w.cluster, big, &message), "Unschedulable");
+
+    r = result_of(&w, "web");
+    CHECK_EQ_INT(r.state, SL_POD_SCHEDULED);
+    CHECK_EQ_STR(r.node, "n3");
+    CHECK_EQ_INT(r.attempts, 1);
+    ev = find_event(&w, "web", "Scheduled");
+    CHECK(ev != NULL);
+    if (ev) CHECK_EQ_STR(ev->message, "Successfully assigned default/web to n3");
+    stop(&w);
+}
+
+TEST(same_seed_same_placements) {
+    char first[40][16], name[32];
+    for (int round = 0; round < 3; round++) {
+        world w;
+        for (int i = 0; i < 12; i++) {
+            snprintf(name, sizeof name, "n%d", i);
+            add_node(name, "4", NULL);
+        }
+        for (int i = 0; i < 40; i++) {
+            snprintf(name, sizeof name, "p%d", i);
+            add_pod(name, "100m", NULL);
+        }
+        CHECK(start(&w, NULL, round < 2 ? 7 : 8, NULL));
+        int same = 0, scheduled = 0;
+        for (int i = 0; i < 40; i++) {
+            snprintf(name, sizeof name, "p%d", i);
+            sl_pod_result r = result_of(&w, name);
+            scheduled += r.state == SL_POD_SCHEDULED;
+            if (round == 0) snprintf(first[i], sizeof first[i], "%s", r.node ? r.node : "-");
+            else same += strcmp(first[i], r.node ? r.node : "-") == 0;
+        }
+        CHECK_EQ_INT(scheduled, 40);
+        if (round == 1) CHECK_EQ_INT(same, 40);
+        if (round == 2) CHECK(same < 40); /* another seed breaks ties differently */
+        stop(&w);
+    }
+}
+
+/* Counts evaluations per cycle through the recorder. */
+typedef struct eval_counter {
+    atomic_int filters, scores, cycles;
+    char first_node[4][16];
+} eval_counter;
+
+static void count_cycle_start(void *user, const sl_pod_info *pod, uint32_t attempt) {
+    (void)pod, (void)attempt;
+    eval_counter *e = user;
+    atomic_fetch_add(&e->cycles, 1);
+    atomic_store(&e->filters, 0);
+    atomic_store(&e->scores, 0);
+}
+static void count_filter(void *user, const sl_node_info *node, const char *plugin, sl_status s) {
+    (void)s;
+    eval_counter *e = user;
+    if (strcmp(plugin, "NodeUnschedulable") != 0) return;
+    int n = atomic_fetch_add(&e->filters, 1);
+    int c = atomic_load(&e->cycles) - 1;
+    if (n == 0 && c >= 0 && c < 4) snprintf(e->first_node[c], 16, "%s", node->node->name);
+}
+static void count_score(void *user, const sl_node_info *node, const char *plugin, int64_t raw) {
+    (void)node, (void)raw;
+    eval_counter *e = user;
+    if (strcmp(plugin, "NodeResourcesFit") == 0) atomic_fetch_add(&e->scores, 1);
+}
+
+TEST(feasible_node_cut_and_round_robin) {
+    world w;
+    char name[32];
+    for (int i = 0; i < 300; i++) {
+        snprintf(name, sizeof name, "n%03d", i);
+        add_node(name, "4", NULL);
+    }
+    add_pod("a", "100m", NULL);
+    add_pod("b", "100m", NULL);
+    eval_counter e;
+    memset(&e, 0, sizeof(e));
+    sl_recorder rec = {.user = &e, .cycle_start = count_cycle_start, .filter = count_filter,
+                       .score = count_score};
+    /* parallelism 1: the sequential result, exactly */
+    CHECK(start(&w, "apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\nparallelism: 1\n", 1, &rec));
+    /* 300 nodes: adaptive 50 - 300/125 = 48 % -> 144 nodes; the scan
+     * stops when the 145th feasible node shows up. */
+    CHECK_EQ_INT(atomic_load(&e.cycles), 2);
+    CHECK_EQ_INT(atomic_load(&e.filters), 145);
+    CHECK_EQ_INT(atomic_load(&e.scores), 144);
+    CHECK_EQ_STR(e.first_node[0], "n000");
+    CHECK_EQ_STR(e.first_node[1], "n144"); /* nextStartNodeIndex advanced by 144 */
+    stop(&w);
+
+    /* A fixed percentage from the config. */
+    for (int i = 0; i < 300; i++) {
+        snprintf(name, sizeof name, "n%03d", i);
+        add_node(name, "4", NULL);
+    }
+    add_pod("a", "100m", NULL);
+    memset(&e, 0, sizeof(e));
+    CHECK(start(&w, "apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\nparallelism: 1\npercentageOfNodesToScore: 50\n", 1, &rec));
+    CHECK_EQ_INT(atomic_load(&e.scores), 150);
+    stop(&w);
+}
+
+TEST(parallel_filter_matches_sequential) {
+    /* Same cluster, parallelism 1 vs 16: identical placements. */
+    char name[32], placed[2][60][16];
+    for (int round = 0; round < 2; round++) {
+        world w;
+        for (int i = 0; i < 400; i++) {
+            snprintf(name, sizeof name, "n%03d", i);
+            /* every 3rd node too small: failures mixed with feasible nodes */
+            add_node(name, i % 3 == 0 ? "100m" : "4", NULL);
+        }
+        for (int i = 0; i < 60; i++) {
+            snprintf(name, sizeof name, "p%d", i);
+            add_pod(name, "500m", NULL);
+        }
+        CHECK(start(&w, round == 0 ? "apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\nparallelism: 1\n"
+                                   : NULL, 3, NULL));
+        for (int i = 0; i < 60; i++) {
+            snprintf(name, sizeof name, "p%d", i);
+            sl_pod_result r = result_of(&w, name);
+            snprintf(placed[round][i], 16, "%s", r.node ? r.node : "-");
+        }
+        stop(&w);
+    }
+    int same = 0;
+    for (int i = 0; i < 60; i++) same += strcmp(placed[0][i], placed[1][i]) == 0;
+    CHECK_EQ_INT(same, 60);
+}
+
+TEST(preemption_then_scheduled) {
+    world w;
+    add_node("n1", "1", NULL);
+    strbuf_printf(&docs, "---\napiVersion: v1\nkind: Pod\nmetadata: {name: victim, namespace: default, uid: uid-victim}\n"
+                         "spec:\n  nodeName: n1\n  containers: [{name: app, resources: {requests: {cpu: \"1\"}}}]\n");
+    add_pod("vip", "1", "  priority: 100\n");
+    CHECK(start(&w, NULL, 1, NULL));
+    sl_pod_result r = result_of(&w, "vip");
+    CHECK_EQ_INT(r.state, SL_POD_SCHEDULED);
+    CHECK_EQ_STR(r.node, "n1");
+    CHECK_EQ_INT(r.attempts, 2);
+    CHECK(sl_cluster_memory_pod_deleted(w.cluster, "default", "victim"));
+    stop(&w);
+}
+
+TEST(quiescence) {
+    world w;
+    /* Fails first, then a later pod changes the cluster: one more try
+     * (after the simulated 5-minute flush), then the run ends. */
+    add_node("n1", "1", NULL);
+    add_pod("huge", "2", NULL);
+    add_pod("small", "100m", NULL);
+    CHECK(start(&w, NULL, 1, NULL));
+    CHECK_EQ_INT(result_of(&w, "huge").state, SL_POD_UNSCHEDULABLE);
+    CHECK_EQ_INT(result_of(&w, "huge").attempts, 2);
+    CHECK_EQ_INT(result_of(&w, "small").state, SL_POD_SCHEDULED);
+    CHECK_EQ_INT(w.attempts, 3);
+    const int64_t *lat;
+    size_t nlat;
+    sl_scheduler_attempt_latencies(w.scheduler, &lat, &nlat);
+    CHECK_EQ_INT(nlat, 3);
+    /* Nothing changed since: running again does nothing. */
+    CHECK_EQ_INT(sl_scheduler_run_until_quiescent(w.scheduler), 0);
+    stop(&w);
+
+    /* No nodes at all. */
+    add_pod("lonely", "100m", NULL);
+    CHECK(start(&w, NULL, 1, NULL));
+    sl_pod_result r = result_of(&w, "lonely");
+    CHECK_EQ_INT(r.state, SL_POD_UNSCHEDULABLE);
+    CHECK_EQ_STR(r.message, "no nodes available to schedule pods");
+    CHECK_EQ_INT(r.attempts, 1);
+    stop(&w);
+
+    /* Gated and foreign pods do not hold the run open. */
+    add_node("n1", "1", NULL);
+    add_pod("gated", "100m", "  schedulingGates: [{name: example.com/wait}]\n");
+    add_pod("foreign", "100m", "  schedulerName: other\n");
+    CHECK(start(&w, NULL, 1, NULL));
+    CHECK_EQ_INT(result_of(&w, "gated").state, SL_POD_GATED);
+    CHECK_EQ_INT(result_of(&w, "foreign").state, SL_POD_PENDING);
+    CHECK_EQ_INT(w.attempts, 0);
+    stop(&w);
+}
+
+TEST(permit_wait_times_out) {
+    world w;
+    sl_config_set_plugin_lookup(test_lookup);
+    sl_scheduler_set_plugin_lookup(test_lookup);
+    add_node("n1", "1", NULL);
+    add_pod("waiter", "100m", NULL);
+    CHECK(start(&w, "apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\n"
+                    "profiles:\n- schedulerName: default-scheduler\n  plugins:\n    permit:\n      enabled: [{name: WaitPlugin}]\n",
+                1, NULL));
+    sl_pod_result r = result_of(&w, "waiter");
+    CHECK_EQ_INT(r.state, SL_POD_UNSCHEDULABLE);
+    CHECK_EQ_STR(r.message, "0/1 nodes are available: 1 rejected due to timeout after waiting 10s at plugin WaitPlugin.");
+    CHECK(r.attempts >= 1 && r.attempts <= 2);
+    stop(&w);
+    sl_config_set_plugin_lookup(NULL);
+    sl_scheduler_set_plugin_lookup(NULL);
+}
+
+int main(void) {
+    (void)linked_plugins;
+    log_set_level(LOG_ERROR);
+    strbuf_init(&docs);
+    RUN(fit_error_and_events);
+    RUN(same_seed_same_placements);
+    RUN(feasible_node_cut_and_round_robin);
+    RUN(parallel_filter_matches_sequential);
+    RUN(preemption_then_scheduled);
+    RUN(quiescence);
+    RUN(permit_wait_times_out);
+    strbuf_free(&docs);
+    return test_summary("scheduler");
+}

@@ -1,0 +1,702 @@
+/*
+ * Unit tests of the execution engine (translator, interpreter, instances):
+ * modules are written in WAT and assembled at test time with wabt's
+ * wat2wasm (with --debug-names so backtraces have names). Covers arithmetic
+ * and traps, control flow, multi-value, the local.set aliasing hazard,
+ * calls in both directions and re-entrancy, cross-instance imports and
+ * tables, backtraces, the memory and call-depth limits, interruption
+ * (deadline and another thread), very large functions, and many instances of
+ * one module running in parallel threads.
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/base.h"
+#include "test.h"
+#include "wasm/wasm.h"
+
+/* ---- helpers ---------------------------------------------------------------- */
+
+static int temp_counter;
+
+/* Assembles WAT text into a loaded module (NULL on failure, printed). */
+static wasm_module *load_wat(const char *wat) {
+    char dir[] = "/tmp/test_wasm_exec_XXXXXX";
+    if (!mkdtemp(dir)) return NULL;
+    char *wat_path = xasprintf("%s/m%d.wat", dir, temp_counter);
+    char *wasm_path = xasprintf("%s/m%d.wasm", dir, temp_counter++);
+    FILE *f = fopen(wat_path, "w");
+    fputs(wat, f);
+    fclose(f);
+    char *cmd = xasprintf("wat2wasm --debug-names -o %s %s", wasm_path, wat_path);
+    int rc = system(cmd);
+    wasm_module *m = NULL;
+    if (rc == 0) {
+        size_t len;
+        char err[256];
+        uint8_t *bytes = (uint8_t *)file_read_all(wasm_path, &len, err, sizeof err);
+        if (bytes) {
+            m = wasm_module_load(bytes, len, err, sizeof err);
+            if (!m) fprintf(stderr, "load failed: %s\n", err);
+            free(bytes);
+        }
+    } else {
+        fprintf(stderr, "wat2wasm failed for:\n%s\n", wat);
+    }
+    unlink(wat_path);
+    unlink(wasm_path);
+    rmdir(dir);
+    free(cmd);
+    free(wat_path);
+    free(wasm_path);
+    return m;
+}
+
+typedef struct fixture {
+    wasm_module *module;
+    wasm_store *store;
+    wasm_linker *linker;
+    wasm_instance *instance;
+} fixture;
+
+static bool fixture_open(fixture *fx, const char *wat, const wasm_limits_config *limits,
+                         wasm_linker *linker) {
+    memset(fx, 0, sizeof *fx);
+    fx->module = load_wat(wat);
+    if (!fx->module) return false;
+    fx->store = wasm_store_new(limits);
+    fx->linker = linker ? linker : wasm_linker_new();
+    char err[256];
+    wasm_trap *trap = NULL;
+    fx->instance = wasm_instantiate(fx->store, fx->module, fx->linker, &trap, err, sizeof err);
+    if (!fx->instance) {
+        fprintf(stderr, "instantiate failed: %s\n", err);
+        wasm_trap_free(trap);
+    }
+    return fx->instance != NULL;
+}
+
+static void fixture_close(fixture *fx) {
+    wasm_store_free(fx->store);
+    wasm_linker_free(fx->linker);
+    wasm_module_free(fx->module);
+}
+
+static wasm_val i32v(int32_t v) { return (wasm_val){.type = WASM_I32, .of.i32 = v}; }
+static wasm_val i64v(int64_t v) { return (wasm_val){.type = WASM_I64, .of.i64 = v}; }
+static wasm_val f64v(double v) { return (wasm_val){.type = WASM_F64, .of.f64 = v}; }
+
+/* Calls export `name` with i32 args; returns the trap (NULL on success). */
+static wasm_trap *call_i32(fixture *fx, const char *name, int32_t *result, int nargs, ...) {
+    wasm_extern *f = wasm_instance_export(fx->instance, name);
+    if (!f) return wasm_trap_new(WASM_TRAP_GENERIC, "no such export");
+    wasm_val args[8];
+    va_list ap;
+    va_start(ap, nargs);
+    for (int i = 0; i < nargs; i++) args[i] = i32v(va_arg(ap, int32_t));
+    va_end(ap);
+    wasm_functype type;
+    wasm_func_type(f, &type);
+    wasm_val results[4];
+    wasm_trap *trap = wasm_func_call(f, args, (uint32_t)nargs, results, type.nresults);
+    if (!trap && result && type.nresults > 0) *result = results[0].of.i32;
+    return trap;
+}
+
+static int32_t must_i32(fixture *fx, const char *name, int nargs, int32_t a, int32_t b) {
+    int32_t r = -12345;
+    wasm_trap *trap = nargs == 0   ? call_i32(fx, name, &r, 0)
+                      : nargs == 1 ? call_i32(fx, name, &r, 1, a)
+                                   : call_i32(fx, name, &r, 2, a, b);
+    if (trap) {
+        fprintf(stderr, "unexpected trap in %s: %s\n%s", name, wasm_trap_message(trap),
+                wasm_trap_backtrace(trap));
+        wasm_trap_free(trap);
+    }
+    return r;
+}
+
+/* ---- arithmetic and traps --------------------------------------------------------- */
+
+TEST(integer_arithmetic_and_division_traps) {
+    fixture fx;
+    CHECK(fixture_open(&fx,
+        "(module"
+        " (func (export \"add\") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add)"
+        " (func (export \"div_s\") (param i32 i32) (result i32) local.get 0 local.get 1 i32.div_s)"
+        " (func (export \"rem_s\") (param i32 i32) (result i32) local.get 0 local.get 1 i32.rem_s)"
+        " (func (export \"rotl7\") (param i32) (result i32) local.get 0 i32.const 7 i32.rotl)"
+        " (func (export \"clz\") (param i32) (result i32) local.get 0 i32.clz)"
+        " (func (export \"ext8\") (param i32) (result i32) local.get 0 i32.extend8_s)"
+        " (func (export \"mul64\") (param i64 i64) (result i64) local.get 0 local.get 1 i64.mul)"
+        " (func (export \"wrap\") (param i64) (result i32) local.get 0 i32.wrap_i64)"
+        " (func (export \"unreachable\") unreachable))",
+        NULL, NULL));
+    if (!fx.instance) { fixture_close(&fx); return; }
+    CHECK_EQ_INT(must_i32(&fx, "add", 2, 40, 2), 42);
+    CHECK_EQ_INT(must_i32(&fx, "add", 2, INT32_MAX, 1), INT32_MIN);
+    CHECK_EQ_INT(must_i32(&fx, "div_s", 2, -7, 2), -3);
+    CHECK_EQ_INT(must_i32(&fx, "rem_s", 2, INT32_MIN, -1), 0);
+    CHECK_EQ_INT(must_i32(&fx, "rotl7", 1, 0x01000001, 0), (int32_t)0x80000080);
+    CHECK_EQ_INT(must_i32(&fx, "clz", 1, 1, 0), 31);
+    CHECK_EQ_INT(must_i32(&fx, "ext8", 1, 0x80, 0), -128);
+
+    wasm_trap *trap = call_i32(&fx, "div_s", NULL, 2, 1, 0);
+    CHECK(trap && wasm_trap_kind_of(trap) == WASM_TRAP_DIV_ZERO);
+    CHECK_EQ_STR(wasm_trap_message(trap), "integer divide by zero");
+    wasm_trap_free(trap);
+    trap = call_i32(&fx, "div_s", NULL, 2, INT32_MIN, -1);
+    CHECK(trap && wasm_trap_kind_of(trap) == WASM_TRAP_INT_OVERFLOW);
+    CHECK_EQ_STR(wasm_trap_message(trap), "integer overflow");
+    wasm_trap_free(trap);
+    trap = call_i32(&fx, "unreachable", NULL, 0);
+    CHECK(trap && wasm_trap_kind_of(trap) == WASM_TRAP_UNREACHABLE);
+    CHECK_EQ_STR(wasm_trap_message(trap), "unreachable");
+    wasm_trap_free(trap);
+
+    wasm_val args[2] = {i64v(-3), i64v(1LL << 40)}, r;
+    CHECK(wasm_func_call(wasm_instance_export(fx.instance, "mul64"), args, 2, &r, 1) == NULL);
+    CHECK_EQ_INT(r.of.i64, -3LL * (1LL << 40));
+    args[0] = i64v(0x1234567800000005LL);
+    CHECK(wasm_func_call(wasm_instance_export(fx.instance, "wrap"), args, 1, &r, 1) == NULL);
+    CHECK_EQ_INT(r.of.i32, 5);
+    /* Wrong argument types are refused, not executed. */
+    args[0] = i32v(1);
+    trap = wasm_func_call(wasm_instance_export(fx.instance, "mul64"), args, 2, &r, 1);
+    CHECK(trap != NULL);
+    wasm_trap_free(trap);
+    fixture_close(&fx);
+}
+
+TEST(float_semantics) {
+    fixture fx;
+    CHECK(fixture_open(&fx,
+        "(module"
+        " (func (export \"min\") (param f64 f64) (result f64) local.get 0 local.get 1 f64.min)"
+        " (func (export \"nearest\") (param f64) (result f64) local.get 0 f64.nearest)"
+        " (func (export \"trunc\") (param f64) (result i32) local.get 0 i32.trunc_f64_s)"
+        " (func (export \"trunc_sat\") (param f64) (result i32) local.get 0 i32.trunc_sat_f64_s))",
+        NULL, NULL));
+    if (!fx.instance) { fixture_close(&fx); return; }
+    wasm_val args[2] = {f64v(-0.0), f64v(0.0)}, r;
+    CHECK(wasm_func_call(wasm_instance_export(fx.instance, "min"), args, 2, &r, 1) == NULL);
+    CHECK(r.of.f64 == 0 && signbit(r.of.f64));
+    args[0] = f64v(__builtin_nan(""));
+    CHECK(wasm_func_call(wasm_instance_export(fx.instance, "min"), args, 2, &r, 1) == NULL);
+    CHECK(r.of.f64 != r.of.f64);
+    args[0] = f64v(2.5);
+    CHECK(wasm_func_call(wasm_instance_export(fx.instance, "nearest"), args, 1, &r, 1) == NULL);
+    CHECK(r.of.f64 == 2.0);
+    args[0] = f64v(3e9);
+    wasm_trap *trap = wasm_func_call(wasm_instance_export(fx.instance, "trunc"), args, 1, &r, 1);
+    CHECK(trap && wasm_trap_kind_of(trap) == WASM_TRAP_INT_OVERFLOW);
+    wasm_trap_free(trap);
+    args[0] = f64v(__builtin_nan(""));
+    trap = wasm_func_call(wasm_instance_export(fx.instance, "trunc"), args, 1, &r, 1);
+    CHECK(trap && wasm_trap_kind_of(trap) == WASM_TRAP_CONVERSION);
+    CHECK_EQ_STR(trap ? wasm_trap_message(trap) : NULL, "invalid conversion to integer");
+    wasm_trap_free(trap);
+    args[0] = f64v(-3e9);
+    CHECK(wasm_func_call(wasm_instance_export(fx.instance, "trunc_sat"), args, 1, &r, 1) == NULL);
+    CHECK_EQ_INT(r.of.i32, INT32_MIN);
+    fixture_close(&fx);
+}
+
+/* ---- control flow, multi-value, aliasing ------------------------------------------------ */
+
+TEST(control_flow_loops_and_br_table) {
+    fixture fx;
+    CHECK(fixture_open(&fx,
+        "(module"
+        " (func (export \"fact\") (param i32) (result i32) (local i32)"
+        "   i32.const 1 local.set 1"
+        "   block loop local.get 0 i32.eqz br_if 1"
+        "     local.get 1 local.get 0 i32.mul local.set 1"
+        "     local.get 0 i32.const 1 i32.sub local.set 0 br 0 end end"
+        "   local.get 1)"
+        " (func (export \"switch\") (param i32) (result i32)"
+        "   block block block local.get 0 br_table 0 1 2 end"
+        "   i32.const 100 return end i32.const 101 return end i32.const 102)"
+        " (func (export \"sel\") (param i32) (result i32)"
+        "   i32.const 7 i32.const 9 local.get 0 select)"
+        " (func (export \"ifelse\") (param i32) (result i32)"
+        "   local.get 0 i32.const 10 i32.lt_s if (result i32) i32.const 1 else i32.const 2 end)"
+        " (func (export \"sum_to\") (param i32) (result i32) (local i32)"
+        "   loop local.get 1 local.get 0 i32.add local.set 1"
+        "     local.get 0 i32.const 1 i32.sub local.tee 0 br_if 0 end local.get 1))",
+        NULL, NULL));
+    if (!fx.instance) { fixture_close(&fx); return; }
+    CHECK_EQ_INT(must_i32(&fx, "fact", 1, 10, 0), 3628800);
+    CHECK_EQ_INT(must_i32(&fx, "switch", 1, 0, 0), 100);
+    CHECK_EQ_INT(must_i32(&fx, "switch", 1, 1, 0), 101);
+    CHECK_EQ_INT(must_i32(&fx, "switch", 1, 2, 0), 102);
+    CHECK_EQ_INT(must_i32(&fx, "switch", 1, 99, 0), 102);
+    CHECK_EQ_INT(must_i32(&fx, "sel", 1, 1, 0), 7);
+    CHECK_EQ_INT(must_i32(&fx, "sel", 1, 0, 0), 9);
+    CHECK_EQ_INT(must_i32(&fx, "ifelse", 1, 3, 0), 1);
+    CHECK_EQ_INT(must_i32(&fx, "ifelse", 1, 30, 0), 2);
+    CHECK_EQ_INT(must_i32(&fx, "sum_to", 1, 100, 0), 5050);
+    fixture_close(&fx);
+}
+
+TEST(local_set_preserves_values_still_on_the_stack) {
+    fixture fx;
+    CHECK(fixture_open(&fx,
+        "(module"
+        " (func (export \"alias\") (param i32) (result i32)"
+        "   local.get 0 i32.const 5 local.set 0 local.get 0 i32.add)"   /* old + 5 */
+        " (func (export \"alias_tee\") (param i32) (result i32)"
+        "   local.get 0 local.get 0 i32.const 1 i32.add local.tee 0 i32.mul)" /* old * (old+1) */
+        " (func (export \"swap_sub\") (param i32 i32) (result i32)"
+        "   local.get 0 local.get 1 local.set 0 local.get 0 i32.sub)"    /* a - b */
+        " (func (export \"across_block\") (param i32) (result i32)"
+        "   local.get 0 block i32.const 100 local.set 0 end local.get 0 i32.add))",
+        NULL, NULL));
+    if (!fx.instance) { fixture_close(&fx); return; }
+    CHECK_EQ_INT(must_i32(&fx, "alias", 1, 10, 0), 15);
+    CHECK_EQ_INT(must_i32(&fx, "alias_tee", 1, 6, 0), 42);
+    CHECK_EQ_INT(must_i32(&fx, "swap_sub", 2, 10, 3), 7);
+    CHECK_EQ_INT(must_i32(&fx, "across_block", 1, 1, 0), 101);
+    fixture_close(&fx);
+}
+
+TEST(multi_value_blocks_and_calls) {
+    fixture fx;
+    CHECK(fixture_open(&fx,
+        "(module"
+        " (func $divmod (param i32 i32) (result i32 i32)"
+        "   local.get 0 local.get 1 i32.div_u local.get 0 local.get 1 i32.rem_u)"
+        " (func $swap (param i32 i32) (result i32 i32) local.get 1 local.get 0)"
+        " (func (export \"divmod\") (param i32 i32) (result i32 i32) local.get 0 local.get 1 call $divmod)"
+        " (func (export \"swap\") (param i32 i32) (result i32 i32) local.get 0 local.get 1 call $swap)"
+        " (func (export \"combine\") (param i32 i32) (result i32)"
+        "   local.get 0 local.get 1 call $divmod i32.const 1000 i32.mul i32.add)"
+        " (func (export \"block_params\") (param i32) (result i32)"
+        "   local.get 0 i32.const 3 block (param i32 i32) (result i32) i32.mul end)"
+        " (func (export \"loop_params\") (param i32) (result i32)"
+        "   i32.const 0 local.get 0"
+        "   loop (param i32 i32) (result i32)"
+        "     local.tee 0 i32.add local.get 0 i32.const 1 i32.sub local.tee 0"
+        "     local.get 0 i32.eqz if (param i32 i32) (result i32) drop else br 1 end end))",
+        NULL, NULL));
+    if (!fx.instance) { fixture_close(&fx); return; }
+    wasm_val args[2] = {i32v(47), i32v(10)}, r[2];
+    CHECK(wasm_func_call(wasm_instance_export(fx.instance, "divmod"), args, 2, r, 2) == NULL);
+    CHECK_EQ_INT(r[0].of.i32, 4);
+    CHECK_EQ_INT(r[1].of.i32, 7);
+    CHECK(wasm_func_call(wasm_instance_export(fx.instance, "swap"), args, 2, r, 2) == NULL);
+    CHECK_EQ_INT(r[0].of.i32, 10);
+    CHECK_EQ_INT(r[1].of.i32, 47);
+    CHECK_EQ_INT(must_i32(&fx, "combine", 2, 47, 10), 7004);
+    CHECK_EQ_INT(must_i32(&fx, "block_params", 1, 14, 0), 42);
+    CHECK_EQ_INT(must_i32(&fx, "loop_params", 1, 4, 0), 10);
+    fixture_close(&fx);
+}
+
+/* ---- host calls, re-entrancy, cross-instance ---------------------------------------------- */
+
+static wasm_trap *host_add(wasm_call *call, uint64_t *slots) {
+    (void)call;
+    slots[0] = (uint32_t)((int32_t)slots[0] + (int32_t)slots[1]);
+    return NULL;
+}
+static wasm_trap *host_fail(wasm_call *call, uint64_t *slots) {
+    (void)call;
+    (void)slots;
+    return wasm_trap_new_exit(3);
+}
+/* Calls the guest's export "double" on its argument (re-entrancy). */
+static wasm_trap *host_reenter(wasm_call *call, uint64_t *slots) {
+    wasm_extern *f = wasm_instance_export(call->caller, "double");
+    wasm_val arg = i32v((int32_t)slots[0]), r;
+    wasm_trap *trap = wasm_func_call(f, &arg, 1, &r, 1);
+    if (trap) return trap;
+    slots[0] = (uint32_t)(r.of.i32 + 1);
+    return NULL;
+}
+
+TEST(host_calls_and_reentrancy) {
+    wasm_linker *linker = wasm_linker_new();
+    CHECK(wasm_linker_define_func(linker, "env", "add", "ii:i", host_add, NULL));
+    CHECK(!wasm_linker_define_func(linker, "env", "add", "ii:i", host_add, NULL));
+    CHECK(wasm_linker_define_func(linker, "env", "fail", ":", host_fail, NULL));
+    CHECK(wasm_linker_define_func(linker, "env", "reenter", "i:i", host_reenter, NULL));
+    fixture fx;
+    CHECK(fixture_open(&fx,
+        "(module"
+        " (import \"env\" \"add\" (func $add (param i32 i32) (result i32)))"
+        " (import \"env\" \"fail\" (func $fail))"
+        " (import \"env\" \"reenter\" (func $reenter (param i32) (result i32)))"
+        " (func (export \"sum3\") (param i32 i32 i32) (result i32)"
+        "   local.get 0 local.get 1 call $add local.get 2 call $add)"
+        " (func (export \"double\") (param i32) (result i32) local.get 0 i32.const 2 i32.mul)"
+        " (func (export \"outer\") (param i32) (result i32)"
+        "   local.get 0 call $reenter i32.const 1000 i32.add)"
+        " (func $inner_fail (export \"exit\") call $fail))",
+        NULL, linker));
+    if (!fx.instance) { fixture_close(&fx); return; }
+    int32_t r = 0;
+    CHECK(call_i32(&fx, "sum3", &r, 3, 1, 2, 3) == NULL);
+    CHECK_EQ_INT(r, 6);
+    CHECK_EQ_INT(must_i32(&fx, "outer", 1, 20, 0), 1041);
+    wasm_trap *trap = call_i32(&fx, "exit", NULL, 0);
+    CHECK(trap && wasm_trap_kind_of(trap) == WASM_TRAP_EXIT);
+    CHECK_EQ_INT(trap ? wasm_trap_exit_code(trap) : -1, 3);
+    CHECK(trap && strstr(wasm_trap_backtrace(trap), "inner_fail") != NULL);
+    wasm_trap_free(trap);
+    /* The store is usable after a trap. */
+    CHECK(call_i32(&fx, "sum3", &r, 3, 4, 5, 6) == NULL);
+    CHECK_EQ_INT(r, 15);
+    fixture_close(&fx);
+}
+
+TEST(cross_instance_imports_and_tables) {
+    wasm_module *a = load_wat(
+        "(module"
+        " (memory (export \"mem\") 1)"
+        " (global (export \"g\") (mut i32) (i32.const 5))"
+        " (table (export \"tab\") 2 funcref)"
+        " (elem (i32.const 0) $get)"
+        " (func $get (export \"get\") (result i32) i32.const 0 i32.load global.get 0 i32.add)"
+        " (func (export \"put\") (param i32) i32.const 0 local.get 0 i32.store))");
+    wasm_module *b = load_wat(
+        "(module"
+        " (import \"A\" \"get\" (func $get (result i32)))"
+        " (import \"A\" \"mem\" (memory 1))"
+        " (import \"A\" \"tab\" (table 2 funcref))"
+        " (import \"A\" \"g\" (global $g (mut i32)))"
+        " (type $t (func (result i32)))"
+        " (elem (i32.const 1) $mine)"
+        " (func $mine (result i32) i32.const 4 i32.load)"
+        " (func (export \"via_import\") (result i32) call $get)"
+        " (func (export \"via_table\") (param i32) (result i32) local.get 0 call_indirect (type $t))"
+        " (func (export \"set_g\") (param i32) local.get 0 global.set $g)"
+        " (func (export \"poke\") (param i32) i32.const 0 local.get 0 i32.store))");
+    CHECK(a && b);
+    if (!a || !b) {
+        wasm_module_free(a);
+        wasm_module_free(b);
+        return;
+    }
+    wasm_store *store = wasm_store_new(NULL);
+    wasm_linker *linker = wasm_linker_new();
+    char err[256];
+    wasm_trap *trap = NULL;
+    /* Missing imports are reported by name. */
+    CHECK(wasm_instantiate(store, b, linker, &trap, err, sizeof err) == NULL);
+    CHECK(strstr(err, "unknown import") != NULL);
+    wasm_instance *ia = wasm_instantiate(store, a, linker, &trap, err, sizeof err);
+    CHECK(ia != NULL);
+    CHECK(wasm_linker_define_instance(linker, "A", ia));
+    wasm_instance *ib = wasm_instantiate(store, b, linker, &trap, err, sizeof err);
+    CHECK(ib != NULL);
+    if (ia && ib) {
+        fixture fb = {.instance = ib};
+        wasm_val v = i32v(37);
+        CHECK(wasm_func_call(wasm_instance_export(ib, "poke"), &v, 1, NULL, 0) == NULL);
+        CHECK_EQ_INT(must_i32(&fb, "via_import", 0, 0, 0), 42);
+        CHECK_EQ_INT(must_i32(&fb, "via_table", 1, 0, 0), 42);
+        v = i32v(100);
+        CHECK(wasm_func_call(wasm_instance_export(ib, "set_g"), &v, 1, NULL, 0) == NULL);
+        CHECK_EQ_INT(wasm_global_get(wasm_instance_export(ia, "g")).of.i32, 100);
+        CHECK_EQ_INT(must_i32(&fb, "via_table", 1, 0, 0), 137);
+        uint32_t four = 4444;
+        CHECK(wasm_memory_write(wasm_instance_export(ia, "mem"), 4, &four, 4));
+        CHECK_EQ_INT(must_i32(&fb, "via_table", 1, 1, 0), 4444);
+        trap = call_i32(&fb, "via_table", NULL, 1, 2);
+        CHECK(trap && strcmp(wasm_trap_message(trap), "undefined element") == 0);
+        wasm_trap_free(trap);
+    }
+    wasm_store_free(store);
+    wasm_linker_free(linker);
+    wasm_module_free(a);
+    wasm_module_free(b);
+}
+
+TEST(import_type_mismatch_is_reported) {
+    wasm_linker *linker = wasm_linker_new();
+    CHECK(wasm_linker_define_func(linker, "env", "f", "i:i", host_add, NULL));
+    wasm_module *m = load_wat("(module (import \"env\" \"f\" (func (param i64))))");
+    CHECK(m != NULL);
+    if (m) {
+        wasm_store *store = wasm_store_new(NULL);
+        char err[256];
+        wasm_trap *trap = NULL;
+        CHECK(wasm_instantiate(store, m, linker, &trap, err, sizeof err) == NULL);
+        CHECK(strstr(err, "incompatible import type") != NULL);
+        wasm_store_free(store);
+    }
+    wasm_module_free(m);
+    wasm_linker_free(linker);
+}
+
+/* ---- traps and limits ------------------------------------------------------------------------ */
+
+TEST(trap_backtrace_names_functions) {
+    fixture fx;
+    CHECK(fixture_open(&fx,
+        "(module (memory 1)"
+        " (func $deepest (param i32) (result i32) local.get 0 i32.load)"
+        " (func $middle (param i32) (result i32) local.get 0 call $deepest i32.const 1 i32.add)"
+        " (func $top (export \"top\") (param i32) (result i32) local.get 0 call $middle))",
+        NULL, NULL));
+    if (!fx.instance) { fixture_close(&fx); return; }
+    CHECK_EQ_INT(must_i32(&fx, "top", 1, 0, 0), 1);
+    wasm_trap *trap = call_i32(&fx, "top", NULL, 1, 65535);
+    CHECK(trap != NULL);
+    if (trap) {
+        CHECK_EQ_STR(wasm_trap_message(trap), "out of bounds memory access");
+        CHECK(wasm_trap_kind_of(trap) == WASM_TRAP_MEMORY_OOB);
+        const char *bt = wasm_trap_backtrace(trap);
+        const char *d = strstr(bt, "#0 wasm function 0 (deepest) at offset 0x");
+        const char *mid = strstr(bt, "#1 wasm function 1 (middle)");
+        const char *t = strstr(bt, "#2 wasm function 2 (top)");
+        CHECK(d && mid && t && d < mid && mid < t);
+        if (!(d && mid && t)) fprintf(stderr, "backtrace:\n%s", bt);
+    }
+    wasm_trap_free(trap);
+    fixture_close(&fx);
+}
+
+TEST(call_depth_limit_traps_cleanly) {
+    wasm_limits_config limits = {.max_call_depth = 500};
+    fixture fx;
+    CHECK(fixture_open(&fx,
+        "(module"
+        " (func $rec (export \"rec\") (param i32) (result i32)"
+        "   local.get 0 i32.eqz if (result i32) i32.const 0 else"
+        "   local.get 0 i32.const 1 i32.sub call $rec i32.const 1 i32.add end)"
+        " (func $forever (export \"forever\") call $forever)"
+        " (func $fat (export \"fat\") (local f64 f64 f64 f64 f64 f64 f64 f64 f64 f64 f64 f64)"
+        "   call $fat))",
+        &limits, NULL));
+    if (!fx.instance) { fixture_close(&fx); return; }
+    CHECK_EQ_INT(must_i32(&fx, "rec", 1, 400, 0), 400);
+    wasm_trap *trap = call_i32(&fx, "rec", NULL, 1, 1000);
+    CHECK(trap && wasm_trap_kind_of(trap) == WASM_TRAP_EXHAUSTION);
+    CHECK_EQ_STR(trap ? wasm_trap_message(trap) : NULL, "call stack exhausted");
+    wasm_trap_free(trap);
+    trap = call_i32(&fx, "forever", NULL, 0);
+    CHECK(trap && wasm_trap_kind_of(trap) == WASM_TRAP_EXHAUSTION);
+    wasm_trap_free(trap);
+    CHECK_EQ_INT(must_i32(&fx, "rec", 1, 10, 0), 10);
+    fixture_close(&fx);
+
+    /* A small value stack runs out before the depth limit does. */
+    wasm_limits_config small = {.max_stack_bytes = 64 * 1024};
+    CHECK(fixture_open(&fx,
+        "(module (func $fat (export \"fat\") (local f64 f64 f64 f64 f64 f64 f64 f64 f64 f64)"
+        "   call $fat))",
+        &small, NULL));
+    if (fx.instance) {
+        trap = call_i32(&fx, "fat", NULL, 0);
+        CHECK(trap && wasm_trap_kind_of(trap) == WASM_TRAP_EXHAUSTION);
+        wasm_trap_free(trap);
+    }
+    fixture_close(&fx);
+}
+
+TEST(memory_limit_is_enforced) {
+    wasm_limits_config limits = {.max_memory_pages = 4};
+    fixture fx;
+    CHECK(fixture_open(&fx,
+        "(module (memory (export \"memory\") 1)"
+        " (func (export \"grow\") (param i32) (result i32) local.get 0 memory.grow)"
+        " (func (export \"size\") (result i32) memory.size)"
+        " (func (export \"store_last\") (i32.store (i32.sub (i32.mul (memory.size) (i32.const 65536)) (i32.const 4)) (i32.const 7))))",
+        &limits, NULL));
+    if (!fx.instance) { fixture_close(&fx); return; }
+    CHECK_EQ_INT(must_i32(&fx, "grow", 1, 2, 0), 1);
+    CHECK_EQ_INT(must_i32(&fx, "size", 0, 0, 0), 3);
+    CHECK_EQ_INT(must_i32(&fx, "grow", 1, 2, 0), -1);
+    CHECK_EQ_INT(must_i32(&fx, "grow", 1, 1, 0), 3);
+    CHECK(call_i32(&fx, "store_last", NULL, 0) == NULL);
+    wasm_extern *mem = wasm_instance_memory(fx.instance);
+    CHECK(mem && wasm_memory_pages(mem) == 4);
+    uint32_t v = 0;
+    CHECK(wasm_memory_read(mem, 4 * 65536 - 4, &v, 4));
+    CHECK_EQ_INT(v, 7);
+    CHECK(!wasm_memory_read(mem, 4 * 65536 - 2, &v, 4));
+    fixture_close(&fx);
+
+    /* A module whose minimum exceeds the limit does not instantiate. */
+    wasm_module *m = load_wat("(module (memory 8))");
+    CHECK(m != NULL);
+    if (m) {
+        wasm_store *store = wasm_store_new(&limits);
+        char err[256];
+        wasm_trap *trap = NULL;
+        CHECK(wasm_instantiate(store, m, NULL, &trap, err, sizeof err) == NULL);
+        wasm_store_free(store);
+        wasm_module_free(m);
+    }
+}
+
+static const char *infinite_loop_wat =
+    "(module (func (export \"spin\") (local i32)"
+    "  loop local.get 0 i32.const 1 i32.add local.set 0 br 0 end)"
+    " (func $leaf) (func (export \"call_forever\") loop call $leaf br 0 end))";
+
+TEST(deadline_stops_an_infinite_loop) {
+    fixture fx;
+    CHECK(fixture_open(&fx, infinite_loop_wat, NULL, NULL));
+    if (!fx.instance) { fixture_close(&fx); return; }
+    int64_t start = time_now_ns();
+    wasm_store_set_deadline(fx.store, start + 50 * 1000000LL);
+    wasm_trap *trap = call_i32(&fx, "spin", NULL, 0);
+    int64_t elapsed = time_now_ns() - start;
+    CHECK(trap && wasm_trap_kind_of(trap) == WASM_TRAP_INTERRUPTED);
+    CHECK_EQ_STR(trap ? wasm_trap_message(trap) : NULL, "interrupted");
+    CHECK(elapsed < 150 * 1000000LL);
+    wasm_trap_free(trap);
+    /* The deadline stays armed until reset. */
+    trap = call_i32(&fx, "spin", NULL, 0);
+    CHECK(trap && wasm_trap_kind_of(trap) == WASM_TRAP_INTERRUPTED);
+    wasm_trap_free(trap);
+    wasm_store_set_deadline(fx.store, 0);
+    fixture_close(&fx);
+}
+
+typedef struct interrupter {
+    wasm_store *store;
+    int delay_ms;
+} interrupter;
+static void *interrupt_later(void *arg) {
+    interrupter *in = arg;
+    usleep((useconds_t)in->delay_ms * 1000);
+    wasm_store_interrupt(in->store);
+    return NULL;
+}
+
+TEST(another_thread_interrupts_a_running_guest) {
+    fixture fx;
+    CHECK(fixture_open(&fx, infinite_loop_wat, NULL, NULL));
+    if (!fx.instance) { fixture_close(&fx); return; }
+    const char *names[] = {"spin", "call_forever"};
+    for (int i = 0; i < 2; i++) {
+        interrupter in = {fx.store, 30};
+        pthread_t thread;
+        int64_t start = time_now_ns();
+        pthread_create(&thread, NULL, interrupt_later, &in);
+        wasm_trap *trap = call_i32(&fx, names[i], NULL, 0);
+        int64_t elapsed = time_now_ns() - start;
+        pthread_join(thread, NULL);
+        CHECK(trap && wasm_trap_kind_of(trap) == WASM_TRAP_INTERRUPTED);
+        CHECK(elapsed < 30 * 1000000LL + 100 * 1000000LL);
+        wasm_trap_free(trap);
+        wasm_store_clear_interrupt(fx.store);
+    }
+    fixture_close(&fx);
+}
+
+/* ---- scale -------------------------------------------------------------------------------------- */
+
+TEST(huge_function_with_deep_nesting_and_many_locals) {
+    enum { DEPTH = 600, LOCALS = 300, STATEMENTS = 20000 };
+    strbuf sb;
+    strbuf_init(&sb);
+    strbuf_puts(&sb, "(module (func (export \"big\") (param i32) (result i32)");
+    for (int i = 0; i < LOCALS; i++) strbuf_puts(&sb, " (local i32)");
+    for (int i = 0; i < DEPTH; i++) strbuf_puts(&sb, " block");
+    for (int i = 0; i < STATEMENTS; i++)
+        strbuf_printf(&sb, " local.get %d local.get 0 i32.add i32.const %d i32.xor local.set %d",
+                      1 + i % LOCALS, i, 1 + (i * 7) % LOCALS);
+    for (int i = 0; i < DEPTH; i++) strbuf_printf(&sb, " local.get 0 i32.const %d i32.eq br_if 0 end", i);
+    strbuf_puts(&sb, " i32.const 0");
+    for (int i = 1; i <= LOCALS; i++) strbuf_printf(&sb, " local.get %d i32.add", i);
+    strbuf_puts(&sb, "))");
+    fixture fx;
+    CHECK(fixture_open(&fx, strbuf_cstr(&sb), NULL, NULL));
+    if (fx.instance) {
+        /* Reference result computed in C. */
+        uint32_t locals[LOCALS + 1] = {0};
+        locals[0] = 3;
+        for (int i = 0; i < STATEMENTS; i++)
+            locals[1 + (i * 7) % LOCALS] = (locals[1 + i % LOCALS] + locals[0]) ^ (uint32_t)i;
+        uint32_t sum = 0;
+        for (int i = 1; i <= LOCALS; i++) sum += locals[i];
+        CHECK_EQ_INT((uint32_t)must_i32(&fx, "big", 1, 3, 0), sum);
+    }
+    fixture_close(&fx);
+    strbuf_free(&sb);
+}
+
+typedef struct worker {
+    const wasm_module *module;
+    int32_t n;
+    int32_t result;
+    bool ok;
+} worker;
+
+static void *run_worker(void *arg) {
+    worker *w = arg;
+    wasm_store *store = wasm_store_new(NULL);
+    char err[256];
+    wasm_trap *trap = NULL;
+    wasm_instance *inst = wasm_instantiate(store, w->module, NULL, &trap, err, sizeof err);
+    if (inst) {
+        wasm_val a = i32v(w->n), r;
+        for (int rep = 0; rep < 20; rep++) {
+            trap = wasm_func_call(wasm_instance_export(inst, "work"), &a, 1, &r, 1);
+            if (trap) break;
+        }
+        w->ok = trap == NULL;
+        w->result = r.of.i32;
+        wasm_trap_free(trap);
+    }
+    wasm_store_free(store);
+    return NULL;
+}
+
+TEST(many_instances_of_one_module_in_parallel_threads) {
+    wasm_module *m = load_wat(
+        "(module (memory 1) (global $g (mut i32) (i32.const 0))"
+        " (func $fib (param i32) (result i32)"
+        "   local.get 0 i32.const 2 i32.lt_u if (result i32) local.get 0 else"
+        "   local.get 0 i32.const 1 i32.sub call $fib local.get 0 i32.const 2 i32.sub call $fib i32.add end)"
+        " (func (export \"work\") (param i32) (result i32)"
+        "   global.get $g i32.const 1 i32.add global.set $g"
+        "   i32.const 16 global.get $g i32.store"
+        "   local.get 0 call $fib i32.const 16 i32.load i32.const 1000000 i32.mul i32.add))");
+    CHECK(m != NULL);
+    if (!m) return;
+    enum { THREADS = 8 };
+    worker workers[THREADS];
+    pthread_t threads[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        workers[i] = (worker){.module = m, .n = 15 + i};
+        pthread_create(&threads[i], NULL, run_worker, &workers[i]);
+    }
+    static const int32_t fib[] = {610, 987, 1597, 2584, 4181, 6765, 10946, 17711};
+    for (int i = 0; i < THREADS; i++) {
+        pthread_join(threads[i], NULL);
+        CHECK(workers[i].ok);
+        CHECK_EQ_INT(workers[i].result, fib[i] + 20 * 1000000);
+    }
+    wasm_module_free(m);
+}
+
+#define RUN_TIMED(name) do { int64_t t0_ = time_now_ns(); RUN(name); if (getenv("TEST_TIMES")) fprintf(stderr, "%s: %.1f ms\n", #name, (time_now_ns() - t0_) / 1e6); } while (0)
+int main(void) {
+    RUN_TIMED(integer_arithmetic_and_division_traps);
+    RUN_TIMED(float_semantics);
+    RUN_TIMED(control_flow_loops_and_br_table);
+    RUN_TIMED(local_set_preserves_values_still_on_the_stack);
+    RUN_TIMED(multi_value_blocks_and_calls);
+    RUN_TIMED(host_calls_and_reentrancy);
+    RUN_TIMED(cross_instance_imports_and_tables);
+    RUN_TIMED(import_type_mismatch_is_reported);
+    RUN_TIMED(trap_backtrace_names_functions);
+    RUN_TIMED(call_depth_limit_traps_cleanly);
+    RUN_TIMED(memory_limit_is_enforced);
+    RUN_TIMED(deadline_stops_an_infinite_loop);
+    RUN_TIMED(another_thread_interrupts_a_running_guest);
+    RUN_TIMED(huge_function_with_deep_nesting_and_many_locals);
+    RUN_TIMED(many_instances_of_one_module_in_parallel_threads);
+    return test_summary("wasm_exec");
+}
