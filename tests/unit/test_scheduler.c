@@ -17,7 +17,7 @@
 #define PLUGIN(name) extern const sl_plugin_registration sl_plugin_##name;
 #include "plugins/plugin_list.h"
 #undef PLUGIN
-static const sl_plugin_registration *const linked_plugins[] = {
+__attribute__((used)) static const sl_plugin_registration *const linked_plugins[] = {
 #define PLUGIN(name) &sl_plugin_##name,
 #include "plugins/plugin_list.h"
 #undef PLUGIN
@@ -101,7 +101,7 @@ static bool start(world *w, const char *config_yaml, uint64_t seed, const sl_rec
 }
 
 static void stop(world *w) {
-    sl_scheduler_free(w->scheduler);
+    if (w->scheduler) sl_scheduler_free(w->scheduler);
     if (w->cluster) w->cluster->ops->destroy(w->cluster);
     sl_config_free(&w->config);
     strbuf_reset(&docs);
@@ -138,7 +138,11 @@ TEST(fit_error_and_events) {
     add_node("n3", "1", "disk: ssd");
     add_pod("big", "2", "  nodeSelector: {disk: ssd}\n");
     add_pod("web", "500m", "  nodeSelector: {disk: ssd}\n");
-    CHECK(start(&w, NULL, 1, NULL));
+    if (!start(&w, NULL, 1, NULL)) {
+        TEST_FAIL_AT("start failed");
+        stop(&w);
+        return;
+    }
     sl_pod_result r = result_of(&w, "big");
     CHECK_EQ_INT(r.state, SL_POD_UNSCHEDULABLE);
     CHECK(starts_with(r.message, "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: "));
@@ -174,7 +178,11 @@ TEST(same_seed_same_placements) {
             snprintf(name, sizeof name, "p%d", i);
             add_pod(name, "100m", NULL);
         }
-        CHECK(start(&w, NULL, round < 2 ? 7 : 8, NULL));
+        if (!start(&w, NULL, round < 2 ? 7 : 8, NULL)) {
+        TEST_FAIL_AT("start failed");
+        stop(&w);
+        return;
+    }
         int same = 0, scheduled = 0;
         for (int i = 0; i < 40; i++) {
             snprintf(name, sizeof name, "p%d", i);
@@ -231,7 +239,11 @@ TEST(feasible_node_cut_and_round_robin) {
     sl_recorder rec = {.user = &e, .cycle_start = count_cycle_start, .filter = count_filter,
                        .score = count_score};
     /* parallelism 1: the sequential result, exactly */
-    CHECK(start(&w, "apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\nparallelism: 1\n", 1, &rec));
+    if (!start(&w, "apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\nparallelism: 1\n", 1, &rec)) {
+        TEST_FAIL_AT("start failed");
+        stop(&w);
+        return;
+    }
     /* 300 nodes: adaptive 50 - 300/125 = 48 % -> 144 nodes; the scan
      * stops when the 145th feasible node shows up. */
     CHECK_EQ_INT(atomic_load(&e.cycles), 2);
@@ -248,7 +260,11 @@ TEST(feasible_node_cut_and_round_robin) {
     }
     add_pod("a", "100m", NULL);
     memset(&e, 0, sizeof(e));
-    CHECK(start(&w, "apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\nparallelism: 1\npercentageOfNodesToScore: 50\n", 1, &rec));
+    if (!start(&w, "apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\nparallelism: 1\npercentageOfNodesToScore: 50\n", 1, &rec)) {
+        TEST_FAIL_AT("start failed");
+        stop(&w);
+        return;
+    }
     CHECK_EQ_INT(atomic_load(&e.scores), 150);
     stop(&w);
 }
@@ -267,8 +283,12 @@ TEST(parallel_filter_matches_sequential) {
             snprintf(name, sizeof name, "p%d", i);
             add_pod(name, "500m", NULL);
         }
-        CHECK(start(&w, round == 0 ? "apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\nparallelism: 1\n"
-                                   : NULL, 3, NULL));
+        if (!start(&w, round == 0 ? "apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\nparallelism: 1\n"
+                                   : NULL, 3, NULL)) {
+        TEST_FAIL_AT("start failed");
+        stop(&w);
+        return;
+    }
         for (int i = 0; i < 60; i++) {
             snprintf(name, sizeof name, "p%d", i);
             sl_pod_result r = result_of(&w, name);
@@ -287,7 +307,11 @@ TEST(preemption_then_scheduled) {
     strbuf_printf(&docs, "---\napiVersion: v1\nkind: Pod\nmetadata: {name: victim, namespace: default, uid: uid-victim}\n"
                          "spec:\n  nodeName: n1\n  containers: [{name: app, resources: {requests: {cpu: \"1\"}}}]\n");
     add_pod("vip", "1", "  priority: 100\n");
-    CHECK(start(&w, NULL, 1, NULL));
+    if (!start(&w, NULL, 1, NULL)) {
+        TEST_FAIL_AT("start failed");
+        stop(&w);
+        return;
+    }
     sl_pod_result r = result_of(&w, "vip");
     CHECK_EQ_INT(r.state, SL_POD_SCHEDULED);
     CHECK_EQ_STR(r.node, "n1");
@@ -303,7 +327,11 @@ TEST(quiescence) {
     add_node("n1", "1", NULL);
     add_pod("huge", "2", NULL);
     add_pod("small", "100m", NULL);
-    CHECK(start(&w, NULL, 1, NULL));
+    if (!start(&w, NULL, 1, NULL)) {
+        TEST_FAIL_AT("start failed");
+        stop(&w);
+        return;
+    }
     CHECK_EQ_INT(result_of(&w, "huge").state, SL_POD_UNSCHEDULABLE);
     CHECK_EQ_INT(result_of(&w, "huge").attempts, 2);
     CHECK_EQ_INT(result_of(&w, "small").state, SL_POD_SCHEDULED);
@@ -318,7 +346,11 @@ TEST(quiescence) {
 
     /* No nodes at all. */
     add_pod("lonely", "100m", NULL);
-    CHECK(start(&w, NULL, 1, NULL));
+    if (!start(&w, NULL, 1, NULL)) {
+        TEST_FAIL_AT("start failed");
+        stop(&w);
+        return;
+    }
     sl_pod_result r = result_of(&w, "lonely");
     CHECK_EQ_INT(r.state, SL_POD_UNSCHEDULABLE);
     CHECK_EQ_STR(r.message, "no nodes available to schedule pods");
@@ -329,7 +361,11 @@ TEST(quiescence) {
     add_node("n1", "1", NULL);
     add_pod("gated", "100m", "  schedulingGates: [{name: example.com/wait}]\n");
     add_pod("foreign", "100m", "  schedulerName: other\n");
-    CHECK(start(&w, NULL, 1, NULL));
+    if (!start(&w, NULL, 1, NULL)) {
+        TEST_FAIL_AT("start failed");
+        stop(&w);
+        return;
+    }
     CHECK_EQ_INT(result_of(&w, "gated").state, SL_POD_GATED);
     CHECK_EQ_INT(result_of(&w, "foreign").state, SL_POD_PENDING);
     CHECK_EQ_INT(w.attempts, 0);
@@ -342,9 +378,13 @@ TEST(permit_wait_times_out) {
     sl_scheduler_set_plugin_lookup(test_lookup);
     add_node("n1", "1", NULL);
     add_pod("waiter", "100m", NULL);
-    CHECK(start(&w, "apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\n"
+    if (!start(&w, "apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\n"
                     "profiles:\n- schedulerName: default-scheduler\n  plugins:\n    permit:\n      enabled: [{name: WaitPlugin}]\n",
-                1, NULL));
+                1, NULL)) {
+        TEST_FAIL_AT("start failed");
+        stop(&w);
+        return;
+    }
     sl_pod_result r = result_of(&w, "waiter");
     CHECK_EQ_INT(r.state, SL_POD_UNSCHEDULABLE);
     CHECK_EQ_STR(r.message, "0/1 nodes are available: 1 rejected due to timeout after waiting 10s at plugin WaitPlugin.");
