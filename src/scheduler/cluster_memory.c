@@ -132,7 +132,7 @@ static void memory_subscribe(sl_cluster *c, const sl_cluster_handler *handler) {
     /* Replay from a copy of the lists: the handler may call back in. */
     size_t nnodes = m->nodes.len, npods = 0;
     k8s_node **nodes = xmalloc((nnodes ? nnodes : 1) * sizeof(*nodes));
-    memcpy(nodes, m->nodes.items, nnodes * sizeof(*nodes));
+    if (nnodes) memcpy(nodes, m->nodes.items, nnodes * sizeof(*nodes));
     k8s_pod **pods = xmalloc((m->pods.len ? m->pods.len : 1) * sizeof(*pods));
     for (size_t i = 0; i < m->pods.len; i++)
         if (!m->pods.items[i]->deleted) pods[npods++] = m->pods.items[i]->pod;

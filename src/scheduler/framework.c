@@ -606,17 +606,23 @@ typedef struct score_job {
     atomic_bool failed;
 } score_job;
 
+/* Plugin-major within a chunk: the same Score function runs over
+ * consecutive nodes, which keeps its code and branch history warm. */
 static void score_range(void *ctx, uint32_t begin, uint32_t end, uint32_t participant) {
     score_job *job = ctx;
     const sl_recorder *rec = job->rec;
-    for (uint32_t i = begin; i < end; i++) {
-        if (atomic_load_explicit(&job->failed, memory_order_relaxed)) return;
-        const sl_node_info *node = job->nodes[i];
-        for (uint32_t k = 0; k < job->nplugins; k++) {
-            sl_plugin *p = job->plugins[k];
-            int64_t score = 0;
-            sl_status s = p->ops->score(p, job->c, job->pod, node, &score);
+    for (uint32_t k = 0; k < job->nplugins; k++) {
+        sl_plugin *p = job->plugins[k];
+        sl_status (*score)(sl_plugin *, sl_cycle *, const sl_pod_info *, const sl_node_info *,
+                           int64_t *) = p->ops->score;
+        sl_node_score *out = job->scores[k];
+        for (uint32_t i = begin; i < end; i++) {
+            const sl_node_info *node = job->nodes[i];
+            int64_t value = 0;
+            sl_status s = score(p, job->c, job->pod, node, &value);
             if (UNLIKELY(s.code != SL_SUCCESS)) {
+                /* The cycle fails; which failure is reported is upstream's
+                 * race, ours is the lowest node index seen per thread. */
                 if (i < job->fail_node[participant]) {
                     job->fail_node[participant] = i;
                     job->fail_plugin[participant] = k;
@@ -625,10 +631,11 @@ static void score_range(void *ctx, uint32_t begin, uint32_t end, uint32_t partic
                 atomic_store_explicit(&job->failed, true, memory_order_relaxed);
                 return;
             }
-            job->scores[k][i].node_index = node->index;
-            job->scores[k][i].score = score;
-            if (UNLIKELY(rec != NULL) && rec->score) rec->score(rec->user, node, p->name, score);
+            out[i].node_index = node->index;
+            out[i].score = value;
+            if (UNLIKELY(rec != NULL) && rec->score) rec->score(rec->user, node, p->name, value);
         }
+        if (atomic_load_explicit(&job->failed, memory_order_relaxed)) return;
     }
 }
 

@@ -15,7 +15,8 @@
  * by setting next = chunks and waits until the chunks claimed so far are
  * all done (`completed`).
  *
- * Waiting threads spin for a while (~0.2 ms) before sleeping on a futex:
+ * Waiting threads spin for a while (tens of microseconds), then yield
+ * the CPU a few times, then sleep on a futex:
  * during a scheduling run jobs arrive every few tens of microseconds, and a
  * futex wake-up costs more than the work of a small job. The honest cost is
  * one busy core while the scheduling thread runs the sequential parts of a
@@ -24,6 +25,7 @@
 #include <errno.h>
 #include <linux/futex.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -32,7 +34,8 @@
 
 #define CHUNK_BITS 24
 #define CHUNK_MASK ((1ULL << CHUNK_BITS) - 1)
-#define SPIN_ITERATIONS 20000
+#define SPIN_ITERATIONS 4000      /* pause loops before yielding (~50-100 us) */
+#define YIELD_ITERATIONS 64       /* sched_yield rounds before sleeping */
 
 struct sl_worker_pool {
     uint32_t threads;             /* participants incl. the caller */
@@ -96,9 +99,13 @@ static uint32_t run_chunks(sl_worker_pool *pool, uint32_t participant) {
         uint32_t end = begin + pool->chunk;
         if (end > pool->n) end = pool->n;
         pool->fn(pool->ctx, begin, end, participant);
+        /* Read the job's stop flag before reporting completion: after
+         * that, the caller may return and the job (often on its stack) be
+         * gone. */
+        bool stopped = stop && atomic_load_explicit(stop, memory_order_relaxed);
         atomic_fetch_add_explicit(&pool->completed, 1, memory_order_acq_rel);
         done++;
-        if (stop && atomic_load_explicit(stop, memory_order_relaxed)) break;
+        if (stopped) break;
     }
     return done;
 }
@@ -117,6 +124,11 @@ static void *worker_main(void *argp) {
             if (claim_next(w) < claim_chunks(w)) break;
             if (++spins < SPIN_ITERATIONS) {
                 cpu_relax();
+                continue;
+            }
+            if (spins < SPIN_ITERATIONS + YIELD_ITERATIONS) {
+                /* On a busy machine, let the thread we wait for run. */
+                sched_yield();
                 continue;
             }
             /* Sleep: announce, re-check, then wait on the sequence read
@@ -232,7 +244,13 @@ uint32_t sl_parallel_for(sl_worker_pool *pool, uint32_t n, uint32_t chunk, sl_pa
     } while (!atomic_compare_exchange_weak_explicit(&pool->claim, &w, closed, memory_order_acq_rel,
                                                     memory_order_acquire));
     uint32_t claimed = claim_next(w);
-    while (atomic_load_explicit(&pool->completed, memory_order_acquire) < claimed) cpu_relax();
+    /* Wait for chunks other threads still run. Yield after a while: if a
+     * worker was preempted mid-chunk, spinning only delays it. */
+    for (uint32_t spins = 0;
+         atomic_load_explicit(&pool->completed, memory_order_acquire) < claimed; spins++) {
+        if (spins < SPIN_ITERATIONS) cpu_relax();
+        else sched_yield();
+    }
     uint64_t finished = (uint64_t)claimed * chunk;
     return finished > n ? n : (uint32_t)finished;
 }

@@ -140,15 +140,24 @@ static void heap_push(const sl_queue *q, entry_heap *h, sl_queue_entry *e, befor
     heap_up(q, h, h->len - 1, before);
 }
 
+/* Removal moves the hole down to a leaf along the better children (one
+ * comparison per level instead of two), then lets the last element rise
+ * from there: QueueSort's less is an indirect call, so comparisons are
+ * what a pop costs. */
 static void heap_remove(const sl_queue *q, entry_heap *h, sl_queue_entry *e, before_fn before) {
     uint32_t i = e->heap_index;
     h->len--;
-    if (i != h->len) {
-        sl_queue_entry *moved = h->items[h->len];
-        heap_set(h, i, moved);
-        heap_down(q, h, i, before);
-        heap_up(q, h, moved->heap_index, before);
+    if (i == h->len) return;
+    sl_queue_entry *last = h->items[h->len];
+    for (;;) {
+        uint32_t child = 2 * i + 1;
+        if (child >= h->len) break;
+        if (child + 1 < h->len && before(q, h->items[child + 1], h->items[child])) child++;
+        heap_set(h, i, h->items[child]);
+        i = child;
     }
+    heap_set(h, i, last);
+    heap_up(q, h, i, before);
 }
 
 /* ------------------------------------------------------------------ */

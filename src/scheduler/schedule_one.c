@@ -246,6 +246,26 @@ static void filter_range(void *ctx, uint32_t begin, uint32_t end, uint32_t parti
     if (total > job->want) atomic_store_explicit(&job->stop, true, memory_order_relaxed);
 }
 
+/* The single-threaded scan: no wasted Filter calls, and a recorder sees
+ * exactly the nodes upstream (parallelism 1) would have evaluated. Returns
+ * how many positions were evaluated. */
+static uint32_t filter_sequential(filter_job *job) {
+    uint32_t found = 0, n = job->n, idx = job->start;
+    for (uint32_t pos = 0; pos < n; pos++) {
+        sl_status st = job->with_nominated
+                           ? sl_framework_run_filters(job->fw, job->c, job->pod, job->nodes[idx])
+                           : sl_framework_run_filter_plugins(job->fw, job->c, job->pod, job->nodes[idx]);
+        job->status_at[pos] = st;
+        if (st.code == SL_SUCCESS) {
+            if (++found > job->want) return pos + 1;
+        } else if (st.code == SL_ERROR) {
+            return pos + 1;
+        }
+        if (++idx == n) idx = 0;
+    }
+    return n;
+}
+
 /* upstream findNodesThatPassFilters over `nodes` (all nodes, or the
  * PreFilterResult set). Fills feasible[], records failures in a->statuses,
  * advances nextStartNodeIndex. Returns Error status on a Filter error. */
@@ -288,11 +308,14 @@ static sl_status find_nodes_that_pass_filters(sl_scheduler *s, sl_framework *fw,
     if (chunk < 8) chunk = 8;
     if (chunk > 64) chunk = 64;
     sl_worker_pool *pool = n >= 2 * chunk ? s->pool : NULL;
-    /* On one thread, stop exactly at the cut like upstream with
-     * parallelism 1: no wasted Filter calls, and a recorder sees exactly
-     * the nodes upstream would have evaluated. */
-    if (!pool || threads == 1) chunk = 1;
-    uint32_t finished = sl_parallel_for(pool, n, chunk, filter_range, &job, &job.stop);
+    uint32_t finished;
+    if (pool && threads > 1) {
+        finished = sl_parallel_for(pool, n, chunk, filter_range, &job, &job.stop);
+    } else {
+        /* One thread: scan in order and stop right after the node that
+         * ends the search, like upstream with parallelism 1. */
+        finished = filter_sequential(&job);
+    }
 
     /* Rebuild the sequential result from the finished prefix. */
     uint32_t found = 0, failed = 0;

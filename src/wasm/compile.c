@@ -122,7 +122,7 @@ typedef struct label {
 } label;
 
 /* What the peephole knows about the last emitted instruction. */
-enum { PEEP_NONE, PEEP_RESULT, PEEP_COMPARE, PEEP_EQZ };
+enum { PEEP_NONE, PEEP_RESULT, PEEP_COMPARE, PEEP_EQZ, PEEP_LOAD64 };
 
 typedef struct translator {
     const wasm_module *m;
@@ -263,6 +263,11 @@ static void unemit(translator *t, uint32_t start) {
     t->last_mapped_offset = t->pc_map_len ? t->pc_map[(t->pc_map_len - 1) * 2 + 1] : UINT32_MAX;
 }
 
+/* Binary offset recorded for the last emitted instruction. */
+static uint32_t wasm_offset_of_last(const translator *t) {
+    return t->pc_map_len ? t->pc_map[(t->pc_map_len - 1) * 2 + 1] : t->op_offset;
+}
+
 static inline bool peep_valid(const translator *t) {
     return t->peep != PEEP_NONE && t->peep_end == t->code_len;
 }
@@ -365,6 +370,7 @@ typedef struct op_info {
     uint8_t imm;
     bool commutative;
     int8_t cmp;            /* i32 compare kind + 1, for branch fusion */
+    uint16_t mem_op;       /* fused form with an f64.load second operand, or 0 */
 } op_info;
 
 #define BIN(o) {.op = WASM_OP_##o, .shape = SHAPE_BINARY}
@@ -424,7 +430,10 @@ static const op_info simple_ops[256] = {
     [0x96] = BIN(f32_min), [0x97] = BIN(f32_max), [0x98] = BIN(f32_copysign),
     [0x99] = UN(f64_abs), [0x9a] = UN(f64_neg), [0x9b] = UN(f64_ceil), [0x9c] = UN(f64_floor),
     [0x9d] = UN(f64_trunc), [0x9e] = UN(f64_nearest), [0x9f] = UN(f64_sqrt),
-    [0xa0] = BIN(f64_add), [0xa1] = BIN(f64_sub), [0xa2] = BIN(f64_mul), [0xa3] = BIN(f64_div),
+    [0xa0] = {.op = WASM_OP_f64_add, .shape = SHAPE_BINARY, .commutative = true, .mem_op = WASM_OP_f64_add_sm},
+    [0xa1] = {.op = WASM_OP_f64_sub, .shape = SHAPE_BINARY, .mem_op = WASM_OP_f64_sub_sm},
+    [0xa2] = {.op = WASM_OP_f64_mul, .shape = SHAPE_BINARY, .commutative = true, .mem_op = WASM_OP_f64_mul_sm},
+    [0xa3] = BIN(f64_div),
     [0xa4] = BIN(f64_min), [0xa5] = BIN(f64_max), [0xa6] = BIN(f64_copysign),
     [0xa7] = NOP_OP, /* i32.wrap_i64: readers of i32 use the low half */
     [0xa8] = UN(i32_trunc_f32_s), [0xa9] = UN(i32_trunc_f32_u), [0xaa] = UN(i32_trunc_f64_s),
@@ -495,6 +504,38 @@ static void emit_binary(translator *t, const op_info *info) {
             t->peep_b = (uint32_t)imm;
         }
         return;
+    }
+    if (info->mem_op && peep_valid(t) && t->peep == PEEP_LOAD64) {
+        /* a OP f64.load(...) where the load was the last instruction: fold
+         * the load in (keeping its binary offset for backtraces). */
+        uint32_t loaded = t->code[t->peep_start + 2];
+        bool b_loaded = b.kind == ENTRY_HOME && loaded == home(t, t->height - 1);
+        bool a_loaded = !b_loaded && info->commutative && a.kind == ENTRY_HOME &&
+                        loaded == home(t, t->height - 2);
+        if (b_loaded || a_loaded) {
+            uint32_t addr = t->code[t->peep_start + 3], offset = t->code[t->peep_start + 4];
+            uint32_t load_offset = wasm_offset_of_last(t);
+            unemit(t, t->peep_start);
+            uint32_t other;
+            if (b_loaded) {
+                pop_entry(t);
+                other = pop_slot(t);
+            } else {
+                other = pop_slot(t);
+                pop_entry(t);
+            }
+            dst = push_home(t);
+            uint32_t binop_offset = t->op_offset;
+            t->op_offset = load_offset;
+            start = emit_op(t, info->mem_op);
+            t->op_offset = binop_offset;
+            emit_unit(t, dst);
+            emit_unit(t, other);
+            emit_unit(t, addr);
+            emit_unit(t, offset);
+            note_result(t, start);
+            return;
+        }
     }
     uint32_t b_slot = pop_slot(t);
     a_slot = pop_slot(t);
@@ -983,6 +1024,7 @@ static void translate_function(translator *t, uint32_t func_index, compiled_func
             read_u32(t);
             uint32_t offset = read_u32(t);
             emit_popped(t, info->op, 1, true, offset, 0, 1);
+            if (info->op == WASM_OP_load64) t->peep = PEEP_LOAD64;
             continue;
         }
         case SHAPE_STORE: {

@@ -326,6 +326,21 @@ F32_BINOPS(F32_SS)
     }
 F64_BINOPS(F64_SS)
 
+/* f64 binary operation whose second operand is an f64.load (fused):
+ * (dst, a, addr, offset). */
+#define F64_MEM(name, op)                                                                  \
+    HANDLER(name) {                                                                        \
+        uint64_t ea = (uint64_t)(uint32_t)S(4) + ip[5];                                    \
+        if (UNLIKELY(ea + 8 > mem_size)) TRAP(TRAP_MEMORY_OOB);                            \
+        uint64_t bits;                                                                     \
+        memcpy(&bits, mem + ea, sizeof bits);                                              \
+        S(2) = bits_of_f64(f64_of(S(3)) op f64_of(bits));                                  \
+        NEXT(6);                                                                           \
+    }
+F64_MEM(f64_add_sm, +)
+F64_MEM(f64_sub_sm, -)
+F64_MEM(f64_mul_sm, *)
+
 /* ---- unary operations: (dst, src) ------------------------------------------------ */
 
 #define UNARY(name, expr)                                                                  \

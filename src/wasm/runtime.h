@@ -124,7 +124,8 @@
     X(table_copy)           /* dst, src, n, dst table, src table */                        \
     X(table_init)           /* dst, src, n, table, segment */                              \
     X(elem_drop)            /* segment */                                                  \
-    X(ref_func)             /* dst, function index */
+    X(ref_func)             /* dst, function index */                                      \
+    X(f64_add_sm) X(f64_sub_sm) X(f64_mul_sm) /* dst, a, addr, offset: a OP f64.load */
 
 #define WASM_OP_ENUM(name) WASM_OP_##name,
 #define WASM_OP_ENUM_SI(name) WASM_OP_##name##_si,

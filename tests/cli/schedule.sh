@@ -91,6 +91,12 @@ for config in regex-v1-multipoint regex-v1-filter regex-v2-multipoint regex-v2-p
         'pod("invalid-pod")["status"] == "Error" and pod("invalid-pod")["node"] is None'
     check_json "$config: invalid regex message" \
         '"failed to compile regex \"kubecon-.*" in msg("invalid-pod")'
+    case "$config" in
+        regex-v1-*) wrap='running \"RegexScheduling\" filter plugin: ' ;;
+        *) wrap='running PreFilter plugin \"RegexSchedulingV2\": ' ;;
+    esac
+    check_json "$config: the framework wraps the plugin error as upstream does" \
+        "msg(\"invalid-pod\").startswith(\"${wrap}failed to compile regex \")"
     check_json "$config: plain pod scheduled anywhere" \
         'pod("plain-pod")["status"] == "Scheduled" and pod("plain-pod")["node"] in ("node-0", "kubecon-1", "kubecon-2")'
 done
