@@ -1,12 +1,13 @@
 // node-run.mjs — runs a wasm32-wasi command under node's WASI (preview1),
 // the node column of bench/wasm/run.sh:
 //
-//   node --single-threaded bench/wasm/node-run.mjs FILE.wasm [ARGS...]
+//   node --single-threaded --no-liftoff bench/wasm/node-run.mjs FILE.wasm [ARGS...]
 //
 // Prints the guest's output, exits with its exit code, and reports the
 // compile time on stderr when NODE_RUN_TIMING=1. (--single-threaded avoids
-// node 20's intermittent crash at exit after WASI runs; see
-// reference/wasm-runtime.md §5.)
+// node 20's intermittent crash at exit after WASI runs, see
+// reference/wasm-runtime.md §5; --no-liftoff compiles with TurboFan up front,
+// since V8 cannot tier up a wasm function while it is running.)
 import { readFileSync } from 'node:fs';
 import { WASI } from 'node:wasi';
 import { argv, env, exit, stderr } from 'node:process';

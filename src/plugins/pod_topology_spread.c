@@ -131,8 +131,9 @@ static uint32_t collect_constraints(sl_cycle *c, const k8s_pod *pod, bool do_not
                     values[0] = value;
                     reqs[r++] = (k8s_requirement){key, K8S_OP_IN, 1, values, 0};
                 }
-                memcpy(reqs + r, src->label_selector.reqs,
-                       src->label_selector.nreqs * sizeof *reqs);
+                if (src->label_selector.nreqs > 0)   /* an empty {} selector has reqs == NULL */
+                    memcpy(reqs + r, src->label_selector.reqs,
+                           src->label_selector.nreqs * sizeof *reqs);
                 dst->selector.reqs = reqs;
                 dst->selector.nreqs = total;
             }

@@ -19,7 +19,9 @@
  *      and at least one bind plugin.
  *
  * The result is a flat, ordered plugin list per extension point and profile
- * so the framework only instantiates what it is given.
+ * so the framework only instantiates what it is given. The args of the
+ * in-tree plugins (defaults and validation) live in config_args.c; the
+ * loader and field readers both files use are in config_internal.h.
  *
  * Errors stop at the first problem (upstream aggregates them all; one
  * precise message is enough for a CLI and keeps the code simple). Every
@@ -37,9 +39,9 @@
 #include <string.h>
 
 #include "k8s/k8s.h"
+#include "scheduler/config_internal.h"
 #include "scheduler/framework.h"
 
-#define CONFIG_API_VERSION "kubescheduler.config.k8s.io/v1"
 #define CONFIG_KIND "KubeSchedulerConfiguration"
 #define DEFAULT_SCHEDULER_NAME "default-scheduler"
 #define DEFAULT_EXTENDER_TIMEOUT_MS 5000
@@ -134,16 +136,8 @@ static bool is_removed_plugin(const char *name) {
 /* The loader: origin, current field path, the first error               */
 /* ------------------------------------------------------------------ */
 
-typedef struct loader {
-    const char *origin;
-    char *err;
-    size_t errsize;
-    char path[512];
-    size_t path_len;
-} loader;
-
-/* Entering a field returns a mark; leave() restores the path to it. */
-static size_t enter_key(loader *l, const char *key) {
+/* Entering a field returns a mark; cfg_leave() restores the path to it. */
+size_t cfg_enter_key(cfg_loader *l, const char *key) {
     size_t mark = l->path_len;
     int n = snprintf(l->path + l->path_len, sizeof l->path - l->path_len, "%s%s",
                      l->path_len ? "." : "", key);
@@ -151,22 +145,21 @@ static size_t enter_key(loader *l, const char *key) {
     return mark;
 }
 
-static size_t enter_index(loader *l, size_t index) {
+size_t cfg_enter_index(cfg_loader *l, size_t index) {
     size_t mark = l->path_len;
     int n = snprintf(l->path + l->path_len, sizeof l->path - l->path_len, "[%zu]", index);
     if (n > 0) l->path_len = MIN(l->path_len + (size_t)n, sizeof l->path - 1);
     return mark;
 }
 
-static void leave(loader *l, size_t mark) {
+void cfg_leave(cfg_loader *l, size_t mark) {
     l->path_len = mark;
     l->path[mark] = 0;
 }
 
 /* "ORIGIN: path: message". Always returns false so callers can
- * `return fail(...)`. */
-static bool fail(loader *l, const char *fmt, ...) PRINTF_LIKE(2, 3);
-static bool fail(loader *l, const char *fmt, ...) {
+ * `return cfg_fail(...)`. */
+bool cfg_fail(cfg_loader *l, const char *fmt, ...) {
     if (!l->err || !l->errsize) return false;
     char message[1024];
     va_list ap;
@@ -191,19 +184,19 @@ static void value_repr(const json_t *value, char *buf, size_t size) {
     free(text);
 }
 
-static bool fail_invalid(loader *l, const json_t *value, const char *detail) {
+bool cfg_fail_invalid(cfg_loader *l, const json_t *value, const char *detail) {
     char repr[128];
     value_repr(value, repr, sizeof repr);
-    return fail(l, "Invalid value: %s: %s", repr, detail);
+    return cfg_fail(l, "Invalid value: %s: %s", repr, detail);
 }
 
-static bool fail_invalid_int(loader *l, int64_t value, const char *detail) {
-    return fail(l, "Invalid value: %" PRId64 ": %s", value, detail);
+bool cfg_fail_invalid_int(cfg_loader *l, int64_t value, const char *detail) {
+    return cfg_fail(l, "Invalid value: %" PRId64 ": %s", value, detail);
 }
 
-static bool fail_invalid_string(loader *l, const char *value, const char *detail) {
+bool cfg_fail_invalid_string(cfg_loader *l, const char *value, const char *detail) {
     json_t *s = json_string(value);
-    bool r = fail_invalid(l, s, detail);
+    bool r = cfg_fail_invalid(l, s, detail);
     json_decref(s);
     return r;
 }
@@ -212,19 +205,19 @@ static bool fail_invalid_string(loader *l, const char *value, const char *detail
 /* Strict, typed field access                                           */
 /* ------------------------------------------------------------------ */
 
-static bool in_list(const char *const *list, const char *s) {
+bool cfg_in_list(const char *const *list, const char *s) {
     for (; *list; list++)
         if (strcmp(*list, s) == 0) return true;
     return false;
 }
 
 /* `obj` (at the current path) must be an object whose keys are all known. */
-static bool check_object(loader *l, const json_t *obj, const char *const *known) {
-    if (!json_is_object(obj)) return fail_invalid(l, obj, "must be an object");
+bool cfg_check_object(cfg_loader *l, const json_t *obj, const char *const *known) {
+    if (!json_is_object(obj)) return cfg_fail_invalid(l, obj, "must be an object");
     const char *key;
     json_t *value;
     json_object_foreach((json_t *)obj, key, value) {
-        if (in_list(known, key)) continue;
+        if (cfg_in_list(known, key)) continue;
         if (!l->err || !l->errsize) return false;
         if (l->path_len)
             snprintf(l->err, l->errsize, "%s: strict decoding error: unknown field \"%s.%s\"",
@@ -238,7 +231,7 @@ static bool check_object(loader *l, const json_t *obj, const char *const *known)
 }
 
 /* A field's value, NULL when absent or null (Go treats both as unset). */
-static const json_t *field(const json_t *obj, const char *key) {
+const json_t *cfg_field(const json_t *obj, const char *key) {
     const json_t *v = json_object_get(obj, key);
     return json_is_null(v) ? NULL : v;
 }
@@ -260,62 +253,62 @@ static bool as_integer(const json_t *v, int64_t *out) {
 
 /* Reads an integer field within [lo, hi] (the Go type's range: a value
  * outside it is a decoding error, not a validation error). */
-static bool read_int(loader *l, const json_t *obj, const char *key, int64_t lo, int64_t hi,
+bool cfg_read_int(cfg_loader *l, const json_t *obj, const char *key, int64_t lo, int64_t hi,
                      bool *present, int64_t *out) {
-    const json_t *v = field(obj, key);
+    const json_t *v = cfg_field(obj, key);
     if (present) *present = v != NULL;
     if (!v) return true;
-    size_t mark = enter_key(l, key);
+    size_t mark = cfg_enter_key(l, key);
     int64_t n;
-    if (!as_integer(v, &n)) return fail_invalid(l, v, "must be an integer");
+    if (!as_integer(v, &n)) return cfg_fail_invalid(l, v, "must be an integer");
     if (n < lo || n > hi) {
         char detail[96];
         snprintf(detail, sizeof detail, "must fit in a %s integer", hi == INT32_MAX ? "32-bit" : "64-bit");
-        return fail_invalid(l, v, detail);
+        return cfg_fail_invalid(l, v, detail);
     }
-    leave(l, mark);
+    cfg_leave(l, mark);
     *out = n;
     return true;
 }
 
-static bool read_int32(loader *l, const json_t *obj, const char *key, bool *present, int32_t *out) {
+bool cfg_read_int32(cfg_loader *l, const json_t *obj, const char *key, bool *present, int32_t *out) {
     int64_t n = *out;
-    if (!read_int(l, obj, key, INT32_MIN, INT32_MAX, present, &n)) return false;
+    if (!cfg_read_int(l, obj, key, INT32_MIN, INT32_MAX, present, &n)) return false;
     *out = (int32_t)n;
     return true;
 }
 
-static bool read_bool(loader *l, const json_t *obj, const char *key, bool *out) {
-    const json_t *v = field(obj, key);
+bool cfg_read_bool(cfg_loader *l, const json_t *obj, const char *key, bool *out) {
+    const json_t *v = cfg_field(obj, key);
     if (!v) return true;
     if (!json_is_boolean(v)) {
-        enter_key(l, key);
-        return fail_invalid(l, v, "must be a boolean");
+        cfg_enter_key(l, key);
+        return cfg_fail_invalid(l, v, "must be a boolean");
     }
     *out = json_is_true(v);
     return true;
 }
 
 /* *out stays untouched when the field is absent. */
-static bool read_string(loader *l, const json_t *obj, const char *key, const char **out) {
-    const json_t *v = field(obj, key);
+bool cfg_read_string(cfg_loader *l, const json_t *obj, const char *key, const char **out) {
+    const json_t *v = cfg_field(obj, key);
     if (!v) return true;
     if (!json_is_string(v)) {
-        enter_key(l, key);
-        return fail_invalid(l, v, "must be a string");
+        cfg_enter_key(l, key);
+        return cfg_fail_invalid(l, v, "must be a string");
     }
     *out = json_string_value(v);
     return true;
 }
 
 /* A list field: NULL when absent. */
-static bool read_array(loader *l, const json_t *obj, const char *key, const json_t **out) {
-    const json_t *v = field(obj, key);
+bool cfg_read_array(cfg_loader *l, const json_t *obj, const char *key, const json_t **out) {
+    const json_t *v = cfg_field(obj, key);
     *out = NULL;
     if (!v) return true;
     if (!json_is_array(v)) {
-        enter_key(l, key);
-        return fail_invalid(l, v, "must be a list");
+        cfg_enter_key(l, key);
+        return cfg_fail_invalid(l, v, "must be a list");
     }
     *out = v;
     return true;
@@ -341,7 +334,7 @@ static bool is_dns1123_subdomain(const char *s, size_t n) {
 
 /* Qualified name ("[prefix/]name", as label keys and resource names are
  * checked): NULL when valid, otherwise why not. */
-static const char *qualified_name_problem(const char *s) {
+const char *cfg_qualified_name_problem(const char *s) {
     const char *slash = strchr(s, '/');
     const char *name = s;
     if (slash) {
@@ -371,7 +364,7 @@ static const char *qualified_name_problem(const char *s) {
 /* Extended resource names: qualified, with a domain prefix that is not
  * kubernetes.io, and not starting with "requests." (v1helper). */
 static const char *extended_resource_problem(const char *s) {
-    const char *problem = qualified_name_problem(s);
+    const char *problem = cfg_qualified_name_problem(s);
     if (problem) return problem;
     if (!strchr(s, '/') || strstr(s, "kubernetes.io/") || strncmp(s, "requests.", 9) == 0)
         return "is an invalid extended resource name";
@@ -490,64 +483,64 @@ static void default_plugin_sets(plugin_sets *out) {
 /* Decodes {enabled: [{name, weight}], disabled: [{name}]} at the current
  * path into `out`, checking names against the registry and, for a specific
  * extension point, that the plugin implements it. */
-static bool decode_plugin_set(loader *l, const json_t *obj, int set, plugin_set *out) {
+static bool decode_plugin_set(cfg_loader *l, const json_t *obj, int set, plugin_set *out) {
     static const char *const set_fields[] = {"enabled", "disabled", NULL};
     static const char *const plugin_fields[] = {"name", "weight", NULL};
-    if (!check_object(l, obj, set_fields)) return false;
+    if (!cfg_check_object(l, obj, set_fields)) return false;
 
     const json_t *list;
-    if (!read_array(l, obj, "enabled", &list)) return false;
-    size_t mark = enter_key(l, "enabled");
+    if (!cfg_read_array(l, obj, "enabled", &list)) return false;
+    size_t mark = cfg_enter_key(l, "enabled");
     for (size_t i = 0; list && i < json_array_size(list); i++) {
         const json_t *item = json_array_get(list, i);
-        size_t item_mark = enter_index(l, i);
-        if (!check_object(l, item, plugin_fields)) return false;
+        size_t item_mark = cfg_enter_index(l, i);
+        if (!cfg_check_object(l, item, plugin_fields)) return false;
         const char *name = NULL;
         int32_t weight = 0;
-        if (!read_string(l, item, "name", &name) || !read_int32(l, item, "weight", NULL, &weight))
+        if (!cfg_read_string(l, item, "name", &name) || !cfg_read_int32(l, item, "weight", NULL, &weight))
             return false;
         if (!name || !*name) {
-            enter_key(l, "name");
-            return fail(l, "Required value");
+            cfg_enter_key(l, "name");
+            return cfg_fail(l, "Required value");
         }
         if (is_removed_plugin(name)) {
             char detail[192];
             snprintf(detail, sizeof detail,
                      "was invalid in version \"%s\" (KubeSchedulerConfiguration is version \"%s\")",
                      CONFIG_API_VERSION, CONFIG_API_VERSION);
-            return fail_invalid_string(l, name, detail);
+            return cfg_fail_invalid_string(l, name, detail);
         }
         const sl_plugin_registration *plugin = find_plugin(name);
-        if (!plugin) return fail(l, "unknown plugin \"%s\"", name);
+        if (!plugin) return cfg_fail(l, "unknown plugin \"%s\"", name);
         if (set != MULTI_POINT && !sl_plugin_implements(plugin, (sl_extension_point)set))
-            return fail(l, "plugin \"%s\" does not extend %s plugin", name,
+            return cfg_fail(l, "plugin \"%s\" does not extend %s plugin", name,
                         extension_point_interfaces[set]);
         if (weight < 0) {
-            enter_key(l, "weight");
-            return fail_invalid_int(l, weight, "must not be negative");
+            cfg_enter_key(l, "weight");
+            return cfg_fail_invalid_int(l, weight, "must not be negative");
         }
         plugin_entry e = {name, weight, (int)i};
         VEC_PUSH(&out->enabled, e);
-        leave(l, item_mark);
+        cfg_leave(l, item_mark);
     }
-    leave(l, mark);
+    cfg_leave(l, mark);
 
-    if (!read_array(l, obj, "disabled", &list)) return false;
-    mark = enter_key(l, "disabled");
+    if (!cfg_read_array(l, obj, "disabled", &list)) return false;
+    mark = cfg_enter_key(l, "disabled");
     for (size_t i = 0; list && i < json_array_size(list); i++) {
         const json_t *item = json_array_get(list, i);
-        size_t item_mark = enter_index(l, i);
-        if (!check_object(l, item, plugin_fields)) return false;
+        size_t item_mark = cfg_enter_index(l, i);
+        if (!cfg_check_object(l, item, plugin_fields)) return false;
         const char *name = NULL;
-        if (!read_string(l, item, "name", &name)) return false;
+        if (!cfg_read_string(l, item, "name", &name)) return false;
         if (!name || !*name) {
-            enter_key(l, "name");
-            return fail(l, "Required value");
+            cfg_enter_key(l, "name");
+            return cfg_fail(l, "Required value");
         }
         VEC_PUSH(&out->disabled, name);
-        leave(l, item_mark);
+        cfg_leave(l, item_mark);
     }
-    leave(l, mark);
+    cfg_leave(l, mark);
     return true;
 }
 
@@ -593,15 +586,15 @@ static bool names_contain(const char *const *names, size_t n, const char *name) 
 }
 
 /* Reports a plugin listed twice at the path of its user entry. */
-static bool fail_already_registered(loader *l, int set, const plugin_entry *e, sl_extension_point ep) {
-    size_t mark = enter_key(l, "plugins");
-    enter_key(l, plugin_set_key(set));
+static bool fail_already_registered(cfg_loader *l, int set, const plugin_entry *e, sl_extension_point ep) {
+    size_t mark = cfg_enter_key(l, "plugins");
+    cfg_enter_key(l, plugin_set_key(set));
     if (e->user_index >= 0) {
-        enter_key(l, "enabled");
-        enter_index(l, (size_t)e->user_index);
+        cfg_enter_key(l, "enabled");
+        cfg_enter_index(l, (size_t)e->user_index);
     }
-    fail(l, "plugin \"%s\" already registered as \"%s\"", e->name, extension_point_interfaces[ep]);
-    leave(l, mark);
+    cfg_fail(l, "plugin \"%s\" already registered as \"%s\"", e->name, extension_point_interfaces[ep]);
+    cfg_leave(l, mark);
     return false;
 }
 
@@ -620,7 +613,7 @@ static int32_t score_weight(const plugin_sets *merged, const char *name) {
  * implement the point and are not disabled there, in multiPoint order;
  * 3) the remaining plugins enabled at the point. "*" disabled at a point
  * means no multiPoint plugin is added there. */
-static bool expand_plugins(loader *l, const plugin_sets *merged, sl_profile_config *profile) {
+static bool expand_plugins(cfg_loader *l, const plugin_sets *merged, sl_profile_config *profile) {
     const plugin_set *multi = &merged->sets[MULTI_POINT];
     for (int ep = 0; ep < SL_EP_COUNT; ep++) {
         const plugin_set *point = &merged->sets[ep];
@@ -681,420 +674,38 @@ static bool expand_plugins(loader *l, const plugin_sets *merged, sl_profile_conf
 }
 
 /* ------------------------------------------------------------------ */
-/* Plugin args: defaults and validation per in-tree plugin              */
-/* ------------------------------------------------------------------ */
-
-/* Each handler works on a private copy of the user's args (an empty object
- * for pure defaults) at the path "...pluginConfig[i].args": validates it
- * strictly and fills upstream's defaults in place. */
-typedef bool (*args_handler)(loader *l, json_t *args);
-
-static void set_default_int(json_t *obj, const char *key, int64_t value) {
-    if (!field(obj, key)) json_object_set_new(obj, key, json_integer(value));
-}
-
-static json_t *resource_spec(const char *name, int64_t weight) {
-    return json_pack("{s:s, s:I}", "name", name, "weight", (json_int_t)weight);
-}
-
-static json_t *default_resources(void) {
-    return json_pack("[o, o]", resource_spec("cpu", 1), resource_spec("memory", 1));
-}
-
-/* Decodes a [{name, weight}] list; weight 0/unset becomes 1; `resources`
- * is replaced by the defaults (cpu and memory, weight 1) when empty. */
-static bool normalize_resources(loader *l, json_t *owner, const char *key) {
-    static const char *const fields[] = {"name", "weight", NULL};
-    const json_t *list;
-    if (!read_array(l, owner, key, &list)) return false;
-    if (!list || json_array_size(list) == 0) {
-        json_object_set_new(owner, key, default_resources());
-        return true;
-    }
-    size_t mark = enter_key(l, key);
-    for (size_t i = 0; i < json_array_size(list); i++) {
-        json_t *item = json_array_get(list, i);
-        size_t item_mark = enter_index(l, i);
-        const char *name = "";
-        int32_t weight = 0;
-        if (!check_object(l, item, fields) || !read_string(l, item, "name", &name) ||
-            !read_int32(l, item, "weight", NULL, &weight))
-            return false;
-        if (weight == 0) json_object_set_new(item, "weight", json_integer(1));
-        leave(l, item_mark);
-    }
-    leave(l, mark);
-    return true;
-}
-
-static bool validate_shape(loader *l, const json_t *shape) {
-    static const char *const fields[] = {"utilization", "score", NULL};
-    if (!shape || json_array_size(shape) == 0) return fail(l, "Required value: at least one point must be specified");
-    int64_t previous = 0;
-    for (size_t i = 0; i < json_array_size(shape); i++) {
-        const json_t *point = json_array_get(shape, i);
-        size_t mark = enter_index(l, i);
-        int32_t utilization = 0, score = 0;
-        if (!check_object(l, point, fields) || !read_int32(l, point, "utilization", NULL, &utilization) ||
-            !read_int32(l, point, "score", NULL, &score))
-            return false;
-        if (i > 0 && previous >= utilization) {
-            enter_key(l, "utilization");
-            return fail_invalid_int(l, utilization, "values must be sorted in increasing order");
-        }
-        if (utilization < 0 || utilization > 100) {
-            enter_key(l, "utilization");
-            return fail_invalid_int(l, utilization, "not in valid range [0, 100]");
-        }
-        if (score < 0 || score > 10) {
-            enter_key(l, "score");
-            return fail_invalid_int(l, score, "not in valid range [0, 10]");
-        }
-        previous = utilization;
-        leave(l, mark);
-    }
-    return true;
-}
-
-static bool default_preemption_args(loader *l, json_t *args) {
-    static const char *const fields[] = {"minCandidateNodesPercentage", "minCandidateNodesAbsolute", NULL};
-    if (!check_object(l, args, fields)) return false;
-    int32_t percentage = 10, absolute = 100;
-    if (!read_int32(l, args, "minCandidateNodesPercentage", NULL, &percentage) ||
-        !read_int32(l, args, "minCandidateNodesAbsolute", NULL, &absolute))
-        return false;
-    set_default_int(args, "minCandidateNodesPercentage", percentage);
-    set_default_int(args, "minCandidateNodesAbsolute", absolute);
-    size_t mark = enter_key(l, "minCandidateNodesPercentage");
-    if (percentage < 0 || percentage > 100) return fail_invalid_int(l, percentage, "not in valid range [0, 100]");
-    if (percentage == 0 && absolute == 0)
-        return fail_invalid_int(l, percentage, "cannot be zero at the same time as minCandidateNodesAbsolute");
-    leave(l, mark);
-    mark = enter_key(l, "minCandidateNodesAbsolute");
-    if (absolute < 0) return fail_invalid_int(l, absolute, "not in valid range [0, inf)");
-    leave(l, mark);
-    return true;
-}
-
-static bool inter_pod_affinity_args(loader *l, json_t *args) {
-    static const char *const fields[] = {"hardPodAffinityWeight", "ignorePreferredTermsOfExistingPods", NULL};
-    if (!check_object(l, args, fields)) return false;
-    int32_t weight = 1;
-    bool ignore_preferred = false;
-    if (!read_int32(l, args, "hardPodAffinityWeight", NULL, &weight) ||
-        !read_bool(l, args, "ignorePreferredTermsOfExistingPods", &ignore_preferred))
-        return false;
-    set_default_int(args, "hardPodAffinityWeight", weight);
-    if (!field(args, "ignorePreferredTermsOfExistingPods"))
-        json_object_set_new(args, "ignorePreferredTermsOfExistingPods", json_false());
-    if (weight < 0 || weight > 100) {
-        enter_key(l, "hardPodAffinityWeight");
-        return fail_invalid_int(l, weight, "not in valid range [0, 100]");
-    }
-    return true;
-}
-
-static bool node_affinity_args(loader *l, json_t *args) {
-    static const char *const fields[] = {"addedAffinity", NULL};
-    static const char *const affinity_fields[] = {"requiredDuringSchedulingIgnoredDuringExecution",
-                                                  "preferredDuringSchedulingIgnoredDuringExecution", NULL};
-    if (!check_object(l, args, fields)) return false;
-    const json_t *added = field(args, "addedAffinity");
-    if (!added) return true;
-    size_t mark = enter_key(l, "addedAffinity");
-    if (!check_object(l, added, affinity_fields)) return false;
-    /* The k8s decoder does the selector validation (operators, values). */
-    arena mem;
-    arena_init(&mem, 4096);
-    k8s_node_affinity affinity;
-    char message[512] = "";
-    bool ok = k8s_node_affinity_decode(added, &mem, l->path, &affinity, message, sizeof message);
-    arena_free(&mem);
-    if (!ok) {
-        snprintf(l->err, l->errsize, "%s: %s", l->origin, message[0] ? message : l->path);
-        return false;
-    }
-    leave(l, mark);
-    return true;
-}
-
-static bool node_resources_fit_args(loader *l, json_t *args) {
-    static const char *const fields[] = {"ignoredResources", "ignoredResourceGroups", "scoringStrategy", NULL};
-    static const char *const strategy_fields[] = {"type", "resources", "requestedToCapacityRatio", NULL};
-    static const char *const ratio_fields[] = {"shape", NULL};
-    static const char *const strategy_types[] = {"LeastAllocated", "MostAllocated", "RequestedToCapacityRatio", NULL};
-    if (!check_object(l, args, fields)) return false;
-
-    const char *const list_keys[] = {"ignoredResources", "ignoredResourceGroups"};
-    for (int k = 0; k < 2; k++) {
-        const json_t *list;
-        if (!read_array(l, args, list_keys[k], &list)) return false;
-        size_t mark = enter_key(l, list_keys[k]);
-        for (size_t i = 0; list && i < json_array_size(list); i++) {
-            const json_t *item = json_array_get(list, i);
-            size_t item_mark = enter_index(l, i);
-            if (!json_is_string(item)) return fail_invalid(l, item, "must be a string");
-            const char *name = json_string_value(item);
-            if (k == 1 && strchr(name, '/'))
-                return fail_invalid_string(l, name, "resource group name can't contain '/'");
-            const char *problem = qualified_name_problem(name);
-            if (problem) return fail_invalid_string(l, name, problem);
-            leave(l, item_mark);
-        }
-        leave(l, mark);
-    }
-
-    json_t *strategy = json_object_get(args, "scoringStrategy");
-    if (!strategy || json_is_null(strategy)) {
-        json_object_set_new(args, "scoringStrategy",
-                            json_pack("{s:s, s:o}", "type", "LeastAllocated", "resources", default_resources()));
-        return true;
-    }
-    size_t mark = enter_key(l, "scoringStrategy");
-    if (!check_object(l, strategy, strategy_fields)) return false;
-    const char *type = "";
-    if (!read_string(l, strategy, "type", &type)) return false;
-    if (!in_list(strategy_types, type)) {
-        enter_key(l, "type");
-        return fail(l, "Unsupported value: \"%s\": supported values: \"LeastAllocated\", "
-                       "\"MostAllocated\", \"RequestedToCapacityRatio\"", type);
-    }
-    if (!normalize_resources(l, strategy, "resources")) return false;
-    const json_t *resources = json_object_get(strategy, "resources");
-    for (size_t i = 0; i < json_array_size(resources); i++) {
-        const json_t *item = json_array_get(resources, i);
-        int64_t weight = json_integer_value(json_object_get(item, "weight"));
-        if (weight <= 0 || weight > 100) {
-            const char *name = json_string_value(json_object_get(item, "name"));
-            char detail[160];
-            snprintf(detail, sizeof detail, "resource weight of %s not in valid range (0, 100]", name ? name : "");
-            enter_key(l, "resources");
-            enter_index(l, i);
-            enter_key(l, "weight");
-            return fail_invalid_int(l, weight, detail);
-        }
-    }
-    const json_t *ratio = field(strategy, "requestedToCapacityRatio");
-    if (strcmp(type, "RequestedToCapacityRatio") == 0) {
-        enter_key(l, "requestedToCapacityRatio");
-        if (!ratio) return fail(l, "Required value: must be specified when type is RequestedToCapacityRatio");
-        if (!check_object(l, ratio, ratio_fields)) return false;
-        const json_t *shape;
-        if (!read_array(l, ratio, "shape", &shape)) return false;
-        enter_key(l, "shape");
-        if (!validate_shape(l, shape)) return false;
-    } else if (ratio) {
-        enter_key(l, "requestedToCapacityRatio");
-        return fail(l, "Forbidden: must be nil when type is not RequestedToCapacityRatio");
-    }
-    leave(l, mark);
-    return true;
-}
-
-static bool balanced_allocation_args(loader *l, json_t *args) {
-    static const char *const fields[] = {"resources", NULL};
-    if (!check_object(l, args, fields) || !normalize_resources(l, args, "resources")) return false;
-    const json_t *resources = json_object_get(args, "resources");
-    for (size_t i = 0; i < json_array_size(resources); i++) {
-        const json_t *item = json_array_get(resources, i);
-        const char *name = json_string_value(json_object_get(item, "name"));
-        size_t mark = enter_key(l, "resources");
-        enter_index(l, i);
-        for (size_t j = 0; j < i; j++) {
-            const char *other = json_string_value(json_object_get(json_array_get(resources, j), "name"));
-            if (name && other && strcmp(name, other) == 0) {
-                enter_key(l, "name");
-                return fail(l, "Duplicate value: \"%s\"", name);
-            }
-        }
-        int64_t weight = json_integer_value(json_object_get(item, "weight"));
-        if (weight != 1) {
-            enter_key(l, "weight");
-            return fail_invalid_int(l, weight, "must be 1");
-        }
-        leave(l, mark);
-    }
-    return true;
-}
-
-static bool pod_topology_spread_args(loader *l, json_t *args) {
-    static const char *const fields[] = {"defaultConstraints", "defaultingType", NULL};
-    static const char *const constraint_fields[] = {
-        "maxSkew", "topologyKey", "whenUnsatisfiable", "labelSelector", "minDomains",
-        "nodeAffinityPolicy", "nodeTaintsPolicy", "matchLabelKeys", NULL};
-    if (!check_object(l, args, fields)) return false;
-    const char *defaulting = "System";
-    const json_t *constraints;
-    if (!read_string(l, args, "defaultingType", &defaulting) ||
-        !read_array(l, args, "defaultConstraints", &constraints))
-        return false;
-    if (!field(args, "defaultingType")) json_object_set_new(args, "defaultingType", json_string("System"));
-    if (!constraints) json_object_set_new(args, "defaultConstraints", json_array());
-    size_t n = constraints ? json_array_size(constraints) : 0;
-
-    size_t mark = enter_key(l, "defaultingType");
-    if (strcmp(defaulting, "System") != 0 && strcmp(defaulting, "List") != 0)
-        return fail(l, "Unsupported value: \"%s\": supported values: \"System\", \"List\"", defaulting);
-    if (strcmp(defaulting, "System") == 0 && n > 0)
-        return fail_invalid_string(l, defaulting, "when .defaultConstraints are not empty");
-    leave(l, mark);
-
-    mark = enter_key(l, "defaultConstraints");
-    for (size_t i = 0; i < n; i++) {
-        const json_t *c = json_array_get(constraints, i);
-        size_t item_mark = enter_index(l, i);
-        int32_t max_skew = 0, min_domains = 0;
-        const char *key = "", *when = "";
-        if (!check_object(l, c, constraint_fields) || !read_int32(l, c, "maxSkew", NULL, &max_skew) ||
-            !read_int32(l, c, "minDomains", NULL, &min_domains) || !read_string(l, c, "topologyKey", &key) ||
-            !read_string(l, c, "whenUnsatisfiable", &when))
-            return false;
-        const char *const policy_keys[] = {"nodeAffinityPolicy", "nodeTaintsPolicy"};
-        for (int k = 0; k < 2; k++) {
-            const char *policy = NULL;
-            if (!read_string(l, c, policy_keys[k], &policy)) return false;
-            if (policy && strcmp(policy, "Honor") != 0 && strcmp(policy, "Ignore") != 0) {
-                enter_key(l, policy_keys[k]);
-                return fail(l, "Unsupported value: \"%s\": supported values: \"Honor\", \"Ignore\"", policy);
-            }
-        }
-        if (max_skew <= 0) {
-            enter_key(l, "maxSkew");
-            return fail_invalid_int(l, max_skew, "not in valid range (0, inf)");
-        }
-        size_t key_mark = enter_key(l, "topologyKey");
-        if (!*key) return fail(l, "Required value: can not be empty");
-        const char *problem = qualified_name_problem(key);
-        if (problem) return fail_invalid_string(l, key, problem);
-        leave(l, key_mark);
-        key_mark = enter_key(l, "whenUnsatisfiable");
-        if (!*when) return fail(l, "Required value: can not be empty");
-        if (strcmp(when, "DoNotSchedule") != 0 && strcmp(when, "ScheduleAnyway") != 0)
-            return fail(l, "Unsupported value: \"%s\": supported values: \"DoNotSchedule\", \"ScheduleAnyway\"", when);
-        leave(l, key_mark);
-        if (field(c, "labelSelector")) {
-            enter_key(l, "labelSelector");
-            return fail(l, "Forbidden: constraint must not define a selector, as they deduced for each pod");
-        }
-        for (size_t j = 0; j < i; j++) {
-            const json_t *other = json_array_get(constraints, j);
-            const char *other_key = json_string_value(json_object_get(other, "topologyKey"));
-            const char *other_when = json_string_value(json_object_get(other, "whenUnsatisfiable"));
-            if (other_key && other_when && strcmp(other_key, key) == 0 && strcmp(other_when, when) == 0)
-                return fail(l, "Duplicate value: \"{%s, %s}\"", key, when);
-        }
-        leave(l, item_mark);
-    }
-    leave(l, mark);
-    return true;
-}
-
-static bool volume_binding_args(loader *l, json_t *args) {
-    static const char *const fields[] = {"bindTimeoutSeconds", "shape", NULL};
-    if (!check_object(l, args, fields)) return false;
-    bool present = false;
-    int64_t timeout = 600;
-    if (!read_int(l, args, "bindTimeoutSeconds", INT64_MIN, INT64_MAX, &present, &timeout)) return false;
-    set_default_int(args, "bindTimeoutSeconds", timeout);
-    if (timeout < 0) {
-        enter_key(l, "bindTimeoutSeconds");
-        return fail_invalid_int(l, timeout, "invalid BindTimeoutSeconds, should not be a negative value");
-    }
-    if (field(args, "shape")) {
-        enter_key(l, "shape");
-        return fail_invalid(l, field(args, "shape"),
-                            "unexpected field `shape`, remove it or turn on the feature gate StorageCapacityScoring");
-    }
-    return true;
-}
-
-/* The in-tree plugins whose args kind ("<Name>Args") upstream registers.
- * Sorted by name: default args are appended in this (upstream's sorted)
- * order. */
-static const struct {
-    const char *plugin;
-    args_handler handle;
-} known_args[] = {
-    {"DefaultPreemption", default_preemption_args},
-    {"InterPodAffinity", inter_pod_affinity_args},
-    {"NodeAffinity", node_affinity_args},
-    {"NodeResourcesBalancedAllocation", balanced_allocation_args},
-    {"NodeResourcesFit", node_resources_fit_args},
-    {"PodTopologySpread", pod_topology_spread_args},
-    {"VolumeBinding", volume_binding_args},
-};
-
-static args_handler find_args_handler(const char *plugin) {
-    for (size_t i = 0; i < ARRAY_LEN(known_args); i++)
-        if (strcmp(known_args[i].plugin, plugin) == 0) return known_args[i].handle;
-    return NULL;
-}
-
-/* Args of an in-tree plugin: the user's (may be NULL) validated and
- * defaulted into a new object. `apiVersion`/`kind` are accepted when they
- * name this group and "<Plugin>Args", and dropped from the result. */
-static json_t *resolve_known_args(loader *l, const char *plugin, args_handler handle, const json_t *user) {
-    if (user && !json_is_object(user)) {
-        fail_invalid(l, user, "has to match plugin args");
-        return NULL;
-    }
-    json_t *args = user ? json_deep_copy(user) : json_object();
-    const char *api_version = NULL, *kind = NULL;
-    if (!read_string(l, args, "apiVersion", &api_version) || !read_string(l, args, "kind", &kind)) goto bad;
-    if (api_version && strcmp(api_version, CONFIG_API_VERSION) != 0) {
-        enter_key(l, "apiVersion");
-        fail(l, "Unsupported value: \"%s\": supported values: \"%s\"", api_version, CONFIG_API_VERSION);
-        goto bad;
-    }
-    char expected_kind[96];
-    snprintf(expected_kind, sizeof expected_kind, "%sArgs", plugin);
-    if (kind && strcmp(kind, expected_kind) != 0) {
-        enter_key(l, "kind");
-        fail(l, "Unsupported value: \"%s\": supported values: \"%s\"", kind, expected_kind);
-        goto bad;
-    }
-    json_object_del(args, "apiVersion");
-    json_object_del(args, "kind");
-    if (!handle(l, args)) goto bad;
-    return args;
-bad:
-    json_decref(args);
-    return NULL;
-}
-
-/* ------------------------------------------------------------------ */
 /* Profiles                                                             */
 /* ------------------------------------------------------------------ */
 
 typedef VEC(sl_plugin_args) args_vec;
 
-static bool decode_plugin_config(loader *l, const json_t *list, args_vec *out) {
+static bool decode_plugin_config(cfg_loader *l, const json_t *list, args_vec *out) {
     static const char *const fields[] = {"name", "args", NULL};
-    size_t mark = enter_key(l, "pluginConfig");
+    size_t mark = cfg_enter_key(l, "pluginConfig");
     for (size_t i = 0; i < json_array_size(list); i++) {
         const json_t *item = json_array_get(list, i);
-        size_t item_mark = enter_index(l, i);
+        size_t item_mark = cfg_enter_index(l, i);
         const char *name = NULL;
-        if (!check_object(l, item, fields) || !read_string(l, item, "name", &name)) return false;
+        if (!cfg_check_object(l, item, fields) || !cfg_read_string(l, item, "name", &name)) return false;
         if (!name || !*name) {
-            enter_key(l, "name");
-            return fail(l, "Required value");
+            cfg_enter_key(l, "name");
+            return cfg_fail(l, "Required value");
         }
         for (size_t j = 0; j < out->len; j++)
-            if (strcmp(out->items[j].name, name) == 0) return fail(l, "Duplicate value: \"%s\"", name);
+            if (strcmp(out->items[j].name, name) == 0) return cfg_fail(l, "Duplicate value: \"%s\"", name);
         if (is_removed_plugin(name)) {
             char detail[192];
             snprintf(detail, sizeof detail,
                      "was invalid in version \"%s\" (KubeSchedulerConfiguration is version \"%s\")",
                      CONFIG_API_VERSION, CONFIG_API_VERSION);
-            return fail_invalid_string(l, name, detail);
+            return cfg_fail_invalid_string(l, name, detail);
         }
-        const json_t *user_args = field(item, "args");
+        const json_t *user_args = cfg_field(item, "args");
         json_t *args = NULL;
-        args_handler handle = find_args_handler(name);
-        enter_key(l, "args");
+        cfg_args_handler handle = cfg_find_args_handler(name);
+        cfg_enter_key(l, "args");
         if (handle) {
-            args = resolve_known_args(l, name, handle, user_args);
+            args = cfg_resolve_known_args(l, name, handle, user_args);
             if (!args) return false;
         } else if (user_args) {
             /* Out-of-tree plugin args are passed through, unparsed. */
@@ -1102,9 +713,9 @@ static bool decode_plugin_config(loader *l, const json_t *list, args_vec *out) {
         }
         sl_plugin_args entry = {xstrdup(name), args};
         VEC_PUSH(out, entry);
-        leave(l, item_mark);
+        cfg_leave(l, item_mark);
     }
-    leave(l, mark);
+    cfg_leave(l, mark);
     return true;
 }
 
@@ -1115,7 +726,7 @@ static int compare_strings(const void *a, const void *b) {
 /* Default args for enabled in-tree plugins without a pluginConfig entry,
  * in sorted name order (setDefaults_KubeSchedulerProfile/pluginsNames:
  * every enabled list but bind and postBind). */
-static void append_default_args(loader *l, const plugin_sets *merged, args_vec *args) {
+static void append_default_args(cfg_loader *l, const plugin_sets *merged, args_vec *args) {
     VEC(const char *) names = {0};
     for (int set = 0; set < NUM_PLUGIN_SETS; set++) {
         if (set == SL_EP_BIND || set == SL_EP_POST_BIND) continue;
@@ -1126,7 +737,7 @@ static void append_default_args(loader *l, const plugin_sets *merged, args_vec *
     }
     if (names.len) qsort(names.items, names.len, sizeof *names.items, compare_strings);
     for (size_t i = 0; i < names.len; i++) {
-        args_handler handle = find_args_handler(names.items[i]);
+        cfg_args_handler handle = cfg_find_args_handler(names.items[i]);
         if (!handle) continue;
         bool configured = false;
         for (size_t j = 0; j < args->len; j++)
@@ -1143,15 +754,15 @@ static void append_default_args(loader *l, const plugin_sets *merged, args_vec *
 /* Decodes and resolves profiles[index] (`obj` NULL: the implicit default
  * profile). `merged` receives the merged plugin sets (for the
  * cross-profile queueSort check). */
-static bool resolve_profile(loader *l, const json_t *obj, size_t index, size_t nprofiles,
+static bool resolve_profile(cfg_loader *l, const json_t *obj, size_t index, size_t nprofiles,
                             sl_profile_config *out, plugin_sets *merged) {
     static const char *const fields[] = {"schedulerName", "percentageOfNodesToScore", "plugins",
                                          "pluginConfig", NULL};
     static const char *const plugins_fields[] = {
         "preEnqueue", "queueSort", "preFilter", "filter", "postFilter", "preScore", "score",
         "reserve", "permit", "preBind", "bind", "postBind", "multiPoint", NULL};
-    size_t mark = enter_key(l, "profiles");
-    enter_index(l, index);
+    size_t mark = cfg_enter_key(l, "profiles");
+    cfg_enter_index(l, index);
     out->percentage_of_nodes_to_score = -1;
 
     json_t *empty_object = NULL;
@@ -1159,19 +770,19 @@ static bool resolve_profile(loader *l, const json_t *obj, size_t index, size_t n
     bool ok = false;
     plugin_sets user = {0}, defaults = {0};
     args_vec args = {0};
-    if (!check_object(l, obj, fields)) goto out;
+    if (!cfg_check_object(l, obj, fields)) goto out;
 
     const json_t *name = json_object_get(obj, "schedulerName");
     if (name && !json_is_null(name) && !json_is_string(name)) {
-        enter_key(l, "schedulerName");
-        fail_invalid(l, name, "must be a string");
+        cfg_enter_key(l, "schedulerName");
+        cfg_fail_invalid(l, name, "must be a string");
         goto out;
     }
     if ((!name || json_is_null(name)) && nprofiles == 1) {
         out->scheduler_name = xstrdup(DEFAULT_SCHEDULER_NAME);
     } else if (!json_is_string(name) || !*json_string_value(name)) {
-        enter_key(l, "schedulerName");
-        fail(l, "Required value");
+        cfg_enter_key(l, "schedulerName");
+        cfg_fail(l, "Required value");
         goto out;
     } else {
         out->scheduler_name = xstrdup(json_string_value(name));
@@ -1179,28 +790,28 @@ static bool resolve_profile(loader *l, const json_t *obj, size_t index, size_t n
 
     bool has_percentage = false;
     int32_t percentage = 0;
-    if (!read_int32(l, obj, "percentageOfNodesToScore", &has_percentage, &percentage)) goto out;
+    if (!cfg_read_int32(l, obj, "percentageOfNodesToScore", &has_percentage, &percentage)) goto out;
     if (has_percentage) {
         if (percentage < 0 || percentage > 100) {
-            enter_key(l, "percentageOfNodesToScore");
-            fail_invalid_int(l, percentage, "not in valid range [0-100]");
+            cfg_enter_key(l, "percentageOfNodesToScore");
+            cfg_fail_invalid_int(l, percentage, "not in valid range [0-100]");
             goto out;
         }
         out->percentage_of_nodes_to_score = percentage;
     }
 
-    const json_t *plugins = field(obj, "plugins");
+    const json_t *plugins = cfg_field(obj, "plugins");
     if (plugins) {
-        size_t plugins_mark = enter_key(l, "plugins");
-        if (!check_object(l, plugins, plugins_fields)) goto out;
+        size_t plugins_mark = cfg_enter_key(l, "plugins");
+        if (!cfg_check_object(l, plugins, plugins_fields)) goto out;
         for (int set = 0; set < NUM_PLUGIN_SETS; set++) {
-            const json_t *set_obj = field(plugins, plugin_set_key(set));
+            const json_t *set_obj = cfg_field(plugins, plugin_set_key(set));
             if (!set_obj) continue;
-            size_t set_mark = enter_key(l, plugin_set_key(set));
+            size_t set_mark = cfg_enter_key(l, plugin_set_key(set));
             if (!decode_plugin_set(l, set_obj, set, &user.sets[set])) goto out;
-            leave(l, set_mark);
+            cfg_leave(l, set_mark);
         }
-        leave(l, plugins_mark);
+        cfg_leave(l, plugins_mark);
     }
     default_plugin_sets(&defaults);
     for (int set = 0; set < NUM_PLUGIN_SETS; set++)
@@ -1208,22 +819,22 @@ static bool resolve_profile(loader *l, const json_t *obj, size_t index, size_t n
 
     if (!expand_plugins(l, merged, out)) goto out;
     if (out->nplugins[SL_EP_QUEUE_SORT] != 1) {
-        enter_key(l, "plugins");
-        enter_key(l, "queueSort");
-        fail(l, "only one queue sort plugin required for profile with scheduler name \"%s\", but got %u",
+        cfg_enter_key(l, "plugins");
+        cfg_enter_key(l, "queueSort");
+        cfg_fail(l, "only one queue sort plugin required for profile with scheduler name \"%s\", but got %u",
              out->scheduler_name, out->nplugins[SL_EP_QUEUE_SORT]);
         goto out;
     }
     if (out->nplugins[SL_EP_BIND] == 0) {
-        enter_key(l, "plugins");
-        enter_key(l, "bind");
-        fail(l, "at least one bind plugin is needed for profile with scheduler name \"%s\"",
+        cfg_enter_key(l, "plugins");
+        cfg_enter_key(l, "bind");
+        cfg_fail(l, "at least one bind plugin is needed for profile with scheduler name \"%s\"",
              out->scheduler_name);
         goto out;
     }
 
     const json_t *plugin_config;
-    if (!read_array(l, obj, "pluginConfig", &plugin_config)) goto out;
+    if (!cfg_read_array(l, obj, "pluginConfig", &plugin_config)) goto out;
     if (plugin_config && !decode_plugin_config(l, plugin_config, &args)) goto out;
     append_default_args(l, merged, &args);
     ok = true;
@@ -1233,7 +844,7 @@ out:
     plugin_sets_free(&user);
     plugin_sets_free(&defaults);
     json_decref(empty_object);
-    if (ok) leave(l, mark);
+    if (ok) cfg_leave(l, mark);
     return ok;
 }
 
@@ -1250,28 +861,28 @@ static bool same_plugin_set(const plugin_set *a, const plugin_set *b) {
 
 /* validateCommonQueueSort: every profile has the same queueSort set (and
  * resolved plugin) and the same args for it. */
-static bool check_common_queue_sort(loader *l, const sl_config *cfg, const plugin_sets *merged) {
+static bool check_common_queue_sort(cfg_loader *l, const sl_config *cfg, const plugin_sets *merged) {
     const sl_profile_config *first = &cfg->profiles[0];
     const char *sort_name = first->plugins[SL_EP_QUEUE_SORT][0].name;
     const json_t *sort_args = sl_profile_plugin_args(first, sort_name);
     for (uint32_t i = 1; i < cfg->nprofiles; i++) {
         const sl_profile_config *p = &cfg->profiles[i];
-        size_t mark = enter_key(l, "profiles");
-        enter_index(l, i);
+        size_t mark = cfg_enter_key(l, "profiles");
+        cfg_enter_index(l, i);
         if (!same_plugin_set(&merged[0].sets[SL_EP_QUEUE_SORT], &merged[i].sets[SL_EP_QUEUE_SORT]) ||
             strcmp(p->plugins[SL_EP_QUEUE_SORT][0].name, sort_name) != 0) {
-            enter_key(l, "plugins");
-            enter_key(l, "queueSort");
-            return fail(l, "Invalid value: \"%s\": must be the same for all profiles (profiles[0] uses \"%s\")",
+            cfg_enter_key(l, "plugins");
+            cfg_enter_key(l, "queueSort");
+            return cfg_fail(l, "Invalid value: \"%s\": must be the same for all profiles (profiles[0] uses \"%s\")",
                         p->plugins[SL_EP_QUEUE_SORT][0].name, sort_name);
         }
         const json_t *args = sl_profile_plugin_args(p, sort_name);
         if ((args || sort_args) && !(args && sort_args && json_equal((json_t *)args, (json_t *)sort_args))) {
-            enter_key(l, "pluginConfig");
-            enter_key(l, "args");
-            return fail(l, "Invalid value: queueSort must be the same for all profiles");
+            cfg_enter_key(l, "pluginConfig");
+            cfg_enter_key(l, "args");
+            return cfg_fail(l, "Invalid value: queueSort must be the same for all profiles");
         }
-        leave(l, mark);
+        cfg_leave(l, mark);
     }
     return true;
 }
@@ -1280,7 +891,7 @@ static bool check_common_queue_sort(loader *l, const sl_config *cfg, const plugi
 /* Extenders                                                            */
 /* ------------------------------------------------------------------ */
 
-static bool decode_extender(loader *l, const json_t *obj, sl_extender_config *out) {
+static bool decode_extender(cfg_loader *l, const json_t *obj, sl_extender_config *out) {
     static const char *const fields[] = {
         "urlPrefix", "filterVerb", "preemptVerb", "prioritizeVerb", "weight", "bindVerb",
         "enableHTTPS", "tlsConfig", "httpTimeout", "nodeCacheCapable", "managedResources",
@@ -1288,20 +899,20 @@ static bool decode_extender(loader *l, const json_t *obj, sl_extender_config *ou
     static const char *const tls_fields[] = {"insecure", "serverName", "certFile", "keyFile", "caFile",
                                              "certData", "keyData", "caData", NULL};
     static const char *const resource_fields[] = {"name", "ignoredByScheduler", NULL};
-    if (!check_object(l, obj, fields)) return false;
+    if (!cfg_check_object(l, obj, fields)) return false;
     out->raw = json_incref((json_t *)obj);
     const char *url = NULL, *filter = NULL, *preempt = NULL, *prioritize = NULL, *bind = NULL;
-    if (!read_string(l, obj, "urlPrefix", &url) || !read_string(l, obj, "filterVerb", &filter) ||
-        !read_string(l, obj, "preemptVerb", &preempt) || !read_string(l, obj, "prioritizeVerb", &prioritize) ||
-        !read_string(l, obj, "bindVerb", &bind) ||
-        !read_int(l, obj, "weight", INT64_MIN, INT64_MAX, NULL, &out->weight) ||
-        !read_bool(l, obj, "enableHTTPS", &out->enable_https) ||
-        !read_bool(l, obj, "nodeCacheCapable", &out->node_cache_capable) ||
-        !read_bool(l, obj, "ignorable", &out->ignorable))
+    if (!cfg_read_string(l, obj, "urlPrefix", &url) || !cfg_read_string(l, obj, "filterVerb", &filter) ||
+        !cfg_read_string(l, obj, "preemptVerb", &preempt) || !cfg_read_string(l, obj, "prioritizeVerb", &prioritize) ||
+        !cfg_read_string(l, obj, "bindVerb", &bind) ||
+        !cfg_read_int(l, obj, "weight", INT64_MIN, INT64_MAX, NULL, &out->weight) ||
+        !cfg_read_bool(l, obj, "enableHTTPS", &out->enable_https) ||
+        !cfg_read_bool(l, obj, "nodeCacheCapable", &out->node_cache_capable) ||
+        !cfg_read_bool(l, obj, "ignorable", &out->ignorable))
         return false;
     if (!url || !*url) {
-        enter_key(l, "urlPrefix");
-        return fail(l, "Required value");
+        cfg_enter_key(l, "urlPrefix");
+        return cfg_fail(l, "Required value");
     }
     /* Trailing slashes are trimmed; "/<verb>" is appended per call. */
     out->url_prefix = xstrdup(url);
@@ -1312,67 +923,67 @@ static bool decode_extender(loader *l, const json_t *obj, sl_extender_config *ou
     out->prioritize_verb = prioritize && *prioritize ? xstrdup(prioritize) : NULL;
     out->bind_verb = bind && *bind ? xstrdup(bind) : NULL;
     if (out->prioritize_verb && out->weight <= 0) {
-        enter_key(l, "weight");
-        return fail_invalid_int(l, out->weight, "must have a positive weight applied to it");
+        cfg_enter_key(l, "weight");
+        return cfg_fail_invalid_int(l, out->weight, "must have a positive weight applied to it");
     }
 
-    const json_t *tls = field(obj, "tlsConfig");
+    const json_t *tls = cfg_field(obj, "tlsConfig");
     if (tls) {
-        size_t mark = enter_key(l, "tlsConfig");
-        if (!check_object(l, tls, tls_fields)) return false;
+        size_t mark = cfg_enter_key(l, "tlsConfig");
+        if (!cfg_check_object(l, tls, tls_fields)) return false;
         bool insecure = false;
-        if (!read_bool(l, tls, "insecure", &insecure)) return false;
+        if (!cfg_read_bool(l, tls, "insecure", &insecure)) return false;
         for (size_t i = 1; tls_fields[i]; i++) {
             const char *s = NULL;
-            if (!read_string(l, tls, tls_fields[i], &s)) return false;
+            if (!cfg_read_string(l, tls, tls_fields[i], &s)) return false;
         }
-        leave(l, mark);
+        cfg_leave(l, mark);
     }
 
     out->http_timeout_ms = DEFAULT_EXTENDER_TIMEOUT_MS;
-    const json_t *timeout = field(obj, "httpTimeout");
+    const json_t *timeout = cfg_field(obj, "httpTimeout");
     if (timeout) {
-        size_t mark = enter_key(l, "httpTimeout");
+        size_t mark = cfg_enter_key(l, "httpTimeout");
         int64_t ns;
         if (!json_is_string(timeout) || !parse_go_duration(json_string_value(timeout), &ns))
-            return fail_invalid(l, timeout, "must be a duration such as \"5s\" or \"300ms\"");
-        if (ns < 0) return fail_invalid(l, timeout, "must not be negative");
+            return cfg_fail_invalid(l, timeout, "must be a duration such as \"5s\" or \"300ms\"");
+        if (ns < 0) return cfg_fail_invalid(l, timeout, "must not be negative");
         /* 0 means the default; below a millisecond rounds up to 1 ms. */
         if (ns > 0) out->http_timeout_ms = ns / 1000000 + (ns % 1000000 != 0);
-        leave(l, mark);
+        cfg_leave(l, mark);
     }
 
     const json_t *resources;
-    if (!read_array(l, obj, "managedResources", &resources)) return false;
+    if (!cfg_read_array(l, obj, "managedResources", &resources)) return false;
     size_t n = resources ? json_array_size(resources) : 0;
     out->managed_resources = n ? xcalloc(n, sizeof *out->managed_resources) : NULL;
-    size_t mark = enter_key(l, "managedResources");
+    size_t mark = cfg_enter_key(l, "managedResources");
     for (size_t i = 0; i < n; i++) {
         const json_t *item = json_array_get(resources, i);
-        size_t item_mark = enter_index(l, i);
+        size_t item_mark = cfg_enter_index(l, i);
         const char *name = "";
         bool ignored = false;
-        if (!check_object(l, item, resource_fields) || !read_string(l, item, "name", &name) ||
-            !read_bool(l, item, "ignoredByScheduler", &ignored))
+        if (!cfg_check_object(l, item, resource_fields) || !cfg_read_string(l, item, "name", &name) ||
+            !cfg_read_bool(l, item, "ignoredByScheduler", &ignored))
             return false;
-        enter_key(l, "name");
+        cfg_enter_key(l, "name");
         const char *problem = extended_resource_problem(name);
-        if (problem) return fail_invalid_string(l, name, problem);
+        if (problem) return cfg_fail_invalid_string(l, name, problem);
         for (uint32_t j = 0; j < out->nmanaged; j++)
             if (strcmp(out->managed_resources[j].name, name) == 0)
-                return fail_invalid_string(l, name, "duplicate extender managed resource name");
+                return cfg_fail_invalid_string(l, name, "duplicate extender managed resource name");
         out->managed_resources[out->nmanaged].name = xstrdup(name);
         out->managed_resources[out->nmanaged].ignored_by_scheduler = ignored;
         out->nmanaged++;
-        leave(l, item_mark);
+        cfg_leave(l, item_mark);
     }
-    leave(l, mark);
+    cfg_leave(l, mark);
     return true;
 }
 
 /* validateExtenders: managed resource names unique across all extenders,
  * at most one binder. */
-static bool check_extenders(loader *l, const sl_config *cfg) {
+static bool check_extenders(cfg_loader *l, const sl_config *cfg) {
     uint32_t binders = 0;
     for (uint32_t i = 0; i < cfg->nextenders; i++) {
         const sl_extender_config *e = &cfg->extenders[i];
@@ -1381,23 +992,23 @@ static bool check_extenders(loader *l, const sl_config *cfg) {
             for (uint32_t j = 0; j < i; j++)
                 for (uint32_t s = 0; s < cfg->extenders[j].nmanaged; s++)
                     if (strcmp(cfg->extenders[j].managed_resources[s].name, e->managed_resources[r].name) == 0) {
-                        size_t mark = enter_key(l, "extenders");
-                        enter_index(l, i);
-                        enter_key(l, "managedResources");
-                        enter_index(l, r);
-                        enter_key(l, "name");
-                        fail_invalid_string(l, e->managed_resources[r].name,
+                        size_t mark = cfg_enter_key(l, "extenders");
+                        cfg_enter_index(l, i);
+                        cfg_enter_key(l, "managedResources");
+                        cfg_enter_index(l, r);
+                        cfg_enter_key(l, "name");
+                        cfg_fail_invalid_string(l, e->managed_resources[r].name,
                                             "duplicate extender managed resource name");
-                        leave(l, mark);
+                        cfg_leave(l, mark);
                         return false;
                     }
     }
     if (binders > 1) {
-        size_t mark = enter_key(l, "extenders");
+        size_t mark = cfg_enter_key(l, "extenders");
         char value[64];
         snprintf(value, sizeof value, "found %u extenders implementing bind", binders);
-        fail_invalid_string(l, value, "only one extender can implement bind");
-        leave(l, mark);
+        cfg_fail_invalid_string(l, value, "only one extender can implement bind");
+        cfg_leave(l, mark);
         return false;
     }
     return true;
@@ -1407,56 +1018,56 @@ static bool check_extenders(loader *l, const sl_config *cfg) {
 /* Top level                                                            */
 /* ------------------------------------------------------------------ */
 
-static bool check_leader_election(loader *l, const json_t *obj) {
+static bool check_leader_election(cfg_loader *l, const json_t *obj) {
     static const char *const fields[] = {"leaderElect", "leaseDuration", "renewDeadline", "retryPeriod",
                                          "resourceLock", "resourceName", "resourceNamespace", NULL};
-    size_t mark = enter_key(l, "leaderElection");
-    if (!check_object(l, obj, fields)) return false;
+    size_t mark = cfg_enter_key(l, "leaderElection");
+    if (!cfg_check_object(l, obj, fields)) return false;
     bool leader_elect = true;
     const char *lock = "leases", *s = NULL;
-    if (!read_bool(l, obj, "leaderElect", &leader_elect) || !read_string(l, obj, "resourceLock", &lock) ||
-        !read_string(l, obj, "resourceName", &s) || !read_string(l, obj, "resourceNamespace", &s))
+    if (!cfg_read_bool(l, obj, "leaderElect", &leader_elect) || !cfg_read_string(l, obj, "resourceLock", &lock) ||
+        !cfg_read_string(l, obj, "resourceName", &s) || !cfg_read_string(l, obj, "resourceNamespace", &s))
         return false;
     const char *const durations[] = {"leaseDuration", "renewDeadline", "retryPeriod"};
     for (int i = 0; i < 3; i++) {
-        const json_t *v = field(obj, durations[i]);
+        const json_t *v = cfg_field(obj, durations[i]);
         int64_t ns;
         if (v && (!json_is_string(v) || !parse_go_duration(json_string_value(v), &ns))) {
-            enter_key(l, durations[i]);
-            return fail_invalid(l, v, "must be a duration such as \"15s\"");
+            cfg_enter_key(l, durations[i]);
+            return cfg_fail_invalid(l, v, "must be a duration such as \"15s\"");
         }
     }
     if (leader_elect && strcmp(lock, "leases") != 0) {
-        enter_key(l, "resourceLock");
-        return fail_invalid_string(l, lock, "resourceLock value must be \"leases\"");
+        cfg_enter_key(l, "resourceLock");
+        return cfg_fail_invalid_string(l, lock, "resourceLock value must be \"leases\"");
     }
-    leave(l, mark);
+    cfg_leave(l, mark);
     return true;
 }
 
-static bool check_client_connection(loader *l, const json_t *obj) {
+static bool check_client_connection(cfg_loader *l, const json_t *obj) {
     static const char *const fields[] = {"kubeconfig", "acceptContentTypes", "contentType", "qps", "burst", NULL};
-    size_t mark = enter_key(l, "clientConnection");
-    if (!check_object(l, obj, fields)) return false;
+    size_t mark = cfg_enter_key(l, "clientConnection");
+    if (!cfg_check_object(l, obj, fields)) return false;
     const char *s = NULL;
     int32_t burst = 0;
-    if (!read_string(l, obj, "kubeconfig", &s) || !read_string(l, obj, "acceptContentTypes", &s) ||
-        !read_string(l, obj, "contentType", &s) || !read_int32(l, obj, "burst", NULL, &burst))
+    if (!cfg_read_string(l, obj, "kubeconfig", &s) || !cfg_read_string(l, obj, "acceptContentTypes", &s) ||
+        !cfg_read_string(l, obj, "contentType", &s) || !cfg_read_int32(l, obj, "burst", NULL, &burst))
         return false;
-    const json_t *qps = field(obj, "qps");
+    const json_t *qps = cfg_field(obj, "qps");
     if (qps && !json_is_number(qps)) {
-        enter_key(l, "qps");
-        return fail_invalid(l, qps, "must be a number");
+        cfg_enter_key(l, "qps");
+        return cfg_fail_invalid(l, qps, "must be a number");
     }
     if (burst < 0) {
-        enter_key(l, "burst");
-        return fail_invalid_int(l, burst, "must be non-negative");
+        cfg_enter_key(l, "burst");
+        return cfg_fail_invalid_int(l, burst, "must be non-negative");
     }
-    leave(l, mark);
+    cfg_leave(l, mark);
     return true;
 }
 
-static bool load_config(loader *l, const json_t *doc, sl_config *out) {
+static bool load_config(cfg_loader *l, const json_t *doc, sl_config *out) {
     static const char *const fields[] = {
         "apiVersion", "kind", "parallelism", "leaderElection", "clientConnection", "enableProfiling",
         "enableContentionProfiling", "percentageOfNodesToScore", "podInitialBackoffSeconds",
@@ -1477,72 +1088,72 @@ static bool load_config(loader *l, const json_t *doc, sl_config *out) {
     plugin_sets *merged = NULL;
     size_t count = 0;
     if (!json_is_object(doc)) {
-        fail(l, "expected a %s object, got %s", CONFIG_KIND,
+        cfg_fail(l, "expected a %s object, got %s", CONFIG_KIND,
              json_is_array(doc) ? "a list" : "a scalar");
         goto out;
     }
     const char *api_version = NULL, *kind = NULL;
-    if (!read_string(l, doc, "apiVersion", &api_version) || !read_string(l, doc, "kind", &kind)) goto out;
+    if (!cfg_read_string(l, doc, "apiVersion", &api_version) || !cfg_read_string(l, doc, "kind", &kind)) goto out;
     if (!api_version || !*api_version) {
-        enter_key(l, "apiVersion");
-        fail(l, "Required value: must be \"%s\"", CONFIG_API_VERSION);
+        cfg_enter_key(l, "apiVersion");
+        cfg_fail(l, "Required value: must be \"%s\"", CONFIG_API_VERSION);
         goto out;
     }
     if (strcmp(api_version, CONFIG_API_VERSION) != 0) {
-        enter_key(l, "apiVersion");
-        fail(l, "Unsupported value: \"%s\": supported values: \"%s\"", api_version, CONFIG_API_VERSION);
+        cfg_enter_key(l, "apiVersion");
+        cfg_fail(l, "Unsupported value: \"%s\": supported values: \"%s\"", api_version, CONFIG_API_VERSION);
         goto out;
     }
     if (!kind || !*kind) {
-        enter_key(l, "kind");
-        fail(l, "Required value: must be \"%s\"", CONFIG_KIND);
+        cfg_enter_key(l, "kind");
+        cfg_fail(l, "Required value: must be \"%s\"", CONFIG_KIND);
         goto out;
     }
     if (strcmp(kind, CONFIG_KIND) != 0) {
-        enter_key(l, "kind");
-        fail(l, "Unsupported value: \"%s\": supported values: \"%s\"", kind, CONFIG_KIND);
+        cfg_enter_key(l, "kind");
+        cfg_fail(l, "Unsupported value: \"%s\": supported values: \"%s\"", kind, CONFIG_KIND);
         goto out;
     }
-    if (!check_object(l, doc, fields)) goto out;
+    if (!cfg_check_object(l, doc, fields)) goto out;
 
     bool flag = false;
-    if (!read_bool(l, doc, "enableProfiling", &flag) || !read_bool(l, doc, "enableContentionProfiling", &flag) ||
-        !read_bool(l, doc, "delayCacheUntilActive", &flag))
+    if (!cfg_read_bool(l, doc, "enableProfiling", &flag) || !cfg_read_bool(l, doc, "enableContentionProfiling", &flag) ||
+        !cfg_read_bool(l, doc, "delayCacheUntilActive", &flag))
         goto out;
-    const json_t *section = field(doc, "leaderElection");
+    const json_t *section = cfg_field(doc, "leaderElection");
     if (section && !check_leader_election(l, section)) goto out;
-    section = field(doc, "clientConnection");
+    section = cfg_field(doc, "clientConnection");
     if (section && !check_client_connection(l, section)) goto out;
 
-    if (!read_int32(l, doc, "parallelism", NULL, &out->parallelism)) goto out;
+    if (!cfg_read_int32(l, doc, "parallelism", NULL, &out->parallelism)) goto out;
     if (out->parallelism <= 0) {
-        enter_key(l, "parallelism");
-        fail_invalid_int(l, out->parallelism, "should be an integer value greater than zero");
+        cfg_enter_key(l, "parallelism");
+        cfg_fail_invalid_int(l, out->parallelism, "should be an integer value greater than zero");
         goto out;
     }
-    if (!read_int32(l, doc, "percentageOfNodesToScore", NULL, &out->percentage_of_nodes_to_score)) goto out;
+    if (!cfg_read_int32(l, doc, "percentageOfNodesToScore", NULL, &out->percentage_of_nodes_to_score)) goto out;
     if (out->percentage_of_nodes_to_score < 0 || out->percentage_of_nodes_to_score > 100) {
-        enter_key(l, "percentageOfNodesToScore");
-        fail_invalid_int(l, out->percentage_of_nodes_to_score, "not in valid range [0-100]");
+        cfg_enter_key(l, "percentageOfNodesToScore");
+        cfg_fail_invalid_int(l, out->percentage_of_nodes_to_score, "not in valid range [0-100]");
         goto out;
     }
-    if (!read_int(l, doc, "podInitialBackoffSeconds", INT64_MIN, INT64_MAX, NULL, &out->pod_initial_backoff_seconds) ||
-        !read_int(l, doc, "podMaxBackoffSeconds", INT64_MIN, INT64_MAX, NULL, &out->pod_max_backoff_seconds))
+    if (!cfg_read_int(l, doc, "podInitialBackoffSeconds", INT64_MIN, INT64_MAX, NULL, &out->pod_initial_backoff_seconds) ||
+        !cfg_read_int(l, doc, "podMaxBackoffSeconds", INT64_MIN, INT64_MAX, NULL, &out->pod_max_backoff_seconds))
         goto out;
     if (out->pod_initial_backoff_seconds <= 0) {
-        enter_key(l, "podInitialBackoffSeconds");
-        fail_invalid_int(l, out->pod_initial_backoff_seconds, "must be greater than 0");
+        cfg_enter_key(l, "podInitialBackoffSeconds");
+        cfg_fail_invalid_int(l, out->pod_initial_backoff_seconds, "must be greater than 0");
         goto out;
     }
     if (out->pod_max_backoff_seconds < out->pod_initial_backoff_seconds) {
-        enter_key(l, "podMaxBackoffSeconds");
-        fail_invalid_int(l, out->pod_max_backoff_seconds,
+        cfg_enter_key(l, "podMaxBackoffSeconds");
+        cfg_fail_invalid_int(l, out->pod_max_backoff_seconds,
                          "must be greater than or equal to PodInitialBackoffSeconds");
         goto out;
     }
 
     const json_t *profiles;
-    if (!read_array(l, doc, "profiles", &profiles)) goto out;
+    if (!cfg_read_array(l, doc, "profiles", &profiles)) goto out;
     size_t nprofiles = profiles ? json_array_size(profiles) : 0;
     count = nprofiles ? nprofiles : 1;
     out->profiles = xcalloc(count, sizeof *out->profiles);
@@ -1553,10 +1164,10 @@ static bool load_config(loader *l, const json_t *doc, sl_config *out) {
         if (!resolve_profile(l, profile, i, count, &out->profiles[i], &merged[i])) goto out;
         for (size_t j = 0; j < i; j++) {
             if (strcmp(out->profiles[j].scheduler_name, out->profiles[i].scheduler_name) == 0) {
-                enter_key(l, "profiles");
-                enter_index(l, i);
-                enter_key(l, "schedulerName");
-                fail(l, "Duplicate value: \"%s\" (profiles[%zu].schedulerName)", out->profiles[i].scheduler_name, j);
+                cfg_enter_key(l, "profiles");
+                cfg_enter_index(l, i);
+                cfg_enter_key(l, "schedulerName");
+                cfg_fail(l, "Duplicate value: \"%s\" (profiles[%zu].schedulerName)", out->profiles[i].scheduler_name, j);
                 goto out;
             }
         }
@@ -1564,15 +1175,15 @@ static bool load_config(loader *l, const json_t *doc, sl_config *out) {
     if (!check_common_queue_sort(l, out, merged)) goto out;
 
     const json_t *extenders;
-    if (!read_array(l, doc, "extenders", &extenders)) goto out;
+    if (!cfg_read_array(l, doc, "extenders", &extenders)) goto out;
     size_t nextenders = extenders ? json_array_size(extenders) : 0;
     out->extenders = nextenders ? xcalloc(nextenders, sizeof *out->extenders) : NULL;
     for (size_t i = 0; i < nextenders; i++) {
         out->nextenders = (uint32_t)(i + 1);
-        size_t mark = enter_key(l, "extenders");
-        enter_index(l, i);
+        size_t mark = cfg_enter_key(l, "extenders");
+        cfg_enter_index(l, i);
         if (!decode_extender(l, json_array_get(extenders, i), &out->extenders[i])) goto out;
-        leave(l, mark);
+        cfg_leave(l, mark);
     }
     if (!check_extenders(l, out)) goto out;
     ok = true;
@@ -1592,17 +1203,17 @@ out:
 
 void sl_config_default(sl_config *out) {
     char err[512] = "";
-    loader l = {.origin = "default configuration", .err = err, .errsize = sizeof err};
+    cfg_loader l = {.origin = "default configuration", .err = err, .errsize = sizeof err};
     if (!load_config(&l, NULL, out)) log_error("%s", err);
 }
 
 bool sl_config_load_json(const json_t *doc, const char *origin, sl_config *out, char *err,
                          size_t errsize) {
-    loader l = {.origin = origin ? origin : "config", .err = err, .errsize = errsize};
+    cfg_loader l = {.origin = origin ? origin : "config", .err = err, .errsize = errsize};
     if (err && errsize) err[0] = 0;
     if (!doc) {
         memset(out, 0, sizeof *out);
-        return fail(&l, "empty document");
+        return cfg_fail(&l, "empty document");
     }
     return load_config(&l, doc, out);
 }

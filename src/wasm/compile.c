@@ -19,7 +19,8 @@
  * local.set retargets the add's destination (a "peephole" on the last
  * emitted instruction). Other superinstructions: i32 compare (or eqz)
  * followed by br_if/if fuses into one compare-and-branch; loads and stores
- * carry their offset; stack-to-local transfers are single moves.
+ * carry their offset; f64.add/sub/mul absorb an f64.load just before them;
+ * stack-to-local transfers are single moves.
  *
  * Invariants that keep this correct:
  *   - local.set x while an entry still refers to LOCAL x first copies that
