@@ -69,7 +69,7 @@ test-build: $(BUILD)/schedlab $(TEST_BIN) $(TOOL_BIN)
 
 run: deps
 	@$(MAKE) --no-print-directory all
-	$(BUILD)/schedlab schedule --cluster examples/regex-demo.yaml -o table
+	$(BUILD)/schedlab schedule --cluster examples/regex-demo.yaml --config examples/regex-v2.yaml -o table
 
 test: deps
 	@$(MAKE) --no-print-directory MODE=release test-build
