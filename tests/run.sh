@@ -62,6 +62,9 @@ for f in build/fuzz/fuzz_*; do
     [ -d "fuzz/corpus/$name" ] && corpus=("fuzz/corpus/$name")
     work=$(mktemp -d)
     if [ -n "$filter" ] && [[ "fuzz/$name" != *"$filter"* ]]; then rm -rf "$work"; continue; fi
+    if [ -x "fuzz/seed-$name.sh" ]; then
+        mkdir -p "$work/seed" && "fuzz/seed-$name.sh" "$work/seed" && corpus+=("$work/seed")
+    fi
     if timeout $((fuzz_seconds + 60)) "$f" -max_total_time="$fuzz_seconds" -rss_limit_mb=2048 \
             -artifact_prefix="$work/" "$work" "${corpus[@]}" >"$work/log" 2>&1; then
         execs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+|#[0-9]+' "$work/log" | tail -n 1)

@@ -90,6 +90,13 @@ static sl_status balanced_score(sl_plugin *p, sl_cycle *c, const sl_pod_info *po
     return SL_STATUS_SUCCESS;
 }
 
+/* Batch form (framework.h): balanced_score inlined into one loop. */
+static sl_status balanced_score_nodes(sl_plugin *p, sl_cycle *c, const sl_pod_info *pod,
+                                      sl_node_info *const *nodes, uint32_t n, sl_node_score *out,
+                                      uint32_t *failed_at) {
+    return sl_score_each_node(balanced_score, p, c, pod, nodes, n, out, failed_at);
+}
+
 static void balanced_destroy(sl_plugin *p) {
     balanced_plugin *self = p->self;
     if (!self) return;
@@ -141,6 +148,7 @@ static const sl_plugin_ops balanced_ops = {
     .name = BALANCED_NAME,
     .pre_score = balanced_pre_score,
     .score = balanced_score,
+    .score_nodes = balanced_score_nodes,
     .destroy = balanced_destroy,
 };
 

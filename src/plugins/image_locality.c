@@ -75,10 +75,8 @@ static int64_t containers_image_sum(const k8s_container *containers, uint32_t n,
     return sum;
 }
 
-static sl_status image_locality_score(sl_plugin *p, sl_cycle *c, const sl_pod_info *pod,
-                                      const sl_node_info *node, int64_t *score) {
-    const k8s_pod *kp = pod->pod;
-    uint32_t total_nodes = sl_snapshot_num_nodes(sl_cycle_snapshot(c));
+static int64_t node_image_score(const k8s_pod *kp, const sl_node_info *node,
+                                uint32_t total_nodes) {
     int64_t sum = 0;
     if (node->nimages > 0 && total_nodes > 0) {
         sum += containers_image_sum(kp->init_containers, kp->ninit_containers, node, total_nodes);
@@ -89,15 +87,30 @@ static sl_status image_locality_score(sl_plugin *p, sl_cycle *c, const sl_pod_in
     else if (sum > max_threshold) sum = max_threshold;
     /* max_threshold > MIN_THRESHOLD whenever the pod has a container; a
      * container-less pod (rejected by API validation) scores 0. */
-    *score = max_threshold > MIN_THRESHOLD
-                 ? MAX_NODE_SCORE * (sum - MIN_THRESHOLD) / (max_threshold - MIN_THRESHOLD)
-                 : 0;
+    return max_threshold > MIN_THRESHOLD
+               ? MAX_NODE_SCORE * (sum - MIN_THRESHOLD) / (max_threshold - MIN_THRESHOLD)
+               : 0;
+}
+
+static sl_status image_locality_score(sl_plugin *p, sl_cycle *c, const sl_pod_info *pod,
+                                      const sl_node_info *node, int64_t *score) {
+    *score = node_image_score(pod->pod, node, sl_snapshot_num_nodes(sl_cycle_snapshot(c)));
+    return SL_STATUS_SUCCESS;
+}
+
+/* Batch form (framework.h): the node count is looked up once per chunk. */
+static sl_status image_locality_score_nodes(sl_plugin *p, sl_cycle *c, const sl_pod_info *pod,
+                                            sl_node_info *const *nodes, uint32_t n,
+                                            sl_node_score *out, uint32_t *failed_at) {
+    uint32_t total_nodes = sl_snapshot_num_nodes(sl_cycle_snapshot(c));
+    for (uint32_t i = 0; i < n; i++) out[i].score = node_image_score(pod->pod, nodes[i], total_nodes);
     return SL_STATUS_SUCCESS;
 }
 
 static const sl_plugin_ops image_locality_ops = {
     .name = "ImageLocality",
     .score = image_locality_score,
+    .score_nodes = image_locality_score_nodes,
 };
 
 const sl_plugin_registration sl_plugin_ImageLocality = {"ImageLocality", &image_locality_ops, NULL};

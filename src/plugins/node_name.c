@@ -17,9 +17,16 @@ static sl_status node_name_filter(sl_plugin *p, sl_cycle *c, const sl_pod_info *
                           "node(s) didn't match the requested node name");
 }
 
+/* Batch form (framework.h): no indirect call per node. */
+static void node_name_filter_nodes(sl_plugin *p, sl_cycle *c, const sl_pod_info *pod,
+                                   sl_node_info *const *nodes, uint32_t n, sl_status *out) {
+    sl_filter_each_node(node_name_filter, p, c, pod, nodes, n, out);
+}
+
 static const sl_plugin_ops node_name_ops = {
     .name = "NodeName",
     .filter = node_name_filter,
+    .filter_nodes = node_name_filter_nodes,
 };
 
 const sl_plugin_registration sl_plugin_NodeName = {"NodeName", &node_name_ops, NULL};

@@ -272,6 +272,19 @@ static sl_status fit_score(sl_plugin *p, sl_cycle *c, const sl_pod_info *pod,
     return SL_STATUS_SUCCESS;
 }
 
+/* Batch forms (framework.h): fit_filter / fit_score inlined into one loop
+ * per chunk of nodes instead of an indirect call per node. */
+static void fit_filter_nodes(sl_plugin *p, sl_cycle *c, const sl_pod_info *pod,
+                             sl_node_info *const *nodes, uint32_t n, sl_status *out) {
+    sl_filter_each_node(fit_filter, p, c, pod, nodes, n, out);
+}
+
+static sl_status fit_score_nodes(sl_plugin *p, sl_cycle *c, const sl_pod_info *pod,
+                                 sl_node_info *const *nodes, uint32_t n, sl_node_score *out,
+                                 uint32_t *failed_at) {
+    return sl_score_each_node(fit_score, p, c, pod, nodes, n, out, failed_at);
+}
+
 /* ------------------------------------------------------------------ */
 /* Args and lifecycle                                                   */
 /* ------------------------------------------------------------------ */
@@ -473,8 +486,10 @@ static const sl_plugin_ops fit_ops = {
     .name = FIT_NAME,
     .pre_filter = fit_pre_filter,
     .filter = fit_filter,
+    .filter_nodes = fit_filter_nodes,
     .pre_score = fit_pre_score,
     .score = fit_score,
+    .score_nodes = fit_score_nodes,
     .destroy = fit_destroy,
 };
 

@@ -24,9 +24,17 @@ static sl_status node_unschedulable_filter(sl_plugin *p, sl_cycle *c, const sl_p
     return sl_status_make(SL_UNSCHEDULABLE_AND_UNRESOLVABLE, "node(s) were unschedulable");
 }
 
+/* Batch form (framework.h): no indirect call per node. */
+static void node_unschedulable_filter_nodes(sl_plugin *p, sl_cycle *c, const sl_pod_info *pod,
+                                            sl_node_info *const *nodes, uint32_t n,
+                                            sl_status *out) {
+    sl_filter_each_node(node_unschedulable_filter, p, c, pod, nodes, n, out);
+}
+
 static const sl_plugin_ops node_unschedulable_ops = {
     .name = "NodeUnschedulable",
     .filter = node_unschedulable_filter,
+    .filter_nodes = node_unschedulable_filter_nodes,
 };
 
 const sl_plugin_registration sl_plugin_NodeUnschedulable = {"NodeUnschedulable",

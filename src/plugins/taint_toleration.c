@@ -55,12 +55,11 @@ static sl_status taint_toleration_pre_score(sl_plugin *p, sl_cycle *c, const sl_
     return SL_STATUS_SUCCESS;
 }
 
-static sl_status taint_toleration_score(sl_plugin *p, sl_cycle *c, const sl_pod_info *pod,
-                                        const sl_node_info *node, int64_t *score) {
-    const taint_prescore_state *s = sl_cycle_state_read(c, TAINT_PRESCORE_KEY);
-    if (!s)
-        return sl_status_make(SL_ERROR,
-                              "error reading \"PreScoreTaintToleration\" from cycleState: not found");
+#define TAINT_STATE_MISSING \
+    "error reading \"PreScoreTaintToleration\" from cycleState: not found"
+
+/* The node's PreferNoSchedule taints that the kept tolerations do not tolerate. */
+static int64_t count_intolerable_taints(const taint_prescore_state *s, const sl_node_info *node) {
     const k8s_node *n = node->node;
     int64_t count = 0;
     for (uint32_t i = 0; i < n->ntaints; i++) {
@@ -71,8 +70,36 @@ static sl_status taint_toleration_score(sl_plugin *p, sl_cycle *c, const sl_pod_
             tolerated = k8s_toleration_tolerates(s->tolerations[j], t);
         if (!tolerated) count++;
     }
-    *score = count;
+    return count;
+}
+
+static sl_status taint_toleration_score(sl_plugin *p, sl_cycle *c, const sl_pod_info *pod,
+                                        const sl_node_info *node, int64_t *score) {
+    const taint_prescore_state *s = sl_cycle_state_read(c, TAINT_PRESCORE_KEY);
+    if (!s) return sl_status_make(SL_ERROR, TAINT_STATE_MISSING);
+    *score = count_intolerable_taints(s, node);
     return SL_STATUS_SUCCESS;
+}
+
+/* Batch forms (framework.h). Score reads the CycleState once per chunk
+ * instead of once per node (most nodes have no taint at all, so the
+ * lookup was most of the per-node cost). */
+static sl_status taint_toleration_score_nodes(sl_plugin *p, sl_cycle *c, const sl_pod_info *pod,
+                                              sl_node_info *const *nodes, uint32_t n,
+                                              sl_node_score *out, uint32_t *failed_at) {
+    if (n == 0) return SL_STATUS_SUCCESS;
+    const taint_prescore_state *s = sl_cycle_state_read(c, TAINT_PRESCORE_KEY);
+    if (!s) {
+        *failed_at = 0;
+        return sl_status_make(SL_ERROR, TAINT_STATE_MISSING);
+    }
+    for (uint32_t i = 0; i < n; i++) out[i].score = count_intolerable_taints(s, nodes[i]);
+    return SL_STATUS_SUCCESS;
+}
+
+static void taint_toleration_filter_nodes(sl_plugin *p, sl_cycle *c, const sl_pod_info *pod,
+                                          sl_node_info *const *nodes, uint32_t n, sl_status *out) {
+    sl_filter_each_node(taint_toleration_filter, p, c, pod, nodes, n, out);
 }
 
 /* helper.DefaultNormalizeScore(MaxNodeScore, reverse=true). */
@@ -91,8 +118,10 @@ static sl_status taint_toleration_normalize(sl_plugin *p, sl_cycle *c, const sl_
 static const sl_plugin_ops taint_toleration_ops = {
     .name = "TaintToleration",
     .filter = taint_toleration_filter,
+    .filter_nodes = taint_toleration_filter_nodes,
     .pre_score = taint_toleration_pre_score,
     .score = taint_toleration_score,
+    .score_nodes = taint_toleration_score_nodes,
     .normalize_score = taint_toleration_normalize,
 };
 

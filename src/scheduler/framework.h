@@ -213,6 +213,15 @@ typedef struct sl_plugin_ops {
                             const sl_pod_info *pod_to_remove, const sl_node_info *node);
     sl_status (*filter)(sl_plugin *p, sl_cycle *c, const sl_pod_info *pod,
                         const sl_node_info *node);
+    /* Optional batch form of filter: out[i] = filter(nodes[i]) for i < n.
+     * Filter runs once per (pod, node, plugin) — millions of calls in a
+     * large run — and the batch saves the indirect call per node and lets
+     * the plugin read its CycleState and pod-only facts once. Implement it
+     * in the plugin's own file as a loop over the per-node function (which
+     * must still exist: the recorder path and tests call it), so both
+     * always agree. */
+    void (*filter_nodes)(sl_plugin *p, sl_cycle *c, const sl_pod_info *pod,
+                         sl_node_info *const *nodes, uint32_t n, sl_status *out);
     sl_status (*post_filter)(sl_plugin *p, sl_cycle *c, const sl_pod_info *pod,
                              const sl_node_status_map *statuses, sl_post_filter_result *result);
 
@@ -220,6 +229,13 @@ typedef struct sl_plugin_ops {
                            sl_node_info *const *nodes, uint32_t nnodes);
     sl_status (*score)(sl_plugin *p, sl_cycle *c, const sl_pod_info *pod,
                        const sl_node_info *node, int64_t *score);
+    /* Optional batch form of score, same contract as filter_nodes: sets
+     * out[i].score = score(nodes[i]) in order (node_index is the
+     * framework's) and stops at the first non-Success status, returning it
+     * with that node's position in *failed_at. */
+    sl_status (*score_nodes)(sl_plugin *p, sl_cycle *c, const sl_pod_info *pod,
+                             sl_node_info *const *nodes, uint32_t n, sl_node_score *out,
+                             uint32_t *failed_at);
     sl_status (*normalize_score)(sl_plugin *p, sl_cycle *c, const sl_pod_info *pod,
                                  sl_node_score *scores, uint32_t n);
 
@@ -234,6 +250,35 @@ typedef struct sl_plugin_ops {
 
     void (*destroy)(sl_plugin *p);
 } sl_plugin_ops;
+
+/* The usual batch forms: a loop over the plugin's per-node function. Call
+ * them from the plugin's own file with its static filter/score function,
+ * so the compiler inlines that function into the loop (the pointer is a
+ * constant at the call site). */
+typedef sl_status (*sl_filter_fn)(sl_plugin *p, sl_cycle *c, const sl_pod_info *pod,
+                                  const sl_node_info *node);
+typedef sl_status (*sl_score_fn)(sl_plugin *p, sl_cycle *c, const sl_pod_info *pod,
+                                 const sl_node_info *node, int64_t *score);
+static inline __attribute__((always_inline)) void
+sl_filter_each_node(sl_filter_fn filter, sl_plugin *p, sl_cycle *c, const sl_pod_info *pod,
+                    sl_node_info *const *nodes, uint32_t n, sl_status *out) {
+    for (uint32_t i = 0; i < n; i++) out[i] = filter(p, c, pod, nodes[i]);
+}
+static inline __attribute__((always_inline)) sl_status
+sl_score_each_node(sl_score_fn score, sl_plugin *p, sl_cycle *c, const sl_pod_info *pod,
+                   sl_node_info *const *nodes, uint32_t n, sl_node_score *out,
+                   uint32_t *failed_at) {
+    for (uint32_t i = 0; i < n; i++) {
+        int64_t value = 0;
+        sl_status s = score(p, c, pod, nodes[i], &value);
+        if (s.code != SL_SUCCESS) {
+            *failed_at = i;
+            return s;
+        }
+        out[i].score = value;
+    }
+    return SL_STATUS_SUCCESS;
+}
 
 struct sl_plugin {
     const sl_plugin_ops *ops;

@@ -158,6 +158,10 @@ sl_status sl_framework_run_pre_filter(sl_framework *fw, sl_cycle *c, const sl_po
 /* Filter on one node without nominated pods (the inner loop). */
 sl_status sl_framework_run_filter_plugins(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod,
                                           const sl_node_info *node);
+/* The same over nodes[0..n): out[i] = sl_framework_run_filter_plugins(
+ * nodes[i]) for every i, computed plugin by plugin (see framework.c). */
+void sl_framework_run_filter_plugins_on(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod,
+                                        sl_node_info *const *nodes, uint32_t n, sl_status *out);
 /* sl_framework_run_filters (framework.h) = with nominated pods, as the
  * cycle runs it. */
 

@@ -224,23 +224,43 @@ typedef struct filter_job {
     atomic_bool stop;
 } filter_job;
 
+/* Runs Filter on the nodes at positions [begin, end) of the scan into
+ * status_at. Those nodes are contiguous in `nodes` except where the scan
+ * wraps around, so they go to the framework as at most two runs (it
+ * evaluates a run plugin by plugin, much cheaper than node by node). */
+static void filter_positions(filter_job *job, uint32_t begin, uint32_t end) {
+    uint32_t n = job->n;
+    uint32_t idx = job->start + begin;
+    if (idx >= n) idx %= n;
+    if (UNLIKELY(job->with_nominated)) {
+        for (uint32_t pos = begin; pos < end; pos++) {
+            job->status_at[pos] = sl_framework_run_filters(job->fw, job->c, job->pod, job->nodes[idx]);
+            if (++idx == n) idx = 0;
+        }
+        return;
+    }
+    for (uint32_t pos = begin; pos < end;) {
+        uint32_t len = end - pos;
+        if (len > n - idx) len = n - idx;
+        sl_framework_run_filter_plugins_on(job->fw, job->c, job->pod, job->nodes + idx, len,
+                                           job->status_at + pos);
+        pos += len;
+        idx = 0;
+    }
+}
+
 static void filter_range(void *ctx, uint32_t begin, uint32_t end, uint32_t participant) {
     (void)participant;
     filter_job *job = ctx;
-    uint32_t found = 0, n = job->n;
-    uint32_t idx = job->start + begin;
-    if (idx >= n) idx %= n;
+    uint32_t found = 0;
+    filter_positions(job, begin, end);
     for (uint32_t pos = begin; pos < end; pos++) {
-        sl_status st = job->with_nominated
-                           ? sl_framework_run_filters(job->fw, job->c, job->pod, job->nodes[idx])
-                           : sl_framework_run_filter_plugins(job->fw, job->c, job->pod, job->nodes[idx]);
-        job->status_at[pos] = st;
+        sl_status st = job->status_at[pos];
         if (LIKELY(st.code == SL_SUCCESS)) {
             found++;
         } else if (st.code == SL_ERROR) {
             atomic_store_explicit(&job->stop, true, memory_order_relaxed);
         }
-        if (++idx == n) idx = 0;
     }
     uint32_t total = atomic_fetch_add_explicit(&job->feasible, found, memory_order_relaxed) + found;
     if (total > job->want) atomic_store_explicit(&job->stop, true, memory_order_relaxed);
@@ -250,18 +270,27 @@ static void filter_range(void *ctx, uint32_t begin, uint32_t end, uint32_t parti
  * exactly the nodes upstream (parallelism 1) would have evaluated. Returns
  * how many positions were evaluated. */
 static uint32_t filter_sequential(filter_job *job) {
-    uint32_t found = 0, n = job->n, idx = job->start;
-    for (uint32_t pos = 0; pos < n; pos++) {
-        sl_status st = job->with_nominated
-                           ? sl_framework_run_filters(job->fw, job->c, job->pod, job->nodes[idx])
-                           : sl_framework_run_filter_plugins(job->fw, job->c, job->pod, job->nodes[idx]);
-        job->status_at[pos] = st;
-        if (st.code == SL_SUCCESS) {
-            if (++found > job->want) return pos + 1;
-        } else if (st.code == SL_ERROR) {
-            return pos + 1;
+    /* Nodes go to Filter in blocks no longer than the number of feasible
+     * nodes still wanted, so the scan never passes the node that ends the
+     * search (only a Filter error can end it inside a block; the nodes
+     * after it are evaluated for nothing). A recorder listening to Filter
+     * gets blocks of one: it must see exactly upstream's calls. */
+    const sl_recorder *rec = sl_framework_recorder(job->fw);
+    bool exact = rec != NULL && rec->filter != NULL;
+    uint32_t found = 0, n = job->n, pos = 0;
+    while (pos < n) {
+        uint32_t block = exact ? 1 : job->want + 1 - found;
+        if (block > n - pos) block = n - pos;
+        uint32_t end = pos + block;
+        filter_positions(job, pos, end);
+        for (; pos < end; pos++) {
+            sl_status st = job->status_at[pos];
+            if (st.code == SL_SUCCESS) {
+                if (++found > job->want) return pos + 1;
+            } else if (st.code == SL_ERROR) {
+                return pos + 1;
+            }
         }
-        if (++idx == n) idx = 0;
     }
     return n;
 }
