@@ -69,32 +69,64 @@ static int64_t balanced_score_from_fractions(const double *fractions, uint32_t n
     return (int64_t)((1 - std) * (double)MAX_NODE_SCORE);
 }
 
-static sl_status balanced_score(sl_plugin *p, sl_cycle *c, const sl_pod_info *pod,
-                                const sl_node_info *node, int64_t *score) {
-    const balanced_plugin *self = p->self;
-    double stack_fractions[8];
-    double *fractions = self->nresources <= 8
-                            ? stack_fractions
-                            : sl_cycle_alloc(c, self->nresources * sizeof *fractions);
+/* Scratch for one score: the pod's request per resource and the
+ * fractions, on the stack when the resources fit, else in the cycle. */
+#define BALANCED_STACK_RESOURCES 8
+typedef struct balanced_scratch {
+    int64_t stack_requests[BALANCED_STACK_RESOURCES];
+    double stack_fractions[BALANCED_STACK_RESOURCES];
+    const int64_t *requests;
+    double *fractions;
+} balanced_scratch;
+
+static void balanced_scratch_init(balanced_scratch *s, const balanced_plugin *self, sl_cycle *c,
+                                  const sl_pod_info *pod) {
+    bool fits = self->nresources <= BALANCED_STACK_RESOURCES;
+    int64_t *requests = fits ? s->stack_requests
+                             : sl_cycle_alloc(c, self->nresources * sizeof *requests);
+    s->fractions = fits ? s->stack_fractions
+                        : sl_cycle_alloc(c, self->nresources * sizeof *s->fractions);
+    for (uint32_t i = 0; i < self->nresources; i++)
+        requests[i] = pod_request_for_resource(pod, &self->resources[i], true);
+    s->requests = requests;
+}
+
+/* One node's score. Inlined into both callers, so the batch loop has no
+ * call per node and reads the pod's requests from the scratch. */
+static inline __attribute__((always_inline)) int64_t
+balanced_node_score(const balanced_plugin *self, balanced_scratch *s, const sl_node_info *node) {
     uint32_t n = 0;
     for (uint32_t i = 0; i < self->nresources; i++) {
         const scored_resource *r = &self->resources[i];
         int64_t allocatable, requested;
-        if (!node_allocatable_and_requested(node, r, pod_request_for_resource(pod, r, true), true,
-                                            &allocatable, &requested))
+        if (!node_allocatable_and_requested(node, r, s->requests[i], true, &allocatable,
+                                            &requested))
             continue;
         double fraction = (double)requested / (double)allocatable;
-        fractions[n++] = fraction > 1 ? 1 : fraction;
+        s->fractions[n++] = fraction > 1 ? 1 : fraction;
     }
-    *score = balanced_score_from_fractions(fractions, n);
+    return balanced_score_from_fractions(s->fractions, n);
+}
+
+static sl_status balanced_score(sl_plugin *p, sl_cycle *c, const sl_pod_info *pod,
+                                const sl_node_info *node, int64_t *score) {
+    const balanced_plugin *self = p->self;
+    balanced_scratch s;
+    balanced_scratch_init(&s, self, c, pod);
+    *score = balanced_node_score(self, &s, node);
     return SL_STATUS_SUCCESS;
 }
 
-/* Batch form (framework.h): balanced_score inlined into one loop. */
+/* Batch form (framework.h): the pod's requests are looked up once per
+ * chunk of nodes, and there is no call per node. */
 static sl_status balanced_score_nodes(sl_plugin *p, sl_cycle *c, const sl_pod_info *pod,
                                       sl_node_info *const *nodes, uint32_t n, sl_node_score *out,
                                       uint32_t *failed_at) {
-    return sl_score_each_node(balanced_score, p, c, pod, nodes, n, out, failed_at);
+    const balanced_plugin *self = p->self;
+    balanced_scratch s;
+    balanced_scratch_init(&s, self, c, pod);
+    for (uint32_t i = 0; i < n; i++) out[i].score = balanced_node_score(self, &s, nodes[i]);
+    return SL_STATUS_SUCCESS;
 }
 
 static void balanced_destroy(sl_plugin *p) {

@@ -75,13 +75,8 @@ static int64_t containers_image_sum(const k8s_container *containers, uint32_t n,
     return sum;
 }
 
-static int64_t node_image_score(const k8s_pod *kp, const sl_node_info *node,
-                                uint32_t total_nodes) {
-    int64_t sum = 0;
-    if (node->nimages > 0 && total_nodes > 0) {
-        sum += containers_image_sum(kp->init_containers, kp->ninit_containers, node, total_nodes);
-        sum += containers_image_sum(kp->containers, kp->ncontainers, node, total_nodes);
-    }
+/* The score for a sum of scaled image sizes. */
+static int64_t score_from_sum(const k8s_pod *kp, int64_t sum) {
     int64_t max_threshold = MAX_CONTAINER_THRESHOLD * (int64_t)(kp->ninit_containers + kp->ncontainers);
     if (sum < MIN_THRESHOLD) sum = MIN_THRESHOLD;
     else if (sum > max_threshold) sum = max_threshold;
@@ -92,18 +87,33 @@ static int64_t node_image_score(const k8s_pod *kp, const sl_node_info *node,
                : 0;
 }
 
+static int64_t node_image_score(const k8s_pod *kp, const sl_node_info *node,
+                                uint32_t total_nodes) {
+    int64_t sum = 0;
+    if (node->nimages > 0 && total_nodes > 0) {
+        sum += containers_image_sum(kp->init_containers, kp->ninit_containers, node, total_nodes);
+        sum += containers_image_sum(kp->containers, kp->ncontainers, node, total_nodes);
+    }
+    return score_from_sum(kp, sum);
+}
+
 static sl_status image_locality_score(sl_plugin *p, sl_cycle *c, const sl_pod_info *pod,
                                       const sl_node_info *node, int64_t *score) {
     *score = node_image_score(pod->pod, node, sl_snapshot_num_nodes(sl_cycle_snapshot(c)));
     return SL_STATUS_SUCCESS;
 }
 
-/* Batch form (framework.h): the node count is looked up once per chunk. */
+/* Batch form (framework.h): the node count is looked up once per chunk,
+ * and the score of a node without images (sum 0: the same for all of
+ * them, usually most nodes) is computed once. */
 static sl_status image_locality_score_nodes(sl_plugin *p, sl_cycle *c, const sl_pod_info *pod,
                                             sl_node_info *const *nodes, uint32_t n,
                                             sl_node_score *out, uint32_t *failed_at) {
     uint32_t total_nodes = sl_snapshot_num_nodes(sl_cycle_snapshot(c));
-    for (uint32_t i = 0; i < n; i++) out[i].score = node_image_score(pod->pod, nodes[i], total_nodes);
+    int64_t imageless = score_from_sum(pod->pod, 0);
+    for (uint32_t i = 0; i < n; i++)
+        out[i].score = nodes[i]->nimages > 0 ? node_image_score(pod->pod, nodes[i], total_nodes)
+                                             : imageless;
     return SL_STATUS_SUCCESS;
 }
 

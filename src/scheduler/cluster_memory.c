@@ -56,6 +56,11 @@ typedef struct memory_cluster {
     k8s_strmap deleted_pods;   /* key -> last deleted stored_pod with that key */
     VEC(k8s_pod *) listing;    /* scratch for sl_cluster_memory_pods */
     VEC(sl_cluster_event) events;
+    /* The last RFC 3339 timestamp written and its second: binds come
+     * thousands per second, and formatting the time (gmtime + strftime)
+     * was a fair part of a bind. Guarded by `lock`. */
+    int64_t stamp_second;
+    char stamp[32];
 } memory_cluster;
 
 static memory_cluster *self_of(sl_cluster *c) { return c->self; }
@@ -85,11 +90,21 @@ static json_t *object_child(json_t *parent, const char *key) {
     return child;
 }
 
+/* The current wall time as RFC 3339 (second resolution), formatted once
+ * per second. Call with m->lock held. */
+static const char *now_rfc3339(memory_cluster *m) {
+    int64_t second = time_wall_ns() / 1000000000;
+    if (second != m->stamp_second || !m->stamp[0]) {
+        time_format_rfc3339(second * 1000000000, m->stamp, sizeof(m->stamp));
+        m->stamp_second = second;
+    }
+    return m->stamp;
+}
+
 /* Sets the PodScheduled condition in raw status.conditions. */
-static void set_pod_scheduled_condition(json_t *raw, const char *status, const char *reason,
-                                        const char *message) {
-    char now[32];
-    time_format_rfc3339(time_wall_ns(), now, sizeof(now));
+static void set_pod_scheduled_condition(memory_cluster *m, json_t *raw, const char *status,
+                                        const char *reason, const char *message) {
+    const char *now = now_rfc3339(m);
     json_t *st = object_child(raw, "status");
     json_t *conditions = json_object_get(st, "conditions");
     if (!json_is_array(conditions)) {
@@ -163,7 +178,7 @@ static sl_status memory_bind(sl_cluster *c, const k8s_pod *pod, const char *node
     target->node_name = arena_strdup(&target->mem, node_name);
     json_t *spec = object_child(target->raw, "spec");
     json_object_set_new(spec, "nodeName", json_string(node_name));
-    set_pod_scheduled_condition(target->raw, "True", NULL, NULL);
+    set_pod_scheduled_condition(m, target->raw, "True", NULL, NULL);
     sl_cluster_handler h = m->handler;
     bool deliver = m->subscribed && h.on_pod;
     pthread_mutex_unlock(&m->lock);
@@ -203,7 +218,7 @@ static sl_status memory_update_pod_status(sl_cluster *c, const k8s_pod *pod, con
     free(sp->message);
     sp->reason = xstrdup(reason ? reason : "");
     sp->message = xstrdup(message ? message : "");
-    set_pod_scheduled_condition(target->raw, "False", reason, message);
+    set_pod_scheduled_condition(m, target->raw, "False", reason, message);
     if (nominated_node) {
         json_t *st = object_child(target->raw, "status");
         if (nominated_node[0]) {

@@ -197,6 +197,8 @@ void *sl_cycle_state_read(const sl_cycle *c, const char *key) {
     return e ? e->data : NULL;
 }
 
+bool sl_cycle_is_clone(const sl_cycle *c) { return c->is_clone; }
+
 sl_cycle *sl_cycle_clone(sl_cycle *c) {
     arena *a = cycle_arena(c);
     sl_cycle *k = arena_zalloc(a, sizeof(*k));

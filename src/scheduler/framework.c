@@ -443,7 +443,7 @@ static sl_status filter_failed(sl_cycle *c, sl_plugin *p, sl_status s) {
 sl_status sl_framework_run_filter_plugins(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod,
                                           const sl_node_info *node) {
     const sl_cycle_plugin_state *ps = sl_cycle_plugin_state_of(c);
-    const sl_recorder *rec = fw->recorder;
+    const sl_recorder *rec = UNLIKELY(fw->recorder != NULL) && !sl_cycle_is_clone(c) ? fw->recorder : NULL;
     if (LIKELY(ps->filters_compiled)) {
         sl_plugin *const *filters = ps->filters;
         uint32_t n = ps->nfilters;
@@ -511,8 +511,10 @@ void sl_framework_run_filter_plugins_on(sl_framework *fw, sl_cycle *c, const sl_
             } else {
                 for (uint32_t j = 0; j < m; j++) status[j] = p->ops->filter(p, c, pod, alive[j]);
             }
+            /* Usually every node passes: then there is nothing to drop. */
             uint32_t kept = 0;
-            for (uint32_t j = 0; j < m; j++) {
+            while (kept < m && LIKELY(status[kept].code == SL_SUCCESS)) kept++;
+            for (uint32_t j = kept; j < m; j++) {
                 if (LIKELY(status[j].code == SL_SUCCESS)) {
                     alive[kept] = alive[j];
                     where[kept++] = where[j];
@@ -670,11 +672,13 @@ static void score_range(void *ctx, uint32_t begin, uint32_t end, uint32_t partic
             sl_status s = p->ops->score_nodes(p, job->c, job->pod, job->nodes + begin, end - begin,
                                               out + begin, &failed_at);
             uint32_t done = s.code == SL_SUCCESS ? end : begin + failed_at;
-            for (uint32_t i = begin; i < done; i++) {
-                out[i].node_index = job->nodes[i]->index;
-                if (UNLIKELY(rec != NULL) && rec->score)
+            /* node_index is read only by NormalizeScore: fill it for the
+             * plugins that have one. */
+            if (p->ops->normalize_score)
+                for (uint32_t i = begin; i < done; i++) out[i].node_index = job->nodes[i]->index;
+            if (UNLIKELY(rec != NULL) && rec->score)
+                for (uint32_t i = begin; i < done; i++)
                     rec->score(rec->user, job->nodes[i], p->name, out[i].score);
-            }
             if (UNLIKELY(s.code != SL_SUCCESS)) {
                 if (done < job->fail_node[participant]) {
                     job->fail_node[participant] = done;

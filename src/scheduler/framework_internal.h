@@ -67,6 +67,10 @@ typedef struct sl_cycle_plugin_state {
     sl_plugin *filters[SL_MAX_PLUGINS];
 } sl_cycle_plugin_state;
 sl_cycle_plugin_state *sl_cycle_plugin_state_of(sl_cycle *c);
+/* True for a copy made by sl_cycle_clone (preemption dry runs, the
+ * nominated-pods pass): the framework does not report its plugin calls to
+ * the results recorder, which describes the pod's real attempt only. */
+bool sl_cycle_is_clone(const sl_cycle *c);
 
 /* ------------------------------------------------------------------ */
 /* Node statuses (the Diagnosis' NodeToStatus)                          */

@@ -336,7 +336,13 @@ static sl_status find_nodes_that_pass_filters(sl_scheduler *s, sl_framework *fw,
     uint32_t chunk = want / (threads * 8);
     if (chunk < 8) chunk = 8;
     if (chunk > 64) chunk = 64;
-    sl_worker_pool *pool = n >= 2 * chunk ? s->pool : NULL;
+    /* A recorder listening to Filter (schedule --explain, the simulator)
+     * must see exactly the nodes upstream with parallelism 1 evaluates —
+     * the parallel scan may evaluate a few past the cut, depending on
+     * thread timing — so explained runs stay reproducible from the seed. */
+    const sl_recorder *rec = sl_framework_recorder(fw);
+    bool recorded = rec != NULL && rec->filter != NULL;
+    sl_worker_pool *pool = n >= 2 * chunk && !recorded ? s->pool : NULL;
     uint32_t finished;
     if (pool && threads > 1) {
         finished = sl_parallel_for(pool, n, chunk, filter_range, &job, &job.stop);

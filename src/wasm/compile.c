@@ -123,7 +123,7 @@ typedef struct label {
 } label;
 
 /* What the peephole knows about the last emitted instruction. */
-enum { PEEP_NONE, PEEP_RESULT, PEEP_COMPARE, PEEP_EQZ, PEEP_LOAD64 };
+enum { PEEP_NONE, PEEP_RESULT, PEEP_COMPARE, PEEP_EQZ, PEEP_LOAD64, PEEP_MOVE };
 
 typedef struct translator {
     const wasm_module *m;
@@ -153,10 +153,16 @@ typedef struct translator {
     uint32_t skip_depth;      /* nested blocks inside unreachable code */
 
     uint8_t peep;
+    uint16_t last_op;         /* operation of the last emitted instruction */
     uint32_t peep_start, peep_end;
     uint8_t peep_cmp;         /* compare kind index */
     bool peep_imm;
     uint32_t peep_a, peep_b;  /* slots (or b = immediate) */
+    /* PEEP_COMPARE: the compare directly follows an i32.add (_si) that
+     * wrote its first operand (a loop increment), at peep_inc_start */
+    bool peep_inc;
+    uint16_t peep_inc_op;
+    uint32_t peep_inc_start;
 } translator;
 
 #define GROW(ptr, len, cap, need)                                                          \
@@ -254,6 +260,7 @@ static uint32_t emit_op(translator *t, wasm_op op) {
     memcpy(t->code + t->code_len, &h, sizeof h);
     t->code_len += 2;
     t->peep = PEEP_NONE;
+    t->last_op = (uint16_t)op;
     return start;
 }
 
@@ -277,6 +284,15 @@ static void note_result(translator *t, uint32_t start) {
     t->peep = PEEP_RESULT;
     t->peep_start = start;
     t->peep_end = t->code_len;
+}
+/* Is the entry at height h the result that the last instruction (an op
+ * producing one value, still in the home slot of h) just wrote? Then a
+ * consumer may fold that instruction in: the home slot is dead after the
+ * consumer pops it. */
+static bool folds_last(const translator *t, uint32_t h, wasm_op op) {
+    return t->peep != PEEP_NONE && t->peep != PEEP_MOVE && t->peep_end == t->code_len &&
+           t->last_op == op && t->stack[h].kind == ENTRY_HOME &&
+           t->code[t->peep_start + 2] == home(t, h);
 }
 
 /* ---- the simulated operand stack --------------------------------------------------------- */
@@ -324,9 +340,22 @@ static void copy_to(translator *t, operand e, uint32_t height, uint32_t dst) {
     }
     uint32_t src = e.kind == ENTRY_LOCAL ? e.local : home(t, height);
     if (src == dst) return;
-    emit_op(t, WASM_OP_move);
+    if (t->peep == PEEP_MOVE && t->peep_end == t->code_len) {
+        /* two moves in a row become one move2 (executed in order) */
+        wasm_handler h = wasm_op_handlers[WASM_OP_move2];
+        memcpy(t->code + t->peep_start, &h, sizeof h);
+        t->last_op = WASM_OP_move2;
+        emit_unit(t, dst);
+        emit_unit(t, src);
+        t->peep = PEEP_NONE;
+        return;
+    }
+    uint32_t start = emit_op(t, WASM_OP_move);
     emit_unit(t, dst);
     emit_unit(t, src);
+    t->peep = PEEP_MOVE;
+    t->peep_start = start;
+    t->peep_end = t->code_len;
 }
 
 /* Makes the entry at height live in its home slot. */
@@ -481,6 +510,27 @@ static void emit_binary(translator *t, const op_info *info) {
     uint64_t imm;
     if (info->imm != IMM_NONE && (b.kind == ENTRY_CONST ||
                                   (info->commutative && a.kind == ENTRY_CONST))) {
+        uint32_t var_h = b.kind == ENTRY_CONST ? t->height - 2 : t->height - 1;
+        if (info->op == WASM_OP_i32_add && folds_last(t, var_h, WASM_OP_i32_add)) {
+            /* (x + y) + imm */
+            imm = b.kind == ENTRY_CONST ? b.value : a.value;
+            uint32_t x = t->code[t->peep_start + 3], y = t->code[t->peep_start + 4];
+            unemit(t, t->peep_start);
+            pop_entry(t);
+            pop_entry(t);
+            dst = push_home(t);
+            start = emit_op(t, WASM_OP_i32_add_ssi);
+            emit_unit(t, dst);
+            emit_unit(t, x);
+            emit_unit(t, y);
+            emit_unit(t, (uint32_t)imm);
+            note_result(t, start);
+            return;
+        }
+        bool inc_ok = info->cmp && peep_valid(t) && t->peep == PEEP_RESULT &&
+                      (t->last_op == WASM_OP_i32_add_si || t->last_op == WASM_OP_i32_add);
+        uint32_t inc_start = t->peep_start, inc_end = t->peep_end;
+        uint16_t inc_op = t->last_op;
         if (b.kind == ENTRY_CONST) {
             pop_entry(t);
             a_slot = pop_slot(t);
@@ -503,6 +553,9 @@ static void emit_binary(translator *t, const op_info *info) {
             t->peep_imm = true;
             t->peep_a = a_slot;
             t->peep_b = (uint32_t)imm;
+            t->peep_inc = inc_ok && inc_end == start && t->code[inc_start + 2] == a_slot;
+            t->peep_inc_op = inc_op;
+            t->peep_inc_start = inc_start;
         }
         return;
     }
@@ -538,6 +591,41 @@ static void emit_binary(translator *t, const op_info *info) {
             return;
         }
     }
+    if ((info->op == WASM_OP_i32_add || info->op == WASM_OP_i32_xor) && a.kind != ENTRY_CONST &&
+        b.kind != ENTRY_CONST) {
+        /* fold the instruction that just produced one operand:
+         * a + (x + y), a + (x + imm), a ^ rotl(x, imm) */
+        wasm_op prev = info->op == WASM_OP_i32_xor ? WASM_OP_i32_rotl_si : WASM_OP_i32_add;
+        bool fb = folds_last(t, t->height - 1, prev);
+        bool fa = !fb && folds_last(t, t->height - 2, prev);
+        if (!fb && !fa && info->op == WASM_OP_i32_add) {
+            prev = WASM_OP_i32_add_si;
+            fb = folds_last(t, t->height - 1, prev);
+            fa = !fb && folds_last(t, t->height - 2, prev);
+        }
+        if (fb || fa) {
+            uint32_t x = t->code[t->peep_start + 3], y = t->code[t->peep_start + 4];
+            unemit(t, t->peep_start);
+            uint32_t other;
+            if (fb) {
+                pop_entry(t);
+                other = pop_slot(t);
+            } else {
+                other = pop_slot(t);
+                pop_entry(t);
+            }
+            dst = push_home(t);
+            start = emit_op(t, prev == WASM_OP_i32_rotl_si ? WASM_OP_i32_xor_rotl
+                               : prev == WASM_OP_i32_add   ? WASM_OP_i32_add3
+                                                           : WASM_OP_i32_add_ssi);
+            emit_unit(t, dst);
+            emit_unit(t, other);
+            emit_unit(t, x);
+            emit_unit(t, y);
+            note_result(t, start);
+            return;
+        }
+    }
     uint32_t b_slot = pop_slot(t);
     a_slot = pop_slot(t);
     dst = push_home(t);
@@ -552,6 +640,7 @@ static void emit_binary(translator *t, const op_info *info) {
         t->peep_imm = false;
         t->peep_a = a_slot;
         t->peep_b = b_slot;
+        t->peep_inc = false;
     }
 }
 
@@ -645,9 +734,23 @@ static uint32_t emit_conditional(translator *t, bool jump_if_true, bool back) {
         uint8_t cmp = t->peep_cmp;
         bool imm = t->peep_imm;
         uint32_t a = t->peep_a, b = t->peep_b;
+        bool inc = kind == PEEP_COMPARE && t->peep_inc && imm && back && jump_if_true;
+        uint32_t inc_start = t->peep_inc_start;
+        uint16_t inc_op = t->peep_inc_op;
         unemit(t, t->peep_start);
         pop_entry(t);
-        if (kind == PEEP_EQZ) {
+        if (inc) {
+            /* loop increment + compare + back-edge: one instruction */
+            uint32_t d = t->code[inc_start + 2], x = t->code[inc_start + 3],
+                     y = t->code[inc_start + 4];
+            unemit(t, inc_start);
+            emit_op(t, (wasm_op)(WASM_OP_br_add_eq_si_back + cmp * 2 +
+                                 (inc_op == WASM_OP_i32_add ? 1 : 0)));
+            emit_unit(t, d);
+            emit_unit(t, x);
+            emit_unit(t, y);
+            emit_unit(t, b);
+        } else if (kind == PEEP_EQZ) {
             bool nz = !jump_if_true; /* branch if a == 0 when jump_if_true */
             emit_op(t, nz ? (back ? WASM_OP_br_if_nz_back : WASM_OP_br_if_nz)
                           : (back ? WASM_OP_br_if_z_back : WASM_OP_br_if_z));
@@ -713,7 +816,8 @@ static void emit_br_table(translator *t) {
 static void emit_local_set(translator *t, uint32_t x, bool tee) {
     uint32_t h = t->height - 1;
     operand v = t->stack[h];
-    bool retarget = v.kind == ENTRY_HOME && peep_valid(t) && t->local_refs[x] == 0 &&
+    bool retarget = v.kind == ENTRY_HOME && peep_valid(t) && t->peep != PEEP_MOVE &&
+                    t->local_refs[x] == 0 &&
                     t->code[t->peep_start + 2] == home(t, h);
     pop_entry(t);
     if (v.kind == ENTRY_LOCAL && v.local == x) {
@@ -725,8 +829,10 @@ static void emit_local_set(translator *t, uint32_t x, bool tee) {
             if (t->stack[i].kind == ENTRY_LOCAL && t->stack[i].local == x) flush_entry(t, i);
     }
     if (retarget) {
+        /* the instruction now writes x: it stays the last result (consumers
+         * that fold it look for a home slot, which x is not) */
         t->code[t->peep_start + 2] = x;
-        t->peep = PEEP_NONE;
+        t->peep = PEEP_RESULT;
     } else {
         copy_to(t, v, h, x);
     }
@@ -922,6 +1028,65 @@ static void emit_popped(translator *t, wasm_op op, uint32_t npop, bool result, u
     if (result) note_result(t, start);
 }
 
+/* A store, fusing a constant value or an f64 operation that just produced
+ * the value. */
+static void emit_store(translator *t, uint16_t op, uint32_t offset) {
+    uint32_t h = t->height - 1;
+    operand v = t->stack[h], addr = t->stack[h - 1];
+    if (v.kind == ENTRY_CONST && (op == WASM_OP_store8 || op == WASM_OP_store32) &&
+        folds_last(t, h - 1, WASM_OP_i32_add)) {
+        uint32_t x = t->code[t->peep_start + 3], y = t->code[t->peep_start + 4];
+        unemit(t, t->peep_start);
+        pop_entry(t);
+        pop_entry(t);
+        emit_op(t, op == WASM_OP_store8 ? WASM_OP_store8_aa_i : WASM_OP_store32_aa_i);
+        emit_unit(t, x);
+        emit_unit(t, y);
+        emit_unit(t, (uint32_t)v.value);
+        emit_unit(t, offset);
+        return;
+    }
+    if (v.kind == ENTRY_CONST && op != WASM_OP_store64) {
+        pop_entry(t);
+        uint32_t a = pop_slot(t);
+        emit_op(t, op == WASM_OP_store32 ? WASM_OP_store32_i
+                   : op == WASM_OP_store16 ? WASM_OP_store16_i : WASM_OP_store8_i);
+        emit_unit(t, a);
+        emit_unit(t, (uint32_t)v.value);
+        emit_unit(t, offset);
+        return;
+    }
+    if (op == WASM_OP_store64 && addr.kind != ENTRY_CONST && v.kind == ENTRY_HOME &&
+        peep_valid(t) && t->peep != PEEP_MOVE && t->code[t->peep_start + 2] == home(t, h)) {
+        wasm_op fused = 0;
+        switch (t->last_op) {
+        case WASM_OP_f64_add: fused = WASM_OP_f64_add_st; break;
+        case WASM_OP_f64_sub: fused = WASM_OP_f64_sub_st; break;
+        case WASM_OP_f64_mul: fused = WASM_OP_f64_mul_st; break;
+        case WASM_OP_f64_add_sm: fused = WASM_OP_f64_add_sm_st; break;
+        case WASM_OP_f64_sub_sm: fused = WASM_OP_f64_sub_sm_st; break;
+        case WASM_OP_f64_mul_sm: fused = WASM_OP_f64_mul_sm_st; break;
+        default: break;
+        }
+        if (fused) {
+            bool sm = fused >= WASM_OP_f64_add_sm_st;
+            uint32_t x = t->code[t->peep_start + 3], y = t->code[t->peep_start + 4];
+            uint32_t z = sm ? t->code[t->peep_start + 5] : 0;
+            unemit(t, t->peep_start);
+            pop_entry(t);
+            uint32_t a = pop_slot(t);
+            emit_op(t, fused);
+            emit_unit(t, a);
+            emit_unit(t, x);
+            emit_unit(t, y);
+            if (sm) emit_unit(t, z);
+            emit_unit(t, offset);
+            return;
+        }
+    }
+    emit_popped(t, op, 2, false, offset, 0, 1);
+}
+
 static void translate_prefixed(translator *t) {
     uint32_t sub = read_u32(t);
     if (sub < 8) {
@@ -999,7 +1164,7 @@ static void translate_function(translator *t, uint32_t func_index, compiled_func
 
     t->op_offset = (uint32_t)f->body_offset;
     if (f->nlocals > 0) {
-        emit_op(t, WASM_OP_enter);
+        emit_op(t, f->nlocals == 1 ? WASM_OP_enter1 : f->nlocals == 2 ? WASM_OP_enter2 : WASM_OP_enter);
         emit_unit(t, ty->nparams);
         emit_unit(t, f->nlocals);
     }
@@ -1024,6 +1189,22 @@ static void translate_function(translator *t, uint32_t func_index, compiled_func
         case SHAPE_LOAD: {
             read_u32(t);
             uint32_t offset = read_u32(t);
+            if (info->op == WASM_OP_load32 && (folds_last(t, t->height - 1, WASM_OP_i32_add_si) ||
+                                               folds_last(t, t->height - 1, WASM_OP_i32_add))) {
+                /* i32.load(x + y): the add is folded into the address */
+                wasm_op fused = t->last_op == WASM_OP_i32_add ? WASM_OP_load32_aa : WASM_OP_load32_ai;
+                uint32_t x = t->code[t->peep_start + 3], y = t->code[t->peep_start + 4];
+                unemit(t, t->peep_start);
+                pop_entry(t);
+                uint32_t dst = push_home(t);
+                uint32_t start = emit_op(t, fused);
+                emit_unit(t, dst);
+                emit_unit(t, x);
+                emit_unit(t, y);
+                emit_unit(t, offset);
+                note_result(t, start);
+                continue;
+            }
             emit_popped(t, info->op, 1, true, offset, 0, 1);
             if (info->op == WASM_OP_load64) t->peep = PEEP_LOAD64;
             continue;
@@ -1031,7 +1212,7 @@ static void translate_function(translator *t, uint32_t func_index, compiled_func
         case SHAPE_STORE: {
             read_u32(t);
             uint32_t offset = read_u32(t);
-            emit_popped(t, info->op, 2, false, offset, 0, 1);
+            emit_store(t, info->op, offset);
             continue;
         }
         case SHAPE_NOP:

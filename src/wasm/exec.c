@@ -341,6 +341,48 @@ F64_MEM(f64_add_sm, +)
 F64_MEM(f64_sub_sm, -)
 F64_MEM(f64_mul_sm, *)
 
+/* f64 binary operation stored straight to memory: (addr, a, b, offset). */
+#define F64_ST(name, op)                                                                   \
+    HANDLER(name) {                                                                        \
+        uint64_t ea = (uint64_t)(uint32_t)S(2) + ip[5];                                    \
+        if (UNLIKELY(ea + 8 > mem_size)) TRAP(TRAP_MEMORY_OOB);                            \
+        uint64_t bits = bits_of_f64(f64_of(S(3)) op f64_of(S(4)));                         \
+        memcpy(mem + ea, &bits, sizeof bits);                                              \
+        NEXT(6);                                                                           \
+    }
+F64_ST(f64_add_st, +)
+F64_ST(f64_sub_st, -)
+F64_ST(f64_mul_st, *)
+
+/* a OP f64.load, stored: (addr, a, laddr, loffset, offset). */
+#define F64_SM_ST(name, op)                                                                \
+    HANDLER(name) {                                                                        \
+        uint64_t la = (uint64_t)(uint32_t)S(4) + ip[5];                                    \
+        uint64_t ea = (uint64_t)(uint32_t)S(2) + ip[6];                                    \
+        if (UNLIKELY(la + 8 > mem_size || ea + 8 > mem_size)) TRAP(TRAP_MEMORY_OOB);       \
+        uint64_t bits;                                                                     \
+        memcpy(&bits, mem + la, sizeof bits);                                              \
+        bits = bits_of_f64(f64_of(S(3)) op f64_of(bits));                                  \
+        memcpy(mem + ea, &bits, sizeof bits);                                              \
+        NEXT(7);                                                                           \
+    }
+F64_SM_ST(f64_add_sm_st, +)
+F64_SM_ST(f64_sub_sm_st, -)
+F64_SM_ST(f64_mul_sm_st, *)
+
+HANDLER(i32_add3) {
+    S(2) = (uint32_t)((uint32_t)S(3) + (uint32_t)S(4) + (uint32_t)S(5));
+    NEXT(6);
+}
+HANDLER(i32_add_ssi) {
+    S(2) = (uint32_t)((uint32_t)S(3) + (uint32_t)S(4) + ip[5]);
+    NEXT(6);
+}
+HANDLER(i32_xor_rotl) {
+    S(2) = (uint32_t)S(3) ^ rotl32((uint32_t)S(4), ip[5]);
+    NEXT(6);
+}
+
 /* ---- unary operations: (dst, src) ------------------------------------------------ */
 
 #define UNARY(name, expr)                                                                  \
@@ -350,6 +392,11 @@ F64_MEM(f64_mul_sm, *)
         NEXT(4);                                                                           \
     }
 UNARY(move, v)
+HANDLER(move2) {
+    S(2) = S(3);
+    S(4) = S(5);
+    NEXT(6);
+}
 UNARY(i32_eqz, (uint32_t)v == 0)
 UNARY(i32_clz, (uint32_t)v ? __builtin_clz((uint32_t)v) : 32)
 UNARY(i32_ctz, (uint32_t)v ? __builtin_ctz((uint32_t)v) : 32)
@@ -463,6 +510,48 @@ STORE(store8, uint8_t)
 STORE(store16, uint16_t)
 STORE(store32, uint32_t)
 STORE(store64, uint64_t)
+
+/* (addr, imm, offset) */
+#define STORE_I(name, T)                                                                   \
+    HANDLER(name) {                                                                        \
+        uint64_t ea = (uint64_t)(uint32_t)S(2) + ip[4];                                    \
+        if (UNLIKELY(ea + sizeof(T) > mem_size)) TRAP(TRAP_MEMORY_OOB);                    \
+        T v = (T)ip[3];                                                                    \
+        memcpy(mem + ea, &v, sizeof v);                                                    \
+        NEXT(5);                                                                           \
+    }
+STORE_I(store8_i, uint8_t)
+STORE_I(store16_i, uint16_t)
+STORE_I(store32_i, uint32_t)
+/* (a, b, imm, offset): the address is the i32 sum a + b */
+#define STORE_AA_I(name, T)                                                                \
+    HANDLER(name) {                                                                        \
+        uint64_t ea = (uint64_t)(uint32_t)((uint32_t)S(2) + (uint32_t)S(3)) + ip[5];       \
+        if (UNLIKELY(ea + sizeof(T) > mem_size)) TRAP(TRAP_MEMORY_OOB);                    \
+        T v = (T)ip[4];                                                                    \
+        memcpy(mem + ea, &v, sizeof v);                                                    \
+        NEXT(6);                                                                           \
+    }
+STORE_AA_I(store8_aa_i, uint8_t)
+STORE_AA_I(store32_aa_i, uint32_t)
+
+/* i32.load of (a + imm) or (a + b), i32 wrap-around first: (dst, a, x, offset). */
+HANDLER(load32_ai) {
+    uint64_t ea = (uint64_t)(uint32_t)((uint32_t)S(3) + ip[4]) + ip[5];
+    if (UNLIKELY(ea + 4 > mem_size)) TRAP(TRAP_MEMORY_OOB);
+    uint32_t v;
+    memcpy(&v, mem + ea, sizeof v);
+    S(2) = v;
+    NEXT(6);
+}
+HANDLER(load32_aa) {
+    uint64_t ea = (uint64_t)(uint32_t)((uint32_t)S(3) + (uint32_t)S(4)) + ip[5];
+    if (UNLIKELY(ea + 4 > mem_size)) TRAP(TRAP_MEMORY_OOB);
+    uint32_t v;
+    memcpy(&v, mem + ea, sizeof v);
+    S(2) = v;
+    NEXT(6);
+}
 
 #define RELOAD_MEMORY()                                                                    \
     do {                                                                                   \
@@ -588,6 +677,15 @@ HANDLER(enter) {
     memset(fp + ip[2], 0, (size_t)ip[3] * sizeof(uint64_t));
     NEXT(4);
 }
+HANDLER(enter1) {
+    fp[ip[2]] = 0;
+    NEXT(4);
+}
+HANDLER(enter2) {
+    fp[ip[2]] = 0;
+    fp[ip[2] + 1] = 0;
+    NEXT(4);
+}
 HANDLER(unreachable) { TRAP(TRAP_UNREACHABLE); }
 
 /* ---- branches ------------------------------------------------------------------- */
@@ -639,6 +737,20 @@ HANDLER(br_if_z_back) {
         NEXT(5);                                                                           \
     }
 WASM_CMP_KINDS(FUSED_BRANCHES)
+#define FUSED_ADD_BRANCHES(k)                                                              \
+    HANDLER(br_add_##k##_si_back) {                                                        \
+        uint32_t v = (uint32_t)S(3) + ip[4];                                               \
+        S(2) = v;                                                                          \
+        if (CMP_##k(v, ip[5])) JUMP_BACK(6);                                               \
+        NEXT(7);                                                                           \
+    }                                                                                      \
+    HANDLER(br_addss_##k##_si_back) {                                                      \
+        uint32_t v = (uint32_t)S(3) + (uint32_t)S(4);                                      \
+        S(2) = v;                                                                          \
+        if (CMP_##k(v, ip[5])) JUMP_BACK(6);                                               \
+        NEXT(7);                                                                           \
+    }
+WASM_CMP_KINDS(FUSED_ADD_BRANCHES)
 
 HANDLER(br_table) {
     uint32_t i = (uint32_t)S(2), n = ip[3];
@@ -757,10 +869,13 @@ HANDLER(call_indirect) {
     [WASM_OP_br_if_##k##_ss] = op_br_if_##k##_ss, [WASM_OP_br_if_##k##_si] = op_br_if_##k##_si, \
     [WASM_OP_br_if_##k##_ss_back] = op_br_if_##k##_ss_back,                                \
     [WASM_OP_br_if_##k##_si_back] = op_br_if_##k##_si_back,
+#define H_BRADD(k)                                                                         \
+    [WASM_OP_br_add_##k##_si_back] = op_br_add_##k##_si_back,                              \
+    [WASM_OP_br_addss_##k##_si_back] = op_br_addss_##k##_si_back,
 const wasm_handler wasm_op_handlers[WASM_OP_COUNT] = {
     WASM_UNARY_OPS(H) WASM_BINARY_OPS(H) WASM_INT_IMM_BINOPS(H_SI, i32)
     WASM_INT_IMM_BINOPS(H_SI, i64) WASM_LOAD_OPS(H) WASM_STORE_OPS(H) WASM_OTHER_OPS(H)
-    WASM_CMP_KINDS(H_BR)
+    WASM_CMP_KINDS(H_BR) WASM_CMP_KINDS(H_BRADD)
 };
 
 /* ---- entry from the host ------------------------------------------------------------ */

@@ -473,11 +473,18 @@ static wasm_extern *instance_export_at(wasm_instance *inst, uint32_t i) {
     return NULL;
 }
 
-wasm_extern *wasm_instance_export(wasm_instance *instance, const char *name) {
+wasm_extern *wasm_instance_export_n(wasm_instance *instance, const char *name, size_t len) {
     const wasm_module *m = instance->module;
-    for (uint32_t i = 0; i < m->nexports; i++)
-        if (strcmp(m->exports[i].name, name) == 0) return instance_export_at(instance, i);
+    for (uint32_t i = 0; i < m->nexports; i++) {
+        const wasm_export *e = &m->exports[i];
+        if (e->name_len == len && (len == 0 || memcmp(e->name, name, len) == 0))
+            return instance_export_at(instance, i);
+    }
     return NULL;
+}
+
+wasm_extern *wasm_instance_export(wasm_instance *instance, const char *name) {
+    return wasm_instance_export_n(instance, name, strlen(name));
 }
 
 const wasm_module *wasm_instance_module(const wasm_instance *instance) { return instance->module; }

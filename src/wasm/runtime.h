@@ -125,13 +125,29 @@
     X(table_init)           /* dst, src, n, table, segment */                              \
     X(elem_drop)            /* segment */                                                  \
     X(ref_func)             /* dst, function index */                                      \
-    X(f64_add_sm) X(f64_sub_sm) X(f64_mul_sm) /* dst, a, addr, offset: a OP f64.load */
+    X(f64_add_sm) X(f64_sub_sm) X(f64_mul_sm) /* dst, a, addr, offset: a OP f64.load */ \
+    X(f64_add_st) X(f64_sub_st) X(f64_mul_st) /* addr, a, b, offset: f64.store(a OP b) */  \
+    X(f64_add_sm_st) X(f64_sub_sm_st) X(f64_mul_sm_st)                                     \
+                            /* addr, a, laddr, loffset, offset: f64.store(a OP f64.load) */ \
+    X(move2)                /* dst1, src1, dst2, src2: two moves, in order */              \
+    X(load32_ai)            /* dst, a, imm, offset: i32.load(a + imm) */                   \
+    X(load32_aa)            /* dst, a, b, offset: i32.load(a + b) */                       \
+    X(store32_i) X(store16_i) X(store8_i) /* addr, imm, offset */                          \
+    X(i32_add3)             /* dst, a, b, c: a + b + c */                                  \
+    X(i32_add_ssi)          /* dst, a, b, imm: a + b + imm */                              \
+    X(i32_xor_rotl)         /* dst, a, b, imm: a ^ rotl(b, imm) */                         \
+    X(store8_aa_i) X(store32_aa_i) /* a, b, imm, offset: store imm at a + b */             \
+    X(enter1) X(enter2)     /* first_local, count: enter with 1 or 2 declared locals */
 
 #define WASM_OP_ENUM(name) WASM_OP_##name,
 #define WASM_OP_ENUM_SI(name) WASM_OP_##name##_si,
 #define WASM_OP_ENUM_BR(k)                                                                 \
     WASM_OP_br_if_##k##_ss, WASM_OP_br_if_##k##_si, WASM_OP_br_if_##k##_ss_back,           \
         WASM_OP_br_if_##k##_si_back,
+/* Loop back-edges fused with the loop variable's increment:
+ * (dst, x, inc, limit, off): dst = x + inc; branch if dst CMP limit;
+ * the _addss form adds a slot (dst, x, y, limit, off). */
+#define WASM_OP_ENUM_BRADD(k) WASM_OP_br_add_##k##_si_back, WASM_OP_br_addss_##k##_si_back,
 typedef enum wasm_op {
     WASM_UNARY_OPS(WASM_OP_ENUM)
     WASM_BINARY_OPS(WASM_OP_ENUM)
@@ -141,6 +157,7 @@ typedef enum wasm_op {
     WASM_STORE_OPS(WASM_OP_ENUM)
     WASM_OTHER_OPS(WASM_OP_ENUM)
     WASM_CMP_KINDS(WASM_OP_ENUM_BR)
+    WASM_CMP_KINDS(WASM_OP_ENUM_BRADD)
     WASM_OP_COUNT
 } wasm_op;
 

@@ -203,6 +203,8 @@ void *wasm_instance_user(const wasm_instance *instance);
 
 /* Export lookup by name; NULL if absent. Owned by the store. */
 wasm_extern *wasm_instance_export(wasm_instance *instance, const char *name);
+/* The same by a name of `len` bytes (export names may contain NUL bytes). */
+wasm_extern *wasm_instance_export_n(wasm_instance *instance, const char *name, size_t len);
 wasm_extern_kind wasm_extern_kind_of(const wasm_extern *ext);
 
 /* ------------------------------------------------------------------ */

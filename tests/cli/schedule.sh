@@ -266,5 +266,14 @@ check_grep "bench bad config: message" "$TMP/err" "unknown plugin \"Foo\""
 run bench nonsense
 expect_rc "bench unknown benchmark: exit 2" 2
 
+# Preemption end to end: the high-priority pod evicts the low one, is
+# nominated, and binds on its next attempt; --explain describes that last
+# attempt (the dry run's Filter calls are not recorded).
+run schedule --cluster "$DATA/preempt-explain.yaml" --explain -o json
+expect_rc "preemption: exit status" 0
+check_json "preemption: victim deleted" 'pod("low")["status"] == "Deleted" and pod("low")["node"] is None'
+check_json "preemption: preemptor scheduled on its second attempt" 'pod("high")["status"] == "Scheduled" and pod("high")["node"] == "only" and pod("high")["attempts"] == 2'
+check_json "preemption: explain shows the last real attempt" 'pod("high")["explain"]["filter"]["only"]["NodeResourcesFit"] == "passed" and pod("high")["explain"]["selectedNode"] == "only"'
+
 echo "schedule: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -423,22 +423,11 @@ typedef struct action_result {
     wasm_val results[MAX_VALUES];
 } action_result;
 
-/* Export names may contain NUL bytes (names.wast). wasm.h's lookup takes a
- * C string; a length-taking variant is proposed to the engine and used when
- * the library provides it (weak reference: NULL when absent). */
-wasm_extern *wasm_instance_export_n(wasm_instance *instance, const char *name, size_t len)
-    __attribute__((weak));
-
+/* Export names may contain NUL bytes (names.wast), so look them up by the
+ * JSON string's length. */
 static wasm_extern *find_export(wasm_instance *inst, json_t *jfield, char *err, size_t errsize) {
     const char *field = json_string_value(jfield);
-    size_t len = json_string_length(jfield);
-    if (memchr(field, 0, len)) {
-        if (wasm_instance_export_n) return wasm_instance_export_n(inst, field, len);
-        snprintf(err, errsize, "export name contains a NUL byte: wasm.h has no length-taking "
-                               "lookup (wasm_instance_export_n)");
-        return NULL;
-    }
-    wasm_extern *ext = wasm_instance_export(inst, field);
+    wasm_extern *ext = wasm_instance_export_n(inst, field, json_string_length(jfield));
     if (!ext) snprintf(err, errsize, "no export \"%s\"", field);
     return ext;
 }
