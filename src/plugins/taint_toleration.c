@@ -99,7 +99,10 @@ static sl_status taint_toleration_score_nodes(sl_plugin *p, sl_cycle *c, const s
 
 static void taint_toleration_filter_nodes(sl_plugin *p, sl_cycle *c, const sl_pod_info *pod,
                                           sl_node_info *const *nodes, uint32_t n, sl_status *out) {
-    sl_filter_each_node(taint_toleration_filter, p, c, pod, nodes, n, out);
+    /* WHY: most nodes have no taints; they pass without the call. */
+    for (uint32_t i = 0; i < n; i++)
+        out[i] = LIKELY(nodes[i]->node->ntaints == 0) ? SL_STATUS_SUCCESS
+                                                      : taint_toleration_filter(p, c, pod, nodes[i]);
 }
 
 /* helper.DefaultNormalizeScore(MaxNodeScore, reverse=true). */

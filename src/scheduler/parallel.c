@@ -55,6 +55,11 @@ struct sl_worker_pool {
     atomic_uint sleepers;
     atomic_bool shutting_down;
     uint16_t generation;
+
+    /* sl_parallel_worth_it: running average (1/8 weight per job) of the
+     * single-thread time of recent jobs, per kind; scheduling thread only. */
+    int64_t average_ns[SL_PARALLEL_KINDS];
+    bool measured[SL_PARALLEL_KINDS];
 };
 
 typedef struct worker_arg {
@@ -198,6 +203,26 @@ void sl_worker_pool_free(sl_worker_pool *pool) {
 }
 
 uint32_t sl_worker_pool_threads(const sl_worker_pool *pool) { return pool ? pool->threads : 1; }
+
+bool sl_parallel_worth_it(const sl_worker_pool *pool, sl_parallel_kind kind) {
+    return pool && pool->threads > 1 && pool->average_ns[kind] >= SL_PARALLEL_MIN_NS;
+}
+
+void sl_parallel_record(sl_worker_pool *pool, sl_parallel_kind kind, int64_t elapsed_ns,
+                        uint32_t participants) {
+    if (!pool || pool->threads <= 1) return;
+    /* Single-thread time, roughly: a parallel job kept `participants`
+     * threads busy. One sample is capped so a job that was preempted (a
+     * time slice on a loaded machine) cannot switch the pool on alone. */
+    int64_t sample = elapsed_ns * (int64_t)participants;
+    if (sample > 4 * SL_PARALLEL_MIN_NS) sample = 4 * SL_PARALLEL_MIN_NS;
+    if (!pool->measured[kind]) {
+        pool->measured[kind] = true;
+        pool->average_ns[kind] = sample;
+        return;
+    }
+    pool->average_ns[kind] += (sample - pool->average_ns[kind]) / 8;
+}
 
 static uint32_t run_inline(uint32_t n, uint32_t chunk, sl_parallel_fn fn, void *ctx,
                            atomic_bool *stop) {

@@ -39,6 +39,30 @@ uint32_t sl_worker_pool_threads(const sl_worker_pool *pool);
 uint32_t sl_parallel_for(sl_worker_pool *pool, uint32_t n, uint32_t chunk, sl_parallel_fn fn,
                          void *ctx, atomic_bool *stop);
 
+/* Adaptive hand-off. Waking a pool thread and waiting for the chunk it
+ * claimed costs more than a small job saves, and on a loaded machine a pool
+ * thread preempted in the middle of its chunk stalls the cycle for a whole
+ * time slice. So the callers run a job on the pool only when jobs of that
+ * kind have lately taken at least SL_PARALLEL_MIN_NS of single-thread time
+ * (many nodes, expensive plugins); otherwise on the calling thread alone.
+ * Scheduling decisions never depend on this choice (the Filter scan and
+ * Score give the same result either way, see schedule_one.c), only the
+ * speed. Both functions are for the scheduling thread only. */
+typedef enum sl_parallel_kind {
+    SL_PARALLEL_FILTER,
+    SL_PARALLEL_SCORE,
+    SL_PARALLEL_KINDS,
+} sl_parallel_kind;
+#ifndef SL_PARALLEL_MIN_NS /* -DSL_PARALLEL_MIN_NS=0: always parallel (tests) */
+#define SL_PARALLEL_MIN_NS 250000
+#endif
+/* true: hand the next job of this kind to the pool (a pool with >1 thread). */
+bool sl_parallel_worth_it(const sl_worker_pool *pool, sl_parallel_kind kind);
+/* A job of this kind took `elapsed_ns` on the caller with `participants`
+ * threads working (1 = ran inline); updates the running estimate. */
+void sl_parallel_record(sl_worker_pool *pool, sl_parallel_kind kind, int64_t elapsed_ns,
+                        uint32_t participants);
+
 /* min(parallelism, online CPUs), at least 1. */
 uint32_t sl_parallel_default_threads(int32_t parallelism);
 

@@ -342,15 +342,20 @@ static sl_status find_nodes_that_pass_filters(sl_scheduler *s, sl_framework *fw,
      * thread timing — so explained runs stay reproducible from the seed. */
     const sl_recorder *rec = sl_framework_recorder(fw);
     bool recorded = rec != NULL && rec->filter != NULL;
-    sl_worker_pool *pool = n >= 2 * chunk && !recorded ? s->pool : NULL;
+    /* Small scans (sl_parallel_worth_it) run on this thread alone. */
+    bool parallel = n >= 2 * chunk && !recorded && threads > 1 &&
+                    sl_parallel_worth_it(s->pool, SL_PARALLEL_FILTER);
+    int64_t started_ns = time_now_ns();
     uint32_t finished;
-    if (pool && threads > 1) {
-        finished = sl_parallel_for(pool, n, chunk, filter_range, &job, &job.stop);
+    if (parallel) {
+        finished = sl_parallel_for(s->pool, n, chunk, filter_range, &job, &job.stop);
     } else {
         /* One thread: scan in order and stop right after the node that
          * ends the search, like upstream with parallelism 1. */
         finished = filter_sequential(&job);
     }
+    sl_parallel_record(s->pool, SL_PARALLEL_FILTER, time_now_ns() - started_ns,
+                       parallel ? threads : 1);
 
     /* Rebuild the sequential result from the finished prefix. */
     uint32_t found = 0, failed = 0;

@@ -490,7 +490,27 @@ static const uint16_t trunc_sat_ops[8] = {
 /* Negation of each compare kind (order of WASM_CMP_KINDS). */
 static const uint8_t negated_compare[10] = {1, 0, 8, 9, 6, 7, 4, 5, 2, 3};
 
+/* Operations whose i32 result is written zero-extended to 64 bits. */
+static bool zero_extends(uint16_t op) {
+    switch (op) {
+    case WASM_OP_i32_add: case WASM_OP_i32_add_si: case WASM_OP_i32_sub: case WASM_OP_i32_mul:
+    case WASM_OP_i32_mul_si: case WASM_OP_i32_and: case WASM_OP_i32_and_si: case WASM_OP_i32_or:
+    case WASM_OP_i32_or_si: case WASM_OP_i32_xor: case WASM_OP_i32_xor_si: case WASM_OP_i32_shl:
+    case WASM_OP_i32_shl_si: case WASM_OP_i32_shr_u: case WASM_OP_i32_shr_u_si:
+    case WASM_OP_i32_shr_s: case WASM_OP_i32_shr_s_si: case WASM_OP_load32:
+    case WASM_OP_i32_load8_u: case WASM_OP_i32_load8_s: case WASM_OP_i32_load16_u:
+    case WASM_OP_i32_load16_s: case WASM_OP_load32_ai: case WASM_OP_load32_aa:
+    case WASM_OP_i32_load8_u_ai:
+        return true;
+    default:
+        return false;
+    }
+}
+
 static void emit_unary(translator *t, uint16_t op) {
+    if (op == WASM_OP_i64_extend_i32_u && zero_extends(t->last_op) &&
+        folds_last(t, t->height - 1, (wasm_op)t->last_op))
+        return; /* the slot already holds the zero-extended value */
     uint32_t src = pop_slot(t);
     uint32_t dst = push_home(t);
     uint32_t start = emit_op(t, op);
@@ -618,6 +638,36 @@ static void emit_binary(translator *t, const op_info *info) {
             start = emit_op(t, prev == WASM_OP_i32_rotl_si ? WASM_OP_i32_xor_rotl
                                : prev == WASM_OP_i32_add   ? WASM_OP_i32_add3
                                                            : WASM_OP_i32_add_ssi);
+            emit_unit(t, dst);
+            emit_unit(t, other);
+            emit_unit(t, x);
+            emit_unit(t, y);
+            note_result(t, start);
+            return;
+        }
+    }
+    if ((info->op == WASM_OP_f64_mul || info->op == WASM_OP_f64_add ||
+         info->op == WASM_OP_f64_sub) && a.kind != ENTRY_CONST && b.kind != ENTRY_CONST) {
+        /* an f64 operation on the product the last instruction computed */
+        bool fb = folds_last(t, t->height - 1, WASM_OP_f64_mul);
+        bool fa = !fb && folds_last(t, t->height - 2, WASM_OP_f64_mul);
+        if (fb || fa) {
+            wasm_op fused = info->op == WASM_OP_f64_mul   ? WASM_OP_f64_mul3
+                            : info->op == WASM_OP_f64_add ? WASM_OP_f64_add_mul
+                            : fb                          ? WASM_OP_f64_sub_mul
+                                                          : WASM_OP_f64_mul_sub;
+            uint32_t x = t->code[t->peep_start + 3], y = t->code[t->peep_start + 4];
+            unemit(t, t->peep_start);
+            uint32_t other;
+            if (fb) {
+                pop_entry(t);
+                other = pop_slot(t);
+            } else {
+                other = pop_slot(t);
+                pop_entry(t);
+            }
+            dst = push_home(t);
+            start = emit_op(t, fused);
             emit_unit(t, dst);
             emit_unit(t, other);
             emit_unit(t, x);
@@ -762,6 +812,37 @@ static uint32_t emit_conditional(translator *t, bool jump_if_true, bool back) {
             emit_unit(t, a);
             emit_unit(t, b);
         }
+    } else if (back && jump_if_true && cond.kind == ENTRY_LOCAL && peep_valid(t) &&
+               t->peep == PEEP_RESULT &&
+               (t->last_op == WASM_OP_i32_add_si || t->last_op == WASM_OP_i32_add) &&
+               t->code[t->peep_start + 2] == cond.local) {
+        /* x += inc; loop while x != 0 */
+        uint32_t d = t->code[t->peep_start + 2], x = t->code[t->peep_start + 3],
+                 y = t->code[t->peep_start + 4];
+        uint16_t add = t->last_op;
+        unemit(t, t->peep_start);
+        pop_entry(t);
+        emit_op(t, (wasm_op)(WASM_OP_br_add_ne_si_back + (add == WASM_OP_i32_add ? 1 : 0)));
+        emit_unit(t, d);
+        emit_unit(t, x);
+        emit_unit(t, y);
+        emit_unit(t, 0);
+    } else if (!back && folds_last(t, h, WASM_OP_i32_and_si)) {
+        uint32_t a = t->code[t->peep_start + 3], mask = t->code[t->peep_start + 4];
+        unemit(t, t->peep_start);
+        pop_entry(t);
+        emit_op(t, jump_if_true ? WASM_OP_br_if_and_nz : WASM_OP_br_if_and_z);
+        emit_unit(t, a);
+        emit_unit(t, mask);
+    } else if (folds_last(t, h, WASM_OP_load32)) {
+        /* branch on a just-loaded i32 */
+        uint32_t addr = t->code[t->peep_start + 3], offset = t->code[t->peep_start + 4];
+        unemit(t, t->peep_start);
+        pop_entry(t);
+        emit_op(t, jump_if_true ? (back ? WASM_OP_br_if_nz_load32_back : WASM_OP_br_if_nz_load32)
+                                : (back ? WASM_OP_br_if_z_load32_back : WASM_OP_br_if_z_load32));
+        emit_unit(t, addr);
+        emit_unit(t, offset);
     } else {
         uint32_t slot = pop_slot(t);
         emit_op(t, jump_if_true ? (back ? WASM_OP_br_if_nz_back : WASM_OP_br_if_nz)
@@ -1046,6 +1127,28 @@ static void emit_store(translator *t, uint16_t op, uint32_t offset) {
         emit_unit(t, offset);
         return;
     }
+    if (v.kind != ENTRY_CONST) {
+        wasm_op fused = 0;
+        if ((op == WASM_OP_store8 || op == WASM_OP_store32) && folds_last(t, h - 1, WASM_OP_i32_add))
+            fused = op == WASM_OP_store8 ? WASM_OP_store8_aa : WASM_OP_store32_aa;
+        else if ((op == WASM_OP_store32 || op == WASM_OP_store64) &&
+                 folds_last(t, h - 1, WASM_OP_i32_add_si))
+            fused = op == WASM_OP_store32 ? WASM_OP_store32_ai : WASM_OP_store64_ai;
+        if (fused) {
+            /* the address add was the last instruction; the value (a local or an
+             * older home slot) is untouched by it */
+            uint32_t x = t->code[t->peep_start + 3], y = t->code[t->peep_start + 4];
+            unemit(t, t->peep_start);
+            uint32_t value = pop_slot(t);
+            pop_entry(t);
+            emit_op(t, fused);
+            emit_unit(t, x);
+            emit_unit(t, y);
+            emit_unit(t, value);
+            emit_unit(t, offset);
+            return;
+        }
+    }
     if (v.kind == ENTRY_CONST && op != WASM_OP_store64) {
         pop_entry(t);
         uint32_t a = pop_slot(t);
@@ -1189,16 +1292,38 @@ static void translate_function(translator *t, uint32_t func_index, compiled_func
         case SHAPE_LOAD: {
             read_u32(t);
             uint32_t offset = read_u32(t);
-            if (info->op == WASM_OP_load32 && (folds_last(t, t->height - 1, WASM_OP_i32_add_si) ||
-                                               folds_last(t, t->height - 1, WASM_OP_i32_add))) {
+            if ((info->op == WASM_OP_load32 && (folds_last(t, t->height - 1, WASM_OP_i32_add_si) ||
+                                                folds_last(t, t->height - 1, WASM_OP_i32_add))) ||
+                (info->op == WASM_OP_i32_load8_u &&
+                 folds_last(t, t->height - 1, WASM_OP_i32_add_si))) {
                 /* i32.load(x + y): the add is folded into the address */
-                wasm_op fused = t->last_op == WASM_OP_i32_add ? WASM_OP_load32_aa : WASM_OP_load32_ai;
+                wasm_op fused = info->op == WASM_OP_i32_load8_u ? WASM_OP_i32_load8_u_ai
+                                : t->last_op == WASM_OP_i32_add ? WASM_OP_load32_aa
+                                                                : WASM_OP_load32_ai;
                 uint32_t x = t->code[t->peep_start + 3], y = t->code[t->peep_start + 4];
                 unemit(t, t->peep_start);
                 pop_entry(t);
                 uint32_t dst = push_home(t);
                 uint32_t start = emit_op(t, fused);
                 emit_unit(t, dst);
+                emit_unit(t, x);
+                emit_unit(t, y);
+                emit_unit(t, offset);
+                note_result(t, start);
+                continue;
+            }
+            if (info->op == WASM_OP_load32 && peep_valid(t) && t->peep == PEEP_RESULT &&
+                t->last_op == WASM_OP_i32_add_si && t->stack[t->height - 1].kind == ENTRY_LOCAL &&
+                t->stack[t->height - 1].local == t->code[t->peep_start + 2]) {
+                /* d = x + imm (kept: d is a local); i32.load(d) */
+                uint32_t d = t->code[t->peep_start + 2], x = t->code[t->peep_start + 3],
+                         y = t->code[t->peep_start + 4];
+                unemit(t, t->peep_start);
+                pop_entry(t);
+                uint32_t dst = push_home(t);
+                uint32_t start = emit_op(t, WASM_OP_load32_aiw);
+                emit_unit(t, dst);
+                emit_unit(t, d);
                 emit_unit(t, x);
                 emit_unit(t, y);
                 emit_unit(t, offset);

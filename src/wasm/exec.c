@@ -370,6 +370,19 @@ F64_SM_ST(f64_add_sm_st, +)
 F64_SM_ST(f64_sub_sm_st, -)
 F64_SM_ST(f64_mul_sm_st, *)
 
+/* f64 operation on the product x * y (rounded first): (dst, a, x, y) */
+#define F64_MULOP(name, expr)                                                              \
+    HANDLER(name) {                                                                        \
+        double m = f64_of(S(4)) * f64_of(S(5));                                            \
+        double a = f64_of(S(3));                                                           \
+        S(2) = bits_of_f64(expr);                                                          \
+        NEXT(6);                                                                           \
+    }
+F64_MULOP(f64_mul3, a * m)
+F64_MULOP(f64_add_mul, a + m)
+F64_MULOP(f64_sub_mul, a - m)
+F64_MULOP(f64_mul_sub, m - a)
+
 HANDLER(i32_add3) {
     S(2) = (uint32_t)((uint32_t)S(3) + (uint32_t)S(4) + (uint32_t)S(5));
     NEXT(6);
@@ -544,6 +557,49 @@ HANDLER(load32_ai) {
     S(2) = v;
     NEXT(6);
 }
+HANDLER(load32_aiw) {
+    uint32_t d = (uint32_t)S(4) + ip[5];
+    S(3) = d;
+    uint64_t ea = (uint64_t)d + ip[6];
+    if (UNLIKELY(ea + 4 > mem_size)) TRAP(TRAP_MEMORY_OOB);
+    uint32_t v;
+    memcpy(&v, mem + ea, sizeof v);
+    S(2) = v;
+    NEXT(7);
+}
+/* Branch on an i32.load: (addr, offset, off). */
+#define BR_LOAD32(name, test, jump)                                                        \
+    HANDLER(name) {                                                                        \
+        uint64_t ea = (uint64_t)(uint32_t)S(2) + ip[3];                                    \
+        if (UNLIKELY(ea + 4 > mem_size)) TRAP(TRAP_MEMORY_OOB);                            \
+        uint32_t v;                                                                        \
+        memcpy(&v, mem + ea, sizeof v);                                                    \
+        if (test) jump(4);                                                                 \
+        NEXT(5);                                                                           \
+    }
+BR_LOAD32(br_if_z_load32, v == 0, JUMP)
+BR_LOAD32(br_if_nz_load32, v != 0, JUMP)
+BR_LOAD32(br_if_z_load32_back, v == 0, JUMP_BACK)
+BR_LOAD32(br_if_nz_load32_back, v != 0, JUMP_BACK)
+HANDLER(i32_load8_u_ai) {
+    uint64_t ea = (uint64_t)(uint32_t)((uint32_t)S(3) + ip[4]) + ip[5];
+    if (UNLIKELY(ea + 1 > mem_size)) TRAP(TRAP_MEMORY_OOB);
+    S(2) = mem[ea];
+    NEXT(6);
+}
+/* (a, x, value, offset): store at the i32 sum a + x (x a slot or imm) */
+#define STORE_AX(name, T, second)                                                          \
+    HANDLER(name) {                                                                        \
+        uint64_t ea = (uint64_t)(uint32_t)((uint32_t)S(2) + (second)) + ip[5];             \
+        if (UNLIKELY(ea + sizeof(T) > mem_size)) TRAP(TRAP_MEMORY_OOB);                    \
+        T v = (T)S(4);                                                                     \
+        memcpy(mem + ea, &v, sizeof v);                                                    \
+        NEXT(6);                                                                           \
+    }
+STORE_AX(store8_aa, uint8_t, (uint32_t)S(3))
+STORE_AX(store32_aa, uint32_t, (uint32_t)S(3))
+STORE_AX(store32_ai, uint32_t, ip[3])
+STORE_AX(store64_ai, uint64_t, ip[3])
 HANDLER(load32_aa) {
     uint64_t ea = (uint64_t)(uint32_t)((uint32_t)S(3) + (uint32_t)S(4)) + ip[5];
     if (UNLIKELY(ea + 4 > mem_size)) TRAP(TRAP_MEMORY_OOB);
@@ -751,6 +807,15 @@ WASM_CMP_KINDS(FUSED_BRANCHES)
         NEXT(7);                                                                           \
     }
 WASM_CMP_KINDS(FUSED_ADD_BRANCHES)
+
+HANDLER(br_if_and_z) {
+    if (!((uint32_t)S(2) & ip[3])) JUMP(4);
+    NEXT(5);
+}
+HANDLER(br_if_and_nz) {
+    if ((uint32_t)S(2) & ip[3]) JUMP(4);
+    NEXT(5);
+}
 
 HANDLER(br_table) {
     uint32_t i = (uint32_t)S(2), n = ip[3];

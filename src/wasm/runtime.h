@@ -137,7 +137,18 @@
     X(i32_add_ssi)          /* dst, a, b, imm: a + b + imm */                              \
     X(i32_xor_rotl)         /* dst, a, b, imm: a ^ rotl(b, imm) */                         \
     X(store8_aa_i) X(store32_aa_i) /* a, b, imm, offset: store imm at a + b */             \
-    X(enter1) X(enter2)     /* first_local, count: enter with 1 or 2 declared locals */
+    X(enter1) X(enter2)     /* first_local, count: enter with 1 or 2 declared locals */    \
+    X(load32_aiw)           /* dst, d, x, imm, offset: d = x + imm; dst = i32.load(d) */   \
+    X(br_if_z_load32) X(br_if_nz_load32) X(br_if_z_load32_back) X(br_if_nz_load32_back)    \
+                            /* addr, offset, off: branch on an i32.load */                 \
+    X(f64_mul3)             /* dst, a, x, y: a * (x * y) */                                \
+    X(f64_add_mul)          /* dst, a, x, y: a + x * y (two roundings) */                  \
+    X(f64_sub_mul)          /* dst, a, x, y: a - x * y */                                  \
+    X(f64_mul_sub)          /* dst, a, x, y: x * y - a */                                  \
+    X(br_if_and_z) X(br_if_and_nz) /* a, imm, off: branch if (a & imm) ==/!= 0 */          \
+    X(store8_aa) X(store32_aa) /* a, b, value, offset: store at a + b */                   \
+    X(store32_ai) X(store64_ai) /* a, imm, value, offset: store at a + imm */              \
+    X(i32_load8_u_ai)       /* dst, a, imm, offset: i32.load8_u(a + imm) */
 
 #define WASM_OP_ENUM(name) WASM_OP_##name,
 #define WASM_OP_ENUM_SI(name) WASM_OP_##name##_si,

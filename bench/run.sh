@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# run.sh — every benchmark behind bench/RESULTS.md, in one go (`make bench`):
+#   1. scheduling throughput: `schedlab bench scheduling`, 5,000 nodes x
+#      10,000 pods, default plugins, 5 runs (default and parallelism 1);
+#   2. the WebAssembly runtime against native, node and wasm-interp
+#      (bench/wasm/run.sh).
+# Figures go to stdout; copy them into bench/RESULTS.md with the date and
+# the machine (nproc, CPU model, load average) when they change.
+set -eu
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+schedlab="${SCHEDLAB:-build/release/schedlab}"
+echo "# machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# date: $(date -u +%Y-%m-%d)"
+echo
+echo "## scheduling: $schedlab bench scheduling --nodes 5000 --pods 10000 -o json"
+for i in 1 2 3 4 5; do "$schedlab" bench scheduling --nodes 5000 --pods 10000 -o json; done
+cfg=$(mktemp)
+trap 'rm -f "$cfg"' EXIT
+printf 'apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\nparallelism: 1\n' >"$cfg"
+echo "## scheduling, parallelism 1 (--config with parallelism: 1)"
+for i in 1 2 3 4 5; do "$schedlab" bench scheduling --nodes 5000 --pods 10000 --config "$cfg" -o json; done
+echo
+echo "## WebAssembly runtime: bench/wasm/run.sh"
+SCHEDLAB_BUILD="$(dirname "$schedlab")" bench/wasm/run.sh
