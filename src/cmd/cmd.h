@@ -11,4 +11,13 @@ int cmd_schedule(int argc, char **argv);  /* cmd_schedule.c: headless scheduler 
 int cmd_bench(int argc, char **argv);     /* cmd_bench.c: synthetic benchmarks */
 int cmd_wasm(int argc, char **argv);      /* cmd_wasm.c: run wasm modules */
 
+/* options.c — option parsing shared by the subcommands. */
+#include <stdbool.h>
+/* Matches argv[*i] against `name` ("--config"), accepting "--config=V" and
+ * "--config V" (then *i advances). true when it matched; *value is NULL
+ * when the value is missing. */
+bool cmd_option_value(int argc, char **argv, int *i, const char *name, const char **value);
+/* -h, --help or help */
+bool cmd_is_help(const char *arg);
+
 #endif

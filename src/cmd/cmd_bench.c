@@ -218,18 +218,6 @@ static bool parse_count(const char *s, uint32_t *out) {
     return true;
 }
 
-static bool option_value(int argc, char **argv, int *i, const char *name, const char **value) {
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n) != 0) return false;
-    if (argv[*i][n] == '=') {
-        *value = argv[*i] + n + 1;
-        return true;
-    }
-    if (argv[*i][n] != 0) return false;
-    *value = *i + 1 < argc ? argv[++*i] : NULL;
-    return true;
-}
-
 static int bench_scheduling(int argc, char **argv) {
     uint32_t nnodes = 5000, npods = 10000;
     uint64_t seed = 1;
@@ -241,22 +229,22 @@ static int bench_scheduling(int argc, char **argv) {
             return 0;
         }
         bool bad = false;
-        if (option_value(argc, argv, &i, "--nodes", &v)) {
+        if (cmd_option_value(argc, argv, &i, "--nodes", &v)) {
             bad = v && (!parse_count(v, &nnodes) || nnodes == 0);
-        } else if (option_value(argc, argv, &i, "--pods", &v)) {
+        } else if (cmd_option_value(argc, argv, &i, "--pods", &v)) {
             bad = v && !parse_count(v, &npods);
-        } else if (option_value(argc, argv, &i, "--seed", &v)) {
+        } else if (cmd_option_value(argc, argv, &i, "--seed", &v)) {
             char *end;
             errno = 0;
             if (v) seed = strtoull(v, &end, 0);
             bad = v && (errno || *end || !*v || *v == '-');
-        } else if (option_value(argc, argv, &i, "--config", &v)) {
+        } else if (cmd_option_value(argc, argv, &i, "--config", &v)) {
             config_path = v;
-        } else if (option_value(argc, argv, &i, "--pod-template", &v)) {
+        } else if (cmd_option_value(argc, argv, &i, "--pod-template", &v)) {
             pod_tmpl_path = v;
-        } else if (option_value(argc, argv, &i, "--node-template", &v)) {
+        } else if (cmd_option_value(argc, argv, &i, "--node-template", &v)) {
             node_tmpl_path = v;
-        } else if (option_value(argc, argv, &i, "-o", &v) || option_value(argc, argv, &i, "--output", &v)) {
+        } else if (cmd_option_value(argc, argv, &i, "-o", &v) || cmd_option_value(argc, argv, &i, "--output", &v)) {
             output = v;
             bad = v && strcmp(v, "json") != 0 && strcmp(v, "text") != 0;
         } else {
@@ -363,7 +351,7 @@ out:
 }
 
 int cmd_bench(int argc, char **argv) {
-    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+    if (argc < 2 || cmd_is_help(argv[1])) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? EXIT_USAGE : 0;
     }

@@ -369,18 +369,6 @@ static void print_table(const pod_row *rows, size_t n, const explain_recorder *e
 /* The command                                                          */
 /* ------------------------------------------------------------------ */
 
-static bool option_value(int argc, char **argv, int *i, const char *name, const char **value) {
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n) != 0) return false;
-    if (argv[*i][n] == '=') {
-        *value = argv[*i] + n + 1;
-        return true;
-    }
-    if (argv[*i][n] != 0) return false;
-    *value = *i + 1 < argc ? argv[++*i] : NULL;
-    return true;
-}
-
 static bool parse_seed(const char *s, uint64_t *out) {
     if (!s || !*s || *s == '-') return false;
     char *end;
@@ -405,16 +393,16 @@ int cmd_schedule(int argc, char **argv) {
             explain_wanted = true;
             continue;
         }
-        if (option_value(argc, argv, &i, "--cluster", &v)) {
+        if (cmd_option_value(argc, argv, &i, "--cluster", &v)) {
             cluster_path = v;
-        } else if (option_value(argc, argv, &i, "--config", &v)) {
+        } else if (cmd_option_value(argc, argv, &i, "--config", &v)) {
             config_path = v;
-        } else if (option_value(argc, argv, &i, "--seed", &v)) {
+        } else if (cmd_option_value(argc, argv, &i, "--seed", &v)) {
             if (v && !parse_seed(v, &seed)) {
                 fprintf(stderr, "schedlab schedule: --seed %s: expected a non-negative integer\n", v);
                 return EXIT_USAGE;
             }
-        } else if (option_value(argc, argv, &i, "-o", &v) || option_value(argc, argv, &i, "--output", &v)) {
+        } else if (cmd_option_value(argc, argv, &i, "-o", &v) || cmd_option_value(argc, argv, &i, "--output", &v)) {
             output = v;
             if (v && strcmp(v, "json") != 0 && strcmp(v, "table") != 0) {
                 fprintf(stderr, "schedlab schedule: -o %s: expected json or table\n", v);

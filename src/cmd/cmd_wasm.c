@@ -261,22 +261,6 @@ typedef struct run_options {
     long timeout_ms;
 } run_options;
 
-static bool option_value(int argc, char **argv, int *i, const char *name, const char **value) {
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n) != 0) return false;
-    if (argv[*i][n] == '=') {
-        *value = argv[*i] + n + 1;
-        return true;
-    }
-    if (argv[*i][n] != 0) return false;
-    if (*i + 1 >= argc) {
-        *value = NULL;
-        return true;
-    }
-    *value = argv[++*i];
-    return true;
-}
-
 static int run_module(wasm_module *m, const run_options *o, int gargc, char **gargv) {
     int status = 1;
     char err[512] = "";
@@ -411,24 +395,24 @@ static int cmd_run(int argc, char **argv) {
             VEC_FREE(&o.env);
             return 0;
         }
-        if (option_value(argc, argv, &i, "--invoke", &v)) {
+        if (cmd_option_value(argc, argv, &i, "--invoke", &v)) {
             o.invoke = v;
-        } else if (option_value(argc, argv, &i, "--env", &v)) {
+        } else if (cmd_option_value(argc, argv, &i, "--env", &v)) {
             if (v && !strchr(v, '=')) {
                 fprintf(stderr, "schedlab wasm: --env %s: expected KEY=VALUE\n", v);
                 goto out;
             }
             if (v) VEC_PUSH(&o.env, v);
-        } else if (option_value(argc, argv, &i, "--stdin", &v)) {
+        } else if (cmd_option_value(argc, argv, &i, "--stdin", &v)) {
             o.stdin_path = v;
-        } else if (option_value(argc, argv, &i, "--max-memory-pages", &v)) {
+        } else if (cmd_option_value(argc, argv, &i, "--max-memory-pages", &v)) {
             uint64_t n;
             if (!v || !parse_int(v, 32, &n) || n == 0 || n > 65536 || v[0] == '-') {
                 fprintf(stderr, "schedlab wasm: --max-memory-pages: expected 1..65536\n");
                 goto out;
             }
             o.max_memory_pages = (uint32_t)n;
-        } else if (option_value(argc, argv, &i, "--timeout-ms", &v)) {
+        } else if (cmd_option_value(argc, argv, &i, "--timeout-ms", &v)) {
             uint64_t n;
             if (!v || !parse_int(v, 32, &n) || n == 0 || v[0] == '-') {
                 fprintf(stderr, "schedlab wasm: --timeout-ms: expected a positive number\n");
@@ -459,7 +443,7 @@ out:
 }
 
 int cmd_wasm(int argc, char **argv) {
-    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+    if (argc < 2 || cmd_is_help(argv[1])) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? EXIT_USAGE : 0;
     }
