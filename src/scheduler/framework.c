@@ -789,19 +789,24 @@ sl_status sl_framework_run_score(sl_framework *fw, sl_cycle *c, const sl_pod_inf
     for (uint32_t k = 0; k < job.nplugins; k++) {
         const sl_node_score *scores = job.scores[k];
         int64_t w = weights[k];
-        for (uint32_t i = 0; i < n; i++) {
-            int64_t s = scores[i].score;
-            if (UNLIKELY(s > 100 || s < 0)) {
-                sl_plugin *p = job.plugins[k];
-                sl_status e = sl_status_newf(
-                    c, SL_ERROR,
-                    "applying score defaultWeights on Score plugins: plugin \"%s\" returns an invalid score %lld, it should in the range of [0, 100] after normalizing",
-                    p->name, (long long)s);
-                e.plugin = p->name;
-                return e;
-            }
-            /* The first plugin stores, the others add: no memset first. */
-            totals[i] = (k == 0 ? 0 : totals[i]) + s * w;
+        /* The first plugin stores, the others add: no memset of totals
+         * first (two loops so neither tests k per node). */
+        uint32_t i = 0;
+        if (k == 0) {
+            for (; i < n && LIKELY((uint64_t)scores[i].score <= 100); i++)
+                totals[i] = scores[i].score * w;
+        } else {
+            for (; i < n && LIKELY((uint64_t)scores[i].score <= 100); i++)
+                totals[i] += scores[i].score * w;
+        }
+        if (UNLIKELY(i < n)) {  /* scores[i] is out of [0, 100] */
+            sl_plugin *p = job.plugins[k];
+            sl_status e = sl_status_newf(
+                c, SL_ERROR,
+                "applying score defaultWeights on Score plugins: plugin \"%s\" returns an invalid score %lld, it should in the range of [0, 100] after normalizing",
+                p->name, (long long)scores[i].score);
+            e.plugin = p->name;
+            return e;
         }
     }
     if (UNLIKELY(job.rec != NULL) && rec->final_score) {

@@ -22,6 +22,26 @@
  * carry their offset; f64.add/sub/mul absorb an f64.load just before them;
  * stack-to-local transfers are single moves.
  *
+ * More fusions fold the last instruction into its consumer when the
+ * consumer pops that instruction's result straight from its home slot (so
+ * the slot is dead afterwards: folds_last()). The consumer then recomputes
+ * from the producer's operands, which nothing has touched in between:
+ *   - i32.add / i32.add (imm) into i32.load, i32.load8_u and stores (address
+ *     a+b or a+imm, wrapped to 32 bits before the offset is added), and a
+ *     constant value into stores (store*_i);
+ *   - an i32.add that wrote a local (local.tee) into the i32.load of that
+ *     local (load32_aiw keeps the write);
+ *   - i32.add chains (add3, add_ssi), a ^ rotl(b, k) (xor_rotl);
+ *   - f64.mul into the f64 mul/add/sub using the product (each rounding
+ *     kept), f64 results into the f64.store of them (*_st), and the axpy
+ *     shape a * f64.load(b) + f64.load(c) (f64_madd_mm[_st]);
+ *   - branches on i32.load results, on (x & imm), and loop back-edges on an
+ *     increment of the loop variable (br_add: x = x + inc; loop while x CMP
+ *     limit / x != 0);
+ *   - two moves in a row (move2); i64.extend_i32_u of a value an i32
+ *     operation just wrote zero-extended is dropped.
+ * A label resets the peephole, so no fusion spans a branch target.
+ *
  * Invariants that keep this correct:
  *   - local.set x while an entry still refers to LOCAL x first copies that
  *     entry to its home slot ("preserve"); per-local reference counts make
@@ -163,6 +183,10 @@ typedef struct translator {
     bool peep_inc;
     uint16_t peep_inc_op;
     uint32_t peep_inc_start;
+    /* PEEP_LOAD64: the load directly follows an f64.mul with an f64.load
+     * operand whose result is the entry below the load's (at peep_mul_start) */
+    bool peep_mul;
+    uint32_t peep_mul_start;
 } translator;
 
 #define GROW(ptr, len, cap, need)                                                          \
@@ -589,6 +613,27 @@ static void emit_binary(translator *t, const op_info *info) {
         if (b_loaded || a_loaded) {
             uint32_t addr = t->code[t->peep_start + 3], offset = t->code[t->peep_start + 4];
             uint32_t load_offset = wasm_offset_of_last(t);
+            if (info->op == WASM_OP_f64_add && b_loaded && t->peep_mul && a.kind == ENTRY_HOME &&
+                t->code[t->peep_mul_start + 2] == home(t, t->height - 2)) {
+                /* (x * f64.load(b)) + f64.load(c): both loads and the product
+                 * in one instruction (the product is still rounded first) */
+                uint32_t ms = t->peep_mul_start;
+                uint32_t x = t->code[ms + 3], baddr = t->code[ms + 4], boff = t->code[ms + 5];
+                unemit(t, t->peep_start);
+                unemit(t, ms);
+                pop_entry(t);
+                pop_entry(t);
+                dst = push_home(t);
+                start = emit_op(t, WASM_OP_f64_madd_mm);
+                emit_unit(t, dst);
+                emit_unit(t, x);
+                emit_unit(t, baddr);
+                emit_unit(t, boff);
+                emit_unit(t, addr);
+                emit_unit(t, offset);
+                note_result(t, start);
+                return;
+            }
             unemit(t, t->peep_start);
             uint32_t other;
             if (b_loaded) {
@@ -1169,20 +1214,20 @@ static void emit_store(translator *t, uint16_t op, uint32_t offset) {
         case WASM_OP_f64_add_sm: fused = WASM_OP_f64_add_sm_st; break;
         case WASM_OP_f64_sub_sm: fused = WASM_OP_f64_sub_sm_st; break;
         case WASM_OP_f64_mul_sm: fused = WASM_OP_f64_mul_sm_st; break;
+        case WASM_OP_f64_madd_mm: fused = WASM_OP_f64_madd_mm_st; break;
         default: break;
         }
         if (fused) {
-            bool sm = fused >= WASM_OP_f64_add_sm_st;
-            uint32_t x = t->code[t->peep_start + 3], y = t->code[t->peep_start + 4];
-            uint32_t z = sm ? t->code[t->peep_start + 5] : 0;
+            /* operands of the producer after its dst: 2 (ss), 3 (sm) or 5 (madd) */
+            uint32_t n = fused == WASM_OP_f64_madd_mm_st ? 5 : fused >= WASM_OP_f64_add_sm_st ? 3 : 2;
+            uint32_t ops[5];
+            for (uint32_t i = 0; i < n; i++) ops[i] = t->code[t->peep_start + 3 + i];
             unemit(t, t->peep_start);
             pop_entry(t);
             uint32_t a = pop_slot(t);
             emit_op(t, fused);
             emit_unit(t, a);
-            emit_unit(t, x);
-            emit_unit(t, y);
-            if (sm) emit_unit(t, z);
+            for (uint32_t i = 0; i < n; i++) emit_unit(t, ops[i]);
             emit_unit(t, offset);
             return;
         }
@@ -1330,8 +1375,18 @@ static void translate_function(translator *t, uint32_t func_index, compiled_func
                 note_result(t, start);
                 continue;
             }
+            bool mul_ok = info->op == WASM_OP_load64 && t->height >= 2 && peep_valid(t) &&
+                          t->peep == PEEP_RESULT && t->last_op == WASM_OP_f64_mul_sm &&
+                          t->stack[t->height - 2].kind == ENTRY_HOME &&
+                          t->code[t->peep_start + 2] == home(t, t->height - 2) &&
+                          t->stack[t->height - 1].kind != ENTRY_CONST;
+            uint32_t mul_start = t->peep_start, mul_end = t->peep_end;
             emit_popped(t, info->op, 1, true, offset, 0, 1);
-            if (info->op == WASM_OP_load64) t->peep = PEEP_LOAD64;
+            if (info->op == WASM_OP_load64) {
+                t->peep = PEEP_LOAD64;
+                t->peep_mul = mul_ok && t->peep_start == mul_end;
+                t->peep_mul_start = mul_start;
+            }
             continue;
         }
         case SHAPE_STORE: {

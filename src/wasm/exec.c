@@ -383,6 +383,30 @@ F64_MULOP(f64_add_mul, a + m)
 F64_MULOP(f64_sub_mul, a - m)
 F64_MULOP(f64_mul_sub, m - a)
 
+/* y += a * x over memory (axpy): (dst, a, baddr, boffset, caddr, coffset) and
+ * the stored form (addr, a, baddr, boffset, caddr, coffset, offset). */
+#define F64_MADD_MM_LOADS()                                                                \
+    uint64_t eb = (uint64_t)(uint32_t)S(4) + ip[5];                                        \
+    uint64_t ec = (uint64_t)(uint32_t)S(6) + ip[7];                                        \
+    if (UNLIKELY(eb + 8 > mem_size || ec + 8 > mem_size)) TRAP(TRAP_MEMORY_OOB);           \
+    uint64_t bb, cb;                                                                       \
+    memcpy(&bb, mem + eb, sizeof bb);                                                      \
+    memcpy(&cb, mem + ec, sizeof cb);                                                      \
+    double m = f64_of(S(3)) * f64_of(bb);                                                  \
+    uint64_t r = bits_of_f64(m + f64_of(cb))
+HANDLER(f64_madd_mm) {
+    F64_MADD_MM_LOADS();
+    S(2) = r;
+    NEXT(8);
+}
+HANDLER(f64_madd_mm_st) {
+    uint64_t ea = (uint64_t)(uint32_t)S(2) + ip[8];
+    if (UNLIKELY(ea + 8 > mem_size)) TRAP(TRAP_MEMORY_OOB);
+    F64_MADD_MM_LOADS();
+    memcpy(mem + ea, &r, sizeof r);
+    NEXT(9);
+}
+
 HANDLER(i32_add3) {
     S(2) = (uint32_t)((uint32_t)S(3) + (uint32_t)S(4) + (uint32_t)S(5));
     NEXT(6);

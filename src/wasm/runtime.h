@@ -148,7 +148,11 @@
     X(br_if_and_z) X(br_if_and_nz) /* a, imm, off: branch if (a & imm) ==/!= 0 */          \
     X(store8_aa) X(store32_aa) /* a, b, value, offset: store at a + b */                   \
     X(store32_ai) X(store64_ai) /* a, imm, value, offset: store at a + imm */              \
-    X(i32_load8_u_ai)       /* dst, a, imm, offset: i32.load8_u(a + imm) */
+    X(i32_load8_u_ai)       /* dst, a, imm, offset: i32.load8_u(a + imm) */                \
+    X(f64_madd_mm)          /* dst, a, baddr, boffset, caddr, coffset:                     \
+                               a * f64.load(b) + f64.load(c) */                            \
+    X(f64_madd_mm_st)       /* addr, a, baddr, boffset, caddr, coffset, offset:            \
+                               f64.store(a * f64.load(b) + f64.load(c)) */
 
 #define WASM_OP_ENUM(name) WASM_OP_##name,
 #define WASM_OP_ENUM_SI(name) WASM_OP_##name##_si,

@@ -681,6 +681,152 @@ TEST(many_instances_of_one_module_in_parallel_threads) {
     wasm_module_free(m);
 }
 
+/* ---- superinstructions ------------------------------------------------------------ */
+
+static int32_t call3_i32(fixture *fx, const char *name, int32_t a, int32_t b, int32_t c) {
+    int32_t r = -12345;
+    wasm_trap *trap = call_i32(fx, name, &r, 3, a, b, c);
+    if (trap) {
+        fprintf(stderr, "unexpected trap in %s: %s\n", name, wasm_trap_message(trap));
+        wasm_trap_free(trap);
+    }
+    return r;
+}
+
+static double call3_f64(fixture *fx, const char *name, double a, double b, double c) {
+    wasm_val args[3] = {f64v(a), f64v(b), f64v(c)}, r = {0};
+    wasm_trap *trap = wasm_func_call(wasm_instance_export(fx->instance, name), args, 3, &r, 1);
+    if (trap) wasm_trap_free(trap);
+    return r.of.f64;
+}
+
+/* The translator fuses common sequences (address adds into loads and
+ * stores, constant stores, loop increments into back-edges, f64 products
+ * into the operation using them, ...). Each fused form must keep the exact
+ * wasm semantics, including i32 wrap-around of the address before the
+ * offset is added and bounds checks. */
+TEST(fused_instructions_keep_wasm_semantics) {
+    fixture fx;
+    CHECK(fixture_open(&fx,
+        "(module (memory 1)"
+        " (data (i32.const 0) \"\\44\\33\\22\\11\\08\\00\\00\\00\")"
+        " (func (export \"ld_ai\") (param i32) (result i32)"
+        "  local.get 0 i32.const 1 i32.add i32.load)"
+        " (func (export \"ld_aa\") (param i32 i32) (result i32)"
+        "  local.get 0 local.get 1 i32.add i32.load offset=4)"
+        " (func (export \"ld_aiw\") (param i32) (result i32) (local i32)"
+        "  local.get 0 i32.const 4 i32.add local.tee 1 i32.load local.get 1 i32.add)"
+        " (func (export \"ld8_ai\") (param i32) (result i32)"
+        "  local.get 0 i32.const 3 i32.add i32.load8_u)"
+        " (func (export \"stores\") (param i32 i32) (result i32) (local i64)"
+        "  (i32.store offset=100 (local.get 0) (i32.const 7))"
+        "  (i32.store8 (i32.add (local.get 0) (local.get 1)) (i32.const 0x1ff))"
+        "  (i32.store offset=200 (i32.add (local.get 0) (local.get 1)) (local.get 1))"
+        "  (i32.store (i32.add (local.get 0) (i32.const 300)) (local.get 0))"
+        "  (local.set 2 (i64.extend_i32_u (local.get 1)))"
+        "  (i64.store (i32.add (local.get 0) (i32.const 400)) (local.get 2))"
+        "  (i32.add (i32.add (i32.load offset=100 (local.get 0))"
+        "                    (i32.load8_u (i32.add (local.get 0) (local.get 1))))"
+        "           (i32.add (i32.load offset=200 (i32.add (local.get 0) (local.get 1)))"
+        "                    (i32.add (i32.load offset=300 (local.get 0))"
+        "                             (i32.wrap_i64 (i64.load offset=400 (local.get 0)))))))"
+        " (func (export \"sum_to\") (param i32) (result i32) (local i32 i32)"
+        "  (loop (local.set 2 (i32.add (local.get 2) (local.get 1)))"
+        "   (br_if 0 (i32.ne (local.tee 1 (i32.add (local.get 1) (i32.const 1))) (i32.const 10))))"
+        "  (loop (local.set 2 (i32.add (local.get 2) (i32.const 100)))"
+        "   (br_if 0 (local.tee 0 (i32.add (local.get 0) (i32.const -1)))))"
+        "  local.get 2)"
+        " (func (export \"step_by\") (param i32 i32) (result i32) (local i32)"
+        "  (loop (local.set 2 (i32.add (local.get 2) (i32.const 1)))"
+        "   (br_if 0 (i32.lt_u (local.tee 0 (i32.add (local.get 0) (local.get 1))) (i32.const 100))))"
+        "  local.get 2)"
+        " (func (export \"ext\") (param i64) (result i64)"
+        "  local.get 0 i32.wrap_i64 i64.extend_i32_u)"
+        " (func (export \"ext_add\") (param i64) (result i64)"
+        "  local.get 0 i32.wrap_i64 i32.const 1 i32.add i64.extend_i32_u)"
+        " (func (export \"int3\") (param i32 i32 i32) (result i32)"
+        "  (i32.xor (local.get 0) (i32.rotl (local.get 1) (i32.const 7)))"
+        "  (i32.add (i32.add (local.get 0) (local.get 1)) (local.get 2))"
+        "  (i32.add (i32.add (local.get 0) (local.get 1)) (i32.const 5))"
+        "  i32.mul i32.xor)"
+        " (func (export \"tests\") (param i32) (result i32)"
+        "  (if (result i32) (i32.and (local.get 0) (i32.const 4)) (then (i32.const 1)) (else (i32.const 2)))"
+        "  (if (result i32) (i32.load (local.get 0)) (then (i32.const 10)) (else (i32.const 20)))"
+        "  i32.add)"
+        " (func (export \"swap\") (param i32 i32) (result i32 i32) local.get 1 local.get 0)"
+        " (func (export \"mul3\") (param f64 f64 f64) (result f64)"
+        "  local.get 0 local.get 1 f64.mul local.get 2 f64.mul)"
+        " (func (export \"add_mul\") (param f64 f64 f64) (result f64)"
+        "  local.get 0 local.get 1 local.get 2 f64.mul f64.add)"
+        " (func (export \"sub_mul\") (param f64 f64 f64) (result f64)"
+        "  local.get 0 local.get 1 local.get 2 f64.mul f64.sub)"
+        " (func (export \"mul_sub\") (param f64 f64 f64) (result f64)"
+        "  local.get 1 local.get 2 f64.mul local.get 0 f64.sub)"
+        " (func (export \"axpy\") (param f64 f64 f64) (result f64) (local i32)"
+        "  (local.set 3 (i32.const 16))"
+        "  (f64.store (local.get 3) (local.get 1)) (f64.store offset=8 (local.get 3) (local.get 2))"
+        "  (f64.store offset=8 (local.get 3)"
+        "   (f64.add (f64.mul (local.get 0) (f64.load (local.get 3)))"
+        "            (f64.load offset=8 (local.get 3))))"
+        "  (f64.store offset=16 (local.get 3) (f64.sub (local.get 0) (local.get 1)))"
+        "  (f64.add (f64.load (i32.const 24)) (f64.load (i32.const 32))))"
+        " (func (export \"a\\00b\") (result i32) i32.const 1)"
+        " (func (export \"a\") (result i32) i32.const 2))",
+        NULL, NULL));
+    if (!fx.instance) { fixture_close(&fx); return; }
+    CHECK_EQ_INT(must_i32(&fx, "ld_ai", 1, -1, 0), 0x11223344); /* (-1 + 1) wraps to 0 */
+    wasm_trap *trap = call_i32(&fx, "ld_ai", NULL, 1, 65535);
+    CHECK(trap && wasm_trap_kind_of(trap) == WASM_TRAP_MEMORY_OOB);
+    wasm_trap_free(trap);
+    trap = call_i32(&fx, "ld_aa", NULL, 2, -4, 0); /* 0xfffffffc + offset 4 is out of bounds */
+    CHECK(trap && wasm_trap_kind_of(trap) == WASM_TRAP_MEMORY_OOB);
+    wasm_trap_free(trap);
+    CHECK_EQ_INT(must_i32(&fx, "ld_aa", 2, 2, -2), 8);
+    CHECK_EQ_INT(must_i32(&fx, "ld_aiw", 1, -4, 0), 0x11223344);
+    CHECK_EQ_INT(must_i32(&fx, "ld_aiw", 1, 0, 0), 8 + 4);
+    CHECK_EQ_INT(must_i32(&fx, "ld8_ai", 1, -3, 0), 0x44);
+    trap = call_i32(&fx, "ld8_ai", NULL, 1, 65533);
+    CHECK(trap && wasm_trap_kind_of(trap) == WASM_TRAP_MEMORY_OOB);
+    wasm_trap_free(trap);
+    CHECK_EQ_INT(must_i32(&fx, "stores", 2, 1000, 3), 7 + 0xff + 3 + 1000 + 3);
+    CHECK_EQ_INT(must_i32(&fx, "sum_to", 1, 3, 0), 45 + 300);
+    CHECK_EQ_INT(must_i32(&fx, "step_by", 2, 0, 7), 15);
+    wasm_val arg = i64v(0x1234567800000005LL), r;
+    CHECK(wasm_func_call(wasm_instance_export(fx.instance, "ext"), &arg, 1, &r, 1) == NULL);
+    CHECK_EQ_INT(r.of.i64, 5);
+    arg = i64v(-1);
+    CHECK(wasm_func_call(wasm_instance_export(fx.instance, "ext_add"), &arg, 1, &r, 1) == NULL);
+    CHECK_EQ_INT(r.of.i64, 0);
+    arg = i64v(0x00000001fffffffeLL);
+    CHECK(wasm_func_call(wasm_instance_export(fx.instance, "ext_add"), &arg, 1, &r, 1) == NULL);
+    CHECK_EQ_INT(r.of.i64, 0xffffffffLL);
+    uint32_t a = 0x12345678u, b = 0x9abcdef0u, c = 0x0f0f0f0fu;
+    uint32_t want = (a ^ ((b << 7) | (b >> 25))) ^ ((a + b + c) * (a + b + 5));
+    CHECK_EQ_INT(call3_i32(&fx, "int3", (int32_t)a, (int32_t)b, (int32_t)c), (int32_t)want);
+    CHECK_EQ_INT(must_i32(&fx, "tests", 1, 4, 0), 1 + 10); /* mem[4] = 8 */
+    CHECK_EQ_INT(must_i32(&fx, "tests", 1, 0, 0), 2 + 10);
+    CHECK_EQ_INT(must_i32(&fx, "tests", 1, 8, 0), 2 + 20); /* mem[8] = 0 */
+    wasm_val sargs[2] = {i32v(1), i32v(2)}, sres[2];
+    CHECK(wasm_func_call(wasm_instance_export(fx.instance, "swap"), sargs, 2, sres, 2) == NULL);
+    CHECK_EQ_INT(sres[0].of.i32, 2);
+    CHECK_EQ_INT(sres[1].of.i32, 1);
+    volatile double x = 0.1, y = 3.3, z = 1e-17;
+    CHECK(call3_f64(&fx, "mul3", x, y, z) == (x * y) * z);
+    CHECK(call3_f64(&fx, "add_mul", x, y, z) == x + y * z);
+    CHECK(call3_f64(&fx, "sub_mul", x, y, z) == x - y * z);
+    CHECK(call3_f64(&fx, "mul_sub", x, y, z) == y * z - x);
+    CHECK(call3_f64(&fx, "axpy", x, y, z) == (x * y + z) + (x - y));
+
+    wasm_extern *e1 = wasm_instance_export_n(fx.instance, "a\0b", 3);
+    wasm_extern *e2 = wasm_instance_export(fx.instance, "a");
+    CHECK(e1 != NULL && e2 != NULL && e1 != e2);
+    CHECK(wasm_instance_export_n(fx.instance, "a\0c", 3) == NULL);
+    CHECK(wasm_instance_export_n(fx.instance, "a", 1) == e2);
+    wasm_val er;
+    CHECK(e1 && wasm_func_call(e1, NULL, 0, &er, 1) == NULL && er.of.i32 == 1);
+    fixture_close(&fx);
+}
+
 #define RUN_TIMED(name) do { int64_t t0_ = time_now_ns(); RUN(name); if (getenv("TEST_TIMES")) fprintf(stderr, "%s: %.1f ms\n", #name, (time_now_ns() - t0_) / 1e6); } while (0)
 int main(void) {
     RUN_TIMED(integer_arithmetic_and_division_traps);
@@ -698,5 +844,6 @@ int main(void) {
     RUN_TIMED(another_thread_interrupts_a_running_guest);
     RUN_TIMED(huge_function_with_deep_nesting_and_many_locals);
     RUN_TIMED(many_instances_of_one_module_in_parallel_threads);
+    RUN_TIMED(fused_instructions_keep_wasm_semantics);
     return test_summary("wasm_exec");
 }
