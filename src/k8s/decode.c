@@ -1,8 +1,7 @@
 /*
  * decode.c — the small toolkit the Pod/Node/selector decoders share: typed
  * field readers that name the field path in their messages, string maps,
- * resource lists, RFC 3339 timestamps, and the string hash map (k8s_strmap)
- * the cache and the store index objects with.
+ * resource lists and RFC 3339 timestamps.
  *
  * Decoders copy every string they keep into the object's arena, so a decoded
  * object never points into jansson memory (the raw tree may be mutated later,
@@ -191,14 +190,30 @@ const char *k8s_map_get(const k8s_map *map, const char *key) {
     return NULL;
 }
 
+bool k8s_list_length(k8s_decoder *d, const json_t *v, const char *path, size_t *count) {
+    *count = 0;
+    if (!v || json_is_null(v)) return true;
+    if (!json_is_array(v))
+        return k8s_fail(d, path, "must be an array, got %s", k8s_json_type_name(v));
+    *count = json_array_size(v);
+    return true;
+}
+
+bool k8s_list_object(k8s_decoder *d, const json_t *v, size_t i, const char *path, char *ip,
+                     const json_t **item) {
+    *item = json_array_get(v, i);
+    k8s_path_index(ip, path, i);
+    if (!json_is_object(*item))
+        return k8s_fail(d, ip, "must be an object, got %s", k8s_json_type_name(*item));
+    return true;
+}
+
 bool k8s_decode_string_array(k8s_decoder *d, const json_t *v, const char *path, uint32_t *n,
                              const char ***out) {
     *n = 0;
     *out = NULL;
-    if (!v || json_is_null(v)) return true;
-    if (!json_is_array(v))
-        return k8s_fail(d, path, "must be an array, got %s", k8s_json_type_name(v));
-    size_t count = json_array_size(v);
+    size_t count;
+    if (!k8s_list_length(d, v, path, &count)) return false;
     if (!count) return true;
     const char **items = arena_alloc(d->mem, count * sizeof(char *));
     char p[K8S_PATH_MAX];
@@ -296,98 +311,4 @@ bool k8s_parse_time(const char *s, int64_t *ns) {
     else if (secs < INT64_MIN / 1000000000 + 1) *ns = INT64_MIN;
     else *ns = secs * 1000000000 + frac;
     return true;
-}
-
-/* ------------------------------------------------------------------ */
-/* String map                                                           */
-/* ------------------------------------------------------------------ */
-
-uint64_t k8s_strmap_hash(const char *key) {
-    /* FNV-1a, then a final mix so low bits are usable as the slot index. */
-    uint64_t h = 1469598103934665603ULL;
-    for (const unsigned char *p = (const unsigned char *)key; *p; p++) {
-        h ^= *p;
-        h *= 1099511628211ULL;
-    }
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    return h;
-}
-
-static int64_t strmap_find(const k8s_strmap *m, const char *key, uint64_t h) {
-    if (!m->cap) return -1;
-    uint32_t mask = m->cap - 1;
-    for (uint32_t i = (uint32_t)h & mask;; i = (i + 1) & mask) {
-        const k8s_strmap_entry *e = &m->slots[i];
-        if (!e->key) return -1;
-        if (e->hash == h && !strcmp(e->key, key)) return i;
-    }
-}
-
-void *k8s_strmap_get(const k8s_strmap *m, const char *key) {
-    int64_t i = strmap_find(m, key, k8s_strmap_hash(key));
-    return i < 0 ? NULL : m->slots[i].value;
-}
-
-static void strmap_insert_slot(k8s_strmap *m, k8s_strmap_entry e) {
-    uint32_t mask = m->cap - 1;
-    uint32_t i = (uint32_t)e.hash & mask;
-    while (m->slots[i].key) i = (i + 1) & mask;
-    m->slots[i] = e;
-}
-
-void *k8s_strmap_put(k8s_strmap *m, const char *key, void *value) {
-    uint64_t h = k8s_strmap_hash(key);
-    int64_t i = strmap_find(m, key, h);
-    if (i >= 0) {
-        void *old = m->slots[i].value;
-        m->slots[i].value = value;
-        m->slots[i].key = key;
-        return old;
-    }
-    if ((m->len + 1) * 4 > m->cap * 3) {
-        uint32_t ncap = m->cap ? m->cap * 2 : 16;
-        k8s_strmap_entry *old = m->slots;
-        uint32_t ocap = m->cap;
-        m->slots = xcalloc(ncap, sizeof(k8s_strmap_entry));
-        m->cap = ncap;
-        for (uint32_t j = 0; j < ocap; j++)
-            if (old[j].key) strmap_insert_slot(m, old[j]);
-        free(old);
-    }
-    k8s_strmap_entry e = {key, h, value};
-    strmap_insert_slot(m, e);
-    m->len++;
-    return NULL;
-}
-
-void *k8s_strmap_remove(k8s_strmap *m, const char *key) {
-    int64_t found = strmap_find(m, key, k8s_strmap_hash(key));
-    if (found < 0) return NULL;
-    uint32_t mask = m->cap - 1;
-    uint32_t i = (uint32_t)found;
-    void *value = m->slots[i].value;
-    /* Backward-shift deletion: pull later members of the probe run into
-     * the hole when their home slot does not lie between hole and them. */
-    uint32_t j = i;
-    for (;;) {
-        j = (j + 1) & mask;
-        if (!m->slots[j].key) break;
-        uint32_t home = (uint32_t)m->slots[j].hash & mask;
-        bool in_between = i <= j ? (i < home && home <= j) : (i < home || home <= j);
-        if (in_between) continue;
-        m->slots[i] = m->slots[j];
-        i = j;
-    }
-    m->slots[i].key = NULL;
-    m->slots[i].value = NULL;
-    m->len--;
-    return value;
-}
-
-void k8s_strmap_free(k8s_strmap *m) {
-    free(m->slots);
-    m->slots = NULL;
-    m->cap = m->len = 0;
 }

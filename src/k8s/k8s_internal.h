@@ -1,9 +1,7 @@
 /*
  * k8s_internal.h — helpers shared by the k8s decoders (pod.c, node.c,
- * selector.c) and a small string-keyed hash map also used by the scheduler
- * cache and the in-process cluster store. Not part of the public contract
- * (k8s.h): other modules should not include it, except cache.c and
- * cluster_memory.c for `k8s_strmap`.
+ * selector.c). Not part of the public contract (k8s.h): other modules should
+ * not include it.
  *
  * Decoder conventions: every decoder takes a field path ("spec.containers[0]")
  * and on failure writes "path: problem" into err and returns false. The
@@ -46,6 +44,13 @@ bool k8s_get_object(k8s_decoder *d, const json_t *obj, const char *key, const ch
                     const json_t **out);
 bool k8s_get_array(k8s_decoder *d, const json_t *obj, const char *key, const char *path,
                    const json_t **out);
+/* A list field's length: 0 when v is absent, null or empty; an error unless
+ * v is an array. */
+bool k8s_list_length(k8s_decoder *d, const json_t *v, const char *path, size_t *count);
+/* Element i of list v, which must be an object; its path is written to ip
+ * (K8S_PATH_MAX bytes). */
+bool k8s_list_object(k8s_decoder *d, const json_t *v, size_t i, const char *path, char *ip,
+                     const json_t **item);
 bool k8s_decode_string_map(k8s_decoder *d, const json_t *v, const char *path, k8s_map *out);
 bool k8s_decode_string_array(k8s_decoder *d, const json_t *v, const char *path,
                              uint32_t *n, const char ***out);
@@ -66,31 +71,5 @@ bool k8s_decode_node_affinity(k8s_decoder *d, const json_t *v, const char *path,
                               k8s_node_affinity *out);
 bool k8s_decode_pod_affinity(k8s_decoder *d, const json_t *v, const char *path,
                              k8s_pod_affinity *out);
-
-/* ---- string map -------------------------------------------------------
- * Open addressing, linear probing, power-of-two capacity. Keys are borrowed
- * (the caller keeps them alive as long as the entry exists); values are
- * opaque pointers. Deletion uses backward-shift, so there are no tombstones
- * and lookups stay short under churn. */
-typedef struct k8s_strmap_entry {
-    const char *key;
-    uint64_t hash;
-    void *value;
-} k8s_strmap_entry;
-
-typedef struct k8s_strmap {
-    k8s_strmap_entry *slots;
-    uint32_t cap;   /* 0 or a power of two */
-    uint32_t len;
-} k8s_strmap;
-
-uint64_t k8s_strmap_hash(const char *key);
-void *k8s_strmap_get(const k8s_strmap *m, const char *key);
-/* Inserts or replaces; returns the previous value (NULL if none). */
-void *k8s_strmap_put(k8s_strmap *m, const char *key, void *value);
-/* Removes; returns the removed value (NULL if none). */
-void *k8s_strmap_remove(k8s_strmap *m, const char *key);
-void k8s_strmap_free(k8s_strmap *m);
-/* Iteration: for (uint32_t i = 0; i < m->cap; i++) if (m->slots[i].key) ... */
 
 #endif

@@ -16,12 +16,10 @@ static bool decode_images(k8s_decoder *d, const json_t *list, k8s_node *node) {
     if (!count) return true;
     node->images = arena_zalloc(d->mem, count * sizeof(k8s_container_image));
     for (size_t i = 0; i < count; i++) {
-        const json_t *item = json_array_get(list, i);
+        const json_t *item;
         k8s_container_image *img = &node->images[i];
         const json_t *names;
-        k8s_path_index(ip, "status.images", i);
-        if (!json_is_object(item))
-            return k8s_fail(d, ip, "must be an object, got %s", k8s_json_type_name(item));
+        if (!k8s_list_object(d, list, i, "status.images", ip, &item)) return false;
         if (!k8s_get_array(d, item, "names", ip, &names) ||
             !k8s_decode_string_array(d, names, k8s_path_field(p, ip, "names"), &img->nnames,
                                      &img->names) ||

@@ -227,11 +227,9 @@ static bool decode_ports(k8s_decoder *d, const json_t *v, const char *path, k8s_
     if (!n) return true;
     c->ports = arena_zalloc(d->mem, n * sizeof(k8s_container_port));
     for (size_t i = 0; i < n; i++) {
-        const json_t *item = json_array_get(v, i);
+        const json_t *item;
         k8s_container_port *port = &c->ports[i];
-        k8s_path_index(ip, path, i);
-        if (!json_is_object(item))
-            return k8s_fail(d, ip, "must be an object, got %s", k8s_json_type_name(item));
+        if (!k8s_list_object(d, v, i, path, ip, &item)) return false;
         if (!k8s_get_int32(d, item, "containerPort", ip, NULL, &port->container_port) ||
             !k8s_get_int32(d, item, "hostPort", ip, NULL, &port->host_port) ||
             !k8s_get_string(d, item, "protocol", ip, "TCP", &port->protocol) ||
@@ -314,14 +312,12 @@ static bool decode_spread(k8s_decoder *d, const json_t *list, uint32_t *n,
     if (!count) return true;
     k8s_topology_spread_constraint *cs = arena_zalloc(d->mem, count * sizeof(*cs));
     for (size_t i = 0; i < count; i++) {
-        const json_t *item = json_array_get(list, i);
+        const json_t *item;
         k8s_topology_spread_constraint *c = &cs[i];
         const char *when, *affinity_policy, *taints_policy;
         const json_t *keys;
         bool has_min_domains;
-        k8s_path_index(ip, base, i);
-        if (!json_is_object(item))
-            return k8s_fail(d, ip, "must be an object, got %s", k8s_json_type_name(item));
+        if (!k8s_list_object(d, list, i, base, ip, &item)) return false;
         if (!k8s_get_int32(d, item, "maxSkew", ip, NULL, &c->max_skew) ||
             !k8s_get_string(d, item, "topologyKey", ip, "", &c->topology_key) ||
             !k8s_get_string(d, item, "whenUnsatisfiable", ip, "", &when) ||
@@ -378,11 +374,9 @@ static bool decode_owners(k8s_decoder *d, const json_t *list, k8s_pod *pod) {
     if (!count) return true;
     pod->owners = arena_zalloc(d->mem, count * sizeof(k8s_owner_reference));
     for (size_t i = 0; i < count; i++) {
-        const json_t *item = json_array_get(list, i);
+        const json_t *item;
         k8s_owner_reference *o = &pod->owners[i];
-        k8s_path_index(ip, "metadata.ownerReferences", i);
-        if (!json_is_object(item))
-            return k8s_fail(d, ip, "must be an object, got %s", k8s_json_type_name(item));
+        if (!k8s_list_object(d, list, i, "metadata.ownerReferences", ip, &item)) return false;
         if (!k8s_get_string(d, item, "kind", ip, "", &o->kind) ||
             !k8s_get_string(d, item, "name", ip, "", &o->name) ||
             !k8s_get_string(d, item, "uid", ip, "", &o->uid) ||
@@ -494,10 +488,8 @@ static bool decode_pod_body(k8s_decoder *d, const json_t *obj, k8s_pod *pod) {
         char ip[K8S_PATH_MAX];
         pod->scheduling_gates = arena_alloc(d->mem, ngates * sizeof(char *));
         for (size_t i = 0; i < ngates; i++) {
-            const json_t *gate = json_array_get(field, i);
-            k8s_path_index(ip, "spec.schedulingGates", i);
-            if (!json_is_object(gate))
-                return k8s_fail(d, ip, "must be an object, got %s", k8s_json_type_name(gate));
+            const json_t *gate;
+            if (!k8s_list_object(d, field, i, "spec.schedulingGates", ip, &gate)) return false;
             if (!k8s_get_string(d, gate, "name", ip, "", &pod->scheduling_gates[i])) return false;
         }
         pod->ngates = (uint32_t)ngates;

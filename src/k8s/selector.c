@@ -334,10 +334,8 @@ bool k8s_decode_node_affinity(k8s_decoder *d, const json_t *v, const char *path,
     k8s_path_field(p, path, "preferredDuringSchedulingIgnoredDuringExecution");
     out->preferred = arena_zalloc(d->mem, n * sizeof(k8s_preferred_scheduling_term));
     for (size_t i = 0; i < n; i++) {
-        const json_t *item = json_array_get(preferred, i);
-        k8s_path_index(ip, p, i);
-        if (!json_is_object(item))
-            return k8s_fail(d, ip, "must be an object, got %s", k8s_json_type_name(item));
+        const json_t *item;
+        if (!k8s_list_object(d, preferred, i, p, ip, &item)) return false;
         if (!decode_weight(d, item, ip, &out->preferred[i].weight)) return false;
         const json_t *pref;
         if (!k8s_get_object(d, item, "preference", ip, &pref)) return false;
@@ -413,10 +411,8 @@ bool k8s_decode_pod_affinity(k8s_decoder *d, const json_t *v, const char *path,
         k8s_path_field(p, path, "preferredDuringSchedulingIgnoredDuringExecution");
         out->preferred = arena_zalloc(d->mem, n * sizeof(k8s_weighted_pod_affinity_term));
         for (size_t i = 0; i < n; i++) {
-            const json_t *item = json_array_get(list, i);
-            k8s_path_index(ip, p, i);
-            if (!json_is_object(item))
-                return k8s_fail(d, ip, "must be an object, got %s", k8s_json_type_name(item));
+            const json_t *item;
+            if (!k8s_list_object(d, list, i, p, ip, &item)) return false;
             if (!decode_weight(d, item, ip, &out->preferred[i].weight)) return false;
             const json_t *term;
             if (!k8s_get_object(d, item, "podAffinityTerm", ip, &term)) return false;
@@ -454,19 +450,15 @@ bool k8s_decode_tolerations(k8s_decoder *d, const json_t *v, const char *path, u
     char ip[K8S_PATH_MAX], p[K8S_PATH_MAX];
     *n = 0;
     *out = NULL;
-    if (!v || json_is_null(v)) return true;
-    if (!json_is_array(v))
-        return k8s_fail(d, path, "must be an array, got %s", k8s_json_type_name(v));
-    size_t count = json_array_size(v);
+    size_t count;
+    if (!k8s_list_length(d, v, path, &count)) return false;
     if (!count) return true;
     k8s_toleration *tols = arena_zalloc(d->mem, count * sizeof(*tols));
     for (size_t i = 0; i < count; i++) {
-        const json_t *item = json_array_get(v, i);
+        const json_t *item;
         k8s_toleration *t = &tols[i];
         const char *op;
-        k8s_path_index(ip, path, i);
-        if (!json_is_object(item))
-            return k8s_fail(d, ip, "must be an object, got %s", k8s_json_type_name(item));
+        if (!k8s_list_object(d, v, i, path, ip, &item)) return false;
         if (!k8s_get_string(d, item, "key", ip, "", &t->key) ||
             !k8s_get_string(d, item, "operator", ip, "", &op) ||
             !k8s_get_string(d, item, "value", ip, "", &t->value) ||
@@ -496,17 +488,13 @@ bool k8s_decode_taints(k8s_decoder *d, const json_t *v, const char *path, uint32
     char ip[K8S_PATH_MAX], p[K8S_PATH_MAX];
     *n = 0;
     *out = NULL;
-    if (!v || json_is_null(v)) return true;
-    if (!json_is_array(v))
-        return k8s_fail(d, path, "must be an array, got %s", k8s_json_type_name(v));
-    size_t count = json_array_size(v);
+    size_t count;
+    if (!k8s_list_length(d, v, path, &count)) return false;
     if (!count) return true;
     k8s_taint *taints = arena_zalloc(d->mem, count * sizeof(*taints));
     for (size_t i = 0; i < count; i++) {
-        const json_t *item = json_array_get(v, i);
-        k8s_path_index(ip, path, i);
-        if (!json_is_object(item))
-            return k8s_fail(d, ip, "must be an object, got %s", k8s_json_type_name(item));
+        const json_t *item;
+        if (!k8s_list_object(d, v, i, path, ip, &item)) return false;
         if (!k8s_get_string(d, item, "key", ip, "", &taints[i].key) ||
             !k8s_get_string(d, item, "value", ip, "", &taints[i].value) ||
             !decode_effect(d, item, ip, false, &taints[i].effect))

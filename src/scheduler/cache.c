@@ -38,7 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "k8s/k8s_internal.h"
+#include "base/strmap.h"
 #include "scheduler/cache.h"
 
 static const char *zone_labels[] = {"topology.kubernetes.io/zone",
@@ -355,12 +355,12 @@ typedef struct cache_pod {
 } cache_pod;
 
 struct sl_cache {
-    k8s_strmap nodes;          /* name -> cache_node */
-    k8s_strmap pods;           /* key -> cache_pod */
-    k8s_strmap images;         /* normalized name -> cache_image */
-    k8s_strmap strings;        /* interned resource names, host IPs */
+    strmap nodes;              /* name -> cache_node */
+    strmap pods;               /* key -> cache_pod */
+    strmap images;             /* normalized name -> cache_image */
+    strmap strings;            /* interned resource names, host IPs */
     VEC(cache_zone *) zones;   /* order of first appearance */
-    k8s_strmap zones_by_key;
+    strmap zones_by_key;
     cache_node *newest;        /* head of the recency list */
     uint64_t generation;
     uint64_t tree_generation;  /* bumps when the ordered node list changes */
@@ -371,10 +371,10 @@ struct sl_cache {
 
 static const char *cache_intern(void *user, const char *s) {
     sl_cache *cache = user;
-    char *found = k8s_strmap_get(&cache->strings, s);
+    char *found = strmap_get(&cache->strings, s);
     if (found) return found;
     char *copy = xstrdup(s);
-    k8s_strmap_put(&cache->strings, copy, copy);
+    strmap_put(&cache->strings, copy, copy);
     return copy;
 }
 
@@ -384,36 +384,39 @@ sl_cache *sl_cache_new(void) {
     return cache;
 }
 
+/* Frees the arrays a cache or snapshot node's info owns. */
+static void free_node_info_arrays(sl_node_info *info) {
+    free(info->pods);
+    free(info->pods_with_affinity);
+    free(info->pods_with_required_anti_affinity);
+    free(info->used_ports);
+    free(info->requested.scalar);
+    free((void *)info->images);
+}
+
 static void free_cache_node(cache_node *n) {
-    free(n->info.pods);
-    free(n->info.pods_with_affinity);
-    free(n->info.pods_with_required_anti_affinity);
-    free(n->info.used_ports);
-    free(n->info.requested.scalar);
-    free((void *)n->info.images);
+    free_node_info_arrays(&n->info);
     free(n->name);
     free(n);
 }
 
 void sl_cache_free(sl_cache *cache) {
     if (!cache) return;
-    for (uint32_t i = 0; i < cache->pods.cap; i++) {
-        cache_pod *p = cache->pods.slots[i].value;
-        if (!cache->pods.slots[i].key) continue;
+    size_t pos = 0;
+    void *value;
+    while (strmap_next(&cache->pods, &pos, NULL, &value)) {
+        cache_pod *p = value;
         sl_pod_info_free(p->info);
         free(p->key);
         free(p);
     }
-    for (uint32_t i = 0; i < cache->nodes.cap; i++)
-        if (cache->nodes.slots[i].key) free_cache_node(cache->nodes.slots[i].value);
-    for (uint32_t i = 0; i < cache->images.cap; i++) {
-        if (!cache->images.slots[i].key) continue;
-        cache_image *img = cache->images.slots[i].value;
+    for (pos = 0; strmap_next(&cache->nodes, &pos, NULL, &value);) free_cache_node(value);
+    for (pos = 0; strmap_next(&cache->images, &pos, NULL, &value);) {
+        cache_image *img = value;
         free((char *)img->state.name);
         free(img);
     }
-    for (uint32_t i = 0; i < cache->strings.cap; i++)
-        if (cache->strings.slots[i].key) free(cache->strings.slots[i].value);
+    for (pos = 0; strmap_next(&cache->strings, &pos, NULL, &value);) free(value);
     for (size_t i = 0; i < cache->zones.len; i++) {
         VEC_FREE(&cache->zones.items[i]->nodes);
         free(cache->zones.items[i]->key);
@@ -422,11 +425,11 @@ void sl_cache_free(sl_cache *cache) {
     for (size_t i = 0; i < cache->parked.len; i++) sl_pod_info_free(cache->parked.items[i]);
     VEC_FREE(&cache->parked);
     VEC_FREE(&cache->zones);
-    k8s_strmap_free(&cache->zones_by_key);
-    k8s_strmap_free(&cache->nodes);
-    k8s_strmap_free(&cache->pods);
-    k8s_strmap_free(&cache->images);
-    k8s_strmap_free(&cache->strings);
+    strmap_free(&cache->zones_by_key);
+    strmap_free(&cache->nodes);
+    strmap_free(&cache->pods);
+    strmap_free(&cache->images);
+    strmap_free(&cache->strings);
     arena_free(&cache->scratch);
     free(cache);
 }
@@ -451,11 +454,11 @@ static void unlink_node(sl_cache *cache, cache_node *n) {
 }
 
 static cache_node *node_for_name(sl_cache *cache, const char *name, bool create) {
-    cache_node *n = k8s_strmap_get(&cache->nodes, name);
+    cache_node *n = strmap_get(&cache->nodes, name);
     if (n || !create) return n;
     n = xcalloc(1, sizeof(*n));
     n->name = xstrdup(name);
-    k8s_strmap_put(&cache->nodes, n->name, n);
+    strmap_put(&cache->nodes, n->name, n);
     touch(cache, n);
     return n;
 }
@@ -464,7 +467,7 @@ static cache_node *node_for_name(sl_cache *cache, const char *name, bool create)
 static void drop_if_empty(sl_cache *cache, cache_node *n) {
     if (n->info.node || n->info.npods) return;
     unlink_node(cache, n);
-    k8s_strmap_remove(&cache->nodes, n->name);
+    strmap_remove(&cache->nodes, n->name);
     free_cache_node(n);
 }
 
@@ -484,11 +487,11 @@ static char *zone_key_of(const k8s_node *node) {
 
 static void tree_add(sl_cache *cache, cache_node *n) {
     char *key = zone_key_of(n->info.node);
-    cache_zone *z = k8s_strmap_get(&cache->zones_by_key, key);
+    cache_zone *z = strmap_get(&cache->zones_by_key, key);
     if (!z) {
         z = xcalloc(1, sizeof(*z));
         z->key = key;
-        k8s_strmap_put(&cache->zones_by_key, z->key, z);
+        strmap_put(&cache->zones_by_key, z->key, z);
         VEC_PUSH(&cache->zones, z);
     } else {
         free(key);
@@ -520,7 +523,7 @@ static void tree_remove(sl_cache *cache, cache_node *n) {
             break;
         }
     }
-    k8s_strmap_remove(&cache->zones_by_key, z->key);
+    strmap_remove(&cache->zones_by_key, z->key);
     VEC_FREE(&z->nodes);
     free(z->key);
     free(z);
@@ -546,12 +549,12 @@ static void images_attach(sl_cache *cache, cache_node *n) {
     for (uint32_t i = 0; i < node->nimages; i++) {
         for (uint32_t j = 0; j < node->images[i].nnames; j++) {
             const char *name = k8s_normalize_image_name(node->images[i].names[j], &cache->scratch);
-            cache_image *img = k8s_strmap_get(&cache->images, name);
+            cache_image *img = strmap_get(&cache->images, name);
             if (!img) {
                 img = xcalloc(1, sizeof(*img));
                 img->state.name = xstrdup(name);
                 img->state.size_bytes = node->images[i].size_bytes;
-                k8s_strmap_put(&cache->images, img->state.name, img);
+                strmap_put(&cache->images, img->state.name, img);
             }
             if (img->state.num_nodes == 0) img->state.size_bytes = node->images[i].size_bytes;
             list[n->info.nimages++] = &img->state;
@@ -640,7 +643,7 @@ static char *pod_key(const k8s_pod *pod, char *buf, size_t size) {
 static cache_pod *find_entry(const sl_cache *cache, const k8s_pod *pod) {
     char buf[512];
     char *key = pod_key(pod, buf, sizeof(buf));
-    cache_pod *e = k8s_strmap_get(&cache->pods, key);
+    cache_pod *e = strmap_get(&cache->pods, key);
     if (key != buf) free(key);
     return e;
 }
@@ -648,12 +651,12 @@ static cache_pod *find_entry(const sl_cache *cache, const k8s_pod *pod) {
 static cache_pod *new_entry(sl_cache *cache, const k8s_pod *pod) {
     cache_pod *e = xcalloc(1, sizeof(*e));
     e->key = xasprintf("%s/%s", pod->namespace_, pod->name);
-    k8s_strmap_put(&cache->pods, e->key, e);
+    strmap_put(&cache->pods, e->key, e);
     return e;
 }
 
 static void delete_entry(sl_cache *cache, cache_pod *e) {
-    k8s_strmap_remove(&cache->pods, e->key);
+    strmap_remove(&cache->pods, e->key);
     free(e->key);
     free(e);
 }
@@ -787,7 +790,7 @@ struct sl_snapshot {
     uint64_t generation;
     uint64_t tree_generation;
     const sl_cache *cache;
-    k8s_strmap by_name;
+    strmap by_name;
     VEC(sl_node_info *) nodes;
     VEC(sl_node_info *) with_affinity;
     VEC(sl_node_info *) with_required_anti_affinity;
@@ -800,21 +803,17 @@ sl_snapshot *sl_snapshot_new(void) {
 }
 
 static void free_snapshot_node(snapshot_node *sn) {
-    free(sn->info.pods);
-    free(sn->info.pods_with_affinity);
-    free(sn->info.pods_with_required_anti_affinity);
-    free(sn->info.used_ports);
-    free(sn->info.requested.scalar);
-    free((void *)sn->info.images);
+    free_node_info_arrays(&sn->info);
     free(sn->name);
     free(sn);
 }
 
 void sl_snapshot_free(sl_snapshot *snap) {
     if (!snap) return;
-    for (uint32_t i = 0; i < snap->by_name.cap; i++)
-        if (snap->by_name.slots[i].key) free_snapshot_node(snap->by_name.slots[i].value);
-    k8s_strmap_free(&snap->by_name);
+    size_t pos = 0;
+    void *sn;
+    while (strmap_next(&snap->by_name, &pos, NULL, &sn)) free_snapshot_node(sn);
+    strmap_free(&snap->by_name);
     VEC_FREE(&snap->nodes);
     VEC_FREE(&snap->with_affinity);
     VEC_FREE(&snap->with_required_anti_affinity);
@@ -856,9 +855,9 @@ static void snapshot_copy(snapshot_node *sn, const cache_node *n) {
 
 static void rebuild_node_list(sl_snapshot *snap, const sl_cache *cache) {
     /* Sweep snapshot nodes whose node left the cache. */
-    for (uint32_t i = 0; i < snap->by_name.cap; i++) {
-        if (snap->by_name.slots[i].key) ((snapshot_node *)snap->by_name.slots[i].value)->live = false;
-    }
+    size_t pos = 0;
+    void *value;
+    while (strmap_next(&snap->by_name, &pos, NULL, &value)) ((snapshot_node *)value)->live = false;
     snap->nodes.len = 0;
     VEC_RESERVE(&snap->nodes, cache->num_nodes);
     /* Zone interleaving: the i-th node of every zone, zone by zone. */
@@ -869,22 +868,22 @@ static void rebuild_node_list(sl_snapshot *snap, const sl_cache *cache) {
         for (size_t z = 0; z < cache->zones.len; z++) {
             const cache_zone *zone = cache->zones.items[z];
             if (i >= zone->nodes.len) continue;
-            snapshot_node *sn = k8s_strmap_get(&snap->by_name, zone->nodes.items[i]->name);
+            snapshot_node *sn = strmap_get(&snap->by_name, zone->nodes.items[i]->name);
             if (!sn) continue; /* cannot happen: every cache node was copied */
             sn->live = true;
             sn->info.index = (uint32_t)snap->nodes.len;
             snap->nodes.items[snap->nodes.len++] = &sn->info;
         }
     }
-    for (uint32_t i = 0; i < snap->by_name.cap;) {
-        snapshot_node *sn = snap->by_name.slots[i].value;
-        if (snap->by_name.slots[i].key && !sn->live) {
-            k8s_strmap_remove(&snap->by_name, sn->name); /* may shift a later entry into i */
-            free_snapshot_node(sn);
-            continue;
-        }
-        i++;
+    /* Sweep: collect first, removing edits the map. */
+    VEC(snapshot_node *) gone = {0};
+    for (pos = 0; strmap_next(&snap->by_name, &pos, NULL, &value);)
+        if (!((snapshot_node *)value)->live) VEC_PUSH(&gone, (snapshot_node *)value);
+    for (size_t i = 0; i < gone.len; i++) {
+        strmap_remove(&snap->by_name, gone.items[i]->name);
+        free_snapshot_node(gone.items[i]);
     }
+    VEC_FREE(&gone);
 }
 
 static void rebuild_affinity_lists(sl_snapshot *snap) {
@@ -903,11 +902,11 @@ void sl_cache_update_snapshot(sl_cache *cache, sl_snapshot *snap) {
     snap->cache = cache;
     for (cache_node *n = cache->newest; n && n->info.generation > snap->generation; n = n->older) {
         if (!n->info.node) continue;
-        snapshot_node *sn = k8s_strmap_get(&snap->by_name, n->name);
+        snapshot_node *sn = strmap_get(&snap->by_name, n->name);
         if (!sn) {
             sn = xcalloc(1, sizeof(*sn));
             sn->name = xstrdup(n->name);
-            k8s_strmap_put(&snap->by_name, sn->name, sn);
+            strmap_put(&snap->by_name, sn->name, sn);
             list_changed = affinity_changed = true;
         }
         bool had_affinity = sn->info.npods_with_affinity > 0;
@@ -930,7 +929,7 @@ uint32_t sl_snapshot_num_nodes(const sl_snapshot *snap) { return (uint32_t)snap-
 sl_node_info *const *sl_snapshot_nodes(const sl_snapshot *snap) { return snap->nodes.items; }
 
 const sl_node_info *sl_snapshot_node(const sl_snapshot *snap, const char *node_name) {
-    snapshot_node *sn = k8s_strmap_get(&snap->by_name, node_name);
+    snapshot_node *sn = strmap_get(&snap->by_name, node_name);
     return sn && sn->live ? &sn->info : NULL;
 }
 
@@ -947,7 +946,7 @@ sl_node_info *const *sl_snapshot_nodes_with_required_anti_affinity(const sl_snap
 
 const sl_image_state *sl_snapshot_image(const sl_snapshot *snap, const char *normalized_name) {
     if (!snap->cache) return NULL;
-    const cache_image *img = k8s_strmap_get(&snap->cache->images, normalized_name);
+    const cache_image *img = strmap_get(&snap->cache->images, normalized_name);
     return img && img->state.num_nodes ? &img->state : NULL;
 }
 

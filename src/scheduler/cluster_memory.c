@@ -31,7 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "k8s/k8s_internal.h"
+#include "base/strmap.h"
 #include "scheduler/cluster.h"
 
 #define EVENT_LIMIT 100000
@@ -50,10 +50,10 @@ typedef struct memory_cluster {
     bool subscribed;
     sl_cluster_handler handler;
     VEC(k8s_node *) nodes;
-    k8s_strmap nodes_by_name;
+    strmap nodes_by_name;
     VEC(stored_pod *) pods;    /* insertion order, deleted ones included */
-    k8s_strmap live_pods;      /* key -> stored_pod (not deleted) */
-    k8s_strmap deleted_pods;   /* key -> last deleted stored_pod with that key */
+    strmap live_pods;          /* key -> stored_pod (not deleted) */
+    strmap deleted_pods;       /* key -> last deleted stored_pod with that key */
     VEC(k8s_pod *) listing;    /* scratch for sl_cluster_memory_pods */
     VEC(sl_cluster_event) events;
     /* The last RFC 3339 timestamp written and its second: binds come
@@ -72,9 +72,9 @@ static char *key_of(const char *namespace_, const char *name) {
 static stored_pod *live_pod(memory_cluster *m, const k8s_pod *pod) {
     char buf[512];
     int n = snprintf(buf, sizeof(buf), "%s/%s", pod->namespace_, pod->name);
-    if (n >= 0 && (size_t)n < sizeof(buf)) return k8s_strmap_get(&m->live_pods, buf);
+    if (n >= 0 && (size_t)n < sizeof(buf)) return strmap_get(&m->live_pods, buf);
     char *key = key_of(pod->namespace_, pod->name);
-    stored_pod *sp = k8s_strmap_get(&m->live_pods, key);
+    stored_pod *sp = strmap_get(&m->live_pods, key);
     free(key);
     return sp;
 }
@@ -195,8 +195,8 @@ static sl_status memory_delete_pod(sl_cluster *c, const k8s_pod *pod) {
         return sl_status_make(SL_ERROR, "delete: pod not found in the cluster store");
     }
     sp->deleted = true;
-    k8s_strmap_remove(&m->live_pods, sp->key);
-    k8s_strmap_put(&m->deleted_pods, sp->key, sp);
+    strmap_remove(&m->live_pods, sp->key);
+    strmap_put(&m->deleted_pods, sp->key, sp);
     sl_cluster_handler h = m->handler;
     bool deliver = m->subscribed && h.on_pod;
     pthread_mutex_unlock(&m->lock);
@@ -281,9 +281,9 @@ static void memory_destroy(sl_cluster *c) {
     VEC_FREE(&m->nodes);
     VEC_FREE(&m->listing);
     VEC_FREE(&m->events);
-    k8s_strmap_free(&m->nodes_by_name);
-    k8s_strmap_free(&m->live_pods);
-    k8s_strmap_free(&m->deleted_pods);
+    strmap_free(&m->nodes_by_name);
+    strmap_free(&m->live_pods);
+    strmap_free(&m->deleted_pods);
     pthread_mutex_destroy(&m->lock);
     free(m);
 }
@@ -310,13 +310,13 @@ sl_cluster *sl_cluster_memory_new(void) {
 bool sl_cluster_memory_add_node(sl_cluster *c, k8s_node *node, char *err, size_t errsize) {
     memory_cluster *m = self_of(c);
     pthread_mutex_lock(&m->lock);
-    if (k8s_strmap_get(&m->nodes_by_name, node->name)) {
+    if (strmap_get(&m->nodes_by_name, node->name)) {
         pthread_mutex_unlock(&m->lock);
         snprintf(err, errsize, "Node %s: already exists", node->name);
         return false;
     }
     VEC_PUSH(&m->nodes, node);
-    k8s_strmap_put(&m->nodes_by_name, node->name, node);
+    strmap_put(&m->nodes_by_name, node->name, node);
     sl_cluster_handler h = m->handler;
     bool deliver = m->subscribed && h.on_node;
     pthread_mutex_unlock(&m->lock);
@@ -336,7 +336,7 @@ bool sl_cluster_memory_add_pod(sl_cluster *c, k8s_pod *pod, char *err, size_t er
     sp->pod = pod;
     sp->key = key_of(pod->namespace_, pod->name);
     VEC_PUSH(&m->pods, sp);
-    k8s_strmap_put(&m->live_pods, sp->key, sp);
+    strmap_put(&m->live_pods, sp->key, sp);
     sl_cluster_handler h = m->handler;
     bool deliver = m->subscribed && h.on_pod;
     pthread_mutex_unlock(&m->lock);
@@ -395,7 +395,7 @@ k8s_pod *sl_cluster_memory_find_pod(sl_cluster *c, const char *namespace_, const
     memory_cluster *m = self_of(c);
     char *key = key_of(namespace_ ? namespace_ : "default", name);
     pthread_mutex_lock(&m->lock);
-    stored_pod *sp = k8s_strmap_get(&m->live_pods, key);
+    stored_pod *sp = strmap_get(&m->live_pods, key);
     pthread_mutex_unlock(&m->lock);
     free(key);
     return sp ? sp->pod : NULL;
@@ -409,7 +409,7 @@ const char *sl_cluster_memory_pod_condition(sl_cluster *c, const k8s_pod *pod,
     if (!sp) {
         /* a deleted pod keeps its last status */
         char *key = key_of(pod->namespace_, pod->name);
-        sp = k8s_strmap_get(&m->deleted_pods, key);
+        sp = strmap_get(&m->deleted_pods, key);
         free(key);
     }
     const char *reason = sp && sp->reason ? sp->reason : "";
@@ -422,7 +422,7 @@ bool sl_cluster_memory_pod_deleted(sl_cluster *c, const char *namespace_, const 
     memory_cluster *m = self_of(c);
     char *key = key_of(namespace_ ? namespace_ : "default", name);
     pthread_mutex_lock(&m->lock);
-    bool deleted = k8s_strmap_get(&m->deleted_pods, key) && !k8s_strmap_get(&m->live_pods, key);
+    bool deleted = strmap_get(&m->deleted_pods, key) && !strmap_get(&m->live_pods, key);
     pthread_mutex_unlock(&m->lock);
     free(key);
     return deleted;

@@ -66,8 +66,15 @@ const char *sl_extension_point_key(sl_extension_point ep) {
     return (unsigned)ep < SL_EP_COUNT ? extension_point_keys[ep] : "unknown";
 }
 
+const char *sl_extension_point_interface(sl_extension_point ep) {
+    return (unsigned)ep < SL_EP_COUNT ? extension_point_interfaces[ep] : "unknown";
+}
+
 bool sl_plugin_implements(const struct sl_plugin_registration *plugin, sl_extension_point ep) {
-    const sl_plugin_ops *ops = plugin ? plugin->ops : NULL;
+    return plugin && sl_plugin_ops_implement(plugin->ops, ep);
+}
+
+bool sl_plugin_ops_implement(const sl_plugin_ops *ops, sl_extension_point ep) {
     if (!ops) return false;
     switch (ep) {
     case SL_EP_PRE_ENQUEUE: return ops->pre_enqueue != NULL;

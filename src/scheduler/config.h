@@ -34,6 +34,9 @@ typedef enum sl_extension_point {
 
 /* "preEnqueue", "queueSort", ... (the config keys). */
 const char *sl_extension_point_key(sl_extension_point ep);
+/* "PreEnqueuePlugin", "QueueSortPlugin", ... (upstream's interface names,
+ * used in messages as upstream does). */
+const char *sl_extension_point_interface(sl_extension_point ep);
 
 typedef struct sl_plugin_ref {
     char *name;
@@ -105,6 +108,9 @@ const json_t *sl_profile_plugin_args(const sl_profile_config *profile, const cha
  * unreserve = Reserve). This is what multiPoint expansion uses. */
 struct sl_plugin_registration;
 bool sl_plugin_implements(const struct sl_plugin_registration *plugin, sl_extension_point ep);
+/* The same test on a plugin's ops table (false for NULL). */
+struct sl_plugin_ops;
+bool sl_plugin_ops_implement(const struct sl_plugin_ops *ops, sl_extension_point ep);
 
 /* Plugin names are resolved through the native registry
  * (sl_plugin_registry_find). Tests may install another lookup (fake plugins

@@ -46,31 +46,6 @@ struct sl_framework {
     extension_point_list points[SL_EP_COUNT];
 };
 
-/* Upstream's interface names, used in construction errors. */
-static const char *const plugin_type_names[SL_EP_COUNT] = {
-    "PreEnqueuePlugin", "QueueSortPlugin", "PreFilterPlugin", "FilterPlugin",
-    "PostFilterPlugin", "PreScorePlugin",  "ScorePlugin",     "ReservePlugin",
-    "PermitPlugin",     "PreBindPlugin",   "BindPlugin",      "PostBindPlugin",
-};
-
-static bool ops_implement(const sl_plugin_ops *ops, sl_extension_point ep) {
-    switch (ep) {
-    case SL_EP_PRE_ENQUEUE: return ops->pre_enqueue != NULL;
-    case SL_EP_QUEUE_SORT: return ops->less != NULL;
-    case SL_EP_PRE_FILTER: return ops->pre_filter != NULL;
-    case SL_EP_FILTER: return ops->filter != NULL;
-    case SL_EP_POST_FILTER: return ops->post_filter != NULL;
-    case SL_EP_PRE_SCORE: return ops->pre_score != NULL;
-    case SL_EP_SCORE: return ops->score != NULL;
-    case SL_EP_RESERVE: return ops->reserve != NULL || ops->unreserve != NULL;
-    case SL_EP_PERMIT: return ops->permit != NULL;
-    case SL_EP_PRE_BIND: return ops->pre_bind != NULL;
-    case SL_EP_BIND: return ops->bind != NULL;
-    case SL_EP_POST_BIND: return ops->post_bind != NULL;
-    default: return false;
-    }
-}
-
 static inline uint32_t plugin_index(const sl_framework *fw, const sl_plugin *p) {
     return (uint32_t)(p - fw->plugins);
 }
@@ -132,18 +107,18 @@ sl_framework *sl_framework_new(const sl_framework_options *opts, char *err, size
         extension_point_list *list = &fw->points[ep];
         for (uint32_t i = 0; i < profile->nplugins[ep]; i++) {
             const sl_plugin_ref *ref = &profile->plugins[ep][i];
-            sl_plugin *p = instantiate(fw, ref->name, opts->lookup, plugin_type_names[ep], err,
-                                       errsize);
+            const char *interface = sl_extension_point_interface(ep);
+            sl_plugin *p = instantiate(fw, ref->name, opts->lookup, interface, err, errsize);
             if (!p) goto fail;
-            if (!ops_implement(p->ops, ep)) {
+            if (!sl_plugin_ops_implement(p->ops, ep)) {
                 snprintf(err, errsize, "profile \"%s\": plugin \"%s\" does not extend %s plugin",
-                         fw->profile_name, ref->name, plugin_type_names[ep]);
+                         fw->profile_name, ref->name, interface);
                 goto fail;
             }
             for (uint32_t j = 0; j < list->n; j++) {
                 if (list->plugins[j] == p) {
                     snprintf(err, errsize, "profile \"%s\": plugin \"%s\" already registered as \"%s\"",
-                             fw->profile_name, ref->name, plugin_type_names[ep]);
+                             fw->profile_name, ref->name, interface);
                     goto fail;
                 }
             }
@@ -257,6 +232,15 @@ bool sl_framework_less(sl_framework *fw, const sl_queued_pod *a, const sl_queued
     return p->ops->less(p, a, b);
 }
 
+/* A plugin's failure as the Error status its extension point returns:
+ * "running <point> plugin \"<name>\": <message>", attributed to the plugin. */
+static sl_status plugin_error(sl_cycle *c, const char *point, const sl_plugin *p, sl_status s) {
+    sl_status e = sl_status_newf(c, SL_ERROR, "running %s plugin \"%s\": %s", point, p->name,
+                                 sl_status_message_joined(c, s));
+    e.plugin = p->name;
+    return e;
+}
+
 /* ------------------------------------------------------------------ */
 /* PreFilter                                                            */
 /* ------------------------------------------------------------------ */
@@ -352,9 +336,7 @@ sl_status sl_framework_run_pre_filter(sl_framework *fw, sl_cycle *c, const sl_po
                 returned = s;
                 continue;
             }
-            sl_status e = sl_status_newf(c, SL_ERROR, "running PreFilter plugin \"%s\": %s",
-                                         p->name, sl_status_message_joined(c, s));
-            e.plugin = p->name;
+            sl_status e = plugin_error(c, "PreFilter", p, s);
             compile_filters(fw, ps);
             return e;
         }
@@ -400,10 +382,7 @@ sl_status sl_framework_run_add_pod(sl_framework *fw, sl_cycle *c, const sl_pod_i
         if (!p->ops->add_pod || (skip & (1ULL << plugin_index(fw, p)))) continue;
         sl_status s = p->ops->add_pod(p, c, pod, pod_to_add, node);
         if (s.code != SL_SUCCESS) {
-            sl_status e = sl_status_newf(c, SL_ERROR, "running AddPod on PreFilter plugin \"%s\": %s",
-                                         p->name, sl_status_message_joined(c, s));
-            e.plugin = p->name;
-            return e;
+            return plugin_error(c, "AddPod on PreFilter", p, s);
         }
     }
     return SL_STATUS_SUCCESS;
@@ -418,11 +397,7 @@ sl_status sl_framework_run_remove_pod(sl_framework *fw, sl_cycle *c, const sl_po
         if (!p->ops->remove_pod || (skip & (1ULL << plugin_index(fw, p)))) continue;
         sl_status s = p->ops->remove_pod(p, c, pod, pod_to_remove, node);
         if (s.code != SL_SUCCESS) {
-            sl_status e = sl_status_newf(c, SL_ERROR,
-                                         "running RemovePod on PreFilter plugin \"%s\": %s",
-                                         p->name, sl_status_message_joined(c, s));
-            e.plugin = p->name;
-            return e;
+            return plugin_error(c, "RemovePod on PreFilter", p, s);
         }
     }
     return SL_STATUS_SUCCESS;
@@ -630,10 +605,7 @@ sl_status sl_framework_run_pre_score(sl_framework *fw, sl_cycle *c, const sl_pod
             continue;
         }
         if (s.code != SL_SUCCESS) {
-            sl_status e = sl_status_newf(c, SL_ERROR, "running PreScore plugin \"%s\": %s",
-                                         p->name, sl_status_message_joined(c, s));
-            e.plugin = p->name;
-            return e;
+            return plugin_error(c, "PreScore", p, s);
         }
     }
     return SL_STATUS_SUCCESS;
@@ -834,10 +806,7 @@ sl_status sl_framework_run_reserve(sl_framework *fw, sl_cycle *c, const sl_pod_i
         if (UNLIKELY(rec != NULL) && rec->reserve) rec->reserve(rec->user, p->name, s);
         if (s.code == SL_SUCCESS) continue;
         if (sl_status_is_rejected(s)) return s;
-        sl_status e = sl_status_newf(c, SL_ERROR, "running Reserve plugin \"%s\": %s", p->name,
-                                     sl_status_message_joined(c, s));
-        e.plugin = p->name;
-        return e;
+        return plugin_error(c, "Reserve", p, s);
     }
     return SL_STATUS_SUCCESS;
 }
@@ -879,10 +848,7 @@ sl_status sl_framework_run_permit(sl_framework *fw, sl_cycle *c, const sl_pod_in
             waiting = true;
             continue;
         }
-        sl_status e = sl_status_newf(c, SL_ERROR, "running Permit plugin \"%s\": %s", p->name,
-                                     sl_status_message_joined(c, s));
-        e.plugin = p->name;
-        return e;
+        return plugin_error(c, "Permit", p, s);
     }
     if (waiting) {
         sl_status w = sl_status_make(SL_WAIT, NULL);
@@ -903,10 +869,7 @@ sl_status sl_framework_run_pre_bind(sl_framework *fw, sl_cycle *c, const sl_pod_
         if (UNLIKELY(rec != NULL) && rec->pre_bind) rec->pre_bind(rec->user, p->name, s);
         if (s.code == SL_SUCCESS) continue;
         if (sl_status_is_rejected(s)) return s;
-        sl_status e = sl_status_newf(c, SL_ERROR, "running PreBind plugin \"%s\": %s", p->name,
-                                     sl_status_message_joined(c, s));
-        e.plugin = p->name;
-        return e;
+        return plugin_error(c, "PreBind", p, s);
     }
     return SL_STATUS_SUCCESS;
 }
@@ -924,10 +887,7 @@ sl_status sl_framework_run_bind(sl_framework *fw, sl_cycle *c, const sl_pod_info
         last = s;
         if (s.code == SL_SKIP) continue;
         if (s.code == SL_SUCCESS || sl_status_is_rejected(s)) return s;
-        sl_status e = sl_status_newf(c, SL_ERROR, "running Bind plugin \"%s\": %s", p->name,
-                                     sl_status_message_joined(c, s));
-        e.plugin = p->name;
-        return e;
+        return plugin_error(c, "Bind", p, s);
     }
     return last;
 }

@@ -279,8 +279,10 @@ void sl_queue_free(sl_queue *q) {
     if (!q) return;
     free(q->active.items);
     free(q->backoff.items);
-    STRMAP_FOREACH(&q->nominated, slot) {
-        nominated_list *l = slot->value;
+    size_t pos = 0;
+    void *value;
+    while (strmap_next(&q->nominated, &pos, NULL, &value)) {
+        nominated_list *l = value;
         free(l->pods);
         free(l->entries);
         free(l);

@@ -24,7 +24,7 @@
 #define SCHEDLAB_QUEUE_H
 
 #include "scheduler/framework_internal.h"
-#include "scheduler/strmap.h"
+#include "base/strmap.h"
 
 /* Cluster events, coarse as upstream's (resource, action) pairs. */
 enum {

@@ -594,6 +594,19 @@ static void forget(sl_scheduler *s, sl_framework *fw, sl_cycle *c, pod_record *r
     }
 }
 
+/* Reserve or Permit kept the assumed pod off host: undo the assumption and
+ * fail the attempt, clearing the pod's nomination. */
+static void fail_assumed(sl_scheduler *s, sl_framework *fw, sl_cycle *c, pod_record *rec,
+                         const char *host, uint32_t host_index, sl_status st, int64_t start_ns) {
+    forget(s, fw, c, rec, host);
+    attempt a;
+    memset(&a, 0, sizeof(a));
+    a.set_nomination = true;
+    a.nomination = "";
+    if (sl_status_is_rejected(st)) a.message = single_node_fit_error(c, &a, host_index, st);
+    handle_failure(s, fw, c, rec, st, &a, start_ns);
+}
+
 /* "Forget"ting an assumed pod frees its resources: like an assigned pod
  * deleted. The pod itself must not be moved by its own event. */
 static void announce_forget(sl_scheduler *s, pod_record *rec) {
@@ -697,12 +710,7 @@ void sched_schedule_one(sl_scheduler *s, pod_record *rec) {
 
     st = sl_framework_run_reserve(fw, c, rec->info, host);
     if (st.code != SL_SUCCESS) {
-        forget(s, fw, c, rec, host);
-        memset(&a, 0, sizeof(a));
-        a.set_nomination = true;
-        a.nomination = "";
-        if (sl_status_is_rejected(st)) a.message = single_node_fit_error(c, &a, host_index, st);
-        handle_failure(s, fw, c, rec, st, &a, start_ns);
+        fail_assumed(s, fw, c, rec, host, host_index, st, start_ns);
         return;
     }
 
@@ -710,12 +718,7 @@ void sched_schedule_one(sl_scheduler *s, pod_record *rec) {
     const char *wait_plugin = NULL;
     st = sl_framework_run_permit(fw, c, rec->info, host, &timeout_ms, &wait_plugin);
     if (st.code != SL_SUCCESS && st.code != SL_WAIT) {
-        forget(s, fw, c, rec, host);
-        memset(&a, 0, sizeof(a));
-        a.set_nomination = true;
-        a.nomination = "";
-        if (sl_status_is_rejected(st)) a.message = single_node_fit_error(c, &a, host_index, st);
-        handle_failure(s, fw, c, rec, st, &a, start_ns);
+        fail_assumed(s, fw, c, rec, host, host_index, st, start_ns);
         return;
     }
     if (st.code == SL_WAIT) {

@@ -435,7 +435,9 @@ void sl_scheduler_free(sl_scheduler *s) {
     /* records: collect first, free_record edits the map */
     if (s->queue) {
         VEC(pod_record *) recs = {0};
-        STRMAP_FOREACH(&s->pods, slot) VEC_PUSH(&recs, (pod_record *)slot->value);
+        size_t pos = 0;
+        void *rec;
+        while (strmap_next(&s->pods, &pos, NULL, &rec)) VEC_PUSH(&recs, (pod_record *)rec);
         for (size_t i = 0; i < recs.len; i++) {
             recs.items[i]->in_cycle = false;
             free_record(s, recs.items[i]);

@@ -11,7 +11,7 @@
 #include "scheduler/parallel.h"
 #include "scheduler/queue.h"
 #include "scheduler/scheduler.h"
-#include "scheduler/strmap.h"
+#include "base/strmap.h"
 
 /* Everything the scheduler knows about one pod. The queue entry comes
  * first so a queue pointer converts back with a cast. */
