@@ -54,12 +54,36 @@ wasm_trap *wasm_trap_new_exit(int32_t code) {
 wasm_trap_kind wasm_trap_kind_of(const wasm_trap *trap) { return trap->kind; }
 const char *wasm_trap_message(const wasm_trap *trap) { return trap->message; }
 int32_t wasm_trap_exit_code(const wasm_trap *trap) { return trap->exit_code; }
-const char *wasm_trap_backtrace(const wasm_trap *trap) { return trap->backtrace; }
+/* A backtrace keeps the innermost BACKTRACE_MAX_FRAMES frames and then
+ * says how many more there were: a "call stack exhausted" trap unwinds
+ * 10,000 frames, and neither a person nor a log wants them all (building
+ * them all was also quadratic: seconds per trap). */
+#define BACKTRACE_MAX_FRAMES 64
+
+const char *wasm_trap_backtrace(const wasm_trap *trap) {
+    if (trap->nframes > BACKTRACE_MAX_FRAMES && !trap->backtrace_truncated) {
+        /* Say once how many frames were left out (the trap is logically
+         * const: this only completes the text it reports). */
+        wasm_trap *t = (wasm_trap *)trap;
+        char *joined = xasprintf("%s  ... %u more frames\n", t->backtrace,
+                                 t->nframes - BACKTRACE_MAX_FRAMES);
+        free(t->backtrace);
+        t->backtrace = joined;
+        t->backtrace_truncated = true;
+    }
+    return trap->backtrace;
+}
 void wasm_trap_free(wasm_trap *trap) {
     if (!trap) return;
     free(trap->message);
     free(trap->backtrace);
     free(trap);
+}
+
+static bool trap_frame_is_kept(wasm_trap *trap) {
+    if (trap->nframes < BACKTRACE_MAX_FRAMES) return true;
+    trap->nframes++;
+    return false;
 }
 
 static void trap_append_line(wasm_trap *trap, char *line) {
@@ -70,6 +94,7 @@ static void trap_append_line(wasm_trap *trap, char *line) {
     trap->nframes++;
 }
 void wasm_trap_add_frame(wasm_trap *trap, const compiled_func *cf, uint32_t pos) {
+    if (!trap_frame_is_kept(trap)) return;
     uint32_t offset = wasm_compiled_offset_at(cf, pos);
     const char *name = cf->func ? cf->func->name : NULL;
     if (name)
@@ -80,6 +105,7 @@ void wasm_trap_add_frame(wasm_trap *trap, const compiled_func *cf, uint32_t pos)
                                          trap->nframes, cf->func_index, offset));
 }
 void wasm_trap_add_host_frame(wasm_trap *trap, const char *name) {
+    if (!trap_frame_is_kept(trap)) return;
     trap_append_line(trap, xasprintf("  #%u host function %s\n", trap->nframes,
                                      name ? name : "?"));
 }

@@ -297,7 +297,8 @@ struct wasm_trap {
     int32_t exit_code;
     char *message;
     char *backtrace;                /* "" when none */
-    uint32_t nframes;
+    uint32_t nframes;               /* frames unwound (the text keeps the first 64) */
+    bool backtrace_truncated;       /* the "... N more frames" line was added */
 };
 
 /* instance.c */

@@ -40,7 +40,7 @@ expect_in() {  # what haystack needle
 mkdir -p "$g"
 if ! (cd tests/data/wasm &&
       for f in hello trap loop; do clang --target=wasm32-wasi -O2 "$f.c" -o "$g/$f.wasm" || exit 1; done &&
-      wat2wasm reactor.wat -o "$g/reactor.wasm"); then
+      wat2wasm reactor.wat -o "$g/reactor.wasm" && wat2wasm --debug-names recurse.wat -o "$g/recurse.wasm"); then
     echo "cannot build guests (needs clang with wasi-libc and wat2wasm)"
     echo "wasm_run: 0 passed, 1 failed"
     exit 1
@@ -81,6 +81,17 @@ first line
 second line"
 run wasm run --stdin "$tmp/missing.txt" "$g/hello.wasm" cat
 expect_rc "missing --stdin file" 2
+
+# --- call stack exhaustion: bounded backtrace, quickly
+start_ns=$(date +%s%N)
+run wasm run --invoke down "$g/recurse.wasm" 0
+elapsed_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
+expect_rc "exhaustion" 134
+expect_in "exhaustion message" "$err" "call stack exhausted"
+expect_in "exhaustion backtrace names" "$err" "(down)"
+expect_in "exhaustion backtrace truncated" "$err" "more frames"
+if [ "$(grep -c 'wasm function' "$tmp/err")" -le 64 ]; then ok; else bad "exhaustion: more than 64 frames printed"; fi
+if [ "$elapsed_ms" -lt 20000 ]; then ok; else bad "exhaustion took ${elapsed_ms} ms"; fi
 
 # --- trap: message, backtrace with function names, exit 134
 run wasm run "$g/trap.wasm"
