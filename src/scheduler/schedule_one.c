@@ -561,7 +561,10 @@ static void handle_failure(sl_scheduler *s, sl_framework *fw, sl_cycle *c, pod_r
         /* Only a FitError carries unschedulable plugins. */
         uint32_t events = a->fit_error ? a->events : 0;
         sl_queue_requeue(s->queue, &rec->entry, kind, events, s->now_ns);
-        if (a->set_nomination) sl_queue_nominate(s->queue, &rec->entry, a->nomination);
+        if (a->set_nomination) {
+            sl_queue_nominate(s->queue, &rec->entry, a->nomination);
+            if (a->nomination[0]) sched_clear_lower_nominations(s, a->nomination, rec);
+        }
         rec->state = rejected ? SL_POD_UNSCHEDULABLE : SL_POD_ERROR;
         free(rec->message);
         rec->message = xstrdup(msg);

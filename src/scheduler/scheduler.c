@@ -85,6 +85,25 @@ static void free_record(sl_scheduler *s, pod_record *rec) {
 
 /* The pod left the pending world (bound or deleted): release the info
  * unless a cycle still uses it (then the cycle calls this again). */
+void sched_clear_lower_nominations(sl_scheduler *s, const char *node_name, pod_record *preemptor) {
+    sl_pod_info **listed = NULL;
+    uint32_t n = sl_queue_nominated_pods(s->queue, node_name, &listed);
+    if (n == 0) return;
+    /* Clearing edits the nominator's list: work on a copy. */
+    sl_pod_info **pods = xmalloc(n * sizeof(*pods));
+    memcpy(pods, listed, n * sizeof(*pods));
+    int32_t priority = preemptor->pod->priority;
+    for (uint32_t i = 0; i < n; i++) {
+        if (pods[i]->pod->priority >= priority) continue;
+        pod_record *r = find_record(s, pods[i]->pod);
+        if (!r || r == preemptor) continue;
+        sl_queue_nominate(s->queue, &r->entry, "");
+        s->cluster->ops->update_pod_status(s->cluster, r->pod, "Unschedulable",
+                                           r->message ? r->message : "", "");
+    }
+    free(pods);
+}
+
 void sched_release_info_if_done(sl_scheduler *s, pod_record *rec) {
     if (rec->in_cycle) return;
     if (rec->removed) {

@@ -83,6 +83,11 @@ void sched_expire_waiting(sl_scheduler *s);
 /* scheduler.c helpers used by schedule_one.c */
 void sched_cluster_changed(sl_scheduler *s, uint32_t event);
 void sched_release_info_if_done(sl_scheduler *s, pod_record *rec);
+/* After a preemption nominated `preemptor` to node_name: pods of lower
+ * priority nominated to the same node lose their nomination (upstream
+ * prepareCandidate / clearNominatedNodeName), in the queue and in the
+ * cluster's pod status. */
+void sched_clear_lower_nominations(sl_scheduler *s, const char *node_name, pod_record *preemptor);
 sl_cycle *sched_take_cycle(sl_scheduler *s);
 void sched_return_cycle(sl_scheduler *s, sl_cycle *c);
 
