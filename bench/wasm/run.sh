@@ -117,6 +117,20 @@ geo() { awk -v s="$1" -v c="$2" 'BEGIN { if (c > 0) printf "%.1f", exp(s / c); e
 echo "| **geomean** | | | | **$(geo "$lsum" "$lcount")** | | **$(geo "$nsum" "$ncount")** | | **$(geo "$isum" "$icount")** |"
 echo
 
+# The regex kernel's native column uses glibc's regex, while the wasm build
+# runs wasi-libc's (musl's TRE), a different and slower engine. When musl-gcc
+# is installed (Debian musl-tools), also time the same source natively
+# against musl, i.e. the same regex engine, and report that ratio beside the
+# table (the table itself keeps the plain `clang -O2` native build).
+if command -v musl-gcc >/dev/null && [[ " ${kernels[*]} " == *" regex "* ]]; then
+    [ "$out/regex.musl.native" -nt "$kdir/regex.c" ] || musl-gcc -O2 -static -o "$out/regex.musl.native" "$kdir/regex.c"
+    tm=$(best_of3 "$out/regex.musl.native")
+    ts=$(best_of3 "$schedlab" wasm run "$out/regex.wasm")
+    echo "regex, native against musl (same TRE engine as the wasm build): native $tm ms, schedlab $ts ms," \
+         "$(awk -v t="$ts" -v b="$tm" 'BEGIN { printf "%.1f", t / b }')x"
+    echo
+fi
+
 # ---- call costs and load time
 cb="$out/callbench"
 lib="$root/$sbuild/libschedlab.a"

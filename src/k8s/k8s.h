@@ -117,6 +117,10 @@ typedef struct k8s_requirement {
     uint32_t nvalues;
     const char **values;  /* sorted */
     int64_t number;       /* Gt / Lt */
+    /* Node-selector requirement the API accepts but labels.NewRequirement
+     * rejects (a value that is not a valid label value, a Gt/Lt value that
+     * is not an integer): it matches nothing, so its term matches nothing. */
+    bool invalid;
 } k8s_requirement;
 
 bool k8s_requirement_matches(const k8s_requirement *req, const k8s_map *labels);
@@ -339,6 +343,28 @@ bool k8s_node_selector_matches(const k8s_node_selector *sel, const k8s_node *nod
 /* nodeSelector map + required node affinity (what NodeAffinity Filter checks
  * for the pod itself). */
 bool k8s_pod_matches_node_selector_and_affinity(const k8s_pod *pod, const k8s_node *node);
+
+/* ------------------------------------------------------------------ */
+/* Namespaces                                                           */
+/* ------------------------------------------------------------------ */
+
+/* A core/v1 Namespace: only what namespaceSelector needs (name, labels). */
+typedef struct k8s_namespace {
+    json_t *raw;
+    arena mem;
+    const char *name;
+    k8s_map labels;
+} k8s_namespace;
+
+k8s_namespace *k8s_namespace_decode(json_t *obj, const char *origin, char *err, size_t errsize);
+void k8s_namespace_free(k8s_namespace *ns);
+
+/* Label syntax (apimachinery validation): IsValidLabelValue (<= 63 chars,
+ * (([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?) and IsQualifiedName (label
+ * keys: optional DNS-1123 subdomain prefix <= 253 chars and '/', then a
+ * name <= 63 chars ([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]). */
+bool k8s_valid_label_value(const char *value);
+bool k8s_valid_qualified_name(const char *key);
 
 /* Image name normalisation used by ImageLocality: appends ":latest" when
  * the name has no tag or digest. Result in `mem`. */

@@ -7,10 +7,13 @@
  *   - labels.Requirement: In / Exists need the key; NotIn and DoesNotExist
  *     match when the key is absent; Gt / Lt need the key and an integer
  *     label value (parse failure = no match).
- *   - A Gt/Lt whose own value is not an integer cannot become a selector
- *     upstream, and the node-selector term that holds it matches nothing. We
- *     keep such a requirement with nvalues == 0, which k8s_requirement_matches
- *     treats as "matches nothing".
+ *   - A node-selector requirement that labels.NewRequirement rejects but the
+ *     API accepts (Gt/Lt value not an integer; In/NotIn value not a valid
+ *     label value) makes the term that holds it match nothing (upstream's
+ *     nodeaffinity helper skips terms with parse errors). We keep such a
+ *     requirement with `invalid` set, which k8s_requirement_matches treats
+ *     as "matches nothing". Keys, and values in a metav1.LabelSelector, are
+ *     validated by the API server: invalid ones are decode errors here.
  *   - metav1.LabelSelector: nil matches nothing, {} matches everything.
  *   - NodeSelectorTerm: an empty term matches nothing; matchFields supports
  *     metadata.name only (as the API server validates).
@@ -54,6 +57,7 @@ static bool parse_int64(const char *s, int64_t *out) {
 }
 
 static bool requirement_matches_value(const k8s_requirement *req, const char *value) {
+    if (req->invalid) return false;
     switch (req->op) {
     case K8S_OP_IN: return value && values_contain(req, value);
     case K8S_OP_NOT_IN: return !value || !values_contain(req, value);
@@ -135,6 +139,66 @@ const char *k8s_taint_effect_name(k8s_taint_effect effect) {
 /* Decoding                                                             */
 /* ------------------------------------------------------------------ */
 
+/* ([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9] of at most max chars (0 = any). */
+static bool label_name_syntax(const char *s, size_t len, size_t max) {
+    if (len == 0 || (max && len > max)) return false;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+        if (!alnum && ((i == 0 || i == len - 1) || (c != '-' && c != '_' && c != '.')))
+            return false;
+    }
+    return true;
+}
+
+/* IsDNS1123Subdomain: <= 253, dot-separated [a-z0-9]([-a-z0-9]*[a-z0-9])?. */
+static bool dns1123_subdomain(const char *s, size_t len) {
+    if (len == 0 || len > 253) return false;
+    size_t start = 0;
+    for (size_t i = 0; i <= len; i++) {
+        if (i < len && s[i] != '.') {
+            char c = s[i];
+            if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+            continue;
+        }
+        if (i == start || s[start] == '-' || s[i - 1] == '-') return false;
+        start = i + 1;
+    }
+    return true;
+}
+
+bool k8s_valid_label_value(const char *value) {
+    size_t len = strlen(value);
+    return len == 0 || label_name_syntax(value, len, 63);
+}
+
+bool k8s_valid_qualified_name(const char *key) {
+    const char *slash = strchr(key, '/');
+    if (!slash) return label_name_syntax(key, strlen(key), 63);
+    if (strchr(slash + 1, '/')) return false;
+    return dns1123_subdomain(key, (size_t)(slash - key)) &&
+           label_name_syntax(slash + 1, strlen(slash + 1), 63);
+}
+
+static bool check_label_key(k8s_decoder *d, const char *path, const char *key) {
+    if (k8s_valid_qualified_name(key)) return true;
+    return k8s_fail(d, path,
+                    "Invalid value: \"%s\": name part must consist of alphanumeric characters, "
+                    "'-', '_' or '.', and must start and end with an alphanumeric character "
+                    "(at most 63 characters), with an optional DNS subdomain prefix and '/' "
+                    "(e.g. 'example.com/MyName')",
+                    key);
+}
+
+static bool check_label_value(k8s_decoder *d, const char *path, const char *value) {
+    if (k8s_valid_label_value(value)) return true;
+    return k8s_fail(d, path,
+                    "Invalid value: \"%s\": a valid label must be an empty string or consist of "
+                    "alphanumeric characters, '-', '_' or '.', and must start and end with an "
+                    "alphanumeric character (at most 63 characters)",
+                    value);
+}
+
 static int string_compare(const void *a, const void *b) {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
@@ -194,13 +258,32 @@ static bool decode_requirement(k8s_decoder *d, const json_t *v, const char *path
         if (out->nvalues != 1)
             return k8s_fail(d, p, "Required value: must be specified single value when `operator` is 'Lt' or 'Gt'");
         /* Not an integer: the API accepts it but the term never matches. */
-        if (!parse_int64(out->values[0], &out->number)) out->nvalues = 0;
+        if (!parse_int64(out->values[0], &out->number)) {
+            out->nvalues = 0;
+            out->invalid = true;
+        }
         break;
     }
     if (kind == REQ_NODE_FIELD && strcmp(out->key, "metadata.name") != 0)
         return k8s_fail(d, k8s_path_field(p, path, "key"),
                         "Invalid value: \"%s\": not a valid field selector key (only metadata.name)",
                         out->key);
+    /* Keys: the API server validates them (ValidateLabelName). Values: it
+     * validates them in a LabelSelector, not in a NodeSelectorRequirement,
+     * where labels.NewRequirement's rejection makes the term match nothing
+     * (component-helpers nodeaffinity: a term with parse errors is skipped).
+     * matchFields values are field-selector values: not label values. */
+    if (kind != REQ_NODE_FIELD && !check_label_key(d, k8s_path_field(p, path, "key"), out->key))
+        return false;
+    if (kind == REQ_LABEL_SELECTOR) {
+        char vp[K8S_PATH_MAX];
+        k8s_path_field(p, path, "values");
+        for (uint32_t i = 0; i < out->nvalues; i++)
+            if (!check_label_value(d, k8s_path_index(vp, p, i), out->values[i])) return false;
+    } else if (kind == REQ_NODE_EXPRESSION && (out->op == K8S_OP_IN || out->op == K8S_OP_NOT_IN)) {
+        for (uint32_t i = 0; i < out->nvalues; i++)
+            if (!k8s_valid_label_value(out->values[i])) out->invalid = true;
+    }
     if (out->nvalues > 1) qsort(out->values, out->nvalues, sizeof(char *), string_compare);
     return true;
 }
@@ -244,6 +327,13 @@ bool k8s_decode_label_selector(k8s_decoder *d, const json_t *v, const char *path
     if (!decode_requirement_list(d, v, "matchExpressions", path, REQ_LABEL_SELECTOR, labels.len,
                                  &nexprs, &reqs))
         return false;
+    for (uint32_t i = 0; i < labels.len; i++) {
+        char kp[K8S_PATH_MAX];
+        k8s_path_field(p, path, "matchLabels");
+        if (!check_label_key(d, p, labels.items[i].key) ||
+            !check_label_value(d, k8s_path_field(kp, p, labels.items[i].key), labels.items[i].value))
+            return false;
+    }
     for (uint32_t i = 0; i < labels.len; i++) {
         k8s_requirement *r = &reqs[i];
         r->key = labels.items[i].key;

@@ -129,7 +129,7 @@ static uint32_t collect_constraints(sl_cycle *c, const k8s_pod *pod, bool do_not
                     if (!value) continue;
                     const char **values = sl_cycle_alloc(c, sizeof *values);
                     values[0] = value;
-                    reqs[r++] = (k8s_requirement){key, K8S_OP_IN, 1, values, 0};
+                    reqs[r++] = (k8s_requirement){.key = key, .op = K8S_OP_IN, .nvalues = 1, .values = values};
                 }
                 if (src->label_selector.nreqs > 0)   /* an empty {} selector has reqs == NULL */
                     memcpy(reqs + r, src->label_selector.reqs,

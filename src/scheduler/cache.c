@@ -30,9 +30,13 @@
  * still points at them (i.e. deliver events between cycles, as upstream's
  * cache lock effectively does).
  *
- * Namespaces: there are no Namespace objects yet, so
- * sl_snapshot_namespace_labels always returns NULL ("unknown"), which makes
- * a namespaceSelector match no namespace other than those listed.
+ * Namespaces: the cache keeps each Namespace object's labels (a deep copy,
+ * so the cluster source may free the object). A snapshot copies the whole
+ * table when it changed since its last update (namespace generation);
+ * namespaces are few and change rarely. sl_snapshot_namespace_labels
+ * returns NULL for a namespace without an object, as upstream's namespace
+ * lister finds none (InterPodAffinity: not selected by the incoming pod's
+ * namespaceSelector; no labels for existing pods' selectors).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -367,7 +371,43 @@ struct sl_cache {
     uint32_t num_nodes;        /* with a Node object */
     VEC(sl_pod_info *) parked; /* dropped infos, freed at the next snapshot update */
     arena scratch;             /* image name normalisation */
+    strmap namespaces;         /* name -> cache_namespace */
+    uint64_t ns_generation;    /* bumps on every namespace change */
 };
+
+/* A namespace's labels, copied into one arena (cache and snapshot alike). */
+typedef struct cache_namespace {
+    arena mem;
+    k8s_map labels;
+} cache_namespace;
+
+static cache_namespace *namespace_copy(const k8s_map *labels) {
+    cache_namespace *c = xcalloc(1, sizeof(*c));
+    arena_init(&c->mem, 256);
+    if (labels->len) {
+        c->labels.items = arena_alloc(&c->mem, labels->len * sizeof(k8s_kv));
+        for (uint32_t i = 0; i < labels->len; i++) {
+            c->labels.items[i].key = arena_strdup(&c->mem, labels->items[i].key);
+            c->labels.items[i].value = arena_strdup(&c->mem, labels->items[i].value);
+        }
+        c->labels.len = labels->len;
+    }
+    return c;
+}
+
+static void namespace_free(cache_namespace *c) {
+    if (!c) return;
+    arena_free(&c->mem);
+    free(c);
+}
+
+/* Frees every value of a name -> cache_namespace map and the map. */
+static void namespaces_free(strmap *m) {
+    size_t pos = 0;
+    void *value;
+    while (strmap_next(m, &pos, NULL, &value)) namespace_free(value);
+    strmap_free(m);
+}
 
 static const char *cache_intern(void *user, const char *s) {
     sl_cache *cache = user;
@@ -423,6 +463,7 @@ void sl_cache_free(sl_cache *cache) {
         free(cache->zones.items[i]);
     }
     for (size_t i = 0; i < cache->parked.len; i++) sl_pod_info_free(cache->parked.items[i]);
+    namespaces_free(&cache->namespaces);
     VEC_FREE(&cache->parked);
     VEC_FREE(&cache->zones);
     strmap_free(&cache->zones_by_key);
@@ -775,6 +816,22 @@ bool sl_cache_is_assumed(const sl_cache *cache, const k8s_pod *pod) {
 }
 
 /* ------------------------------------------------------------------ */
+/* Namespaces                                                           */
+/* ------------------------------------------------------------------ */
+
+void sl_cache_set_namespace(sl_cache *cache, const k8s_namespace *ns) {
+    namespace_free(strmap_put(&cache->namespaces, ns->name, namespace_copy(&ns->labels)));
+    cache->ns_generation++;
+}
+
+void sl_cache_remove_namespace(sl_cache *cache, const char *name) {
+    cache_namespace *old = strmap_remove(&cache->namespaces, name);
+    if (!old) return;
+    namespace_free(old);
+    cache->ns_generation++;
+}
+
+/* ------------------------------------------------------------------ */
 /* Snapshots                                                            */
 /* ------------------------------------------------------------------ */
 
@@ -794,11 +851,14 @@ struct sl_snapshot {
     VEC(sl_node_info *) nodes;
     VEC(sl_node_info *) with_affinity;
     VEC(sl_node_info *) with_required_anti_affinity;
+    strmap namespaces;         /* name -> cache_namespace (own copies) */
+    uint64_t ns_generation;
 };
 
 sl_snapshot *sl_snapshot_new(void) {
     sl_snapshot *snap = xcalloc(1, sizeof(*snap));
     snap->tree_generation = UINT64_MAX;
+    snap->ns_generation = UINT64_MAX;
     return snap;
 }
 
@@ -814,6 +874,7 @@ void sl_snapshot_free(sl_snapshot *snap) {
     void *sn;
     while (strmap_next(&snap->by_name, &pos, NULL, &sn)) free_snapshot_node(sn);
     strmap_free(&snap->by_name);
+    namespaces_free(&snap->namespaces);
     VEC_FREE(&snap->nodes);
     VEC_FREE(&snap->with_affinity);
     VEC_FREE(&snap->with_required_anti_affinity);
@@ -899,6 +960,7 @@ static void rebuild_affinity_lists(sl_snapshot *snap) {
 void sl_cache_update_snapshot(sl_cache *cache, sl_snapshot *snap) {
     bool list_changed = snap->cache != cache || snap->tree_generation != cache->tree_generation;
     bool affinity_changed = list_changed;
+    bool namespaces_changed = snap->cache != cache || snap->ns_generation != cache->ns_generation;
     snap->cache = cache;
     for (cache_node *n = cache->newest; n && n->info.generation > snap->generation; n = n->older) {
         if (!n->info.node) continue;
@@ -915,6 +977,16 @@ void sl_cache_update_snapshot(sl_cache *cache, sl_snapshot *snap) {
         if (had_affinity != (sn->info.npods_with_affinity > 0) ||
             had_anti != (sn->info.npods_with_required_anti_affinity > 0))
             affinity_changed = true;
+    }
+    if (namespaces_changed) {
+        namespaces_free(&snap->namespaces);
+        size_t pos = 0;
+        const char *name;
+        void *value;
+        while (strmap_next(&cache->namespaces, &pos, &name, &value))
+            strmap_put(&snap->namespaces, name,
+                       namespace_copy(&((const cache_namespace *)value)->labels));
+        snap->ns_generation = cache->ns_generation;
     }
     if (list_changed) rebuild_node_list(snap, cache);
     if (affinity_changed) rebuild_affinity_lists(snap);
@@ -951,7 +1023,6 @@ const sl_image_state *sl_snapshot_image(const sl_snapshot *snap, const char *nor
 }
 
 const k8s_map *sl_snapshot_namespace_labels(const sl_snapshot *snap, const char *namespace_) {
-    UNUSED(snap);
-    UNUSED(namespace_);
-    return NULL;
+    const cache_namespace *ns = strmap_get(&snap->namespaces, namespace_);
+    return ns ? &ns->labels : NULL;
 }

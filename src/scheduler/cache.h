@@ -53,6 +53,13 @@ void sl_cache_assume_pod(sl_cache *cache, sl_pod_info *info, const char *node_na
 void sl_cache_forget_pod(sl_cache *cache, sl_pod_info *info);
 bool sl_cache_is_assumed(const sl_cache *cache, const k8s_pod *pod);
 
+/* Namespace objects: the cache keeps a copy of each one's labels, which
+ * snapshots expose through sl_snapshot_namespace_labels (framework.h). A
+ * namespace the cache has no object for has no labels (NULL). Set replaces
+ * an earlier object of the same name (ADDED or MODIFIED). */
+void sl_cache_set_namespace(sl_cache *cache, const k8s_namespace *ns);
+void sl_cache_remove_namespace(sl_cache *cache, const char *name);
+
 /* Snapshots. */
 sl_snapshot *sl_snapshot_new(void);
 void sl_snapshot_free(sl_snapshot *snap);

@@ -25,13 +25,16 @@ typedef struct sl_cluster_handler {
     /* old is NULL for ADDED; for DELETED obj is the last state. */
     void (*on_node)(void *user, sl_watch_type type, k8s_node *old, k8s_node *obj);
     void (*on_pod)(void *user, sl_watch_type type, k8s_pod *old, k8s_pod *obj);
+    /* Namespace objects (labels for namespaceSelector); may be NULL. */
+    void (*on_namespace)(void *user, sl_watch_type type, k8s_namespace *old, k8s_namespace *obj);
 } sl_cluster_handler;
 
 typedef struct sl_cluster sl_cluster;
 
 typedef struct sl_cluster_ops {
     /* Registers the handler and replays every current object as ADDED
-     * (nodes first, then pods in insertion order). One handler at a time. */
+     * (namespaces, then nodes, then pods in insertion order). One handler
+     * at a time. */
     void (*subscribe)(sl_cluster *c, const sl_cluster_handler *handler);
     /* POST pods/binding: sets spec.nodeName. The source then delivers a
      * MODIFIED pod event (possibly synchronously, from inside this call). */
@@ -57,13 +60,17 @@ struct sl_cluster {
 /* ---- the in-process store (cluster_memory.c) ---- */
 
 sl_cluster *sl_cluster_memory_new(void);
-/* Adds the Nodes and Pods of a document array (k8s_parse_documents);
- * other kinds are skipped with a warning. Duplicate names are an error.
- * Before subscribe: just stored; after: events are delivered. */
+/* Adds the Namespaces, Nodes and Pods of a document array
+ * (k8s_parse_documents); other kinds are skipped with a warning. Duplicate
+ * names are an error. Before subscribe: just stored; after: events are
+ * delivered. */
 bool sl_cluster_memory_load(sl_cluster *c, const json_t *docs, const char *origin, char *err,
                             size_t errsize);
 bool sl_cluster_memory_add_node(sl_cluster *c, k8s_node *node, char *err, size_t errsize);
 bool sl_cluster_memory_add_pod(sl_cluster *c, k8s_pod *pod, char *err, size_t errsize);
+/* Takes ownership of ns on success. */
+bool sl_cluster_memory_add_namespace(sl_cluster *c, k8s_namespace *ns, char *err, size_t errsize);
+k8s_namespace *sl_cluster_memory_find_namespace(sl_cluster *c, const char *name);
 /* Pods in insertion order (deleted ones are skipped). */
 uint32_t sl_cluster_memory_pods(sl_cluster *c, k8s_pod ***out);
 k8s_pod *sl_cluster_memory_find_pod(sl_cluster *c, const char *namespace_, const char *name);

@@ -1,6 +1,6 @@
 /*
- * cluster_memory.c — the in-process cluster source (cluster.h): Nodes and
- * Pods held as decoded objects, writes applied directly to them, watch
+ * cluster_memory.c — the in-process cluster source (cluster.h): Namespaces,
+ * Nodes and Pods held as decoded objects, writes applied directly to them, watch
  * events delivered synchronously to the one subscribed handler. Used by
  * `schedlab schedule`, the benchmarks and the simulator: no HTTP, no JSON
  * round-trips.
@@ -51,6 +51,8 @@ typedef struct memory_cluster {
     sl_cluster_handler handler;
     VEC(k8s_node *) nodes;
     strmap nodes_by_name;
+    VEC(k8s_namespace *) namespaces;   /* insertion order */
+    strmap namespaces_by_name;
     VEC(stored_pod *) pods;    /* insertion order, deleted ones included */
     strmap live_pods;          /* key -> stored_pod (not deleted) */
     strmap deleted_pods;       /* key -> last deleted stored_pod with that key */
@@ -145,6 +147,9 @@ static void memory_subscribe(sl_cluster *c, const sl_cluster_handler *handler) {
     m->handler = *handler;
     m->subscribed = true;
     /* Replay from a copy of the lists: the handler may call back in. */
+    size_t nns = m->namespaces.len;
+    k8s_namespace **namespaces = xmalloc((nns ? nns : 1) * sizeof(*namespaces));
+    if (nns) memcpy(namespaces, m->namespaces.items, nns * sizeof(*namespaces));
     size_t nnodes = m->nodes.len, npods = 0;
     k8s_node **nodes = xmalloc((nnodes ? nnodes : 1) * sizeof(*nodes));
     if (nnodes) memcpy(nodes, m->nodes.items, nnodes * sizeof(*nodes));
@@ -153,10 +158,13 @@ static void memory_subscribe(sl_cluster *c, const sl_cluster_handler *handler) {
         if (!m->pods.items[i]->deleted) pods[npods++] = m->pods.items[i]->pod;
     sl_cluster_handler h = m->handler;
     pthread_mutex_unlock(&m->lock);
+    for (size_t i = 0; i < nns; i++)
+        if (h.on_namespace) h.on_namespace(h.user, SL_WATCH_ADDED, NULL, namespaces[i]);
     for (size_t i = 0; i < nnodes; i++)
         if (h.on_node) h.on_node(h.user, SL_WATCH_ADDED, NULL, nodes[i]);
     for (size_t i = 0; i < npods; i++)
         if (h.on_pod) h.on_pod(h.user, SL_WATCH_ADDED, NULL, pods[i]);
+    free(namespaces);
     free(nodes);
     free(pods);
 }
@@ -276,6 +284,9 @@ static void memory_destroy(sl_cluster *c) {
         free(sp);
     }
     for (size_t i = 0; i < m->nodes.len; i++) k8s_node_free(m->nodes.items[i]);
+    for (size_t i = 0; i < m->namespaces.len; i++) k8s_namespace_free(m->namespaces.items[i]);
+    VEC_FREE(&m->namespaces);
+    strmap_free(&m->namespaces_by_name);
     for (size_t i = 0; i < m->events.len; i++) free_event(&m->events.items[i]);
     VEC_FREE(&m->pods);
     VEC_FREE(&m->nodes);
@@ -324,6 +335,32 @@ bool sl_cluster_memory_add_node(sl_cluster *c, k8s_node *node, char *err, size_t
     return true;
 }
 
+bool sl_cluster_memory_add_namespace(sl_cluster *c, k8s_namespace *ns, char *err,
+                                     size_t errsize) {
+    memory_cluster *m = self_of(c);
+    pthread_mutex_lock(&m->lock);
+    if (strmap_get(&m->namespaces_by_name, ns->name)) {
+        pthread_mutex_unlock(&m->lock);
+        snprintf(err, errsize, "Namespace %s: already exists", ns->name);
+        return false;
+    }
+    VEC_PUSH(&m->namespaces, ns);
+    strmap_put(&m->namespaces_by_name, ns->name, ns);
+    sl_cluster_handler h = m->handler;
+    bool deliver = m->subscribed && h.on_namespace;
+    pthread_mutex_unlock(&m->lock);
+    if (deliver) h.on_namespace(h.user, SL_WATCH_ADDED, NULL, ns);
+    return true;
+}
+
+k8s_namespace *sl_cluster_memory_find_namespace(sl_cluster *c, const char *name) {
+    memory_cluster *m = self_of(c);
+    pthread_mutex_lock(&m->lock);
+    k8s_namespace *ns = strmap_get(&m->namespaces_by_name, name);
+    pthread_mutex_unlock(&m->lock);
+    return ns;
+}
+
 bool sl_cluster_memory_add_pod(sl_cluster *c, k8s_pod *pod, char *err, size_t errsize) {
     memory_cluster *m = self_of(c);
     pthread_mutex_lock(&m->lock);
@@ -361,6 +398,14 @@ bool sl_cluster_memory_load(sl_cluster *c, const json_t *docs, const char *origi
             if (!sl_cluster_memory_add_node(c, node, msg, sizeof(msg))) {
                 snprintf(err, errsize, "%s: %s", origin ? origin : "<input>", msg);
                 k8s_node_free(node);
+                return false;
+            }
+        } else if (kind && !strcmp(kind, "Namespace")) {
+            k8s_namespace *ns = k8s_namespace_decode(obj, origin, err, errsize);
+            if (!ns) return false;
+            if (!sl_cluster_memory_add_namespace(c, ns, msg, sizeof(msg))) {
+                snprintf(err, errsize, "%s: %s", origin ? origin : "<input>", msg);
+                k8s_namespace_free(ns);
                 return false;
             }
         } else if (kind && !strcmp(kind, "Pod")) {

@@ -208,6 +208,39 @@ uint32_t sl_framework_nominated_pods(sl_framework *fw, const char *node_name,
     return fw->host.nominated_pods(fw->host.user, node_name, out);
 }
 
+uint32_t sl_framework_waiting_pods(sl_framework *fw, sl_waiting_pod *const **out) {
+    *out = NULL;
+    if (!fw->host.waiting_pods) return 0;
+    return fw->host.waiting_pods(fw->host.user, out);
+}
+
+/* upstream GetWaitingPod: by UID; schedlab also accepts "namespace/name". */
+sl_waiting_pod *sl_framework_waiting_pod(sl_framework *fw, const char *pod_uid_or_key) {
+    sl_waiting_pod *const *pods;
+    uint32_t n = sl_framework_waiting_pods(fw, &pods);
+    if (!pod_uid_or_key || !pod_uid_or_key[0]) return NULL;
+    for (uint32_t i = 0; i < n; i++) {
+        const k8s_pod *pod = sl_waiting_pod_info(pods[i])->pod;
+        if (pod->uid && strcmp(pod->uid, pod_uid_or_key) == 0) return pods[i];
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        const k8s_pod *pod = sl_waiting_pod_info(pods[i])->pod;
+        const char *ns = pod->namespace_ ? pod->namespace_ : "default";
+        size_t len = strlen(ns);
+        if (strncmp(pod_uid_or_key, ns, len) == 0 && pod_uid_or_key[len] == '/' &&
+            strcmp(pod_uid_or_key + len + 1, pod->name) == 0)
+            return pods[i];
+    }
+    return NULL;
+}
+
+bool sl_framework_reject_waiting_pod(sl_framework *fw, const char *pod_uid_or_key) {
+    sl_waiting_pod *w = sl_framework_waiting_pod(fw, pod_uid_or_key);
+    if (!w) return false;
+    sl_waiting_pod_reject(w, NULL, "removed");
+    return true;
+}
+
 /* ------------------------------------------------------------------ */
 /* PreEnqueue, QueueSort                                                */
 /* ------------------------------------------------------------------ */
@@ -823,11 +856,20 @@ void sl_framework_run_unreserve(sl_framework *fw, sl_cycle *c, const sl_pod_info
 sl_status sl_framework_run_permit(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod,
                                   const char *node_name, int64_t *timeout_ms,
                                   const char **wait_plugin) {
+    return sl_framework_run_permit_waits(fw, c, pod, node_name, timeout_ms, wait_plugin, NULL,
+                                         NULL);
+}
+
+sl_status sl_framework_run_permit_waits(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod,
+                                        const char *node_name, int64_t *timeout_ms,
+                                        const char **wait_plugin, sl_permit_wait *waits,
+                                        uint32_t *nwaits) {
     const extension_point_list *list = &fw->points[SL_EP_PERMIT];
     const sl_recorder *rec = fw->recorder;
     bool waiting = false;
     *timeout_ms = 0;
     *wait_plugin = NULL;
+    if (nwaits) *nwaits = 0;
     for (uint32_t i = 0; i < list->n; i++) {
         sl_plugin *p = list->plugins[i];
         int64_t t = 0;
@@ -846,6 +888,7 @@ sl_status sl_framework_run_permit(sl_framework *fw, sl_cycle *c, const sl_pod_in
                 *wait_plugin = p->name;
             }
             waiting = true;
+            if (waits && nwaits) waits[(*nwaits)++] = (sl_permit_wait){p->name, t};
             continue;
         }
         return plugin_error(c, "Permit", p, s);

@@ -339,6 +339,56 @@ int32_t sl_framework_parallelism(const sl_framework *fw);
 const char *sl_framework_profile_name(const sl_framework *fw);
 
 /* ------------------------------------------------------------------ */
+/* Pods waiting at Permit (upstream Handle.GetWaitingPod & co.)         */
+/* ------------------------------------------------------------------ */
+
+/* A pod one or more Permit plugins answered Wait for. It holds its node
+ * (assumed in the cache, Reserve done) until every plugin that asked it to
+ * wait has allowed it — then it goes on to PreBind/Bind — or until one
+ * rejects it, or until the first deadline of a plugin still pending passes
+ * (Unschedulable "rejected due to timeout after waiting <d> at plugin
+ * <name>", each plugin's wait capped at 15 minutes). A rejected or timed-out
+ * pod is unreserved, forgotten and requeued like any Permit rejection: its
+ * message is the FitError "0/1 nodes are available: 1 <message>.".
+ *
+ * The list is shared by all profiles (as upstream's waitingPodsMap). The
+ * first decision wins: allow/reject after a pod was rejected (or after the
+ * last allow) change nothing.
+ *
+ * Threads and timing: Reserve, Unreserve, Permit, PreFilter, PostFilter and
+ * the bind points all run on the scheduling thread, and so does every
+ * waiting pod's binding, so calls from those points need no lock (never
+ * call these from Filter/Score). Allow and reject only record the decision;
+ * the scheduler acts on it once the current plugin call's cycle is over,
+ * before it pops the next pod (in virtual time: at the same instant). A
+ * sl_waiting_pod pointer is valid only during the plugin call that got it:
+ * do not keep it. */
+typedef struct sl_waiting_pod sl_waiting_pod;
+
+/* The waiting pod whose metadata.uid is `pod_uid_or_key`, or failing that
+ * whose "namespace/name" is; NULL if no such pod waits. */
+sl_waiting_pod *sl_framework_waiting_pod(sl_framework *fw, const char *pod_uid_or_key);
+/* Every waiting pod (upstream IterateOverWaitingPods), in the order they
+ * started waiting, including those already decided but not yet acted on.
+ * *out is valid until the plugin call returns. */
+uint32_t sl_framework_waiting_pods(sl_framework *fw, sl_waiting_pod *const **out);
+/* Rejects the waiting pod with no plugin and the message "removed"
+ * (upstream RejectWaitingPod); false when no such pod waits. */
+bool sl_framework_reject_waiting_pod(sl_framework *fw, const char *pod_uid_or_key);
+
+const sl_pod_info *sl_waiting_pod_info(const sl_waiting_pod *w);
+/* The node the pod is assumed on. */
+const char *sl_waiting_pod_node(const sl_waiting_pod *w);
+/* `plugin` stops waiting; once no plugin is pending the pod is allowed. */
+void sl_waiting_pod_allow(sl_waiting_pod *w, const char *plugin);
+/* The pod fails with Unschedulable `message`, attributed to `plugin`
+ * (NULL or "" = no plugin). */
+void sl_waiting_pod_reject(sl_waiting_pod *w, const char *plugin, const char *message);
+/* Plugins that asked the pod to wait and have not allowed it yet, in
+ * Permit order; *out is valid until the next call about this pod. */
+uint32_t sl_waiting_pod_pending_plugins(const sl_waiting_pod *w, const char *const **out);
+
+/* ------------------------------------------------------------------ */
 /* Results recorder (design.md seam 5)                                  */
 /* ------------------------------------------------------------------ */
 

@@ -106,6 +106,9 @@ typedef struct sl_framework_host {
     uint32_t (*nominated_pods)(void *user, const char *node_name, sl_pod_info ***out);
     /* Total nominated pods: 0 lets Filter skip the per-node lookup. */
     uint32_t (*nominated_count)(void *user);
+    /* Pods waiting at Permit (framework.h); *out valid until the calling
+     * plugin returns. */
+    uint32_t (*waiting_pods)(void *user, sl_waiting_pod *const **out);
 } sl_framework_host;
 
 typedef struct sl_framework_options {
@@ -190,6 +193,17 @@ void sl_framework_run_unreserve(sl_framework *fw, sl_cycle *c, const sl_pod_info
 sl_status sl_framework_run_permit(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod,
                                   const char *node_name, int64_t *timeout_ms,
                                   const char **wait_plugin);
+/* One plugin's Wait: its timeout, capped at 15 min. */
+typedef struct sl_permit_wait {
+    const char *plugin;
+    int64_t timeout_ms;
+} sl_permit_wait;
+/* sl_framework_run_permit that also lists every plugin that returned Wait,
+ * in plugin order, into waits[] (room for SL_MAX_PLUGINS) and *nwaits. */
+sl_status sl_framework_run_permit_waits(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod,
+                                        const char *node_name, int64_t *timeout_ms,
+                                        const char **wait_plugin, sl_permit_wait *waits,
+                                        uint32_t *nwaits);
 sl_status sl_framework_run_pre_bind(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod,
                                     const char *node_name);
 /* Bind: first non-Skip wins; all Skip (or none) returns Skip. */

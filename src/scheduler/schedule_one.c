@@ -719,20 +719,30 @@ void sched_schedule_one(sl_scheduler *s, pod_record *rec) {
 
     int64_t timeout_ms = 0;
     const char *wait_plugin = NULL;
-    st = sl_framework_run_permit(fw, c, rec->info, host, &timeout_ms, &wait_plugin);
+    sl_permit_wait waits[SL_MAX_PLUGINS];
+    uint32_t nwaits = 0;
+    st = sl_framework_run_permit_waits(fw, c, rec->info, host, &timeout_ms, &wait_plugin, waits,
+                                       &nwaits);
     if (st.code != SL_SUCCESS && st.code != SL_WAIT) {
         fail_assumed(s, fw, c, rec, host, host_index, st, start_ns);
         return;
     }
     if (st.code == SL_WAIT) {
-        /* Nobody can Allow a waiting pod (framework.h has no handle for
-         * it), so it waits out its timeout holding the node, then is
-         * rejected — in virtual time when the clock reaches the deadline. */
+        /* The pod waits holding the node until plugins allow or reject it
+         * (framework.h's waiting-pod handle) or a pending plugin's deadline
+         * passes; sched_expire_waiting acts on it. */
         waiting_pod *w = xcalloc(1, sizeof(*w));
         w->rec = rec;
         w->fw = fw;
         w->cycle = c;
         w->node = xstrdup(host);
+        w->npending = nwaits;
+        for (uint32_t i = 0; i < nwaits; i++) {
+            w->pending[i].name = waits[i].plugin;
+            w->pending[i].timeout_ms = waits[i].timeout_ms;
+            w->pending[i].deadline_ns = s->now_ns + waits[i].timeout_ms * 1000000LL;
+            w->pending_names[i] = waits[i].plugin;
+        }
         w->plugin = wait_plugin;
         w->timeout_ms = timeout_ms;
         w->deadline_ns = s->now_ns + timeout_ms * 1000000LL;
@@ -743,22 +753,101 @@ void sched_schedule_one(sl_scheduler *s, pod_record *rec) {
     binding_cycle(s, fw, c, rec, host, start_ns);
 }
 
-void sched_expire_waiting(sl_scheduler *s) {
-    for (size_t i = 0; i < s->waiting.len;) {
-        waiting_pod *w = s->waiting.items[i];
-        if (w->deadline_ns > s->now_ns) {
-            i++;
-            continue;
+/* ------------------------------------------------------------------ */
+/* Pods waiting at Permit (the binding cycle's WaitOnPermit)            */
+/* ------------------------------------------------------------------ */
+
+const sl_pod_info *sl_waiting_pod_info(const sl_waiting_pod *w) { return w->rec->info; }
+const char *sl_waiting_pod_node(const sl_waiting_pod *w) { return w->node; }
+
+uint32_t sl_waiting_pod_pending_plugins(const sl_waiting_pod *w, const char *const **out) {
+    *out = w->pending_names;
+    return w->npending;
+}
+
+/* upstream waitingPod.Allow: the plugin's timer stops; the last one to
+ * allow lets the pod through. A decided pod stays decided. */
+void sl_waiting_pod_allow(sl_waiting_pod *w, const char *plugin) {
+    if (plugin) {
+        for (uint32_t i = 0; i < w->npending; i++) {
+            if (strcmp(w->pending[i].name, plugin) != 0) continue;
+            w->npending--;
+            memmove(&w->pending[i], &w->pending[i + 1], (w->npending - i) * sizeof(w->pending[0]));
+            memmove(&w->pending_names[i], &w->pending_names[i + 1],
+                    (w->npending - i) * sizeof(w->pending_names[0]));
+            break;
         }
-        s->waiting.items[i] = s->waiting.items[--s->waiting.len];
+    }
+    /* The next deadline: the earliest of the plugins still pending (ties:
+     * the earlier plugin). */
+    for (uint32_t i = 0; i < w->npending; i++) {
+        if (i == 0 || w->pending[i].deadline_ns < w->deadline_ns) {
+            w->deadline_ns = w->pending[i].deadline_ns;
+            w->timeout_ms = w->pending[i].timeout_ms;
+            w->plugin = w->pending[i].name;
+        }
+    }
+    if (w->npending == 0 && w->decision == WAITING_UNDECIDED) w->decision = WAITING_ALLOWED;
+}
+
+/* The framework's own copy of a plugin name (stable for the framework's
+ * life, as the queue's per-plugin memo needs), or NULL if unknown. */
+static const char *framework_plugin_name(sl_framework *fw, const char *name) {
+    for (int ep = 0; ep < SL_EP_COUNT; ep++) {
+        sl_plugin *const *plugins;
+        uint32_t n = sl_framework_plugins_at(fw, (sl_extension_point)ep, &plugins);
+        for (uint32_t i = 0; i < n; i++)
+            if (strcmp(plugins[i]->name, name) == 0) return plugins[i]->name;
+    }
+    return NULL;
+}
+
+/* upstream waitingPod.Reject: Unschedulable with the message, attributed
+ * to the plugin. The first decision wins. */
+void sl_waiting_pod_reject(sl_waiting_pod *w, const char *plugin, const char *message) {
+    if (w->decision != WAITING_UNDECIDED) return;
+    w->decision = WAITING_REJECTED;
+    w->reject_plugin = plugin && plugin[0] ? xstrdup(plugin) : NULL;
+    w->reject_message = xstrdup(message ? message : "");
+}
+
+void sched_waiting_pod_free(waiting_pod *w) {
+    free(w->node);
+    free(w->reject_plugin);
+    free(w->reject_message);
+    free(w);
+}
+
+/* Acts on the first waiting pod, in the order they started waiting, that
+ * was allowed, rejected or reached its deadline; false when none did.
+ * Plugins called meanwhile (Unreserve, PreBind, Bind, PostBind) may decide
+ * other waiting pods: the caller loops until nothing is left to act on. */
+static bool resolve_one_waiting(sl_scheduler *s) {
+    for (size_t i = 0; i < s->waiting.len; i++) {
+        waiting_pod *w = s->waiting.items[i];
+        if (w->decision == WAITING_UNDECIDED && w->deadline_ns > s->now_ns) continue;
+        memmove(&s->waiting.items[i], &s->waiting.items[i + 1],
+                (s->waiting.len - i - 1) * sizeof(s->waiting.items[0]));
+        s->waiting.len--;
         pod_record *rec = w->rec;
         sl_cycle *c = w->cycle;
-        char dur[32];
-        sl_format_go_duration(w->timeout_ms * 1000000LL, dur, sizeof(dur));
-        sl_status st = sl_status_newf(c, SL_UNSCHEDULABLE,
-                                      "rejected due to timeout after waiting %s at plugin %s", dur,
-                                      w->plugin ? w->plugin : "");
-        st.plugin = w->plugin;
+        if (w->decision == WAITING_ALLOWED) {
+            binding_cycle(s, w->fw, c, rec, w->node, w->attempt_start_ns);
+            sched_waiting_pod_free(w);
+            return true;
+        }
+        sl_status st;
+        if (w->decision == WAITING_REJECTED) {
+            st = sl_status_make(SL_UNSCHEDULABLE, sl_cycle_printf(c, "%s", w->reject_message));
+            st.plugin = w->reject_plugin ? framework_plugin_name(w->fw, w->reject_plugin) : NULL;
+        } else {
+            char dur[32];
+            sl_format_go_duration(w->timeout_ms * 1000000LL, dur, sizeof(dur));
+            st = sl_status_newf(c, SL_UNSCHEDULABLE,
+                                "rejected due to timeout after waiting %s at plugin %s", dur,
+                                w->plugin ? w->plugin : "");
+            st.plugin = w->plugin;
+        }
         const sl_node_info *host_info = sl_snapshot_node(s->snapshot, w->node);
         attempt a;
         memset(&a, 0, sizeof(a));
@@ -768,7 +857,13 @@ void sched_expire_waiting(sl_scheduler *s) {
         forget(s, w->fw, c, rec, w->node);
         announce_forget(s, rec);
         handle_failure(s, w->fw, c, rec, st, &a, w->attempt_start_ns);
-        free(w->node);
-        free(w);
+        sched_waiting_pod_free(w);
+        return true;
+    }
+    return false;
+}
+
+void sched_expire_waiting(sl_scheduler *s) {
+    while (resolve_one_waiting(s)) {
     }
 }

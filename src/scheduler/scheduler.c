@@ -158,6 +158,16 @@ static void on_node(void *user, sl_watch_type type, k8s_node *old, k8s_node *nod
     }
 }
 
+/* Namespace labels feed namespaceSelector. Like upstream (no plugin
+ * registers Namespace events), a change requeues nothing by itself. */
+static void on_namespace(void *user, sl_watch_type type, k8s_namespace *old, k8s_namespace *ns) {
+    sl_scheduler *s = user;
+    UNUSED(old);
+    if (type == SL_WATCH_DELETED) sl_cache_remove_namespace(s->cache, ns->name);
+    else sl_cache_set_namespace(s->cache, ns);
+    s->epoch++;
+}
+
 static bool assigned(const k8s_pod *pod) { return pod->node_name && pod->node_name[0]; }
 
 static bool finished(const k8s_pod *pod) {
@@ -234,6 +244,10 @@ static void on_pod(void *user, sl_watch_type type, k8s_pod *old, k8s_pod *pod) {
         sl_queue_remove(s->queue, &rec->entry);
         if (rec->info) rec->info->pod = pod; /* the object lives until we return */
         rec->removed = true;
+        /* A pod waiting at Permit lets go of its node (upstream
+         * RejectWaitingPod on delete). */
+        for (size_t i = 0; i < s->waiting.len; i++)
+            if (s->waiting.items[i]->rec == rec) sl_waiting_pod_reject(s->waiting.items[i], NULL, "removed");
         if (rec->in_cycle) return;
         free_record(s, rec);
         return;
@@ -347,6 +361,12 @@ static uint32_t host_nominated_count(void *user) {
     return sl_queue_nominated_count(s->queue);
 }
 
+static uint32_t host_waiting_pods(void *user, sl_waiting_pod *const **out) {
+    sl_scheduler *s = user;
+    *out = s->waiting.items;
+    return (uint32_t)s->waiting.len;
+}
+
 /* ------------------------------------------------------------------ */
 /* Cycles                                                               */
 /* ------------------------------------------------------------------ */
@@ -403,6 +423,7 @@ sl_scheduler *sl_scheduler_new(const sl_scheduler_options *opts, char *err, size
     s->host.event = host_event;
     s->host.nominated_pods = host_nominated_pods;
     s->host.nominated_count = host_nominated_count;
+    s->host.waiting_pods = host_waiting_pods;
 
     s->nprofiles = cfg->nprofiles;
     s->frameworks = xcalloc(cfg->nprofiles, sizeof(sl_framework *));
@@ -434,7 +455,8 @@ sl_scheduler *sl_scheduler_new(const sl_scheduler_options *opts, char *err, size
     s->snapshot = sl_snapshot_new();
     s->cycle = sl_cycle_new(&s->arenas);
 
-    sl_cluster_handler handler = {.user = s, .on_node = on_node, .on_pod = on_pod};
+    sl_cluster_handler handler = {
+        .user = s, .on_node = on_node, .on_pod = on_pod, .on_namespace = on_namespace};
     s->cluster->ops->subscribe(s->cluster, &handler);
     return s;
 }
@@ -446,9 +468,8 @@ void sl_scheduler_free(sl_scheduler *s) {
     for (size_t i = 0; i < s->waiting.len; i++) {
         waiting_pod *w = s->waiting.items[i];
         sl_cycle_free(w->cycle);
-        free(w->node);
         w->rec->in_cycle = false;
-        free(w);
+        sched_waiting_pod_free(w);
     }
     VEC_FREE(&s->waiting);
     /* records: collect first, free_record edits the map */

@@ -10,7 +10,10 @@
 set -u
 cd "$(dirname "$0")/../.."
 MODE=${MODE:-release}
-TOOL=${WASM_VALIDATE:-build/$MODE/tools/wasm_validate}
+# The tool sits next to $SCHEDLAB (build/<mode>/tools/wasm_validate).
+if [ -n "${SCHEDLAB:-}" ]; then default_tool="$(dirname "$SCHEDLAB")/tools/wasm_validate"
+else default_tool="build/$MODE/tools/wasm_validate"; fi
+TOOL=${WASM_VALIDATE:-$default_tool}
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 passed=0

@@ -73,6 +73,16 @@ static inline uint32_t fc_count(const char *const *list, uint32_t max) {
 static inline sl_pod_info *fc_setup(fixture *f, const char *const *nodes, const char *const *pods,
                              const char *pod) {
     fixture_init(f);
+    /* The Namespace objects upstream's interpodaffinity tests register
+     * (scoring_test.go / filtering_test.go `namespaces`). */
+    static const char *const upstream_namespaces[] = {
+        "{'metadata':{'name':'subteam1.team1','labels':{'team':'team1'}}}",
+        "{'metadata':{'name':'subteam2.team1','labels':{'team':'team1'}}}",
+        "{'metadata':{'name':'subteam1.team2','labels':{'team':'team2'}}}",
+        "{'metadata':{'name':'subteam2.team2','labels':{'team':'team2'}}}",
+    };
+    for (size_t i = 0; i < sizeof upstream_namespaces / sizeof *upstream_namespaces; i++)
+        fixture_namespace(f, upstream_namespaces[i]);
     for (uint32_t i = 0; i < FC_MAX_NODES && nodes[i]; i++) fixture_node(f, nodes[i]);
     for (uint32_t i = 0; i < FC_MAX_PODS && pods[i]; i++) fc_add_pod(f, pods[i], (int)i);
     sl_pod_info *incoming = fc_incoming(f, pod ? pod : "{'spec':{'containers':[]}}");

@@ -81,6 +81,21 @@ static inline k8s_node *fixture_node(fixture *f, const char *text) {
     return node;
 }
 
+/* A Namespace object (name, labels): the cache copies its labels. */
+static inline void fixture_namespace(fixture *f, const char *text) {
+    UNUSED(f);
+    json_t *obj = fixture_json(text);
+    char err[512];
+    k8s_namespace *ns = k8s_namespace_decode(obj, "test", err, sizeof err);
+    json_decref(obj);
+    if (!ns) {
+        fprintf(stderr, "fixture: namespace: %s\n", err);
+        abort();
+    }
+    sl_cache_set_namespace(f->cache, ns);
+    k8s_namespace_free(ns);
+}
+
 static inline k8s_pod *fixture_decode_pod(fixture *f, const char *text) {
     json_t *obj = fixture_json(text);
     char err[512];

@@ -59,7 +59,7 @@ TEST(load_and_subscribe_replays_nodes_then_pods) {
     CHECK_EQ_STR(pods[0]->name, "a");
     CHECK_EQ_STR(pods[1]->namespace_, "other");
     seen s = {{0}, NULL, NULL};
-    sl_cluster_handler h = {&s, on_node, on_pod};
+    sl_cluster_handler h = {&s, on_node, on_pod, NULL};
     c->ops->subscribe(c, &h);
     CHECK_EQ_STR(s.log, "+N:n1 +N:n2 +P:a +P:b ");
     /* after subscribe, additions are delivered */
@@ -72,6 +72,60 @@ TEST(load_and_subscribe_replays_nodes_then_pods) {
     CHECK(sl_cluster_memory_find_pod(c, "default", "late") == late);
     CHECK(sl_cluster_memory_find_pod(c, "other", "b") != NULL);
     CHECK(sl_cluster_memory_find_pod(c, "default", "b") == NULL);
+    c->ops->destroy(c);
+}
+
+static void on_namespace(void *user, sl_watch_type type, k8s_namespace *old, k8s_namespace *obj) {
+    seen *s = user;
+    UNUSED(old);
+    size_t n = strlen(s->log);
+    snprintf(s->log + n, sizeof(s->log) - n, "%sNS:%s ", type == SL_WATCH_ADDED ? "+" : "?", obj->name);
+}
+
+TEST(namespaces_load_and_replay_first) {
+    static const char yaml[] =
+        "kind: Node\nmetadata: {name: n1}\n---\n"
+        "kind: Namespace\nmetadata: {name: team1, labels: {team: t1}}\n---\n"
+        "kind: Pod\nmetadata: {name: a, namespace: team1}\n---\n"
+        "kind: Namespace\nmetadata: {name: bare}\n";
+    sl_cluster *c = load(yaml);
+    k8s_namespace *ns = sl_cluster_memory_find_namespace(c, "team1");
+    CHECK(ns != NULL);
+    CHECK_EQ_STR(k8s_map_get(&ns->labels, "team"), "t1");
+    CHECK(sl_cluster_memory_find_namespace(c, "bare") != NULL);
+    CHECK_EQ_INT(sl_cluster_memory_find_namespace(c, "bare")->labels.len, 0);
+    CHECK(sl_cluster_memory_find_namespace(c, "default") == NULL);
+    seen s = {{0}, NULL, NULL};
+    sl_cluster_handler h = {&s, on_node, on_pod, on_namespace};
+    c->ops->subscribe(c, &h);
+    CHECK_EQ_STR(s.log, "+NS:team1 +NS:bare +N:n1 +P:a ");
+    /* after subscribe, additions are delivered; duplicates are errors */
+    char err[256];
+    json_t *v = json_pack("{s:s, s:{s:s}}", "kind", "Namespace", "metadata", "name", "late");
+    k8s_namespace *late = k8s_namespace_decode(v, NULL, err, sizeof(err));
+    CHECK(late != NULL);
+    CHECK(sl_cluster_memory_add_namespace(c, late, err, sizeof(err)));
+    CHECK_EQ_STR(s.log, "+NS:team1 +NS:bare +N:n1 +P:a +NS:late ");
+    k8s_namespace *again = k8s_namespace_decode(v, NULL, err, sizeof(err));
+    CHECK(!sl_cluster_memory_add_namespace(c, again, err, sizeof(err)));
+    CHECK_EQ_STR(err, "Namespace late: already exists");
+    k8s_namespace_free(again);
+    json_decref(v);
+    /* a handler without on_namespace still works */
+    c->ops->destroy(c);
+    c = load(yaml);
+    s.log[0] = 0;
+    sl_cluster_handler h2 = {&s, on_node, on_pod, NULL};
+    c->ops->subscribe(c, &h2);
+    CHECK_EQ_STR(s.log, "+N:n1 +P:a ");
+    c->ops->destroy(c);
+    /* decode errors name the object and field */
+    json_t *docs = k8s_parse_documents("kind: Namespace\nmetadata: {name: x, labels: {a: 1}}\n", 52,
+                                       "b.yaml", err, sizeof(err));
+    c = sl_cluster_memory_new();
+    CHECK(!sl_cluster_memory_load(c, docs, "b.yaml", err, sizeof(err)));
+    CHECK_EQ_STR(err, "b.yaml: Namespace x: metadata.labels.a: must be a string, got an integer");
+    json_decref(docs);
     c->ops->destroy(c);
 }
 
@@ -99,7 +153,7 @@ TEST(duplicates_are_errors) {
 TEST(bind_sets_node_name_and_raw_and_delivers_modified) {
     sl_cluster *c = load(cluster_yaml);
     seen s = {{0}, NULL, NULL};
-    sl_cluster_handler h = {&s, on_node, on_pod};
+    sl_cluster_handler h = {&s, on_node, on_pod, NULL};
     c->ops->subscribe(c, &h);
     s.log[0] = 0;
     k8s_pod *b = sl_cluster_memory_find_pod(c, "other", "b");
@@ -124,7 +178,7 @@ TEST(bind_sets_node_name_and_raw_and_delivers_modified) {
 TEST(delete_and_status_and_events) {
     sl_cluster *c = load(cluster_yaml);
     seen s = {{0}, NULL, NULL};
-    sl_cluster_handler h = {&s, on_node, on_pod};
+    sl_cluster_handler h = {&s, on_node, on_pod, NULL};
     c->ops->subscribe(c, &h);
     s.log[0] = 0;
     k8s_pod *a = sl_cluster_memory_find_pod(c, NULL, "a");
@@ -199,6 +253,7 @@ TEST(event_list_is_bounded) {
 
 int main(void) {
     RUN(load_and_subscribe_replays_nodes_then_pods);
+    RUN(namespaces_load_and_replay_first);
     RUN(duplicates_are_errors);
     RUN(bind_sets_node_name_and_raw_and_delivers_modified);
     RUN(delete_and_status_and_events);

@@ -324,15 +324,12 @@ static const filter_case node_affinity_filters[] = {
     {"Pod with an Affinity matches node's labels but the PodSpec.NodeSelector is not satisfied",
      "NodeAffinity", NULL, {LNODE("n", "'foo':'barrrrrr'")}, {},
      NA_POD_SEL("'foo':'bar'", EXPRS(EXISTS("foo"))), {NA_FAIL("n")}},
-#ifdef FIDELITY_KNOWN_GAPS
     /* Upstream fails to parse the requirement (the value is not a valid label
-     * value) and treats the term as matching nothing; schedlab's selector
-     * decoder (src/k8s, not a plugin) accepts the value, so NotIn matches.
-     * Enable with -DFIDELITY_KNOWN_GAPS once src/k8s validates values. */
+     * value) and treats the term as matching nothing; the k8s decoder marks
+     * the requirement invalid (matches nothing). */
     {"Pod with an invalid value in Affinity term won't be scheduled onto the node",
      "NodeAffinity", NULL, {LNODE("n", "'foo':'bar'")}, {},
      NA_POD(EXPRS(EXPR("foo", "NotIn", "'invalid value: ___@#$%^'"))), {NA_FAIL("n")}},
-#endif
     {"Pod with matchFields using In operator that matches the existing node", "NodeAffinity", NULL,
      {NAMED("node1")}, {}, NA_POD(FIELDS(NAME_IN("'node1'"))), {OK("node1")}, SL_SUCCESS, NULL,
      "node1"},

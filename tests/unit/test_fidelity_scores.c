@@ -700,9 +700,9 @@ static const score_case spread_scores[] = {
 TEST(pod_topology_spread_scores) { RUN_SCORE_TABLE(spread_scores); }
 
 /* ---------------------------------------------------------------- */
-/* InterPodAffinity (interpodaffinity/scoring_test.go). Rows whose   */
-/* outcome depends on Namespace objects' labels are not ported: the  */
-/* scheduler cache has no Namespace objects (see the audit report).  */
+/* InterPodAffinity (interpodaffinity/scoring_test.go). The fixture  */
+/* registers upstream's Namespace objects (subteam{1,2}.team{1,2},   */
+/* labels team=team1/team2), see fc_setup.                           */
 /* ---------------------------------------------------------------- */
 
 #define RG_CHINA "'region':'China'"
@@ -741,6 +741,13 @@ TEST(pod_topology_spread_scores) { RUN_SCORE_TABLE(spread_scores); }
     "'podAffinity':{'requiredDuringSchedulingIgnoredDuringExecution':[{'labelSelector':"                  \
     SEL_IN("service", "'S1'") ",'namespaces':['" ns "','subteam2.team2'],"                                \
     "'namespaceSelector':" SEL_IN("team", "'team1'") ",'topologyKey':'region'}]}"
+#define NS_POD_ON(ns, node) \
+    "{'metadata':{'namespace':'" ns "','labels':{" S1 "}},'spec':{'nodeName':'" node "','containers':[]}}"
+#define NS_APOD(ns, kind)                                                                                  \
+    "{'metadata':{'namespace':'" ns "','labels':{" S1 "}},'spec':{'affinity':{" kind ":{"                   \
+    "'preferredDuringSchedulingIgnoredDuringExecution':[{'weight':5,'podAffinityTerm':{'labelSelector':"   \
+    SEL_IN("security", "'S1'") ",'topologyKey':'region','namespaces':['subteam2.team2'],"                  \
+    "'namespaceSelector':" SEL_IN("team", "'team1'") "}}]}},'containers':[]}}"
 #define IPA_ARGS(w, ignore) "{'hardPodAffinityWeight':" #w ",'ignorePreferredTermsOfExistingPods':" #ignore "}"
 
 static const score_case inter_pod_scores[] = {
@@ -837,6 +844,33 @@ static const score_case inter_pod_scores[] = {
      {APOD_ON("node1", "", HARD_SERVICE_S1("default")), APOD_ON("node2", "", HARD_SERVICE_S1("default"))},
      "{'metadata':{'namespace':'subteam1.team2','labels':{'service':'S1'}},'spec':{'containers':[]}}",
      {}, {0, 0, 0}, SL_SKIP},
+    {"hard pod affinity symmetric weight: with matching NamespaceSelector", "InterPodAffinity",
+     IPA_ARGS(1, false), {LNODE("node1", RG_CHINA), LNODE("node2", RG_INDIA), LNODE("node3", AZ1)},
+     {APOD_ON("node1", "", HARD_SERVICE_S1("default")), APOD_ON("node2", "", HARD_SERVICE_S1("default"))},
+     "{'metadata':{'namespace':'subteam1.team1','labels':{'service':'S1'}},'spec':{'containers':[]}}",
+     {}, {100, 100, 0}, SL_SUCCESS},
+    /* TestPreferredAffinity's namespaceSelector rows: the term selects
+     * security=S1 pods in subteam2.team2 plus namespaces labelled team1. */
+    {"Affinity with pods matching NamespaceSelector", "InterPodAffinity", IPA_ARGS(1, false),
+     {LNODE("node1", RG_CHINA), LNODE("node2", RG_INDIA)},
+     {NS_POD_ON("subteam1.team1", "node1"), NS_POD_ON("subteam1.team1", "node1"),
+      NS_POD_ON("subteam1.team2", "node1"), NS_POD_ON("subteam2.team1", "node2")},
+     NS_APOD("subteam1.team1", "'podAffinity'"), {}, {100, 0}, SL_SUCCESS},
+    {"Affinity with pods matching both NamespaceSelector and Namespaces fields", "InterPodAffinity",
+     IPA_ARGS(1, false), {LNODE("node1", RG_CHINA), LNODE("node2", RG_INDIA)},
+     {NS_POD_ON("subteam1.team1", "node1"), NS_POD_ON("subteam1.team1", "node1"),
+      NS_POD_ON("subteam2.team2", "node1"), NS_POD_ON("subteam2.team1", "node2")},
+     NS_APOD("subteam1.team1", "'podAffinity'"), {}, {100, 0}, SL_SUCCESS},
+    {"Anti-affinity with pods matching NamespaceSelector", "InterPodAffinity", IPA_ARGS(1, false),
+     {LNODE("node1", RG_CHINA), LNODE("node2", RG_INDIA)},
+     {NS_POD_ON("subteam1.team1", "node1"), NS_POD_ON("subteam1.team1", "node1"),
+      NS_POD_ON("subteam1.team2", "node1"), NS_POD_ON("subteam2.team1", "node2")},
+     NS_APOD("subteam1.team1", "'podAntiAffinity'"), {}, {0, 100}, SL_SUCCESS},
+    {"Anti-affinity with pods matching both NamespaceSelector and Namespaces fields",
+     "InterPodAffinity", IPA_ARGS(1, false), {LNODE("node1", RG_CHINA), LNODE("node2", RG_INDIA)},
+     {NS_POD_ON("subteam1.team1", "node1"), NS_POD_ON("subteam1.team1", "node1"),
+      NS_POD_ON("subteam2.team2", "node1"), NS_POD_ON("subteam2.team1", "node2")},
+     NS_APOD("subteam1.team1", "'podAntiAffinity'"), {}, {0, 100}, SL_SUCCESS},
     {"hard pod affinity symmetric weight: with matching Namespaces", "InterPodAffinity",
      IPA_ARGS(1, false), {LNODE("node1", RG_CHINA), LNODE("node2", RG_INDIA), LNODE("node3", AZ1)},
      {APOD_ON("node1", "", HARD_SERVICE_S1("default")), APOD_ON("node2", "", HARD_SERVICE_S1("default"))},

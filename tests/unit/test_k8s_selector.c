@@ -228,6 +228,67 @@ TEST(tolerations) {
     CHECK_EQ_STR(k8s_taint_effect_name(K8S_EFFECT_NO_EXECUTE), "NoExecute");
 }
 
+TEST(label_syntax_validation) {
+    CHECK(k8s_valid_label_value(""));
+    CHECK(k8s_valid_label_value("a"));
+    CHECK(k8s_valid_label_value("My_value-1.2"));
+    CHECK(!k8s_valid_label_value("-a"));
+    CHECK(!k8s_valid_label_value("a."));
+    CHECK(!k8s_valid_label_value("invalid value: ___@#$%^"));
+    CHECK(k8s_valid_label_value("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")); /* 63 */
+    CHECK(!k8s_valid_label_value("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")); /* 64 */
+    CHECK(k8s_valid_qualified_name("zone"));
+    CHECK(k8s_valid_qualified_name("topology.kubernetes.io/zone"));
+    CHECK(k8s_valid_qualified_name("example.com/My_Name"));
+    CHECK(!k8s_valid_qualified_name(""));
+    CHECK(!k8s_valid_qualified_name("/zone"));
+    CHECK(!k8s_valid_qualified_name("example.com/"));
+    CHECK(!k8s_valid_qualified_name("Example.com/zone"));   /* prefix is lower-case DNS */
+    CHECK(!k8s_valid_qualified_name("a/b/c"));
+    CHECK(!k8s_valid_qualified_name("-a.b/zone"));
+    CHECK(!k8s_valid_qualified_name("a..b/zone"));
+    CHECK(!k8s_valid_qualified_name("bad key"));
+    /* label selectors: the API server rejects invalid keys and values */
+    CHECK_EQ_STR(selector_error("matchExpressions: [{key: a, operator: In, values: [ok, 'b@d']}]"),
+                 "spec.selector.matchExpressions[0].values[1]: Invalid value: \"b@d\": a valid "
+                 "label must be an empty string or consist of alphanumeric characters, '-', '_' "
+                 "or '.', and must start and end with an alphanumeric character (at most 63 "
+                 "characters)");
+    CHECK(strstr(selector_error("matchExpressions: [{key: 'bad key', operator: Exists}]"),
+                 "spec.selector.matchExpressions[0].key: Invalid value: \"bad key\"") != NULL);
+    CHECK(strstr(selector_error("matchLabels: {'a/b/c': x}"),
+                 "spec.selector.matchLabels: Invalid value: \"a/b/c\"") != NULL);
+    CHECK(strstr(selector_error("matchLabels: {a: '-x'}"),
+                 "spec.selector.matchLabels.a: Invalid value: \"-x\"") != NULL);
+    CHECK_EQ_STR(selector_error("matchLabels: {'example.com/a': ''}"), "(ok)");
+    /* node selector terms: an invalid key is an API error ... */
+    CHECK(strstr(term_error("matchExpressions: [{key: 'a b', operator: Exists}]"),
+                 "t.matchExpressions[0].key: Invalid value: \"a b\"") != NULL);
+    /* ... an invalid value is accepted, and the term matches nothing */
+    CHECK_EQ_STR(term_error("matchExpressions: [{key: a, operator: NotIn, values: ['x y']}]"), "(ok)");
+    CHECK_EQ_STR(term_error("matchFields: [{key: metadata.name, operator: In, values: ['x y']}]"),
+                 "(ok)");
+    k8s_node *node = node_of("kind: Node\nmetadata:\n  name: n1\n  labels: {foo: bar}\n");
+    CHECK(node != NULL);
+    if (!node) return;
+    CHECK(!term_matches("matchExpressions: [{key: foo, operator: NotIn, values: ['x y']}]", node));
+    CHECK(!term_matches("matchExpressions: [{key: foo, operator: In, values: [bar, 'x y']}]", node));
+    CHECK(!term_matches("matchExpressions: [{key: other, operator: DoesNotExist},"
+                        " {key: foo, operator: NotIn, values: ['@']}]", node));
+    CHECK(term_matches("matchExpressions: [{key: foo, operator: NotIn, values: [baz]}]", node));
+    /* only the invalid term is skipped: another term still matches */
+    char err[256];
+    k8s_node_affinity aff;
+    json_t *v = doc("requiredDuringSchedulingIgnoredDuringExecution:\n  nodeSelectorTerms:\n"
+                    "  - matchExpressions: [{key: foo, operator: NotIn, values: ['x y']}]\n"
+                    "  - matchExpressions: [{key: foo, operator: In, values: [bar]}]\n");
+    CHECK(k8s_node_affinity_decode(v, &mem, "a", &aff, err, sizeof(err)));
+    json_decref(v);
+    CHECK(k8s_node_selector_matches(&aff.required, node));
+    CHECK(!k8s_node_selector_term_matches(&aff.required.terms[0], node));
+    k8s_node_free(node);
+}
+
 int main(void) {
     arena_init(&mem, 4096);
     RUN(label_selector_semantics);
@@ -236,6 +297,7 @@ int main(void) {
     RUN(node_selector_term_errors);
     RUN(node_affinity_decode_and_match);
     RUN(tolerations);
+    RUN(label_syntax_validation);
     arena_free(&mem);
     return test_summary("k8s_selector");
 }
