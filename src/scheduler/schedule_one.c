@@ -651,6 +651,7 @@ static void binding_cycle(sl_scheduler *s, sl_framework *fw, sl_cycle *c, pod_re
         rec->node = xstrdup(host);
         if (!rec->removed) sl_queue_done(s->queue, &rec->entry);
     }
+    s->last_bind_ns = s->now_ns;
     char *msg = xasprintf("Successfully assigned %s/%s to %s", info->pod->namespace_,
                           info->pod->name, host);
     sl_framework_event(fw, info, "Normal", "Scheduled", msg);

@@ -32,7 +32,11 @@
  * tried before the last change is retried first, by simulating the clock
  * up to its backoff or flush. Each extra round either places or deletes a
  * pod (a new epoch) or settles everything, so the run ends. Gated pods
- * wait for an update of their own and do not hold the run open.
+ * wait for an update of their own and do not hold the run open. One
+ * exception needs a guard: a plugin that frees nodes without ever placing a
+ * pod (a Permit gang that never completes: each timeout is a new epoch)
+ * would keep the run going forever, so in virtual time the run also stops,
+ * with a warning, after an hour of virtual time with no bind.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +49,7 @@
 #define BACKOFF_FLUSH_PERIOD_NS (1 * NS_PER_SEC)
 #define UNSCHEDULABLE_FLUSH_PERIOD_NS (30 * NS_PER_SEC)
 #define MAX_UNSCHEDULABLE_NS (5 * 60 * NS_PER_SEC)
+#define QUIESCENCE_HORIZON_NS (3600 * NS_PER_SEC)
 
 /* ------------------------------------------------------------------ */
 /* Pod records                                                          */
@@ -572,6 +577,29 @@ uint64_t sl_scheduler_run_until_quiescent(sl_scheduler *s) {
         for (size_t i = 0; i < s->waiting.len; i++)
             next = MIN(next, s->waiting.items[i]->deadline_ns);
         if (next == INT64_MAX) break;
+        /* Progress guard (virtual time only). The epoch rule above ends
+         * every run made of default plugins, but a plugin can keep pods
+         * cycling without ever placing one — e.g. a gang at Permit that
+         * never completes: each timeout frees a node (a new epoch), so the
+         * pods look due for another try forever. Upstream would retry
+         * forever too; a headless run must end, so after an hour of
+         * virtual time without a single bind the run stops and says so. */
+        if (s->virtual_time && next - s->last_bind_ns > QUIESCENCE_HORIZON_NS) {
+            /* Pods still parked at Permit run into their deadlines first,
+             * so they end as Unschedulable with the timeout message. */
+            int64_t last_deadline = s->now_ns;
+            for (size_t i = 0; i < s->waiting.len; i++)
+                last_deadline = MAX(last_deadline, s->waiting.items[i]->deadline_ns);
+            if (s->waiting.len) {
+                advance_clock(s, last_deadline);
+                sched_expire_waiting(s);
+            }
+            log_warn("no pod was bound in %lld s of virtual time although pods keep being "
+                     "retried; stopping the run (a plugin keeps them cycling, e.g. a Permit "
+                     "wait that never completes)",
+                     (long long)(QUIESCENCE_HORIZON_NS / NS_PER_SEC));
+            break;
+        }
         advance_clock(s, next);
         if (flush_unschedulable) sl_queue_flush_unschedulable(s->queue, s->now_ns);
     }

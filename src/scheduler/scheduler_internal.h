@@ -70,6 +70,7 @@ struct sl_scheduler {
     sl_cluster *cluster;
     bool virtual_time;
     const sl_recorder *recorder;
+    int64_t last_bind_ns;         /* clock at the last successful bind (progress guard) */
 
     uint32_t nprofiles;
     sl_framework **frameworks;    /* one per config profile, same order */
