@@ -35,10 +35,11 @@
  *   - f64.mul into the f64 mul/add/sub using the product (each rounding
  *     kept), f64 results into the f64.store of them (*_st), and the axpy
  *     shape a * f64.load(b) + f64.load(c) (f64_madd_mm[_st]);
- *   - branches on i32.load results, on (x & imm), and loop back-edges on an
+ *   - branches on i32.load results and on (x & imm) (also when local.tee
+ *     keeps them, or through i32.eqz), and loop back-edges on an
  *     increment of the loop variable (br_add: x = x + inc; loop while x CMP
  *     limit / x != 0);
- *   - two moves in a row (move2); i64.extend_i32_u of a value an i32
+ *   - two to four moves in a row (move2..4); i64.extend_i32_u of a value an i32
  *     operation just wrote zero-extended is dropped.
  * A label resets the peephole, so no fusion spans a branch target.
  *
@@ -187,6 +188,14 @@ typedef struct translator {
      * operand whose result is the entry below the load's (at peep_mul_start) */
     bool peep_mul;
     uint32_t peep_mul_start;
+    /* PEEP_EQZ: the eqz directly follows the i32.load (at peep_eqz_load_start)
+     * that wrote its operand */
+    bool peep_eqz_load;
+    uint32_t peep_eqz_load_start;
+    /* The PEEP_RESULT instruction before the last one, if it directly
+     * precedes it (prev_end == the last one's start; UINT32_MAX = none). */
+    uint16_t prev_op;
+    uint32_t prev_start, prev_end;
 } translator;
 
 #define GROW(ptr, len, cap, need)                                                          \
@@ -278,6 +287,14 @@ static uint32_t emit_op(translator *t, wasm_op op) {
         t->pc_map_len++;
         t->last_mapped_offset = t->op_offset;
     }
+    /* remember the last instruction if it is a result nothing folded */
+    if (t->peep == PEEP_RESULT && t->peep_end == t->code_len) {
+        t->prev_op = t->last_op;
+        t->prev_start = t->peep_start;
+        t->prev_end = t->peep_end;
+    } else {
+        t->prev_end = UINT32_MAX;
+    }
     uint32_t start = t->code_len;
     GROW(t->code, t->code_len, t->code_cap, 2);
     wasm_handler h = wasm_op_handlers[op];
@@ -364,14 +381,16 @@ static void copy_to(translator *t, operand e, uint32_t height, uint32_t dst) {
     }
     uint32_t src = e.kind == ENTRY_LOCAL ? e.local : home(t, height);
     if (src == dst) return;
-    if (t->peep == PEEP_MOVE && t->peep_end == t->code_len) {
-        /* two moves in a row become one move2 (executed in order) */
-        wasm_handler h = wasm_op_handlers[WASM_OP_move2];
+    if (t->peep == PEEP_MOVE && t->peep_end == t->code_len && t->last_op != WASM_OP_move4) {
+        /* up to four moves in a row become one move2/3/4 (executed in order) */
+        wasm_op op = t->last_op == WASM_OP_move ? WASM_OP_move2
+                     : t->last_op == WASM_OP_move2 ? WASM_OP_move3 : WASM_OP_move4;
+        wasm_handler h = wasm_op_handlers[op];
         memcpy(t->code + t->peep_start, &h, sizeof h);
-        t->last_op = WASM_OP_move2;
+        t->last_op = (uint16_t)op;
         emit_unit(t, dst);
         emit_unit(t, src);
-        t->peep = PEEP_NONE;
+        t->peep_end = t->code_len; /* still PEEP_MOVE: only copy_to looks at it */
         return;
     }
     uint32_t start = emit_op(t, WASM_OP_move);
@@ -535,6 +554,12 @@ static void emit_unary(translator *t, uint16_t op) {
     if (op == WASM_OP_i64_extend_i32_u && zero_extends(t->last_op) &&
         folds_last(t, t->height - 1, (wasm_op)t->last_op))
         return; /* the slot already holds the zero-extended value */
+    operand top = t->stack[t->height - 1];
+    bool ld = op == WASM_OP_i32_eqz && peep_valid(t) && t->peep == PEEP_RESULT &&
+              t->last_op == WASM_OP_load32 && top.kind != ENTRY_CONST &&
+              t->code[t->peep_start + 2] ==
+                  (top.kind == ENTRY_LOCAL ? top.local : home(t, t->height - 1));
+    uint32_t ld_start = t->peep_start, ld_end = t->peep_end;
     uint32_t src = pop_slot(t);
     uint32_t dst = push_home(t);
     uint32_t start = emit_op(t, op);
@@ -544,7 +569,33 @@ static void emit_unary(translator *t, uint16_t op) {
     if (op == WASM_OP_i32_eqz) {
         t->peep = PEEP_EQZ;
         t->peep_a = src;
+        t->peep_eqz_load = ld && start == ld_end;
+        t->peep_eqz_load_start = ld_start;
     }
+}
+
+/* An i32.add (dst = a + b, b an immediate if imm) directly after another
+ * i32.add whose result nothing folded: appends it to that instruction
+ * (i32_add2_*, executed in order). The peephole then describes the second
+ * add (peep_start moves to 3 units before its dst), so a local.set can still
+ * retarget it; last_op = the add2 op, so nothing unemits it. */
+static bool merge_add(translator *t, bool imm, uint32_t dst, uint32_t a, uint32_t b) {
+    if (!peep_valid(t) || t->peep != PEEP_RESULT || t->code_len - t->peep_start != 5) return false;
+    bool first_imm;
+    if (t->last_op == WASM_OP_i32_add) first_imm = false;
+    else if (t->last_op == WASM_OP_i32_add_si) first_imm = true;
+    else return false;
+    wasm_op op = (wasm_op)(WASM_OP_i32_add2_ss_ss + (first_imm ? 2 : 0) + (imm ? 1 : 0));
+    wasm_handler h = wasm_op_handlers[op];
+    memcpy(t->code + t->peep_start, &h, sizeof h);
+    emit_unit(t, dst);
+    emit_unit(t, a);
+    emit_unit(t, b);
+    t->last_op = (uint16_t)op;
+    t->peep = PEEP_RESULT;
+    t->peep_start += 3;
+    t->peep_end = t->code_len;
+    return true;
 }
 
 static void emit_binary(translator *t, const op_info *info) {
@@ -585,6 +636,7 @@ static void emit_binary(translator *t, const op_info *info) {
             imm = a.value;
         }
         dst = push_home(t);
+        if (info->op == WASM_OP_i32_add && merge_add(t, true, dst, a_slot, (uint32_t)imm)) return;
         start = emit_op(t, info->imm_op);
         emit_unit(t, dst);
         emit_unit(t, a_slot);
@@ -668,6 +720,25 @@ static void emit_binary(translator *t, const op_info *info) {
             fb = folds_last(t, t->height - 1, prev);
             fa = !fb && folds_last(t, t->height - 2, prev);
         }
+        if (fb && prev == WASM_OP_i32_rotl_si && a.kind == ENTRY_HOME &&
+            t->prev_end == t->peep_start && t->prev_op == WASM_OP_i32_rotl_si &&
+            t->code[t->prev_start + 2] == home(t, t->height - 2)) {
+            /* rotl(x, i) ^ rotl(y, j), both rotates just computed */
+            uint32_t x = t->code[t->prev_start + 3], i = t->code[t->prev_start + 4];
+            uint32_t y = t->code[t->peep_start + 3], j = t->code[t->peep_start + 4];
+            unemit(t, t->prev_start);
+            pop_entry(t);
+            pop_entry(t);
+            dst = push_home(t);
+            start = emit_op(t, WASM_OP_i32_rotl_xor_rotl);
+            emit_unit(t, dst);
+            emit_unit(t, x);
+            emit_unit(t, i);
+            emit_unit(t, y);
+            emit_unit(t, j);
+            note_result(t, start);
+            return;
+        }
         if (fb || fa) {
             uint32_t x = t->code[t->peep_start + 3], y = t->code[t->peep_start + 4];
             unemit(t, t->peep_start);
@@ -724,6 +795,7 @@ static void emit_binary(translator *t, const op_info *info) {
     uint32_t b_slot = pop_slot(t);
     a_slot = pop_slot(t);
     dst = push_home(t);
+    if (info->op == WASM_OP_i32_add && merge_add(t, false, dst, a_slot, b_slot)) return;
     start = emit_op(t, info->op);
     emit_unit(t, dst);
     emit_unit(t, a_slot);
@@ -832,9 +904,24 @@ static uint32_t emit_conditional(translator *t, bool jump_if_true, bool back) {
         bool inc = kind == PEEP_COMPARE && t->peep_inc && imm && back && jump_if_true;
         uint32_t inc_start = t->peep_inc_start;
         uint16_t inc_op = t->peep_inc_op;
+        bool eqz_load = kind == PEEP_EQZ && t->peep_eqz_load;
+        uint32_t ld_start = t->peep_eqz_load_start;
         unemit(t, t->peep_start);
         pop_entry(t);
-        if (inc) {
+        if (eqz_load) {
+            /* (x = i32.load) == 0: one load-and-branch; x keeps the value */
+            uint32_t d = t->code[ld_start + 2], addr = t->code[ld_start + 3],
+                     offset = t->code[ld_start + 4];
+            uint32_t load_offset = wasm_offset_of_last(t), br_offset = t->op_offset;
+            unemit(t, ld_start);
+            t->op_offset = load_offset; /* a trap is the load's */
+            emit_op(t, jump_if_true ? (back ? WASM_OP_br_if_z_load32_to_back : WASM_OP_br_if_z_load32_to)
+                                    : (back ? WASM_OP_br_if_nz_load32_to_back : WASM_OP_br_if_nz_load32_to));
+            t->op_offset = br_offset;
+            emit_unit(t, d);
+            emit_unit(t, addr);
+            emit_unit(t, offset);
+        } else if (inc) {
             /* loop increment + compare + back-edge: one instruction */
             uint32_t d = t->code[inc_start + 2], x = t->code[inc_start + 3],
                      y = t->code[inc_start + 4];
@@ -886,6 +973,30 @@ static uint32_t emit_conditional(translator *t, bool jump_if_true, bool back) {
         pop_entry(t);
         emit_op(t, jump_if_true ? (back ? WASM_OP_br_if_nz_load32_back : WASM_OP_br_if_nz_load32)
                                 : (back ? WASM_OP_br_if_z_load32_back : WASM_OP_br_if_z_load32));
+        emit_unit(t, addr);
+        emit_unit(t, offset);
+    } else if (!back && cond.kind == ENTRY_LOCAL && peep_valid(t) && t->peep == PEEP_RESULT &&
+               t->last_op == WASM_OP_i32_and_si && t->code[t->peep_start + 2] == cond.local) {
+        /* x = a & imm (local.tee x); branch on x */
+        uint32_t a = t->code[t->peep_start + 3], mask = t->code[t->peep_start + 4];
+        unemit(t, t->peep_start);
+        pop_entry(t);
+        emit_op(t, jump_if_true ? WASM_OP_br_if_and_nz_to : WASM_OP_br_if_and_z_to);
+        emit_unit(t, cond.local);
+        emit_unit(t, a);
+        emit_unit(t, mask);
+    } else if (cond.kind == ENTRY_LOCAL && peep_valid(t) && t->peep == PEEP_RESULT &&
+               t->last_op == WASM_OP_load32 && t->code[t->peep_start + 2] == cond.local) {
+        /* branch on an i32.load just written to a local (local.tee) */
+        uint32_t addr = t->code[t->peep_start + 3], offset = t->code[t->peep_start + 4];
+        uint32_t load_offset = wasm_offset_of_last(t), br_offset = t->op_offset;
+        unemit(t, t->peep_start);
+        pop_entry(t);
+        t->op_offset = load_offset; /* a trap is the load's */
+        emit_op(t, jump_if_true ? (back ? WASM_OP_br_if_nz_load32_to_back : WASM_OP_br_if_nz_load32_to)
+                                : (back ? WASM_OP_br_if_z_load32_to_back : WASM_OP_br_if_z_load32_to));
+        t->op_offset = br_offset;
+        emit_unit(t, cond.local);
         emit_unit(t, addr);
         emit_unit(t, offset);
     } else {
@@ -1307,6 +1418,7 @@ static void translate_function(translator *t, uint32_t func_index, compiled_func
     t->unreachable = false;
     t->skip_depth = 0;
     t->peep = PEEP_NONE;
+    t->prev_end = UINT32_MAX;
     GROW(t->local_refs, 0, t->locals_cap, t->nlocals_total + 1);
     memset(t->local_refs, 0, (t->nlocals_total + 1) * sizeof *t->local_refs);
 

@@ -415,6 +415,21 @@ HANDLER(i32_add_ssi) {
     S(2) = (uint32_t)((uint32_t)S(3) + (uint32_t)S(4) + ip[5]);
     NEXT(6);
 }
+/* Two i32 adds in order: (d1, a1, b1, d2, a2, b2), b a slot or immediate. */
+#define I32_ADD2(name, b1, b2)                                                             \
+    HANDLER(name) {                                                                        \
+        S(2) = (uint32_t)((uint32_t)S(3) + (b1));                                          \
+        S(5) = (uint32_t)((uint32_t)S(6) + (b2));                                          \
+        NEXT(8);                                                                           \
+    }
+I32_ADD2(i32_add2_ss_ss, (uint32_t)S(4), (uint32_t)S(7))
+I32_ADD2(i32_add2_ss_si, (uint32_t)S(4), ip[7])
+I32_ADD2(i32_add2_si_ss, ip[4], (uint32_t)S(7))
+I32_ADD2(i32_add2_si_si, ip[4], ip[7])
+HANDLER(i32_rotl_xor_rotl) {
+    S(2) = rotl32((uint32_t)S(3), ip[4]) ^ rotl32((uint32_t)S(5), ip[6]);
+    NEXT(7);
+}
 HANDLER(i32_xor_rotl) {
     S(2) = (uint32_t)S(3) ^ rotl32((uint32_t)S(4), ip[5]);
     NEXT(6);
@@ -433,6 +448,19 @@ HANDLER(move2) {
     S(2) = S(3);
     S(4) = S(5);
     NEXT(6);
+}
+HANDLER(move3) {
+    S(2) = S(3);
+    S(4) = S(5);
+    S(6) = S(7);
+    NEXT(8);
+}
+HANDLER(move4) {
+    S(2) = S(3);
+    S(4) = S(5);
+    S(6) = S(7);
+    S(8) = S(9);
+    NEXT(10);
 }
 UNARY(i32_eqz, (uint32_t)v == 0)
 UNARY(i32_clz, (uint32_t)v ? __builtin_clz((uint32_t)v) : 32)
@@ -601,10 +629,25 @@ HANDLER(load32_aiw) {
         if (test) jump(4);                                                                 \
         NEXT(5);                                                                           \
     }
+/* ... also kept in a local: (dst, addr, offset, off). */
+#define BR_LOAD32_TO(name, test, jump)                                                     \
+    HANDLER(name) {                                                                        \
+        uint64_t ea = (uint64_t)(uint32_t)S(3) + ip[4];                                    \
+        if (UNLIKELY(ea + 4 > mem_size)) TRAP(TRAP_MEMORY_OOB);                            \
+        uint32_t v;                                                                        \
+        memcpy(&v, mem + ea, sizeof v);                                                    \
+        S(2) = v;                                                                          \
+        if (test) jump(5);                                                                 \
+        NEXT(6);                                                                           \
+    }
 BR_LOAD32(br_if_z_load32, v == 0, JUMP)
 BR_LOAD32(br_if_nz_load32, v != 0, JUMP)
 BR_LOAD32(br_if_z_load32_back, v == 0, JUMP_BACK)
 BR_LOAD32(br_if_nz_load32_back, v != 0, JUMP_BACK)
+BR_LOAD32_TO(br_if_z_load32_to, v == 0, JUMP)
+BR_LOAD32_TO(br_if_nz_load32_to, v != 0, JUMP)
+BR_LOAD32_TO(br_if_z_load32_to_back, v == 0, JUMP_BACK)
+BR_LOAD32_TO(br_if_nz_load32_to_back, v != 0, JUMP_BACK)
 HANDLER(i32_load8_u_ai) {
     uint64_t ea = (uint64_t)(uint32_t)((uint32_t)S(3) + ip[4]) + ip[5];
     if (UNLIKELY(ea + 1 > mem_size)) TRAP(TRAP_MEMORY_OOB);
@@ -841,6 +884,18 @@ HANDLER(br_if_and_nz) {
     NEXT(5);
 }
 
+HANDLER(br_if_and_z_to) {
+    uint32_t v = (uint32_t)S(3) & ip[4];
+    S(2) = v;
+    if (!v) JUMP(5);
+    NEXT(6);
+}
+HANDLER(br_if_and_nz_to) {
+    uint32_t v = (uint32_t)S(3) & ip[4];
+    S(2) = v;
+    if (v) JUMP(5);
+    NEXT(6);
+}
 HANDLER(br_table) {
     uint32_t i = (uint32_t)S(2), n = ip[3];
     if (i > n) i = n;

@@ -152,7 +152,15 @@
     X(f64_madd_mm)          /* dst, a, baddr, boffset, caddr, coffset:                     \
                                a * f64.load(b) + f64.load(c) */                            \
     X(f64_madd_mm_st)       /* addr, a, baddr, boffset, caddr, coffset, offset:            \
-                               f64.store(a * f64.load(b) + f64.load(c)) */
+                               f64.store(a * f64.load(b) + f64.load(c)) */           \
+    X(i32_add2_ss_ss) X(i32_add2_ss_si) X(i32_add2_si_ss) X(i32_add2_si_si)                \
+                            /* d1, a1, b1, d2, a2, b2: d1 = a1 + b1; then d2 = a2 + b2 \
+                               (b an immediate in the _si halves) */                     \
+    X(br_if_z_load32_to) X(br_if_nz_load32_to) X(br_if_z_load32_to_back)                   \
+    X(br_if_nz_load32_to_back) /* dst, addr, offset, off: dst = i32.load; branch on it */ \
+    X(move3) X(move4)       /* (dst, src) x 3 or 4: moves, in order */                     \
+    X(i32_rotl_xor_rotl)    /* dst, x, i, y, j: rotl(x, i) ^ rotl(y, j) */               \
+    X(br_if_and_z_to) X(br_if_and_nz_to) /* dst, a, imm, off: dst = a & imm; branch on it */
 
 #define WASM_OP_ENUM(name) WASM_OP_##name,
 #define WASM_OP_ENUM_SI(name) WASM_OP_##name##_si,

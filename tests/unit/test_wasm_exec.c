@@ -827,6 +827,120 @@ TEST(fused_instructions_keep_wasm_semantics) {
     fixture_close(&fx);
 }
 
+static uint32_t rotl32_ref(uint32_t x, uint32_t n) {
+    n &= 31;
+    return n ? (x << n) | (x >> (32 - n)) : x;
+}
+
+/* Fusions of the second round: two adds in one instruction (add2, run in
+ * order), branches on an i32.load kept in a local (local.tee) or tested by
+ * eqz, runs of three and four moves, rotl(x, i) ^ rotl(y, j). */
+TEST(more_fused_instructions_keep_wasm_semantics) {
+    fixture fx;
+    CHECK(fixture_open(&fx,
+        "(module (memory 1)"
+        " (data (i32.const 0) \"\\44\\33\\22\\11\\08\\00\\00\\00\")"
+        " (data (i32.const 16) \"\\01\")"
+        " (func (export \"add2\") (param i32 i32 i32) (result i32) (local i32 i32)"
+        "  (local.set 3 (i32.add (local.get 0) (local.get 1)))"
+        "  (local.set 4 (i32.add (local.get 1) (local.get 2)))"
+        "  (local.set 3 (i32.add (local.get 3) (i32.const -1)))"
+        "  (local.set 4 (i32.add (local.get 4) (i32.const 0x7fffffff)))"
+        "  (local.set 3 (i32.add (local.get 3) (i32.const 5)))"
+        "  (local.set 4 (i32.add (local.get 3) (local.get 4)))"
+        "  (local.set 3 (i32.add (local.get 4) (local.get 3)))"
+        "  (local.set 4 (i32.add (local.get 3) (i32.const 1)))"
+        "  (i32.xor (i32.mul (local.get 3) (i32.const 31)) (local.get 4)))"
+        " (func (export \"br_tee\") (param i32) (result i32) (local i32)"
+        "  (block (br_if 0 (local.tee 1 (i32.load (local.get 0)))) (return (i32.const -1)))"
+        "  local.get 1)"
+        " (func (export \"if_tee\") (param i32) (result i32) (local i32)"
+        "  (if (result i32) (local.tee 1 (i32.load offset=4 (local.get 0)))"
+        "   (then (i32.add (local.get 1) (i32.const 1))) (else (i32.const -3))))"
+        " (func (export \"br_eqz_tee\") (param i32) (result i32) (local i32)"
+        "  (block (br_if 0 (i32.eqz (local.tee 1 (i32.load (local.get 0))))) (return (local.get 1)))"
+        "  i32.const -2)"
+        " (func (export \"br_eqz\") (param i32) (result i32)"
+        "  (block (br_if 0 (i32.eqz (i32.load (local.get 0)))) (return (i32.const 1)))"
+        "  i32.const 0)"
+        " (func (export \"walk\") (param i32) (result i32) (local i32 i32)"
+        "  (loop (local.set 0 (i32.add (local.get 0) (i32.const 4)))"
+        "   (local.set 2 (i32.add (local.get 2) (i32.const 1)))"
+        "   (br_if 0 (local.tee 1 (i32.load (local.get 0)))))"
+        "  (i32.add (local.get 2) (i32.mul (local.get 1) (i32.const 100))))"
+        " (func (export \"walk_eqz\") (param i32) (result i32) (local i32)"
+        "  (loop (local.set 0 (i32.add (local.get 0) (i32.const 4)))"
+        "   (local.set 1 (i32.add (local.get 1) (i32.const 1)))"
+        "   (br_if 0 (i32.eqz (i32.load (local.get 0)))))"
+        "  local.get 1)"
+        " (func (export \"and_tee\") (param i32) (result i32) (local i32)"
+        "  (block (br_if 0 (local.tee 1 (i32.and (local.get 0) (i32.const 0x80000081))))"
+        "   (return (i32.sub (local.get 1) (i32.const 7))))"
+        "  (if (result i32) (local.tee 1 (i32.and (local.get 0) (i32.const 6)))"
+        "   (then (local.get 1)) (else (i32.const -9))))"
+        " (func (export \"rot4\") (param i32 i32 i32 i32) (result i32 i32 i32 i32)"
+        "  local.get 3 local.get 0 local.get 1 local.get 2)"
+        " (func (export \"rot5\") (param i32 i32 i32 i32 i32) (result i32 i32 i32 i32 i32)"
+        "  local.get 4 local.get 0 local.get 1 local.get 2 local.get 3)"
+        " (func (export \"rxr\") (param i32 i32 i32) (result i32)"
+        "  (i32.xor (i32.rotl (local.get 0) (i32.const 7)) (i32.rotl (local.get 1) (i32.const 45)))"
+        "  (i32.xor (i32.xor (i32.rotl (local.get 2) (i32.const 30)) (i32.rotl (local.get 2) (i32.const 0)))"
+        "           (i32.rotl (local.get 2) (i32.const 10)))"
+        "  i32.add))",
+        NULL, NULL));
+    uint32_t vals[][3] = {{1, 2, 3}, {0xffffffffu, 0x80000000u, 0x7fffffffu}, {0, 0, 0},
+                          {0x12345678u, 0xdeadbeefu, 0xfffffffeu}};
+    for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
+        uint32_t a = vals[i][0], b = vals[i][1], c = vals[i][2];
+        uint32_t l3 = a + b, l4 = b + c;
+        l3 += 0xffffffffu;
+        l4 += 0x7fffffffu;
+        l3 += 5;
+        l4 = l3 + l4;
+        l3 = l4 + l3;
+        l4 = l3 + 1;
+        CHECK_EQ_INT(call3_i32(&fx, "add2", (int32_t)a, (int32_t)b, (int32_t)c),
+                     (int32_t)((l3 * 31) ^ l4));
+        uint32_t want = (rotl32_ref(a, 7) ^ rotl32_ref(b, 45)) +
+                        (rotl32_ref(c, 30) ^ c ^ rotl32_ref(c, 10));
+        CHECK_EQ_INT(call3_i32(&fx, "rxr", (int32_t)a, (int32_t)b, (int32_t)c), (int32_t)want);
+    }
+    CHECK_EQ_INT(must_i32(&fx, "br_tee", 1, 0, 0), 0x11223344);
+    CHECK_EQ_INT(must_i32(&fx, "br_tee", 1, 8, 0), -1);
+    CHECK_EQ_INT(must_i32(&fx, "if_tee", 1, 0, 0), 9);
+    CHECK_EQ_INT(must_i32(&fx, "if_tee", 1, 4, 0), -3);
+    CHECK_EQ_INT(must_i32(&fx, "br_eqz_tee", 1, 4, 0), 8);
+    CHECK_EQ_INT(must_i32(&fx, "br_eqz_tee", 1, 12, 0), -2);
+    CHECK_EQ_INT(must_i32(&fx, "br_eqz", 1, 0, 0), 1);
+    CHECK_EQ_INT(must_i32(&fx, "br_eqz", 1, 8, 0), 0);
+    /* the address add wraps to 0 before the load */
+    CHECK_EQ_INT(must_i32(&fx, "walk", 1, -4, 0), 3);
+    CHECK_EQ_INT(must_i32(&fx, "walk", 1, 0, 0), 2);
+    CHECK_EQ_INT(must_i32(&fx, "walk_eqz", 1, 4, 0), 3);
+    CHECK_EQ_INT(must_i32(&fx, "walk_eqz", 1, 8, 0), 2);
+    CHECK_EQ_INT(must_i32(&fx, "walk_eqz", 1, 0, 0), 1);
+    CHECK_EQ_INT(must_i32(&fx, "walk_eqz", 1, -4, 0), 1);
+    CHECK_EQ_INT(must_i32(&fx, "and_tee", 1, 0x7e, 0), -7);
+    CHECK_EQ_INT(must_i32(&fx, "and_tee", 1, 0x87, 0), 6);
+    CHECK_EQ_INT(must_i32(&fx, "and_tee", 1, 0x81, 0), -9);
+    CHECK_EQ_INT(must_i32(&fx, "and_tee", 1, (int32_t)0x80000006u, 0), 6);
+    /* out-of-bounds loads still trap, in every fused form */
+    const char *oob[] = {"br_tee", "if_tee", "br_eqz_tee", "br_eqz", "walk", "walk_eqz"};
+    for (size_t i = 0; i < sizeof oob / sizeof oob[0]; i++) {
+        int32_t r = 0;
+        wasm_trap *trap = call_i32(&fx, oob[i], &r, 1, 65533);
+        CHECK(trap != NULL && wasm_trap_kind_of(trap) == WASM_TRAP_MEMORY_OOB);
+        if (trap) wasm_trap_free(trap);
+    }
+    wasm_val args[5] = {i32v(1), i32v(2), i32v(3), i32v(4), i32v(5)}, res[5];
+    CHECK(wasm_func_call(wasm_instance_export(fx.instance, "rot4"), args, 4, res, 4) == NULL);
+    CHECK(res[0].of.i32 == 4 && res[1].of.i32 == 1 && res[2].of.i32 == 2 && res[3].of.i32 == 3);
+    CHECK(wasm_func_call(wasm_instance_export(fx.instance, "rot5"), args, 5, res, 5) == NULL);
+    CHECK(res[0].of.i32 == 5 && res[1].of.i32 == 1 && res[2].of.i32 == 2 && res[3].of.i32 == 3 &&
+          res[4].of.i32 == 4);
+    fixture_close(&fx);
+}
+
 #define RUN_TIMED(name) do { int64_t t0_ = time_now_ns(); RUN(name); if (getenv("TEST_TIMES")) fprintf(stderr, "%s: %.1f ms\n", #name, (time_now_ns() - t0_) / 1e6); } while (0)
 int main(void) {
     RUN_TIMED(integer_arithmetic_and_division_traps);
@@ -845,5 +959,6 @@ int main(void) {
     RUN_TIMED(huge_function_with_deep_nesting_and_many_locals);
     RUN_TIMED(many_instances_of_one_module_in_parallel_threads);
     RUN_TIMED(fused_instructions_keep_wasm_semantics);
+    RUN_TIMED(more_fused_instructions_keep_wasm_semantics);
     return test_summary("wasm_exec");
 }
