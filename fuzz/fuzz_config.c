@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     static bool quiet;
     if (!quiet) {
-        log_set_level(LOG_OFF);
+        log_set_level(SL_LOG_OFF);
         quiet = true;
     }
     if (size > 1 << 16) return 0; /* config files are small; keep iterations fast */

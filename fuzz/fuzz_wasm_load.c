@@ -1,6 +1,6 @@
 /*
  * fuzz_wasm_load — libFuzzer target for the whole untrusted-module path:
- * any byte string goes through wasm_module_load (decode, validate,
+ * any byte string goes through sl_wasm_module_load (decode, validate,
  * translate); a module that loads is introspected, instantiated with every
  * function import bound to a stub host function (memories, tables and
  * globals are offered as small host objects of a guessed shape, so most
@@ -20,7 +20,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static wasm_trap *stub_host(wasm_call *call, uint64_t *slots) {
+static sl_wasm_trap *stub_host(sl_wasm_call *call, uint64_t *slots) {
     (void)call;
     slots[0] = 0;
     return NULL;
@@ -33,15 +33,15 @@ static int64_t now_ns(void) {
 }
 
 /* Builds a signature string ("ii:I") for a stub host function. */
-static void signature_of(const wasm_functype *t, char *out, size_t outsize) {
-    static const struct { wasm_valtype t; char c; } letters[] = {
-        {WASM_I32, 'i'}, {WASM_I64, 'I'}, {WASM_F32, 'f'},
-        {WASM_F64, 'F'}, {WASM_FUNCREF, 'r'}, {WASM_EXTERNREF, 'x'},
+static void signature_of(const sl_wasm_functype *t, char *out, size_t outsize) {
+    static const struct { sl_wasm_valtype t; char c; } letters[] = {
+        {SL_WASM_I32, 'i'}, {SL_WASM_I64, 'I'}, {SL_WASM_F32, 'f'},
+        {SL_WASM_F64, 'F'}, {SL_WASM_FUNCREF, 'r'}, {SL_WASM_EXTERNREF, 'x'},
     };
     size_t n = 0;
     for (uint32_t pass = 0; pass < 2; pass++) {
         uint32_t count = pass ? t->nresults : t->nparams;
-        const wasm_valtype *types = pass ? t->results : t->params;
+        const sl_wasm_valtype *types = pass ? t->results : t->params;
         for (uint32_t i = 0; i < count && n + 2 < outsize; i++)
             for (size_t k = 0; k < sizeof letters / sizeof letters[0]; k++)
                 if (letters[k].t == types[i]) out[n++] = letters[k].c;
@@ -50,80 +50,80 @@ static void signature_of(const wasm_functype *t, char *out, size_t outsize) {
     out[n] = 0;
 }
 
-static void run_instance(const wasm_module *module) {
-    wasm_limits_config limits = {.max_memory_pages = 16, .max_call_depth = 200,
+static void run_instance(const sl_wasm_module *module) {
+    sl_wasm_limits_config limits = {.max_memory_pages = 16, .max_call_depth = 200,
                                  .max_stack_bytes = 256 * 1024};
-    wasm_store *store = wasm_store_new(&limits);
-    wasm_linker *linker = wasm_linker_new();
-    uint32_t imports = wasm_module_import_count(module);
+    sl_wasm_store *store = sl_wasm_store_new(&limits);
+    sl_wasm_linker *linker = sl_wasm_linker_new();
+    uint32_t imports = sl_wasm_module_import_count(module);
     for (uint32_t i = 0; i < imports; i++) {
-        wasm_import_info info;
-        wasm_module_import(module, i, &info);
-        if (info.kind == WASM_EXTERN_FUNC) {
+        sl_wasm_import_info info;
+        sl_wasm_module_import(module, i, &info);
+        if (info.kind == SL_WASM_EXTERN_FUNC) {
             char sig[64];
             signature_of(&info.func, sig, sizeof sig);
-            wasm_linker_define_func(linker, info.module, info.name, sig, stub_host, NULL);
-        } else if (info.kind == WASM_EXTERN_MEMORY) {
-            wasm_linker_define_extern(linker, info.module, info.name,
-                                      wasm_memory_new(store, 1, 2));
-        } else if (info.kind == WASM_EXTERN_GLOBAL) {
-            wasm_val v = {.type = WASM_I32, .of.i32 = 0};
-            wasm_linker_define_extern(linker, info.module, info.name,
-                                      wasm_global_new(store, v, false));
-        } else if (info.kind == WASM_EXTERN_TABLE) {
-            wasm_val null_ref = {.type = WASM_FUNCREF, .of.funcref = NULL};
-            wasm_linker_define_extern(linker, info.module, info.name,
-                                      wasm_table_new(store, WASM_FUNCREF, 10, 20, null_ref));
+            sl_wasm_linker_define_func(linker, info.module, info.name, sig, stub_host, NULL);
+        } else if (info.kind == SL_WASM_EXTERN_MEMORY) {
+            sl_wasm_linker_define_extern(linker, info.module, info.name,
+                                      sl_wasm_memory_new(store, 1, 2));
+        } else if (info.kind == SL_WASM_EXTERN_GLOBAL) {
+            sl_wasm_val v = {.type = SL_WASM_I32, .of.i32 = 0};
+            sl_wasm_linker_define_extern(linker, info.module, info.name,
+                                      sl_wasm_global_new(store, v, false));
+        } else if (info.kind == SL_WASM_EXTERN_TABLE) {
+            sl_wasm_val null_ref = {.type = SL_WASM_FUNCREF, .of.funcref = NULL};
+            sl_wasm_linker_define_extern(linker, info.module, info.name,
+                                      sl_wasm_table_new(store, SL_WASM_FUNCREF, 10, 20, null_ref));
         }
     }
-    wasm_store_set_deadline(store, now_ns() + 5 * 1000000);
+    sl_wasm_store_set_deadline(store, now_ns() + 5 * 1000000);
     char err[256];
-    wasm_trap *trap = NULL;
-    wasm_instance *instance = wasm_instantiate(store, module, linker, &trap, err, sizeof err);
-    if (trap) wasm_trap_free(trap);
+    sl_wasm_trap *trap = NULL;
+    sl_wasm_instance *instance = sl_wasm_instantiate(store, module, linker, &trap, err, sizeof err);
+    if (trap) sl_wasm_trap_free(trap);
     if (instance) {
-        uint32_t exports = wasm_module_export_count(module);
+        uint32_t exports = sl_wasm_module_export_count(module);
         for (uint32_t i = 0; i < exports && i < 16; i++) {
-            wasm_export_info info;
-            wasm_module_export(module, i, &info);
-            if (info.kind != WASM_EXTERN_FUNC || info.func.nparams != 0 || info.func.nresults > 8)
+            sl_wasm_export_info info;
+            sl_wasm_module_export(module, i, &info);
+            if (info.kind != SL_WASM_EXTERN_FUNC || info.func.nparams != 0 || info.func.nresults > 8)
                 continue;
-            wasm_extern *fn = wasm_instance_export(instance, info.name);
+            sl_wasm_extern *fn = sl_wasm_instance_export(instance, info.name);
             if (!fn) continue;
-            wasm_store_set_deadline(store, now_ns() + 5 * 1000000);
-            wasm_val results[8];
-            wasm_trap *t = wasm_func_call(fn, NULL, 0, results, info.func.nresults);
+            sl_wasm_store_set_deadline(store, now_ns() + 5 * 1000000);
+            sl_wasm_val results[8];
+            sl_wasm_trap *t = sl_wasm_func_call(fn, NULL, 0, results, info.func.nresults);
             if (t) {
-                if (!wasm_trap_message(t)) __builtin_trap();
-                wasm_trap_free(t);
+                if (!sl_wasm_trap_message(t)) __builtin_trap();
+                sl_wasm_trap_free(t);
             }
         }
     }
-    wasm_linker_free(linker);
-    wasm_store_free(store);
+    sl_wasm_linker_free(linker);
+    sl_wasm_store_free(store);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char err[256];
-    wasm_module *module = wasm_module_load(data, size, err, sizeof err);
+    sl_wasm_module *module = sl_wasm_module_load(data, size, err, sizeof err);
     if (!module) {
         /* Every rejection says why, in a terminated message. */
         if (memchr(err, '\0', sizeof err) == NULL || err[0] == '\0') __builtin_trap();
         return 0;
     }
-    uint32_t imports = wasm_module_import_count(module);
+    uint32_t imports = sl_wasm_module_import_count(module);
     for (uint32_t i = 0; i < imports; i++) {
-        wasm_import_info info;
-        wasm_module_import(module, i, &info);
+        sl_wasm_import_info info;
+        sl_wasm_module_import(module, i, &info);
         if (!info.module || !info.name) __builtin_trap();
     }
-    uint32_t exports = wasm_module_export_count(module);
+    uint32_t exports = sl_wasm_module_export_count(module);
     for (uint32_t i = 0; i < exports; i++) {
-        wasm_export_info info;
-        wasm_module_export(module, i, &info);
+        sl_wasm_export_info info;
+        sl_wasm_module_export(module, i, &info);
         if (!info.name) __builtin_trap();
     }
     run_instance(module);
-    wasm_module_free(module);
+    sl_wasm_module_free(module);
     return 0;
 }

@@ -3,8 +3,8 @@
  * bench/wasm/run.sh against libschedlab.a:
  *
  *   callbench calls CALLS.wasm [N]   host->guest call cost of a trivial
- *                                    i32->i32 export via wasm_func_call_raw
- *                                    and wasm_func_call (N calls, default
+ *                                    i32->i32 export via sl_wasm_func_call_raw
+ *                                    and sl_wasm_func_call (N calls, default
  *                                    10M), and guest->host cost: a guest
  *                                    loop calling an i32->i32 host import,
  *                                    against the same loop calling a wasm
@@ -60,11 +60,11 @@ static long rss_kb(void) {
     return kb;
 }
 
-static wasm_module *load(const char *path) {
+static sl_wasm_module *load(const char *path) {
     size_t len;
     uint8_t *bytes = read_all(path, &len);
     char err[512] = "";
-    wasm_module *m = wasm_module_load(bytes, len, err, sizeof err);
+    sl_wasm_module *m = sl_wasm_module_load(bytes, len, err, sizeof err);
     free(bytes);
     if (!m) {
         fprintf(stderr, "%s: %s\n", path, err);
@@ -73,26 +73,26 @@ static wasm_module *load(const char *path) {
     return m;
 }
 
-static wasm_trap *host_inc(wasm_call *call, uint64_t *slots) {
+static sl_wasm_trap *host_inc(sl_wasm_call *call, uint64_t *slots) {
     (void)call;
     slots[0] = (uint32_t)((uint32_t)slots[0] + 1);
     return NULL;
 }
 
-static void check(wasm_trap *t, const char *what) {
+static void check(sl_wasm_trap *t, const char *what) {
     if (t) {
-        fprintf(stderr, "%s trapped: %s\n", what, wasm_trap_message(t));
+        fprintf(stderr, "%s trapped: %s\n", what, sl_wasm_trap_message(t));
         exit(1);
     }
 }
 
 /* ns per iteration of a guest loop export run with n iterations. */
-static double loop_ns(wasm_extern *fn, uint32_t n) {
+static double loop_ns(sl_wasm_extern *fn, uint32_t n) {
     double best = 1e30;
     for (int rep = 0; rep < 5; rep++) {
         uint64_t slots[1] = {n};
         int64_t t0 = now_ns();
-        check(wasm_func_call_raw(fn, slots), "loop");
+        check(sl_wasm_func_call_raw(fn, slots), "loop");
         double ns = (double)(now_ns() - t0) / n;
         if ((uint32_t)slots[0] != n) {
             fprintf(stderr, "loop returned %u, want %u\n", (unsigned)slots[0], (unsigned)n);
@@ -104,18 +104,18 @@ static double loop_ns(wasm_extern *fn, uint32_t n) {
 }
 
 static int bench_calls(const char *path, uint32_t n) {
-    wasm_module *m = load(path);
-    wasm_store *s = wasm_store_new(NULL);
-    wasm_linker *l = wasm_linker_new();
-    wasm_linker_define_func(l, "env", "inc", "i:i", host_inc, NULL);
+    sl_wasm_module *m = load(path);
+    sl_wasm_store *s = sl_wasm_store_new(NULL);
+    sl_wasm_linker *l = sl_wasm_linker_new();
+    sl_wasm_linker_define_func(l, "env", "inc", "i:i", host_inc, NULL);
     char err[256];
-    wasm_trap *trap = NULL;
-    wasm_instance *inst = wasm_instantiate(s, m, l, &trap, err, sizeof err);
+    sl_wasm_trap *trap = NULL;
+    sl_wasm_instance *inst = sl_wasm_instantiate(s, m, l, &trap, err, sizeof err);
     if (!inst) {
         fprintf(stderr, "instantiate: %s\n", err);
         return 1;
     }
-    wasm_extern *id = wasm_instance_export(inst, "identity");
+    sl_wasm_extern *id = sl_wasm_instance_export(inst, "identity");
 
     double raw_best = 1e30, val_best = 1e30;
     for (int rep = 0; rep < 5; rep++) {
@@ -123,25 +123,25 @@ static int bench_calls(const char *path, uint32_t n) {
         int64_t t0 = now_ns();
         for (uint32_t i = 0; i < n; i++) {
             slots[0] = i;
-            check(wasm_func_call_raw(id, slots), "identity");
+            check(sl_wasm_func_call_raw(id, slots), "identity");
         }
         double ns = (double)(now_ns() - t0) / n;
         if ((uint32_t)slots[0] != n - 1) exit(1);
         if (ns < raw_best) raw_best = ns;
 
-        wasm_val arg = {.type = WASM_I32}, res = {.type = WASM_I32};
+        sl_wasm_val arg = {.type = SL_WASM_I32}, res = {.type = SL_WASM_I32};
         t0 = now_ns();
         for (uint32_t i = 0; i < n; i++) {
             arg.of.i32 = (int32_t)i;
-            check(wasm_func_call(id, &arg, 1, &res, 1), "identity");
+            check(sl_wasm_func_call(id, &arg, 1, &res, 1), "identity");
         }
         ns = (double)(now_ns() - t0) / n;
         if ((uint32_t)res.of.i32 != n - 1) exit(1);
         if (ns < val_best) val_best = ns;
     }
-    double host = loop_ns(wasm_instance_export(inst, "call_loop"), n);
-    double wasm = loop_ns(wasm_instance_export(inst, "wasm_call_loop"), n);
-    double empty = loop_ns(wasm_instance_export(inst, "empty_loop"), n);
+    double host = loop_ns(sl_wasm_instance_export(inst, "call_loop"), n);
+    double wasm = loop_ns(sl_wasm_instance_export(inst, "wasm_call_loop"), n);
+    double empty = loop_ns(sl_wasm_instance_export(inst, "empty_loop"), n);
     printf("calls: %" PRIu32 "\n", n);
     printf("host_to_guest_raw: %.1f ns\n", raw_best);
     printf("host_to_guest_vals: %.1f ns\n", val_best);
@@ -149,9 +149,9 @@ static int bench_calls(const char *path, uint32_t n) {
     printf("guest_to_host_minus_empty_loop: %.1f ns\n", host - empty);
     printf("guest_to_guest_loop_iteration: %.1f ns\n", wasm);
     printf("empty_loop_iteration: %.2f ns\n", empty);
-    wasm_store_free(s);
-    wasm_linker_free(l);
-    wasm_module_free(m);
+    sl_wasm_store_free(s);
+    sl_wasm_linker_free(l);
+    sl_wasm_module_free(m);
     return 0;
 }
 
@@ -160,11 +160,11 @@ static int bench_load(const char *path) {
     uint8_t *bytes = read_all(path, &len);
     long rss0 = rss_kb();
     double best_load = 1e30;
-    wasm_module *m = NULL;
+    sl_wasm_module *m = NULL;
     for (int rep = 0; rep < 5; rep++) {
         char err[512] = "";
         int64_t t0 = now_ns();
-        wasm_module *mm = wasm_module_load(bytes, len, err, sizeof err);
+        sl_wasm_module *mm = sl_wasm_module_load(bytes, len, err, sizeof err);
         double ms = (double)(now_ns() - t0) / 1e6;
         if (!mm) {
             fprintf(stderr, "%s: %s\n", path, err);
@@ -172,27 +172,27 @@ static int bench_load(const char *path) {
         }
         if (ms < best_load) best_load = ms;
         if (rep == 0) m = mm;
-        else wasm_module_free(mm);
+        else sl_wasm_module_free(mm);
     }
     long rss_module = rss_kb();
     /* instantiate with every import satisfied by a stub that traps */
     double best_inst = 1e30;
     long rss_inst = 0;
-    wasm_linker *l = wasm_linker_new();
-    wasm_wasi_config wasi = {0};
-    wasm_wasi_define(l, &wasi);
-    wasm_store *keep = NULL;
+    sl_wasm_linker *l = sl_wasm_linker_new();
+    sl_wasm_wasi_config wasi = {0};
+    sl_wasm_wasi_define(l, &wasi);
+    sl_wasm_store *keep = NULL;
     for (int rep = 0; rep < 5; rep++) {
-        wasm_store *s = wasm_store_new(NULL);
+        sl_wasm_store *s = sl_wasm_store_new(NULL);
         char err[512] = "";
-        wasm_trap *trap = NULL;
+        sl_wasm_trap *trap = NULL;
         int64_t t0 = now_ns();
-        wasm_instance *inst = wasm_instantiate(s, m, l, &trap, err, sizeof err);
+        sl_wasm_instance *inst = sl_wasm_instantiate(s, m, l, &trap, err, sizeof err);
         double us = (double)(now_ns() - t0) / 1e3;
-        if (trap) wasm_trap_free(trap);
+        if (trap) sl_wasm_trap_free(trap);
         if (!inst) {
             printf("instantiate: failed (%s)\n", err);
-            wasm_store_free(s);
+            sl_wasm_store_free(s);
             best_inst = -1;
             break;
         }
@@ -201,22 +201,22 @@ static int bench_load(const char *path) {
             keep = s;
             rss_inst = rss_kb();
         } else {
-            wasm_store_free(s);
+            sl_wasm_store_free(s);
         }
     }
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     printf("module_bytes: %zu\n", len);
-    printf("exports: %" PRIu32 "\n", wasm_module_export_count(m));
+    printf("exports: %" PRIu32 "\n", sl_wasm_module_export_count(m));
     printf("load_ms: %.2f ms\n", best_load);
     if (best_inst >= 0) printf("instantiate_us: %.1f us\n", best_inst);
     printf("rss_before_kb: %ld\n", rss0);
     printf("rss_after_load_kb: %ld (+%ld)\n", rss_module, rss_module - rss0);
     if (rss_inst) printf("rss_after_instantiate_kb: %ld (+%ld)\n", rss_inst, rss_inst - rss_module);
     printf("max_rss_kb: %ld\n", ru.ru_maxrss);
-    if (keep) wasm_store_free(keep);
-    wasm_linker_free(l);
-    wasm_module_free(m);
+    if (keep) sl_wasm_store_free(keep);
+    sl_wasm_linker_free(l);
+    sl_wasm_module_free(m);
     free(bytes);
     return 0;
 }

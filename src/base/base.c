@@ -233,7 +233,7 @@ void arena_free(arena *a) {
 
 /* ---- logging ---- */
 
-static log_level current_level = LOG_WARN;
+static log_level current_level = SL_LOG_WARN;
 static const char *level_names[] = {"debug", "info", "warning", "error", "off"};
 
 void log_set_level(log_level level) { current_level = level; }

@@ -19,8 +19,8 @@
 #include <stdint.h>
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
-#define MIN(a, b) ((a) < (b) ? (a) : (b))
-#define MAX(a, b) ((a) > (b) ? (a) : (b))
+#define SL_MIN(a, b) ((a) < (b) ? (a) : (b))
+#define SL_MAX(a, b) ((a) > (b) ? (a) : (b))
 #define UNUSED(x) ((void)(x))
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -110,14 +110,14 @@ void arena_free(arena *a);
 /* ---- logging ------------------------------------------------------------
  * Messages go to stderr as "schedlab: LEVEL: message". The level is global
  * and set once at start-up (flag -v or SCHEDLAB_LOG=debug|info|warn|error). */
-typedef enum { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR, LOG_OFF } log_level;
+typedef enum { SL_LOG_DEBUG, SL_LOG_INFO, SL_LOG_WARN, SL_LOG_ERROR, SL_LOG_OFF } log_level;
 void log_set_level(log_level level);
 log_level log_get_level(void);
 void log_msg(log_level level, const char *fmt, ...) PRINTF_LIKE(2, 3);
-#define log_debug(...) do { if (log_get_level() <= LOG_DEBUG) log_msg(LOG_DEBUG, __VA_ARGS__); } while (0)
-#define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
-#define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
-#define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
+#define log_debug(...) do { if (log_get_level() <= SL_LOG_DEBUG) log_msg(SL_LOG_DEBUG, __VA_ARGS__); } while (0)
+#define log_info(...) log_msg(SL_LOG_INFO, __VA_ARGS__)
+#define log_warn(...) log_msg(SL_LOG_WARN, __VA_ARGS__)
+#define log_error(...) log_msg(SL_LOG_ERROR, __VA_ARGS__)
 
 /* ---- time ------------------------------------------------------------- */
 int64_t time_now_ns(void);          /* CLOCK_MONOTONIC */

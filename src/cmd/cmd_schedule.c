@@ -325,10 +325,10 @@ static void print_table(const pod_row *rows, size_t n, const explain_recorder *e
     char attempts[32];
     for (size_t i = 0; i < n; i++) {
         const pod_row *r = &rows[i];
-        width[0] = MAX(width[0], strlen(r->namespace_));
-        width[1] = MAX(width[1], strlen(r->name));
-        width[2] = MAX(width[2], strlen(r->status));
-        width[3] = MAX(width[3], strlen(r->node ? r->node : "<none>"));
+        width[0] = SL_MAX(width[0], strlen(r->namespace_));
+        width[1] = SL_MAX(width[1], strlen(r->name));
+        width[2] = SL_MAX(width[2], strlen(r->status));
+        width[3] = SL_MAX(width[3], strlen(r->node ? r->node : "<none>"));
     }
     print_row(width, headers[0], headers[1], headers[2], headers[3], headers[4], headers[5]);
     for (size_t i = 0; i < n; i++) {

@@ -69,16 +69,16 @@ static void guest_write(void *user, int fd, const uint8_t *data, size_t len) {
     if (fd == 2) fflush(stderr);
 }
 
-static void print_functype(FILE *out, const wasm_functype *ft) {
+static void print_functype(FILE *out, const sl_wasm_functype *ft) {
     static const char *names[256];
-    if (!names[WASM_I32]) {
-        names[WASM_I32] = "i32";
-        names[WASM_I64] = "i64";
-        names[WASM_F32] = "f32";
-        names[WASM_F64] = "f64";
-        names[WASM_V128] = "v128";
-        names[WASM_FUNCREF] = "funcref";
-        names[WASM_EXTERNREF] = "externref";
+    if (!names[SL_WASM_I32]) {
+        names[SL_WASM_I32] = "i32";
+        names[SL_WASM_I64] = "i64";
+        names[SL_WASM_F32] = "f32";
+        names[SL_WASM_F64] = "f64";
+        names[SL_WASM_V128] = "v128";
+        names[SL_WASM_FUNCREF] = "funcref";
+        names[SL_WASM_EXTERNREF] = "externref";
     }
     fputc('(', out);
     for (uint32_t i = 0; i < ft->nparams; i++)
@@ -89,18 +89,18 @@ static void print_functype(FILE *out, const wasm_functype *ft) {
     fputc(')', out);
 }
 
-static const char *kind_name(wasm_extern_kind k) {
+static const char *kind_name(sl_wasm_extern_kind k) {
     switch (k) {
-    case WASM_EXTERN_FUNC: return "func";
-    case WASM_EXTERN_TABLE: return "table";
-    case WASM_EXTERN_MEMORY: return "memory";
-    case WASM_EXTERN_GLOBAL: return "global";
+    case SL_WASM_EXTERN_FUNC: return "func";
+    case SL_WASM_EXTERN_TABLE: return "table";
+    case SL_WASM_EXTERN_MEMORY: return "memory";
+    case SL_WASM_EXTERN_GLOBAL: return "global";
     }
     return "?";
 }
 
 /* Reads and loads FILE; prints the error and returns NULL on failure. */
-static wasm_module *load_file(const char *path) {
+static sl_wasm_module *load_file(const char *path) {
     char err[512];
     size_t len = 0;
     char *bytes = file_read_all(path, &len, err, sizeof err);
@@ -109,7 +109,7 @@ static wasm_module *load_file(const char *path) {
         return NULL;
     }
     err[0] = 0;
-    wasm_module *m = wasm_module_load((const uint8_t *)bytes, len, err, sizeof err);
+    sl_wasm_module *m = sl_wasm_module_load((const uint8_t *)bytes, len, err, sizeof err);
     free(bytes);
     if (!m) fprintf(stderr, "schedlab wasm: %s: cannot load module: %s\n", path, err[0] ? err : "unknown error");
     return m;
@@ -120,15 +120,15 @@ static int cmd_inspect(int argc, char **argv) {
         usage(argc == 2 ? stdout : stderr);
         return argc == 2 ? 0 : EXIT_USAGE;
     }
-    wasm_module *m = load_file(argv[1]);
+    sl_wasm_module *m = load_file(argv[1]);
     if (!m) return EXIT_USAGE;
-    uint32_t ni = wasm_module_import_count(m), ne = wasm_module_export_count(m);
+    uint32_t ni = sl_wasm_module_import_count(m), ne = sl_wasm_module_export_count(m);
     printf("imports (%" PRIu32 "):\n", ni);
     for (uint32_t i = 0; i < ni; i++) {
-        wasm_import_info info;
-        wasm_module_import(m, i, &info);
+        sl_wasm_import_info info;
+        sl_wasm_module_import(m, i, &info);
         printf("  %s %s.%s", kind_name(info.kind), info.module, info.name);
-        if (info.kind == WASM_EXTERN_FUNC) {
+        if (info.kind == SL_WASM_EXTERN_FUNC) {
             putchar(' ');
             print_functype(stdout, &info.func);
         }
@@ -136,16 +136,16 @@ static int cmd_inspect(int argc, char **argv) {
     }
     printf("exports (%" PRIu32 "):\n", ne);
     for (uint32_t i = 0; i < ne; i++) {
-        wasm_export_info info;
-        wasm_module_export(m, i, &info);
+        sl_wasm_export_info info;
+        sl_wasm_module_export(m, i, &info);
         printf("  %s %s", kind_name(info.kind), info.name);
-        if (info.kind == WASM_EXTERN_FUNC) {
+        if (info.kind == SL_WASM_EXTERN_FUNC) {
             putchar(' ');
             print_functype(stdout, &info.func);
         }
         putchar('\n');
     }
-    wasm_module_free(m);
+    sl_wasm_module_free(m);
     return 0;
 }
 
@@ -170,33 +170,33 @@ static bool parse_int(const char *s, int bits, uint64_t *out) {
     return true;
 }
 
-static bool parse_value(const char *s, wasm_valtype type, wasm_val *out) {
+static bool parse_value(const char *s, sl_wasm_valtype type, sl_wasm_val *out) {
     memset(out, 0, sizeof *out);
     out->type = type;
     uint64_t u;
     char *end;
     switch (type) {
-    case WASM_I32:
+    case SL_WASM_I32:
         if (!parse_int(s, 32, &u)) return false;
         out->of.i32 = (int32_t)(uint32_t)u;
         return true;
-    case WASM_I64:
+    case SL_WASM_I64:
         if (!parse_int(s, 64, &u)) return false;
         out->of.i64 = (int64_t)u;
         return true;
-    case WASM_F32:
+    case SL_WASM_F32:
         errno = 0;
         out->of.f32 = strtof(s, &end);
         return *s && !*end;
-    case WASM_F64:
+    case SL_WASM_F64:
         out->of.f64 = strtod(s, &end);
         return *s && !*end;
-    case WASM_EXTERNREF:
+    case SL_WASM_EXTERNREF:
         if (!strcmp(s, "null")) return true;
         if (!parse_int(s, 64, &u)) return false;
         out->of.externref = (uintptr_t)u;
         return true;
-    case WASM_FUNCREF:
+    case SL_WASM_FUNCREF:
         return !strcmp(s, "null");
     default:
         return false;
@@ -204,30 +204,30 @@ static bool parse_value(const char *s, wasm_valtype type, wasm_val *out) {
 }
 
 /* Prints a float with the fewest digits that read back to the same value. */
-static void print_value(const wasm_val *v, wasm_valtype type) {
+static void print_value(const sl_wasm_val *v, sl_wasm_valtype type) {
     char buf[64];
     switch (type) {
-    case WASM_I32: printf("%" PRId32 "\n", v->of.i32); break;
-    case WASM_I64: printf("%" PRId64 "\n", v->of.i64); break;
-    case WASM_F32:
+    case SL_WASM_I32: printf("%" PRId32 "\n", v->of.i32); break;
+    case SL_WASM_I64: printf("%" PRId64 "\n", v->of.i64); break;
+    case SL_WASM_F32:
         for (int prec = 1; prec <= 9; prec++) {
             snprintf(buf, sizeof buf, "%.*g", prec, (double)v->of.f32);
             if (strtof(buf, NULL) == v->of.f32 || isnan(v->of.f32)) break;
         }
         puts(buf);
         break;
-    case WASM_F64:
+    case SL_WASM_F64:
         for (int prec = 1; prec <= 17; prec++) {
             snprintf(buf, sizeof buf, "%.*g", prec, v->of.f64);
             if (strtod(buf, NULL) == v->of.f64 || isnan(v->of.f64)) break;
         }
         puts(buf);
         break;
-    case WASM_FUNCREF:
+    case SL_WASM_FUNCREF:
         if (v->of.funcref) printf("funcref:%p\n", v->of.funcref);
         else puts("null");
         break;
-    case WASM_EXTERNREF:
+    case SL_WASM_EXTERNREF:
         if (v->of.externref) printf("%" PRIuPTR "\n", v->of.externref);
         else puts("null");
         break;
@@ -236,20 +236,20 @@ static void print_value(const wasm_val *v, wasm_valtype type) {
 }
 
 /* Reports a trap on stderr and returns the exit status it maps to. */
-static int report_trap(wasm_trap *trap, const char *what, long timeout_ms) {
+static int report_trap(sl_wasm_trap *trap, const char *what, long timeout_ms) {
     fflush(stdout);
     int status;
-    if (wasm_trap_kind_of(trap) == WASM_TRAP_EXIT) {
-        status = wasm_trap_exit_code(trap);
+    if (sl_wasm_trap_kind_of(trap) == SL_WASM_TRAP_EXIT) {
+        status = sl_wasm_trap_exit_code(trap);
     } else {
-        bool timed_out = wasm_trap_kind_of(trap) == WASM_TRAP_INTERRUPTED && timeout_ms > 0;
-        const char *bt = wasm_trap_backtrace(trap);
-        fprintf(stderr, "schedlab wasm: %s: wasm trap: %s%s\n", what, wasm_trap_message(trap),
+        bool timed_out = sl_wasm_trap_kind_of(trap) == SL_WASM_TRAP_INTERRUPTED && timeout_ms > 0;
+        const char *bt = sl_wasm_trap_backtrace(trap);
+        fprintf(stderr, "schedlab wasm: %s: wasm trap: %s%s\n", what, sl_wasm_trap_message(trap),
                 timed_out ? " (--timeout-ms expired)" : "");
         if (bt && *bt) fprintf(stderr, "wasm backtrace:\n%s%s", bt, bt[strlen(bt) - 1] == '\n' ? "" : "\n");
         status = timed_out ? EXIT_TIMEOUT : EXIT_TRAP;
     }
-    wasm_trap_free(trap);
+    sl_wasm_trap_free(trap);
     return status;
 }
 
@@ -261,10 +261,10 @@ typedef struct run_options {
     long timeout_ms;
 } run_options;
 
-static int run_module(wasm_module *m, const run_options *o, int gargc, char **gargv) {
+static int run_module(sl_wasm_module *m, const run_options *o, int gargc, char **gargv) {
     int status = 1;
     char err[512] = "";
-    wasm_trap *trap = NULL;
+    sl_wasm_trap *trap = NULL;
     uint8_t *stdin_data = NULL;
     size_t stdin_len = 0;
     const char *file = gargv[0];
@@ -277,10 +277,10 @@ static int run_module(wasm_module *m, const run_options *o, int gargc, char **ga
             return EXIT_USAGE;
         }
     }
-    wasm_limits_config limits = {.max_memory_pages = o->max_memory_pages};
-    wasm_store *store = wasm_store_new(&limits);
-    wasm_linker *linker = wasm_linker_new();
-    wasm_wasi_config wasi = {
+    sl_wasm_limits_config limits = {.max_memory_pages = o->max_memory_pages};
+    sl_wasm_store *store = sl_wasm_store_new(&limits);
+    sl_wasm_linker *linker = sl_wasm_linker_new();
+    sl_wasm_wasi_config wasi = {
         .argc = o->invoke ? 1 : gargc,
         .argv = (const char *const *)gargv,
         .envc = (int)o->env.len,
@@ -289,13 +289,13 @@ static int run_module(wasm_module *m, const run_options *o, int gargc, char **ga
         .stdin_data = stdin_data,
         .stdin_len = stdin_len,
     };
-    if (!wasm_wasi_define(linker, &wasi)) {
+    if (!sl_wasm_wasi_define(linker, &wasi)) {
         fprintf(stderr, "schedlab wasm: cannot define the WASI imports\n");
         goto out;
     }
-    if (o->timeout_ms > 0) wasm_store_set_deadline(store, time_now_ns() + (int64_t)o->timeout_ms * 1000000);
+    if (o->timeout_ms > 0) sl_wasm_store_set_deadline(store, time_now_ns() + (int64_t)o->timeout_ms * 1000000);
 
-    wasm_instance *inst = wasm_instantiate(store, m, linker, &trap, err, sizeof err);
+    sl_wasm_instance *inst = sl_wasm_instantiate(store, m, linker, &trap, err, sizeof err);
     if (!inst) {
         if (trap) {
             status = report_trap(trap, "instantiation (start function)", o->timeout_ms);
@@ -306,19 +306,19 @@ static int run_module(wasm_module *m, const run_options *o, int gargc, char **ga
         goto out;
     }
 
-    wasm_extern *init = wasm_instance_export(inst, "_initialize");
-    if (o->invoke && init && wasm_extern_kind_of(init) == WASM_EXTERN_FUNC) {
-        wasm_functype ft;
-        wasm_func_type(init, &ft);
-        if (ft.nparams == 0 && ft.nresults == 0 && (trap = wasm_func_call(init, NULL, 0, NULL, 0))) {
+    sl_wasm_extern *init = sl_wasm_instance_export(inst, "_initialize");
+    if (o->invoke && init && sl_wasm_extern_kind_of(init) == SL_WASM_EXTERN_FUNC) {
+        sl_wasm_functype ft;
+        sl_wasm_func_type(init, &ft);
+        if (ft.nparams == 0 && ft.nresults == 0 && (trap = sl_wasm_func_call(init, NULL, 0, NULL, 0))) {
             status = report_trap(trap, "_initialize", o->timeout_ms);
             goto out;
         }
     }
 
     const char *name = o->invoke ? o->invoke : "_start";
-    wasm_extern *fn = wasm_instance_export(inst, name);
-    if (!fn || wasm_extern_kind_of(fn) != WASM_EXTERN_FUNC) {
+    sl_wasm_extern *fn = sl_wasm_instance_export(inst, name);
+    if (!fn || sl_wasm_extern_kind_of(fn) != SL_WASM_EXTERN_FUNC) {
         if (o->invoke)
             fprintf(stderr, "schedlab wasm: %s: no exported function \"%s\"\n", file, name);
         else
@@ -327,8 +327,8 @@ static int run_module(wasm_module *m, const run_options *o, int gargc, char **ga
         status = EXIT_USAGE;
         goto out;
     }
-    wasm_functype ft;
-    wasm_func_type(fn, &ft);
+    sl_wasm_functype ft;
+    sl_wasm_func_type(fn, &ft);
     uint32_t nargs = o->invoke ? (uint32_t)(gargc - 1) : 0;
     if (!o->invoke && (ft.nparams || ft.nresults)) {
         fprintf(stderr, "schedlab wasm: %s: `_start` must have type () -> ()\n", file);
@@ -343,8 +343,8 @@ static int run_module(wasm_module *m, const run_options *o, int gargc, char **ga
         status = EXIT_USAGE;
         goto out;
     }
-    wasm_val *args = xcalloc(ft.nparams + 1, sizeof *args);
-    wasm_val *results = xcalloc(ft.nresults + 1, sizeof *results);
+    sl_wasm_val *args = xcalloc(ft.nparams + 1, sizeof *args);
+    sl_wasm_val *results = xcalloc(ft.nresults + 1, sizeof *results);
     for (uint32_t i = 0; i < nargs; i++) {
         if (!parse_value(gargv[1 + i], ft.params[i], &args[i])) {
             fprintf(stderr, "schedlab wasm: argument %" PRIu32 " \"%s\" is not a valid value for type ", i + 1, gargv[1 + i]);
@@ -358,10 +358,10 @@ static int run_module(wasm_module *m, const run_options *o, int gargc, char **ga
     }
     for (uint32_t i = 0; i < ft.nresults; i++) results[i].type = ft.results[i];
     /* Results types are copied now: the functype arrays belong to the store. */
-    wasm_valtype *rtypes = xcalloc(ft.nresults + 1, sizeof *rtypes);
+    sl_wasm_valtype *rtypes = xcalloc(ft.nresults + 1, sizeof *rtypes);
     memcpy(rtypes, ft.results, ft.nresults * sizeof *rtypes);
     uint32_t nresults = ft.nresults;
-    trap = wasm_func_call(fn, args, nargs, results, nresults);
+    trap = sl_wasm_func_call(fn, args, nargs, results, nresults);
     if (trap) {
         status = report_trap(trap, name, o->timeout_ms);
     } else {
@@ -373,8 +373,8 @@ static int run_module(wasm_module *m, const run_options *o, int gargc, char **ga
     free(rtypes);
 out:
     fflush(stdout);
-    wasm_store_free(store);
-    wasm_linker_free(linker);
+    sl_wasm_store_free(store);
+    sl_wasm_linker_free(linker);
     free(stdin_data);
     return status;
 }
@@ -433,10 +433,10 @@ static int cmd_run(int argc, char **argv) {
         usage(stderr);
         goto out;
     }
-    wasm_module *m = load_file(argv[i]);
+    sl_wasm_module *m = load_file(argv[i]);
     if (!m) goto out;
     status = run_module(m, &o, argc - i, argv + i);
-    wasm_module_free(m);
+    sl_wasm_module_free(m);
 out:
     VEC_FREE(&o.env);
     return status;

@@ -31,9 +31,9 @@ static void usage(FILE *out) {
 int main(int argc, char **argv) {
     const char *lvl = getenv("SCHEDLAB_LOG");
     if (lvl) {
-        if (!strcmp(lvl, "debug")) log_set_level(LOG_DEBUG);
-        else if (!strcmp(lvl, "info")) log_set_level(LOG_INFO);
-        else if (!strcmp(lvl, "error")) log_set_level(LOG_ERROR);
+        if (!strcmp(lvl, "debug")) log_set_level(SL_LOG_DEBUG);
+        else if (!strcmp(lvl, "info")) log_set_level(SL_LOG_INFO);
+        else if (!strcmp(lvl, "error")) log_set_level(SL_LOG_ERROR);
     }
     if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
         usage(stdout);

@@ -71,13 +71,13 @@ static void sum_add_sum(resource_sum *s, const resource_sum *o) {
 }
 
 static void sum_max(resource_sum *s, const resource_sum *o) {
-    s->milli_cpu = MAX(s->milli_cpu, o->milli_cpu);
-    s->memory = MAX(s->memory, o->memory);
-    s->ephemeral_storage = MAX(s->ephemeral_storage, o->ephemeral_storage);
-    s->pods = MAX(s->pods, o->pods);
+    s->milli_cpu = SL_MAX(s->milli_cpu, o->milli_cpu);
+    s->memory = SL_MAX(s->memory, o->memory);
+    s->ephemeral_storage = SL_MAX(s->ephemeral_storage, o->ephemeral_storage);
+    s->pods = SL_MAX(s->pods, o->pods);
     for (size_t i = 0; i < o->scalar.len; i++) {
         int64_t *slot = sum_scalar_slot(s, o->scalar.items[i].name);
-        *slot = MAX(*slot, o->scalar.items[i].value);
+        *slot = SL_MAX(*slot, o->scalar.items[i].value);
     }
 }
 

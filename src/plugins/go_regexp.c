@@ -294,9 +294,9 @@ static rx_atom concat_shape(rx_frame *f) {
     if (f->cat_items == 0) {
         a.size = 1, a.need = 0, a.height = 1; /* OpEmptyMatch */
     } else if (f->cat_items == 1) {
-        a.size = MAX(f->cat_size, 1), a.need = f->cat_need, a.height = f->cat_height;
+        a.size = SL_MAX(f->cat_size, 1), a.need = f->cat_need, a.height = f->cat_height;
     } else {
-        a.size = MAX(f->cat_size, 1), a.need = f->cat_need, a.height = f->cat_height + 1;
+        a.size = SL_MAX(f->cat_size, 1), a.need = f->cat_need, a.height = f->cat_height + 1;
     }
     f->cat_items = 0;
     f->cat_size = f->cat_need = 0;
@@ -319,8 +319,8 @@ static rx_atom frame_shape(rx_frame *f) {
     rx_atom a;
     memset(&a, 0, sizeof(a));
     a.size = f->alt_size + last.size + f->alts; /* n-1 extra for n alternatives */
-    a.need = MAX(f->alt_need, last.need);
-    a.height = MAX(f->alt_height, last.height) + 1;
+    a.need = SL_MAX(f->alt_need, last.need);
+    a.height = SL_MAX(f->alt_height, last.height) + 1;
     return a;
 }
 
@@ -761,7 +761,7 @@ static bool repeat(rx_parser *p, rep_op op, int min, int max, const char *before
     r.repeatable = false;
     if (op == REP_COUNT) {
         int64_t m = max == -1 ? min : max;
-        r.need = m == 0 ? 0 : m * MAX(1, sub->need);
+        r.need = m == 0 ? 0 : m * SL_MAX(1, sub->need);
         if (r.need > 1000000) r.need = 1000000;
     }
     /* Emit: wrap the operand when PCRE2 cannot repeat it as written. */

@@ -924,7 +924,7 @@ static void rebuild_node_list(sl_snapshot *snap, const sl_cache *cache) {
     /* Zone interleaving: the i-th node of every zone, zone by zone. */
     size_t longest = 0;
     for (size_t z = 0; z < cache->zones.len; z++)
-        longest = MAX(longest, cache->zones.items[z]->nodes.len);
+        longest = SL_MAX(longest, cache->zones.items[z]->nodes.len);
     for (size_t i = 0; i < longest; i++) {
         for (size_t z = 0; z < cache->zones.len; z++) {
             const cache_zone *zone = cache->zones.items[z];

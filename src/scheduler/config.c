@@ -148,14 +148,14 @@ size_t cfg_enter_key(cfg_loader *l, const char *key) {
     size_t mark = l->path_len;
     int n = snprintf(l->path + l->path_len, sizeof l->path - l->path_len, "%s%s",
                      l->path_len ? "." : "", key);
-    if (n > 0) l->path_len = MIN(l->path_len + (size_t)n, sizeof l->path - 1);
+    if (n > 0) l->path_len = SL_MIN(l->path_len + (size_t)n, sizeof l->path - 1);
     return mark;
 }
 
 size_t cfg_enter_index(cfg_loader *l, size_t index) {
     size_t mark = l->path_len;
     int n = snprintf(l->path + l->path_len, sizeof l->path - l->path_len, "[%zu]", index);
-    if (n > 0) l->path_len = MIN(l->path_len + (size_t)n, sizeof l->path - 1);
+    if (n > 0) l->path_len = SL_MIN(l->path_len + (size_t)n, sizeof l->path - 1);
     return mark;
 }
 

@@ -563,7 +563,7 @@ uint64_t sl_scheduler_run_until_quiescent(sl_scheduler *s) {
         int64_t next = INT64_MAX;
         int64_t backoff = sl_queue_next_backoff_expiry(s->queue);
         if (backoff != INT64_MAX)
-            next = MIN(next, next_tick(backoff, BACKOFF_FLUSH_PERIOD_NS, true, s->now_ns));
+            next = SL_MIN(next, next_tick(backoff, BACKOFF_FLUSH_PERIOD_NS, true, s->now_ns));
         int64_t timeout = sl_queue_next_unschedulable_timeout(s->queue);
         bool flush_unschedulable = false;
         if (timeout != INT64_MAX) {
@@ -575,7 +575,7 @@ uint64_t sl_scheduler_run_until_quiescent(sl_scheduler *s) {
             }
         }
         for (size_t i = 0; i < s->waiting.len; i++)
-            next = MIN(next, s->waiting.items[i]->deadline_ns);
+            next = SL_MIN(next, s->waiting.items[i]->deadline_ns);
         if (next == INT64_MAX) break;
         /* Progress guard (virtual time only). The epoch rule above ends
          * every run made of default plugins, but a plugin can keep pods
@@ -589,7 +589,7 @@ uint64_t sl_scheduler_run_until_quiescent(sl_scheduler *s) {
              * so they end as Unschedulable with the timeout message. */
             int64_t last_deadline = s->now_ns;
             for (size_t i = 0; i < s->waiting.len; i++)
-                last_deadline = MAX(last_deadline, s->waiting.items[i]->deadline_ns);
+                last_deadline = SL_MAX(last_deadline, s->waiting.items[i]->deadline_ns);
             if (s->waiting.len) {
                 advance_clock(s, last_deadline);
                 sched_expire_waiting(s);

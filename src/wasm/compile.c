@@ -68,11 +68,11 @@
 /* ---- type registry ------------------------------------------------------------ */
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
-static wasm_type **registry;
+static sl_wasm_type **registry;
 static uint64_t *registry_hash;
 static uint32_t registry_len, registry_cap;
 
-static uint64_t type_hash(const wasm_valtype *params, uint32_t np, const wasm_valtype *results,
+static uint64_t type_hash(const sl_wasm_valtype *params, uint32_t np, const sl_wasm_valtype *results,
                           uint32_t nr) {
     uint64_t h = 1469598103934665603ull ^ np ^ ((uint64_t)nr << 32);
     for (uint32_t i = 0; i < np; i++) h = (h ^ params[i]) * 1099511628211ull;
@@ -81,12 +81,12 @@ static uint64_t type_hash(const wasm_valtype *params, uint32_t np, const wasm_va
     return h;
 }
 
-uint32_t wasm_type_intern(const wasm_valtype *params, uint32_t np, const wasm_valtype *results,
+uint32_t sl_wasm_type_intern(const sl_wasm_valtype *params, uint32_t np, const sl_wasm_valtype *results,
                           uint32_t nr) {
     uint64_t h = type_hash(params, np, results, nr);
     pthread_mutex_lock(&registry_lock);
     for (uint32_t i = 0; i < registry_len; i++) {
-        const wasm_type *t = registry[i];
+        const sl_wasm_type *t = registry[i];
         if (registry_hash[i] == h && t->nparams == np && t->nresults == nr &&
             (np == 0 || memcmp(t->params, params, np * sizeof *params) == 0) &&
             (nr == 0 || memcmp(t->results, results, nr * sizeof *results) == 0)) {
@@ -100,8 +100,8 @@ uint32_t wasm_type_intern(const wasm_valtype *params, uint32_t np, const wasm_va
         registry_hash = xrealloc(registry_hash, registry_cap * sizeof *registry_hash);
     }
     /* One allocation per type: the struct followed by its value types. */
-    wasm_type *t = xmalloc(sizeof *t + (np + nr + 1) * sizeof(wasm_valtype));
-    wasm_valtype *types = (wasm_valtype *)(t + 1);
+    sl_wasm_type *t = xmalloc(sizeof *t + (np + nr + 1) * sizeof(sl_wasm_valtype));
+    sl_wasm_valtype *types = (sl_wasm_valtype *)(t + 1);
     t->nparams = np;
     t->nresults = nr;
     t->params = types;
@@ -115,9 +115,9 @@ uint32_t wasm_type_intern(const wasm_valtype *params, uint32_t np, const wasm_va
     return id;
 }
 
-const wasm_type *wasm_type_by_id(uint32_t id) {
+const sl_wasm_type *sl_wasm_type_by_id(uint32_t id) {
     pthread_mutex_lock(&registry_lock);
-    const wasm_type *t = id < registry_len ? registry[id] : NULL;
+    const sl_wasm_type *t = id < registry_len ? registry[id] : NULL;
     pthread_mutex_unlock(&registry_lock);
     return t;
 }
@@ -147,7 +147,7 @@ typedef struct label {
 enum { PEEP_NONE, PEEP_RESULT, PEEP_COMPARE, PEEP_EQZ, PEEP_LOAD64, PEEP_MOVE };
 
 typedef struct translator {
-    const wasm_module *m;
+    const sl_wasm_module *m;
     const compiled_module *cm;
     const uint8_t *p, *end, *body;
     size_t body_offset;
@@ -258,7 +258,7 @@ static void read_block_type(translator *t, uint32_t *np, uint32_t *nr) {
         return;
     }
     int64_t idx = read_sleb(t);
-    const wasm_type *ty = &t->m->types[idx];
+    const sl_wasm_type *ty = &t->m->types[idx];
     *np = ty->nparams;
     *nr = ty->nresults;
 }
@@ -279,7 +279,7 @@ static void emit_u64(translator *t, uint64_t v) {
 }
 
 /* Starts an instruction; returns its position. Forgets the peephole. */
-static uint32_t emit_op(translator *t, wasm_op op) {
+static uint32_t emit_op(translator *t, sl_wasm_op op) {
     if (t->op_offset != t->last_mapped_offset || t->pc_map_len == 0) {
         GROW(t->pc_map, t->pc_map_len * 2, t->pc_map_cap, 2);
         t->pc_map[t->pc_map_len * 2] = t->code_len;
@@ -297,7 +297,7 @@ static uint32_t emit_op(translator *t, wasm_op op) {
     }
     uint32_t start = t->code_len;
     GROW(t->code, t->code_len, t->code_cap, 2);
-    wasm_handler h = wasm_op_handlers[op];
+    sl_wasm_handler h = sl_wasm_op_handlers[op];
     memcpy(t->code + t->code_len, &h, sizeof h);
     t->code_len += 2;
     t->peep = PEEP_NONE;
@@ -313,7 +313,7 @@ static void unemit(translator *t, uint32_t start) {
 }
 
 /* Binary offset recorded for the last emitted instruction. */
-static uint32_t wasm_offset_of_last(const translator *t) {
+static uint32_t sl_wasm_offset_of_last(const translator *t) {
     return t->pc_map_len ? t->pc_map[(t->pc_map_len - 1) * 2 + 1] : t->op_offset;
 }
 
@@ -330,7 +330,7 @@ static void note_result(translator *t, uint32_t start) {
  * producing one value, still in the home slot of h) just wrote? Then a
  * consumer may fold that instruction in: the home slot is dead after the
  * consumer pops it. */
-static bool folds_last(const translator *t, uint32_t h, wasm_op op) {
+static bool folds_last(const translator *t, uint32_t h, sl_wasm_op op) {
     return t->peep != PEEP_NONE && t->peep != PEEP_MOVE && t->peep_end == t->code_len &&
            t->last_op == op && t->stack[h].kind == ENTRY_HOME &&
            t->code[t->peep_start + 2] == home(t, h);
@@ -363,11 +363,11 @@ static void truncate_stack(translator *t, uint32_t height) {
 
 static void emit_const_to(translator *t, uint32_t dst, uint64_t v) {
     if (v <= UINT32_MAX) {
-        emit_op(t, WASM_OP_const32);
+        emit_op(t, SL_WASM_OP_const32);
         emit_unit(t, dst);
         emit_unit(t, (uint32_t)v);
     } else {
-        emit_op(t, WASM_OP_const64);
+        emit_op(t, SL_WASM_OP_const64);
         emit_unit(t, dst);
         emit_u64(t, v);
     }
@@ -381,11 +381,11 @@ static void copy_to(translator *t, operand e, uint32_t height, uint32_t dst) {
     }
     uint32_t src = e.kind == ENTRY_LOCAL ? e.local : home(t, height);
     if (src == dst) return;
-    if (t->peep == PEEP_MOVE && t->peep_end == t->code_len && t->last_op != WASM_OP_move4) {
+    if (t->peep == PEEP_MOVE && t->peep_end == t->code_len && t->last_op != SL_WASM_OP_move4) {
         /* up to four moves in a row become one move2/3/4 (executed in order) */
-        wasm_op op = t->last_op == WASM_OP_move ? WASM_OP_move2
-                     : t->last_op == WASM_OP_move2 ? WASM_OP_move3 : WASM_OP_move4;
-        wasm_handler h = wasm_op_handlers[op];
+        sl_wasm_op op = t->last_op == SL_WASM_OP_move ? SL_WASM_OP_move2
+                     : t->last_op == SL_WASM_OP_move2 ? SL_WASM_OP_move3 : SL_WASM_OP_move4;
+        sl_wasm_handler h = sl_wasm_op_handlers[op];
         memcpy(t->code + t->peep_start, &h, sizeof h);
         t->last_op = (uint16_t)op;
         emit_unit(t, dst);
@@ -393,7 +393,7 @@ static void copy_to(translator *t, operand e, uint32_t height, uint32_t dst) {
         t->peep_end = t->code_len; /* still PEEP_MOVE: only copy_to looks at it */
         return;
     }
-    uint32_t start = emit_op(t, WASM_OP_move);
+    uint32_t start = emit_op(t, SL_WASM_OP_move);
     emit_unit(t, dst);
     emit_unit(t, src);
     t->peep = PEEP_MOVE;
@@ -446,16 +446,16 @@ typedef struct op_info {
     uint16_t mem_op;       /* fused form with an f64.load second operand, or 0 */
 } op_info;
 
-#define BIN(o) {.op = WASM_OP_##o, .shape = SHAPE_BINARY}
+#define BIN(o) {.op = SL_WASM_OP_##o, .shape = SHAPE_BINARY}
 #define BIN_I32(o, comm, c)                                                                \
-    {.op = WASM_OP_##o, .imm_op = WASM_OP_##o##_si, .shape = SHAPE_BINARY, .imm = IMM_32,    \
+    {.op = SL_WASM_OP_##o, .imm_op = SL_WASM_OP_##o##_si, .shape = SHAPE_BINARY, .imm = IMM_32,    \
      .commutative = comm, .cmp = c}
 #define BIN_I64(o, comm)                                                                   \
-    {.op = WASM_OP_##o, .imm_op = WASM_OP_##o##_si, .shape = SHAPE_BINARY, .imm = IMM_64,    \
+    {.op = SL_WASM_OP_##o, .imm_op = SL_WASM_OP_##o##_si, .shape = SHAPE_BINARY, .imm = IMM_64,    \
      .commutative = comm}
-#define UN(o) {.op = WASM_OP_##o, .shape = SHAPE_UNARY}
-#define LD(o) {.op = WASM_OP_##o, .shape = SHAPE_LOAD}
-#define ST(o) {.op = WASM_OP_##o, .shape = SHAPE_STORE}
+#define UN(o) {.op = SL_WASM_OP_##o, .shape = SHAPE_UNARY}
+#define LD(o) {.op = SL_WASM_OP_##o, .shape = SHAPE_LOAD}
+#define ST(o) {.op = SL_WASM_OP_##o, .shape = SHAPE_STORE}
 #define NOP_OP {.shape = SHAPE_NOP}
 
 static const op_info simple_ops[256] = {
@@ -503,9 +503,9 @@ static const op_info simple_ops[256] = {
     [0x96] = BIN(f32_min), [0x97] = BIN(f32_max), [0x98] = BIN(f32_copysign),
     [0x99] = UN(f64_abs), [0x9a] = UN(f64_neg), [0x9b] = UN(f64_ceil), [0x9c] = UN(f64_floor),
     [0x9d] = UN(f64_trunc), [0x9e] = UN(f64_nearest), [0x9f] = UN(f64_sqrt),
-    [0xa0] = {.op = WASM_OP_f64_add, .shape = SHAPE_BINARY, .commutative = true, .mem_op = WASM_OP_f64_add_sm},
-    [0xa1] = {.op = WASM_OP_f64_sub, .shape = SHAPE_BINARY, .mem_op = WASM_OP_f64_sub_sm},
-    [0xa2] = {.op = WASM_OP_f64_mul, .shape = SHAPE_BINARY, .commutative = true, .mem_op = WASM_OP_f64_mul_sm},
+    [0xa0] = {.op = SL_WASM_OP_f64_add, .shape = SHAPE_BINARY, .commutative = true, .mem_op = SL_WASM_OP_f64_add_sm},
+    [0xa1] = {.op = SL_WASM_OP_f64_sub, .shape = SHAPE_BINARY, .mem_op = SL_WASM_OP_f64_sub_sm},
+    [0xa2] = {.op = SL_WASM_OP_f64_mul, .shape = SHAPE_BINARY, .commutative = true, .mem_op = SL_WASM_OP_f64_mul_sm},
     [0xa3] = BIN(f64_div),
     [0xa4] = BIN(f64_min), [0xa5] = BIN(f64_max), [0xa6] = BIN(f64_copysign),
     [0xa7] = NOP_OP, /* i32.wrap_i64: readers of i32 use the low half */
@@ -525,25 +525,25 @@ static const op_info simple_ops[256] = {
 };
 
 static const uint16_t trunc_sat_ops[8] = {
-    WASM_OP_i32_trunc_sat_f32_s, WASM_OP_i32_trunc_sat_f32_u, WASM_OP_i32_trunc_sat_f64_s,
-    WASM_OP_i32_trunc_sat_f64_u, WASM_OP_i64_trunc_sat_f32_s, WASM_OP_i64_trunc_sat_f32_u,
-    WASM_OP_i64_trunc_sat_f64_s, WASM_OP_i64_trunc_sat_f64_u,
+    SL_WASM_OP_i32_trunc_sat_f32_s, SL_WASM_OP_i32_trunc_sat_f32_u, SL_WASM_OP_i32_trunc_sat_f64_s,
+    SL_WASM_OP_i32_trunc_sat_f64_u, SL_WASM_OP_i64_trunc_sat_f32_s, SL_WASM_OP_i64_trunc_sat_f32_u,
+    SL_WASM_OP_i64_trunc_sat_f64_s, SL_WASM_OP_i64_trunc_sat_f64_u,
 };
 
-/* Negation of each compare kind (order of WASM_CMP_KINDS). */
+/* Negation of each compare kind (order of SL_WASM_CMP_KINDS). */
 static const uint8_t negated_compare[10] = {1, 0, 8, 9, 6, 7, 4, 5, 2, 3};
 
 /* Operations whose i32 result is written zero-extended to 64 bits. */
 static bool zero_extends(uint16_t op) {
     switch (op) {
-    case WASM_OP_i32_add: case WASM_OP_i32_add_si: case WASM_OP_i32_sub: case WASM_OP_i32_mul:
-    case WASM_OP_i32_mul_si: case WASM_OP_i32_and: case WASM_OP_i32_and_si: case WASM_OP_i32_or:
-    case WASM_OP_i32_or_si: case WASM_OP_i32_xor: case WASM_OP_i32_xor_si: case WASM_OP_i32_shl:
-    case WASM_OP_i32_shl_si: case WASM_OP_i32_shr_u: case WASM_OP_i32_shr_u_si:
-    case WASM_OP_i32_shr_s: case WASM_OP_i32_shr_s_si: case WASM_OP_load32:
-    case WASM_OP_i32_load8_u: case WASM_OP_i32_load8_s: case WASM_OP_i32_load16_u:
-    case WASM_OP_i32_load16_s: case WASM_OP_load32_ai: case WASM_OP_load32_aa:
-    case WASM_OP_i32_load8_u_ai:
+    case SL_WASM_OP_i32_add: case SL_WASM_OP_i32_add_si: case SL_WASM_OP_i32_sub: case SL_WASM_OP_i32_mul:
+    case SL_WASM_OP_i32_mul_si: case SL_WASM_OP_i32_and: case SL_WASM_OP_i32_and_si: case SL_WASM_OP_i32_or:
+    case SL_WASM_OP_i32_or_si: case SL_WASM_OP_i32_xor: case SL_WASM_OP_i32_xor_si: case SL_WASM_OP_i32_shl:
+    case SL_WASM_OP_i32_shl_si: case SL_WASM_OP_i32_shr_u: case SL_WASM_OP_i32_shr_u_si:
+    case SL_WASM_OP_i32_shr_s: case SL_WASM_OP_i32_shr_s_si: case SL_WASM_OP_load32:
+    case SL_WASM_OP_i32_load8_u: case SL_WASM_OP_i32_load8_s: case SL_WASM_OP_i32_load16_u:
+    case SL_WASM_OP_i32_load16_s: case SL_WASM_OP_load32_ai: case SL_WASM_OP_load32_aa:
+    case SL_WASM_OP_i32_load8_u_ai:
         return true;
     default:
         return false;
@@ -551,12 +551,12 @@ static bool zero_extends(uint16_t op) {
 }
 
 static void emit_unary(translator *t, uint16_t op) {
-    if (op == WASM_OP_i64_extend_i32_u && zero_extends(t->last_op) &&
-        folds_last(t, t->height - 1, (wasm_op)t->last_op))
+    if (op == SL_WASM_OP_i64_extend_i32_u && zero_extends(t->last_op) &&
+        folds_last(t, t->height - 1, (sl_wasm_op)t->last_op))
         return; /* the slot already holds the zero-extended value */
     operand top = t->stack[t->height - 1];
-    bool ld = op == WASM_OP_i32_eqz && peep_valid(t) && t->peep == PEEP_RESULT &&
-              t->last_op == WASM_OP_load32 && top.kind != ENTRY_CONST &&
+    bool ld = op == SL_WASM_OP_i32_eqz && peep_valid(t) && t->peep == PEEP_RESULT &&
+              t->last_op == SL_WASM_OP_load32 && top.kind != ENTRY_CONST &&
               t->code[t->peep_start + 2] ==
                   (top.kind == ENTRY_LOCAL ? top.local : home(t, t->height - 1));
     uint32_t ld_start = t->peep_start, ld_end = t->peep_end;
@@ -566,7 +566,7 @@ static void emit_unary(translator *t, uint16_t op) {
     emit_unit(t, dst);
     emit_unit(t, src);
     note_result(t, start);
-    if (op == WASM_OP_i32_eqz) {
+    if (op == SL_WASM_OP_i32_eqz) {
         t->peep = PEEP_EQZ;
         t->peep_a = src;
         t->peep_eqz_load = ld && start == ld_end;
@@ -582,11 +582,11 @@ static void emit_unary(translator *t, uint16_t op) {
 static bool merge_add(translator *t, bool imm, uint32_t dst, uint32_t a, uint32_t b) {
     if (!peep_valid(t) || t->peep != PEEP_RESULT || t->code_len - t->peep_start != 5) return false;
     bool first_imm;
-    if (t->last_op == WASM_OP_i32_add) first_imm = false;
-    else if (t->last_op == WASM_OP_i32_add_si) first_imm = true;
+    if (t->last_op == SL_WASM_OP_i32_add) first_imm = false;
+    else if (t->last_op == SL_WASM_OP_i32_add_si) first_imm = true;
     else return false;
-    wasm_op op = (wasm_op)(WASM_OP_i32_add2_ss_ss + (first_imm ? 2 : 0) + (imm ? 1 : 0));
-    wasm_handler h = wasm_op_handlers[op];
+    sl_wasm_op op = (sl_wasm_op)(SL_WASM_OP_i32_add2_ss_ss + (first_imm ? 2 : 0) + (imm ? 1 : 0));
+    sl_wasm_handler h = sl_wasm_op_handlers[op];
     memcpy(t->code + t->peep_start, &h, sizeof h);
     emit_unit(t, dst);
     emit_unit(t, a);
@@ -606,7 +606,7 @@ static void emit_binary(translator *t, const op_info *info) {
     if (info->imm != IMM_NONE && (b.kind == ENTRY_CONST ||
                                   (info->commutative && a.kind == ENTRY_CONST))) {
         uint32_t var_h = b.kind == ENTRY_CONST ? t->height - 2 : t->height - 1;
-        if (info->op == WASM_OP_i32_add && folds_last(t, var_h, WASM_OP_i32_add)) {
+        if (info->op == SL_WASM_OP_i32_add && folds_last(t, var_h, SL_WASM_OP_i32_add)) {
             /* (x + y) + imm */
             imm = b.kind == ENTRY_CONST ? b.value : a.value;
             uint32_t x = t->code[t->peep_start + 3], y = t->code[t->peep_start + 4];
@@ -614,7 +614,7 @@ static void emit_binary(translator *t, const op_info *info) {
             pop_entry(t);
             pop_entry(t);
             dst = push_home(t);
-            start = emit_op(t, WASM_OP_i32_add_ssi);
+            start = emit_op(t, SL_WASM_OP_i32_add_ssi);
             emit_unit(t, dst);
             emit_unit(t, x);
             emit_unit(t, y);
@@ -623,7 +623,7 @@ static void emit_binary(translator *t, const op_info *info) {
             return;
         }
         bool inc_ok = info->cmp && peep_valid(t) && t->peep == PEEP_RESULT &&
-                      (t->last_op == WASM_OP_i32_add_si || t->last_op == WASM_OP_i32_add);
+                      (t->last_op == SL_WASM_OP_i32_add_si || t->last_op == SL_WASM_OP_i32_add);
         uint32_t inc_start = t->peep_start, inc_end = t->peep_end;
         uint16_t inc_op = t->last_op;
         if (b.kind == ENTRY_CONST) {
@@ -636,7 +636,7 @@ static void emit_binary(translator *t, const op_info *info) {
             imm = a.value;
         }
         dst = push_home(t);
-        if (info->op == WASM_OP_i32_add && merge_add(t, true, dst, a_slot, (uint32_t)imm)) return;
+        if (info->op == SL_WASM_OP_i32_add && merge_add(t, true, dst, a_slot, (uint32_t)imm)) return;
         start = emit_op(t, info->imm_op);
         emit_unit(t, dst);
         emit_unit(t, a_slot);
@@ -664,8 +664,8 @@ static void emit_binary(translator *t, const op_info *info) {
                         loaded == home(t, t->height - 2);
         if (b_loaded || a_loaded) {
             uint32_t addr = t->code[t->peep_start + 3], offset = t->code[t->peep_start + 4];
-            uint32_t load_offset = wasm_offset_of_last(t);
-            if (info->op == WASM_OP_f64_add && b_loaded && t->peep_mul && a.kind == ENTRY_HOME &&
+            uint32_t load_offset = sl_wasm_offset_of_last(t);
+            if (info->op == SL_WASM_OP_f64_add && b_loaded && t->peep_mul && a.kind == ENTRY_HOME &&
                 t->code[t->peep_mul_start + 2] == home(t, t->height - 2)) {
                 /* (x * f64.load(b)) + f64.load(c): both loads and the product
                  * in one instruction (the product is still rounded first) */
@@ -676,7 +676,7 @@ static void emit_binary(translator *t, const op_info *info) {
                 pop_entry(t);
                 pop_entry(t);
                 dst = push_home(t);
-                start = emit_op(t, WASM_OP_f64_madd_mm);
+                start = emit_op(t, SL_WASM_OP_f64_madd_mm);
                 emit_unit(t, dst);
                 emit_unit(t, x);
                 emit_unit(t, baddr);
@@ -708,20 +708,20 @@ static void emit_binary(translator *t, const op_info *info) {
             return;
         }
     }
-    if ((info->op == WASM_OP_i32_add || info->op == WASM_OP_i32_xor) && a.kind != ENTRY_CONST &&
+    if ((info->op == SL_WASM_OP_i32_add || info->op == SL_WASM_OP_i32_xor) && a.kind != ENTRY_CONST &&
         b.kind != ENTRY_CONST) {
         /* fold the instruction that just produced one operand:
          * a + (x + y), a + (x + imm), a ^ rotl(x, imm) */
-        wasm_op prev = info->op == WASM_OP_i32_xor ? WASM_OP_i32_rotl_si : WASM_OP_i32_add;
+        sl_wasm_op prev = info->op == SL_WASM_OP_i32_xor ? SL_WASM_OP_i32_rotl_si : SL_WASM_OP_i32_add;
         bool fb = folds_last(t, t->height - 1, prev);
         bool fa = !fb && folds_last(t, t->height - 2, prev);
-        if (!fb && !fa && info->op == WASM_OP_i32_add) {
-            prev = WASM_OP_i32_add_si;
+        if (!fb && !fa && info->op == SL_WASM_OP_i32_add) {
+            prev = SL_WASM_OP_i32_add_si;
             fb = folds_last(t, t->height - 1, prev);
             fa = !fb && folds_last(t, t->height - 2, prev);
         }
-        if (fb && prev == WASM_OP_i32_rotl_si && a.kind == ENTRY_HOME &&
-            t->prev_end == t->peep_start && t->prev_op == WASM_OP_i32_rotl_si &&
+        if (fb && prev == SL_WASM_OP_i32_rotl_si && a.kind == ENTRY_HOME &&
+            t->prev_end == t->peep_start && t->prev_op == SL_WASM_OP_i32_rotl_si &&
             t->code[t->prev_start + 2] == home(t, t->height - 2)) {
             /* rotl(x, i) ^ rotl(y, j), both rotates just computed */
             uint32_t x = t->code[t->prev_start + 3], i = t->code[t->prev_start + 4];
@@ -730,7 +730,7 @@ static void emit_binary(translator *t, const op_info *info) {
             pop_entry(t);
             pop_entry(t);
             dst = push_home(t);
-            start = emit_op(t, WASM_OP_i32_rotl_xor_rotl);
+            start = emit_op(t, SL_WASM_OP_i32_rotl_xor_rotl);
             emit_unit(t, dst);
             emit_unit(t, x);
             emit_unit(t, i);
@@ -751,9 +751,9 @@ static void emit_binary(translator *t, const op_info *info) {
                 pop_entry(t);
             }
             dst = push_home(t);
-            start = emit_op(t, prev == WASM_OP_i32_rotl_si ? WASM_OP_i32_xor_rotl
-                               : prev == WASM_OP_i32_add   ? WASM_OP_i32_add3
-                                                           : WASM_OP_i32_add_ssi);
+            start = emit_op(t, prev == SL_WASM_OP_i32_rotl_si ? SL_WASM_OP_i32_xor_rotl
+                               : prev == SL_WASM_OP_i32_add   ? SL_WASM_OP_i32_add3
+                                                           : SL_WASM_OP_i32_add_ssi);
             emit_unit(t, dst);
             emit_unit(t, other);
             emit_unit(t, x);
@@ -762,16 +762,16 @@ static void emit_binary(translator *t, const op_info *info) {
             return;
         }
     }
-    if ((info->op == WASM_OP_f64_mul || info->op == WASM_OP_f64_add ||
-         info->op == WASM_OP_f64_sub) && a.kind != ENTRY_CONST && b.kind != ENTRY_CONST) {
+    if ((info->op == SL_WASM_OP_f64_mul || info->op == SL_WASM_OP_f64_add ||
+         info->op == SL_WASM_OP_f64_sub) && a.kind != ENTRY_CONST && b.kind != ENTRY_CONST) {
         /* an f64 operation on the product the last instruction computed */
-        bool fb = folds_last(t, t->height - 1, WASM_OP_f64_mul);
-        bool fa = !fb && folds_last(t, t->height - 2, WASM_OP_f64_mul);
+        bool fb = folds_last(t, t->height - 1, SL_WASM_OP_f64_mul);
+        bool fa = !fb && folds_last(t, t->height - 2, SL_WASM_OP_f64_mul);
         if (fb || fa) {
-            wasm_op fused = info->op == WASM_OP_f64_mul   ? WASM_OP_f64_mul3
-                            : info->op == WASM_OP_f64_add ? WASM_OP_f64_add_mul
-                            : fb                          ? WASM_OP_f64_sub_mul
-                                                          : WASM_OP_f64_mul_sub;
+            sl_wasm_op fused = info->op == SL_WASM_OP_f64_mul   ? SL_WASM_OP_f64_mul3
+                            : info->op == SL_WASM_OP_f64_add ? SL_WASM_OP_f64_add_mul
+                            : fb                          ? SL_WASM_OP_f64_sub_mul
+                                                          : SL_WASM_OP_f64_mul_sub;
             uint32_t x = t->code[t->peep_start + 3], y = t->code[t->peep_start + 4];
             unemit(t, t->peep_start);
             uint32_t other;
@@ -795,7 +795,7 @@ static void emit_binary(translator *t, const op_info *info) {
     uint32_t b_slot = pop_slot(t);
     a_slot = pop_slot(t);
     dst = push_home(t);
-    if (info->op == WASM_OP_i32_add && merge_add(t, false, dst, a_slot, b_slot)) return;
+    if (info->op == SL_WASM_OP_i32_add && merge_add(t, false, dst, a_slot, b_slot)) return;
     start = emit_op(t, info->op);
     emit_unit(t, dst);
     emit_unit(t, a_slot);
@@ -850,7 +850,7 @@ static bool values_in_place(const translator *t, const label *l, uint32_t arity,
 static void emit_return_sequence(translator *t) {
     uint32_t n = t->nresults;
     if (n == 0) {
-        emit_op(t, WASM_OP_return);
+        emit_op(t, SL_WASM_OP_return);
         return;
     }
     uint32_t first = t->height - n;
@@ -858,9 +858,9 @@ static void emit_return_sequence(translator *t) {
         operand e = t->stack[first];
         if (e.kind == ENTRY_CONST) {
             emit_const_to(t, 0, e.value);
-            emit_op(t, WASM_OP_return);
+            emit_op(t, SL_WASM_OP_return);
         } else {
-            emit_op(t, WASM_OP_return_s);
+            emit_op(t, SL_WASM_OP_return_s);
             emit_unit(t, e.kind == ENTRY_LOCAL ? e.local : home(t, first));
         }
         return;
@@ -872,7 +872,7 @@ static void emit_return_sequence(translator *t) {
         if (e.kind == ENTRY_LOCAL && e.local < n) flush_entry(t, first + i);
     }
     for (uint32_t i = 0; i < n; i++) copy_to(t, t->stack[first + i], first + i, i);
-    emit_op(t, WASM_OP_return);
+    emit_op(t, SL_WASM_OP_return);
 }
 
 /* Unconditional branch to l with its values on top of the stack. */
@@ -885,7 +885,7 @@ static void emit_branch_to(translator *t, label *l) {
     uint32_t first = t->height - arity;
     for (uint32_t i = 0; i < arity; i++)
         copy_to(t, t->stack[first + i], first + i, home(t, l->base + i));
-    emit_op(t, l->kind == LABEL_LOOP ? WASM_OP_br_back : WASM_OP_br);
+    emit_op(t, l->kind == LABEL_LOOP ? SL_WASM_OP_br_back : SL_WASM_OP_br);
     emit_target(t, l);
 }
 
@@ -912,11 +912,11 @@ static uint32_t emit_conditional(translator *t, bool jump_if_true, bool back) {
             /* (x = i32.load) == 0: one load-and-branch; x keeps the value */
             uint32_t d = t->code[ld_start + 2], addr = t->code[ld_start + 3],
                      offset = t->code[ld_start + 4];
-            uint32_t load_offset = wasm_offset_of_last(t), br_offset = t->op_offset;
+            uint32_t load_offset = sl_wasm_offset_of_last(t), br_offset = t->op_offset;
             unemit(t, ld_start);
             t->op_offset = load_offset; /* a trap is the load's */
-            emit_op(t, jump_if_true ? (back ? WASM_OP_br_if_z_load32_to_back : WASM_OP_br_if_z_load32_to)
-                                    : (back ? WASM_OP_br_if_nz_load32_to_back : WASM_OP_br_if_nz_load32_to));
+            emit_op(t, jump_if_true ? (back ? SL_WASM_OP_br_if_z_load32_to_back : SL_WASM_OP_br_if_z_load32_to)
+                                    : (back ? SL_WASM_OP_br_if_nz_load32_to_back : SL_WASM_OP_br_if_nz_load32_to));
             t->op_offset = br_offset;
             emit_unit(t, d);
             emit_unit(t, addr);
@@ -926,27 +926,27 @@ static uint32_t emit_conditional(translator *t, bool jump_if_true, bool back) {
             uint32_t d = t->code[inc_start + 2], x = t->code[inc_start + 3],
                      y = t->code[inc_start + 4];
             unemit(t, inc_start);
-            emit_op(t, (wasm_op)(WASM_OP_br_add_eq_si_back + cmp * 2 +
-                                 (inc_op == WASM_OP_i32_add ? 1 : 0)));
+            emit_op(t, (sl_wasm_op)(SL_WASM_OP_br_add_eq_si_back + cmp * 2 +
+                                 (inc_op == SL_WASM_OP_i32_add ? 1 : 0)));
             emit_unit(t, d);
             emit_unit(t, x);
             emit_unit(t, y);
             emit_unit(t, b);
         } else if (kind == PEEP_EQZ) {
             bool nz = !jump_if_true; /* branch if a == 0 when jump_if_true */
-            emit_op(t, nz ? (back ? WASM_OP_br_if_nz_back : WASM_OP_br_if_nz)
-                          : (back ? WASM_OP_br_if_z_back : WASM_OP_br_if_z));
+            emit_op(t, nz ? (back ? SL_WASM_OP_br_if_nz_back : SL_WASM_OP_br_if_nz)
+                          : (back ? SL_WASM_OP_br_if_z_back : SL_WASM_OP_br_if_z));
             emit_unit(t, a);
         } else {
             if (!jump_if_true) cmp = negated_compare[cmp];
-            wasm_op op = (wasm_op)(WASM_OP_br_if_eq_ss + cmp * 4 + (imm ? 1 : 0) + (back ? 2 : 0));
+            sl_wasm_op op = (sl_wasm_op)(SL_WASM_OP_br_if_eq_ss + cmp * 4 + (imm ? 1 : 0) + (back ? 2 : 0));
             emit_op(t, op);
             emit_unit(t, a);
             emit_unit(t, b);
         }
     } else if (back && jump_if_true && cond.kind == ENTRY_LOCAL && peep_valid(t) &&
                t->peep == PEEP_RESULT &&
-               (t->last_op == WASM_OP_i32_add_si || t->last_op == WASM_OP_i32_add) &&
+               (t->last_op == SL_WASM_OP_i32_add_si || t->last_op == SL_WASM_OP_i32_add) &&
                t->code[t->peep_start + 2] == cond.local) {
         /* x += inc; loop while x != 0 */
         uint32_t d = t->code[t->peep_start + 2], x = t->code[t->peep_start + 3],
@@ -954,55 +954,55 @@ static uint32_t emit_conditional(translator *t, bool jump_if_true, bool back) {
         uint16_t add = t->last_op;
         unemit(t, t->peep_start);
         pop_entry(t);
-        emit_op(t, (wasm_op)(WASM_OP_br_add_ne_si_back + (add == WASM_OP_i32_add ? 1 : 0)));
+        emit_op(t, (sl_wasm_op)(SL_WASM_OP_br_add_ne_si_back + (add == SL_WASM_OP_i32_add ? 1 : 0)));
         emit_unit(t, d);
         emit_unit(t, x);
         emit_unit(t, y);
         emit_unit(t, 0);
-    } else if (!back && folds_last(t, h, WASM_OP_i32_and_si)) {
+    } else if (!back && folds_last(t, h, SL_WASM_OP_i32_and_si)) {
         uint32_t a = t->code[t->peep_start + 3], mask = t->code[t->peep_start + 4];
         unemit(t, t->peep_start);
         pop_entry(t);
-        emit_op(t, jump_if_true ? WASM_OP_br_if_and_nz : WASM_OP_br_if_and_z);
+        emit_op(t, jump_if_true ? SL_WASM_OP_br_if_and_nz : SL_WASM_OP_br_if_and_z);
         emit_unit(t, a);
         emit_unit(t, mask);
-    } else if (folds_last(t, h, WASM_OP_load32)) {
+    } else if (folds_last(t, h, SL_WASM_OP_load32)) {
         /* branch on a just-loaded i32 */
         uint32_t addr = t->code[t->peep_start + 3], offset = t->code[t->peep_start + 4];
         unemit(t, t->peep_start);
         pop_entry(t);
-        emit_op(t, jump_if_true ? (back ? WASM_OP_br_if_nz_load32_back : WASM_OP_br_if_nz_load32)
-                                : (back ? WASM_OP_br_if_z_load32_back : WASM_OP_br_if_z_load32));
+        emit_op(t, jump_if_true ? (back ? SL_WASM_OP_br_if_nz_load32_back : SL_WASM_OP_br_if_nz_load32)
+                                : (back ? SL_WASM_OP_br_if_z_load32_back : SL_WASM_OP_br_if_z_load32));
         emit_unit(t, addr);
         emit_unit(t, offset);
     } else if (!back && cond.kind == ENTRY_LOCAL && peep_valid(t) && t->peep == PEEP_RESULT &&
-               t->last_op == WASM_OP_i32_and_si && t->code[t->peep_start + 2] == cond.local) {
+               t->last_op == SL_WASM_OP_i32_and_si && t->code[t->peep_start + 2] == cond.local) {
         /* x = a & imm (local.tee x); branch on x */
         uint32_t a = t->code[t->peep_start + 3], mask = t->code[t->peep_start + 4];
         unemit(t, t->peep_start);
         pop_entry(t);
-        emit_op(t, jump_if_true ? WASM_OP_br_if_and_nz_to : WASM_OP_br_if_and_z_to);
+        emit_op(t, jump_if_true ? SL_WASM_OP_br_if_and_nz_to : SL_WASM_OP_br_if_and_z_to);
         emit_unit(t, cond.local);
         emit_unit(t, a);
         emit_unit(t, mask);
     } else if (cond.kind == ENTRY_LOCAL && peep_valid(t) && t->peep == PEEP_RESULT &&
-               t->last_op == WASM_OP_load32 && t->code[t->peep_start + 2] == cond.local) {
+               t->last_op == SL_WASM_OP_load32 && t->code[t->peep_start + 2] == cond.local) {
         /* branch on an i32.load just written to a local (local.tee) */
         uint32_t addr = t->code[t->peep_start + 3], offset = t->code[t->peep_start + 4];
-        uint32_t load_offset = wasm_offset_of_last(t), br_offset = t->op_offset;
+        uint32_t load_offset = sl_wasm_offset_of_last(t), br_offset = t->op_offset;
         unemit(t, t->peep_start);
         pop_entry(t);
         t->op_offset = load_offset; /* a trap is the load's */
-        emit_op(t, jump_if_true ? (back ? WASM_OP_br_if_nz_load32_to_back : WASM_OP_br_if_nz_load32_to)
-                                : (back ? WASM_OP_br_if_z_load32_to_back : WASM_OP_br_if_z_load32_to));
+        emit_op(t, jump_if_true ? (back ? SL_WASM_OP_br_if_nz_load32_to_back : SL_WASM_OP_br_if_nz_load32_to)
+                                : (back ? SL_WASM_OP_br_if_z_load32_to_back : SL_WASM_OP_br_if_z_load32_to));
         t->op_offset = br_offset;
         emit_unit(t, cond.local);
         emit_unit(t, addr);
         emit_unit(t, offset);
     } else {
         uint32_t slot = pop_slot(t);
-        emit_op(t, jump_if_true ? (back ? WASM_OP_br_if_nz_back : WASM_OP_br_if_nz)
-                                : (back ? WASM_OP_br_if_z_back : WASM_OP_br_if_z));
+        emit_op(t, jump_if_true ? (back ? SL_WASM_OP_br_if_nz_back : SL_WASM_OP_br_if_nz)
+                                : (back ? SL_WASM_OP_br_if_z_back : SL_WASM_OP_br_if_z));
         emit_unit(t, slot);
     }
     uint32_t field = t->code_len;
@@ -1031,7 +1031,7 @@ static void emit_br_table(translator *t) {
     uint32_t index = pop_slot(t);
     uint32_t arity = label_arity(label_at(t, t->targets[n]));
     flush_range(t, t->height - arity, t->height);
-    uint32_t start = emit_op(t, WASM_OP_br_table);
+    uint32_t start = emit_op(t, SL_WASM_OP_br_table);
     emit_unit(t, index);
     emit_unit(t, n);
     for (uint32_t i = 0; i <= n; i++) emit_unit(t, 0);
@@ -1126,7 +1126,7 @@ static void handle_else(translator *t) {
     label *l = label_at(t, 0);
     if (!t->unreachable) {
         flush_range(t, t->height - l->nresults, t->height);
-        emit_op(t, WASM_OP_br);
+        emit_op(t, SL_WASM_OP_br);
         emit_target(t, l);
     }
     resolve_chain(t, l->else_field, t->code_len);
@@ -1215,17 +1215,17 @@ static void skip_immediates(translator *t, uint8_t op) {
 /* ---- calls ------------------------------------------------------------------------------ */
 
 static void emit_call(translator *t, uint32_t func_index) {
-    const wasm_func *f = &t->m->funcs[func_index];
-    const wasm_type *ty = &t->m->types[f->type_index];
+    const sl_wasm_func *f = &t->m->funcs[func_index];
+    const sl_wasm_type *ty = &t->m->types[f->type_index];
     flush_range(t, t->height - ty->nparams, t->height);
     uint32_t argbase = home(t, t->height - ty->nparams);
     if (func_index < t->m->num_imported_funcs) {
-        emit_op(t, WASM_OP_call_import);
+        emit_op(t, SL_WASM_OP_call_import);
         emit_unit(t, argbase);
         emit_unit(t, func_index);
     } else {
         const compiled_func *callee = &t->cm->funcs[func_index - t->m->num_imported_funcs];
-        emit_op(t, WASM_OP_call);
+        emit_op(t, SL_WASM_OP_call);
         emit_unit(t, argbase);
         uint64_t bits = (uint64_t)(uintptr_t)callee;
         emit_u64(t, bits);
@@ -1236,11 +1236,11 @@ static void emit_call(translator *t, uint32_t func_index) {
 }
 
 static void emit_call_indirect(translator *t, uint32_t type_index, uint32_t table) {
-    const wasm_type *ty = &t->m->types[type_index];
+    const sl_wasm_type *ty = &t->m->types[type_index];
     uint32_t index = pop_slot(t);
     flush_range(t, t->height - ty->nparams, t->height);
     uint32_t argbase = home(t, t->height - ty->nparams);
-    emit_op(t, WASM_OP_call_indirect);
+    emit_op(t, SL_WASM_OP_call_indirect);
     emit_unit(t, argbase);
     emit_unit(t, index);
     emit_unit(t, table);
@@ -1252,7 +1252,7 @@ static void emit_call_indirect(translator *t, uint32_t type_index, uint32_t tabl
 
 /* Emits an operation whose operands are all popped slots, in stack order,
  * followed by extra immediates. */
-static void emit_popped(translator *t, wasm_op op, uint32_t npop, bool result, uint32_t imm1,
+static void emit_popped(translator *t, sl_wasm_op op, uint32_t npop, bool result, uint32_t imm1,
                         uint32_t imm2, uint32_t nimm) {
     uint32_t slots[3];
     for (uint32_t i = npop; i-- > 0;) slots[i] = pop_slot(t);
@@ -1270,13 +1270,13 @@ static void emit_popped(translator *t, wasm_op op, uint32_t npop, bool result, u
 static void emit_store(translator *t, uint16_t op, uint32_t offset) {
     uint32_t h = t->height - 1;
     operand v = t->stack[h], addr = t->stack[h - 1];
-    if (v.kind == ENTRY_CONST && (op == WASM_OP_store8 || op == WASM_OP_store32) &&
-        folds_last(t, h - 1, WASM_OP_i32_add)) {
+    if (v.kind == ENTRY_CONST && (op == SL_WASM_OP_store8 || op == SL_WASM_OP_store32) &&
+        folds_last(t, h - 1, SL_WASM_OP_i32_add)) {
         uint32_t x = t->code[t->peep_start + 3], y = t->code[t->peep_start + 4];
         unemit(t, t->peep_start);
         pop_entry(t);
         pop_entry(t);
-        emit_op(t, op == WASM_OP_store8 ? WASM_OP_store8_aa_i : WASM_OP_store32_aa_i);
+        emit_op(t, op == SL_WASM_OP_store8 ? SL_WASM_OP_store8_aa_i : SL_WASM_OP_store32_aa_i);
         emit_unit(t, x);
         emit_unit(t, y);
         emit_unit(t, (uint32_t)v.value);
@@ -1284,12 +1284,12 @@ static void emit_store(translator *t, uint16_t op, uint32_t offset) {
         return;
     }
     if (v.kind != ENTRY_CONST) {
-        wasm_op fused = 0;
-        if ((op == WASM_OP_store8 || op == WASM_OP_store32) && folds_last(t, h - 1, WASM_OP_i32_add))
-            fused = op == WASM_OP_store8 ? WASM_OP_store8_aa : WASM_OP_store32_aa;
-        else if ((op == WASM_OP_store32 || op == WASM_OP_store64) &&
-                 folds_last(t, h - 1, WASM_OP_i32_add_si))
-            fused = op == WASM_OP_store32 ? WASM_OP_store32_ai : WASM_OP_store64_ai;
+        sl_wasm_op fused = 0;
+        if ((op == SL_WASM_OP_store8 || op == SL_WASM_OP_store32) && folds_last(t, h - 1, SL_WASM_OP_i32_add))
+            fused = op == SL_WASM_OP_store8 ? SL_WASM_OP_store8_aa : SL_WASM_OP_store32_aa;
+        else if ((op == SL_WASM_OP_store32 || op == SL_WASM_OP_store64) &&
+                 folds_last(t, h - 1, SL_WASM_OP_i32_add_si))
+            fused = op == SL_WASM_OP_store32 ? SL_WASM_OP_store32_ai : SL_WASM_OP_store64_ai;
         if (fused) {
             /* the address add was the last instruction; the value (a local or an
              * older home slot) is untouched by it */
@@ -1305,32 +1305,32 @@ static void emit_store(translator *t, uint16_t op, uint32_t offset) {
             return;
         }
     }
-    if (v.kind == ENTRY_CONST && op != WASM_OP_store64) {
+    if (v.kind == ENTRY_CONST && op != SL_WASM_OP_store64) {
         pop_entry(t);
         uint32_t a = pop_slot(t);
-        emit_op(t, op == WASM_OP_store32 ? WASM_OP_store32_i
-                   : op == WASM_OP_store16 ? WASM_OP_store16_i : WASM_OP_store8_i);
+        emit_op(t, op == SL_WASM_OP_store32 ? SL_WASM_OP_store32_i
+                   : op == SL_WASM_OP_store16 ? SL_WASM_OP_store16_i : SL_WASM_OP_store8_i);
         emit_unit(t, a);
         emit_unit(t, (uint32_t)v.value);
         emit_unit(t, offset);
         return;
     }
-    if (op == WASM_OP_store64 && addr.kind != ENTRY_CONST && v.kind == ENTRY_HOME &&
+    if (op == SL_WASM_OP_store64 && addr.kind != ENTRY_CONST && v.kind == ENTRY_HOME &&
         peep_valid(t) && t->peep != PEEP_MOVE && t->code[t->peep_start + 2] == home(t, h)) {
-        wasm_op fused = 0;
+        sl_wasm_op fused = 0;
         switch (t->last_op) {
-        case WASM_OP_f64_add: fused = WASM_OP_f64_add_st; break;
-        case WASM_OP_f64_sub: fused = WASM_OP_f64_sub_st; break;
-        case WASM_OP_f64_mul: fused = WASM_OP_f64_mul_st; break;
-        case WASM_OP_f64_add_sm: fused = WASM_OP_f64_add_sm_st; break;
-        case WASM_OP_f64_sub_sm: fused = WASM_OP_f64_sub_sm_st; break;
-        case WASM_OP_f64_mul_sm: fused = WASM_OP_f64_mul_sm_st; break;
-        case WASM_OP_f64_madd_mm: fused = WASM_OP_f64_madd_mm_st; break;
+        case SL_WASM_OP_f64_add: fused = SL_WASM_OP_f64_add_st; break;
+        case SL_WASM_OP_f64_sub: fused = SL_WASM_OP_f64_sub_st; break;
+        case SL_WASM_OP_f64_mul: fused = SL_WASM_OP_f64_mul_st; break;
+        case SL_WASM_OP_f64_add_sm: fused = SL_WASM_OP_f64_add_sm_st; break;
+        case SL_WASM_OP_f64_sub_sm: fused = SL_WASM_OP_f64_sub_sm_st; break;
+        case SL_WASM_OP_f64_mul_sm: fused = SL_WASM_OP_f64_mul_sm_st; break;
+        case SL_WASM_OP_f64_madd_mm: fused = SL_WASM_OP_f64_madd_mm_st; break;
         default: break;
         }
         if (fused) {
             /* operands of the producer after its dst: 2 (ss), 3 (sm) or 5 (madd) */
-            uint32_t n = fused == WASM_OP_f64_madd_mm_st ? 5 : fused >= WASM_OP_f64_add_sm_st ? 3 : 2;
+            uint32_t n = fused == SL_WASM_OP_f64_madd_mm_st ? 5 : fused >= SL_WASM_OP_f64_add_sm_st ? 3 : 2;
             uint32_t ops[5];
             for (uint32_t i = 0; i < n; i++) ops[i] = t->code[t->peep_start + 3 + i];
             unemit(t, t->peep_start);
@@ -1357,41 +1357,41 @@ static void translate_prefixed(translator *t) {
     case 8: /* memory.init */
         a = read_u32(t);
         read_byte(t);
-        emit_popped(t, WASM_OP_memory_init, 3, false, a, 0, 1);
+        emit_popped(t, SL_WASM_OP_memory_init, 3, false, a, 0, 1);
         break;
     case 9:
-        emit_popped(t, WASM_OP_data_drop, 0, false, read_u32(t), 0, 1);
+        emit_popped(t, SL_WASM_OP_data_drop, 0, false, read_u32(t), 0, 1);
         break;
     case 10:
         read_byte(t);
         read_byte(t);
-        emit_popped(t, WASM_OP_memory_copy, 3, false, 0, 0, 0);
+        emit_popped(t, SL_WASM_OP_memory_copy, 3, false, 0, 0, 0);
         break;
     case 11:
         read_byte(t);
-        emit_popped(t, WASM_OP_memory_fill, 3, false, 0, 0, 0);
+        emit_popped(t, SL_WASM_OP_memory_fill, 3, false, 0, 0, 0);
         break;
     case 12: /* table.init elem table */
         a = read_u32(t);
         b = read_u32(t);
-        emit_popped(t, WASM_OP_table_init, 3, false, b, a, 2);
+        emit_popped(t, SL_WASM_OP_table_init, 3, false, b, a, 2);
         break;
     case 13:
-        emit_popped(t, WASM_OP_elem_drop, 0, false, read_u32(t), 0, 1);
+        emit_popped(t, SL_WASM_OP_elem_drop, 0, false, read_u32(t), 0, 1);
         break;
     case 14: /* table.copy dst src */
         a = read_u32(t);
         b = read_u32(t);
-        emit_popped(t, WASM_OP_table_copy, 3, false, a, b, 2);
+        emit_popped(t, SL_WASM_OP_table_copy, 3, false, a, b, 2);
         break;
     case 15:
-        emit_popped(t, WASM_OP_table_grow, 2, true, read_u32(t), 0, 1);
+        emit_popped(t, SL_WASM_OP_table_grow, 2, true, read_u32(t), 0, 1);
         break;
     case 16:
-        emit_popped(t, WASM_OP_table_size, 0, true, read_u32(t), 0, 1);
+        emit_popped(t, SL_WASM_OP_table_size, 0, true, read_u32(t), 0, 1);
         break;
     case 17:
-        emit_popped(t, WASM_OP_table_fill, 3, false, read_u32(t), 0, 1);
+        emit_popped(t, SL_WASM_OP_table_fill, 3, false, read_u32(t), 0, 1);
         break;
     default:
         break;
@@ -1401,9 +1401,9 @@ static void translate_prefixed(translator *t) {
 /* ---- one function --------------------------------------------------------------------------- */
 
 static void translate_function(translator *t, uint32_t func_index, compiled_func *cf) {
-    const wasm_module *m = t->m;
-    const wasm_func *f = &m->funcs[func_index];
-    const wasm_type *ty = &m->types[f->type_index];
+    const sl_wasm_module *m = t->m;
+    const sl_wasm_func *f = &m->funcs[func_index];
+    const sl_wasm_type *ty = &m->types[f->type_index];
     t->body = f->body;
     t->p = f->body;
     t->end = f->body + f->body_len;
@@ -1424,7 +1424,7 @@ static void translate_function(translator *t, uint32_t func_index, compiled_func
 
     t->op_offset = (uint32_t)f->body_offset;
     if (f->nlocals > 0) {
-        emit_op(t, f->nlocals == 1 ? WASM_OP_enter1 : f->nlocals == 2 ? WASM_OP_enter2 : WASM_OP_enter);
+        emit_op(t, f->nlocals == 1 ? SL_WASM_OP_enter1 : f->nlocals == 2 ? SL_WASM_OP_enter2 : SL_WASM_OP_enter);
         emit_unit(t, ty->nparams);
         emit_unit(t, f->nlocals);
     }
@@ -1449,14 +1449,14 @@ static void translate_function(translator *t, uint32_t func_index, compiled_func
         case SHAPE_LOAD: {
             read_u32(t);
             uint32_t offset = read_u32(t);
-            if ((info->op == WASM_OP_load32 && (folds_last(t, t->height - 1, WASM_OP_i32_add_si) ||
-                                                folds_last(t, t->height - 1, WASM_OP_i32_add))) ||
-                (info->op == WASM_OP_i32_load8_u &&
-                 folds_last(t, t->height - 1, WASM_OP_i32_add_si))) {
+            if ((info->op == SL_WASM_OP_load32 && (folds_last(t, t->height - 1, SL_WASM_OP_i32_add_si) ||
+                                                folds_last(t, t->height - 1, SL_WASM_OP_i32_add))) ||
+                (info->op == SL_WASM_OP_i32_load8_u &&
+                 folds_last(t, t->height - 1, SL_WASM_OP_i32_add_si))) {
                 /* i32.load(x + y): the add is folded into the address */
-                wasm_op fused = info->op == WASM_OP_i32_load8_u ? WASM_OP_i32_load8_u_ai
-                                : t->last_op == WASM_OP_i32_add ? WASM_OP_load32_aa
-                                                                : WASM_OP_load32_ai;
+                sl_wasm_op fused = info->op == SL_WASM_OP_i32_load8_u ? SL_WASM_OP_i32_load8_u_ai
+                                : t->last_op == SL_WASM_OP_i32_add ? SL_WASM_OP_load32_aa
+                                                                : SL_WASM_OP_load32_ai;
                 uint32_t x = t->code[t->peep_start + 3], y = t->code[t->peep_start + 4];
                 unemit(t, t->peep_start);
                 pop_entry(t);
@@ -1469,8 +1469,8 @@ static void translate_function(translator *t, uint32_t func_index, compiled_func
                 note_result(t, start);
                 continue;
             }
-            if (info->op == WASM_OP_load32 && peep_valid(t) && t->peep == PEEP_RESULT &&
-                t->last_op == WASM_OP_i32_add_si && t->stack[t->height - 1].kind == ENTRY_LOCAL &&
+            if (info->op == SL_WASM_OP_load32 && peep_valid(t) && t->peep == PEEP_RESULT &&
+                t->last_op == SL_WASM_OP_i32_add_si && t->stack[t->height - 1].kind == ENTRY_LOCAL &&
                 t->stack[t->height - 1].local == t->code[t->peep_start + 2]) {
                 /* d = x + imm (kept: d is a local); i32.load(d) */
                 uint32_t d = t->code[t->peep_start + 2], x = t->code[t->peep_start + 3],
@@ -1478,7 +1478,7 @@ static void translate_function(translator *t, uint32_t func_index, compiled_func
                 unemit(t, t->peep_start);
                 pop_entry(t);
                 uint32_t dst = push_home(t);
-                uint32_t start = emit_op(t, WASM_OP_load32_aiw);
+                uint32_t start = emit_op(t, SL_WASM_OP_load32_aiw);
                 emit_unit(t, dst);
                 emit_unit(t, d);
                 emit_unit(t, x);
@@ -1487,14 +1487,14 @@ static void translate_function(translator *t, uint32_t func_index, compiled_func
                 note_result(t, start);
                 continue;
             }
-            bool mul_ok = info->op == WASM_OP_load64 && t->height >= 2 && peep_valid(t) &&
-                          t->peep == PEEP_RESULT && t->last_op == WASM_OP_f64_mul_sm &&
+            bool mul_ok = info->op == SL_WASM_OP_load64 && t->height >= 2 && peep_valid(t) &&
+                          t->peep == PEEP_RESULT && t->last_op == SL_WASM_OP_f64_mul_sm &&
                           t->stack[t->height - 2].kind == ENTRY_HOME &&
                           t->code[t->peep_start + 2] == home(t, t->height - 2) &&
                           t->stack[t->height - 1].kind != ENTRY_CONST;
             uint32_t mul_start = t->peep_start, mul_end = t->peep_end;
             emit_popped(t, info->op, 1, true, offset, 0, 1);
-            if (info->op == WASM_OP_load64) {
+            if (info->op == SL_WASM_OP_load64) {
                 t->peep = PEEP_LOAD64;
                 t->peep_mul = mul_ok && t->peep_start == mul_end;
                 t->peep_mul_start = mul_start;
@@ -1514,7 +1514,7 @@ static void translate_function(translator *t, uint32_t func_index, compiled_func
         }
         switch (op) {
         case 0x00:
-            emit_op(t, WASM_OP_unreachable);
+            emit_op(t, SL_WASM_OP_unreachable);
             t->unreachable = true;
             break;
         case 0x01:
@@ -1561,7 +1561,7 @@ static void translate_function(translator *t, uint32_t func_index, compiled_func
         }
             /* fall through */
         case 0x1b:
-            emit_popped(t, WASM_OP_select, 3, true, 0, 0, 0);
+            emit_popped(t, SL_WASM_OP_select, 3, true, 0, 0, 0);
             break;
         case 0x20: {
             uint32_t x = read_u32(t);
@@ -1575,30 +1575,30 @@ static void translate_function(translator *t, uint32_t func_index, compiled_func
             emit_local_set(t, read_u32(t), true);
             break;
         case 0x23:
-            emit_popped(t, WASM_OP_global_get, 0, true, read_u32(t), 0, 1);
+            emit_popped(t, SL_WASM_OP_global_get, 0, true, read_u32(t), 0, 1);
             break;
         case 0x24:
         {
             uint32_t index = read_u32(t);
             uint32_t src = pop_slot(t);
-            emit_op(t, WASM_OP_global_set);
+            emit_op(t, SL_WASM_OP_global_set);
             emit_unit(t, index);
             emit_unit(t, src);
             break;
         }
         case 0x25:
-            emit_popped(t, WASM_OP_table_get, 1, true, read_u32(t), 0, 1);
+            emit_popped(t, SL_WASM_OP_table_get, 1, true, read_u32(t), 0, 1);
             break;
         case 0x26:
-            emit_popped(t, WASM_OP_table_set, 2, false, read_u32(t), 0, 1);
+            emit_popped(t, SL_WASM_OP_table_set, 2, false, read_u32(t), 0, 1);
             break;
         case 0x3f:
             read_byte(t);
-            emit_popped(t, WASM_OP_memory_size, 0, true, 0, 0, 0);
+            emit_popped(t, SL_WASM_OP_memory_size, 0, true, 0, 0, 0);
             break;
         case 0x40:
             read_byte(t);
-            emit_popped(t, WASM_OP_memory_grow, 1, true, 0, 0, 0);
+            emit_popped(t, SL_WASM_OP_memory_grow, 1, true, 0, 0, 0);
             break;
         case 0x41:
             push_const(t, (uint32_t)(int32_t)read_sleb(t));
@@ -1617,7 +1617,7 @@ static void translate_function(translator *t, uint32_t func_index, compiled_func
             push_const(t, 0);
             break;
         case 0xd2:
-            emit_popped(t, WASM_OP_ref_func, 0, true, read_u32(t), 0, 1);
+            emit_popped(t, SL_WASM_OP_ref_func, 0, true, read_u32(t), 0, 1);
             break;
         case 0xfc:
             translate_prefixed(t);
@@ -1633,7 +1633,7 @@ static void translate_function(translator *t, uint32_t func_index, compiled_func
     cf->pc_map = xmalloc((size_t)t->pc_map_len * 2 * sizeof *cf->pc_map + 1);
     memcpy(cf->pc_map, t->pc_map, (size_t)t->pc_map_len * 2 * sizeof *cf->pc_map);
     cf->pc_map_len = t->pc_map_len;
-    cf->frame_slots = MAX(t->nlocals_total + t->max_height, ty->nresults);
+    cf->frame_slots = SL_MAX(t->nlocals_total + t->max_height, ty->nresults);
     cf->nparams = ty->nparams;
     cf->nresults = ty->nresults;
     cf->func_index = func_index;
@@ -1641,7 +1641,7 @@ static void translate_function(translator *t, uint32_t func_index, compiled_func
     cf->func = f;
 }
 
-uint32_t wasm_compiled_offset_at(const compiled_func *cf, uint32_t pos) {
+uint32_t sl_wasm_compiled_offset_at(const compiled_func *cf, uint32_t pos) {
     uint32_t lo = 0, hi = cf->pc_map_len, best = 0;
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
@@ -1655,13 +1655,13 @@ uint32_t wasm_compiled_offset_at(const compiled_func *cf, uint32_t pos) {
     return best;
 }
 
-bool wasm_compile(wasm_module *m, char *err, size_t errsize) {
+bool sl_wasm_compile(sl_wasm_module *m, char *err, size_t errsize) {
     (void)err;
     (void)errsize;
     compiled_module *cm = xcalloc(1, sizeof *cm);
     cm->type_ids = xcalloc(m->ntypes + 1, sizeof *cm->type_ids);
     for (uint32_t i = 0; i < m->ntypes; i++)
-        cm->type_ids[i] = wasm_type_intern(m->types[i].params, m->types[i].nparams,
+        cm->type_ids[i] = sl_wasm_type_intern(m->types[i].params, m->types[i].nparams,
                                            m->types[i].results, m->types[i].nresults);
     uint32_t ndefined = m->nfuncs - m->num_imported_funcs;
     cm->funcs = xcalloc(ndefined + 1, sizeof *cm->funcs);
@@ -1682,7 +1682,7 @@ bool wasm_compile(wasm_module *m, char *err, size_t errsize) {
     return true;
 }
 
-void wasm_compiled_free(wasm_module *m) {
+void sl_wasm_compiled_free(sl_wasm_module *m) {
     compiled_module *cm = m->compiled;
     if (!cm) return;
     uint32_t ndefined = m->nfuncs - m->num_imported_funcs;

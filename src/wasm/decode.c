@@ -1,5 +1,5 @@
 /*
- * decode.c — turns the bytes of a WebAssembly binary into a wasm_module
+ * decode.c — turns the bytes of a WebAssembly binary into a sl_wasm_module
  * (module.h): the header, every section in its required order, the "name"
  * custom section (function names for backtraces), and a structural pass over
  * each function body and constant expression that finds where it ends and
@@ -34,8 +34,8 @@
 #include "base/base.h"
 #include "wasm/module.h"
 
-#define WASM_MAGIC 0x6d736100u /* "\0asm" read as a little-endian u32 */
-#define WASM_VERSION 1u
+#define SL_WASM_MAGIC 0x6d736100u /* "\0asm" read as a little-endian u32 */
+#define SL_WASM_VERSION 1u
 #define MAX_LOCALS_PER_FUNCTION 50000u
 
 enum section_id {
@@ -74,11 +74,11 @@ typedef enum expression_kind {
 
 typedef struct local_group {
     uint32_t count;
-    wasm_valtype type;
+    sl_wasm_valtype type;
 } local_group;
 
 typedef struct decoder {
-    wasm_module *m;
+    sl_wasm_module *m;
     const uint8_t *bytes;       /* m->bytes */
     size_t pos, len;
     char *err;
@@ -274,34 +274,34 @@ static bool check_index_space(decoder *d, uint32_t count, const char *what) {
 /* Types                                                               */
 /* ------------------------------------------------------------------ */
 
-static bool read_reference_type(decoder *d, wasm_valtype *out) {
+static bool read_reference_type(decoder *d, sl_wasm_valtype *out) {
     size_t at = d->pos;
     int64_t code;
     if (!read_signed_leb(d, 7, &code)) return false;
-    if (code == -0x10) *out = WASM_FUNCREF;
-    else if (code == -0x11) *out = WASM_EXTERNREF;
+    if (code == -0x10) *out = SL_WASM_FUNCREF;
+    else if (code == -0x11) *out = SL_WASM_EXTERNREF;
     else return fail_at(d, at, "malformed reference type");
     return true;
 }
 
 /* Number types are 0x7c..0x7f, v128 is 0x7b, reference types below. */
-static bool read_value_type(decoder *d, wasm_valtype *out) {
+static bool read_value_type(decoder *d, sl_wasm_valtype *out) {
     uint8_t first;
     if (!peek_byte(d, &first)) return false;
     if (first >= 0x7c && first <= 0x7f) {
         d->pos++;
-        *out = (wasm_valtype)first;
+        *out = (sl_wasm_valtype)first;
         return true;
     }
     if (first >= 0x71 && first <= 0x7b) {
-        if (first == WASM_V128)
+        if (first == SL_WASM_V128)
             return fail_at(d, d->pos, "SIMD is not supported (v128 value type)");
         return fail_at(d, d->pos, "malformed value type 0x%02x", first);
     }
     return read_reference_type(d, out);
 }
 
-static bool read_limits(decoder *d, wasm_limits *out) {
+static bool read_limits(decoder *d, sl_wasm_limits *out) {
     uint64_t flags;
     if (!read_unsigned_leb(d, 1, &flags)) return false;
     if (!read_u32(d, &out->min)) return false;
@@ -310,11 +310,11 @@ static bool read_limits(decoder *d, wasm_limits *out) {
     return true;
 }
 
-static bool read_table_type(decoder *d, wasm_table_type *out) {
+static bool read_table_type(decoder *d, sl_wasm_table_type *out) {
     return read_reference_type(d, &out->elem) && read_limits(d, &out->limits);
 }
 
-static bool read_global_type(decoder *d, wasm_global_type *out) {
+static bool read_global_type(decoder *d, sl_wasm_global_type *out) {
     if (!read_value_type(d, &out->type)) return false;
     uint8_t mutability;
     if (!read_byte(d, &mutability)) return false;
@@ -324,7 +324,7 @@ static bool read_global_type(decoder *d, wasm_global_type *out) {
 }
 
 /* A list of value types (function parameters or results). */
-static bool read_value_types(decoder *d, wasm_valtype **types, uint32_t *count) {
+static bool read_value_types(decoder *d, sl_wasm_valtype **types, uint32_t *count) {
     uint32_t declared, cap = 0;
     if (!read_u32(d, &declared)) return false;
     for (uint32_t i = 0; i < declared; i++) {
@@ -347,7 +347,7 @@ static bool read_block_type(decoder *d) {
         return true;
     }
     if ((first & 0xc0) == 0x40) {
-        wasm_valtype type;
+        sl_wasm_valtype type;
         return read_value_type(d, &type);
     }
     int64_t type_index; /* checked against the type section by the validator */
@@ -397,41 +397,41 @@ static bool skim_prefixed_instruction(decoder *d, size_t at, expression_kind kin
 }
 
 /* Fills the decoded form of a constant expression that is one instruction. */
-static void summarize_constant(wasm_const_expr *out, uint8_t opcode, int64_t integer,
+static void summarize_constant(sl_wasm_const_expr *out, uint8_t opcode, int64_t integer,
                                const uint8_t *float_bytes) {
     memset(&out->value, 0, sizeof out->value);
     switch (opcode) {
     case 0x41:
-        out->kind = WASM_CONST_VALUE;
-        out->value.type = WASM_I32;
+        out->kind = SL_WASM_CONST_VALUE;
+        out->value.type = SL_WASM_I32;
         out->value.of.i32 = (int32_t)integer;
         break;
     case 0x42:
-        out->kind = WASM_CONST_VALUE;
-        out->value.type = WASM_I64;
+        out->kind = SL_WASM_CONST_VALUE;
+        out->value.type = SL_WASM_I64;
         out->value.of.i64 = integer;
         break;
     case 0x43: /* raw bits copied as they are: NaN payloads survive */
-        out->kind = WASM_CONST_VALUE;
-        out->value.type = WASM_F32;
+        out->kind = SL_WASM_CONST_VALUE;
+        out->value.type = SL_WASM_F32;
         memcpy(&out->value.of.f32, float_bytes, 4);
         break;
     case 0x44:
-        out->kind = WASM_CONST_VALUE;
-        out->value.type = WASM_F64;
+        out->kind = SL_WASM_CONST_VALUE;
+        out->value.type = SL_WASM_F64;
         memcpy(&out->value.of.f64, float_bytes, 8);
         break;
     case 0x23:
-        out->kind = WASM_CONST_GLOBAL_GET;
+        out->kind = SL_WASM_CONST_GLOBAL_GET;
         out->index = (uint32_t)integer;
         break;
     case 0xd0:
-        out->kind = WASM_CONST_REF_NULL;
-        out->value.type = (wasm_valtype)integer;
+        out->kind = SL_WASM_CONST_REF_NULL;
+        out->value.type = (sl_wasm_valtype)integer;
         break;
     case 0xd2:
-        out->kind = WASM_CONST_REF_FUNC;
-        out->value.type = WASM_FUNCREF;
+        out->kind = SL_WASM_CONST_REF_FUNC;
+        out->value.type = SL_WASM_FUNCREF;
         out->index = (uint32_t)integer;
         break;
     default:
@@ -443,7 +443,7 @@ static void summarize_constant(wasm_const_expr *out, uint8_t opcode, int64_t int
  * a function body or a constant expression. Checks encodings only; `summary`
  * (constant expressions) receives the raw bytes and, if the expression is a
  * single instruction, its decoded form. */
-static bool skim_expression(decoder *d, expression_kind kind, wasm_const_expr *summary) {
+static bool skim_expression(decoder *d, expression_kind kind, sl_wasm_const_expr *summary) {
     size_t start = d->pos;
     uint32_t instructions = 0;
     uint8_t first_opcode = 0;
@@ -469,7 +469,7 @@ static bool skim_expression(decoder *d, expression_kind kind, wasm_const_expr *s
         int64_t integer = 0;
         const uint8_t *float_bytes = NULL;
         uint32_t index, count;
-        wasm_valtype type;
+        sl_wasm_valtype type;
         if (opcode >= 0x45 && opcode <= 0xc4) goto next; /* numeric, no immediates */
         switch (opcode) {
         case 0x00: case 0x01: case 0x0f: case 0x1a: case 0x1b: case 0xd1:
@@ -550,13 +550,13 @@ static bool skim_expression(decoder *d, expression_kind kind, wasm_const_expr *s
     if (summary) {
         summary->code = d->bytes + start;
         summary->code_len = d->pos - start;
-        summary->kind = WASM_CONST_VALUE;
+        summary->kind = SL_WASM_CONST_VALUE;
         if (instructions == 1) summarize_constant(summary, first_opcode, first_integer, first_float);
     }
     return true;
 }
 
-static bool read_constant_expression(decoder *d, wasm_const_expr *out) {
+static bool read_constant_expression(decoder *d, sl_wasm_const_expr *out) {
     return skim_expression(d, EXPRESSION_CONSTANT, out);
 }
 
@@ -565,12 +565,12 @@ static bool read_constant_expression(decoder *d, wasm_const_expr *out) {
 /* ------------------------------------------------------------------ */
 
 static bool read_type_section(decoder *d) {
-    wasm_module *m = d->m;
+    sl_wasm_module *m = d->m;
     uint32_t count;
     if (!read_u32(d, &count)) return false;
     for (uint32_t i = 0; i < count; i++) {
         GROW(d, m->types, m->ntypes, types_cap);
-        wasm_type *type = &m->types[m->ntypes++];
+        sl_wasm_type *type = &m->types[m->ntypes++];
         size_t at = d->pos;
         int64_t form;
         if (!read_signed_leb(d, 7, &form)) return false;
@@ -582,12 +582,12 @@ static bool read_type_section(decoder *d) {
 }
 
 static bool read_import_section(decoder *d) {
-    wasm_module *m = d->m;
+    sl_wasm_module *m = d->m;
     uint32_t count;
     if (!read_u32(d, &count)) return false;
     for (uint32_t i = 0; i < count; i++) {
         GROW(d, m->imports, m->nimports, imports_cap);
-        wasm_import *import = &m->imports[m->nimports++];
+        sl_wasm_import *import = &m->imports[m->nimports++];
         const uint8_t *module_name, *item_name;
         if (!read_name(d, &module_name, &import->module_len)) return false;
         import->module = copy_name(module_name, import->module_len);
@@ -596,28 +596,28 @@ static bool read_import_section(decoder *d) {
         uint8_t kind;
         if (!read_byte(d, &kind)) return false;
         switch (kind) {
-        case WASM_EXTERN_FUNC:
+        case SL_WASM_EXTERN_FUNC:
             if (!read_u32(d, &import->type_index)) return false;
             if (!check_index_space(d, m->nfuncs, "functions")) return false;
             GROW(d, m->funcs, m->nfuncs, funcs_cap);
             m->funcs[m->nfuncs++].type_index = import->type_index;
             m->num_imported_funcs++;
             break;
-        case WASM_EXTERN_TABLE:
+        case SL_WASM_EXTERN_TABLE:
             if (!read_table_type(d, &import->table)) return false;
             if (!check_index_space(d, m->ntables, "tables")) return false;
             GROW(d, m->tables, m->ntables, tables_cap);
             m->tables[m->ntables++] = import->table;
             m->num_imported_tables++;
             break;
-        case WASM_EXTERN_MEMORY:
+        case SL_WASM_EXTERN_MEMORY:
             if (!read_limits(d, &import->memory)) return false;
             if (!check_index_space(d, m->nmemories, "memories")) return false;
             GROW(d, m->memories, m->nmemories, memories_cap);
             m->memories[m->nmemories++] = import->memory;
             m->num_imported_memories++;
             break;
-        case WASM_EXTERN_GLOBAL:
+        case SL_WASM_EXTERN_GLOBAL:
             if (!read_global_type(d, &import->global)) return false;
             if (!check_index_space(d, m->nglobals, "globals")) return false;
             GROW(d, m->globals, m->nglobals, globals_cap);
@@ -627,13 +627,13 @@ static bool read_import_section(decoder *d) {
         default:
             return fail_at(d, d->pos - 1, "malformed import kind");
         }
-        import->kind = (wasm_extern_kind)kind;
+        import->kind = (sl_wasm_extern_kind)kind;
     }
     return true;
 }
 
 static bool read_function_section(decoder *d) {
-    wasm_module *m = d->m;
+    sl_wasm_module *m = d->m;
     uint32_t count;
     if (!read_u32(d, &count)) return false;
     d->has_function_section = true;
@@ -649,7 +649,7 @@ static bool read_function_section(decoder *d) {
 }
 
 static bool read_table_section(decoder *d) {
-    wasm_module *m = d->m;
+    sl_wasm_module *m = d->m;
     uint32_t count;
     if (!read_u32(d, &count)) return false;
     for (uint32_t i = 0; i < count; i++) {
@@ -662,7 +662,7 @@ static bool read_table_section(decoder *d) {
 }
 
 static bool read_memory_section(decoder *d) {
-    wasm_module *m = d->m;
+    sl_wasm_module *m = d->m;
     uint32_t count;
     if (!read_u32(d, &count)) return false;
     for (uint32_t i = 0; i < count; i++) {
@@ -675,13 +675,13 @@ static bool read_memory_section(decoder *d) {
 }
 
 static bool read_global_section(decoder *d) {
-    wasm_module *m = d->m;
+    sl_wasm_module *m = d->m;
     uint32_t count;
     if (!read_u32(d, &count)) return false;
     for (uint32_t i = 0; i < count; i++) {
         if (!check_index_space(d, m->nglobals, "globals")) return false;
         GROW(d, m->globals, m->nglobals, globals_cap);
-        wasm_global *global = &m->globals[m->nglobals];
+        sl_wasm_global *global = &m->globals[m->nglobals];
         if (!read_global_type(d, &global->type)) return false;
         if (!read_constant_expression(d, &global->init)) return false;
         m->nglobals++;
@@ -690,21 +690,21 @@ static bool read_global_section(decoder *d) {
 }
 
 static bool read_export_section(decoder *d) {
-    wasm_module *m = d->m;
+    sl_wasm_module *m = d->m;
     uint32_t count;
     if (!read_u32(d, &count)) return false;
     for (uint32_t i = 0; i < count; i++) {
         GROW(d, m->exports, m->nexports, exports_cap);
-        wasm_export *export = &m->exports[m->nexports++];
+        sl_wasm_export *export = &m->exports[m->nexports++];
         const uint8_t *name;
         if (!read_name(d, &name, &export->name_len)) return false;
         export->name = copy_name(name, export->name_len);
         uint8_t kind;
         if (!read_byte(d, &kind)) return false;
-        if (kind > WASM_EXTERN_GLOBAL) return fail_at(d, d->pos - 1, "malformed export kind");
-        export->kind = (wasm_extern_kind)kind;
+        if (kind > SL_WASM_EXTERN_GLOBAL) return fail_at(d, d->pos - 1, "malformed export kind");
+        export->kind = (sl_wasm_extern_kind)kind;
         if (!read_u32(d, &export->index)) return false;
-        if (export->kind == WASM_EXTERN_FUNC) VEC_PUSH(&d->referenced_funcs, export->index);
+        if (export->kind == SL_WASM_EXTERN_FUNC) VEC_PUSH(&d->referenced_funcs, export->index);
     }
     return true;
 }
@@ -716,15 +716,15 @@ static bool read_start_section(decoder *d) {
 }
 
 /* Element items given as bare function indices (segment kinds 0-3). */
-static bool read_function_index_items(decoder *d, wasm_elem *elem) {
+static bool read_function_index_items(decoder *d, sl_wasm_elem *elem) {
     uint32_t count, cap = 0;
     if (!read_u32(d, &count)) return false;
     for (uint32_t i = 0; i < count; i++) {
         elem->items = grow_for_one(elem->items, sizeof *elem->items, elem->count, &cap);
-        wasm_const_expr *item = &elem->items[elem->count];
+        sl_wasm_const_expr *item = &elem->items[elem->count];
         if (!read_u32(d, &item->index)) return false;
-        item->kind = WASM_CONST_REF_FUNC;
-        item->value.type = WASM_FUNCREF;
+        item->kind = SL_WASM_CONST_REF_FUNC;
+        item->value.type = SL_WASM_FUNCREF;
         VEC_PUSH(&d->referenced_funcs, item->index);
         elem->count++;
     }
@@ -732,7 +732,7 @@ static bool read_function_index_items(decoder *d, wasm_elem *elem) {
 }
 
 /* Element items given as constant expressions (segment kinds 4-7). */
-static bool read_expression_items(decoder *d, wasm_elem *elem) {
+static bool read_expression_items(decoder *d, sl_wasm_elem *elem) {
     uint32_t count, cap = 0;
     if (!read_u32(d, &count)) return false;
     for (uint32_t i = 0; i < count; i++) {
@@ -744,17 +744,17 @@ static bool read_expression_items(decoder *d, wasm_elem *elem) {
 }
 
 /* The element kind of segment kinds 1-3: only 0x00 (funcref) exists. */
-static bool read_element_kind(decoder *d, wasm_valtype *out) {
+static bool read_element_kind(decoder *d, sl_wasm_valtype *out) {
     uint8_t kind;
     if (!read_byte(d, &kind)) return false;
     if (kind != 0x00) return fail_at(d, d->pos - 1, "malformed element kind");
-    *out = WASM_FUNCREF;
+    *out = SL_WASM_FUNCREF;
     return true;
 }
 
 /* Segment kind bits: 1 = passive or declarative (with 2 = declarative),
  * 2 = explicit table index (when active), 4 = items are expressions. */
-static bool read_element_segment(decoder *d, wasm_elem *elem) {
+static bool read_element_segment(decoder *d, sl_wasm_elem *elem) {
     size_t at = d->pos;
     uint32_t flags;
     if (!read_u32(d, &flags)) return false;
@@ -762,13 +762,13 @@ static bool read_element_segment(decoder *d, wasm_elem *elem) {
     bool is_active = (flags & 1) == 0;
     bool has_table_index = (flags & 2) != 0;
     bool has_expressions = (flags & 4) != 0;
-    elem->type = WASM_FUNCREF;
+    elem->type = SL_WASM_FUNCREF;
     if (is_active) {
-        elem->mode = WASM_SEGMENT_ACTIVE;
+        elem->mode = SL_WASM_SEGMENT_ACTIVE;
         if (has_table_index && !read_u32(d, &elem->table_index)) return false;
         if (!read_constant_expression(d, &elem->offset)) return false;
     } else {
-        elem->mode = has_table_index ? WASM_SEGMENT_DECLARATIVE : WASM_SEGMENT_PASSIVE;
+        elem->mode = has_table_index ? SL_WASM_SEGMENT_DECLARATIVE : SL_WASM_SEGMENT_PASSIVE;
     }
     /* Kinds 0 and 4 imply funcref; the others spell out the type. */
     if (flags != 0 && flags != 4) {
@@ -779,7 +779,7 @@ static bool read_element_segment(decoder *d, wasm_elem *elem) {
 }
 
 static bool read_element_section(decoder *d) {
-    wasm_module *m = d->m;
+    sl_wasm_module *m = d->m;
     uint32_t count;
     if (!read_u32(d, &count)) return false;
     for (uint32_t i = 0; i < count; i++) {
@@ -795,20 +795,20 @@ static bool read_data_count_section(decoder *d) {
     return true;
 }
 
-static bool read_data_segment(decoder *d, wasm_data *data) {
+static bool read_data_segment(decoder *d, sl_wasm_data *data) {
     size_t at = d->pos;
     uint32_t flags;
     if (!read_u32(d, &flags)) return false;
     switch (flags) {
     case 0:
-        data->mode = WASM_SEGMENT_ACTIVE;
+        data->mode = SL_WASM_SEGMENT_ACTIVE;
         if (!read_constant_expression(d, &data->offset)) return false;
         break;
     case 1:
-        data->mode = WASM_SEGMENT_PASSIVE;
+        data->mode = SL_WASM_SEGMENT_PASSIVE;
         break;
     case 2:
-        data->mode = WASM_SEGMENT_ACTIVE;
+        data->mode = SL_WASM_SEGMENT_ACTIVE;
         if (!read_u32(d, &data->memory_index)) return false;
         if (!read_constant_expression(d, &data->offset)) return false;
         break;
@@ -821,7 +821,7 @@ static bool read_data_segment(decoder *d, wasm_data *data) {
 }
 
 static bool read_data_section(decoder *d) {
-    wasm_module *m = d->m;
+    sl_wasm_module *m = d->m;
     uint32_t count;
     if (!read_u32(d, &count)) return false;
     for (uint32_t i = 0; i < count; i++) {
@@ -835,11 +835,11 @@ static bool read_data_section(decoder *d) {
  * Entries beyond the function section's count are decoded and dropped; the
  * count mismatch is reported once the whole module has been read. */
 static bool read_code_entry(decoder *d, uint32_t entry) {
-    wasm_module *m = d->m;
+    sl_wasm_module *m = d->m;
     uint32_t size;
     if (!read_length(d, &size)) return false;
     size_t start = d->pos;
-    wasm_func *func = entry < d->defined_funcs ? &m->funcs[m->num_imported_funcs + entry] : NULL;
+    sl_wasm_func *func = entry < d->defined_funcs ? &m->funcs[m->num_imported_funcs + entry] : NULL;
     d->current_func = (int64_t)m->num_imported_funcs + entry;
 
     uint32_t groups;
@@ -956,7 +956,7 @@ static bool name_reader_string(name_reader *r, const uint8_t **s, uint32_t *len)
     return utf8_is_valid(*s, *len);
 }
 
-static void read_function_names(wasm_module *m, name_reader *r) {
+static void read_function_names(sl_wasm_module *m, name_reader *r) {
     uint32_t count;
     if (!name_reader_u32(r, &count)) return;
     for (uint32_t i = 0; i < count; i++) {
@@ -970,7 +970,7 @@ static void read_function_names(wasm_module *m, name_reader *r) {
 }
 
 static void read_name_section(decoder *d) {
-    wasm_module *m = d->m;
+    sl_wasm_module *m = d->m;
     name_reader r = {d->bytes, d->name_section_start, d->name_section_end};
     while (r.pos < r.end) {
         uint8_t id = r.bytes[r.pos++];
@@ -1003,9 +1003,9 @@ static bool read_header(decoder *d) {
             if (!read_byte(d, &byte)) return false;
             words[w] |= (uint32_t)byte << (8 * i);
         }
-        if (w == 0 && words[0] != WASM_MAGIC) return fail_at(d, 0, "magic header not detected");
+        if (w == 0 && words[0] != SL_WASM_MAGIC) return fail_at(d, 0, "magic header not detected");
     }
-    if (words[1] != WASM_VERSION) return fail_at(d, 4, "unknown binary version");
+    if (words[1] != SL_WASM_VERSION) return fail_at(d, 4, "unknown binary version");
     return true;
 }
 
@@ -1029,7 +1029,7 @@ static bool read_sections(decoder *d) {
 }
 
 static bool check_section_agreement(decoder *d) {
-    wasm_module *m = d->m;
+    sl_wasm_module *m = d->m;
     if (d->defined_funcs != d->code_entries)
         return fail_at(d, d->len,
                        "function and code section have inconsistent lengths (%u functions, %u bodies)",
@@ -1047,7 +1047,7 @@ static bool check_section_agreement(decoder *d) {
 }
 
 static void mark_declared_functions(decoder *d) {
-    wasm_module *m = d->m;
+    sl_wasm_module *m = d->m;
     m->func_declared = xcalloc(m->nfuncs ? m->nfuncs : 1, 1);
     for (size_t i = 0; i < d->referenced_funcs.len; i++) {
         uint32_t index = d->referenced_funcs.items[i];
@@ -1055,7 +1055,7 @@ static void mark_declared_functions(decoder *d) {
     }
 }
 
-bool wasm_decode(wasm_module *m, const uint8_t *bytes, size_t len, char *err, size_t errsize) {
+bool sl_wasm_decode(sl_wasm_module *m, const uint8_t *bytes, size_t len, char *err, size_t errsize) {
     memset(m, 0, sizeof *m);
     if (err && errsize) err[0] = '\0';
     m->bytes = xmalloc(len ? len : 1);
@@ -1075,8 +1075,8 @@ bool wasm_decode(wasm_module *m, const uint8_t *bytes, size_t len, char *err, si
     return ok;
 }
 
-void wasm_module_clear(wasm_module *m) {
-    wasm_compiled_free(m);
+void sl_wasm_module_clear(sl_wasm_module *m) {
+    sl_wasm_compiled_free(m);
     for (uint32_t i = 0; i < m->ntypes; i++) {
         free(m->types[i].params);
         free(m->types[i].results);

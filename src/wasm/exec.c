@@ -1,7 +1,7 @@
 /*
  * exec.c — the interpreter: one C function per internal operation, threaded
  * by clang's musttail tail calls, plus the host->guest entry
- * (wasm_exec_invoke). This is the hot loop of the runtime and is kept in this
+ * (sl_wasm_exec_invoke). This is the hot loop of the runtime and is kept in this
  * one unit so the compiler sees every handler together.
  *
  * Instruction encoding (see runtime.h for the full convention):
@@ -24,7 +24,7 @@
  *
  * A handler that traps records the reason and the trapping ip in st and
  * returns; the return unwinds the whole chain of tail calls at once back to
- * wasm_exec_invoke, which turns it into a wasm_trap with a backtrace.
+ * sl_wasm_exec_invoke, which turns it into a sl_wasm_trap with a backtrace.
  */
 #include <math.h>
 #include <stdio.h>
@@ -44,8 +44,8 @@
 #define S(k) fp[ip[k]]
 #define IMM64(k) ((uint64_t)ip[k] | (uint64_t)ip[(k) + 1] << 32)
 
-static inline wasm_handler handler_at(const uint32_t *ip) {
-    wasm_handler h;
+static inline sl_wasm_handler handler_at(const uint32_t *ip) {
+    sl_wasm_handler h;
     memcpy(&h, ip, sizeof h);
     return h;
 }
@@ -91,20 +91,20 @@ enum trap_reason {
 };
 
 static const struct {
-    wasm_trap_kind kind;
+    sl_wasm_trap_kind kind;
     const char *message;
 } trap_reasons[] = {
-    [TRAP_UNREACHABLE] = {WASM_TRAP_UNREACHABLE, "unreachable"},
-    [TRAP_MEMORY_OOB] = {WASM_TRAP_MEMORY_OOB, "out of bounds memory access"},
-    [TRAP_TABLE_OOB] = {WASM_TRAP_TABLE_OOB, "out of bounds table access"},
-    [TRAP_UNDEFINED_ELEMENT] = {WASM_TRAP_TABLE_OOB, "undefined element"},
-    [TRAP_UNINITIALIZED] = {WASM_TRAP_INDIRECT_NULL, "uninitialized element"},
-    [TRAP_TYPE_MISMATCH] = {WASM_TRAP_INDIRECT_TYPE, "indirect call type mismatch"},
-    [TRAP_DIV_ZERO] = {WASM_TRAP_DIV_ZERO, "integer divide by zero"},
-    [TRAP_OVERFLOW] = {WASM_TRAP_INT_OVERFLOW, "integer overflow"},
-    [TRAP_CONVERSION] = {WASM_TRAP_CONVERSION, "invalid conversion to integer"},
-    [TRAP_EXHAUSTED] = {WASM_TRAP_EXHAUSTION, "call stack exhausted"},
-    [TRAP_INTERRUPTED] = {WASM_TRAP_INTERRUPTED, "interrupted"},
+    [TRAP_UNREACHABLE] = {SL_WASM_TRAP_UNREACHABLE, "unreachable"},
+    [TRAP_MEMORY_OOB] = {SL_WASM_TRAP_MEMORY_OOB, "out of bounds memory access"},
+    [TRAP_TABLE_OOB] = {SL_WASM_TRAP_TABLE_OOB, "out of bounds table access"},
+    [TRAP_UNDEFINED_ELEMENT] = {SL_WASM_TRAP_TABLE_OOB, "undefined element"},
+    [TRAP_UNINITIALIZED] = {SL_WASM_TRAP_INDIRECT_NULL, "uninitialized element"},
+    [TRAP_TYPE_MISMATCH] = {SL_WASM_TRAP_INDIRECT_TYPE, "indirect call type mismatch"},
+    [TRAP_DIV_ZERO] = {SL_WASM_TRAP_DIV_ZERO, "integer divide by zero"},
+    [TRAP_OVERFLOW] = {SL_WASM_TRAP_INT_OVERFLOW, "integer overflow"},
+    [TRAP_CONVERSION] = {SL_WASM_TRAP_CONVERSION, "invalid conversion to integer"},
+    [TRAP_EXHAUSTED] = {SL_WASM_TRAP_EXHAUSTION, "call stack exhausted"},
+    [TRAP_INTERRUPTED] = {SL_WASM_TRAP_INTERRUPTED, "interrupted"},
 };
 
 __attribute__((noinline, cold)) static void raise_trap(HANDLER_ARGS) {
@@ -117,10 +117,10 @@ __attribute__((noinline, cold)) static void raise_trap(HANDLER_ARGS) {
         MUSTTAIL return raise_trap(PASS);                                                  \
     } while (0)
 
-/* Polls for interruption (wasm_store_interrupt, deadline) every
- * WASM_FUEL_PER_POLL back-edges or calls, then continues at ip. */
+/* Polls for interruption (sl_wasm_store_interrupt, deadline) every
+ * SL_WASM_FUEL_PER_POLL back-edges or calls, then continues at ip. */
 __attribute__((noinline, cold)) static void op_poll(HANDLER_ARGS) {
-    st->fuel = WASM_FUEL_PER_POLL;
+    st->fuel = SL_WASM_FUEL_PER_POLL;
     int64_t deadline = atomic_load_explicit(&st->deadline_ns, memory_order_relaxed);
     if (atomic_load_explicit(&st->interrupt_requested, memory_order_relaxed) ||
         (deadline != 0 && time_now_ns() >= deadline))
@@ -678,7 +678,7 @@ HANDLER(load32_aa) {
 
 #define RELOAD_MEMORY()                                                                    \
     do {                                                                                   \
-        wasm_meminst *m_ = st->inst->mem0;                                                 \
+        sl_wasm_meminst *m_ = st->inst->mem0;                                                 \
         mem = m_->data;                                                                    \
         mem_size = m_->size;                                                               \
     } while (0)
@@ -688,7 +688,7 @@ HANDLER(memory_size) {
     NEXT(3);
 }
 HANDLER(memory_grow) {
-    S(2) = wasm_memory_grow_internal(st->inst->mem0, (uint32_t)S(3), st->max_memory_pages);
+    S(2) = sl_wasm_memory_grow_internal(st->inst->mem0, (uint32_t)S(3), st->max_memory_pages);
     RELOAD_MEMORY();
     NEXT(4);
 }
@@ -707,7 +707,7 @@ HANDLER(memory_fill) {
 HANDLER(memory_init) {
     uint64_t d = (uint32_t)S(2), s = (uint32_t)S(3), n = (uint32_t)S(4);
     uint32_t seg = ip[5];
-    const wasm_data *data = &st->inst->module->datas[seg];
+    const sl_wasm_data *data = &st->inst->module->datas[seg];
     uint64_t len = st->inst->data_dropped[seg] ? 0 : data->len;
     if (UNLIKELY(s + n > len || d + n > mem_size)) TRAP(TRAP_MEMORY_OOB);
     if (n) memcpy(mem + d, data->bytes + s, n);
@@ -721,14 +721,14 @@ HANDLER(data_drop) {
 /* ---- tables, globals, references ------------------------------------------------ */
 
 HANDLER(table_get) {
-    wasm_tableinst *t = st->inst->tables[ip[4]];
+    sl_wasm_tableinst *t = st->inst->tables[ip[4]];
     uint32_t i = (uint32_t)S(3);
     if (UNLIKELY(i >= t->size)) TRAP(TRAP_TABLE_OOB);
     S(2) = t->elems[i];
     NEXT(5);
 }
 HANDLER(table_set) {
-    wasm_tableinst *t = st->inst->tables[ip[4]];
+    sl_wasm_tableinst *t = st->inst->tables[ip[4]];
     uint32_t i = (uint32_t)S(2);
     if (UNLIKELY(i >= t->size)) TRAP(TRAP_TABLE_OOB);
     t->elems[i] = (uintptr_t)S(3);
@@ -739,26 +739,26 @@ HANDLER(table_size) {
     NEXT(4);
 }
 HANDLER(table_grow) {
-    wasm_tableinst *t = st->inst->tables[ip[5]];
-    S(2) = wasm_table_grow_internal(t, (uint32_t)S(4), (uintptr_t)S(3));
+    sl_wasm_tableinst *t = st->inst->tables[ip[5]];
+    S(2) = sl_wasm_table_grow_internal(t, (uint32_t)S(4), (uintptr_t)S(3));
     NEXT(6);
 }
 HANDLER(table_fill) {
-    wasm_tableinst *t = st->inst->tables[ip[5]];
+    sl_wasm_tableinst *t = st->inst->tables[ip[5]];
     uint64_t i = (uint32_t)S(2), n = (uint32_t)S(4);
     if (UNLIKELY(i + n > t->size)) TRAP(TRAP_TABLE_OOB);
     for (uint64_t k = 0; k < n; k++) t->elems[i + k] = (uintptr_t)S(3);
     NEXT(6);
 }
 HANDLER(table_copy) {
-    wasm_tableinst *dt = st->inst->tables[ip[5]], *stab = st->inst->tables[ip[6]];
+    sl_wasm_tableinst *dt = st->inst->tables[ip[5]], *stab = st->inst->tables[ip[6]];
     uint64_t d = (uint32_t)S(2), s = (uint32_t)S(3), n = (uint32_t)S(4);
     if (UNLIKELY(d + n > dt->size || s + n > stab->size)) TRAP(TRAP_TABLE_OOB);
     if (n) memmove(dt->elems + d, stab->elems + s, n * sizeof(uintptr_t));
     NEXT(7);
 }
 HANDLER(table_init) {
-    wasm_tableinst *t = st->inst->tables[ip[5]];
+    sl_wasm_tableinst *t = st->inst->tables[ip[5]];
     uint32_t seg = ip[6];
     uint64_t d = (uint32_t)S(2), s = (uint32_t)S(3), n = (uint32_t)S(4);
     if (UNLIKELY(s + n > st->inst->elem_len[seg] || d + n > t->size)) TRAP(TRAP_TABLE_OOB);
@@ -859,7 +859,7 @@ HANDLER(br_if_z_back) {
         if (CMP_##k((uint32_t)S(2), ip[3])) JUMP_BACK(4);                                  \
         NEXT(5);                                                                           \
     }
-WASM_CMP_KINDS(FUSED_BRANCHES)
+SL_WASM_CMP_KINDS(FUSED_BRANCHES)
 #define FUSED_ADD_BRANCHES(k)                                                              \
     HANDLER(br_add_##k##_si_back) {                                                        \
         uint32_t v = (uint32_t)S(3) + ip[4];                                               \
@@ -873,7 +873,7 @@ WASM_CMP_KINDS(FUSED_BRANCHES)
         if (CMP_##k(v, ip[5])) JUMP_BACK(6);                                               \
         NEXT(7);                                                                           \
     }
-WASM_CMP_KINDS(FUSED_ADD_BRANCHES)
+SL_WASM_CMP_KINDS(FUSED_ADD_BRANCHES)
 
 HANDLER(br_if_and_z) {
     if (!((uint32_t)S(2) & ip[3])) JUMP(4);
@@ -912,7 +912,7 @@ HANDLER(return) {
     call_frame *fr = --st->frame_top;
     ip = fr->ret_ip;
     fp = fr->fp;
-    wasm_instance *inst = fr->inst;
+    sl_wasm_instance *inst = fr->inst;
     st->inst = inst;
     mem = inst->mem0->data;
     mem_size = inst->mem0->size;
@@ -924,16 +924,16 @@ HANDLER(return_s) {
 }
 
 /* Calls a host function with its arguments (and room for results) at slots. */
-__attribute__((noinline)) static bool call_host(exec_state *st, const wasm_funcinst *f,
+__attribute__((noinline)) static bool call_host(exec_state *st, const sl_wasm_funcinst *f,
                                                 uint64_t *slots, const uint32_t *ip) {
-    uint32_t n = MAX(f->type->nparams, f->type->nresults);
+    uint32_t n = SL_MAX(f->type->nparams, f->type->nresults);
     uint64_t *saved_top = st->stack_top;
     st->stack_top = slots + n;
-    wasm_call call = {st->inst, f->host_user};
-    wasm_trap *trap = f->host_fn(&call, slots);
+    sl_wasm_call call = {st->inst, f->host_user};
+    sl_wasm_trap *trap = f->host_fn(&call, slots);
     st->stack_top = saved_top;
     if (UNLIKELY(trap != NULL)) {
-        wasm_trap_add_host_frame(trap, f->host_name);
+        sl_wasm_trap_add_host_frame(trap, f->host_name);
         st->pending_trap = trap;
         st->trapped = true;
         st->trap_ip = ip;
@@ -989,14 +989,14 @@ HANDLER(call) {
     DISPATCH();
 }
 HANDLER(call_import) {
-    const wasm_funcinst *f = st->inst->funcs[ip[3]];
+    const sl_wasm_funcinst *f = st->inst->funcs[ip[3]];
     CALL_FUNCINST(f, ip[2], 4);
 }
 HANDLER(call_indirect) {
-    const wasm_tableinst *t = st->inst->tables[ip[4]];
+    const sl_wasm_tableinst *t = st->inst->tables[ip[4]];
     uint32_t i = (uint32_t)S(3);
     if (UNLIKELY(i >= t->size)) TRAP(TRAP_UNDEFINED_ELEMENT);
-    const wasm_funcinst *f = (const wasm_funcinst *)t->elems[i];
+    const sl_wasm_funcinst *f = (const sl_wasm_funcinst *)t->elems[i];
     if (UNLIKELY(f == NULL)) {
         st->trap_detail = i;
         TRAP(TRAP_UNINITIALIZED);
@@ -1007,31 +1007,31 @@ HANDLER(call_indirect) {
 
 /* ---- handler table ----------------------------------------------------------------- */
 
-#define H(name) [WASM_OP_##name] = op_##name,
-#define H_SI(name) [WASM_OP_##name##_si] = op_##name##_si,
+#define H(name) [SL_WASM_OP_##name] = op_##name,
+#define H_SI(name) [SL_WASM_OP_##name##_si] = op_##name##_si,
 #define H_BR(k)                                                                            \
-    [WASM_OP_br_if_##k##_ss] = op_br_if_##k##_ss, [WASM_OP_br_if_##k##_si] = op_br_if_##k##_si, \
-    [WASM_OP_br_if_##k##_ss_back] = op_br_if_##k##_ss_back,                                \
-    [WASM_OP_br_if_##k##_si_back] = op_br_if_##k##_si_back,
+    [SL_WASM_OP_br_if_##k##_ss] = op_br_if_##k##_ss, [SL_WASM_OP_br_if_##k##_si] = op_br_if_##k##_si, \
+    [SL_WASM_OP_br_if_##k##_ss_back] = op_br_if_##k##_ss_back,                                \
+    [SL_WASM_OP_br_if_##k##_si_back] = op_br_if_##k##_si_back,
 #define H_BRADD(k)                                                                         \
-    [WASM_OP_br_add_##k##_si_back] = op_br_add_##k##_si_back,                              \
-    [WASM_OP_br_addss_##k##_si_back] = op_br_addss_##k##_si_back,
-const wasm_handler wasm_op_handlers[WASM_OP_COUNT] = {
-    WASM_UNARY_OPS(H) WASM_BINARY_OPS(H) WASM_INT_IMM_BINOPS(H_SI, i32)
-    WASM_INT_IMM_BINOPS(H_SI, i64) WASM_LOAD_OPS(H) WASM_STORE_OPS(H) WASM_OTHER_OPS(H)
-    WASM_CMP_KINDS(H_BR) WASM_CMP_KINDS(H_BRADD)
+    [SL_WASM_OP_br_add_##k##_si_back] = op_br_add_##k##_si_back,                              \
+    [SL_WASM_OP_br_addss_##k##_si_back] = op_br_addss_##k##_si_back,
+const sl_wasm_handler sl_wasm_op_handlers[SL_WASM_OP_COUNT] = {
+    SL_WASM_UNARY_OPS(H) SL_WASM_BINARY_OPS(H) SL_WASM_INT_IMM_BINOPS(H_SI, i32)
+    SL_WASM_INT_IMM_BINOPS(H_SI, i64) SL_WASM_LOAD_OPS(H) SL_WASM_STORE_OPS(H) SL_WASM_OTHER_OPS(H)
+    SL_WASM_CMP_KINDS(H_BR) SL_WASM_CMP_KINDS(H_BRADD)
 };
 
 /* ---- entry from the host ------------------------------------------------------------ */
 
 static const union {
-    wasm_handler handler;
+    sl_wasm_handler handler;
     uint32_t units[2];
 } exit_code = {.handler = op_exit};
 
-static bool exec_prepare(exec_state *st, const wasm_store *store) {
+static bool exec_prepare(exec_state *st, const sl_wasm_store *store) {
     if (st->frames) return true;
-    size_t bytes = wasm_store_max_stack_bytes(store);
+    size_t bytes = sl_wasm_store_max_stack_bytes(store);
     void *stack = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
                        -1, 0);
     if (stack == MAP_FAILED) return false;
@@ -1044,15 +1044,15 @@ static bool exec_prepare(exec_state *st, const wasm_store *store) {
     return true;
 }
 
-void wasm_exec_release(exec_state *st) {
+void sl_wasm_exec_release(exec_state *st) {
     if (st->stack_base) munmap(st->stack_base, st->stack_mapped);
     free(st->frames);
     st->frames = st->frame_top = st->frame_end = NULL;
     st->stack_base = st->stack_top = st->stack_end = NULL;
 }
 
-static wasm_trap *trap_from_state(exec_state *st, call_frame *entry) {
-    wasm_trap *trap;
+static sl_wasm_trap *trap_from_state(exec_state *st, call_frame *entry) {
+    sl_wasm_trap *trap;
     if (st->pending_trap) {
         trap = st->pending_trap;
         st->pending_trap = NULL;
@@ -1060,34 +1060,34 @@ static wasm_trap *trap_from_state(exec_state *st, call_frame *entry) {
         char message[64];
         snprintf(message, sizeof message, "%s %u", trap_reasons[TRAP_UNINITIALIZED].message,
                  st->trap_detail);
-        trap = wasm_trap_make(trap_reasons[st->trap_reason].kind, message);
+        trap = sl_wasm_trap_make(trap_reasons[st->trap_reason].kind, message);
     } else {
-        trap = wasm_trap_make(trap_reasons[st->trap_reason].kind,
+        trap = sl_wasm_trap_make(trap_reasons[st->trap_reason].kind,
                               trap_reasons[st->trap_reason].message);
     }
     for (call_frame *fr = st->frame_top - 1; fr >= entry; fr--) {
         const compiled_func *cf = fr->callee;
         const uint32_t *at = fr == st->frame_top - 1 ? st->trap_ip : (fr + 1)->ret_ip - 1;
         uint32_t pos = at >= cf->code && at < cf->code + cf->code_len ? (uint32_t)(at - cf->code) : 0;
-        wasm_trap_add_frame(trap, cf, pos);
+        sl_wasm_trap_add_frame(trap, cf, pos);
     }
     st->trapped = false;
     st->trap_reason = TRAP_NONE;
     return trap;
 }
 
-wasm_trap *wasm_exec_invoke(wasm_store *store, wasm_funcinst *f, uint64_t *slots) {
-    exec_state *st = wasm_store_exec(store);
+sl_wasm_trap *sl_wasm_exec_invoke(sl_wasm_store *store, sl_wasm_funcinst *f, uint64_t *slots) {
+    exec_state *st = sl_wasm_store_exec(store);
     if (f->host_fn) {
-        wasm_call call = {st->inst, f->host_user};
+        sl_wasm_call call = {st->inst, f->host_user};
         return f->host_fn(&call, slots);
     }
     if (!exec_prepare(st, store))
-        return wasm_trap_make(WASM_TRAP_EXHAUSTION, "call stack exhausted");
+        return sl_wasm_trap_make(SL_WASM_TRAP_EXHAUSTION, "call stack exhausted");
     const compiled_func *cf = f->code;
     uint64_t *base = st->stack_top;
     if (st->frame_top == st->frame_end || (size_t)(st->stack_end - base) < cf->frame_slots)
-        return wasm_trap_make(WASM_TRAP_EXHAUSTION, "call stack exhausted");
+        return sl_wasm_trap_make(SL_WASM_TRAP_EXHAUSTION, "call stack exhausted");
     memcpy(base, slots, (size_t)cf->nparams * sizeof(uint64_t));
 
     call_frame *entry = st->frame_top;
@@ -1096,14 +1096,14 @@ wasm_trap *wasm_exec_invoke(wasm_store *store, wasm_funcinst *f, uint64_t *slots
     entry->inst = f->inst;
     entry->callee = cf;
     st->frame_top = entry + 1;
-    wasm_instance *saved_inst = st->inst;
+    sl_wasm_instance *saved_inst = st->inst;
     st->inst = f->inst;
-    if (st->fuel <= 0 || st->fuel > WASM_FUEL_PER_POLL) st->fuel = WASM_FUEL_PER_POLL;
+    if (st->fuel <= 0 || st->fuel > SL_WASM_FUEL_PER_POLL) st->fuel = SL_WASM_FUEL_PER_POLL;
 
-    wasm_meminst *m = f->inst->mem0;
+    sl_wasm_meminst *m = f->inst->mem0;
     handler_at(cf->code)(cf->code, base, m->data, m->size, st);
 
-    wasm_trap *trap = NULL;
+    sl_wasm_trap *trap = NULL;
     if (st->trapped) {
         trap = trap_from_state(st, entry);
         st->frame_top = entry;

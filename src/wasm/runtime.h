@@ -3,13 +3,13 @@
  * files: compile.c (translator), exec.c (interpreter hot loop) and instance.c
  * (stores, linker, instances, externs, traps). Not part of the public API.
  *
- * Internal code ("icode"). wasm_compile() turns every function body into an
+ * Internal code ("icode"). sl_wasm_compile() turns every function body into an
  * array of 32-bit units. An instruction is
  *
  *     [handler pointer: 2 units][operand units...]
  *
  * The handler is a C function (exec.c) with the shared signature
- * wasm_handler; it executes the instruction and tail-calls (clang musttail)
+ * sl_wasm_handler; it executes the instruction and tail-calls (clang musttail)
  * the handler of the next one. Operands are unsigned 32-bit units:
  *
  *   slot   a frame-relative index into the 64-bit value slots of the current
@@ -26,7 +26,7 @@
  *
  * Values in slots: i32 in the low 32 bits (upper bits unspecified: readers
  * cast), i64 whole, f32 as raw bits in the low 32 bits, f64 as raw bits,
- * funcref as a wasm_funcinst pointer, externref as the host's uintptr_t.
+ * funcref as a sl_wasm_funcinst pointer, externref as the host's uintptr_t.
  *
  * Calls: a callee's frame starts at the caller's home slot of its first
  * argument (args are already in place, results come back there), so a call
@@ -47,30 +47,30 @@
 /* ---- operations ---------------------------------------------------------- */
 
 /* Compare kinds used by the fused compare-and-branch instructions. */
-#define WASM_CMP_KINDS(X) X(eq) X(ne) X(lt_s) X(lt_u) X(gt_s) X(gt_u) X(le_s) X(le_u) X(ge_s) X(ge_u)
+#define SL_WASM_CMP_KINDS(X) X(eq) X(ne) X(lt_s) X(lt_u) X(gt_s) X(gt_u) X(le_s) X(le_u) X(ge_s) X(ge_u)
 
-#define WASM_INT_BINOPS(X, T)                                                              \
+#define SL_WASM_INT_BINOPS(X, T)                                                              \
     X(T##_add) X(T##_sub) X(T##_mul) X(T##_div_s) X(T##_div_u) X(T##_rem_s) X(T##_rem_u)    \
     X(T##_and) X(T##_or) X(T##_xor) X(T##_shl) X(T##_shr_s) X(T##_shr_u) X(T##_rotl)         \
     X(T##_rotr) X(T##_eq) X(T##_ne) X(T##_lt_s) X(T##_lt_u) X(T##_gt_s) X(T##_gt_u)          \
     X(T##_le_s) X(T##_le_u) X(T##_ge_s) X(T##_ge_u)
 /* Binary operations that also have an immediate form (_si). */
-#define WASM_INT_IMM_BINOPS(X, T)                                                           \
+#define SL_WASM_INT_IMM_BINOPS(X, T)                                                           \
     X(T##_add) X(T##_sub) X(T##_mul) X(T##_and) X(T##_or) X(T##_xor) X(T##_shl)            \
     X(T##_shr_s) X(T##_shr_u) X(T##_rotl) X(T##_rotr) X(T##_eq) X(T##_ne) X(T##_lt_s) X(T##_lt_u) X(T##_gt_s)        \
     X(T##_gt_u) X(T##_le_s) X(T##_le_u) X(T##_ge_s) X(T##_ge_u)
-#define WASM_FLOAT_BINOPS(X, T)                                                            \
+#define SL_WASM_FLOAT_BINOPS(X, T)                                                            \
     X(T##_add) X(T##_sub) X(T##_mul) X(T##_div) X(T##_min) X(T##_max) X(T##_copysign)       \
     X(T##_eq) X(T##_ne) X(T##_lt) X(T##_gt) X(T##_le) X(T##_ge)
-#define WASM_FLOAT_UNOPS(X, T)                                                             \
+#define SL_WASM_FLOAT_UNOPS(X, T)                                                             \
     X(T##_abs) X(T##_neg) X(T##_ceil) X(T##_floor) X(T##_trunc) X(T##_nearest) X(T##_sqrt)
 
 /* Every operation whose operands are (dst, src) — "unary". */
-#define WASM_UNARY_OPS(X)                                                                  \
+#define SL_WASM_UNARY_OPS(X)                                                                  \
     X(move) X(i32_eqz) X(i32_clz) X(i32_ctz) X(i32_popcnt) X(i32_extend8_s)                 \
     X(i32_extend16_s) X(i64_eqz) X(i64_clz) X(i64_ctz) X(i64_popcnt) X(i64_extend8_s)       \
-    X(i64_extend16_s) X(i64_extend32_s) X(i64_extend_i32_u) WASM_FLOAT_UNOPS(X, f32)        \
-    WASM_FLOAT_UNOPS(X, f64) X(i32_trunc_f32_s) X(i32_trunc_f32_u) X(i32_trunc_f64_s)       \
+    X(i64_extend16_s) X(i64_extend32_s) X(i64_extend_i32_u) SL_WASM_FLOAT_UNOPS(X, f32)        \
+    SL_WASM_FLOAT_UNOPS(X, f64) X(i32_trunc_f32_s) X(i32_trunc_f32_u) X(i32_trunc_f64_s)       \
     X(i32_trunc_f64_u) X(i64_trunc_f32_s) X(i64_trunc_f32_u) X(i64_trunc_f64_s)             \
     X(i64_trunc_f64_u) X(i32_trunc_sat_f32_s) X(i32_trunc_sat_f32_u)                       \
     X(i32_trunc_sat_f64_s) X(i32_trunc_sat_f64_u) X(i64_trunc_sat_f32_s)                   \
@@ -80,18 +80,18 @@
     X(f64_convert_i64_u) X(f64_promote_f32) X(ref_is_null)
 
 /* Every operation whose operands are (dst, src, src) — "binary". */
-#define WASM_BINARY_OPS(X)                                                                 \
-    WASM_INT_BINOPS(X, i32) WASM_INT_BINOPS(X, i64) WASM_FLOAT_BINOPS(X, f32)               \
-    WASM_FLOAT_BINOPS(X, f64)
+#define SL_WASM_BINARY_OPS(X)                                                                 \
+    SL_WASM_INT_BINOPS(X, i32) SL_WASM_INT_BINOPS(X, i64) SL_WASM_FLOAT_BINOPS(X, f32)               \
+    SL_WASM_FLOAT_BINOPS(X, f64)
 
 /* Loads: (dst, addr, offset); stores: (addr, value, offset). */
-#define WASM_LOAD_OPS(X)                                                                   \
+#define SL_WASM_LOAD_OPS(X)                                                                   \
     X(load32) X(load64) X(i32_load8_s) X(i32_load8_u) X(i32_load16_s) X(i32_load16_u)      \
     X(i64_load8_s) X(i64_load16_s) X(i64_load32_s)
-#define WASM_STORE_OPS(X) X(store8) X(store16) X(store32) X(store64)
+#define SL_WASM_STORE_OPS(X) X(store8) X(store16) X(store32) X(store64)
 
 /* Everything else, with its operand layout. */
-#define WASM_OTHER_OPS(X)                                                                  \
+#define SL_WASM_OTHER_OPS(X)                                                                  \
     X(unreachable)          /* */                                                          \
     X(exit)                 /* (end of a host->guest call) */                              \
     X(enter)                /* first_local, count: zero the declared locals */             \
@@ -162,34 +162,34 @@
     X(i32_rotl_xor_rotl)    /* dst, x, i, y, j: rotl(x, i) ^ rotl(y, j) */               \
     X(br_if_and_z_to) X(br_if_and_nz_to) /* dst, a, imm, off: dst = a & imm; branch on it */
 
-#define WASM_OP_ENUM(name) WASM_OP_##name,
-#define WASM_OP_ENUM_SI(name) WASM_OP_##name##_si,
-#define WASM_OP_ENUM_BR(k)                                                                 \
-    WASM_OP_br_if_##k##_ss, WASM_OP_br_if_##k##_si, WASM_OP_br_if_##k##_ss_back,           \
-        WASM_OP_br_if_##k##_si_back,
+#define SL_WASM_OP_ENUM(name) SL_WASM_OP_##name,
+#define SL_WASM_OP_ENUM_SI(name) SL_WASM_OP_##name##_si,
+#define SL_WASM_OP_ENUM_BR(k)                                                                 \
+    SL_WASM_OP_br_if_##k##_ss, SL_WASM_OP_br_if_##k##_si, SL_WASM_OP_br_if_##k##_ss_back,           \
+        SL_WASM_OP_br_if_##k##_si_back,
 /* Loop back-edges fused with the loop variable's increment:
  * (dst, x, inc, limit, off): dst = x + inc; branch if dst CMP limit;
  * the _addss form adds a slot (dst, x, y, limit, off). */
-#define WASM_OP_ENUM_BRADD(k) WASM_OP_br_add_##k##_si_back, WASM_OP_br_addss_##k##_si_back,
-typedef enum wasm_op {
-    WASM_UNARY_OPS(WASM_OP_ENUM)
-    WASM_BINARY_OPS(WASM_OP_ENUM)
-    WASM_INT_IMM_BINOPS(WASM_OP_ENUM_SI, i32)
-    WASM_INT_IMM_BINOPS(WASM_OP_ENUM_SI, i64)
-    WASM_LOAD_OPS(WASM_OP_ENUM)
-    WASM_STORE_OPS(WASM_OP_ENUM)
-    WASM_OTHER_OPS(WASM_OP_ENUM)
-    WASM_CMP_KINDS(WASM_OP_ENUM_BR)
-    WASM_CMP_KINDS(WASM_OP_ENUM_BRADD)
-    WASM_OP_COUNT
-} wasm_op;
+#define SL_WASM_OP_ENUM_BRADD(k) SL_WASM_OP_br_add_##k##_si_back, SL_WASM_OP_br_addss_##k##_si_back,
+typedef enum sl_wasm_op {
+    SL_WASM_UNARY_OPS(SL_WASM_OP_ENUM)
+    SL_WASM_BINARY_OPS(SL_WASM_OP_ENUM)
+    SL_WASM_INT_IMM_BINOPS(SL_WASM_OP_ENUM_SI, i32)
+    SL_WASM_INT_IMM_BINOPS(SL_WASM_OP_ENUM_SI, i64)
+    SL_WASM_LOAD_OPS(SL_WASM_OP_ENUM)
+    SL_WASM_STORE_OPS(SL_WASM_OP_ENUM)
+    SL_WASM_OTHER_OPS(SL_WASM_OP_ENUM)
+    SL_WASM_CMP_KINDS(SL_WASM_OP_ENUM_BR)
+    SL_WASM_CMP_KINDS(SL_WASM_OP_ENUM_BRADD)
+    SL_WASM_OP_COUNT
+} sl_wasm_op;
 
 typedef struct exec_state exec_state;
-typedef void (*wasm_handler)(const uint32_t *ip, uint64_t *fp, uint8_t *mem, uint64_t mem_size,
+typedef void (*sl_wasm_handler)(const uint32_t *ip, uint64_t *fp, uint8_t *mem, uint64_t mem_size,
                              exec_state *st);
 
 /* exec.c: handler of each operation. */
-extern const wasm_handler wasm_op_handlers[WASM_OP_COUNT];
+extern const sl_wasm_handler sl_wasm_op_handlers[SL_WASM_OP_COUNT];
 
 /* ---- translated code ------------------------------------------------------ */
 
@@ -200,7 +200,7 @@ typedef struct compiled_func {
     uint32_t nparams, nresults;
     uint32_t func_index;
     uint32_t type_id;         /* process-wide interned signature */
-    const wasm_func *func;    /* for names in backtraces */
+    const sl_wasm_func *func;    /* for names in backtraces */
     uint32_t *pc_map;         /* pairs (code position, binary offset), ascending */
     uint32_t pc_map_len;      /* number of pairs */
 } compiled_func;
@@ -211,77 +211,77 @@ typedef struct compiled_module {
 } compiled_module;
 
 /* compile.c: process-wide interning of function types (structural). */
-uint32_t wasm_type_intern(const wasm_valtype *params, uint32_t nparams,
-                          const wasm_valtype *results, uint32_t nresults);
-const wasm_type *wasm_type_by_id(uint32_t id);
+uint32_t sl_wasm_type_intern(const sl_wasm_valtype *params, uint32_t nparams,
+                          const sl_wasm_valtype *results, uint32_t nresults);
+const sl_wasm_type *sl_wasm_type_by_id(uint32_t id);
 /* The binary offset of the instruction at code position pos. */
-uint32_t wasm_compiled_offset_at(const compiled_func *cf, uint32_t pos);
+uint32_t sl_wasm_compiled_offset_at(const compiled_func *cf, uint32_t pos);
 
 /* ---- runtime objects --------------------------------------------------------- */
 
-/* Every extern begins with this header; a wasm_extern * IS the object. */
-struct wasm_extern {
-    wasm_extern_kind kind;
-    wasm_store *store;
+/* Every extern begins with this header; a sl_wasm_extern * IS the object. */
+struct sl_wasm_extern {
+    sl_wasm_extern_kind kind;
+    sl_wasm_store *store;
 };
 
-typedef struct wasm_funcinst {
-    wasm_extern ext;
+typedef struct sl_wasm_funcinst {
+    sl_wasm_extern ext;
     uint32_t type_id;
-    const wasm_type *type;          /* interned; owned by the registry */
-    wasm_instance *inst;            /* wasm functions: the owning instance */
+    const sl_wasm_type *type;          /* interned; owned by the registry */
+    sl_wasm_instance *inst;            /* wasm functions: the owning instance */
     const compiled_func *code;      /* NULL for host functions */
-    wasm_host_fn host_fn;
+    sl_wasm_host_fn host_fn;
     void *host_user;
     const char *host_name;          /* "module.name" for backtraces (owned by store) */
-} wasm_funcinst;
+} sl_wasm_funcinst;
 
-typedef struct wasm_meminst {
-    wasm_extern ext;
+typedef struct sl_wasm_meminst {
+    sl_wasm_extern ext;
     uint8_t *data;
     uint64_t size;                  /* bytes */
     uint32_t pages, max_pages;      /* max_pages: module max or UINT32_MAX */
     size_t mapped;                  /* bytes mapped (0 = data is the static empty block) */
-} wasm_meminst;
+} sl_wasm_meminst;
 
-typedef struct wasm_tableinst {
-    wasm_extern ext;
-    wasm_valtype elem;
+typedef struct sl_wasm_tableinst {
+    sl_wasm_extern ext;
+    sl_wasm_valtype elem;
     uint32_t size, max;             /* max: UINT32_MAX for none */
     uintptr_t *elems;
-} wasm_tableinst;
+} sl_wasm_tableinst;
 
-typedef struct wasm_globalinst {
-    wasm_extern ext;
-    wasm_valtype type;
+typedef struct sl_wasm_globalinst {
+    sl_wasm_extern ext;
+    sl_wasm_valtype type;
     bool mutable_;
     uint64_t value;
-} wasm_globalinst;
+} sl_wasm_globalinst;
 
-struct wasm_instance {
-    wasm_store *store;
-    const wasm_module *module;
+struct sl_wasm_instance {
+    sl_wasm_store *store;
+    const sl_wasm_module *module;
     void *user;
-    wasm_meminst *mem0;              /* memory 0 or the store's empty memory */
-    wasm_funcinst **funcs;
-    wasm_tableinst **tables;
-    wasm_meminst **memories;
-    wasm_globalinst **globals;
+    sl_wasm_meminst *mem0;              /* memory 0 or the store's empty memory */
+    sl_wasm_funcinst **funcs;
+    sl_wasm_tableinst **tables;
+    sl_wasm_meminst **memories;
+    sl_wasm_globalinst **globals;
     uint32_t *elem_len;             /* per element segment; 0 once dropped */
     uintptr_t **elem_items;
     bool *data_dropped;
-    wasm_funcinst *own_funcs;       /* defined functions, one block */
+    sl_wasm_funcinst *own_funcs;       /* defined functions, one block */
 };
 
 typedef struct call_frame {
     const uint32_t *ret_ip;
     uint64_t *fp;
-    wasm_instance *inst;            /* the caller's instance */
+    sl_wasm_instance *inst;            /* the caller's instance */
     const compiled_func *callee;
 } call_frame;
 
 struct exec_state {
-    wasm_instance *inst;            /* instance of the running code */
+    sl_wasm_instance *inst;            /* instance of the running code */
     call_frame *frames, *frame_top, *frame_end;
     uint64_t *stack_base, *stack_top, *stack_end;
     size_t stack_mapped;
@@ -295,13 +295,13 @@ struct exec_state {
     int trap_reason;                /* exec.c's trap_reason */
     uint32_t trap_detail;           /* e.g. the element index */
     const uint32_t *trap_ip;
-    wasm_trap *pending_trap;
+    sl_wasm_trap *pending_trap;
 };
 
-#define WASM_FUEL_PER_POLL 4096
+#define SL_WASM_FUEL_PER_POLL 4096
 
-struct wasm_trap {
-    wasm_trap_kind kind;
+struct sl_wasm_trap {
+    sl_wasm_trap_kind kind;
     int32_t exit_code;
     char *message;
     char *backtrace;                /* "" when none */
@@ -310,21 +310,21 @@ struct wasm_trap {
 };
 
 /* instance.c */
-wasm_trap *wasm_trap_make(wasm_trap_kind kind, const char *message);
-void wasm_trap_add_frame(wasm_trap *trap, const compiled_func *cf, uint32_t pos);
-void wasm_trap_add_host_frame(wasm_trap *trap, const char *name);
+sl_wasm_trap *sl_wasm_trap_make(sl_wasm_trap_kind kind, const char *message);
+void sl_wasm_trap_add_frame(sl_wasm_trap *trap, const compiled_func *cf, uint32_t pos);
+void sl_wasm_trap_add_host_frame(sl_wasm_trap *trap, const char *name);
 /* Grows by delta pages; returns the old page count or UINT32_MAX. */
-uint32_t wasm_memory_grow_internal(wasm_meminst *mem, uint32_t delta, uint32_t store_max_pages);
-uint32_t wasm_table_grow_internal(wasm_tableinst *table, uint32_t delta, uintptr_t init);
-const char *wasm_trap_kind_message(wasm_trap_kind kind);
+uint32_t sl_wasm_memory_grow_internal(sl_wasm_meminst *mem, uint32_t delta, uint32_t store_max_pages);
+uint32_t sl_wasm_table_grow_internal(sl_wasm_tableinst *table, uint32_t delta, uintptr_t init);
+const char *sl_wasm_trap_kind_message(sl_wasm_trap_kind kind);
 
 /* exec.c: runs f with its arguments in slots (results replace them; the
  * array holds max(nparams, nresults)). Returns NULL or a trap. */
-wasm_trap *wasm_exec_invoke(wasm_store *store, wasm_funcinst *f, uint64_t *slots);
+sl_wasm_trap *sl_wasm_exec_invoke(sl_wasm_store *store, sl_wasm_funcinst *f, uint64_t *slots);
 /* exec.c: releases the stacks of an exec_state. */
-void wasm_exec_release(exec_state *st);
+void sl_wasm_exec_release(exec_state *st);
 /* instance.c */
-exec_state *wasm_store_exec(wasm_store *store);
-size_t wasm_store_max_stack_bytes(const wasm_store *store);
+exec_state *sl_wasm_store_exec(sl_wasm_store *store);
+size_t sl_wasm_store_max_stack_bytes(const sl_wasm_store *store);
 
 #endif

@@ -35,10 +35,10 @@ enum {
     FRAME_FUNCTION = 0x00,      /* the outermost frame of a body or constant expression */
 };
 
-typedef uint8_t operand_type;   /* a wasm_valtype, or UNKNOWN_TYPE */
+typedef uint8_t operand_type;   /* a sl_wasm_valtype, or UNKNOWN_TYPE */
 
 typedef struct block_signature {
-    const wasm_valtype *params, *results;
+    const sl_wasm_valtype *params, *results;
     uint32_t nparams, nresults;
 } block_signature;
 
@@ -50,7 +50,7 @@ typedef struct control_frame {
 } control_frame;
 
 typedef struct validator {
-    const wasm_module *m;
+    const sl_wasm_module *m;
     char *err;
     size_t errsize;
 
@@ -66,7 +66,7 @@ typedef struct validator {
 
     VEC(operand_type) operands;
     VEC(control_frame) controls;
-    VEC(wasm_valtype) locals;   /* parameters, then declared locals */
+    VEC(sl_wasm_valtype) locals;   /* parameters, then declared locals */
 } validator;
 
 /* ------------------------------------------------------------------ */
@@ -140,13 +140,13 @@ static const char *instruction_name(uint32_t opcode) {
 
 static const char *type_name(operand_type type) {
     switch (type) {
-    case WASM_I32: return "i32";
-    case WASM_I64: return "i64";
-    case WASM_F32: return "f32";
-    case WASM_F64: return "f64";
-    case WASM_V128: return "v128";
-    case WASM_FUNCREF: return "funcref";
-    case WASM_EXTERNREF: return "externref";
+    case SL_WASM_I32: return "i32";
+    case SL_WASM_I64: return "i64";
+    case SL_WASM_F32: return "f32";
+    case SL_WASM_F64: return "f64";
+    case SL_WASM_V128: return "v128";
+    case SL_WASM_FUNCREF: return "funcref";
+    case SL_WASM_EXTERNREF: return "externref";
     default: return "any value";
     }
 }
@@ -254,7 +254,7 @@ static void push_operand(validator *v, operand_type type) {
     VEC_PUSH(&v->operands, type);
 }
 
-static void push_operands(validator *v, const wasm_valtype *types, uint32_t count) {
+static void push_operands(validator *v, const sl_wasm_valtype *types, uint32_t count) {
     VEC_RESERVE(&v->operands, count);
     for (uint32_t i = 0; i < count; i++) v->operands.items[v->operands.len++] = (operand_type)types[i];
 }
@@ -279,7 +279,7 @@ static bool pop_operand(validator *v, operand_type expected, operand_type *actua
     return true;
 }
 
-static bool pop_operands(validator *v, const wasm_valtype *types, uint32_t count) {
+static bool pop_operands(validator *v, const sl_wasm_valtype *types, uint32_t count) {
     for (uint32_t i = count; i > 0; i--)
         if (!pop_operand(v, (operand_type)types[i - 1], NULL)) return false;
     return true;
@@ -287,7 +287,7 @@ static bool pop_operands(validator *v, const wasm_valtype *types, uint32_t count
 
 /* Checks that the top of the stack matches `types` without popping (what
  * br_table needs for each of its targets). */
-static bool check_top_operands(validator *v, const wasm_valtype *types, uint32_t count) {
+static bool check_top_operands(validator *v, const sl_wasm_valtype *types, uint32_t count) {
     control_frame *frame = innermost_frame(v);
     size_t available = v->operands.len - frame->height;
     for (uint32_t i = 0; i < count; i++) {
@@ -319,7 +319,7 @@ static void mark_unreachable(validator *v) {
 
 /* The types a branch to `frame` carries: a loop's parameters, otherwise the
  * block's results. */
-static void label_types(const control_frame *frame, const wasm_valtype **types, uint32_t *count) {
+static void label_types(const control_frame *frame, const sl_wasm_valtype **types, uint32_t *count) {
     if (frame->opcode == OP_LOOP) {
         *types = frame->signature.params;
         *count = frame->signature.nparams;
@@ -335,7 +335,7 @@ static bool label_frame(validator *v, uint32_t depth, const control_frame **out)
     return true;
 }
 
-static bool same_types(const wasm_valtype *a, uint32_t na, const wasm_valtype *b, uint32_t nb) {
+static bool same_types(const sl_wasm_valtype *a, uint32_t na, const sl_wasm_valtype *b, uint32_t nb) {
     return na == nb && (na == 0 || memcmp(a, b, na * sizeof *a) == 0);
 }
 
@@ -376,11 +376,11 @@ static bool start_else(validator *v) {
 /* Instructions                                                        */
 /* ------------------------------------------------------------------ */
 
-static const wasm_valtype single_value_types[] = {
-    WASM_I32, WASM_I64, WASM_F32, WASM_F64, WASM_V128, WASM_FUNCREF, WASM_EXTERNREF,
+static const sl_wasm_valtype single_value_types[] = {
+    SL_WASM_I32, SL_WASM_I64, SL_WASM_F32, SL_WASM_F64, SL_WASM_V128, SL_WASM_FUNCREF, SL_WASM_EXTERNREF,
 };
 
-static const wasm_valtype *single_value_type(uint8_t type) {
+static const sl_wasm_valtype *single_value_type(uint8_t type) {
     for (size_t i = 0; i < ARRAY_LEN(single_value_types); i++)
         if (single_value_types[i] == type) return &single_value_types[i];
     return NULL;
@@ -407,7 +407,7 @@ static bool read_block_signature(validator *v, block_signature *out) {
     int64_t index = read_signed(v);
     if (index < 0 || index >= (int64_t)v->m->ntypes)
         return fail(v, "unknown type %lld", (long long)index);
-    const wasm_type *type = &v->m->types[index];
+    const sl_wasm_type *type = &v->m->types[index];
     out->params = type->params;
     out->nparams = type->nparams;
     out->results = type->results;
@@ -420,7 +420,7 @@ static bool check_memory_exists(validator *v) {
     return true;
 }
 
-static bool check_table(validator *v, uint32_t index, const wasm_table_type **out) {
+static bool check_table(validator *v, uint32_t index, const sl_wasm_table_type **out) {
     if (index >= v->m->ntables) return fail(v, "unknown table %u", index);
     if (out) *out = &v->m->tables[index];
     return true;
@@ -440,26 +440,26 @@ static bool check_data_segment(validator *v, uint32_t index) {
 static bool numeric_signature(uint8_t opcode, operand_type *first, operand_type *second,
                               operand_type *result) {
     static const uint8_t conversions[][2] = {
-        /* 0xa7 */ {WASM_I64, WASM_I32},
-        {WASM_F32, WASM_I32}, {WASM_F32, WASM_I32}, {WASM_F64, WASM_I32}, {WASM_F64, WASM_I32},
-        {WASM_I32, WASM_I64}, {WASM_I32, WASM_I64},
-        {WASM_F32, WASM_I64}, {WASM_F32, WASM_I64}, {WASM_F64, WASM_I64}, {WASM_F64, WASM_I64},
-        {WASM_I32, WASM_F32}, {WASM_I32, WASM_F32}, {WASM_I64, WASM_F32}, {WASM_I64, WASM_F32},
-        {WASM_F64, WASM_F32},
-        {WASM_I32, WASM_F64}, {WASM_I32, WASM_F64}, {WASM_I64, WASM_F64}, {WASM_I64, WASM_F64},
-        {WASM_F32, WASM_F64},
-        {WASM_F32, WASM_I32}, {WASM_F64, WASM_I64}, {WASM_I32, WASM_F32}, {WASM_I64, WASM_F64},
-        /* 0xc0 */ {WASM_I32, WASM_I32}, {WASM_I32, WASM_I32},
-        {WASM_I64, WASM_I64}, {WASM_I64, WASM_I64}, {WASM_I64, WASM_I64},
+        /* 0xa7 */ {SL_WASM_I64, SL_WASM_I32},
+        {SL_WASM_F32, SL_WASM_I32}, {SL_WASM_F32, SL_WASM_I32}, {SL_WASM_F64, SL_WASM_I32}, {SL_WASM_F64, SL_WASM_I32},
+        {SL_WASM_I32, SL_WASM_I64}, {SL_WASM_I32, SL_WASM_I64},
+        {SL_WASM_F32, SL_WASM_I64}, {SL_WASM_F32, SL_WASM_I64}, {SL_WASM_F64, SL_WASM_I64}, {SL_WASM_F64, SL_WASM_I64},
+        {SL_WASM_I32, SL_WASM_F32}, {SL_WASM_I32, SL_WASM_F32}, {SL_WASM_I64, SL_WASM_F32}, {SL_WASM_I64, SL_WASM_F32},
+        {SL_WASM_F64, SL_WASM_F32},
+        {SL_WASM_I32, SL_WASM_F64}, {SL_WASM_I32, SL_WASM_F64}, {SL_WASM_I64, SL_WASM_F64}, {SL_WASM_I64, SL_WASM_F64},
+        {SL_WASM_F32, SL_WASM_F64},
+        {SL_WASM_F32, SL_WASM_I32}, {SL_WASM_F64, SL_WASM_I64}, {SL_WASM_I32, SL_WASM_F32}, {SL_WASM_I64, SL_WASM_F64},
+        /* 0xc0 */ {SL_WASM_I32, SL_WASM_I32}, {SL_WASM_I32, SL_WASM_I32},
+        {SL_WASM_I64, SL_WASM_I64}, {SL_WASM_I64, SL_WASM_I64}, {SL_WASM_I64, SL_WASM_I64},
     };
     static const struct { uint8_t last, first, second, result; } ranges[] = {
-        {0x45, WASM_I32, 0, WASM_I32},        {0x4f, WASM_I32, WASM_I32, WASM_I32},
-        {0x50, WASM_I64, 0, WASM_I32},        {0x5a, WASM_I64, WASM_I64, WASM_I32},
-        {0x60, WASM_F32, WASM_F32, WASM_I32}, {0x66, WASM_F64, WASM_F64, WASM_I32},
-        {0x69, WASM_I32, 0, WASM_I32},        {0x78, WASM_I32, WASM_I32, WASM_I32},
-        {0x7b, WASM_I64, 0, WASM_I64},        {0x8a, WASM_I64, WASM_I64, WASM_I64},
-        {0x91, WASM_F32, 0, WASM_F32},        {0x98, WASM_F32, WASM_F32, WASM_F32},
-        {0x9f, WASM_F64, 0, WASM_F64},        {0xa6, WASM_F64, WASM_F64, WASM_F64},
+        {0x45, SL_WASM_I32, 0, SL_WASM_I32},        {0x4f, SL_WASM_I32, SL_WASM_I32, SL_WASM_I32},
+        {0x50, SL_WASM_I64, 0, SL_WASM_I32},        {0x5a, SL_WASM_I64, SL_WASM_I64, SL_WASM_I32},
+        {0x60, SL_WASM_F32, SL_WASM_F32, SL_WASM_I32}, {0x66, SL_WASM_F64, SL_WASM_F64, SL_WASM_I32},
+        {0x69, SL_WASM_I32, 0, SL_WASM_I32},        {0x78, SL_WASM_I32, SL_WASM_I32, SL_WASM_I32},
+        {0x7b, SL_WASM_I64, 0, SL_WASM_I64},        {0x8a, SL_WASM_I64, SL_WASM_I64, SL_WASM_I64},
+        {0x91, SL_WASM_F32, 0, SL_WASM_F32},        {0x98, SL_WASM_F32, SL_WASM_F32, SL_WASM_F32},
+        {0x9f, SL_WASM_F64, 0, SL_WASM_F64},        {0xa6, SL_WASM_F64, SL_WASM_F64, SL_WASM_F64},
     };
     if (opcode < 0x45 || opcode > 0xc4) return false;
     if (opcode >= 0xa7) {
@@ -483,12 +483,12 @@ static bool numeric_signature(uint8_t opcode, operand_type *first, operand_type 
  * natural alignment. */
 static void memory_access(uint8_t opcode, operand_type *type, uint32_t *natural_alignment) {
     static const struct { uint8_t type, alignment; } accesses[] = {
-        {WASM_I32, 2}, {WASM_I64, 3}, {WASM_F32, 2}, {WASM_F64, 3},             /* 0x28 */
-        {WASM_I32, 0}, {WASM_I32, 0}, {WASM_I32, 1}, {WASM_I32, 1},             /* 0x2c */
-        {WASM_I64, 0}, {WASM_I64, 0}, {WASM_I64, 1}, {WASM_I64, 1},             /* 0x30 */
-        {WASM_I64, 2}, {WASM_I64, 2},                                           /* 0x34 */
-        {WASM_I32, 2}, {WASM_I64, 3}, {WASM_F32, 2}, {WASM_F64, 3},             /* 0x36 */
-        {WASM_I32, 0}, {WASM_I32, 1}, {WASM_I64, 0}, {WASM_I64, 1}, {WASM_I64, 2}, /* 0x3a */
+        {SL_WASM_I32, 2}, {SL_WASM_I64, 3}, {SL_WASM_F32, 2}, {SL_WASM_F64, 3},             /* 0x28 */
+        {SL_WASM_I32, 0}, {SL_WASM_I32, 0}, {SL_WASM_I32, 1}, {SL_WASM_I32, 1},             /* 0x2c */
+        {SL_WASM_I64, 0}, {SL_WASM_I64, 0}, {SL_WASM_I64, 1}, {SL_WASM_I64, 1},             /* 0x30 */
+        {SL_WASM_I64, 2}, {SL_WASM_I64, 2},                                           /* 0x34 */
+        {SL_WASM_I32, 2}, {SL_WASM_I64, 3}, {SL_WASM_F32, 2}, {SL_WASM_F64, 3},             /* 0x36 */
+        {SL_WASM_I32, 0}, {SL_WASM_I32, 1}, {SL_WASM_I64, 0}, {SL_WASM_I64, 1}, {SL_WASM_I64, 2}, /* 0x3a */
     };
     *type = accesses[opcode - 0x28].type;
     *natural_alignment = accesses[opcode - 0x28].alignment;
@@ -505,31 +505,31 @@ static bool validate_memory_access(validator *v, uint8_t opcode) {
         return fail(v, "alignment must not be larger than natural (%s: 2^%u > %u bytes)",
                     instruction_name(opcode), alignment, 1u << natural);
     if (opcode <= 0x35) { /* load */
-        if (!pop_operand(v, WASM_I32, NULL)) return false;
+        if (!pop_operand(v, SL_WASM_I32, NULL)) return false;
         push_operand(v, type);
     } else { /* store */
-        if (!pop_operand(v, type, NULL) || !pop_operand(v, WASM_I32, NULL)) return false;
+        if (!pop_operand(v, type, NULL) || !pop_operand(v, SL_WASM_I32, NULL)) return false;
     }
     return true;
 }
 
 static bool pop_i32s(validator *v, int count) {
     for (int i = 0; i < count; i++)
-        if (!pop_operand(v, WASM_I32, NULL)) return false;
+        if (!pop_operand(v, SL_WASM_I32, NULL)) return false;
     return true;
 }
 
 static bool validate_prefixed(validator *v) {
     uint32_t sub = read_u32(v);
     v->opcode = 0xfc00 + sub;
-    const wasm_table_type *table, *source;
+    const sl_wasm_table_type *table, *source;
     uint32_t index, other;
     switch (sub) {
     case 0: case 1: case 2: case 3: case 4: case 5: case 6: case 7: {
-        static const uint8_t from[8] = {WASM_F32, WASM_F32, WASM_F64, WASM_F64,
-                                        WASM_F32, WASM_F32, WASM_F64, WASM_F64};
+        static const uint8_t from[8] = {SL_WASM_F32, SL_WASM_F32, SL_WASM_F64, SL_WASM_F64,
+                                        SL_WASM_F32, SL_WASM_F32, SL_WASM_F64, SL_WASM_F64};
         if (!pop_operand(v, from[sub], NULL)) return false;
-        push_operand(v, sub < 4 ? WASM_I32 : WASM_I64);
+        push_operand(v, sub < 4 ? SL_WASM_I32 : SL_WASM_I64);
         return true;
     }
     case 8: /* memory.init data 0x00 */
@@ -564,17 +564,17 @@ static bool validate_prefixed(validator *v) {
         return pop_i32s(v, 3);
     case 15: /* table.grow */
         if (!check_table(v, read_u32(v), &table)) return false;
-        if (!pop_operand(v, WASM_I32, NULL) || !pop_operand(v, table->elem, NULL)) return false;
-        push_operand(v, WASM_I32);
+        if (!pop_operand(v, SL_WASM_I32, NULL) || !pop_operand(v, table->elem, NULL)) return false;
+        push_operand(v, SL_WASM_I32);
         return true;
     case 16: /* table.size */
         if (!check_table(v, read_u32(v), NULL)) return false;
-        push_operand(v, WASM_I32);
+        push_operand(v, SL_WASM_I32);
         return true;
     case 17: /* table.fill */
         if (!check_table(v, read_u32(v), &table)) return false;
-        return pop_operand(v, WASM_I32, NULL) && pop_operand(v, table->elem, NULL) &&
-               pop_operand(v, WASM_I32, NULL);
+        return pop_operand(v, SL_WASM_I32, NULL) && pop_operand(v, table->elem, NULL) &&
+               pop_operand(v, SL_WASM_I32, NULL);
     default:
         if (v->err && v->errsize)
             snprintf(v->err, v->errsize, "malformed: illegal opcode 0xfc %u (%s, offset 0x%zx)", sub,
@@ -584,11 +584,11 @@ static bool validate_prefixed(validator *v) {
 }
 
 static bool is_reference_type(operand_type type) {
-    return type == WASM_FUNCREF || type == WASM_EXTERNREF;
+    return type == SL_WASM_FUNCREF || type == SL_WASM_EXTERNREF;
 }
 
 static bool is_numeric_type(operand_type type) {
-    return type == WASM_I32 || type == WASM_I64 || type == WASM_F32 || type == WASM_F64;
+    return type == SL_WASM_I32 || type == SL_WASM_I64 || type == SL_WASM_F32 || type == SL_WASM_F64;
 }
 
 static bool validate_select(validator *v, bool typed) {
@@ -597,13 +597,13 @@ static bool validate_select(validator *v, bool typed) {
         uint32_t count = read_u32(v);
         if (count != 1) return fail(v, "invalid result arity: select takes one type, got %u", count);
         operand_type type = read_byte(v);
-        if (!pop_operand(v, WASM_I32, NULL) || !pop_operand(v, type, NULL) ||
+        if (!pop_operand(v, SL_WASM_I32, NULL) || !pop_operand(v, type, NULL) ||
             !pop_operand(v, type, NULL))
             return false;
         push_operand(v, type);
         return true;
     }
-    if (!pop_operand(v, WASM_I32, NULL)) return false;
+    if (!pop_operand(v, SL_WASM_I32, NULL)) return false;
     if (!pop_operand(v, UNKNOWN_TYPE, &first) || !pop_operand(v, UNKNOWN_TYPE, &second)) return false;
     if ((first != UNKNOWN_TYPE && !is_numeric_type(first)) ||
         (second != UNKNOWN_TYPE && !is_numeric_type(second)))
@@ -623,10 +623,10 @@ static bool validate_br_table(validator *v) {
     uint32_t default_depth = read_u32(v);
     size_t after = v->pos;
     if (v->truncated) return true;
-    if (!pop_operand(v, WASM_I32, NULL)) return false;
+    if (!pop_operand(v, SL_WASM_I32, NULL)) return false;
 
     const control_frame *frame;
-    const wasm_valtype *default_types, *types;
+    const sl_wasm_valtype *default_types, *types;
     uint32_t default_arity, arity;
     if (!label_frame(v, default_depth, &frame)) return false;
     label_types(frame, &default_types, &default_arity);
@@ -646,7 +646,7 @@ static bool validate_br_table(validator *v) {
     return true;
 }
 
-static bool validate_call(validator *v, const wasm_type *type) {
+static bool validate_call(validator *v, const sl_wasm_type *type) {
     if (!pop_operands(v, type->params, type->nparams)) return false;
     push_operands(v, type->results, type->nresults);
     return true;
@@ -658,10 +658,10 @@ static bool is_constant_instruction(uint8_t opcode) {
 }
 
 static bool validate_instruction(validator *v, uint8_t opcode) {
-    const wasm_module *m = v->m;
+    const sl_wasm_module *m = v->m;
     const control_frame *frame;
-    const wasm_valtype *types;
-    const wasm_table_type *table;
+    const sl_wasm_valtype *types;
+    const sl_wasm_table_type *table;
     block_signature signature;
     operand_type first, second, result, popped;
     uint32_t index, count;
@@ -688,7 +688,7 @@ static bool validate_instruction(validator *v, uint8_t opcode) {
         return true;
     case OP_IF:
         if (!read_block_signature(v, &signature)) return false;
-        if (!pop_operand(v, WASM_I32, NULL)) return false;
+        if (!pop_operand(v, SL_WASM_I32, NULL)) return false;
         if (!pop_operands(v, signature.params, signature.nparams)) return false;
         push_control(v, opcode, signature);
         return true;
@@ -705,7 +705,7 @@ static bool validate_instruction(validator *v, uint8_t opcode) {
     case 0x0d: /* br_if */
         if (!label_frame(v, read_u32(v), &frame)) return false;
         label_types(frame, &types, &count);
-        if (!pop_operand(v, WASM_I32, NULL)) return false;
+        if (!pop_operand(v, SL_WASM_I32, NULL)) return false;
         if (!pop_operands(v, types, count)) return false;
         push_operands(v, types, count);
         return true;
@@ -724,11 +724,11 @@ static bool validate_instruction(validator *v, uint8_t opcode) {
         uint32_t type_index = read_u32(v);
         index = read_u32(v);
         if (!check_table(v, index, &table)) return false;
-        if (table->elem != WASM_FUNCREF)
+        if (table->elem != SL_WASM_FUNCREF)
             return fail(v, "type mismatch: call_indirect needs a funcref table, table %u holds %s",
                         index, type_name(table->elem));
         if (type_index >= m->ntypes) return fail(v, "unknown type %u", type_index);
-        if (!pop_operand(v, WASM_I32, NULL)) return false;
+        if (!pop_operand(v, SL_WASM_I32, NULL)) return false;
         return validate_call(v, &m->types[type_index]);
     }
     case 0x1a: /* drop */
@@ -763,37 +763,37 @@ static bool validate_instruction(validator *v, uint8_t opcode) {
         return pop_operand(v, m->globals[index].type.type, NULL);
     case 0x25: /* table.get */
         if (!check_table(v, read_u32(v), &table)) return false;
-        if (!pop_operand(v, WASM_I32, NULL)) return false;
+        if (!pop_operand(v, SL_WASM_I32, NULL)) return false;
         push_operand(v, table->elem);
         return true;
     case 0x26: /* table.set */
         if (!check_table(v, read_u32(v), &table)) return false;
-        return pop_operand(v, table->elem, NULL) && pop_operand(v, WASM_I32, NULL);
+        return pop_operand(v, table->elem, NULL) && pop_operand(v, SL_WASM_I32, NULL);
     case 0x3f: /* memory.size */
         skip_bytes(v, 1);
         if (!check_memory_exists(v)) return false;
-        push_operand(v, WASM_I32);
+        push_operand(v, SL_WASM_I32);
         return true;
     case 0x40: /* memory.grow */
         skip_bytes(v, 1);
-        if (!check_memory_exists(v) || !pop_operand(v, WASM_I32, NULL)) return false;
-        push_operand(v, WASM_I32);
+        if (!check_memory_exists(v) || !pop_operand(v, SL_WASM_I32, NULL)) return false;
+        push_operand(v, SL_WASM_I32);
         return true;
     case 0x41:
         (void)read_signed(v);
-        push_operand(v, WASM_I32);
+        push_operand(v, SL_WASM_I32);
         return true;
     case 0x42:
         (void)read_signed(v);
-        push_operand(v, WASM_I64);
+        push_operand(v, SL_WASM_I64);
         return true;
     case 0x43:
         skip_bytes(v, 4);
-        push_operand(v, WASM_F32);
+        push_operand(v, SL_WASM_F32);
         return true;
     case 0x44:
         skip_bytes(v, 8);
-        push_operand(v, WASM_F64);
+        push_operand(v, SL_WASM_F64);
         return true;
     case 0xd0: /* ref.null t */
         push_operand(v, read_byte(v));
@@ -803,7 +803,7 @@ static bool validate_instruction(validator *v, uint8_t opcode) {
         if (popped != UNKNOWN_TYPE && !is_reference_type(popped))
             return fail(v, "type mismatch: ref.is_null expects a reference but found %s",
                         type_name(popped));
-        push_operand(v, WASM_I32);
+        push_operand(v, SL_WASM_I32);
         return true;
     case 0xd2: /* ref.func */
         index = read_u32(v);
@@ -811,7 +811,7 @@ static bool validate_instruction(validator *v, uint8_t opcode) {
         if (!m->func_declared || !m->func_declared[index])
             return fail(v, "undeclared function reference: function %u is not in an element "
                            "segment, export or global initializer", index);
-        push_operand(v, WASM_FUNCREF);
+        push_operand(v, SL_WASM_FUNCREF);
         return true;
     case OP_PREFIX_FC:
         return validate_prefixed(v);
@@ -826,7 +826,7 @@ static bool validate_instruction(validator *v, uint8_t opcode) {
 /* Checks an instruction sequence that must leave `results` on the stack:
  * a function body (locals already set) or a constant expression. */
 static bool validate_code(validator *v, const uint8_t *code, size_t len, size_t code_offset,
-                          const wasm_valtype *results, uint32_t nresults) {
+                          const sl_wasm_valtype *results, uint32_t nresults) {
     v->code = code;
     v->pos = 0;
     v->len = len;
@@ -858,8 +858,8 @@ static bool validate_code(validator *v, const uint8_t *code, size_t len, size_t 
 /* Module-level rules                                                  */
 /* ------------------------------------------------------------------ */
 
-static bool validate_constant(validator *v, const wasm_const_expr *expr, wasm_valtype type) {
-    const wasm_module *m = v->m;
+static bool validate_constant(validator *v, const sl_wasm_const_expr *expr, sl_wasm_valtype type) {
+    const sl_wasm_module *m = v->m;
     if (!expr->code) { /* element item given as a function index */
         if (expr->index >= m->nfuncs) {
             v->instruction_offset = 0;
@@ -875,7 +875,7 @@ static bool validate_constant(validator *v, const wasm_const_expr *expr, wasm_va
     return ok;
 }
 
-static bool validate_limits(validator *v, const wasm_limits *limits, uint64_t range,
+static bool validate_limits(validator *v, const sl_wasm_limits *limits, uint64_t range,
                             const char *range_message) {
     if (limits->min > range) return fail_entity(v, "%s", range_message);
     if (limits->has_max) {
@@ -887,32 +887,32 @@ static bool validate_limits(validator *v, const wasm_limits *limits, uint64_t ra
     return true;
 }
 
-static bool validate_memory_type(validator *v, const wasm_limits *limits) {
+static bool validate_memory_type(validator *v, const sl_wasm_limits *limits) {
     return validate_limits(v, limits, MAX_MEMORY_PAGES,
                            "memory size must be at most 65536 pages (4GiB)");
 }
 
-static bool validate_table_type(validator *v, const wasm_table_type *table) {
+static bool validate_table_type(validator *v, const sl_wasm_table_type *table) {
     return validate_limits(v, &table->limits, UINT32_MAX, "table size must be at most 2^32-1");
 }
 
 static bool validate_imports(validator *v) {
-    const wasm_module *m = v->m;
+    const sl_wasm_module *m = v->m;
     for (uint32_t i = 0; i < m->nimports; i++) {
-        const wasm_import *import = &m->imports[i];
+        const sl_wasm_import *import = &m->imports[i];
         snprintf(v->where, sizeof v->where, "import %u \"%s\".\"%s\"", i, import->module, import->name);
         switch (import->kind) {
-        case WASM_EXTERN_FUNC:
+        case SL_WASM_EXTERN_FUNC:
             if (import->type_index >= m->ntypes)
                 return fail_entity(v, "unknown type %u", import->type_index);
             break;
-        case WASM_EXTERN_TABLE:
+        case SL_WASM_EXTERN_TABLE:
             if (!validate_table_type(v, &import->table)) return false;
             break;
-        case WASM_EXTERN_MEMORY:
+        case SL_WASM_EXTERN_MEMORY:
             if (!validate_memory_type(v, &import->memory)) return false;
             break;
-        case WASM_EXTERN_GLOBAL:
+        case SL_WASM_EXTERN_GLOBAL:
             break;
         }
     }
@@ -928,7 +928,7 @@ static void describe_function(validator *v, uint32_t index) {
 }
 
 static bool validate_function_types(validator *v) {
-    const wasm_module *m = v->m;
+    const sl_wasm_module *m = v->m;
     for (uint32_t i = m->num_imported_funcs; i < m->nfuncs; i++) {
         if (m->funcs[i].type_index >= m->ntypes) {
             describe_function(v, i);
@@ -939,7 +939,7 @@ static bool validate_function_types(validator *v) {
 }
 
 static bool validate_globals(validator *v) {
-    const wasm_module *m = v->m;
+    const sl_wasm_module *m = v->m;
     for (uint32_t i = m->num_imported_globals; i < m->nglobals; i++) {
         snprintf(v->where, sizeof v->where, "global %u initializer", i);
         if (!validate_constant(v, &m->globals[i].init, m->globals[i].type.type)) return false;
@@ -948,7 +948,7 @@ static bool validate_globals(validator *v) {
 }
 
 static bool validate_tables_and_memories(validator *v) {
-    const wasm_module *m = v->m;
+    const sl_wasm_module *m = v->m;
     for (uint32_t i = m->num_imported_tables; i < m->ntables; i++) {
         snprintf(v->where, sizeof v->where, "table %u", i);
         if (!validate_table_type(v, &m->tables[i])) return false;
@@ -961,19 +961,19 @@ static bool validate_tables_and_memories(validator *v) {
 }
 
 static bool validate_element_segments(validator *v) {
-    const wasm_module *m = v->m;
+    const sl_wasm_module *m = v->m;
     for (uint32_t i = 0; i < m->nelems; i++) {
-        const wasm_elem *elem = &m->elems[i];
+        const sl_wasm_elem *elem = &m->elems[i];
         for (uint32_t k = 0; k < elem->count; k++) {
             snprintf(v->where, sizeof v->where, "elem segment %u item %u", i, k);
             if (!validate_constant(v, &elem->items[k], elem->type)) return false;
         }
-        if (elem->mode != WASM_SEGMENT_ACTIVE) continue;
+        if (elem->mode != SL_WASM_SEGMENT_ACTIVE) continue;
         snprintf(v->where, sizeof v->where, "elem segment %u", i);
         if (elem->table_index >= m->ntables) return fail_entity(v, "unknown table %u", elem->table_index);
         snprintf(v->where, sizeof v->where, "elem segment %u offset", i);
-        if (!validate_constant(v, &elem->offset, WASM_I32)) return false;
-        const wasm_table_type *table = &m->tables[elem->table_index];
+        if (!validate_constant(v, &elem->offset, SL_WASM_I32)) return false;
+        const sl_wasm_table_type *table = &m->tables[elem->table_index];
         if (table->elem != elem->type) {
             snprintf(v->where, sizeof v->where, "elem segment %u", i);
             return fail_entity(v, "type mismatch: segment of %s for table %u of %s",
@@ -984,25 +984,25 @@ static bool validate_element_segments(validator *v) {
 }
 
 static bool validate_data_segments(validator *v) {
-    const wasm_module *m = v->m;
+    const sl_wasm_module *m = v->m;
     for (uint32_t i = 0; i < m->ndatas; i++) {
-        const wasm_data *data = &m->datas[i];
-        if (data->mode != WASM_SEGMENT_ACTIVE) continue;
+        const sl_wasm_data *data = &m->datas[i];
+        if (data->mode != SL_WASM_SEGMENT_ACTIVE) continue;
         snprintf(v->where, sizeof v->where, "data segment %u", i);
         if (data->memory_index >= m->nmemories)
             return fail_entity(v, "unknown memory %u", data->memory_index);
         snprintf(v->where, sizeof v->where, "data segment %u offset", i);
-        if (!validate_constant(v, &data->offset, WASM_I32)) return false;
+        if (!validate_constant(v, &data->offset, SL_WASM_I32)) return false;
     }
     return true;
 }
 
 static bool validate_function_bodies(validator *v) {
-    const wasm_module *m = v->m;
+    const sl_wasm_module *m = v->m;
     v->visible_globals = m->nglobals;
     for (uint32_t i = m->num_imported_funcs; i < m->nfuncs; i++) {
-        const wasm_func *func = &m->funcs[i];
-        const wasm_type *type = &m->types[func->type_index];
+        const sl_wasm_func *func = &m->funcs[i];
+        const sl_wasm_type *type = &m->types[func->type_index];
         describe_function(v, i);
         v->locals.len = 0;
         VEC_RESERVE(&v->locals, (size_t)type->nparams + func->nlocals);
@@ -1020,11 +1020,11 @@ static bool validate_function_bodies(validator *v) {
 }
 
 static bool validate_start(validator *v) {
-    const wasm_module *m = v->m;
+    const sl_wasm_module *m = v->m;
     if (!m->has_start) return true;
     snprintf(v->where, sizeof v->where, "start section");
     if (m->start >= m->nfuncs) return fail_entity(v, "unknown function %u", m->start);
-    const wasm_type *type = &m->types[m->funcs[m->start].type_index];
+    const sl_wasm_type *type = &m->types[m->funcs[m->start].type_index];
     if (type->nparams || type->nresults)
         return fail_entity(v, "start function %u must take no parameters and return nothing",
                            m->start);
@@ -1034,42 +1034,42 @@ static bool validate_start(validator *v) {
 /* Names compare byte-wise over their full length (name_len), so a NUL inside
  * a name does not hide what follows it. */
 static int compare_export_names(const void *a, const void *b) {
-    const wasm_export *x = *(const wasm_export *const *)a;
-    const wasm_export *y = *(const wasm_export *const *)b;
-    uint32_t common = MIN(x->name_len, y->name_len);
+    const sl_wasm_export *x = *(const sl_wasm_export *const *)a;
+    const sl_wasm_export *y = *(const sl_wasm_export *const *)b;
+    uint32_t common = SL_MIN(x->name_len, y->name_len);
     int order = common ? memcmp(x->name, y->name, common) : 0;
     if (order) return order;
     return (x->name_len > y->name_len) - (x->name_len < y->name_len);
 }
 
 static bool validate_exports(validator *v) {
-    const wasm_module *m = v->m;
+    const sl_wasm_module *m = v->m;
     for (uint32_t i = 0; i < m->nexports; i++) {
-        const wasm_export *export = &m->exports[i];
+        const sl_wasm_export *export = &m->exports[i];
         snprintf(v->where, sizeof v->where, "export \"%s\"", export->name);
         switch (export->kind) {
-        case WASM_EXTERN_FUNC:
+        case SL_WASM_EXTERN_FUNC:
             if (export->index >= m->nfuncs) return fail_entity(v, "unknown function %u", export->index);
             break;
-        case WASM_EXTERN_TABLE:
+        case SL_WASM_EXTERN_TABLE:
             if (export->index >= m->ntables) return fail_entity(v, "unknown table %u", export->index);
             break;
-        case WASM_EXTERN_MEMORY:
+        case SL_WASM_EXTERN_MEMORY:
             if (export->index >= m->nmemories) return fail_entity(v, "unknown memory %u", export->index);
             break;
-        case WASM_EXTERN_GLOBAL:
+        case SL_WASM_EXTERN_GLOBAL:
             if (export->index >= m->nglobals) return fail_entity(v, "unknown global %u", export->index);
             break;
         }
     }
     if (m->nexports < 2) return true;
     /* Sorting keeps this O(n log n) for modules with many exports. */
-    const wasm_export **sorted = xmalloc(m->nexports * sizeof *sorted);
+    const sl_wasm_export **sorted = xmalloc(m->nexports * sizeof *sorted);
     for (uint32_t i = 0; i < m->nexports; i++) sorted[i] = &m->exports[i];
     qsort(sorted, m->nexports, sizeof *sorted, compare_export_names);
     bool ok = true;
     for (uint32_t i = 1; i < m->nexports && ok; i++) {
-        const wasm_export *a = sorted[i - 1], *b = sorted[i];
+        const sl_wasm_export *a = sorted[i - 1], *b = sorted[i];
         if (compare_export_names(&a, &b) == 0) {
             v->where[0] = '\0';
             ok = fail_entity(v, "duplicate export name \"%s\"", b->name);
@@ -1079,7 +1079,7 @@ static bool validate_exports(validator *v) {
     return ok;
 }
 
-bool wasm_validate(const wasm_module *m, char *err, size_t errsize) {
+bool sl_wasm_validate(const sl_wasm_module *m, char *err, size_t errsize) {
     validator v = {.m = m, .err = err, .errsize = errsize};
     if (err && errsize) err[0] = '\0';
     bool ok = validate_imports(&v) && validate_function_types(&v) && validate_globals(&v) &&

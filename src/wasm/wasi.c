@@ -1,7 +1,7 @@
 /*
  * wasi.c — WASI preview1 (`wasi_snapshot_preview1`) for schedlab's wasm
  * runtime: the imports TinyGo and wasi-libc guests link against, defined
- * into a wasm_linker by wasm_wasi_define() (see wasm.h).
+ * into a sl_wasm_linker by sl_wasm_wasi_define() (see wasm.h).
  *
  * What is real: args, environ, clocks (realtime, monotonic, process and
  * thread CPU time), random_get (OS entropy, or a seeded deterministic
@@ -9,19 +9,19 @@
  * fd_read from fd 0 (the configured stdin bytes), fd_close / fd_seek /
  * fd_tell / fd_fdstat_get / fd_filestat_get on the three stdio fds,
  * fd_prestat_* (no preopens: EBADF, which ends wasi-libc's preopen scan),
- * proc_exit (a WASM_TRAP_EXIT trap carrying the code), sched_yield and
+ * proc_exit (a SL_WASM_TRAP_EXIT trap carrying the code), sched_yield and
  * poll_oneoff (clock subscriptions sleep; stdio fd subscriptions are always
  * ready). Every other preview1 function is defined with its exact signature
  * and returns ENOSYS, so any wasi-libc or TinyGo binary links.
  *
- * Guest memory is reached only through wasm_instance_memory(call->caller),
+ * Guest memory is reached only through sl_wasm_instance_memory(call->caller),
  * and every pointer/length pair is bounds-checked against the memory's
  * current size before it is touched: a bad pointer makes the call return
  * EFAULT, never a host crash. No pointer into guest memory is kept across
  * calls (memory may grow and move).
  *
  * State: the configuration (copied) lives in one wasi_state owned by the
- * linker (wasm_linker_attach frees it). The few things that are truly
+ * linker (sl_wasm_linker_attach frees it). The few things that are truly
  * per instance — how much of stdin it has consumed, which stdio fds it
  * closed — are created lazily on first use and kept in a small map keyed by
  * the instance, under a mutex, because one linker may serve stores running
@@ -68,7 +68,7 @@ enum { WASI_EVENTTYPE_CLOCK, WASI_EVENTTYPE_FD_READ, WASI_EVENTTYPE_FD_WRITE };
 #define WASI_EVENT_SIZE 32
 
 typedef struct wasi_instance_state {
-    const wasm_instance *instance;
+    const sl_wasm_instance *instance;
     size_t stdin_pos;
     bool closed[3];
 } wasi_instance_state;
@@ -80,7 +80,7 @@ typedef struct wasi_state {
     uint32_t arg_blob_len, env_blob_len;
     uint32_t *arg_offsets, *env_offsets;
 
-    wasm_wasi_write_fn write;
+    sl_wasm_wasi_write_fn write;
     void *write_user;
     uint8_t *stdin_data;
     size_t stdin_len;
@@ -98,12 +98,12 @@ typedef struct wasi_state {
 
 /* Returns a host pointer to guest [offset, offset+len) or NULL if any part
  * of it is outside the caller's memory (or the caller has none). */
-static uint8_t *guest_span(wasm_call *call, uint32_t offset, uint64_t len) {
-    wasm_extern *mem = wasm_instance_memory(call->caller);
+static uint8_t *guest_span(sl_wasm_call *call, uint32_t offset, uint64_t len) {
+    sl_wasm_extern *mem = sl_wasm_instance_memory(call->caller);
     if (!mem) return NULL;
-    uint64_t size = wasm_memory_size_bytes(mem);
+    uint64_t size = sl_wasm_memory_size_bytes(mem);
     if ((uint64_t)offset > size || len > size - offset) return NULL;
-    uint8_t *data = wasm_memory_data(mem);
+    uint8_t *data = sl_wasm_memory_data(mem);
     return data ? data + offset : NULL;
 }
 
@@ -126,13 +126,13 @@ static uint64_t get_u64(const uint8_t *p) {
 }
 
 /* Writes a u32/u64 into guest memory; false if out of bounds. */
-static bool guest_put_u32(wasm_call *call, uint32_t offset, uint32_t v) {
+static bool guest_put_u32(sl_wasm_call *call, uint32_t offset, uint32_t v) {
     uint8_t *p = guest_span(call, offset, 4);
     if (!p) return false;
     put_u32(p, v);
     return true;
 }
-static bool guest_put_u64(wasm_call *call, uint32_t offset, uint64_t v) {
+static bool guest_put_u64(sl_wasm_call *call, uint32_t offset, uint64_t v) {
     uint8_t *p = guest_span(call, offset, 8);
     if (!p) return false;
     put_u64(p, v);
@@ -147,11 +147,11 @@ static bool guest_put_u64(wasm_call *call, uint32_t offset, uint64_t v) {
         return NULL;                  \
     } while (0)
 
-static wasi_state *state_of(wasm_call *call) { return call->user; }
+static wasi_state *state_of(sl_wasm_call *call) { return call->user; }
 
 /* The lazily created per-instance state; NULL lookup never allocates when
  * create is false. */
-static wasi_instance_state *instance_state(wasi_state *st, const wasm_instance *inst, bool create) {
+static wasi_instance_state *instance_state(wasi_state *st, const sl_wasm_instance *inst, bool create) {
     wasi_instance_state *found = NULL;
     pthread_mutex_lock(&st->lock);
     for (size_t i = 0; i < st->instances.len; i++)
@@ -168,7 +168,7 @@ static wasi_instance_state *instance_state(wasi_state *st, const wasm_instance *
     return found;
 }
 
-static bool fd_is_open_stdio(wasi_state *st, wasm_call *call, uint32_t fd) {
+static bool fd_is_open_stdio(wasi_state *st, sl_wasm_call *call, uint32_t fd) {
     if (fd > 2) return false;
     wasi_instance_state *is = instance_state(st, call->caller, false);
     return !is || !is->closed[fd];
@@ -178,7 +178,7 @@ static bool fd_is_open_stdio(wasi_state *st, wasm_call *call, uint32_t fd) {
 /* args / environ                                                       */
 /* ------------------------------------------------------------------ */
 
-static wasm_trap *write_string_list(wasm_call *call, uint64_t *slots, uint32_t count,
+static sl_wasm_trap *write_string_list(sl_wasm_call *call, uint64_t *slots, uint32_t count,
                                     const uint32_t *offsets, const char *blob,
                                     uint32_t blob_len) {
     uint32_t ptrs = ARG_U32(0), buf = ARG_U32(1);
@@ -190,25 +190,25 @@ static wasm_trap *write_string_list(wasm_call *call, uint64_t *slots, uint32_t c
     RETURN_ERRNO(WASI_ESUCCESS);
 }
 
-static wasm_trap *write_sizes(wasm_call *call, uint64_t *slots, uint32_t count, uint32_t blob_len) {
+static sl_wasm_trap *write_sizes(sl_wasm_call *call, uint64_t *slots, uint32_t count, uint32_t blob_len) {
     if (!guest_put_u32(call, ARG_U32(0), count) || !guest_put_u32(call, ARG_U32(1), blob_len))
         RETURN_ERRNO(WASI_EFAULT);
     RETURN_ERRNO(WASI_ESUCCESS);
 }
 
-static wasm_trap *wasi_args_get(wasm_call *call, uint64_t *slots) {
+static sl_wasm_trap *wasi_args_get(sl_wasm_call *call, uint64_t *slots) {
     wasi_state *st = state_of(call);
     return write_string_list(call, slots, st->argc, st->arg_offsets, st->arg_blob, st->arg_blob_len);
 }
-static wasm_trap *wasi_args_sizes_get(wasm_call *call, uint64_t *slots) {
+static sl_wasm_trap *wasi_args_sizes_get(sl_wasm_call *call, uint64_t *slots) {
     wasi_state *st = state_of(call);
     return write_sizes(call, slots, st->argc, st->arg_blob_len);
 }
-static wasm_trap *wasi_environ_get(wasm_call *call, uint64_t *slots) {
+static sl_wasm_trap *wasi_environ_get(sl_wasm_call *call, uint64_t *slots) {
     wasi_state *st = state_of(call);
     return write_string_list(call, slots, st->envc, st->env_offsets, st->env_blob, st->env_blob_len);
 }
-static wasm_trap *wasi_environ_sizes_get(wasm_call *call, uint64_t *slots) {
+static sl_wasm_trap *wasi_environ_sizes_get(sl_wasm_call *call, uint64_t *slots) {
     wasi_state *st = state_of(call);
     return write_sizes(call, slots, st->envc, st->env_blob_len);
 }
@@ -231,7 +231,7 @@ static uint64_t timespec_ns(const struct timespec *ts) {
     return (uint64_t)ts->tv_sec * 1000000000ull + (uint64_t)ts->tv_nsec;
 }
 
-static wasm_trap *wasi_clock_res_get(wasm_call *call, uint64_t *slots) {
+static sl_wasm_trap *wasi_clock_res_get(sl_wasm_call *call, uint64_t *slots) {
     clockid_t id;
     struct timespec ts;
     if (!clock_of(ARG_U32(0), &id)) RETURN_ERRNO(WASI_EINVAL);
@@ -240,7 +240,7 @@ static wasm_trap *wasi_clock_res_get(wasm_call *call, uint64_t *slots) {
     RETURN_ERRNO(WASI_ESUCCESS);
 }
 
-static wasm_trap *wasi_clock_time_get(wasm_call *call, uint64_t *slots) {
+static sl_wasm_trap *wasi_clock_time_get(sl_wasm_call *call, uint64_t *slots) {
     clockid_t id;
     struct timespec ts;
     if (!clock_of(ARG_U32(0), &id)) RETURN_ERRNO(WASI_EINVAL);
@@ -250,7 +250,7 @@ static wasm_trap *wasi_clock_time_get(wasm_call *call, uint64_t *slots) {
     RETURN_ERRNO(WASI_ESUCCESS);
 }
 
-static wasm_trap *wasi_random_get(wasm_call *call, uint64_t *slots) {
+static sl_wasm_trap *wasi_random_get(sl_wasm_call *call, uint64_t *slots) {
     wasi_state *st = state_of(call);
     uint32_t len = ARG_U32(1);
     uint8_t *p = guest_span(call, ARG_U32(0), len);
@@ -276,13 +276,13 @@ static wasm_trap *wasi_random_get(wasm_call *call, uint64_t *slots) {
     RETURN_ERRNO(WASI_ESUCCESS);
 }
 
-static wasm_trap *wasi_sched_yield(wasm_call *call, uint64_t *slots) {
+static sl_wasm_trap *wasi_sched_yield(sl_wasm_call *call, uint64_t *slots) {
     sched_yield();
     RETURN_ERRNO(WASI_ESUCCESS);
 }
 
-static wasm_trap *wasi_proc_exit(wasm_call *call, uint64_t *slots) {
-    return wasm_trap_new_exit((int32_t)ARG_U32(0));
+static sl_wasm_trap *wasi_proc_exit(sl_wasm_call *call, uint64_t *slots) {
+    return sl_wasm_trap_new_exit((int32_t)ARG_U32(0));
 }
 
 static void sleep_ns(uint64_t ns) {
@@ -294,7 +294,7 @@ static void sleep_ns(uint64_t ns) {
  * wait (relative or absolute); fd_read on fd 0 and fd_write on fds 1/2 are
  * always ready; any other fd gets an event with EBADF. If an fd event is
  * ready the call does not sleep. */
-static wasm_trap *wasi_poll_oneoff(wasm_call *call, uint64_t *slots) {
+static sl_wasm_trap *wasi_poll_oneoff(sl_wasm_call *call, uint64_t *slots) {
     wasi_state *st = state_of(call);
     uint32_t in = ARG_U32(0), out = ARG_U32(1), n = ARG_U32(2), nevents_ptr = ARG_U32(3);
     if (n == 0) RETURN_ERRNO(WASI_EINVAL);
@@ -383,7 +383,7 @@ static wasm_trap *wasi_poll_oneoff(wasm_call *call, uint64_t *slots) {
 /* ------------------------------------------------------------------ */
 
 /* fd_write(fd, iovs, iovs_len, nwritten_ptr) */
-static wasm_trap *wasi_fd_write(wasm_call *call, uint64_t *slots) {
+static sl_wasm_trap *wasi_fd_write(sl_wasm_call *call, uint64_t *slots) {
     wasi_state *st = state_of(call);
     uint32_t fd = ARG_U32(0), iovs = ARG_U32(1), n = ARG_U32(2), nwritten_ptr = ARG_U32(3);
     if ((fd != 1 && fd != 2) || !fd_is_open_stdio(st, call, fd)) RETURN_ERRNO(WASI_EBADF);
@@ -406,7 +406,7 @@ static wasm_trap *wasi_fd_write(wasm_call *call, uint64_t *slots) {
 }
 
 /* fd_read(fd, iovs, iovs_len, nread_ptr) */
-static wasm_trap *wasi_fd_read(wasm_call *call, uint64_t *slots) {
+static sl_wasm_trap *wasi_fd_read(sl_wasm_call *call, uint64_t *slots) {
     wasi_state *st = state_of(call);
     uint32_t fd = ARG_U32(0), iovs = ARG_U32(1), n = ARG_U32(2), nread_ptr = ARG_U32(3);
     if (fd != 0 || !fd_is_open_stdio(st, call, fd)) RETURN_ERRNO(WASI_EBADF);
@@ -432,7 +432,7 @@ static wasm_trap *wasi_fd_read(wasm_call *call, uint64_t *slots) {
     RETURN_ERRNO(WASI_ESUCCESS);
 }
 
-static wasm_trap *wasi_fd_close(wasm_call *call, uint64_t *slots) {
+static sl_wasm_trap *wasi_fd_close(sl_wasm_call *call, uint64_t *slots) {
     wasi_state *st = state_of(call);
     uint32_t fd = ARG_U32(0);
     if (!fd_is_open_stdio(st, call, fd)) RETURN_ERRNO(WASI_EBADF);
@@ -442,14 +442,14 @@ static wasm_trap *wasi_fd_close(wasm_call *call, uint64_t *slots) {
 
 /* fd_seek(fd, offset i64, whence, newoffset_ptr) and fd_tell(fd, ptr):
  * stdio is a character device, not seekable. */
-static wasm_trap *wasi_fd_seek(wasm_call *call, uint64_t *slots) {
+static sl_wasm_trap *wasi_fd_seek(sl_wasm_call *call, uint64_t *slots) {
     if (!fd_is_open_stdio(state_of(call), call, ARG_U32(0))) RETURN_ERRNO(WASI_EBADF);
     RETURN_ERRNO(WASI_ESPIPE);
 }
 
 /* fd_fdstat_get(fd, ptr): struct fdstat { u8 filetype; u16 flags @2;
  * u64 rights_base @8; u64 rights_inheriting @16 } (24 bytes). */
-static wasm_trap *wasi_fd_fdstat_get(wasm_call *call, uint64_t *slots) {
+static sl_wasm_trap *wasi_fd_fdstat_get(sl_wasm_call *call, uint64_t *slots) {
     uint32_t fd = ARG_U32(0);
     if (!fd_is_open_stdio(state_of(call), call, fd)) RETURN_ERRNO(WASI_EBADF);
     uint8_t *p = guest_span(call, ARG_U32(1), 24);
@@ -461,7 +461,7 @@ static wasm_trap *wasi_fd_fdstat_get(wasm_call *call, uint64_t *slots) {
 }
 
 /* fd_filestat_get(fd, ptr): struct filestat (64 bytes), filetype @16. */
-static wasm_trap *wasi_fd_filestat_get(wasm_call *call, uint64_t *slots) {
+static sl_wasm_trap *wasi_fd_filestat_get(sl_wasm_call *call, uint64_t *slots) {
     if (!fd_is_open_stdio(state_of(call), call, ARG_U32(0))) RETURN_ERRNO(WASI_EBADF);
     uint8_t *p = guest_span(call, ARG_U32(1), 64);
     if (!p) RETURN_ERRNO(WASI_EFAULT);
@@ -472,11 +472,11 @@ static wasm_trap *wasi_fd_filestat_get(wasm_call *call, uint64_t *slots) {
 }
 
 /* No preopened directories: every fd is "not a preopen". */
-static wasm_trap *wasi_fd_prestat_get(wasm_call *call, uint64_t *slots) {
+static sl_wasm_trap *wasi_fd_prestat_get(sl_wasm_call *call, uint64_t *slots) {
     RETURN_ERRNO(WASI_EBADF);
 }
 
-static wasm_trap *wasi_enosys(wasm_call *call, uint64_t *slots) {
+static sl_wasm_trap *wasi_enosys(sl_wasm_call *call, uint64_t *slots) {
     RETURN_ERRNO(WASI_ENOSYS);
 }
 
@@ -487,7 +487,7 @@ static wasm_trap *wasi_enosys(wasm_call *call, uint64_t *slots) {
 static const struct {
     const char *name;
     const char *sig;
-    wasm_host_fn fn;
+    sl_wasm_host_fn fn;
 } wasi_functions[] = {
     {"args_get", "ii:i", wasi_args_get},
     {"args_sizes_get", "ii:i", wasi_args_sizes_get},
@@ -571,8 +571,8 @@ static bool pack_strings(int count, const char *const *strings, char **blob, uin
     return true;
 }
 
-bool wasm_wasi_define(wasm_linker *linker, const wasm_wasi_config *config) {
-    static const wasm_wasi_config empty;
+bool sl_wasm_wasi_define(sl_wasm_linker *linker, const sl_wasm_wasi_config *config) {
+    static const sl_wasm_wasi_config empty;
     if (!linker) return false;
     if (!config) config = &empty;
     if (config->argc < 0 || config->envc < 0 || (config->argc && !config->argv) ||
@@ -600,10 +600,10 @@ bool wasm_wasi_define(wasm_linker *linker, const wasm_wasi_config *config) {
         rng_seed(&st->random, config->random_seed);
     }
     /* The linker owns the state from here on, even if a definition fails. */
-    wasm_linker_attach(linker, st, wasi_state_free);
+    sl_wasm_linker_attach(linker, st, wasi_state_free);
     bool ok = true;
     for (size_t i = 0; i < ARRAY_LEN(wasi_functions); i++)
-        ok &= wasm_linker_define_func(linker, "wasi_snapshot_preview1", wasi_functions[i].name,
+        ok &= sl_wasm_linker_define_func(linker, "wasi_snapshot_preview1", wasi_functions[i].name,
                                       wasi_functions[i].sig, wasi_functions[i].fn, st);
     return ok;
 }

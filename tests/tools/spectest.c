@@ -17,7 +17,7 @@
  *   assert_trap           the action (or the instantiation) traps with a
  *                         message containing the spec text
  *   assert_exhaustion     the action traps with "call stack exhausted"
- *   assert_invalid        wasm_module_load fails, error contains the text
+ *   assert_invalid        sl_wasm_module_load fails, error contains the text
  *   assert_malformed      same, binary modules only; text-format modules
  *                         (.wat files: wast2json cannot make binaries of
  *                         them) are skipped by design and counted as skipped
@@ -73,18 +73,18 @@ static int64_t monotonic_ns(void) {
 
 typedef struct named_instance {
     char *name;
-    wasm_instance *instance;
+    sl_wasm_instance *instance;
 } named_instance;
 
 typedef struct script {
     const char *json_path;
     char *dir;                  /* directory of the JSON file, with '/' */
-    wasm_store *store;
-    wasm_linker *linker;
-    wasm_instance *current;     /* last instantiated module, or NULL */
+    sl_wasm_store *store;
+    sl_wasm_linker *linker;
+    sl_wasm_instance *current;     /* last instantiated module, or NULL */
     named_instance *named;
     size_t nnamed, capnamed;
-    wasm_module **modules;      /* every loaded module, freed after the store */
+    sl_wasm_module **modules;      /* every loaded module, freed after the store */
     size_t nmodules, capmodules;
     long passed, failed, skipped;
     long printed;               /* failure lines printed */
@@ -110,7 +110,7 @@ static void failure(script *s, long line, const char *fmt, ...) {
     putchar('\n');
 }
 
-static void keep_module(script *s, wasm_module *m) {
+static void keep_module(script *s, sl_wasm_module *m) {
     if (s->nmodules == s->capmodules) {
         s->capmodules = s->capmodules ? s->capmodules * 2 : 64;
         s->modules = realloc(s->modules, s->capmodules * sizeof(*s->modules));
@@ -119,7 +119,7 @@ static void keep_module(script *s, wasm_module *m) {
     s->modules[s->nmodules++] = m;
 }
 
-static void set_named(script *s, const char *name, wasm_instance *inst) {
+static void set_named(script *s, const char *name, sl_wasm_instance *inst) {
     for (size_t i = 0; i < s->nnamed; i++)
         if (!strcmp(s->named[i].name, name)) {
             s->named[i].instance = inst;
@@ -135,7 +135,7 @@ static void set_named(script *s, const char *name, wasm_instance *inst) {
     s->nnamed++;
 }
 
-static wasm_instance *find_instance(script *s, const char *name) {
+static sl_wasm_instance *find_instance(script *s, const char *name) {
     if (!name) return s->current;
     for (size_t i = 0; i < s->nnamed; i++)
         if (!strcmp(s->named[i].name, name)) return s->named[i].instance;
@@ -146,7 +146,7 @@ static wasm_instance *find_instance(script *s, const char *name) {
 /* The spectest host module                                             */
 /* ------------------------------------------------------------------ */
 
-static wasm_trap *spectest_print(wasm_call *call, uint64_t *slots) {
+static sl_wasm_trap *spectest_print(sl_wasm_call *call, uint64_t *slots) {
     const char *sig = call->user;
     if (!opt_verbose) return NULL;
     printf("spectest print:");
@@ -182,30 +182,30 @@ static bool define_spectest(script *s) {
     };
     bool ok = true;
     for (size_t i = 0; i < sizeof prints / sizeof prints[0]; i++)
-        ok &= wasm_linker_define_func(s->linker, "spectest", prints[i].name, prints[i].sig,
+        ok &= sl_wasm_linker_define_func(s->linker, "spectest", prints[i].name, prints[i].sig,
                                       spectest_print, (void *)prints[i].sig);
 
-    wasm_val v = {.type = WASM_I32, .of.bits = 0};
+    sl_wasm_val v = {.type = SL_WASM_I32, .of.bits = 0};
     v.of.i32 = 666;
-    ok &= wasm_linker_define_extern(s->linker, "spectest", "global_i32",
-                                    wasm_global_new(s->store, v, false));
-    v = (wasm_val){.type = WASM_I64, .of.bits = 0};
+    ok &= sl_wasm_linker_define_extern(s->linker, "spectest", "global_i32",
+                                    sl_wasm_global_new(s->store, v, false));
+    v = (sl_wasm_val){.type = SL_WASM_I64, .of.bits = 0};
     v.of.i64 = 666;
-    ok &= wasm_linker_define_extern(s->linker, "spectest", "global_i64",
-                                    wasm_global_new(s->store, v, false));
-    v = (wasm_val){.type = WASM_F32, .of.bits = 0};
+    ok &= sl_wasm_linker_define_extern(s->linker, "spectest", "global_i64",
+                                    sl_wasm_global_new(s->store, v, false));
+    v = (sl_wasm_val){.type = SL_WASM_F32, .of.bits = 0};
     v.of.f32 = 666.6f;
-    ok &= wasm_linker_define_extern(s->linker, "spectest", "global_f32",
-                                    wasm_global_new(s->store, v, false));
-    v = (wasm_val){.type = WASM_F64, .of.bits = 0};
+    ok &= sl_wasm_linker_define_extern(s->linker, "spectest", "global_f32",
+                                    sl_wasm_global_new(s->store, v, false));
+    v = (sl_wasm_val){.type = SL_WASM_F64, .of.bits = 0};
     v.of.f64 = 666.6;
-    ok &= wasm_linker_define_extern(s->linker, "spectest", "global_f64",
-                                    wasm_global_new(s->store, v, false));
-    wasm_val null_func = {.type = WASM_FUNCREF, .of.bits = 0};
-    ok &= wasm_linker_define_extern(s->linker, "spectest", "table",
-                                    wasm_table_new(s->store, WASM_FUNCREF, 10, 20, null_func));
-    ok &= wasm_linker_define_extern(s->linker, "spectest", "memory",
-                                    wasm_memory_new(s->store, 1, 2));
+    ok &= sl_wasm_linker_define_extern(s->linker, "spectest", "global_f64",
+                                    sl_wasm_global_new(s->store, v, false));
+    sl_wasm_val null_func = {.type = SL_WASM_FUNCREF, .of.bits = 0};
+    ok &= sl_wasm_linker_define_extern(s->linker, "spectest", "table",
+                                    sl_wasm_table_new(s->store, SL_WASM_FUNCREF, 10, 20, null_func));
+    ok &= sl_wasm_linker_define_extern(s->linker, "spectest", "memory",
+                                    sl_wasm_memory_new(s->store, 1, 2));
     return ok;
 }
 
@@ -213,33 +213,33 @@ static bool define_spectest(script *s) {
 /* Values                                                               */
 /* ------------------------------------------------------------------ */
 
-static bool parse_valtype(const char *t, wasm_valtype *out) {
-    if (!strcmp(t, "i32")) *out = WASM_I32;
-    else if (!strcmp(t, "i64")) *out = WASM_I64;
-    else if (!strcmp(t, "f32")) *out = WASM_F32;
-    else if (!strcmp(t, "f64")) *out = WASM_F64;
-    else if (!strcmp(t, "funcref")) *out = WASM_FUNCREF;
-    else if (!strcmp(t, "externref")) *out = WASM_EXTERNREF;
+static bool parse_valtype(const char *t, sl_wasm_valtype *out) {
+    if (!strcmp(t, "i32")) *out = SL_WASM_I32;
+    else if (!strcmp(t, "i64")) *out = SL_WASM_I64;
+    else if (!strcmp(t, "f32")) *out = SL_WASM_F32;
+    else if (!strcmp(t, "f64")) *out = SL_WASM_F64;
+    else if (!strcmp(t, "funcref")) *out = SL_WASM_FUNCREF;
+    else if (!strcmp(t, "externref")) *out = SL_WASM_EXTERNREF;
     else return false;
     return true;
 }
 
-static const char *valtype_name(wasm_valtype t) {
+static const char *valtype_name(sl_wasm_valtype t) {
     switch (t) {
-    case WASM_I32: return "i32";
-    case WASM_I64: return "i64";
-    case WASM_F32: return "f32";
-    case WASM_F64: return "f64";
-    case WASM_V128: return "v128";
-    case WASM_FUNCREF: return "funcref";
-    case WASM_EXTERNREF: return "externref";
+    case SL_WASM_I32: return "i32";
+    case SL_WASM_I64: return "i64";
+    case SL_WASM_F32: return "f32";
+    case SL_WASM_F64: return "f64";
+    case SL_WASM_V128: return "v128";
+    case SL_WASM_FUNCREF: return "funcref";
+    case SL_WASM_EXTERNREF: return "externref";
     }
     return "?";
 }
 
 /* An argument of an action: {"type": "i32", "value": "42"}. Numbers are the
  * unsigned decimal bit patterns (floats too). */
-static bool parse_arg(json_t *j, wasm_val *out, char *err, size_t errsize) {
+static bool parse_arg(json_t *j, sl_wasm_val *out, char *err, size_t errsize) {
     const char *type = json_string_value(json_object_get(j, "type"));
     const char *value = json_string_value(json_object_get(j, "value"));
     memset(out, 0, sizeof *out);
@@ -251,9 +251,9 @@ static bool parse_arg(json_t *j, wasm_val *out, char *err, size_t errsize) {
         snprintf(err, errsize, "argument without value");
         return false;
     }
-    if (out->type == WASM_FUNCREF || out->type == WASM_EXTERNREF) {
+    if (out->type == SL_WASM_FUNCREF || out->type == SL_WASM_EXTERNREF) {
         if (!strcmp(value, "null")) return true;
-        if (out->type == WASM_FUNCREF) {
+        if (out->type == SL_WASM_FUNCREF) {
             snprintf(err, errsize, "non-null funcref argument %s", value);
             return false;
         }
@@ -263,44 +263,44 @@ static bool parse_arg(json_t *j, wasm_val *out, char *err, size_t errsize) {
     errno = 0;
     uint64_t bits = strtoull(value, NULL, 10);
     switch (out->type) {
-    case WASM_I32: out->of.i32 = (int32_t)(uint32_t)bits; break;
-    case WASM_I64: out->of.i64 = (int64_t)bits; break;
-    case WASM_F32: {
+    case SL_WASM_I32: out->of.i32 = (int32_t)(uint32_t)bits; break;
+    case SL_WASM_I64: out->of.i64 = (int64_t)bits; break;
+    case SL_WASM_F32: {
         uint32_t u = (uint32_t)bits;
         memcpy(&out->of.f32, &u, 4);
         break;
     }
-    case WASM_F64: memcpy(&out->of.f64, &bits, 8); break;
+    case SL_WASM_F64: memcpy(&out->of.f64, &bits, 8); break;
     default: break;
     }
     return true;
 }
 
-static void format_val(wasm_valtype type, const wasm_val *v, char *buf, size_t size) {
+static void format_val(sl_wasm_valtype type, const sl_wasm_val *v, char *buf, size_t size) {
     switch (type) {
-    case WASM_I32:
+    case SL_WASM_I32:
         snprintf(buf, size, "i32:%" PRIu32 " (%" PRId32 ")", (uint32_t)v->of.i32, v->of.i32);
         break;
-    case WASM_I64:
+    case SL_WASM_I64:
         snprintf(buf, size, "i64:%" PRIu64 " (%" PRId64 ")", (uint64_t)v->of.i64, v->of.i64);
         break;
-    case WASM_F32: {
+    case SL_WASM_F32: {
         uint32_t u;
         memcpy(&u, &v->of.f32, 4);
         snprintf(buf, size, "f32:%" PRIu32 " (%a)", u, (double)v->of.f32);
         break;
     }
-    case WASM_F64: {
+    case SL_WASM_F64: {
         uint64_t u;
         memcpy(&u, &v->of.f64, 8);
         snprintf(buf, size, "f64:%" PRIu64 " (%a)", u, v->of.f64);
         break;
     }
-    case WASM_FUNCREF:
+    case SL_WASM_FUNCREF:
         if (v->of.funcref) snprintf(buf, size, "funcref:%p", v->of.funcref);
         else snprintf(buf, size, "funcref:null");
         break;
-    case WASM_EXTERNREF:
+    case SL_WASM_EXTERNREF:
         if (v->of.externref) snprintf(buf, size, "externref:%" PRIuPTR, v->of.externref - 1);
         else snprintf(buf, size, "externref:null");
         break;
@@ -311,18 +311,18 @@ static void format_val(wasm_valtype type, const wasm_val *v, char *buf, size_t s
 
 /* Does result `got` (of function result type `type`) match the expectation
  * object {"type": ..., "value": ...}? */
-static bool match_val(json_t *exp, wasm_valtype type, const wasm_val *got, char *expdesc,
+static bool match_val(json_t *exp, sl_wasm_valtype type, const sl_wasm_val *got, char *expdesc,
                       size_t expsize) {
     const char *etype = json_string_value(json_object_get(exp, "type"));
     const char *value = json_string_value(json_object_get(exp, "value"));
-    wasm_valtype et;
+    sl_wasm_valtype et;
     snprintf(expdesc, expsize, "%s:%s", etype ? etype : "?", value ? value : "(any)");
     if (!etype || !parse_valtype(etype, &et)) return false;
     if (et != type) return false;
     switch (et) {
-    case WASM_I32: return value && (uint32_t)got->of.i32 == (uint32_t)strtoull(value, NULL, 10);
-    case WASM_I64: return value && (uint64_t)got->of.i64 == (uint64_t)strtoull(value, NULL, 10);
-    case WASM_F32: {
+    case SL_WASM_I32: return value && (uint32_t)got->of.i32 == (uint32_t)strtoull(value, NULL, 10);
+    case SL_WASM_I64: return value && (uint64_t)got->of.i64 == (uint64_t)strtoull(value, NULL, 10);
+    case SL_WASM_F32: {
         uint32_t u;
         memcpy(&u, &got->of.f32, 4);
         if (!value) return false;
@@ -330,7 +330,7 @@ static bool match_val(json_t *exp, wasm_valtype type, const wasm_val *got, char 
         if (!strcmp(value, "nan:arithmetic")) return (u & 0x7fc00000u) == 0x7fc00000u;
         return u == (uint32_t)strtoull(value, NULL, 10);
     }
-    case WASM_F64: {
+    case SL_WASM_F64: {
         uint64_t u;
         memcpy(&u, &got->of.f64, 8);
         if (!value) return false;
@@ -340,11 +340,11 @@ static bool match_val(json_t *exp, wasm_valtype type, const wasm_val *got, char 
             return (u & 0x7ff8000000000000ull) == 0x7ff8000000000000ull;
         return u == (uint64_t)strtoull(value, NULL, 10);
     }
-    case WASM_FUNCREF:
+    case SL_WASM_FUNCREF:
         if (!value) return got->of.funcref != NULL; /* (ref.func) : any non-null */
         if (!strcmp(value, "null")) return got->of.funcref == NULL;
         return got->of.funcref != NULL;
-    case WASM_EXTERNREF:
+    case SL_WASM_EXTERNREF:
         if (!value) return got->of.externref != 0;
         if (!strcmp(value, "null")) return got->of.externref == 0;
         return got->of.externref == (uintptr_t)strtoull(value, NULL, 10) + 1;
@@ -377,7 +377,7 @@ static uint8_t *read_file(const char *path, size_t *len) {
 }
 
 /* Loads the module file of a command. Returns NULL and fills err. */
-static wasm_module *load_module(script *s, const char *filename, char *err, size_t errsize) {
+static sl_wasm_module *load_module(script *s, const char *filename, char *err, size_t errsize) {
     if (!filename) {
         snprintf(err, errsize, "command without filename");
         return NULL;
@@ -395,39 +395,39 @@ static wasm_module *load_module(script *s, const char *filename, char *err, size
     }
     free(path);
     err[0] = 0;
-    wasm_module *m = wasm_module_load(bytes, len, err, errsize);
+    sl_wasm_module *m = sl_wasm_module_load(bytes, len, err, errsize);
     free(bytes);
     if (!m && !err[0]) snprintf(err, errsize, "(no error message)");
     return m;
 }
 
 /* Instantiates with a deadline. On failure returns NULL; *trap may be set. */
-static wasm_instance *instantiate(script *s, wasm_module *m, wasm_trap **trap, char *err,
+static sl_wasm_instance *instantiate(script *s, sl_wasm_module *m, sl_wasm_trap **trap, char *err,
                                   size_t errsize) {
     *trap = NULL;
     err[0] = 0;
-    wasm_store_set_deadline(s->store, monotonic_ns() + CALL_DEADLINE_NS);
-    wasm_instance *inst = wasm_instantiate(s->store, m, s->linker, trap, err, errsize);
-    wasm_store_set_deadline(s->store, 0);
-    wasm_store_clear_interrupt(s->store);
-    if (!inst && !err[0]) snprintf(err, errsize, "%s", *trap ? wasm_trap_message(*trap) : "(no error message)");
+    sl_wasm_store_set_deadline(s->store, monotonic_ns() + CALL_DEADLINE_NS);
+    sl_wasm_instance *inst = sl_wasm_instantiate(s->store, m, s->linker, trap, err, errsize);
+    sl_wasm_store_set_deadline(s->store, 0);
+    sl_wasm_store_clear_interrupt(s->store);
+    if (!inst && !err[0]) snprintf(err, errsize, "%s", *trap ? sl_wasm_trap_message(*trap) : "(no error message)");
     return inst;
 }
 
 typedef struct action_result {
     bool ok;                    /* the action could be performed (export found, ...) */
     char error[512];            /* when !ok */
-    wasm_trap *trap;            /* when ok and the call trapped */
+    sl_wasm_trap *trap;            /* when ok and the call trapped */
     uint32_t nresults;
-    wasm_valtype types[MAX_VALUES];
-    wasm_val results[MAX_VALUES];
+    sl_wasm_valtype types[MAX_VALUES];
+    sl_wasm_val results[MAX_VALUES];
 } action_result;
 
 /* Export names may contain NUL bytes (names.wast), so look them up by the
  * JSON string's length. */
-static wasm_extern *find_export(wasm_instance *inst, json_t *jfield, char *err, size_t errsize) {
+static sl_wasm_extern *find_export(sl_wasm_instance *inst, json_t *jfield, char *err, size_t errsize) {
     const char *field = json_string_value(jfield);
-    wasm_extern *ext = wasm_instance_export_n(inst, field, json_string_length(jfield));
+    sl_wasm_extern *ext = sl_wasm_instance_export_n(inst, field, json_string_length(jfield));
     if (!ext) snprintf(err, errsize, "no export \"%s\"", field);
     return ext;
 }
@@ -437,7 +437,7 @@ static void run_action(script *s, json_t *action, action_result *r) {
     const char *type = json_string_value(json_object_get(action, "type"));
     const char *modname = json_string_value(json_object_get(action, "module"));
     const char *field = json_string_value(json_object_get(action, "field"));
-    wasm_instance *inst = find_instance(s, modname);
+    sl_wasm_instance *inst = find_instance(s, modname);
     if (!inst) {
         snprintf(r->error, sizeof r->error, "no module %s", modname ? modname : "(current)");
         return;
@@ -446,14 +446,14 @@ static void run_action(script *s, json_t *action, action_result *r) {
         snprintf(r->error, sizeof r->error, "action without field/type");
         return;
     }
-    wasm_extern *ext = find_export(inst, json_object_get(action, "field"), r->error, sizeof r->error);
+    sl_wasm_extern *ext = find_export(inst, json_object_get(action, "field"), r->error, sizeof r->error);
     if (!ext) return;
     if (!strcmp(type, "get")) {
-        if (wasm_extern_kind_of(ext) != WASM_EXTERN_GLOBAL) {
+        if (sl_wasm_extern_kind_of(ext) != SL_WASM_EXTERN_GLOBAL) {
             snprintf(r->error, sizeof r->error, "export \"%s\" is not a global", field);
             return;
         }
-        r->results[0] = wasm_global_get(ext);
+        r->results[0] = sl_wasm_global_get(ext);
         r->types[0] = r->results[0].type;
         r->nresults = 1;
         r->ok = true;
@@ -463,19 +463,19 @@ static void run_action(script *s, json_t *action, action_result *r) {
         snprintf(r->error, sizeof r->error, "unknown action type %s", type);
         return;
     }
-    if (wasm_extern_kind_of(ext) != WASM_EXTERN_FUNC) {
+    if (sl_wasm_extern_kind_of(ext) != SL_WASM_EXTERN_FUNC) {
         snprintf(r->error, sizeof r->error, "export \"%s\" is not a function", field);
         return;
     }
-    wasm_functype ft;
-    wasm_func_type(ext, &ft);
+    sl_wasm_functype ft;
+    sl_wasm_func_type(ext, &ft);
     json_t *jargs = json_object_get(action, "args");
     size_t nargs = json_array_size(jargs);
     if (nargs > MAX_VALUES || ft.nresults > MAX_VALUES) {
         snprintf(r->error, sizeof r->error, "too many values");
         return;
     }
-    wasm_val args[MAX_VALUES];
+    sl_wasm_val args[MAX_VALUES];
     for (size_t i = 0; i < nargs; i++)
         if (!parse_arg(json_array_get(jargs, i), &args[i], r->error, sizeof r->error)) return;
     r->nresults = ft.nresults;
@@ -483,15 +483,15 @@ static void run_action(script *s, json_t *action, action_result *r) {
         r->types[i] = ft.results[i];
         r->results[i].type = ft.results[i];
     }
-    wasm_store_set_deadline(s->store, monotonic_ns() + CALL_DEADLINE_NS);
-    r->trap = wasm_func_call(ext, args, (uint32_t)nargs, r->results, ft.nresults);
-    wasm_store_set_deadline(s->store, 0);
-    wasm_store_clear_interrupt(s->store);
+    sl_wasm_store_set_deadline(s->store, monotonic_ns() + CALL_DEADLINE_NS);
+    r->trap = sl_wasm_func_call(ext, args, (uint32_t)nargs, r->results, ft.nresults);
+    sl_wasm_store_set_deadline(s->store, 0);
+    sl_wasm_store_clear_interrupt(s->store);
     r->ok = true;
 }
 
-static void describe_trap(const wasm_trap *t, char *buf, size_t size) {
-    snprintf(buf, size, "trap \"%s\"", wasm_trap_message(t));
+static void describe_trap(const sl_wasm_trap *t, char *buf, size_t size) {
+    snprintf(buf, size, "trap \"%s\"", sl_wasm_trap_message(t));
 }
 
 /* ------------------------------------------------------------------ */
@@ -502,18 +502,18 @@ static void cmd_module(script *s, json_t *c, long line) {
     char err[1024];
     const char *name = json_string_value(json_object_get(c, "name"));
     s->current = NULL;
-    wasm_module *m = load_module(s, json_string_value(json_object_get(c, "filename")), err,
+    sl_wasm_module *m = load_module(s, json_string_value(json_object_get(c, "filename")), err,
                                  sizeof err);
     if (!m) {
         failure(s, line, "module: load failed: %s", err);
         return;
     }
     keep_module(s, m);
-    wasm_trap *trap = NULL;
-    wasm_instance *inst = instantiate(s, m, &trap, err, sizeof err);
+    sl_wasm_trap *trap = NULL;
+    sl_wasm_instance *inst = instantiate(s, m, &trap, err, sizeof err);
     if (!inst) {
         failure(s, line, "module: instantiation failed: %s", err);
-        if (trap) wasm_trap_free(trap);
+        if (trap) sl_wasm_trap_free(trap);
         return;
     }
     s->current = inst;
@@ -523,13 +523,13 @@ static void cmd_module(script *s, json_t *c, long line) {
 static void cmd_register(script *s, json_t *c, long line) {
     const char *name = json_string_value(json_object_get(c, "name"));
     const char *as = json_string_value(json_object_get(c, "as"));
-    wasm_instance *inst = find_instance(s, name);
+    sl_wasm_instance *inst = find_instance(s, name);
     if (!inst || !as) {
         failure(s, line, "register: no module %s", name ? name : "(current)");
         return;
     }
-    if (!wasm_linker_define_instance(s->linker, as, inst))
-        failure(s, line, "register \"%s\": wasm_linker_define_instance failed", as);
+    if (!sl_wasm_linker_define_instance(s->linker, as, inst))
+        failure(s, line, "register \"%s\": sl_wasm_linker_define_instance failed", as);
 }
 
 static void cmd_action(script *s, json_t *c, long line) {
@@ -537,8 +537,8 @@ static void cmd_action(script *s, json_t *c, long line) {
     run_action(s, json_object_get(c, "action"), &r);
     if (!r.ok) failure(s, line, "action: %s", r.error);
     else if (r.trap) {
-        failure(s, line, "action: unexpected trap \"%s\"", wasm_trap_message(r.trap));
-        wasm_trap_free(r.trap);
+        failure(s, line, "action: unexpected trap \"%s\"", sl_wasm_trap_message(r.trap));
+        sl_wasm_trap_free(r.trap);
     }
 }
 
@@ -558,7 +558,7 @@ static void cmd_assert_return(script *s, json_t *c, long line) {
         char t[600];
         describe_trap(r.trap, t, sizeof t);
         failure(s, line, "assert_return \"%s\": unexpected %s", action_field(c), t);
-        wasm_trap_free(r.trap);
+        sl_wasm_trap_free(r.trap);
         return;
     }
     json_t *expected = json_object_get(c, "expected");
@@ -595,13 +595,13 @@ static void cmd_assert_trap_action(script *s, json_t *c, long line, const char *
                 action_field(c), text ? text : "");
         return;
     }
-    const char *msg = wasm_trap_message(r.trap);
+    const char *msg = sl_wasm_trap_message(r.trap);
     if (text && (!msg || !strstr(msg, text)))
         failure(s, line, "%s \"%s\": expected trap \"%s\", got \"%s\"", what, action_field(c),
                 text, msg ? msg : "(null)");
     else
         s->passed++;
-    wasm_trap_free(r.trap);
+    sl_wasm_trap_free(r.trap);
 }
 
 /* Assertions that cannot be expressed in the binary wast2json 1.0.32
@@ -640,11 +640,11 @@ static void cmd_assert_load_fails(script *s, json_t *c, long line, const char *w
         return;
     }
     char err[1024];
-    wasm_module *m = load_module(s, json_string_value(json_object_get(c, "filename")), err,
+    sl_wasm_module *m = load_module(s, json_string_value(json_object_get(c, "filename")), err,
                                  sizeof err);
     if (m) {
         failure(s, line, "%s: expected load error \"%s\", module loaded", what, text ? text : "");
-        wasm_module_free(m);
+        sl_wasm_module_free(m);
         return;
     }
     if (text && !strstr(err, text)) {
@@ -664,20 +664,20 @@ static void cmd_assert_instantiate_fails(script *s, json_t *c, long line, const 
                                          bool want_trap) {
     const char *text = json_string_value(json_object_get(c, "text"));
     char err[1024];
-    wasm_module *m = load_module(s, json_string_value(json_object_get(c, "filename")), err,
+    sl_wasm_module *m = load_module(s, json_string_value(json_object_get(c, "filename")), err,
                                  sizeof err);
     if (!m) {
         failure(s, line, "%s: module failed to load: %s", what, err);
         return;
     }
     keep_module(s, m); /* a failed instantiation may still leave objects in the store */
-    wasm_trap *trap = NULL;
-    wasm_instance *inst = instantiate(s, m, &trap, err, sizeof err);
+    sl_wasm_trap *trap = NULL;
+    sl_wasm_instance *inst = instantiate(s, m, &trap, err, sizeof err);
     if (inst) {
         failure(s, line, "%s: expected \"%s\", instantiation succeeded", what, text ? text : "");
         return;
     }
-    const char *msg = trap ? wasm_trap_message(trap) : err;
+    const char *msg = trap ? sl_wasm_trap_message(trap) : err;
     bool ok = !text || (msg && strstr(msg, text)) || strstr(err, text);
     if (!ok)
         failure(s, line, "%s: expected \"%s\", got %s\"%s\" (err \"%s\")", what, text,
@@ -686,7 +686,7 @@ static void cmd_assert_instantiate_fails(script *s, json_t *c, long line, const 
         failure(s, line, "%s: expected a trap \"%s\", got only an error \"%s\"", what, text, err);
     else
         s->passed++;
-    if (trap) wasm_trap_free(trap);
+    if (trap) sl_wasm_trap_free(trap);
 }
 
 static void run_command(script *s, json_t *c) {
@@ -731,16 +731,16 @@ static void run_file(const char *path) {
     if (!json_is_array(commands)) {
         failure(&s, jerr.line, "cannot parse JSON: %s", root ? "no commands" : jerr.text);
     } else {
-        s.store = wasm_store_new(NULL);
-        s.linker = wasm_linker_new();
+        s.store = sl_wasm_store_new(NULL);
+        s.linker = sl_wasm_linker_new();
         if (!define_spectest(&s)) failure(&s, 0, "cannot define the spectest module");
         for (size_t i = 0; i < json_array_size(commands); i++)
             run_command(&s, json_array_get(commands, i));
-        wasm_store_free(s.store);
-        wasm_linker_free(s.linker);
+        sl_wasm_store_free(s.store);
+        sl_wasm_linker_free(s.linker);
     }
     json_decref(root);
-    for (size_t i = 0; i < s.nmodules; i++) wasm_module_free(s.modules[i]);
+    for (size_t i = 0; i < s.nmodules; i++) sl_wasm_module_free(s.modules[i]);
     free(s.modules);
     for (size_t i = 0; i < s.nnamed; i++) free(s.named[i].name);
     free(s.named);

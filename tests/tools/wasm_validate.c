@@ -1,10 +1,10 @@
 /*
- * wasm_validate — loads each WebAssembly binary named on the command line
- * with wasm_module_load (decode, validate, compile) and prints one line per
+ * sl_wasm_validate — loads each WebAssembly binary named on the command line
+ * with sl_wasm_module_load (decode, validate, compile) and prints one line per
  * file: "FILE: OK" or "FILE: <error>". Exit status 0 if every file loaded,
  * 1 otherwise. Handy for checking guests and for reproducing fuzz findings:
  *
- *   build/release/tools/wasm_validate guest.wasm crash-1234
+ *   build/release/tools/sl_wasm_validate guest.wasm crash-1234
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,10 +27,10 @@ int main(int argc, char **argv) {
             failures++;
             continue;
         }
-        wasm_module *module = wasm_module_load((const uint8_t *)bytes, len, err, sizeof err);
+        sl_wasm_module *module = sl_wasm_module_load((const uint8_t *)bytes, len, err, sizeof err);
         if (module) {
             printf("%s: OK\n", argv[i]);
-            wasm_module_free(module);
+            sl_wasm_module_free(module);
         } else {
             printf("%s: %s\n", argv[i], err);
             failures++;

@@ -44,9 +44,9 @@ static sl_cluster *load(const char *yaml) {
         return NULL;
     }
     sl_cluster *c = sl_cluster_memory_new();
-    log_set_level(LOG_ERROR); /* the ConfigMap warning */
+    log_set_level(SL_LOG_ERROR); /* the ConfigMap warning */
     bool ok = sl_cluster_memory_load(c, docs, "c.yaml", err, sizeof(err));
-    log_set_level(LOG_INFO);
+    log_set_level(SL_LOG_INFO);
     json_decref(docs);
     if (!ok) fprintf(stderr, "%s\n", err);
     return c;

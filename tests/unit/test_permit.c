@@ -448,7 +448,7 @@ TEST(timeout_capped_at_15_minutes) {
 
 int main(void) {
     (void)linked_plugins;
-    log_set_level(LOG_ERROR);
+    log_set_level(SL_LOG_ERROR);
     strbuf_init(&docs);
     RUN(gang_allowed_when_complete);
     RUN(incomplete_gang_run_ends);

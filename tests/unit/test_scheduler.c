@@ -396,7 +396,7 @@ TEST(permit_wait_times_out) {
 
 int main(void) {
     (void)linked_plugins;
-    log_set_level(LOG_ERROR);
+    log_set_level(SL_LOG_ERROR);
     strbuf_init(&docs);
     RUN(fit_error_and_events);
     RUN(same_seed_same_placements);

@@ -52,7 +52,7 @@ static bool build_guests(const char *argv0) {
     return true;
 }
 
-static wasm_module *load_guest(const char *name) {
+static sl_wasm_module *load_guest(const char *name) {
     char path[4200], err[512] = "";
     snprintf(path, sizeof path, "%s/%s.wasm", guest_dir, name);
     size_t len;
@@ -61,7 +61,7 @@ static wasm_module *load_guest(const char *name) {
         fprintf(stderr, "cannot read %s: %s\n", path, err);
         return NULL;
     }
-    wasm_module *m = wasm_module_load((const uint8_t *)bytes, len, err, sizeof err);
+    sl_wasm_module *m = sl_wasm_module_load((const uint8_t *)bytes, len, err, sizeof err);
     if (!m) fprintf(stderr, "cannot load %s: %s\n", path, err);
     free(bytes);
     return m;
@@ -71,77 +71,77 @@ static wasm_module *load_guest(const char *name) {
 
 static atomic_long host_add_calls;
 
-static wasm_trap *host_add(wasm_call *call, uint64_t *slots) {
+static sl_wasm_trap *host_add(sl_wasm_call *call, uint64_t *slots) {
     atomic_fetch_add(&host_add_calls, 1);
     slots[0] = (uint32_t)((int32_t)slots[0] + (int32_t)slots[1]);
     return NULL;
 }
 
 /* Calls back into the guest's "double" export (re-entry). */
-static wasm_trap *host_callback(wasm_call *call, uint64_t *slots) {
-    wasm_extern *dbl = wasm_instance_export(call->caller, "double");
-    if (!dbl) return wasm_trap_new(WASM_TRAP_GENERIC, "no double export");
-    wasm_val arg = {.type = WASM_I32, .of.i32 = (int32_t)slots[0]};
-    wasm_val res = {.type = WASM_I32};
-    wasm_trap *t = wasm_func_call(dbl, &arg, 1, &res, 1);
+static sl_wasm_trap *host_callback(sl_wasm_call *call, uint64_t *slots) {
+    sl_wasm_extern *dbl = sl_wasm_instance_export(call->caller, "double");
+    if (!dbl) return sl_wasm_trap_new(SL_WASM_TRAP_GENERIC, "no double export");
+    sl_wasm_val arg = {.type = SL_WASM_I32, .of.i32 = (int32_t)slots[0]};
+    sl_wasm_val res = {.type = SL_WASM_I32};
+    sl_wasm_trap *t = sl_wasm_func_call(dbl, &arg, 1, &res, 1);
     if (t) return t;
     slots[0] = (uint32_t)res.of.i32;
     return NULL;
 }
 
-static wasm_trap *host_fail(wasm_call *call, uint64_t *slots) {
-    return wasm_trap_new(WASM_TRAP_GENERIC, "host says no");
+static sl_wasm_trap *host_fail(sl_wasm_call *call, uint64_t *slots) {
+    return sl_wasm_trap_new(SL_WASM_TRAP_GENERIC, "host says no");
 }
 
-static wasm_linker *api_linker(void) {
-    wasm_linker *l = wasm_linker_new();
-    CHECK(wasm_linker_define_func(l, "env", "host_add", "ii:i", host_add, NULL));
-    CHECK(wasm_linker_define_func(l, "env", "host_callback", "i:i", host_callback, NULL));
-    CHECK(wasm_linker_define_func(l, "env", "host_fail", ":", host_fail, NULL));
+static sl_wasm_linker *api_linker(void) {
+    sl_wasm_linker *l = sl_wasm_linker_new();
+    CHECK(sl_wasm_linker_define_func(l, "env", "host_add", "ii:i", host_add, NULL));
+    CHECK(sl_wasm_linker_define_func(l, "env", "host_callback", "i:i", host_callback, NULL));
+    CHECK(sl_wasm_linker_define_func(l, "env", "host_fail", ":", host_fail, NULL));
     return l;
 }
 
 /* A store + api.wat instance, torn down by fixture_free. */
 typedef struct fixture {
-    wasm_module *module;
-    wasm_store *store;
-    wasm_linker *linker;
-    wasm_instance *instance;
+    sl_wasm_module *module;
+    sl_wasm_store *store;
+    sl_wasm_linker *linker;
+    sl_wasm_instance *instance;
 } fixture;
 
-static bool fixture_new(fixture *f, const wasm_limits_config *limits) {
+static bool fixture_new(fixture *f, const sl_wasm_limits_config *limits) {
     memset(f, 0, sizeof *f);
     f->module = load_guest("api");
     if (!f->module) return false;
-    f->store = wasm_store_new(limits);
+    f->store = sl_wasm_store_new(limits);
     f->linker = api_linker();
     char err[512] = "";
-    wasm_trap *trap = NULL;
-    f->instance = wasm_instantiate(f->store, f->module, f->linker, &trap, err, sizeof err);
+    sl_wasm_trap *trap = NULL;
+    f->instance = sl_wasm_instantiate(f->store, f->module, f->linker, &trap, err, sizeof err);
     if (!f->instance) {
         fprintf(stderr, "instantiate api.wasm: %s\n", err);
-        if (trap) wasm_trap_free(trap);
+        if (trap) sl_wasm_trap_free(trap);
         return false;
     }
     return true;
 }
 
 static void fixture_free(fixture *f) {
-    if (f->store) wasm_store_free(f->store);
-    if (f->linker) wasm_linker_free(f->linker);
-    if (f->module) wasm_module_free(f->module);
+    if (f->store) sl_wasm_store_free(f->store);
+    if (f->linker) sl_wasm_linker_free(f->linker);
+    if (f->module) sl_wasm_module_free(f->module);
 }
 
 /* Calls an i32 export with up to 2 i32 args; returns the trap (or NULL). */
-static wasm_trap *call_i32(wasm_instance *inst, const char *name, int nargs, int32_t a, int32_t b,
+static sl_wasm_trap *call_i32(sl_wasm_instance *inst, const char *name, int nargs, int32_t a, int32_t b,
                            int32_t *result) {
-    wasm_extern *fn = wasm_instance_export(inst, name);
-    if (!fn) return wasm_trap_new(WASM_TRAP_GENERIC, "test: no such export");
-    wasm_functype ft;
-    wasm_func_type(fn, &ft);
-    wasm_val args[2] = {{.type = WASM_I32, .of.i32 = a}, {.type = WASM_I32, .of.i32 = b}};
-    wasm_val res[2] = {{.type = WASM_I32}, {.type = WASM_I32}};
-    wasm_trap *t = wasm_func_call(fn, args, (uint32_t)nargs, res, ft.nresults);
+    sl_wasm_extern *fn = sl_wasm_instance_export(inst, name);
+    if (!fn) return sl_wasm_trap_new(SL_WASM_TRAP_GENERIC, "test: no such export");
+    sl_wasm_functype ft;
+    sl_wasm_func_type(fn, &ft);
+    sl_wasm_val args[2] = {{.type = SL_WASM_I32, .of.i32 = a}, {.type = SL_WASM_I32, .of.i32 = b}};
+    sl_wasm_val res[2] = {{.type = SL_WASM_I32}, {.type = SL_WASM_I32}};
+    sl_wasm_trap *t = sl_wasm_func_call(fn, args, (uint32_t)nargs, res, ft.nresults);
     if (!t && result && ft.nresults) *result = res[0].of.i32;
     return t;
 }
@@ -151,96 +151,96 @@ static wasm_trap *call_i32(wasm_instance *inst, const char *name, int nargs, int
 TEST(load_errors_are_messages) {
     char err[256] = "";
     static const uint8_t garbage[] = {0x00, 0x61, 0x73, 0x6d, 0x02, 0x00, 0x00, 0x00};
-    CHECK(wasm_module_load(garbage, sizeof garbage, err, sizeof err) == NULL);
+    CHECK(sl_wasm_module_load(garbage, sizeof garbage, err, sizeof err) == NULL);
     CHECK(strncmp(err, "malformed: ", 11) == 0);
     err[0] = 0;
     static const uint8_t truncated[] = {0x00, 0x61, 0x73};
-    CHECK(wasm_module_load(truncated, sizeof truncated, err, sizeof err) == NULL);
+    CHECK(sl_wasm_module_load(truncated, sizeof truncated, err, sizeof err) == NULL);
     CHECK(strncmp(err, "malformed: ", 11) == 0);
     /* (func (result i32) i64.const 0): type mismatch */
     static const uint8_t invalid[] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05,
                                       0x01, 0x60, 0x00, 0x01, 0x7f, 0x03, 0x02, 0x01, 0x00, 0x0a,
                                       0x06, 0x01, 0x04, 0x00, 0x42, 0x00, 0x0b};
     err[0] = 0;
-    CHECK(wasm_module_load(invalid, sizeof invalid, err, sizeof err) == NULL);
+    CHECK(sl_wasm_module_load(invalid, sizeof invalid, err, sizeof err) == NULL);
     CHECK(strncmp(err, "invalid: ", 9) == 0);
     CHECK(strstr(err, "type mismatch") != NULL);
     /* the empty module is fine */
     static const uint8_t empty[] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00};
-    wasm_module *m = wasm_module_load(empty, sizeof empty, err, sizeof err);
+    sl_wasm_module *m = sl_wasm_module_load(empty, sizeof empty, err, sizeof err);
     CHECK(m != NULL);
-    if (m) wasm_module_free(m);
+    if (m) sl_wasm_module_free(m);
 }
 
 TEST(introspection_lists_imports_and_exports) {
-    wasm_module *m = load_guest("api");
+    sl_wasm_module *m = load_guest("api");
     CHECK(m != NULL);
     if (!m) return;
-    CHECK_EQ_INT(wasm_module_import_count(m), 3);
-    wasm_import_info imp;
-    wasm_module_import(m, 0, &imp);
+    CHECK_EQ_INT(sl_wasm_module_import_count(m), 3);
+    sl_wasm_import_info imp;
+    sl_wasm_module_import(m, 0, &imp);
     CHECK_EQ_STR(imp.module, "env");
     CHECK_EQ_STR(imp.name, "host_add");
-    CHECK_EQ_INT(imp.kind, WASM_EXTERN_FUNC);
+    CHECK_EQ_INT(imp.kind, SL_WASM_EXTERN_FUNC);
     CHECK_EQ_INT(imp.func.nparams, 2);
     CHECK_EQ_INT(imp.func.nresults, 1);
     bool saw_memory = false, saw_multi = false;
-    for (uint32_t i = 0; i < wasm_module_export_count(m); i++) {
-        wasm_export_info ex;
-        wasm_module_export(m, i, &ex);
-        if (!strcmp(ex.name, "memory")) saw_memory = ex.kind == WASM_EXTERN_MEMORY;
+    for (uint32_t i = 0; i < sl_wasm_module_export_count(m); i++) {
+        sl_wasm_export_info ex;
+        sl_wasm_module_export(m, i, &ex);
+        if (!strcmp(ex.name, "memory")) saw_memory = ex.kind == SL_WASM_EXTERN_MEMORY;
         if (!strcmp(ex.name, "multi")) {
-            saw_multi = ex.kind == WASM_EXTERN_FUNC && ex.func.nparams == 3 && ex.func.nresults == 3 &&
-                        ex.func.results[0] == WASM_F64 && ex.func.params[1] == WASM_F32;
+            saw_multi = ex.kind == SL_WASM_EXTERN_FUNC && ex.func.nparams == 3 && ex.func.nresults == 3 &&
+                        ex.func.results[0] == SL_WASM_F64 && ex.func.params[1] == SL_WASM_F32;
         }
     }
     CHECK(saw_memory);
     CHECK(saw_multi);
-    wasm_module_free(m);
+    sl_wasm_module_free(m);
 }
 
 TEST(link_errors_name_the_import) {
-    wasm_module *m = load_guest("api");
+    sl_wasm_module *m = load_guest("api");
     if (!m) {
         CHECK(m != NULL);
         return;
     }
-    wasm_store *s = wasm_store_new(NULL);
-    wasm_linker *l = wasm_linker_new();
+    sl_wasm_store *s = sl_wasm_store_new(NULL);
+    sl_wasm_linker *l = sl_wasm_linker_new();
     char err[256] = "";
-    wasm_trap *trap = NULL;
-    CHECK(wasm_instantiate(s, m, l, &trap, err, sizeof err) == NULL);
+    sl_wasm_trap *trap = NULL;
+    CHECK(sl_wasm_instantiate(s, m, l, &trap, err, sizeof err) == NULL);
     CHECK(strstr(err, "unknown import") != NULL);
     CHECK(strstr(err, "env.host_add") != NULL);
     CHECK(trap == NULL);
     /* wrong signature */
-    CHECK(wasm_linker_define_func(l, "env", "host_add", "i:i", host_add, NULL));
-    CHECK(!wasm_linker_define_func(l, "env", "host_add", "ii:i", host_add, NULL)); /* taken */
-    CHECK(wasm_linker_define_func(l, "env", "host_callback", "i:i", host_callback, NULL));
-    CHECK(wasm_linker_define_func(l, "env", "host_fail", ":", host_fail, NULL));
+    CHECK(sl_wasm_linker_define_func(l, "env", "host_add", "i:i", host_add, NULL));
+    CHECK(!sl_wasm_linker_define_func(l, "env", "host_add", "ii:i", host_add, NULL)); /* taken */
+    CHECK(sl_wasm_linker_define_func(l, "env", "host_callback", "i:i", host_callback, NULL));
+    CHECK(sl_wasm_linker_define_func(l, "env", "host_fail", ":", host_fail, NULL));
     err[0] = 0;
-    CHECK(wasm_instantiate(s, m, l, &trap, err, sizeof err) == NULL);
+    CHECK(sl_wasm_instantiate(s, m, l, &trap, err, sizeof err) == NULL);
     CHECK(strstr(err, "incompatible import type") != NULL);
-    CHECK(!wasm_linker_define_func(l, "env", "bad", "q:", host_add, NULL)); /* bad sig */
-    wasm_linker_free(l);
-    wasm_store_free(s);
-    wasm_module_free(m);
+    CHECK(!sl_wasm_linker_define_func(l, "env", "bad", "q:", host_add, NULL)); /* bad sig */
+    sl_wasm_linker_free(l);
+    sl_wasm_store_free(s);
+    sl_wasm_module_free(m);
 }
 
 TEST(functype_parse) {
-    wasm_valtype p[8], r[8];
+    sl_wasm_valtype p[8], r[8];
     uint32_t np = 99, nr = 99;
-    CHECK(wasm_functype_parse("iIfFrx:iF", p, &np, r, &nr, 8));
+    CHECK(sl_wasm_functype_parse("iIfFrx:iF", p, &np, r, &nr, 8));
     CHECK_EQ_INT(np, 6);
     CHECK_EQ_INT(nr, 2);
-    CHECK_EQ_INT(p[1], WASM_I64);
-    CHECK_EQ_INT(p[4], WASM_FUNCREF);
-    CHECK_EQ_INT(p[5], WASM_EXTERNREF);
-    CHECK_EQ_INT(r[1], WASM_F64);
-    CHECK(wasm_functype_parse(":", p, &np, r, &nr, 8));
+    CHECK_EQ_INT(p[1], SL_WASM_I64);
+    CHECK_EQ_INT(p[4], SL_WASM_FUNCREF);
+    CHECK_EQ_INT(p[5], SL_WASM_EXTERNREF);
+    CHECK_EQ_INT(r[1], SL_WASM_F64);
+    CHECK(sl_wasm_functype_parse(":", p, &np, r, &nr, 8));
     CHECK_EQ_INT(np + nr, 0);
-    CHECK(!wasm_functype_parse("ii", p, &np, r, &nr, 8));
-    CHECK(!wasm_functype_parse("iiiii:", p, &np, r, &nr, 4));
+    CHECK(!sl_wasm_functype_parse("ii", p, &np, r, &nr, 8));
+    CHECK(!sl_wasm_functype_parse("iiiii:", p, &np, r, &nr, 4));
 }
 
 /* ---- calls ---------------------------------------------------------------- */
@@ -253,7 +253,7 @@ TEST(host_to_guest_and_back) {
         return;
     }
     int32_t r = 0;
-    wasm_trap *t = call_i32(f.instance, "add", 2, 40, 2, &r);
+    sl_wasm_trap *t = call_i32(f.instance, "add", 2, 40, 2, &r);
     CHECK(t == NULL);
     CHECK_EQ_INT(r, 42);
     t = call_i32(f.instance, "call_host_add", 2, -5, 3, &r);
@@ -263,13 +263,13 @@ TEST(host_to_guest_and_back) {
     t = call_i32(f.instance, "via_host", 1, 21, 0, &r);
     CHECK(t == NULL);
     CHECK_EQ_INT(r, 43);
-    wasm_extern *counter = wasm_instance_export(f.instance, "counter");
-    CHECK(counter && wasm_extern_kind_of(counter) == WASM_EXTERN_GLOBAL);
-    if (counter) CHECK_EQ_INT(wasm_global_get(counter).of.i32, 1);
+    sl_wasm_extern *counter = sl_wasm_instance_export(f.instance, "counter");
+    CHECK(counter && sl_wasm_extern_kind_of(counter) == SL_WASM_EXTERN_GLOBAL);
+    if (counter) CHECK_EQ_INT(sl_wasm_global_get(counter).of.i32, 1);
     /* raw slots */
-    wasm_extern *add = wasm_instance_export(f.instance, "add");
+    sl_wasm_extern *add = sl_wasm_instance_export(f.instance, "add");
     uint64_t slots[2] = {7, 8};
-    CHECK(wasm_func_call_raw(add, slots) == NULL);
+    CHECK(sl_wasm_func_call_raw(add, slots) == NULL);
     CHECK_EQ_INT((int32_t)slots[0], 15);
     /* host -> guest loop calling the host */
     long before = atomic_load(&host_add_calls);
@@ -278,27 +278,27 @@ TEST(host_to_guest_and_back) {
     CHECK_EQ_INT(r, 1000);
     CHECK_EQ_INT(atomic_load(&host_add_calls) - before, 1000);
     /* multi-value with every number type */
-    wasm_extern *multi = wasm_instance_export(f.instance, "multi");
-    wasm_val args[3] = {{.type = WASM_I64, .of.i64 = -1234567890123LL},
-                        {.type = WASM_F32, .of.f32 = 1.5f},
-                        {.type = WASM_F64, .of.f64 = -2.25}};
-    wasm_val res[3];
-    t = wasm_func_call(multi, args, 3, res, 3);
+    sl_wasm_extern *multi = sl_wasm_instance_export(f.instance, "multi");
+    sl_wasm_val args[3] = {{.type = SL_WASM_I64, .of.i64 = -1234567890123LL},
+                        {.type = SL_WASM_F32, .of.f32 = 1.5f},
+                        {.type = SL_WASM_F64, .of.f64 = -2.25}};
+    sl_wasm_val res[3];
+    t = sl_wasm_func_call(multi, args, 3, res, 3);
     CHECK(t == NULL);
     CHECK(res[0].of.f64 == -2.25);
     CHECK_EQ_INT(res[1].of.i64, -1234567890123LL);
     CHECK(res[2].of.f32 == 1.5f);
     /* argument type mismatch is a trap, not a crash */
-    wasm_val wrong[2] = {{.type = WASM_I64, .of.i64 = 1}, {.type = WASM_I32, .of.i32 = 2}};
-    t = wasm_func_call(add, wrong, 2, res, 1);
+    sl_wasm_val wrong[2] = {{.type = SL_WASM_I64, .of.i64 = 1}, {.type = SL_WASM_I32, .of.i32 = 2}};
+    t = sl_wasm_func_call(add, wrong, 2, res, 1);
     CHECK(t != NULL);
     if (t) {
-        CHECK(strstr(wasm_trap_message(t), "argument type mismatch") != NULL);
-        wasm_trap_free(t);
+        CHECK(strstr(sl_wasm_trap_message(t), "argument type mismatch") != NULL);
+        sl_wasm_trap_free(t);
     }
-    t = wasm_func_call(add, wrong + 1, 1, res, 1); /* wrong count */
+    t = sl_wasm_func_call(add, wrong + 1, 1, res, 1); /* wrong count */
     CHECK(t != NULL);
-    if (t) wasm_trap_free(t);
+    if (t) sl_wasm_trap_free(t);
     /* call_indirect through the table; funcref round trip */
     t = call_i32(f.instance, "call_table", 2, 0, 5, &r);
     CHECK(t == NULL);
@@ -306,24 +306,24 @@ TEST(host_to_guest_and_back) {
     t = call_i32(f.instance, "call_table", 2, 1, 5, &r);
     CHECK(t != NULL);
     if (t) {
-        CHECK(strstr(wasm_trap_message(t), "indirect call type mismatch") != NULL);
-        wasm_trap_free(t);
+        CHECK(strstr(sl_wasm_trap_message(t), "indirect call type mismatch") != NULL);
+        sl_wasm_trap_free(t);
     }
-    wasm_extern *table = wasm_instance_export(f.instance, "table");
-    wasm_val fr;
-    CHECK(table && wasm_table_get(table, 0, &fr));
+    sl_wasm_extern *table = sl_wasm_instance_export(f.instance, "table");
+    sl_wasm_val fr;
+    CHECK(table && sl_wasm_table_get(table, 0, &fr));
     if (table) {
-        CHECK_EQ_INT(wasm_table_size(table), 2);
-        CHECK(!wasm_table_get(table, 2, &fr));
-        wasm_table_get(table, 0, &fr);
-        wasm_extern *fe = wasm_funcref_extern(f.store, fr.of.funcref);
+        CHECK_EQ_INT(sl_wasm_table_size(table), 2);
+        CHECK(!sl_wasm_table_get(table, 2, &fr));
+        sl_wasm_table_get(table, 0, &fr);
+        sl_wasm_extern *fe = sl_wasm_funcref_extern(f.store, fr.of.funcref);
         CHECK(fe != NULL);
         if (fe) {
-            wasm_val a = {.type = WASM_I32, .of.i32 = 4}, out;
-            t = wasm_func_call(fe, &a, 1, &out, 1);
+            sl_wasm_val a = {.type = SL_WASM_I32, .of.i32 = 4}, out;
+            t = sl_wasm_func_call(fe, &a, 1, &out, 1);
             CHECK(t == NULL);
             CHECK_EQ_INT(out.of.i32, 8);
-            CHECK(wasm_extern_funcref(fe) == fr.of.funcref);
+            CHECK(sl_wasm_extern_funcref(fe) == fr.of.funcref);
         }
     }
     fixture_free(&f);
@@ -336,12 +336,12 @@ TEST(traps_carry_message_and_backtrace) {
         fixture_free(&f);
         return;
     }
-    wasm_trap *t = call_i32(f.instance, "deep_trap", 0, 0, 0, NULL);
+    sl_wasm_trap *t = call_i32(f.instance, "deep_trap", 0, 0, 0, NULL);
     CHECK(t != NULL);
     if (t) {
-        CHECK_EQ_INT(wasm_trap_kind_of(t), WASM_TRAP_UNREACHABLE);
-        CHECK_EQ_STR(wasm_trap_message(t), "unreachable");
-        const char *bt = wasm_trap_backtrace(t);
+        CHECK_EQ_INT(sl_wasm_trap_kind_of(t), SL_WASM_TRAP_UNREACHABLE);
+        CHECK_EQ_STR(sl_wasm_trap_message(t), "unreachable");
+        const char *bt = sl_wasm_trap_backtrace(t);
         CHECK(bt != NULL);
         if (bt) {
             const char *inner = strstr(bt, "innermost_trap"), *mid = strstr(bt, "middle_frame");
@@ -350,45 +350,45 @@ TEST(traps_carry_message_and_backtrace) {
             CHECK(!inner || !mid || inner < mid); /* innermost first */
             CHECK(strstr(bt, "#0") != NULL);
         }
-        wasm_trap_free(t);
+        sl_wasm_trap_free(t);
     }
     t = call_i32(f.instance, "div", 2, 1, 0, NULL);
-    CHECK(t && wasm_trap_kind_of(t) == WASM_TRAP_DIV_ZERO);
+    CHECK(t && sl_wasm_trap_kind_of(t) == SL_WASM_TRAP_DIV_ZERO);
     if (t) {
-        CHECK_EQ_STR(wasm_trap_message(t), "integer divide by zero");
-        wasm_trap_free(t);
+        CHECK_EQ_STR(sl_wasm_trap_message(t), "integer divide by zero");
+        sl_wasm_trap_free(t);
     }
     t = call_i32(f.instance, "div", 2, INT32_MIN, -1, NULL);
-    CHECK(t && wasm_trap_kind_of(t) == WASM_TRAP_INT_OVERFLOW);
-    if (t) wasm_trap_free(t);
+    CHECK(t && sl_wasm_trap_kind_of(t) == SL_WASM_TRAP_INT_OVERFLOW);
+    if (t) sl_wasm_trap_free(t);
     /* a host trap propagates with its message */
     t = call_i32(f.instance, "call_host_fail", 0, 0, 0, NULL);
     CHECK(t != NULL);
     if (t) {
-        CHECK(strstr(wasm_trap_message(t), "host says no") != NULL);
-        wasm_trap_free(t);
+        CHECK(strstr(sl_wasm_trap_message(t), "host says no") != NULL);
+        sl_wasm_trap_free(t);
     }
     /* exhaustion is a trap, and the instance stays usable */
     t = call_i32(f.instance, "recurse", 1, 0, 0, NULL);
-    CHECK(t && wasm_trap_kind_of(t) == WASM_TRAP_EXHAUSTION);
+    CHECK(t && sl_wasm_trap_kind_of(t) == SL_WASM_TRAP_EXHAUSTION);
     if (t) {
-        CHECK(strstr(wasm_trap_message(t), "call stack exhausted") != NULL);
-        wasm_trap_free(t);
+        CHECK(strstr(sl_wasm_trap_message(t), "call stack exhausted") != NULL);
+        sl_wasm_trap_free(t);
     }
     int32_t r = 0;
     t = call_i32(f.instance, "add", 2, 1, 2, &r);
     CHECK(t == NULL);
     CHECK_EQ_INT(r, 3);
     /* the trap constructors */
-    t = wasm_trap_new_exit(3);
-    CHECK_EQ_INT(wasm_trap_kind_of(t), WASM_TRAP_EXIT);
-    CHECK_EQ_INT(wasm_trap_exit_code(t), 3);
-    wasm_trap_free(t);
+    t = sl_wasm_trap_new_exit(3);
+    CHECK_EQ_INT(sl_wasm_trap_kind_of(t), SL_WASM_TRAP_EXIT);
+    CHECK_EQ_INT(sl_wasm_trap_exit_code(t), 3);
+    sl_wasm_trap_free(t);
     fixture_free(&f);
 }
 
 TEST(max_call_depth_is_configurable) {
-    wasm_limits_config lim = {.max_call_depth = 100};
+    sl_wasm_limits_config lim = {.max_call_depth = 100};
     fixture f;
     if (!fixture_new(&f, &lim)) {
         CHECK(!"fixture");
@@ -396,12 +396,12 @@ TEST(max_call_depth_is_configurable) {
         return;
     }
     int32_t r = 0;
-    wasm_trap *t = call_i32(f.instance, "fib", 1, 20, 0, &r); /* depth ~20: fine */
+    sl_wasm_trap *t = call_i32(f.instance, "fib", 1, 20, 0, &r); /* depth ~20: fine */
     CHECK(t == NULL);
     CHECK_EQ_INT(r, 6765);
     t = call_i32(f.instance, "recurse", 1, 0, 0, NULL);
-    CHECK(t && wasm_trap_kind_of(t) == WASM_TRAP_EXHAUSTION);
-    if (t) wasm_trap_free(t);
+    CHECK(t && sl_wasm_trap_kind_of(t) == SL_WASM_TRAP_EXHAUSTION);
+    if (t) sl_wasm_trap_free(t);
     fixture_free(&f);
 }
 
@@ -414,47 +414,47 @@ TEST(memory_access_is_bounds_checked) {
         fixture_free(&f);
         return;
     }
-    wasm_extern *mem = wasm_instance_export(f.instance, "memory");
-    CHECK(mem && wasm_extern_kind_of(mem) == WASM_EXTERN_MEMORY);
-    CHECK(wasm_instance_memory(f.instance) != NULL);
-    CHECK(wasm_memory_data(wasm_instance_memory(f.instance)) == wasm_memory_data(mem));
-    CHECK_EQ_INT(wasm_memory_pages(mem), 1);
-    CHECK_EQ_INT(wasm_memory_size_bytes(mem), 65536);
+    sl_wasm_extern *mem = sl_wasm_instance_export(f.instance, "memory");
+    CHECK(mem && sl_wasm_extern_kind_of(mem) == SL_WASM_EXTERN_MEMORY);
+    CHECK(sl_wasm_instance_memory(f.instance) != NULL);
+    CHECK(sl_wasm_memory_data(sl_wasm_instance_memory(f.instance)) == sl_wasm_memory_data(mem));
+    CHECK_EQ_INT(sl_wasm_memory_pages(mem), 1);
+    CHECK_EQ_INT(sl_wasm_memory_size_bytes(mem), 65536);
     uint32_t v = 0xdeadbeef, back = 0;
-    CHECK(wasm_memory_write(mem, 65532, &v, 4));
-    CHECK(!wasm_memory_write(mem, 65533, &v, 4));
-    CHECK(!wasm_memory_write(mem, UINT64_MAX - 1, &v, 4));
-    CHECK(!wasm_memory_read(mem, 65536, &back, 1));
-    CHECK(wasm_memory_read(mem, 65532, &back, 4));
+    CHECK(sl_wasm_memory_write(mem, 65532, &v, 4));
+    CHECK(!sl_wasm_memory_write(mem, 65533, &v, 4));
+    CHECK(!sl_wasm_memory_write(mem, UINT64_MAX - 1, &v, 4));
+    CHECK(!sl_wasm_memory_read(mem, 65536, &back, 1));
+    CHECK(sl_wasm_memory_read(mem, 65532, &back, 4));
     CHECK_EQ_INT(back, 0xdeadbeef);
     int32_t r = 0;
-    wasm_trap *t = call_i32(f.instance, "load", 1, 65532, 0, &r);
+    sl_wasm_trap *t = call_i32(f.instance, "load", 1, 65532, 0, &r);
     CHECK(t == NULL);
     CHECK_EQ_INT((uint32_t)r, 0xdeadbeef);
     t = call_i32(f.instance, "store", 2, 100, 12345, NULL);
     CHECK(t == NULL);
-    CHECK_EQ_INT(wasm_memory_data(mem)[100], 12345 & 0xff);
+    CHECK_EQ_INT(sl_wasm_memory_data(mem)[100], 12345 & 0xff);
     t = call_i32(f.instance, "load", 1, 65533, 0, &r);
-    CHECK(t && wasm_trap_kind_of(t) == WASM_TRAP_MEMORY_OOB);
+    CHECK(t && sl_wasm_trap_kind_of(t) == SL_WASM_TRAP_MEMORY_OOB);
     if (t) {
-        CHECK_EQ_STR(wasm_trap_message(t), "out of bounds memory access");
-        wasm_trap_free(t);
+        CHECK_EQ_STR(sl_wasm_trap_message(t), "out of bounds memory access");
+        sl_wasm_trap_free(t);
     }
     t = call_i32(f.instance, "load", 1, -1, 0, &r);
     CHECK(t != NULL);
-    if (t) wasm_trap_free(t);
+    if (t) sl_wasm_trap_free(t);
     /* growth from the host is visible to the guest */
-    CHECK_EQ_INT(wasm_memory_grow(mem, 2), 1);
+    CHECK_EQ_INT(sl_wasm_memory_grow(mem, 2), 1);
     t = call_i32(f.instance, "pages", 0, 0, 0, &r);
     CHECK(t == NULL);
     CHECK_EQ_INT(r, 3);
-    CHECK(wasm_memory_read(mem, 65532, &back, 4)); /* contents kept */
+    CHECK(sl_wasm_memory_read(mem, 65532, &back, 4)); /* contents kept */
     CHECK_EQ_INT(back, 0xdeadbeef);
     fixture_free(&f);
 }
 
 TEST(memory_limit_caps_growth_and_instantiation) {
-    wasm_limits_config lim = {.max_memory_pages = 3};
+    sl_wasm_limits_config lim = {.max_memory_pages = 3};
     fixture f;
     if (!fixture_new(&f, &lim)) {
         CHECK(!"fixture");
@@ -466,57 +466,57 @@ TEST(memory_limit_caps_growth_and_instantiation) {
     CHECK_EQ_INT(r, 1);
     CHECK(call_i32(f.instance, "grow", 1, 1, 0, &r) == NULL);
     CHECK_EQ_INT(r, -1);
-    wasm_extern *mem = wasm_instance_export(f.instance, "memory");
-    CHECK_EQ_INT(wasm_memory_grow(mem, 1), UINT32_MAX);
-    CHECK_EQ_INT(wasm_memory_pages(mem), 3);
+    sl_wasm_extern *mem = sl_wasm_instance_export(f.instance, "memory");
+    CHECK_EQ_INT(sl_wasm_memory_grow(mem, 1), UINT32_MAX);
+    CHECK_EQ_INT(sl_wasm_memory_pages(mem), 3);
     fixture_free(&f);
 
     /* (module (memory 4)) cannot be instantiated under a 3-page cap */
     static const uint8_t mem4[] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
                                    0x05, 0x03, 0x01, 0x00, 0x04};
     char err[256] = "";
-    wasm_module *m = wasm_module_load(mem4, sizeof mem4, err, sizeof err);
+    sl_wasm_module *m = sl_wasm_module_load(mem4, sizeof mem4, err, sizeof err);
     CHECK(m != NULL);
     if (!m) return;
-    wasm_store *s = wasm_store_new(&lim);
-    wasm_linker *l = wasm_linker_new();
-    wasm_trap *trap = NULL;
-    CHECK(wasm_instantiate(s, m, l, &trap, err, sizeof err) == NULL);
+    sl_wasm_store *s = sl_wasm_store_new(&lim);
+    sl_wasm_linker *l = sl_wasm_linker_new();
+    sl_wasm_trap *trap = NULL;
+    CHECK(sl_wasm_instantiate(s, m, l, &trap, err, sizeof err) == NULL);
     CHECK(err[0] != 0);
-    if (trap) wasm_trap_free(trap);
-    wasm_store_free(s);
-    wasm_store *s2 = wasm_store_new(NULL);
+    if (trap) sl_wasm_trap_free(trap);
+    sl_wasm_store_free(s);
+    sl_wasm_store *s2 = sl_wasm_store_new(NULL);
     trap = NULL;
-    CHECK(wasm_instantiate(s2, m, l, &trap, err, sizeof err) != NULL);
-    if (trap) wasm_trap_free(trap);
-    wasm_store_free(s2);
-    wasm_linker_free(l);
-    wasm_module_free(m);
+    CHECK(sl_wasm_instantiate(s2, m, l, &trap, err, sizeof err) != NULL);
+    if (trap) sl_wasm_trap_free(trap);
+    sl_wasm_store_free(s2);
+    sl_wasm_linker_free(l);
+    sl_wasm_module_free(m);
 }
 
 TEST(host_objects_globals_tables_memories) {
-    wasm_store *s = wasm_store_new(NULL);
-    wasm_val v = {.type = WASM_I64, .of.i64 = 5};
-    wasm_extern *g = wasm_global_new(s, v, true);
-    wasm_extern *c = wasm_global_new(s, v, false);
+    sl_wasm_store *s = sl_wasm_store_new(NULL);
+    sl_wasm_val v = {.type = SL_WASM_I64, .of.i64 = 5};
+    sl_wasm_extern *g = sl_wasm_global_new(s, v, true);
+    sl_wasm_extern *c = sl_wasm_global_new(s, v, false);
     v.of.i64 = 9;
-    CHECK(wasm_global_set(g, v));
-    CHECK_EQ_INT(wasm_global_get(g).of.i64, 9);
-    CHECK(!wasm_global_set(c, v));
-    wasm_val wrong = {.type = WASM_I32, .of.i32 = 1};
-    CHECK(!wasm_global_set(g, wrong));
-    wasm_val null_ext = {.type = WASM_EXTERNREF, .of.externref = 0};
-    wasm_extern *t = wasm_table_new(s, WASM_EXTERNREF, 2, 4, null_ext);
-    CHECK_EQ_INT(wasm_table_size(t), 2);
-    wasm_val e = {.type = WASM_EXTERNREF, .of.externref = 77}, out;
-    CHECK(wasm_table_set(t, 1, e));
-    CHECK(!wasm_table_set(t, 2, e));
-    CHECK(wasm_table_get(t, 1, &out));
+    CHECK(sl_wasm_global_set(g, v));
+    CHECK_EQ_INT(sl_wasm_global_get(g).of.i64, 9);
+    CHECK(!sl_wasm_global_set(c, v));
+    sl_wasm_val wrong = {.type = SL_WASM_I32, .of.i32 = 1};
+    CHECK(!sl_wasm_global_set(g, wrong));
+    sl_wasm_val null_ext = {.type = SL_WASM_EXTERNREF, .of.externref = 0};
+    sl_wasm_extern *t = sl_wasm_table_new(s, SL_WASM_EXTERNREF, 2, 4, null_ext);
+    CHECK_EQ_INT(sl_wasm_table_size(t), 2);
+    sl_wasm_val e = {.type = SL_WASM_EXTERNREF, .of.externref = 77}, out;
+    CHECK(sl_wasm_table_set(t, 1, e));
+    CHECK(!sl_wasm_table_set(t, 2, e));
+    CHECK(sl_wasm_table_get(t, 1, &out));
     CHECK_EQ_INT(out.of.externref, 77);
-    wasm_extern *m = wasm_memory_new(s, 1, 2);
-    CHECK_EQ_INT(wasm_memory_grow(m, 1), 1);
-    CHECK_EQ_INT(wasm_memory_grow(m, 1), UINT32_MAX);
-    wasm_store_free(s);
+    sl_wasm_extern *m = sl_wasm_memory_new(s, 1, 2);
+    CHECK_EQ_INT(sl_wasm_memory_grow(m, 1), 1);
+    CHECK_EQ_INT(sl_wasm_memory_grow(m, 1), UINT32_MAX);
+    sl_wasm_store_free(s);
 }
 
 /* ---- interruption --------------------------------------------------------- */
@@ -531,17 +531,17 @@ TEST(deadline_interrupts_infinite_loops) {
     const char *loops[] = {"spin", "spin_calls"};
     for (size_t i = 0; i < 2; i++) {
         int64_t t0 = now_ns();
-        wasm_store_set_deadline(f.store, t0 + 100 * 1000000LL);
-        wasm_trap *t = call_i32(f.instance, loops[i], 0, 0, 0, NULL);
+        sl_wasm_store_set_deadline(f.store, t0 + 100 * 1000000LL);
+        sl_wasm_trap *t = call_i32(f.instance, loops[i], 0, 0, 0, NULL);
         int64_t ms = (now_ns() - t0) / 1000000;
-        CHECK(t && wasm_trap_kind_of(t) == WASM_TRAP_INTERRUPTED);
+        CHECK(t && sl_wasm_trap_kind_of(t) == SL_WASM_TRAP_INTERRUPTED);
         if (t) {
-            CHECK(strstr(wasm_trap_message(t), "interrupted") != NULL);
-            wasm_trap_free(t);
+            CHECK(strstr(sl_wasm_trap_message(t), "interrupted") != NULL);
+            sl_wasm_trap_free(t);
         }
         CHECK(ms >= 90);
         CHECK(ms < 3000);
-        wasm_store_set_deadline(f.store, 0);
+        sl_wasm_store_set_deadline(f.store, 0);
     }
     int32_t r = 0;
     CHECK(call_i32(f.instance, "add", 2, 2, 2, &r) == NULL);
@@ -550,7 +550,7 @@ TEST(deadline_interrupts_infinite_loops) {
 }
 
 typedef struct interrupter {
-    wasm_store *store;
+    sl_wasm_store *store;
     int delay_ms;
 } interrupter;
 
@@ -558,7 +558,7 @@ static void *interrupt_later(void *arg) {
     interrupter *it = arg;
     struct timespec ts = {.tv_sec = 0, .tv_nsec = it->delay_ms * 1000000L};
     nanosleep(&ts, NULL);
-    wasm_store_interrupt(it->store);
+    sl_wasm_store_interrupt(it->store);
     return NULL;
 }
 
@@ -573,18 +573,18 @@ TEST(interrupt_from_another_thread) {
     pthread_t th;
     int64_t t0 = now_ns();
     pthread_create(&th, NULL, interrupt_later, &it);
-    wasm_trap *t = call_i32(f.instance, "spin_calls", 0, 0, 0, NULL);
+    sl_wasm_trap *t = call_i32(f.instance, "spin_calls", 0, 0, 0, NULL);
     int64_t ms = (now_ns() - t0) / 1000000;
     pthread_join(th, NULL);
-    CHECK(t && wasm_trap_kind_of(t) == WASM_TRAP_INTERRUPTED);
-    if (t) wasm_trap_free(t);
+    CHECK(t && sl_wasm_trap_kind_of(t) == SL_WASM_TRAP_INTERRUPTED);
+    if (t) sl_wasm_trap_free(t);
     CHECK(ms >= 90);
     CHECK(ms < 3000);
     /* stays armed until cleared */
     t = call_i32(f.instance, "spin", 0, 0, 0, NULL);
-    CHECK(t && wasm_trap_kind_of(t) == WASM_TRAP_INTERRUPTED);
-    if (t) wasm_trap_free(t);
-    wasm_store_clear_interrupt(f.store);
+    CHECK(t && sl_wasm_trap_kind_of(t) == SL_WASM_TRAP_INTERRUPTED);
+    if (t) sl_wasm_trap_free(t);
+    sl_wasm_store_clear_interrupt(f.store);
     int32_t r = 0;
     CHECK(call_i32(f.instance, "fib", 1, 15, 0, &r) == NULL);
     CHECK_EQ_INT(r, 610);
@@ -594,8 +594,8 @@ TEST(interrupt_from_another_thread) {
 /* ---- many instances in parallel --------------------------------------------- */
 
 typedef struct worker {
-    const wasm_module *module;
-    const wasm_linker *linker;
+    const sl_wasm_module *module;
+    const sl_wasm_linker *linker;
     int id;
     int ok;
 } worker;
@@ -603,35 +603,35 @@ typedef struct worker {
 static void *worker_main(void *arg) {
     worker *w = arg;
     for (int round = 0; round < 5; round++) {
-        wasm_store *s = wasm_store_new(NULL);
+        sl_wasm_store *s = sl_wasm_store_new(NULL);
         char err[256];
-        wasm_trap *trap = NULL;
-        wasm_instance *inst = wasm_instantiate(s, w->module, w->linker, &trap, err, sizeof err);
+        sl_wasm_trap *trap = NULL;
+        sl_wasm_instance *inst = sl_wasm_instantiate(s, w->module, w->linker, &trap, err, sizeof err);
         if (inst) {
             int32_t r = 0;
-            wasm_trap *t = call_i32(inst, "fib", 1, 18, 0, &r);
+            sl_wasm_trap *t = call_i32(inst, "fib", 1, 18, 0, &r);
             int32_t h = 0;
-            wasm_trap *t2 = call_i32(inst, "call_host_add", 2, w->id, round, &h);
-            wasm_extern *mem = wasm_instance_memory(inst);
+            sl_wasm_trap *t2 = call_i32(inst, "call_host_add", 2, w->id, round, &h);
+            sl_wasm_extern *mem = sl_wasm_instance_memory(inst);
             uint32_t tag = (uint32_t)(w->id * 1000 + round), back = 0;
-            wasm_memory_write(mem, 64, &tag, 4);
+            sl_wasm_memory_write(mem, 64, &tag, 4);
             call_i32(inst, "load", 1, 64, 0, (int32_t *)&back);
             if (!t && !t2 && r == 2584 && h == w->id + round && back == tag) w->ok++;
-            if (t) wasm_trap_free(t);
-            if (t2) wasm_trap_free(t2);
+            if (t) sl_wasm_trap_free(t);
+            if (t2) sl_wasm_trap_free(t2);
         } else if (trap) {
-            wasm_trap_free(trap);
+            sl_wasm_trap_free(trap);
         }
-        wasm_store_free(s);
+        sl_wasm_store_free(s);
     }
     return NULL;
 }
 
 TEST(many_instances_on_parallel_threads) {
-    wasm_module *m = load_guest("api");
+    sl_wasm_module *m = load_guest("api");
     CHECK(m != NULL);
     if (!m) return;
-    wasm_linker *l = api_linker();
+    sl_wasm_linker *l = api_linker();
     enum { N = 8 };
     worker w[N];
     pthread_t th[N];
@@ -645,8 +645,8 @@ TEST(many_instances_on_parallel_threads) {
         ok += w[i].ok;
     }
     CHECK_EQ_INT(ok, N * 5);
-    wasm_linker_free(l);
-    wasm_module_free(m);
+    sl_wasm_linker_free(l);
+    sl_wasm_module_free(m);
 }
 
 /* ---- WASI ------------------------------------------------------------------ */
@@ -661,33 +661,33 @@ static void capture_write(void *user, int fd, const uint8_t *data, size_t len) {
 }
 
 /* Runs a WASI command guest's _start; returns the trap (caller frees). */
-static wasm_trap *run_command(const char *guest, int argc, const char *const *argv, int envc,
+static sl_wasm_trap *run_command(const char *guest, int argc, const char *const *argv, int envc,
                               const char *const *envp, const char *stdin_text, capture *cap,
                               bool *ran) {
     *ran = false;
-    wasm_module *m = load_guest(guest);
+    sl_wasm_module *m = load_guest(guest);
     if (!m) return NULL;
-    wasm_store *s = wasm_store_new(NULL);
-    wasm_linker *l = wasm_linker_new();
-    wasm_wasi_config cfg = {.argc = argc, .argv = argv, .envc = envc, .envp = envp,
+    sl_wasm_store *s = sl_wasm_store_new(NULL);
+    sl_wasm_linker *l = sl_wasm_linker_new();
+    sl_wasm_wasi_config cfg = {.argc = argc, .argv = argv, .envc = envc, .envp = envp,
                             .write = capture_write, .write_user = cap,
                             .stdin_data = (const uint8_t *)stdin_text,
                             .stdin_len = stdin_text ? strlen(stdin_text) : 0};
-    wasm_trap *trap = NULL;
-    if (wasm_wasi_define(l, &cfg)) {
+    sl_wasm_trap *trap = NULL;
+    if (sl_wasm_wasi_define(l, &cfg)) {
         char err[256] = "";
-        wasm_instance *inst = wasm_instantiate(s, m, l, &trap, err, sizeof err);
+        sl_wasm_instance *inst = sl_wasm_instantiate(s, m, l, &trap, err, sizeof err);
         if (!inst) fprintf(stderr, "instantiate %s: %s\n", guest, err);
-        wasm_extern *start = inst ? wasm_instance_export(inst, "_start") : NULL;
+        sl_wasm_extern *start = inst ? sl_wasm_instance_export(inst, "_start") : NULL;
         if (start) {
             *ran = true;
-            wasm_store_set_deadline(s, now_ns() + 20LL * 1000000000);
-            trap = wasm_func_call(start, NULL, 0, NULL, 0);
+            sl_wasm_store_set_deadline(s, now_ns() + 20LL * 1000000000);
+            trap = sl_wasm_func_call(start, NULL, 0, NULL, 0);
         }
     }
-    wasm_store_free(s);
-    wasm_linker_free(l);
-    wasm_module_free(m);
+    sl_wasm_store_free(s);
+    sl_wasm_linker_free(l);
+    sl_wasm_module_free(m);
     return trap;
 }
 
@@ -698,12 +698,12 @@ TEST(wasi_hello_output_args_environ) {
     const char *argv[] = {"hello.wasm", "one", "two words"};
     const char *envp[] = {"GREETING=hi there", "OTHER=x"};
     bool ran;
-    wasm_trap *t = run_command("hello", 3, argv, 2, envp, NULL, &cap, &ran);
+    sl_wasm_trap *t = run_command("hello", 3, argv, 2, envp, NULL, &cap, &ran);
     CHECK(ran);
     CHECK(t == NULL);
     if (t) {
-        fprintf(stderr, "trap: %s\n", wasm_trap_message(t));
-        wasm_trap_free(t);
+        fprintf(stderr, "trap: %s\n", sl_wasm_trap_message(t));
+        sl_wasm_trap_free(t);
     }
     CHECK_EQ_STR(strbuf_cstr(&cap.out), "hello from wasm\nargv[0]=hello.wasm\nargv[1]=one\n"
                                         "argv[2]=two words\nGREETING=hi there\n");
@@ -718,12 +718,12 @@ TEST(wasi_proc_exit_code_and_stdin) {
     strbuf_init(&cap.err);
     const char *argv[] = {"hello.wasm", "exit", "7"};
     bool ran;
-    wasm_trap *t = run_command("hello", 3, argv, 0, NULL, NULL, &cap, &ran);
+    sl_wasm_trap *t = run_command("hello", 3, argv, 0, NULL, NULL, &cap, &ran);
     CHECK(ran);
-    CHECK(t && wasm_trap_kind_of(t) == WASM_TRAP_EXIT);
+    CHECK(t && sl_wasm_trap_kind_of(t) == SL_WASM_TRAP_EXIT);
     if (t) {
-        CHECK_EQ_INT(wasm_trap_exit_code(t), 7);
-        wasm_trap_free(t);
+        CHECK_EQ_INT(sl_wasm_trap_exit_code(t), 7);
+        sl_wasm_trap_free(t);
     }
     CHECK(strstr(strbuf_cstr(&cap.out), "GREETING=(unset)") != NULL);
     strbuf_reset(&cap.out);
@@ -731,7 +731,7 @@ TEST(wasi_proc_exit_code_and_stdin) {
     t = run_command("hello", 2, cat, 0, NULL, "line one\nline two\n", &cap, &ran);
     CHECK(ran);
     CHECK(t == NULL);
-    if (t) wasm_trap_free(t);
+    if (t) sl_wasm_trap_free(t);
     const char *o = strbuf_cstr(&cap.out);
     CHECK(strlen(o) > 18 && !strcmp(o + strlen(o) - 18, "line one\nline two\n"));
     strbuf_free(&cap.out);
@@ -744,14 +744,14 @@ TEST(wasi_trap_in_c_guest_names_functions) {
     strbuf_init(&cap.err);
     const char *argv[] = {"trap.wasm"};
     bool ran;
-    wasm_trap *t = run_command("trap", 1, argv, 0, NULL, NULL, &cap, &ran);
+    sl_wasm_trap *t = run_command("trap", 1, argv, 0, NULL, NULL, &cap, &ran);
     CHECK(ran);
-    CHECK(t && wasm_trap_kind_of(t) == WASM_TRAP_UNREACHABLE);
+    CHECK(t && sl_wasm_trap_kind_of(t) == SL_WASM_TRAP_UNREACHABLE);
     if (t) {
-        const char *bt = wasm_trap_backtrace(t);
+        const char *bt = sl_wasm_trap_backtrace(t);
         CHECK(bt && strstr(bt, "crash_in_guest"));
         CHECK(bt && strstr(bt, "call_the_crash"));
-        wasm_trap_free(t);
+        sl_wasm_trap_free(t);
     }
     CHECK_EQ_STR(strbuf_cstr(&cap.out), "about to trap\n");
     strbuf_free(&cap.out);
@@ -760,22 +760,22 @@ TEST(wasi_trap_in_c_guest_names_functions) {
 
 /* wasi_raw.wat: direct calls with good and bad pointers. */
 TEST(wasi_bad_pointers_are_efault) {
-    wasm_module *m = load_guest("wasi_raw");
+    sl_wasm_module *m = load_guest("wasi_raw");
     CHECK(m != NULL);
     if (!m) return;
     capture cap;
     strbuf_init(&cap.out);
     strbuf_init(&cap.err);
     const char *argv[] = {"prog", "a"};
-    wasm_wasi_config cfg = {.argc = 2, .argv = argv, .write = capture_write, .write_user = &cap,
+    sl_wasm_wasi_config cfg = {.argc = 2, .argv = argv, .write = capture_write, .write_user = &cap,
                             .stdin_data = (const uint8_t *)"abcdef", .stdin_len = 6,
                             .random_seed = 42};
-    wasm_linker *l = wasm_linker_new();
-    CHECK(wasm_wasi_define(l, &cfg));
-    wasm_store *s = wasm_store_new(NULL);
+    sl_wasm_linker *l = sl_wasm_linker_new();
+    CHECK(sl_wasm_wasi_define(l, &cfg));
+    sl_wasm_store *s = sl_wasm_store_new(NULL);
     char err[256] = "";
-    wasm_trap *trap = NULL;
-    wasm_instance *inst = wasm_instantiate(s, m, l, &trap, err, sizeof err);
+    sl_wasm_trap *trap = NULL;
+    sl_wasm_instance *inst = sl_wasm_instantiate(s, m, l, &trap, err, sizeof err);
     CHECK(inst != NULL);
     if (inst) {
         int32_t r = -1;
@@ -802,19 +802,19 @@ TEST(wasi_bad_pointers_are_efault) {
         CHECK_EQ_INT(r, 0);
         CHECK(call_i32(inst, "args_sizes", 0, 0, 0, &r) == NULL);
         CHECK_EQ_INT(r, 0);
-        wasm_extern *mem = wasm_instance_memory(inst);
+        sl_wasm_extern *mem = sl_wasm_instance_memory(inst);
         uint32_t sizes[2] = {0, 0};
-        CHECK(wasm_memory_read(mem, 200, sizes, 8));
+        CHECK(sl_wasm_memory_read(mem, 200, sizes, 8));
         CHECK_EQ_INT(sizes[0], 2);
         CHECK_EQ_INT(sizes[1], 7); /* "prog\0a\0" */
         CHECK(call_i32(inst, "clock", 1, 1, 0, &r) == NULL);
         CHECK_EQ_INT(r, 0);
         uint64_t mono = 0;
-        CHECK(wasm_memory_read(mem, 208, &mono, 8));
+        CHECK(sl_wasm_memory_read(mem, 208, &mono, 8));
         CHECK(mono > 0);
         CHECK(call_i32(inst, "clock", 1, 0, 0, &r) == NULL);
         uint64_t real = 0;
-        CHECK(wasm_memory_read(mem, 208, &real, 8));
+        CHECK(sl_wasm_memory_read(mem, 208, &real, 8));
         CHECK(real > 1600000000ull * 1000000000ull); /* after 2020 */
         CHECK(call_i32(inst, "clock", 1, 99, 0, &r) == NULL);
         CHECK_EQ_INT(r, 28); /* EINVAL */
@@ -828,7 +828,7 @@ TEST(wasi_bad_pointers_are_efault) {
         CHECK(call_i32(inst, "nread", 0, 0, 0, &r) == NULL);
         CHECK_EQ_INT(r, 2);
         char buf[3] = {0};
-        CHECK(wasm_memory_read(mem, 1024, buf, 2));
+        CHECK(sl_wasm_memory_read(mem, 1024, buf, 2));
         CHECK(buf[0] == 'e' && buf[1] == 'f');
         CHECK(call_i32(inst, "read_stdin", 1, 100, 0, &r) == NULL);
         CHECK(call_i32(inst, "nread", 0, 0, 0, &r) == NULL);
@@ -840,28 +840,28 @@ TEST(wasi_bad_pointers_are_efault) {
         CHECK(call_i32(inst, "prestat", 1, 3, 0, &r) == NULL);
         CHECK_EQ_INT(r, 8); /* EBADF: no preopens */
         /* poll_oneoff with a 20 ms clock subscription sleeps */
-        wasm_extern *sleep = wasm_instance_export(inst, "sleep");
-        wasm_val a = {.type = WASM_I64, .of.i64 = 20 * 1000000LL}, res = {.type = WASM_I32};
+        sl_wasm_extern *sleep = sl_wasm_instance_export(inst, "sleep");
+        sl_wasm_val a = {.type = SL_WASM_I64, .of.i64 = 20 * 1000000LL}, res = {.type = SL_WASM_I32};
         int64_t t0 = now_ns();
-        CHECK(wasm_func_call(sleep, &a, 1, &res, 1) == NULL);
+        CHECK(sl_wasm_func_call(sleep, &a, 1, &res, 1) == NULL);
         int64_t ms = (now_ns() - t0) / 1000000;
         CHECK_EQ_INT(res.of.i32, 0);
         CHECK(ms >= 19 && ms < 2000);
         CHECK(call_i32(inst, "nevents", 0, 0, 0, &r) == NULL);
         CHECK_EQ_INT(r, 1);
         /* proc_exit */
-        wasm_trap *t = call_i32(inst, "exit", 1, 3, 0, NULL);
-        CHECK(t && wasm_trap_kind_of(t) == WASM_TRAP_EXIT);
+        sl_wasm_trap *t = call_i32(inst, "exit", 1, 3, 0, NULL);
+        CHECK(t && sl_wasm_trap_kind_of(t) == SL_WASM_TRAP_EXIT);
         if (t) {
-            CHECK_EQ_INT(wasm_trap_exit_code(t), 3);
-            wasm_trap_free(t);
+            CHECK_EQ_INT(sl_wasm_trap_exit_code(t), 3);
+            sl_wasm_trap_free(t);
         }
     } else if (trap) {
-        wasm_trap_free(trap);
+        sl_wasm_trap_free(trap);
     }
-    wasm_store_free(s);
-    wasm_linker_free(l);
-    wasm_module_free(m);
+    sl_wasm_store_free(s);
+    sl_wasm_linker_free(l);
+    sl_wasm_module_free(m);
     strbuf_free(&cap.out);
     strbuf_free(&cap.err);
 }

@@ -104,8 +104,8 @@ static bytes module_with_body(const uint8_t *body, size_t body_len) {
 static char load_error[512];
 
 static bool loads(const bytes *b) {
-    wasm_module *m = wasm_module_load(b->data, b->len, load_error, sizeof load_error);
-    wasm_module_free(m);
+    sl_wasm_module *m = sl_wasm_module_load(b->data, b->len, load_error, sizeof load_error);
+    sl_wasm_module_free(m);
     return m != NULL;
 }
 
@@ -198,26 +198,26 @@ static bytes every_section_module(void) {
 TEST(decodes_every_section_kind) {
     bytes b = every_section_module();
     char err[256];
-    wasm_module m;
-    bool decoded = wasm_decode(&m, b.data, b.len, err, sizeof err);
+    sl_wasm_module m;
+    bool decoded = sl_wasm_decode(&m, b.data, b.len, err, sizeof err);
     CHECK(decoded);
     if (!decoded) {
         fprintf(stderr, "  %s\n", err);
-        wasm_module_clear(&m);
+        sl_wasm_module_clear(&m);
         free(b.data);
         return;
     }
-    CHECK(wasm_validate(&m, err, sizeof err));
+    CHECK(sl_wasm_validate(&m, err, sizeof err));
     CHECK_EQ_INT(m.ntypes, 3);
     CHECK_EQ_INT(m.types[0].nparams, 2);
-    CHECK_EQ_INT(m.types[0].params[1], WASM_I64);
+    CHECK_EQ_INT(m.types[0].params[1], SL_WASM_I64);
     CHECK_EQ_INT(m.types[2].nresults, 2);
-    CHECK_EQ_INT(m.types[2].results[1], WASM_EXTERNREF);
+    CHECK_EQ_INT(m.types[2].results[1], SL_WASM_EXTERNREF);
 
     CHECK_EQ_INT(m.nimports, 4);
     CHECK_EQ_STR(m.imports[0].module, "env");
     CHECK_EQ_STR(m.imports[3].name, "g");
-    CHECK_EQ_INT(m.imports[1].kind, WASM_EXTERN_TABLE);
+    CHECK_EQ_INT(m.imports[1].kind, SL_WASM_EXTERN_TABLE);
     CHECK_EQ_INT(m.imports[2].memory.max, 2);
     CHECK(m.imports[2].memory.has_max);
 
@@ -226,8 +226,8 @@ TEST(decodes_every_section_kind) {
     CHECK_EQ_INT(m.funcs[0].type_index, 1);
     CHECK_EQ_INT(m.funcs[1].type_index, 0);
     CHECK_EQ_INT(m.funcs[1].nlocals, 3);
-    CHECK_EQ_INT(m.funcs[1].local_types[1], WASM_I32);
-    CHECK_EQ_INT(m.funcs[1].local_types[2], WASM_F64);
+    CHECK_EQ_INT(m.funcs[1].local_types[1], SL_WASM_I32);
+    CHECK_EQ_INT(m.funcs[1].local_types[2], SL_WASM_F64);
     CHECK_EQ_INT(m.funcs[1].body_len, 6);
     CHECK_EQ_INT(m.funcs[1].body[0], 0x20);
     CHECK_EQ_INT(m.funcs[1].body[m.funcs[1].body_len - 1], 0x0b);
@@ -239,7 +239,7 @@ TEST(decodes_every_section_kind) {
 
     CHECK_EQ_INT(m.ntables, 2);
     CHECK_EQ_INT(m.num_imported_tables, 1);
-    CHECK_EQ_INT(m.tables[1].elem, WASM_EXTERNREF);
+    CHECK_EQ_INT(m.tables[1].elem, SL_WASM_EXTERNREF);
     CHECK_EQ_INT(m.tables[1].limits.max, 10);
     CHECK_EQ_INT(m.nmemories, 1);
     CHECK_EQ_INT(m.num_imported_memories, 1);
@@ -247,76 +247,76 @@ TEST(decodes_every_section_kind) {
     CHECK_EQ_INT(m.nglobals, 4);
     CHECK_EQ_INT(m.num_imported_globals, 1);
     CHECK(m.globals[1].type.mutable_);
-    CHECK_EQ_INT(m.globals[1].init.kind, WASM_CONST_VALUE);
+    CHECK_EQ_INT(m.globals[1].init.kind, SL_WASM_CONST_VALUE);
     CHECK_EQ_INT(m.globals[1].init.value.of.i64, -5);
-    CHECK_EQ_INT(m.globals[2].init.kind, WASM_CONST_REF_FUNC);
+    CHECK_EQ_INT(m.globals[2].init.kind, SL_WASM_CONST_REF_FUNC);
     CHECK_EQ_INT(m.globals[2].init.index, 2);
-    CHECK_EQ_INT(m.globals[3].init.kind, WASM_CONST_GLOBAL_GET);
+    CHECK_EQ_INT(m.globals[3].init.kind, SL_WASM_CONST_GLOBAL_GET);
     CHECK_EQ_INT(m.globals[3].init.code_len, 3);
 
     CHECK_EQ_INT(m.nexports, 4);
     CHECK_EQ_STR(m.exports[2].name, "tab");
-    CHECK_EQ_INT(m.exports[2].kind, WASM_EXTERN_TABLE);
+    CHECK_EQ_INT(m.exports[2].kind, SL_WASM_EXTERN_TABLE);
     CHECK_EQ_INT(m.exports[2].name_len, 3);
     CHECK(m.has_start);
     CHECK_EQ_INT(m.start, 2);
 
     CHECK_EQ_INT(m.nelems, 8);
-    CHECK_EQ_INT(m.elems[0].mode, WASM_SEGMENT_ACTIVE);
+    CHECK_EQ_INT(m.elems[0].mode, SL_WASM_SEGMENT_ACTIVE);
     CHECK_EQ_INT(m.elems[0].count, 2);
     CHECK_EQ_INT(m.elems[0].items[1].index, 2);
     CHECK(m.elems[0].items[0].code == NULL);
-    CHECK_EQ_INT(m.elems[1].mode, WASM_SEGMENT_PASSIVE);
+    CHECK_EQ_INT(m.elems[1].mode, SL_WASM_SEGMENT_PASSIVE);
     CHECK_EQ_INT(m.elems[2].offset.value.of.i32, 1);
-    CHECK_EQ_INT(m.elems[3].mode, WASM_SEGMENT_DECLARATIVE);
-    CHECK_EQ_INT(m.elems[4].items[0].kind, WASM_CONST_REF_FUNC);
-    CHECK_EQ_INT(m.elems[4].items[1].kind, WASM_CONST_REF_NULL);
-    CHECK_EQ_INT(m.elems[4].items[1].value.type, WASM_FUNCREF);
-    CHECK_EQ_INT(m.elems[5].mode, WASM_SEGMENT_PASSIVE);
+    CHECK_EQ_INT(m.elems[3].mode, SL_WASM_SEGMENT_DECLARATIVE);
+    CHECK_EQ_INT(m.elems[4].items[0].kind, SL_WASM_CONST_REF_FUNC);
+    CHECK_EQ_INT(m.elems[4].items[1].kind, SL_WASM_CONST_REF_NULL);
+    CHECK_EQ_INT(m.elems[4].items[1].value.type, SL_WASM_FUNCREF);
+    CHECK_EQ_INT(m.elems[5].mode, SL_WASM_SEGMENT_PASSIVE);
     CHECK_EQ_INT(m.elems[6].table_index, 1);
-    CHECK_EQ_INT(m.elems[6].type, WASM_EXTERNREF);
-    CHECK_EQ_INT(m.elems[7].mode, WASM_SEGMENT_DECLARATIVE);
+    CHECK_EQ_INT(m.elems[6].type, SL_WASM_EXTERNREF);
+    CHECK_EQ_INT(m.elems[7].mode, SL_WASM_SEGMENT_DECLARATIVE);
     for (uint32_t i = 0; i < 3; i++) CHECK(m.func_declared[i]);
 
     CHECK(m.has_data_count);
     CHECK_EQ_INT(m.data_count, 2);
     CHECK_EQ_INT(m.ndatas, 2);
-    CHECK_EQ_INT(m.datas[0].mode, WASM_SEGMENT_ACTIVE);
+    CHECK_EQ_INT(m.datas[0].mode, SL_WASM_SEGMENT_ACTIVE);
     CHECK_EQ_INT(m.datas[0].offset.value.of.i32, 16);
     CHECK_EQ_INT(m.datas[0].len, 2);
     CHECK(memcmp(m.datas[0].bytes, "hi", 2) == 0);
-    CHECK_EQ_INT(m.datas[1].mode, WASM_SEGMENT_PASSIVE);
+    CHECK_EQ_INT(m.datas[1].mode, SL_WASM_SEGMENT_PASSIVE);
     CHECK(memcmp(m.datas[1].bytes, "xyz", 3) == 0);
     CHECK(m.datas[1].bytes >= m.bytes && m.datas[1].bytes < m.bytes + m.len);
-    wasm_module_clear(&m);
+    sl_wasm_module_clear(&m);
     free(b.data);
 }
 
 TEST(introspects_imports_and_exports) {
     bytes b = every_section_module();
     char err[256];
-    wasm_module *m = wasm_module_load(b.data, b.len, err, sizeof err);
+    sl_wasm_module *m = sl_wasm_module_load(b.data, b.len, err, sizeof err);
     CHECK(m != NULL);
     if (m) {
-        CHECK_EQ_INT(wasm_module_import_count(m), 4);
-        wasm_import_info import;
-        wasm_module_import(m, 0, &import);
+        CHECK_EQ_INT(sl_wasm_module_import_count(m), 4);
+        sl_wasm_import_info import;
+        sl_wasm_module_import(m, 0, &import);
         CHECK_EQ_STR(import.module, "env");
         CHECK_EQ_STR(import.name, "f");
-        CHECK_EQ_INT(import.kind, WASM_EXTERN_FUNC);
+        CHECK_EQ_INT(import.kind, SL_WASM_EXTERN_FUNC);
         CHECK_EQ_INT(import.func.nparams, 0);
-        wasm_module_import(m, 3, &import);
-        CHECK_EQ_INT(import.kind, WASM_EXTERN_GLOBAL);
-        CHECK_EQ_INT(wasm_module_export_count(m), 4);
-        wasm_export_info export;
-        wasm_module_export(m, 0, &export);
+        sl_wasm_module_import(m, 3, &import);
+        CHECK_EQ_INT(import.kind, SL_WASM_EXTERN_GLOBAL);
+        CHECK_EQ_INT(sl_wasm_module_export_count(m), 4);
+        sl_wasm_export_info export;
+        sl_wasm_module_export(m, 0, &export);
         CHECK_EQ_STR(export.name, "run");
         CHECK_EQ_INT(export.func.nparams, 2);
-        CHECK_EQ_INT(export.func.params[1], WASM_I64);
+        CHECK_EQ_INT(export.func.params[1], SL_WASM_I64);
         CHECK_EQ_INT(export.func.nresults, 1);
-        wasm_module_export(m, 1, &export);
-        CHECK_EQ_INT(export.kind, WASM_EXTERN_MEMORY);
-        wasm_module_free(m);
+        sl_wasm_module_export(m, 1, &export);
+        CHECK_EQ_INT(export.kind, SL_WASM_EXTERN_MEMORY);
+        sl_wasm_module_free(m);
     }
     free(b.data);
 }
@@ -329,9 +329,9 @@ TEST(damaged_name_section_is_ignored) {
     /* function names: count 5, then a name whose length runs off the end */
     SECTION(&m, 0, 0x04, 'n', 'a', 'm', 'e', 0x01, 0x06, 0x05, 0x00, 0x09, 'a', 'b', 'c');
     char err[256];
-    wasm_module *loaded = wasm_module_load(m.data, m.len, err, sizeof err);
+    sl_wasm_module *loaded = sl_wasm_module_load(m.data, m.len, err, sizeof err);
     CHECK(loaded != NULL);
-    wasm_module_free(loaded);
+    sl_wasm_module_free(loaded);
     free(m.data);
 
     /* invalid UTF-8 in a function name and a subsection size beyond the end */
@@ -341,10 +341,10 @@ TEST(damaged_name_section_is_ignored) {
     SECTION(&m, 10, 0x01, 0x02, 0x00, 0x0b);
     SECTION(&m, 0, 0x04, 'n', 'a', 'm', 'e', 0x01, 0x05, 0x01, 0x00, 0x02, 0xc0, 0x80,
             0x00, 0x7f);
-    wasm_module dm;
-    CHECK(wasm_decode(&dm, m.data, m.len, err, sizeof err));
+    sl_wasm_module dm;
+    CHECK(sl_wasm_decode(&dm, m.data, m.len, err, sizeof err));
     CHECK(dm.funcs[0].name == NULL);
-    wasm_module_clear(&dm);
+    sl_wasm_module_clear(&dm);
     free(m.data);
 }
 
@@ -423,10 +423,10 @@ TEST(leb128_limits) {
     m = module_header();
     SECTION(&m, 6, 0x01, 0x7f, 0x00, 0x41, 0x80, 0x80, 0x80, 0x80, 0x78, 0x0b);
     char err[256];
-    wasm_module dm;
-    CHECK(wasm_decode(&dm, m.data, m.len, err, sizeof err));
+    sl_wasm_module dm;
+    CHECK(sl_wasm_decode(&dm, m.data, m.len, err, sizeof err));
     CHECK_EQ_INT(dm.globals[0].init.value.of.i32, INT32_MIN);
-    wasm_module_clear(&dm);
+    sl_wasm_module_clear(&dm);
     free(m.data);
     m = module_header();
     SECTION(&m, 6, 0x01, 0x7f, 0x00, 0x41, 0x80, 0x80, 0x80, 0x80, 0x70, 0x0b);
@@ -435,9 +435,9 @@ TEST(leb128_limits) {
     m = module_header();
     SECTION(&m, 6, 0x01, 0x7e, 0x00, 0x42, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
             0xff, 0x7f, 0x0b);
-    CHECK(wasm_decode(&dm, m.data, m.len, err, sizeof err));
+    CHECK(sl_wasm_decode(&dm, m.data, m.len, err, sizeof err));
     CHECK_EQ_INT(dm.globals[0].init.value.of.i64, -1);
-    wasm_module_clear(&dm);
+    sl_wasm_module_clear(&dm);
     free(m.data);
     m = module_header();
     SECTION(&m, 6, 0x01, 0x7e, 0x00, 0x42, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
@@ -593,8 +593,8 @@ TEST(truncated_and_corrupted_modules_fail_cleanly) {
     bytes b = every_section_module();
     char err[256];
     for (size_t len = 0; len < b.len; len++) {
-        wasm_module *m = wasm_module_load(b.data, len, err, sizeof err);
-        if (m) wasm_module_free(m);
+        sl_wasm_module *m = sl_wasm_module_load(b.data, len, err, sizeof err);
+        if (m) sl_wasm_module_free(m);
         else CHECK(strncmp(err, "malformed: ", 11) == 0 || strncmp(err, "invalid: ", 9) == 0);
     }
     static const uint8_t replacements[] = {0x00, 0x01, 0x0b, 0x40, 0x7f, 0x80, 0xff};
@@ -602,8 +602,8 @@ TEST(truncated_and_corrupted_modules_fail_cleanly) {
         uint8_t saved = b.data[i];
         for (size_t k = 0; k < ARRAY_LEN(replacements); k++) {
             b.data[i] = replacements[k];
-            wasm_module *m = wasm_module_load(b.data, b.len, err, sizeof err);
-            if (m) wasm_module_free(m);
+            sl_wasm_module *m = sl_wasm_module_load(b.data, b.len, err, sizeof err);
+            if (m) sl_wasm_module_free(m);
             else CHECK(err[0] != '\0');
         }
         b.data[i] = saved;
@@ -612,24 +612,24 @@ TEST(truncated_and_corrupted_modules_fail_cleanly) {
 }
 
 TEST(functype_strings) {
-    wasm_valtype params[4], results[4];
+    sl_wasm_valtype params[4], results[4];
     uint32_t np, nr;
-    CHECK(wasm_functype_parse("iI:f", params, &np, results, &nr, 4));
+    CHECK(sl_wasm_functype_parse("iI:f", params, &np, results, &nr, 4));
     CHECK_EQ_INT(np, 2);
-    CHECK_EQ_INT(params[1], WASM_I64);
+    CHECK_EQ_INT(params[1], SL_WASM_I64);
     CHECK_EQ_INT(nr, 1);
-    CHECK_EQ_INT(results[0], WASM_F32);
-    CHECK(wasm_functype_parse(":", params, &np, results, &nr, 4));
+    CHECK_EQ_INT(results[0], SL_WASM_F32);
+    CHECK(sl_wasm_functype_parse(":", params, &np, results, &nr, 4));
     CHECK_EQ_INT(np + nr, 0);
-    CHECK(wasm_functype_parse("rx:F", params, &np, results, &nr, 4));
-    CHECK_EQ_INT(params[0], WASM_FUNCREF);
-    CHECK_EQ_INT(params[1], WASM_EXTERNREF);
-    CHECK_EQ_INT(results[0], WASM_F64);
-    CHECK(!wasm_functype_parse("ii", params, &np, results, &nr, 4));
-    CHECK(!wasm_functype_parse("i:i:i", params, &np, results, &nr, 4));
-    CHECK(!wasm_functype_parse("q:", params, &np, results, &nr, 4));
-    CHECK(!wasm_functype_parse("iiiii:", params, &np, results, &nr, 4));
-    CHECK(!wasm_functype_parse(NULL, params, &np, results, &nr, 4));
+    CHECK(sl_wasm_functype_parse("rx:F", params, &np, results, &nr, 4));
+    CHECK_EQ_INT(params[0], SL_WASM_FUNCREF);
+    CHECK_EQ_INT(params[1], SL_WASM_EXTERNREF);
+    CHECK_EQ_INT(results[0], SL_WASM_F64);
+    CHECK(!sl_wasm_functype_parse("ii", params, &np, results, &nr, 4));
+    CHECK(!sl_wasm_functype_parse("i:i:i", params, &np, results, &nr, 4));
+    CHECK(!sl_wasm_functype_parse("q:", params, &np, results, &nr, 4));
+    CHECK(!sl_wasm_functype_parse("iiiii:", params, &np, results, &nr, 4));
+    CHECK(!sl_wasm_functype_parse(NULL, params, &np, results, &nr, 4));
 }
 
 /* ------------------------------------------------------------------ */
@@ -686,7 +686,7 @@ static void check_spec_command(const char *script, const char *json_dir, json_t 
         spec_failure(script, line, "cannot read module", err);
         return;
     }
-    wasm_module *m = wasm_module_load((const uint8_t *)bytes, len, err, sizeof err);
+    sl_wasm_module *m = sl_wasm_module_load((const uint8_t *)bytes, len, err, sizeof err);
     free(bytes);
     if (must_load) {
         if (m) spec_passed++;
@@ -700,7 +700,7 @@ static void check_spec_command(const char *script, const char *json_dir, json_t 
             spec_failure(script, line, expected, err);
         else spec_passed++;
     }
-    wasm_module_free(m);
+    sl_wasm_module_free(m);
 }
 
 static void remove_work_dir(const char *dir) {
@@ -723,7 +723,7 @@ static int compare_strings(const void *a, const void *b) {
 
 static const char *find_spec_dir(void) {
     static const char *const candidates[] = {"../shared/wasm-spec", "../../shared/wasm-spec"};
-    const char *env = getenv("WASM_SPEC_DIR");
+    const char *env = getenv("SL_WASM_SPEC_DIR");
     if (env && *env) return env;
     for (size_t i = 0; i < ARRAY_LEN(candidates); i++) {
         struct stat st;
@@ -753,7 +753,7 @@ static bool convert_script(const char *spec_dir, const char *name) {
 TEST(spec_modules_load_and_reject_as_the_spec_says) {
     const char *spec_dir = find_spec_dir();
     if (!spec_dir) {
-        TEST_FAIL_AT("wasm-spec not found (set WASM_SPEC_DIR or run from the repository root)");
+        TEST_FAIL_AT("wasm-spec not found (set SL_WASM_SPEC_DIR or run from the repository root)");
         return;
     }
     if (mkdtemp(spec_work_dir) == NULL) {

@@ -25,23 +25,23 @@
 static int temp_counter;
 
 /* Assembles WAT text into a loaded module (NULL on failure, printed). */
-static wasm_module *load_wat(const char *wat) {
+static sl_wasm_module *load_wat(const char *wat) {
     char dir[] = "/tmp/test_wasm_exec_XXXXXX";
     if (!mkdtemp(dir)) return NULL;
     char *wat_path = xasprintf("%s/m%d.wat", dir, temp_counter);
-    char *wasm_path = xasprintf("%s/m%d.wasm", dir, temp_counter++);
+    char *sl_wasm_path = xasprintf("%s/m%d.wasm", dir, temp_counter++);
     FILE *f = fopen(wat_path, "w");
     fputs(wat, f);
     fclose(f);
-    char *cmd = xasprintf("wat2wasm --debug-names -o %s %s", wasm_path, wat_path);
+    char *cmd = xasprintf("wat2wasm --debug-names -o %s %s", sl_wasm_path, wat_path);
     int rc = system(cmd);
-    wasm_module *m = NULL;
+    sl_wasm_module *m = NULL;
     if (rc == 0) {
         size_t len;
         char err[256];
-        uint8_t *bytes = (uint8_t *)file_read_all(wasm_path, &len, err, sizeof err);
+        uint8_t *bytes = (uint8_t *)file_read_all(sl_wasm_path, &len, err, sizeof err);
         if (bytes) {
-            m = wasm_module_load(bytes, len, err, sizeof err);
+            m = sl_wasm_module_load(bytes, len, err, sizeof err);
             if (!m) fprintf(stderr, "load failed: %s\n", err);
             free(bytes);
         }
@@ -49,74 +49,74 @@ static wasm_module *load_wat(const char *wat) {
         fprintf(stderr, "wat2wasm failed for:\n%s\n", wat);
     }
     unlink(wat_path);
-    unlink(wasm_path);
+    unlink(sl_wasm_path);
     rmdir(dir);
     free(cmd);
     free(wat_path);
-    free(wasm_path);
+    free(sl_wasm_path);
     return m;
 }
 
 typedef struct fixture {
-    wasm_module *module;
-    wasm_store *store;
-    wasm_linker *linker;
-    wasm_instance *instance;
+    sl_wasm_module *module;
+    sl_wasm_store *store;
+    sl_wasm_linker *linker;
+    sl_wasm_instance *instance;
 } fixture;
 
-static bool fixture_open(fixture *fx, const char *wat, const wasm_limits_config *limits,
-                         wasm_linker *linker) {
+static bool fixture_open(fixture *fx, const char *wat, const sl_wasm_limits_config *limits,
+                         sl_wasm_linker *linker) {
     memset(fx, 0, sizeof *fx);
     fx->module = load_wat(wat);
     if (!fx->module) return false;
-    fx->store = wasm_store_new(limits);
-    fx->linker = linker ? linker : wasm_linker_new();
+    fx->store = sl_wasm_store_new(limits);
+    fx->linker = linker ? linker : sl_wasm_linker_new();
     char err[256];
-    wasm_trap *trap = NULL;
-    fx->instance = wasm_instantiate(fx->store, fx->module, fx->linker, &trap, err, sizeof err);
+    sl_wasm_trap *trap = NULL;
+    fx->instance = sl_wasm_instantiate(fx->store, fx->module, fx->linker, &trap, err, sizeof err);
     if (!fx->instance) {
         fprintf(stderr, "instantiate failed: %s\n", err);
-        wasm_trap_free(trap);
+        sl_wasm_trap_free(trap);
     }
     return fx->instance != NULL;
 }
 
 static void fixture_close(fixture *fx) {
-    wasm_store_free(fx->store);
-    wasm_linker_free(fx->linker);
-    wasm_module_free(fx->module);
+    sl_wasm_store_free(fx->store);
+    sl_wasm_linker_free(fx->linker);
+    sl_wasm_module_free(fx->module);
 }
 
-static wasm_val i32v(int32_t v) { return (wasm_val){.type = WASM_I32, .of.i32 = v}; }
-static wasm_val i64v(int64_t v) { return (wasm_val){.type = WASM_I64, .of.i64 = v}; }
-static wasm_val f64v(double v) { return (wasm_val){.type = WASM_F64, .of.f64 = v}; }
+static sl_wasm_val i32v(int32_t v) { return (sl_wasm_val){.type = SL_WASM_I32, .of.i32 = v}; }
+static sl_wasm_val i64v(int64_t v) { return (sl_wasm_val){.type = SL_WASM_I64, .of.i64 = v}; }
+static sl_wasm_val f64v(double v) { return (sl_wasm_val){.type = SL_WASM_F64, .of.f64 = v}; }
 
 /* Calls export `name` with i32 args; returns the trap (NULL on success). */
-static wasm_trap *call_i32(fixture *fx, const char *name, int32_t *result, int nargs, ...) {
-    wasm_extern *f = wasm_instance_export(fx->instance, name);
-    if (!f) return wasm_trap_new(WASM_TRAP_GENERIC, "no such export");
-    wasm_val args[8];
+static sl_wasm_trap *call_i32(fixture *fx, const char *name, int32_t *result, int nargs, ...) {
+    sl_wasm_extern *f = sl_wasm_instance_export(fx->instance, name);
+    if (!f) return sl_wasm_trap_new(SL_WASM_TRAP_GENERIC, "no such export");
+    sl_wasm_val args[8];
     va_list ap;
     va_start(ap, nargs);
     for (int i = 0; i < nargs; i++) args[i] = i32v(va_arg(ap, int32_t));
     va_end(ap);
-    wasm_functype type;
-    wasm_func_type(f, &type);
-    wasm_val results[4];
-    wasm_trap *trap = wasm_func_call(f, args, (uint32_t)nargs, results, type.nresults);
+    sl_wasm_functype type;
+    sl_wasm_func_type(f, &type);
+    sl_wasm_val results[4];
+    sl_wasm_trap *trap = sl_wasm_func_call(f, args, (uint32_t)nargs, results, type.nresults);
     if (!trap && result && type.nresults > 0) *result = results[0].of.i32;
     return trap;
 }
 
 static int32_t must_i32(fixture *fx, const char *name, int nargs, int32_t a, int32_t b) {
     int32_t r = -12345;
-    wasm_trap *trap = nargs == 0   ? call_i32(fx, name, &r, 0)
+    sl_wasm_trap *trap = nargs == 0   ? call_i32(fx, name, &r, 0)
                       : nargs == 1 ? call_i32(fx, name, &r, 1, a)
                                    : call_i32(fx, name, &r, 2, a, b);
     if (trap) {
-        fprintf(stderr, "unexpected trap in %s: %s\n%s", name, wasm_trap_message(trap),
-                wasm_trap_backtrace(trap));
-        wasm_trap_free(trap);
+        fprintf(stderr, "unexpected trap in %s: %s\n%s", name, sl_wasm_trap_message(trap),
+                sl_wasm_trap_backtrace(trap));
+        sl_wasm_trap_free(trap);
     }
     return r;
 }
@@ -146,30 +146,30 @@ TEST(integer_arithmetic_and_division_traps) {
     CHECK_EQ_INT(must_i32(&fx, "clz", 1, 1, 0), 31);
     CHECK_EQ_INT(must_i32(&fx, "ext8", 1, 0x80, 0), -128);
 
-    wasm_trap *trap = call_i32(&fx, "div_s", NULL, 2, 1, 0);
-    CHECK(trap && wasm_trap_kind_of(trap) == WASM_TRAP_DIV_ZERO);
-    CHECK_EQ_STR(wasm_trap_message(trap), "integer divide by zero");
-    wasm_trap_free(trap);
+    sl_wasm_trap *trap = call_i32(&fx, "div_s", NULL, 2, 1, 0);
+    CHECK(trap && sl_wasm_trap_kind_of(trap) == SL_WASM_TRAP_DIV_ZERO);
+    CHECK_EQ_STR(sl_wasm_trap_message(trap), "integer divide by zero");
+    sl_wasm_trap_free(trap);
     trap = call_i32(&fx, "div_s", NULL, 2, INT32_MIN, -1);
-    CHECK(trap && wasm_trap_kind_of(trap) == WASM_TRAP_INT_OVERFLOW);
-    CHECK_EQ_STR(wasm_trap_message(trap), "integer overflow");
-    wasm_trap_free(trap);
+    CHECK(trap && sl_wasm_trap_kind_of(trap) == SL_WASM_TRAP_INT_OVERFLOW);
+    CHECK_EQ_STR(sl_wasm_trap_message(trap), "integer overflow");
+    sl_wasm_trap_free(trap);
     trap = call_i32(&fx, "unreachable", NULL, 0);
-    CHECK(trap && wasm_trap_kind_of(trap) == WASM_TRAP_UNREACHABLE);
-    CHECK_EQ_STR(wasm_trap_message(trap), "unreachable");
-    wasm_trap_free(trap);
+    CHECK(trap && sl_wasm_trap_kind_of(trap) == SL_WASM_TRAP_UNREACHABLE);
+    CHECK_EQ_STR(sl_wasm_trap_message(trap), "unreachable");
+    sl_wasm_trap_free(trap);
 
-    wasm_val args[2] = {i64v(-3), i64v(1LL << 40)}, r;
-    CHECK(wasm_func_call(wasm_instance_export(fx.instance, "mul64"), args, 2, &r, 1) == NULL);
+    sl_wasm_val args[2] = {i64v(-3), i64v(1LL << 40)}, r;
+    CHECK(sl_wasm_func_call(sl_wasm_instance_export(fx.instance, "mul64"), args, 2, &r, 1) == NULL);
     CHECK_EQ_INT(r.of.i64, -3LL * (1LL << 40));
     args[0] = i64v(0x1234567800000005LL);
-    CHECK(wasm_func_call(wasm_instance_export(fx.instance, "wrap"), args, 1, &r, 1) == NULL);
+    CHECK(sl_wasm_func_call(sl_wasm_instance_export(fx.instance, "wrap"), args, 1, &r, 1) == NULL);
     CHECK_EQ_INT(r.of.i32, 5);
     /* Wrong argument types are refused, not executed. */
     args[0] = i32v(1);
-    trap = wasm_func_call(wasm_instance_export(fx.instance, "mul64"), args, 2, &r, 1);
+    trap = sl_wasm_func_call(sl_wasm_instance_export(fx.instance, "mul64"), args, 2, &r, 1);
     CHECK(trap != NULL);
-    wasm_trap_free(trap);
+    sl_wasm_trap_free(trap);
     fixture_close(&fx);
 }
 
@@ -183,26 +183,26 @@ TEST(float_semantics) {
         " (func (export \"trunc_sat\") (param f64) (result i32) local.get 0 i32.trunc_sat_f64_s))",
         NULL, NULL));
     if (!fx.instance) { fixture_close(&fx); return; }
-    wasm_val args[2] = {f64v(-0.0), f64v(0.0)}, r;
-    CHECK(wasm_func_call(wasm_instance_export(fx.instance, "min"), args, 2, &r, 1) == NULL);
+    sl_wasm_val args[2] = {f64v(-0.0), f64v(0.0)}, r;
+    CHECK(sl_wasm_func_call(sl_wasm_instance_export(fx.instance, "min"), args, 2, &r, 1) == NULL);
     CHECK(r.of.f64 == 0 && signbit(r.of.f64));
     args[0] = f64v(__builtin_nan(""));
-    CHECK(wasm_func_call(wasm_instance_export(fx.instance, "min"), args, 2, &r, 1) == NULL);
+    CHECK(sl_wasm_func_call(sl_wasm_instance_export(fx.instance, "min"), args, 2, &r, 1) == NULL);
     CHECK(r.of.f64 != r.of.f64);
     args[0] = f64v(2.5);
-    CHECK(wasm_func_call(wasm_instance_export(fx.instance, "nearest"), args, 1, &r, 1) == NULL);
+    CHECK(sl_wasm_func_call(sl_wasm_instance_export(fx.instance, "nearest"), args, 1, &r, 1) == NULL);
     CHECK(r.of.f64 == 2.0);
     args[0] = f64v(3e9);
-    wasm_trap *trap = wasm_func_call(wasm_instance_export(fx.instance, "trunc"), args, 1, &r, 1);
-    CHECK(trap && wasm_trap_kind_of(trap) == WASM_TRAP_INT_OVERFLOW);
-    wasm_trap_free(trap);
+    sl_wasm_trap *trap = sl_wasm_func_call(sl_wasm_instance_export(fx.instance, "trunc"), args, 1, &r, 1);
+    CHECK(trap && sl_wasm_trap_kind_of(trap) == SL_WASM_TRAP_INT_OVERFLOW);
+    sl_wasm_trap_free(trap);
     args[0] = f64v(__builtin_nan(""));
-    trap = wasm_func_call(wasm_instance_export(fx.instance, "trunc"), args, 1, &r, 1);
-    CHECK(trap && wasm_trap_kind_of(trap) == WASM_TRAP_CONVERSION);
-    CHECK_EQ_STR(trap ? wasm_trap_message(trap) : NULL, "invalid conversion to integer");
-    wasm_trap_free(trap);
+    trap = sl_wasm_func_call(sl_wasm_instance_export(fx.instance, "trunc"), args, 1, &r, 1);
+    CHECK(trap && sl_wasm_trap_kind_of(trap) == SL_WASM_TRAP_CONVERSION);
+    CHECK_EQ_STR(trap ? sl_wasm_trap_message(trap) : NULL, "invalid conversion to integer");
+    sl_wasm_trap_free(trap);
     args[0] = f64v(-3e9);
-    CHECK(wasm_func_call(wasm_instance_export(fx.instance, "trunc_sat"), args, 1, &r, 1) == NULL);
+    CHECK(sl_wasm_func_call(sl_wasm_instance_export(fx.instance, "trunc_sat"), args, 1, &r, 1) == NULL);
     CHECK_EQ_INT(r.of.i32, INT32_MIN);
     fixture_close(&fx);
 }
@@ -285,11 +285,11 @@ TEST(multi_value_blocks_and_calls) {
         "     local.get 0 i32.eqz if (param i32 i32) (result i32) drop else br 1 end end))",
         NULL, NULL));
     if (!fx.instance) { fixture_close(&fx); return; }
-    wasm_val args[2] = {i32v(47), i32v(10)}, r[2];
-    CHECK(wasm_func_call(wasm_instance_export(fx.instance, "divmod"), args, 2, r, 2) == NULL);
+    sl_wasm_val args[2] = {i32v(47), i32v(10)}, r[2];
+    CHECK(sl_wasm_func_call(sl_wasm_instance_export(fx.instance, "divmod"), args, 2, r, 2) == NULL);
     CHECK_EQ_INT(r[0].of.i32, 4);
     CHECK_EQ_INT(r[1].of.i32, 7);
-    CHECK(wasm_func_call(wasm_instance_export(fx.instance, "swap"), args, 2, r, 2) == NULL);
+    CHECK(sl_wasm_func_call(sl_wasm_instance_export(fx.instance, "swap"), args, 2, r, 2) == NULL);
     CHECK_EQ_INT(r[0].of.i32, 10);
     CHECK_EQ_INT(r[1].of.i32, 47);
     CHECK_EQ_INT(must_i32(&fx, "combine", 2, 47, 10), 7004);
@@ -300,32 +300,32 @@ TEST(multi_value_blocks_and_calls) {
 
 /* ---- host calls, re-entrancy, cross-instance ---------------------------------------------- */
 
-static wasm_trap *host_add(wasm_call *call, uint64_t *slots) {
+static sl_wasm_trap *host_add(sl_wasm_call *call, uint64_t *slots) {
     (void)call;
     slots[0] = (uint32_t)((int32_t)slots[0] + (int32_t)slots[1]);
     return NULL;
 }
-static wasm_trap *host_fail(wasm_call *call, uint64_t *slots) {
+static sl_wasm_trap *host_fail(sl_wasm_call *call, uint64_t *slots) {
     (void)call;
     (void)slots;
-    return wasm_trap_new_exit(3);
+    return sl_wasm_trap_new_exit(3);
 }
 /* Calls the guest's export "double" on its argument (re-entrancy). */
-static wasm_trap *host_reenter(wasm_call *call, uint64_t *slots) {
-    wasm_extern *f = wasm_instance_export(call->caller, "double");
-    wasm_val arg = i32v((int32_t)slots[0]), r;
-    wasm_trap *trap = wasm_func_call(f, &arg, 1, &r, 1);
+static sl_wasm_trap *host_reenter(sl_wasm_call *call, uint64_t *slots) {
+    sl_wasm_extern *f = sl_wasm_instance_export(call->caller, "double");
+    sl_wasm_val arg = i32v((int32_t)slots[0]), r;
+    sl_wasm_trap *trap = sl_wasm_func_call(f, &arg, 1, &r, 1);
     if (trap) return trap;
     slots[0] = (uint32_t)(r.of.i32 + 1);
     return NULL;
 }
 
 TEST(host_calls_and_reentrancy) {
-    wasm_linker *linker = wasm_linker_new();
-    CHECK(wasm_linker_define_func(linker, "env", "add", "ii:i", host_add, NULL));
-    CHECK(!wasm_linker_define_func(linker, "env", "add", "ii:i", host_add, NULL));
-    CHECK(wasm_linker_define_func(linker, "env", "fail", ":", host_fail, NULL));
-    CHECK(wasm_linker_define_func(linker, "env", "reenter", "i:i", host_reenter, NULL));
+    sl_wasm_linker *linker = sl_wasm_linker_new();
+    CHECK(sl_wasm_linker_define_func(linker, "env", "add", "ii:i", host_add, NULL));
+    CHECK(!sl_wasm_linker_define_func(linker, "env", "add", "ii:i", host_add, NULL));
+    CHECK(sl_wasm_linker_define_func(linker, "env", "fail", ":", host_fail, NULL));
+    CHECK(sl_wasm_linker_define_func(linker, "env", "reenter", "i:i", host_reenter, NULL));
     fixture fx;
     CHECK(fixture_open(&fx,
         "(module"
@@ -344,11 +344,11 @@ TEST(host_calls_and_reentrancy) {
     CHECK(call_i32(&fx, "sum3", &r, 3, 1, 2, 3) == NULL);
     CHECK_EQ_INT(r, 6);
     CHECK_EQ_INT(must_i32(&fx, "outer", 1, 20, 0), 1041);
-    wasm_trap *trap = call_i32(&fx, "exit", NULL, 0);
-    CHECK(trap && wasm_trap_kind_of(trap) == WASM_TRAP_EXIT);
-    CHECK_EQ_INT(trap ? wasm_trap_exit_code(trap) : -1, 3);
-    CHECK(trap && strstr(wasm_trap_backtrace(trap), "inner_fail") != NULL);
-    wasm_trap_free(trap);
+    sl_wasm_trap *trap = call_i32(&fx, "exit", NULL, 0);
+    CHECK(trap && sl_wasm_trap_kind_of(trap) == SL_WASM_TRAP_EXIT);
+    CHECK_EQ_INT(trap ? sl_wasm_trap_exit_code(trap) : -1, 3);
+    CHECK(trap && strstr(sl_wasm_trap_backtrace(trap), "inner_fail") != NULL);
+    sl_wasm_trap_free(trap);
     /* The store is usable after a trap. */
     CHECK(call_i32(&fx, "sum3", &r, 3, 4, 5, 6) == NULL);
     CHECK_EQ_INT(r, 15);
@@ -356,7 +356,7 @@ TEST(host_calls_and_reentrancy) {
 }
 
 TEST(cross_instance_imports_and_tables) {
-    wasm_module *a = load_wat(
+    sl_wasm_module *a = load_wat(
         "(module"
         " (memory (export \"mem\") 1)"
         " (global (export \"g\") (mut i32) (i32.const 5))"
@@ -364,7 +364,7 @@ TEST(cross_instance_imports_and_tables) {
         " (elem (i32.const 0) $get)"
         " (func $get (export \"get\") (result i32) i32.const 0 i32.load global.get 0 i32.add)"
         " (func (export \"put\") (param i32) i32.const 0 local.get 0 i32.store))");
-    wasm_module *b = load_wat(
+    sl_wasm_module *b = load_wat(
         "(module"
         " (import \"A\" \"get\" (func $get (result i32)))"
         " (import \"A\" \"mem\" (memory 1))"
@@ -379,60 +379,60 @@ TEST(cross_instance_imports_and_tables) {
         " (func (export \"poke\") (param i32) i32.const 0 local.get 0 i32.store))");
     CHECK(a && b);
     if (!a || !b) {
-        wasm_module_free(a);
-        wasm_module_free(b);
+        sl_wasm_module_free(a);
+        sl_wasm_module_free(b);
         return;
     }
-    wasm_store *store = wasm_store_new(NULL);
-    wasm_linker *linker = wasm_linker_new();
+    sl_wasm_store *store = sl_wasm_store_new(NULL);
+    sl_wasm_linker *linker = sl_wasm_linker_new();
     char err[256];
-    wasm_trap *trap = NULL;
+    sl_wasm_trap *trap = NULL;
     /* Missing imports are reported by name. */
-    CHECK(wasm_instantiate(store, b, linker, &trap, err, sizeof err) == NULL);
+    CHECK(sl_wasm_instantiate(store, b, linker, &trap, err, sizeof err) == NULL);
     CHECK(strstr(err, "unknown import") != NULL);
-    wasm_instance *ia = wasm_instantiate(store, a, linker, &trap, err, sizeof err);
+    sl_wasm_instance *ia = sl_wasm_instantiate(store, a, linker, &trap, err, sizeof err);
     CHECK(ia != NULL);
-    CHECK(wasm_linker_define_instance(linker, "A", ia));
-    wasm_instance *ib = wasm_instantiate(store, b, linker, &trap, err, sizeof err);
+    CHECK(sl_wasm_linker_define_instance(linker, "A", ia));
+    sl_wasm_instance *ib = sl_wasm_instantiate(store, b, linker, &trap, err, sizeof err);
     CHECK(ib != NULL);
     if (ia && ib) {
         fixture fb = {.instance = ib};
-        wasm_val v = i32v(37);
-        CHECK(wasm_func_call(wasm_instance_export(ib, "poke"), &v, 1, NULL, 0) == NULL);
+        sl_wasm_val v = i32v(37);
+        CHECK(sl_wasm_func_call(sl_wasm_instance_export(ib, "poke"), &v, 1, NULL, 0) == NULL);
         CHECK_EQ_INT(must_i32(&fb, "via_import", 0, 0, 0), 42);
         CHECK_EQ_INT(must_i32(&fb, "via_table", 1, 0, 0), 42);
         v = i32v(100);
-        CHECK(wasm_func_call(wasm_instance_export(ib, "set_g"), &v, 1, NULL, 0) == NULL);
-        CHECK_EQ_INT(wasm_global_get(wasm_instance_export(ia, "g")).of.i32, 100);
+        CHECK(sl_wasm_func_call(sl_wasm_instance_export(ib, "set_g"), &v, 1, NULL, 0) == NULL);
+        CHECK_EQ_INT(sl_wasm_global_get(sl_wasm_instance_export(ia, "g")).of.i32, 100);
         CHECK_EQ_INT(must_i32(&fb, "via_table", 1, 0, 0), 137);
         uint32_t four = 4444;
-        CHECK(wasm_memory_write(wasm_instance_export(ia, "mem"), 4, &four, 4));
+        CHECK(sl_wasm_memory_write(sl_wasm_instance_export(ia, "mem"), 4, &four, 4));
         CHECK_EQ_INT(must_i32(&fb, "via_table", 1, 1, 0), 4444);
         trap = call_i32(&fb, "via_table", NULL, 1, 2);
-        CHECK(trap && strcmp(wasm_trap_message(trap), "undefined element") == 0);
-        wasm_trap_free(trap);
+        CHECK(trap && strcmp(sl_wasm_trap_message(trap), "undefined element") == 0);
+        sl_wasm_trap_free(trap);
     }
-    wasm_store_free(store);
-    wasm_linker_free(linker);
-    wasm_module_free(a);
-    wasm_module_free(b);
+    sl_wasm_store_free(store);
+    sl_wasm_linker_free(linker);
+    sl_wasm_module_free(a);
+    sl_wasm_module_free(b);
 }
 
 TEST(import_type_mismatch_is_reported) {
-    wasm_linker *linker = wasm_linker_new();
-    CHECK(wasm_linker_define_func(linker, "env", "f", "i:i", host_add, NULL));
-    wasm_module *m = load_wat("(module (import \"env\" \"f\" (func (param i64))))");
+    sl_wasm_linker *linker = sl_wasm_linker_new();
+    CHECK(sl_wasm_linker_define_func(linker, "env", "f", "i:i", host_add, NULL));
+    sl_wasm_module *m = load_wat("(module (import \"env\" \"f\" (func (param i64))))");
     CHECK(m != NULL);
     if (m) {
-        wasm_store *store = wasm_store_new(NULL);
+        sl_wasm_store *store = sl_wasm_store_new(NULL);
         char err[256];
-        wasm_trap *trap = NULL;
-        CHECK(wasm_instantiate(store, m, linker, &trap, err, sizeof err) == NULL);
+        sl_wasm_trap *trap = NULL;
+        CHECK(sl_wasm_instantiate(store, m, linker, &trap, err, sizeof err) == NULL);
         CHECK(strstr(err, "incompatible import type") != NULL);
-        wasm_store_free(store);
+        sl_wasm_store_free(store);
     }
-    wasm_module_free(m);
-    wasm_linker_free(linker);
+    sl_wasm_module_free(m);
+    sl_wasm_linker_free(linker);
 }
 
 /* ---- traps and limits ------------------------------------------------------------------------ */
@@ -447,24 +447,24 @@ TEST(trap_backtrace_names_functions) {
         NULL, NULL));
     if (!fx.instance) { fixture_close(&fx); return; }
     CHECK_EQ_INT(must_i32(&fx, "top", 1, 0, 0), 1);
-    wasm_trap *trap = call_i32(&fx, "top", NULL, 1, 65535);
+    sl_wasm_trap *trap = call_i32(&fx, "top", NULL, 1, 65535);
     CHECK(trap != NULL);
     if (trap) {
-        CHECK_EQ_STR(wasm_trap_message(trap), "out of bounds memory access");
-        CHECK(wasm_trap_kind_of(trap) == WASM_TRAP_MEMORY_OOB);
-        const char *bt = wasm_trap_backtrace(trap);
+        CHECK_EQ_STR(sl_wasm_trap_message(trap), "out of bounds memory access");
+        CHECK(sl_wasm_trap_kind_of(trap) == SL_WASM_TRAP_MEMORY_OOB);
+        const char *bt = sl_wasm_trap_backtrace(trap);
         const char *d = strstr(bt, "#0 wasm function 0 (deepest) at offset 0x");
         const char *mid = strstr(bt, "#1 wasm function 1 (middle)");
         const char *t = strstr(bt, "#2 wasm function 2 (top)");
         CHECK(d && mid && t && d < mid && mid < t);
         if (!(d && mid && t)) fprintf(stderr, "backtrace:\n%s", bt);
     }
-    wasm_trap_free(trap);
+    sl_wasm_trap_free(trap);
     fixture_close(&fx);
 }
 
 TEST(call_depth_limit_traps_cleanly) {
-    wasm_limits_config limits = {.max_call_depth = 500};
+    sl_wasm_limits_config limits = {.max_call_depth = 500};
     fixture fx;
     CHECK(fixture_open(&fx,
         "(module"
@@ -477,32 +477,32 @@ TEST(call_depth_limit_traps_cleanly) {
         &limits, NULL));
     if (!fx.instance) { fixture_close(&fx); return; }
     CHECK_EQ_INT(must_i32(&fx, "rec", 1, 400, 0), 400);
-    wasm_trap *trap = call_i32(&fx, "rec", NULL, 1, 1000);
-    CHECK(trap && wasm_trap_kind_of(trap) == WASM_TRAP_EXHAUSTION);
-    CHECK_EQ_STR(trap ? wasm_trap_message(trap) : NULL, "call stack exhausted");
-    wasm_trap_free(trap);
+    sl_wasm_trap *trap = call_i32(&fx, "rec", NULL, 1, 1000);
+    CHECK(trap && sl_wasm_trap_kind_of(trap) == SL_WASM_TRAP_EXHAUSTION);
+    CHECK_EQ_STR(trap ? sl_wasm_trap_message(trap) : NULL, "call stack exhausted");
+    sl_wasm_trap_free(trap);
     trap = call_i32(&fx, "forever", NULL, 0);
-    CHECK(trap && wasm_trap_kind_of(trap) == WASM_TRAP_EXHAUSTION);
-    wasm_trap_free(trap);
+    CHECK(trap && sl_wasm_trap_kind_of(trap) == SL_WASM_TRAP_EXHAUSTION);
+    sl_wasm_trap_free(trap);
     CHECK_EQ_INT(must_i32(&fx, "rec", 1, 10, 0), 10);
     fixture_close(&fx);
 
     /* A small value stack runs out before the depth limit does. */
-    wasm_limits_config small = {.max_stack_bytes = 64 * 1024};
+    sl_wasm_limits_config small = {.max_stack_bytes = 64 * 1024};
     CHECK(fixture_open(&fx,
         "(module (func $fat (export \"fat\") (local f64 f64 f64 f64 f64 f64 f64 f64 f64 f64)"
         "   call $fat))",
         &small, NULL));
     if (fx.instance) {
         trap = call_i32(&fx, "fat", NULL, 0);
-        CHECK(trap && wasm_trap_kind_of(trap) == WASM_TRAP_EXHAUSTION);
-        wasm_trap_free(trap);
+        CHECK(trap && sl_wasm_trap_kind_of(trap) == SL_WASM_TRAP_EXHAUSTION);
+        sl_wasm_trap_free(trap);
     }
     fixture_close(&fx);
 }
 
 TEST(memory_limit_is_enforced) {
-    wasm_limits_config limits = {.max_memory_pages = 4};
+    sl_wasm_limits_config limits = {.max_memory_pages = 4};
     fixture fx;
     CHECK(fixture_open(&fx,
         "(module (memory (export \"memory\") 1)"
@@ -516,24 +516,24 @@ TEST(memory_limit_is_enforced) {
     CHECK_EQ_INT(must_i32(&fx, "grow", 1, 2, 0), -1);
     CHECK_EQ_INT(must_i32(&fx, "grow", 1, 1, 0), 3);
     CHECK(call_i32(&fx, "store_last", NULL, 0) == NULL);
-    wasm_extern *mem = wasm_instance_memory(fx.instance);
-    CHECK(mem && wasm_memory_pages(mem) == 4);
+    sl_wasm_extern *mem = sl_wasm_instance_memory(fx.instance);
+    CHECK(mem && sl_wasm_memory_pages(mem) == 4);
     uint32_t v = 0;
-    CHECK(wasm_memory_read(mem, 4 * 65536 - 4, &v, 4));
+    CHECK(sl_wasm_memory_read(mem, 4 * 65536 - 4, &v, 4));
     CHECK_EQ_INT(v, 7);
-    CHECK(!wasm_memory_read(mem, 4 * 65536 - 2, &v, 4));
+    CHECK(!sl_wasm_memory_read(mem, 4 * 65536 - 2, &v, 4));
     fixture_close(&fx);
 
     /* A module whose minimum exceeds the limit does not instantiate. */
-    wasm_module *m = load_wat("(module (memory 8))");
+    sl_wasm_module *m = load_wat("(module (memory 8))");
     CHECK(m != NULL);
     if (m) {
-        wasm_store *store = wasm_store_new(&limits);
+        sl_wasm_store *store = sl_wasm_store_new(&limits);
         char err[256];
-        wasm_trap *trap = NULL;
-        CHECK(wasm_instantiate(store, m, NULL, &trap, err, sizeof err) == NULL);
-        wasm_store_free(store);
-        wasm_module_free(m);
+        sl_wasm_trap *trap = NULL;
+        CHECK(sl_wasm_instantiate(store, m, NULL, &trap, err, sizeof err) == NULL);
+        sl_wasm_store_free(store);
+        sl_wasm_module_free(m);
     }
 }
 
@@ -547,29 +547,29 @@ TEST(deadline_stops_an_infinite_loop) {
     CHECK(fixture_open(&fx, infinite_loop_wat, NULL, NULL));
     if (!fx.instance) { fixture_close(&fx); return; }
     int64_t start = time_now_ns();
-    wasm_store_set_deadline(fx.store, start + 50 * 1000000LL);
-    wasm_trap *trap = call_i32(&fx, "spin", NULL, 0);
+    sl_wasm_store_set_deadline(fx.store, start + 50 * 1000000LL);
+    sl_wasm_trap *trap = call_i32(&fx, "spin", NULL, 0);
     int64_t elapsed = time_now_ns() - start;
-    CHECK(trap && wasm_trap_kind_of(trap) == WASM_TRAP_INTERRUPTED);
-    CHECK_EQ_STR(trap ? wasm_trap_message(trap) : NULL, "interrupted");
+    CHECK(trap && sl_wasm_trap_kind_of(trap) == SL_WASM_TRAP_INTERRUPTED);
+    CHECK_EQ_STR(trap ? sl_wasm_trap_message(trap) : NULL, "interrupted");
     CHECK(elapsed < 150 * 1000000LL);
-    wasm_trap_free(trap);
+    sl_wasm_trap_free(trap);
     /* The deadline stays armed until reset. */
     trap = call_i32(&fx, "spin", NULL, 0);
-    CHECK(trap && wasm_trap_kind_of(trap) == WASM_TRAP_INTERRUPTED);
-    wasm_trap_free(trap);
-    wasm_store_set_deadline(fx.store, 0);
+    CHECK(trap && sl_wasm_trap_kind_of(trap) == SL_WASM_TRAP_INTERRUPTED);
+    sl_wasm_trap_free(trap);
+    sl_wasm_store_set_deadline(fx.store, 0);
     fixture_close(&fx);
 }
 
 typedef struct interrupter {
-    wasm_store *store;
+    sl_wasm_store *store;
     int delay_ms;
 } interrupter;
 static void *interrupt_later(void *arg) {
     interrupter *in = arg;
     usleep((useconds_t)in->delay_ms * 1000);
-    wasm_store_interrupt(in->store);
+    sl_wasm_store_interrupt(in->store);
     return NULL;
 }
 
@@ -583,13 +583,13 @@ TEST(another_thread_interrupts_a_running_guest) {
         pthread_t thread;
         int64_t start = time_now_ns();
         pthread_create(&thread, NULL, interrupt_later, &in);
-        wasm_trap *trap = call_i32(&fx, names[i], NULL, 0);
+        sl_wasm_trap *trap = call_i32(&fx, names[i], NULL, 0);
         int64_t elapsed = time_now_ns() - start;
         pthread_join(thread, NULL);
-        CHECK(trap && wasm_trap_kind_of(trap) == WASM_TRAP_INTERRUPTED);
+        CHECK(trap && sl_wasm_trap_kind_of(trap) == SL_WASM_TRAP_INTERRUPTED);
         CHECK(elapsed < 30 * 1000000LL + 100 * 1000000LL);
-        wasm_trap_free(trap);
-        wasm_store_clear_interrupt(fx.store);
+        sl_wasm_trap_free(trap);
+        sl_wasm_store_clear_interrupt(fx.store);
     }
     fixture_close(&fx);
 }
@@ -627,7 +627,7 @@ TEST(huge_function_with_deep_nesting_and_many_locals) {
 }
 
 typedef struct worker {
-    const wasm_module *module;
+    const sl_wasm_module *module;
     int32_t n;
     int32_t result;
     bool ok;
@@ -635,26 +635,26 @@ typedef struct worker {
 
 static void *run_worker(void *arg) {
     worker *w = arg;
-    wasm_store *store = wasm_store_new(NULL);
+    sl_wasm_store *store = sl_wasm_store_new(NULL);
     char err[256];
-    wasm_trap *trap = NULL;
-    wasm_instance *inst = wasm_instantiate(store, w->module, NULL, &trap, err, sizeof err);
+    sl_wasm_trap *trap = NULL;
+    sl_wasm_instance *inst = sl_wasm_instantiate(store, w->module, NULL, &trap, err, sizeof err);
     if (inst) {
-        wasm_val a = i32v(w->n), r;
+        sl_wasm_val a = i32v(w->n), r;
         for (int rep = 0; rep < 20; rep++) {
-            trap = wasm_func_call(wasm_instance_export(inst, "work"), &a, 1, &r, 1);
+            trap = sl_wasm_func_call(sl_wasm_instance_export(inst, "work"), &a, 1, &r, 1);
             if (trap) break;
         }
         w->ok = trap == NULL;
         w->result = r.of.i32;
-        wasm_trap_free(trap);
+        sl_wasm_trap_free(trap);
     }
-    wasm_store_free(store);
+    sl_wasm_store_free(store);
     return NULL;
 }
 
 TEST(many_instances_of_one_module_in_parallel_threads) {
-    wasm_module *m = load_wat(
+    sl_wasm_module *m = load_wat(
         "(module (memory 1) (global $g (mut i32) (i32.const 0))"
         " (func $fib (param i32) (result i32)"
         "   local.get 0 i32.const 2 i32.lt_u if (result i32) local.get 0 else"
@@ -678,25 +678,25 @@ TEST(many_instances_of_one_module_in_parallel_threads) {
         CHECK(workers[i].ok);
         CHECK_EQ_INT(workers[i].result, fib[i] + 20 * 1000000);
     }
-    wasm_module_free(m);
+    sl_wasm_module_free(m);
 }
 
 /* ---- superinstructions ------------------------------------------------------------ */
 
 static int32_t call3_i32(fixture *fx, const char *name, int32_t a, int32_t b, int32_t c) {
     int32_t r = -12345;
-    wasm_trap *trap = call_i32(fx, name, &r, 3, a, b, c);
+    sl_wasm_trap *trap = call_i32(fx, name, &r, 3, a, b, c);
     if (trap) {
-        fprintf(stderr, "unexpected trap in %s: %s\n", name, wasm_trap_message(trap));
-        wasm_trap_free(trap);
+        fprintf(stderr, "unexpected trap in %s: %s\n", name, sl_wasm_trap_message(trap));
+        sl_wasm_trap_free(trap);
     }
     return r;
 }
 
 static double call3_f64(fixture *fx, const char *name, double a, double b, double c) {
-    wasm_val args[3] = {f64v(a), f64v(b), f64v(c)}, r = {0};
-    wasm_trap *trap = wasm_func_call(wasm_instance_export(fx->instance, name), args, 3, &r, 1);
-    if (trap) wasm_trap_free(trap);
+    sl_wasm_val args[3] = {f64v(a), f64v(b), f64v(c)}, r = {0};
+    sl_wasm_trap *trap = sl_wasm_func_call(sl_wasm_instance_export(fx->instance, name), args, 3, &r, 1);
+    if (trap) sl_wasm_trap_free(trap);
     return r.of.f64;
 }
 
@@ -775,30 +775,30 @@ TEST(fused_instructions_keep_wasm_semantics) {
         NULL, NULL));
     if (!fx.instance) { fixture_close(&fx); return; }
     CHECK_EQ_INT(must_i32(&fx, "ld_ai", 1, -1, 0), 0x11223344); /* (-1 + 1) wraps to 0 */
-    wasm_trap *trap = call_i32(&fx, "ld_ai", NULL, 1, 65535);
-    CHECK(trap && wasm_trap_kind_of(trap) == WASM_TRAP_MEMORY_OOB);
-    wasm_trap_free(trap);
+    sl_wasm_trap *trap = call_i32(&fx, "ld_ai", NULL, 1, 65535);
+    CHECK(trap && sl_wasm_trap_kind_of(trap) == SL_WASM_TRAP_MEMORY_OOB);
+    sl_wasm_trap_free(trap);
     trap = call_i32(&fx, "ld_aa", NULL, 2, -4, 0); /* 0xfffffffc + offset 4 is out of bounds */
-    CHECK(trap && wasm_trap_kind_of(trap) == WASM_TRAP_MEMORY_OOB);
-    wasm_trap_free(trap);
+    CHECK(trap && sl_wasm_trap_kind_of(trap) == SL_WASM_TRAP_MEMORY_OOB);
+    sl_wasm_trap_free(trap);
     CHECK_EQ_INT(must_i32(&fx, "ld_aa", 2, 2, -2), 8);
     CHECK_EQ_INT(must_i32(&fx, "ld_aiw", 1, -4, 0), 0x11223344);
     CHECK_EQ_INT(must_i32(&fx, "ld_aiw", 1, 0, 0), 8 + 4);
     CHECK_EQ_INT(must_i32(&fx, "ld8_ai", 1, -3, 0), 0x44);
     trap = call_i32(&fx, "ld8_ai", NULL, 1, 65533);
-    CHECK(trap && wasm_trap_kind_of(trap) == WASM_TRAP_MEMORY_OOB);
-    wasm_trap_free(trap);
+    CHECK(trap && sl_wasm_trap_kind_of(trap) == SL_WASM_TRAP_MEMORY_OOB);
+    sl_wasm_trap_free(trap);
     CHECK_EQ_INT(must_i32(&fx, "stores", 2, 1000, 3), 7 + 0xff + 3 + 1000 + 3);
     CHECK_EQ_INT(must_i32(&fx, "sum_to", 1, 3, 0), 45 + 300);
     CHECK_EQ_INT(must_i32(&fx, "step_by", 2, 0, 7), 15);
-    wasm_val arg = i64v(0x1234567800000005LL), r;
-    CHECK(wasm_func_call(wasm_instance_export(fx.instance, "ext"), &arg, 1, &r, 1) == NULL);
+    sl_wasm_val arg = i64v(0x1234567800000005LL), r;
+    CHECK(sl_wasm_func_call(sl_wasm_instance_export(fx.instance, "ext"), &arg, 1, &r, 1) == NULL);
     CHECK_EQ_INT(r.of.i64, 5);
     arg = i64v(-1);
-    CHECK(wasm_func_call(wasm_instance_export(fx.instance, "ext_add"), &arg, 1, &r, 1) == NULL);
+    CHECK(sl_wasm_func_call(sl_wasm_instance_export(fx.instance, "ext_add"), &arg, 1, &r, 1) == NULL);
     CHECK_EQ_INT(r.of.i64, 0);
     arg = i64v(0x00000001fffffffeLL);
-    CHECK(wasm_func_call(wasm_instance_export(fx.instance, "ext_add"), &arg, 1, &r, 1) == NULL);
+    CHECK(sl_wasm_func_call(sl_wasm_instance_export(fx.instance, "ext_add"), &arg, 1, &r, 1) == NULL);
     CHECK_EQ_INT(r.of.i64, 0xffffffffLL);
     uint32_t a = 0x12345678u, b = 0x9abcdef0u, c = 0x0f0f0f0fu;
     uint32_t want = (a ^ ((b << 7) | (b >> 25))) ^ ((a + b + c) * (a + b + 5));
@@ -806,8 +806,8 @@ TEST(fused_instructions_keep_wasm_semantics) {
     CHECK_EQ_INT(must_i32(&fx, "tests", 1, 4, 0), 1 + 10); /* mem[4] = 8 */
     CHECK_EQ_INT(must_i32(&fx, "tests", 1, 0, 0), 2 + 10);
     CHECK_EQ_INT(must_i32(&fx, "tests", 1, 8, 0), 2 + 20); /* mem[8] = 0 */
-    wasm_val sargs[2] = {i32v(1), i32v(2)}, sres[2];
-    CHECK(wasm_func_call(wasm_instance_export(fx.instance, "swap"), sargs, 2, sres, 2) == NULL);
+    sl_wasm_val sargs[2] = {i32v(1), i32v(2)}, sres[2];
+    CHECK(sl_wasm_func_call(sl_wasm_instance_export(fx.instance, "swap"), sargs, 2, sres, 2) == NULL);
     CHECK_EQ_INT(sres[0].of.i32, 2);
     CHECK_EQ_INT(sres[1].of.i32, 1);
     volatile double x = 0.1, y = 3.3, z = 1e-17;
@@ -817,13 +817,13 @@ TEST(fused_instructions_keep_wasm_semantics) {
     CHECK(call3_f64(&fx, "mul_sub", x, y, z) == y * z - x);
     CHECK(call3_f64(&fx, "axpy", x, y, z) == (x * y + z) + (x - y));
 
-    wasm_extern *e1 = wasm_instance_export_n(fx.instance, "a\0b", 3);
-    wasm_extern *e2 = wasm_instance_export(fx.instance, "a");
+    sl_wasm_extern *e1 = sl_wasm_instance_export_n(fx.instance, "a\0b", 3);
+    sl_wasm_extern *e2 = sl_wasm_instance_export(fx.instance, "a");
     CHECK(e1 != NULL && e2 != NULL && e1 != e2);
-    CHECK(wasm_instance_export_n(fx.instance, "a\0c", 3) == NULL);
-    CHECK(wasm_instance_export_n(fx.instance, "a", 1) == e2);
-    wasm_val er;
-    CHECK(e1 && wasm_func_call(e1, NULL, 0, &er, 1) == NULL && er.of.i32 == 1);
+    CHECK(sl_wasm_instance_export_n(fx.instance, "a\0c", 3) == NULL);
+    CHECK(sl_wasm_instance_export_n(fx.instance, "a", 1) == e2);
+    sl_wasm_val er;
+    CHECK(e1 && sl_wasm_func_call(e1, NULL, 0, &er, 1) == NULL && er.of.i32 == 1);
     fixture_close(&fx);
 }
 
@@ -928,14 +928,14 @@ TEST(more_fused_instructions_keep_wasm_semantics) {
     const char *oob[] = {"br_tee", "if_tee", "br_eqz_tee", "br_eqz", "walk", "walk_eqz"};
     for (size_t i = 0; i < sizeof oob / sizeof oob[0]; i++) {
         int32_t r = 0;
-        wasm_trap *trap = call_i32(&fx, oob[i], &r, 1, 65533);
-        CHECK(trap != NULL && wasm_trap_kind_of(trap) == WASM_TRAP_MEMORY_OOB);
-        if (trap) wasm_trap_free(trap);
+        sl_wasm_trap *trap = call_i32(&fx, oob[i], &r, 1, 65533);
+        CHECK(trap != NULL && sl_wasm_trap_kind_of(trap) == SL_WASM_TRAP_MEMORY_OOB);
+        if (trap) sl_wasm_trap_free(trap);
     }
-    wasm_val args[5] = {i32v(1), i32v(2), i32v(3), i32v(4), i32v(5)}, res[5];
-    CHECK(wasm_func_call(wasm_instance_export(fx.instance, "rot4"), args, 4, res, 4) == NULL);
+    sl_wasm_val args[5] = {i32v(1), i32v(2), i32v(3), i32v(4), i32v(5)}, res[5];
+    CHECK(sl_wasm_func_call(sl_wasm_instance_export(fx.instance, "rot4"), args, 4, res, 4) == NULL);
     CHECK(res[0].of.i32 == 4 && res[1].of.i32 == 1 && res[2].of.i32 == 2 && res[3].of.i32 == 3);
-    CHECK(wasm_func_call(wasm_instance_export(fx.instance, "rot5"), args, 5, res, 5) == NULL);
+    CHECK(sl_wasm_func_call(sl_wasm_instance_export(fx.instance, "rot5"), args, 5, res, 5) == NULL);
     CHECK(res[0].of.i32 == 5 && res[1].of.i32 == 1 && res[2].of.i32 == 2 && res[3].of.i32 == 3 &&
           res[4].of.i32 == 4);
     fixture_close(&fx);

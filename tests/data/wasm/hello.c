@@ -1,5 +1,5 @@
 /*
- * hello.c — WASI command guest for tests/cli/wasm_run.sh and
+ * hello.c — WASI command guest for tests/cli/sl_wasm_run.sh and
  * tests/unit/test_wasm_api.c (built with clang --target=wasm32-wasi).
  *
  *   hello                 prints a greeting, its argv and $GREETING, and a

@@ -1,7 +1,7 @@
 /*
  * trap.c — WASI command guest that traps two calls deep (`unreachable`),
  * for checking trap messages and backtraces with function names
- * (tests/cli/wasm_run.sh, tests/unit/test_wasm_api.c).
+ * (tests/cli/sl_wasm_run.sh, tests/unit/test_wasm_api.c).
  */
 #include <stdio.h>
 
