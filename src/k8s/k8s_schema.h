@@ -152,4 +152,35 @@ void k8s_schema_report_free(k8s_schema_report *report);
 size_t k8s_schema_report_format(const k8s_schema_report *report, bool unknown_only, char *buf,
                                 size_t size);
 
+/* ------------------------------------------------------------------ */
+/* Objects as kube-apiserver checks them (check.c)                      */
+/* ------------------------------------------------------------------ */
+
+/* The rules of the API's validation the scheduler depends on, in
+ * field.ErrorList wording: a Pod has containers (`spec.containers: Required
+ * value`), resource quantities of pods and nodes are >= 0
+ * (`spec.containers[0].resources.requests[cpu]: Invalid value: "-1": must be
+ * greater than or equal to 0`). Nothing a kubelet alone needs is required.
+ * Other kinds: true. */
+bool k8s_validate_object(const k8s_schema_kind *kind, const json_t *obj, char *err,
+                         size_t errsize);
+
+typedef struct k8s_check_options {
+    bool lenient;   /* unknown fields are a warning, not an error (type errors stay errors) */
+} k8s_check_options;
+
+typedef struct k8s_check_result {
+    const k8s_schema_kind *kind;   /* NULL when the apiVersion/kind does not exist */
+    char error[2048];              /* why the object is rejected ("" when accepted) */
+    char warning[2048];            /* lenient mode: the unknown fields ("" when none) */
+} k8s_check_result;
+
+/* Checks one object of a snapshot of admitted objects: apiVersion and kind
+ * present and known to Kubernetes (`no matches for kind "Foo" in version
+ * "v1"`), strict schema validation when the kind has a schema in the tables
+ * (kinds known by name only pass: result->kind->def < 0), then
+ * k8s_validate_object. Messages start with "Kind ns/name: ". Status,
+ * nodeName, deletionTimestamp, spec.priority are never questioned. */
+bool k8s_check_object(const json_t *obj, const k8s_check_options *opts, k8s_check_result *result);
+
 #endif
