@@ -11,9 +11,10 @@
  * decode. null is accepted everywhere (Go leaves the zero value). Required
  * fields and semantic rules are not schema matters (see k8s_validate_*).
  *
- * Paths: fields joined by '.', array elements as [i], map keys as [key]
- * (field.Path's notation). Go's message uses the field names without
- * indices, as encoding/json's FieldStack does.
+ * Paths as the strict decoding errors write them: fields and map keys
+ * joined by '.', array elements as [i] ("spec.containers[0].foo",
+ * "status.capacity.cpu"). Go's type errors name the struct fields only (no
+ * indices, no map keys), as encoding/json's FieldStack does.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -165,7 +166,7 @@ static path_mark push_index(walk *w, size_t i) {
 
 static path_mark push_key(walk *w, const char *key) {
     path_mark m = {w->path_len, w->gopath_len};
-    int n = snprintf(w->path + w->path_len, SCHEMA_PATH_MAX - w->path_len, "[%s]", key);
+    int n = snprintf(w->path + w->path_len, SCHEMA_PATH_MAX - w->path_len, ".%s", key);
     if (n > 0) w->path_len = SL_MIN(w->path_len + (size_t)n, SCHEMA_PATH_MAX - 1);
     return m;
 }
