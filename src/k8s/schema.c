@@ -146,28 +146,42 @@ typedef struct path_mark {
     size_t path_len, gopath_len;
 } path_mark;
 
+/* Appends [sep]text to buf (length *len), truncating at SCHEMA_PATH_MAX - 1.
+ * No printf: this runs for every field of every object. */
+static void append(char *buf, size_t *len, char sep, const char *text, size_t n) {
+    size_t at = *len;
+    if (sep && at < SCHEMA_PATH_MAX - 1) buf[at++] = sep;
+    if (n > SCHEMA_PATH_MAX - 1 - at) n = SCHEMA_PATH_MAX - 1 - at;
+    memcpy(buf + at, text, n);
+    at += n;
+    buf[at] = 0;
+    *len = at;
+}
+
 static path_mark push_field(walk *w, const char *name) {
     path_mark m = {w->path_len, w->gopath_len};
-    int n = snprintf(w->path + w->path_len, SCHEMA_PATH_MAX - w->path_len, "%s%s",
-                     w->path_len ? "." : "", name);
-    if (n > 0) w->path_len = SL_MIN(w->path_len + (size_t)n, SCHEMA_PATH_MAX - 1);
-    n = snprintf(w->gopath + w->gopath_len, SCHEMA_PATH_MAX - w->gopath_len, "%s%s",
-                 w->gopath_len ? "." : "", name);
-    if (n > 0) w->gopath_len = SL_MIN(w->gopath_len + (size_t)n, SCHEMA_PATH_MAX - 1);
+    size_t n = strlen(name);
+    append(w->path, &w->path_len, w->path_len ? '.' : 0, name, n);
+    append(w->gopath, &w->gopath_len, w->gopath_len ? '.' : 0, name, n);
     return m;
 }
 
 static path_mark push_index(walk *w, size_t i) {
     path_mark m = {w->path_len, w->gopath_len};
-    int n = snprintf(w->path + w->path_len, SCHEMA_PATH_MAX - w->path_len, "[%zu]", i);
-    if (n > 0) w->path_len = SL_MIN(w->path_len + (size_t)n, SCHEMA_PATH_MAX - 1);
+    char digits[24];
+    size_t n = sizeof digits;
+    digits[--n] = ']';
+    do {
+        digits[--n] = (char)('0' + i % 10);
+        i /= 10;
+    } while (i);
+    append(w->path, &w->path_len, '[', digits + n, sizeof digits - n);
     return m;
 }
 
 static path_mark push_key(walk *w, const char *key) {
     path_mark m = {w->path_len, w->gopath_len};
-    int n = snprintf(w->path + w->path_len, SCHEMA_PATH_MAX - w->path_len, ".%s", key);
-    if (n > 0) w->path_len = SL_MIN(w->path_len + (size_t)n, SCHEMA_PATH_MAX - 1);
+    append(w->path, &w->path_len, '.', key, strlen(key));
     return m;
 }
 
