@@ -426,8 +426,11 @@ sl_scheduler *sl_scheduler_new(const sl_scheduler_options *opts, char *err, size
     strmap_init(&s->pods);
 
     uint32_t threads = sl_parallel_default_threads(cfg->parallelism);
+    if (opts->force_parallel)
+        threads = cfg->parallelism < 2 ? 2 : cfg->parallelism > 256 ? 256 : (uint32_t)cfg->parallelism;
     sl_cycle_arenas_init(&s->arenas, threads - 1);
     s->pool = sl_worker_pool_new(threads, &s->arenas);
+    sl_worker_pool_force_parallel(s->pool, opts->force_parallel);
 
     s->host.user = s;
     s->host.bind = host_bind;

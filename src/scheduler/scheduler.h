@@ -21,6 +21,9 @@ typedef struct sl_scheduler sl_scheduler;
 typedef struct sl_scheduler_options {
     const sl_config *config;      /* borrowed; must outlive the scheduler */
     sl_cluster *cluster;          /* borrowed */
+    /* Tests: Filter and Score always take their parallel paths, on
+     * `parallelism` threads (at least 2) whatever the CPU count. */
+    bool force_parallel;
     uint64_t seed;                /* tie-breaking and sampling randomness */
     bool virtual_time;            /* simulate time instead of sleeping */
     const sl_recorder *recorder;  /* NULL = none */
