@@ -289,6 +289,12 @@ TEST(parallel_filter_matches_sequential) {
         }
         add_pod("huge0", "5", NULL); /* fits nowhere: every node's reason counts */
         add_pod("huge1", "5", NULL);
+        /* A pod that keeps its nomination to n001 (it may not preempt):
+         * every other attempt takes the Filter path with nominated pods. */
+        strbuf_printf(&docs, "---\napiVersion: v1\nkind: Pod\nmetadata: {name: reserver, namespace: default}\n"
+                             "spec:\n  priority: 100\n  preemptionPolicy: Never\n"
+                             "  containers: [{name: app, resources: {requests: {cpu: \"5\"}}}]\n"
+                             "status: {nominatedNodeName: n001}\n");
         force_parallel = round == 1;
         bool ok = start(&w, round == 0 ? "apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\nparallelism: 1\n"
                                        : "apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\nparallelism: 4\n",
@@ -316,9 +322,13 @@ TEST(parallel_filter_matches_sequential) {
         }
         stop(&w);
     }
-    int same = 0;
-    for (int i = 0; i < 60; i++) same += strcmp(placed[0][i], placed[1][i]) == 0;
+    int same = 0, on_reserved = 0;
+    for (int i = 0; i < 60; i++) {
+        same += strcmp(placed[0][i], placed[1][i]) == 0;
+        on_reserved += strcmp(placed[0][i], "n001") == 0;
+    }
     CHECK_EQ_INT(same, 60);
+    CHECK_EQ_INT(on_reserved, 0);
     for (int i = 0; i < 2; i++) CHECK_EQ_STR(message[1][i], message[0][i]);
     CHECK(starts_with(message[0][0], "0/400 nodes are available: 400 Insufficient cpu."));
     /* the parallel paths really ran: every attempt's Filter, and Score
