@@ -4,7 +4,7 @@
 # finished pods show their phase, a pending pod being deleted is skipped
 # with upstream's message, a pod that may not preempt keeps its nominated
 # node (and the lower-priority pod stays off it), a gated pod's nomination
-# reserves nothing.
+# reserves nothing, a resized pod's actuated resources count.
 #
 #   SCHEDLAB=build/release/schedlab bash tests/cli/schedule_decisions.sh
 #
@@ -87,6 +87,29 @@ check "the lower-priority pod stays off the reserved room" 'pod("low")["status"]
 
 "$SCHEDLAB" schedule --cluster "$TMP/cluster.yaml" >"$TMP/out" 2>"$TMP/err"
 if grep -qE '^default +done +Succeeded +n1 ' "$TMP/out"; then pass; else fail "table: the phase as status"; fi
+
+# In-place resize: the running pod holds what its containers actuated.
+cat >"$TMP/resize.yaml" <<'YAML'
+apiVersion: v1
+kind: Node
+metadata: {name: n1}
+status: {allocatable: {cpu: "4", memory: 4Gi, pods: "110"}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: resized}
+spec: {nodeName: n1, containers: [{name: c, resources: {requests: {cpu: "1"}}}]}
+status:
+  phase: Running
+  containerStatuses: [{name: c, resources: {requests: {cpu: "3"}}, allocatedResources: {cpu: "3"}}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec: {containers: [{name: c, resources: {requests: {cpu: "2"}}}]}
+YAML
+"$SCHEDLAB" schedule --cluster "$TMP/resize.yaml" -o json >"$TMP/out" 2>"$TMP/err"
+check "a resized pod's actuated cpu counts" 'pod("web")["status"] == "Unschedulable" and pod("web")["message"].startswith("0/1 nodes are available: 1 Insufficient cpu.")'
 
 echo "schedule_decisions: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
