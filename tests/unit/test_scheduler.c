@@ -337,6 +337,65 @@ TEST(parallel_filter_matches_sequential) {
     CHECK(parallel_scores >= 60);
 }
 
+TEST(parallel_matches_sequential_with_affinity_and_spread) {
+    /* The plugins with the heaviest per-cycle state (PodTopologySpread,
+     * InterPodAffinity, their PreScore/NormalizeScore) read by the worker
+     * threads: placements as with parallelism 1. */
+    char name[32], labels[96], placed[2][80][16];
+    for (int round = 0; round < 2; round++) {
+        world w;
+        for (int i = 0; i < 240; i++) {
+            snprintf(name, sizeof name, "n%03d", i);
+            snprintf(labels, sizeof labels, "topology.kubernetes.io/zone: z%d", i % 4);
+            add_node(name, i % 5 == 0 ? "500m" : "2", labels);
+        }
+        for (int i = 0; i < 80; i++) {
+            snprintf(name, sizeof name, "p%02d", i);
+            strbuf_printf(&docs,
+                          "---\napiVersion: v1\nkind: Pod\nmetadata: {name: %s, namespace: default, labels: {app: a%d}}\n"
+                          "spec:\n  containers: [{name: app, resources: {requests: {cpu: 300m}}}]\n"
+                          "  topologySpreadConstraints:\n"
+                          "  - {maxSkew: 1, topologyKey: topology.kubernetes.io/zone, whenUnsatisfiable: %s,"
+                          " labelSelector: {matchLabels: {app: a%d}}}\n"
+                          "  affinity:\n    podAntiAffinity:\n      preferredDuringSchedulingIgnoredDuringExecution:\n"
+                          "      - {weight: 50, podAffinityTerm: {topologyKey: kubernetes.io/hostname,"
+                          " labelSelector: {matchLabels: {app: a%d}}}}\n"
+                          "    podAffinity:\n      preferredDuringSchedulingIgnoredDuringExecution:\n"
+                          "      - {weight: 5, podAffinityTerm: {topologyKey: topology.kubernetes.io/zone,"
+                          " labelSelector: {matchLabels: {app: a%d}}}}\n",
+                          name, i % 3, i % 2 ? "DoNotSchedule" : "ScheduleAnyway", i % 3, i % 3,
+                          (i + 1) % 3);
+        }
+        force_parallel = round == 1;
+        bool ok = start(&w, round == 0 ? "apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\nparallelism: 1\n"
+                                       : "apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\nparallelism: 3\n",
+                        5, NULL);
+        force_parallel = false;
+        if (!ok) {
+            TEST_FAIL_AT("start failed");
+            stop(&w);
+            return;
+        }
+        for (int i = 0; i < 80; i++) {
+            snprintf(name, sizeof name, "p%02d", i);
+            sl_pod_result r = result_of(&w, name);
+            snprintf(placed[round][i], 16, "%s", r.node ? r.node : "-");
+        }
+        if (round == 1) {
+            CHECK(sl_parallel_jobs(w.scheduler->pool, SL_PARALLEL_FILTER) >= 80);
+            CHECK(sl_parallel_jobs(w.scheduler->pool, SL_PARALLEL_SCORE) >= 80);
+        }
+        stop(&w);
+    }
+    int same = 0, scheduled = 0;
+    for (int i = 0; i < 80; i++) {
+        same += strcmp(placed[0][i], placed[1][i]) == 0;
+        scheduled += strcmp(placed[0][i], "-") != 0;
+    }
+    CHECK_EQ_INT(same, 80);
+    CHECK_EQ_INT(scheduled, 80);
+}
+
 TEST(preemption_then_scheduled) {
     world w;
     add_node("n1", "1", NULL);
@@ -438,6 +497,7 @@ int main(void) {
     RUN(same_seed_same_placements);
     RUN(feasible_node_cut_and_round_robin);
     RUN(parallel_filter_matches_sequential);
+    RUN(parallel_matches_sequential_with_affinity_and_spread);
     RUN(preemption_then_scheduled);
     RUN(quiescence);
     RUN(permit_wait_times_out);
