@@ -40,7 +40,7 @@ void sl_scheduler_free(sl_scheduler *s);
 uint64_t sl_scheduler_run_until_quiescent(sl_scheduler *s);
 
 typedef enum sl_pod_state {
-    SL_POD_PENDING,        /* never attempted (e.g. no matching profile) */
+    SL_POD_PENDING,        /* never attempted (no matching profile, or being deleted) */
     SL_POD_SCHEDULED,
     SL_POD_UNSCHEDULABLE,
     SL_POD_ERROR,
