@@ -70,7 +70,11 @@ static void usage(FILE *out) {
             "                   PodScheduled condition reason upstream uses)\n"
             "  Running          spec.nodeName was already set in the input: the scheduler\n"
             "                   does not touch it (\"node\" is that node, attempts 0)\n"
-            "  Pending          never attempted: spec.schedulerName matches no profile\n"
+            "  Pending          never attempted: spec.schedulerName matches no profile, or\n"
+            "                   the pod is being deleted (metadata.deletionTimestamp:\n"
+            "                   \"skip schedule deleting pod: NS/NAME\")\n"
+            "  Succeeded/Failed status.phase of a pod that had finished in the input: the\n"
+            "                   scheduler ignores it (it holds no resources)\n"
             "  Deleted          removed as a preemption victim\n"
             "\n"
             "-o json prints {\"pods\":[{\"namespace\",\"name\",\"node\" (string or null),\n"
@@ -267,6 +271,12 @@ static pod_row pod_outcome(sl_scheduler *s, sl_cluster *cluster, const char *ns,
     sl_pod_result result;
     if (!sl_scheduler_pod_result(s, pod, &result)) {
         row.message = "not seen by the scheduler";
+        if (pod->phase && (!strcmp(pod->phase, "Succeeded") || !strcmp(pod->phase, "Failed"))) {
+            /* a finished pod: upstream's informers filter it out */
+            row.status = pod->phase;
+            row.node = pod->node_name && pod->node_name[0] ? pod->node_name : NULL;
+            row.message = "finished: ignored by the scheduler";
+        }
         return row;
     }
     row.status = state_name(result.state);
