@@ -579,8 +579,20 @@ fail:
     return false;
 }
 
+/* EventsToRegister: an assigned pod deleted or scaled down frees room; a node added or grown. */
+static const sl_plugin_event fit_events[] = {
+    {SL_RESOURCE_POD, SL_ACTION_DELETE | SL_ACTION_UPDATE_POD_SCALE_DOWN},
+    {SL_RESOURCE_NODE, SL_ACTION_ADD | SL_ACTION_UPDATE_NODE_ALLOCATABLE | SL_ACTION_UPDATE_NODE_TAINT | SL_ACTION_UPDATE_NODE_LABEL},
+};
+static uint32_t fit_events_to_register(sl_plugin *p, const sl_plugin_event **out) {
+    (void)p;
+    *out = fit_events;
+    return ARRAY_LEN(fit_events);
+}
+
 static const sl_plugin_ops fit_ops = {
     .name = FIT_NAME,
+    .events_to_register = fit_events_to_register,
     .pre_filter = fit_pre_filter,
     .filter = fit_filter,
     .filter_nodes = fit_filter_nodes,

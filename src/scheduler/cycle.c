@@ -58,8 +58,17 @@ struct sl_cycle {
 };
 
 static _Thread_local arena *thread_arena;
+static _Thread_local uint32_t thread_worker;
 
-void sl_cycle_bind_thread_arena(arena *a) { thread_arena = a; }
+void sl_cycle_bind_worker(arena *a, uint32_t worker) {
+    thread_arena = a;
+    thread_worker = worker;
+}
+
+uint32_t sl_cycle_worker(const sl_cycle *c) {
+    (void)c;
+    return thread_worker;
+}
 
 static inline arena *cycle_arena(const sl_cycle *c) {
     arena *a = thread_arena;

@@ -35,6 +35,7 @@
 
 /* Why an attempt failed (upstream Diagnosis) and what to do about it. */
 typedef struct attempt {
+    const sl_framework *fw;       /* the pod's profile */
     sl_node_status_map *statuses;
     uint32_t events;              /* union of the rejecting plugins' events */
     bool pending;                 /* some plugin returned Pending */
@@ -55,20 +56,9 @@ typedef struct attempt {
 /* Diagnosis helpers                                                    */
 /* ------------------------------------------------------------------ */
 
-static uint32_t plugin_events(const char *plugin) {
-    /* One-entry memo: failures come in runs from the same plugin. */
-    static _Thread_local const char *last_name;
-    static _Thread_local uint32_t last_events;
-    if (plugin == last_name && plugin) return last_events;
-    uint32_t ev = sl_queue_plugin_events(plugin);
-    last_name = plugin;
-    last_events = ev;
-    return ev;
-}
-
 static void diagnosis_add(attempt *a, sl_status st) {
     if (!st.plugin) return;
-    if (sl_status_is_rejected(st)) a->events |= plugin_events(st.plugin);
+    if (sl_status_is_rejected(st)) a->events |= sl_framework_plugin_events(a->fw, st.plugin);
     if (st.code == SL_PENDING) a->pending = true;
 }
 
@@ -397,7 +387,7 @@ static sl_status find_nodes_that_fit(sl_scheduler *s, sl_framework *fw, sl_cycle
     sl_prefilter_outcome pre;
     sl_status st = sl_framework_run_pre_filter(fw, c, pod, &pre);
     for (uint32_t i = 0; i < pre.nplugins_with_nodes; i++)
-        a->events |= plugin_events(pre.plugins_with_nodes[i]);
+        a->events |= sl_framework_plugin_events(fw, pre.plugins_with_nodes[i]);
     if (st.code != SL_SUCCESS) {
         if (!sl_status_is_rejected(st)) return st;
         a->statuses->absent = st;
@@ -604,6 +594,7 @@ static void fail_assumed(sl_scheduler *s, sl_framework *fw, sl_cycle *c, pod_rec
     forget(s, fw, c, rec, host);
     attempt a;
     memset(&a, 0, sizeof(a));
+    a.fw = fw;
     a.set_nomination = true;
     a.nomination = "";
     if (sl_status_is_rejected(st)) a.message = single_node_fit_error(c, &a, host_index, st);
@@ -637,6 +628,7 @@ static void binding_cycle(sl_scheduler *s, sl_framework *fw, sl_cycle *c, pod_re
         announce_forget(s, rec);
         attempt a;
         memset(&a, 0, sizeof(a));
+        a.fw = fw;
         a.message = sl_status_message_joined(c, st);
         a.set_nomination = true;
         a.nomination = "";
@@ -698,6 +690,7 @@ void sched_schedule_one(sl_scheduler *s, pod_record *rec) {
 
     attempt a;
     memset(&a, 0, sizeof(a));
+    a.fw = fw;
     sl_status st = schedule_pod(s, fw, c, rec, &a);
     if (st.code != SL_SUCCESS) {
         handle_failure(s, fw, c, rec, st, &a, start_ns);
@@ -852,6 +845,7 @@ static bool resolve_one_waiting(sl_scheduler *s) {
         const sl_node_info *host_info = sl_snapshot_node(s->snapshot, w->node);
         attempt a;
         memset(&a, 0, sizeof(a));
+        a.fw = w->fw;
         a.set_nomination = true;
         a.nomination = "";
         a.message = single_node_fit_error(c, &a, host_info ? host_info->index : 0, st);

@@ -395,14 +395,10 @@ void sched_return_cycle(sl_scheduler *s, sl_cycle *c) {
 /* Construction                                                         */
 /* ------------------------------------------------------------------ */
 
-static sl_plugin_lookup_fn test_plugin_lookup;
-
-void sl_scheduler_set_plugin_lookup(sl_plugin_lookup_fn lookup) { test_plugin_lookup = lookup; }
-
 sl_scheduler *sl_scheduler_new(const sl_scheduler_options *opts, char *err, size_t errsize) {
     const sl_config *cfg = opts->config;
-    if (!cfg || !opts->cluster) {
-        snprintf(err, errsize, "scheduler: a config and a cluster are required");
+    if (!cfg || !opts->registry || !opts->cluster) {
+        snprintf(err, errsize, "scheduler: a config, a plugin registry and a cluster are required");
         return NULL;
     }
     if (cfg->nprofiles == 0) {
@@ -440,7 +436,7 @@ sl_scheduler *sl_scheduler_new(const sl_scheduler_options *opts, char *err, size
             .host = &s->host,
             .recorder = opts->recorder,
             .pool = s->pool,
-            .lookup = test_plugin_lookup,
+            .registry = opts->registry,
         };
         s->frameworks[i] = sl_framework_new(&fo, err, errsize);
         if (!s->frameworks[i]) {

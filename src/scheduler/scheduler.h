@@ -20,6 +20,8 @@ typedef struct sl_scheduler sl_scheduler;
 
 typedef struct sl_scheduler_options {
     const sl_config *config;      /* borrowed; must outlive the scheduler */
+    const sl_registry *registry;  /* borrowed; must outlive the scheduler (the
+                                     one the config was loaded with) */
     sl_cluster *cluster;          /* borrowed */
     uint64_t seed;                /* tie-breaking and sampling randomness */
     bool virtual_time;            /* simulate time instead of sleeping */

@@ -96,11 +96,6 @@ struct sl_scheduler {
     VEC(int64_t) latencies;
 };
 
-/* Test hook: resolve plugin names through `lookup` instead of the native
- * registry when building frameworks (NULL restores the registry). Process-
- * global, like sl_config_set_plugin_lookup: set it before sl_scheduler_new. */
-void sl_scheduler_set_plugin_lookup(sl_plugin_lookup_fn lookup);
-
 /* schedule_one.c */
 void sched_schedule_one(sl_scheduler *s, pod_record *rec);
 /* Acts on waiting pods that were allowed or rejected, or whose deadline
