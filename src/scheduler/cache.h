@@ -60,6 +60,17 @@ bool sl_cache_is_assumed(const sl_cache *cache, const k8s_pod *pod);
 void sl_cache_set_namespace(sl_cache *cache, const k8s_namespace *ns);
 void sl_cache_remove_namespace(sl_cache *cache, const char *name);
 
+/* Node-info copies for dry runs (framework.h's sl_node_info_clone & co.,
+ * which cycle.c builds on these with the cycle's arenas): the copy and
+ * every array it grows come from `alloc` and are never freed one by one.
+ * Add/remove refuse (abort) a node info that is not such a copy. */
+typedef void *(*sl_alloc_fn)(void *ctx, size_t size);
+sl_node_info *sl_node_info_copy(const sl_node_info *node, sl_alloc_fn alloc, void *ctx);
+void sl_node_info_copy_remove_pod(sl_node_info *copy, const sl_pod_info *pod, sl_alloc_fn alloc,
+                                  void *ctx);
+void sl_node_info_copy_add_pod(sl_node_info *copy, sl_pod_info *pod, sl_alloc_fn alloc,
+                               void *ctx);
+
 /* Snapshots. */
 sl_snapshot *sl_snapshot_new(void);
 void sl_snapshot_free(sl_snapshot *snap);

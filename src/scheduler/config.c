@@ -350,10 +350,3 @@ const sl_profile_config *sl_config_profile(const sl_config *cfg, const char *sch
         if (strcmp(cfg->profiles[i].scheduler_name, scheduler_name) == 0) return &cfg->profiles[i];
     return NULL;
 }
-
-const json_t *sl_profile_plugin_args(const sl_profile_config *profile, const char *plugin) {
-    for (uint32_t i = 0; i < profile->nargs; i++)
-        if (strcmp(profile->args[i].name, plugin) == 0) return profile->args[i].args;
-    return NULL;
-}
-

@@ -419,6 +419,12 @@ bool cfg_resolve_plugin_config(cfg_loader *l, const json_t *list, sl_profile_con
     return ok;
 }
 
+const json_t *sl_profile_plugin_args(const sl_profile_config *profile, const char *plugin) {
+    for (uint32_t i = 0; i < profile->nargs; i++)
+        if (strcmp(profile->args[i].name, plugin) == 0) return profile->args[i].args;
+    return NULL;
+}
+
 /* ------------------------------------------------------------------ */
 /* Across profiles                                                      */
 /* ------------------------------------------------------------------ */

@@ -24,7 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "scheduler/cache.h"
 #include "scheduler/framework_internal.h"
 #include "scheduler/parallel.h"
 
@@ -326,33 +325,6 @@ uint32_t sl_framework_waiting_pods(sl_framework *fw, sl_waiting_pod *const **out
     *out = NULL;
     if (!fw->host.waiting_pods) return 0;
     return fw->host.waiting_pods(fw->host.user, out);
-}
-
-/* upstream GetWaitingPod: by UID; schedlab also accepts "namespace/name". */
-sl_waiting_pod *sl_framework_waiting_pod(sl_framework *fw, const char *pod_uid_or_key) {
-    sl_waiting_pod *const *pods;
-    uint32_t n = sl_framework_waiting_pods(fw, &pods);
-    if (!pod_uid_or_key || !pod_uid_or_key[0]) return NULL;
-    for (uint32_t i = 0; i < n; i++) {
-        const k8s_pod *pod = sl_waiting_pod_info(pods[i])->pod;
-        if (pod->uid && strcmp(pod->uid, pod_uid_or_key) == 0) return pods[i];
-    }
-    for (uint32_t i = 0; i < n; i++) {
-        const k8s_pod *pod = sl_waiting_pod_info(pods[i])->pod;
-        const char *ns = pod->namespace_ ? pod->namespace_ : "default";
-        size_t len = strlen(ns);
-        if (strncmp(pod_uid_or_key, ns, len) == 0 && pod_uid_or_key[len] == '/' &&
-            strcmp(pod_uid_or_key + len + 1, pod->name) == 0)
-            return pods[i];
-    }
-    return NULL;
-}
-
-bool sl_framework_reject_waiting_pod(sl_framework *fw, const char *pod_uid_or_key) {
-    sl_waiting_pod *w = sl_framework_waiting_pod(fw, pod_uid_or_key);
-    if (!w) return false;
-    sl_waiting_pod_reject(w, NULL, "removed");
-    return true;
 }
 
 /* ------------------------------------------------------------------ */

@@ -725,22 +725,8 @@ void sched_schedule_one(sl_scheduler *s, pod_record *rec) {
         /* The pod waits holding the node until plugins allow or reject it
          * (framework.h's waiting-pod handle) or a pending plugin's deadline
          * passes; sched_expire_waiting acts on it. */
-        waiting_pod *w = xcalloc(1, sizeof(*w));
-        w->rec = rec;
-        w->fw = fw;
-        w->cycle = c;
-        w->node = xstrdup(host);
-        w->npending = nwaits;
-        for (uint32_t i = 0; i < nwaits; i++) {
-            w->pending[i].name = waits[i].plugin;
-            w->pending[i].timeout_ms = waits[i].timeout_ms;
-            w->pending[i].deadline_ns = s->now_ns + waits[i].timeout_ms * 1000000LL;
-            w->pending_names[i] = waits[i].plugin;
-        }
-        w->plugin = wait_plugin;
-        w->timeout_ms = timeout_ms;
-        w->deadline_ns = s->now_ns + timeout_ms * 1000000LL;
-        w->attempt_start_ns = start_ns;
+        waiting_pod *w = sched_waiting_pod_new(rec, &rec->info, fw, c, host, waits, nwaits,
+                                               wait_plugin, timeout_ms, s->now_ns, start_ns);
         VEC_PUSH(&s->waiting, w);
         return;
     }
@@ -750,39 +736,6 @@ void sched_schedule_one(sl_scheduler *s, pod_record *rec) {
 /* ------------------------------------------------------------------ */
 /* Pods waiting at Permit (the binding cycle's WaitOnPermit)            */
 /* ------------------------------------------------------------------ */
-
-const sl_pod_info *sl_waiting_pod_info(const sl_waiting_pod *w) { return w->rec->info; }
-const char *sl_waiting_pod_node(const sl_waiting_pod *w) { return w->node; }
-
-uint32_t sl_waiting_pod_pending_plugins(const sl_waiting_pod *w, const char *const **out) {
-    *out = w->pending_names;
-    return w->npending;
-}
-
-/* upstream waitingPod.Allow: the plugin's timer stops; the last one to
- * allow lets the pod through. A decided pod stays decided. */
-void sl_waiting_pod_allow(sl_waiting_pod *w, const char *plugin) {
-    if (plugin) {
-        for (uint32_t i = 0; i < w->npending; i++) {
-            if (strcmp(w->pending[i].name, plugin) != 0) continue;
-            w->npending--;
-            memmove(&w->pending[i], &w->pending[i + 1], (w->npending - i) * sizeof(w->pending[0]));
-            memmove(&w->pending_names[i], &w->pending_names[i + 1],
-                    (w->npending - i) * sizeof(w->pending_names[0]));
-            break;
-        }
-    }
-    /* The next deadline: the earliest of the plugins still pending (ties:
-     * the earlier plugin). */
-    for (uint32_t i = 0; i < w->npending; i++) {
-        if (i == 0 || w->pending[i].deadline_ns < w->deadline_ns) {
-            w->deadline_ns = w->pending[i].deadline_ns;
-            w->timeout_ms = w->pending[i].timeout_ms;
-            w->plugin = w->pending[i].name;
-        }
-    }
-    if (w->npending == 0 && w->decision == WAITING_UNDECIDED) w->decision = WAITING_ALLOWED;
-}
 
 /* The framework's own copy of a plugin name (stable for the framework's
  * life, as the queue's per-plugin memo needs), or NULL if unknown. */
@@ -794,22 +747,6 @@ static const char *framework_plugin_name(sl_framework *fw, const char *name) {
             if (strcmp(plugins[i]->name, name) == 0) return plugins[i]->name;
     }
     return NULL;
-}
-
-/* upstream waitingPod.Reject: Unschedulable with the message, attributed
- * to the plugin. The first decision wins. */
-void sl_waiting_pod_reject(sl_waiting_pod *w, const char *plugin, const char *message) {
-    if (w->decision != WAITING_UNDECIDED) return;
-    w->decision = WAITING_REJECTED;
-    w->reject_plugin = plugin && plugin[0] ? xstrdup(plugin) : NULL;
-    w->reject_message = xstrdup(message ? message : "");
-}
-
-void sched_waiting_pod_free(waiting_pod *w) {
-    free(w->node);
-    free(w->reject_plugin);
-    free(w->reject_message);
-    free(w);
 }
 
 /* Acts on the first waiting pod, in the order they started waiting, that
