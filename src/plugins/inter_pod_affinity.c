@@ -1,7 +1,7 @@
 /*
- * inter_pod_affinity.c — InterPodAffinity (upstream
- * pkg/scheduler/framework/plugins/interpodaffinity/{filtering,scoring,
- * plugin}.go, behaviour of kube-scheduler v1.30–v1.33).
+ * inter_pod_affinity.c — InterPodAffinity (upstream's interpodaffinity
+ * plugin: its filtering, scoring and args, behaviour of kube-scheduler
+ * v1.30–v1.33).
  *
  * Filter. PreFilter counts, per topology pair (label key, value):
  *   - existing anti-affinity: existing pods whose required anti-affinity

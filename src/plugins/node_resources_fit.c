@@ -1,7 +1,7 @@
 /*
- * node_resources_fit.c — NodeResourcesFit (upstream
- * pkg/scheduler/framework/plugins/noderesources/fit.go and the scorers
- * least_allocated.go, most_allocated.go, requested_to_capacity_ratio.go).
+ * node_resources_fit.c — NodeResourcesFit (upstream's noderesources Fit
+ * plugin and its three scoring strategies: LeastAllocated, MostAllocated,
+ * RequestedToCapacityRatio).
  *
  * Filter: a node is rejected when it cannot hold one more pod ("Too many
  * pods") or when, for a resource the pod requests (> 0), allocatable minus

@@ -1,7 +1,7 @@
 /*
- * pod_topology_spread.c — PodTopologySpread (upstream
- * pkg/scheduler/framework/plugins/podtopologyspread/{common,filtering,
- * scoring,plugin}.go, behaviour of kube-scheduler v1.30–v1.33).
+ * pod_topology_spread.c — PodTopologySpread (upstream's podtopologyspread
+ * plugin: constraints, filtering, scoring, behaviour of kube-scheduler
+ * v1.30–v1.33).
  *
  * Filter (whenUnsatisfiable: DoNotSchedule). PreFilter counts, per
  * constraint and per topology domain, the pods matching the constraint's

@@ -1,5 +1,6 @@
 /*
- * cache.h — the scheduler cache (design.md seam 2): turns cluster events into
+ * cache.h — the scheduler cache (between the cluster source and the
+ * cycles): turns cluster events into
  * the scheduler's compact per-node view (sl_node_info) and hands each cycle a
  * cheap snapshot. Pods placed by a cycle are "assumed" here between Reserve
  * and the bind result, so the next cycle already sees them.

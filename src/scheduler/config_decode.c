@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "scheduler/config_internal.h"
+#include "scheduler/validation.h"
 
 /* ------------------------------------------------------------------ */
 /* The loader: origin, current field path, the first error               */
@@ -201,48 +202,8 @@ bool cfg_read_array(cfg_loader *l, const json_t *obj, const char *key, const jso
 /* Name syntax (apimachinery validation)                                */
 /* ------------------------------------------------------------------ */
 
-static bool is_alnum(char c) { return isascii((unsigned char)c) && isalnum((unsigned char)c); }
-
-/* DNS-1123 subdomain: lowercase alphanumerics, '-' and '.', starting and
- * ending with an alphanumeric, at most 253 characters. */
-static bool is_dns1123_subdomain(const char *s, size_t n) {
-    if (n == 0 || n > 253) return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
-        if (!ok) return false;
-    }
-    return is_alnum(s[0]) && is_alnum(s[n - 1]);
-}
-
-/* Qualified name ("[prefix/]name", as label keys and resource names are
- * checked): NULL when valid, otherwise why not. */
-const char *cfg_qualified_name_problem(const char *s) {
-    const char *slash = strchr(s, '/');
-    const char *name = s;
-    if (slash) {
-        if (strchr(slash + 1, '/'))
-            return "a qualified name must consist of alphanumeric characters, '-', '_' or '.', "
-                   "and must start and end with an alphanumeric character, with an optional "
-                   "DNS subdomain prefix and '/'";
-        if (!is_dns1123_subdomain(s, (size_t)(slash - s)))
-            return "prefix part must be a lowercase RFC 1123 subdomain";
-        name = slash + 1;
-    }
-    size_t n = strlen(name);
-    if (n == 0) return "name part must be non-empty";
-    if (n > 63) return "name part must be no more than 63 characters";
-    for (size_t i = 0; i < n; i++) {
-        char c = name[i];
-        if (!(is_alnum(c) || c == '-' || c == '_' || c == '.'))
-            return "name part must consist of alphanumeric characters, '-', '_' or '.', and "
-                   "must start and end with an alphanumeric character";
-    }
-    if (!is_alnum(name[0]) || !is_alnum(name[n - 1]))
-        return "name part must consist of alphanumeric characters, '-', '_' or '.', and must "
-               "start and end with an alphanumeric character";
-    return NULL;
-}
+/* Qualified names: the check plugins' args share (validation.h). */
+const char *cfg_qualified_name_problem(const char *s) { return sl_qualified_name_problem(s); }
 
 /* ------------------------------------------------------------------ */
 /* Go durations ("300ms", "1m30s", "5s")                                */

@@ -17,7 +17,7 @@
 #include "scheduler/config_internal.h"
 #include "scheduler/framework.h"
 
-/* The default multiPoint set (apis/config/v1/default_plugins.go, v1.31+:
+/* The default multiPoint set (upstream's v1 default plugins, v1.31+:
  * the in-tree *Limits volume plugins are gone, DynamicResources is gated
  * off). Weights are the ones upstream sets; unlisted weights default to 1. */
 static const struct {
@@ -44,7 +44,7 @@ static const struct {
     {"DefaultBinder", 0},
 };
 
-/* Plugins removed from v1 (validation.go invalidPluginsByVersion). */
+/* Plugins removed from v1 (upstream validation's invalidPluginsByVersion). */
 static const char *const removed_plugins[] = {"AzureDiskLimits", "CinderLimits", "EBSLimits",
                                               "GCEPDLimits"};
 

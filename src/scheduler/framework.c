@@ -1,16 +1,16 @@
 /*
  * framework.c — one profile's plugins and the code that runs them: the
- * schedlab counterpart of framework/runtime/framework.go.
+ * schedlab counterpart of upstream's framework runtime.
  *
  * A framework is built once per profile: every plugin named anywhere in the
  * profile's resolved lists is instantiated once (registry entry + factory
  * with its pluginConfig args); then each extension point's list is built
  * from the instances' ops (a factory may narrow them: framework.h), as
  * upstream builds its lists from the plugin objects, and referenced from a
- * plain array per extension point. Each run_* function walks that array and applies
- * upstream's status rules (reference/kube-scheduler.md §1.3) — which codes
- * stop the walk, which become Error, which message wrapping Go's
- * fmt.Errorf("running %q filter plugin: %w") produces.
+ * plain array per extension point. Each run_* function walks that array
+ * and applies upstream's status rules — which codes stop the walk, which
+ * become Error, which message wrapping Go's fmt.Errorf("running %q filter
+ * plugin: %w") produces.
  *
  * The hot paths are Filter and Score, called once per (node, plugin). They
  * are kept to a loop over function pointers: PreFilter compiles the list of

@@ -1,7 +1,7 @@
 /*
  * framework.h — the scheduling framework contract: what a plugin is, what it
  * receives at each extension point, and what it may ask of the framework.
- * This is schedlab's pkg/scheduler/framework/interface.go. Plugins
+ * This is schedlab's counterpart of upstream's framework interfaces. Plugins
  * (src/plugins/, the extender adapter, the wasm adapter) include only this
  * header (plus k8s.h); the machinery lives in framework.c, cycle.c, cache.c,
  * queue.c and friends.
@@ -246,7 +246,9 @@ typedef struct sl_plugin_event {
 } sl_plugin_event;
 
 /* Every member is optional (NULL = the plugin does not implement that
- * extension point). Statuses: see reference/kube-scheduler.md §1.3.
+ * extension point). Statuses follow upstream's rules: Success, a rejection
+ * (Unschedulable, UnschedulableAndUnresolvable, Pending), Error, Wait
+ * (Permit), Skip (PreFilter, PreScore, Bind).
  *
  * Plugins are runtime objects: a factory may replace `p->ops` with a table
  * of its own (it must outlive the plugin; p->self is a good home) that
@@ -491,7 +493,7 @@ void sl_waiting_pod_reject(sl_waiting_pod *w, const char *plugin, const char *me
 uint32_t sl_waiting_pod_pending_plugins(const sl_waiting_pod *w, const char *const **out);
 
 /* ------------------------------------------------------------------ */
-/* Results recorder (design.md seam 5)                                  */
+/* Results recorder: what an observer of each attempt is told           */
 /* ------------------------------------------------------------------ */
 
 /* Observer of one pod's scheduling attempt. All callbacks optional; when

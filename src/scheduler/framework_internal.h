@@ -2,7 +2,7 @@
  * framework_internal.h — the machinery side of the framework contract: how
  * the scheduler builds a framework from a profile, opens and closes cycles,
  * and runs each extension point with upstream's status semantics
- * (framework/runtime/framework.go). Plugins never include this header; they
+ * (upstream's framework runtime). Plugins never include this header; they
  * see only framework.h.
  *
  * Ownership:

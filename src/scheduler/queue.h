@@ -1,5 +1,5 @@
 /*
- * queue.h — the scheduling queue (upstream backend/queue/scheduling_queue.go):
+ * queue.h — the scheduling queue (upstream's PriorityQueue):
  * activeQ, backoffQ, the unschedulable pool (with gated pods) and the
  * nominator. Internal to src/scheduler.
  *
@@ -11,7 +11,8 @@
  *
  * Time is whatever the caller says `now` is: wall-clock or virtual.
  *
- * Requeueing (reference/kube-scheduler.md §5.4). A failed pod records the
+ * Requeueing (upstream's requeue on cluster events, without QueueingHint
+ * functions). A failed pod records the
  * cluster events that could make it schedulable: the union of the events
  * registered by the plugins that rejected it (sl_framework_plugin_events,
  * SL_EVENT_* in framework_internal.h). A

@@ -3,7 +3,7 @@
  * cycle (snapshot, PreFilter, nominated-node fast path, Filter over nodes,
  * PostFilter, PreScore/Score, host selection, assume, Reserve, Permit) and
  * the binding cycle (PreBind, Bind, PostBind), with upstream's failure
- * handling (schedule_one.go).
+ * handling (upstream's scheduleOne and its failure handler).
  *
  * Filter and the early stop. Upstream evaluates nodes in parallel from
  * nextStartNodeIndex and cancels once numFeasibleNodesToFind nodes passed;

@@ -88,8 +88,8 @@ static void free_record(sl_scheduler *s, pod_record *rec) {
     free(rec);
 }
 
-/* The pod left the pending world (bound or deleted): release the info
- * unless a cycle still uses it (then the cycle calls this again). */
+/* Lower-priority pods nominated to node_name lose their nomination
+ * (scheduler_internal.h). */
 void sched_clear_lower_nominations(sl_scheduler *s, const char *node_name, pod_record *preemptor) {
     sl_pod_info **listed = NULL;
     uint32_t n = sl_queue_nominated_pods(s->queue, node_name, &listed);
@@ -109,6 +109,8 @@ void sched_clear_lower_nominations(sl_scheduler *s, const char *node_name, pod_r
     free(pods);
 }
 
+/* The pod left the pending world (bound or deleted): release the info
+ * unless a cycle still uses it (then the cycle calls this again). */
 void sched_release_info_if_done(sl_scheduler *s, pod_record *rec) {
     if (rec->in_cycle) return;
     if (rec->removed) {

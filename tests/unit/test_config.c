@@ -19,6 +19,7 @@
 #include "scheduler/config.h"
 #include "scheduler/framework.h"
 #include "plugins/registry.h"
+#include "scheduler/validation.h"
 #include "test.h"
 
 /* ------------------------------------------------------------------ */
@@ -1206,6 +1207,26 @@ TEST(load_yaml_file) {
     CHECK(strncmp(err, "/nonexistent/sched.yaml: ", 25) == 0);
 }
 
+/* The qualified-name check config loading and plugin args share. */
+TEST(qualified_names) {
+    CHECK(sl_qualified_name_problem("example.com/my-key") == NULL);
+    CHECK(sl_qualified_name_problem("key_1.x") == NULL);
+    CHECK_EQ_STR(sl_qualified_name_problem("a/b/c"),
+                 "a qualified name must consist of alphanumeric characters, '-', '_' or '.', "
+                 "and must start and end with an alphanumeric character, with an optional "
+                 "DNS subdomain prefix and '/'");
+    CHECK_EQ_STR(sl_qualified_name_problem("/x"), "prefix part must be non-empty");
+    CHECK(strncmp(sl_qualified_name_problem("Example.com/x"), "prefix part a lowercase RFC 1123", 32) == 0);
+    CHECK_EQ_STR(sl_qualified_name_problem("x/"), "name part must be non-empty");
+    CHECK_EQ_STR(sl_qualified_name_problem(""), "name part must be non-empty");
+    char long_name[80];
+    memset(long_name, 'a', 64);
+    long_name[64] = 0;
+    CHECK_EQ_STR(sl_qualified_name_problem(long_name), "name part must be no more than 63 characters");
+    CHECK(sl_qualified_name_problem("-x") != NULL);
+    CHECK(sl_qualified_name_problem("x y") != NULL);
+}
+
 int main(void) {
     init_fakes();
     build_registries();
@@ -1240,6 +1261,7 @@ int main(void) {
     RUN(plugin_config_validation);
     RUN(extenders);
     RUN(load_yaml_file);
+    RUN(qualified_names);
     free_registries();
     return test_summary("config");
 }
