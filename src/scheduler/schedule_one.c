@@ -36,6 +36,8 @@
 /* Why an attempt failed (upstream Diagnosis) and what to do about it. */
 typedef struct attempt {
     const sl_framework *fw;       /* the pod's profile */
+    const char *memo_plugin;      /* one-entry memo of plugin -> events */
+    uint32_t memo_events;
     sl_node_status_map *statuses;
     uint32_t events;              /* union of the rejecting plugins' events */
     bool pending;                 /* some plugin returned Pending */
@@ -58,7 +60,14 @@ typedef struct attempt {
 
 static void diagnosis_add(attempt *a, sl_status st) {
     if (!st.plugin) return;
-    if (sl_status_is_rejected(st)) a->events |= sl_framework_plugin_events(a->fw, st.plugin);
+    if (sl_status_is_rejected(st)) {
+        /* Rejections come in runs from the same plugin. */
+        if (st.plugin != a->memo_plugin) {
+            a->memo_plugin = st.plugin;
+            a->memo_events = sl_framework_plugin_events(a->fw, st.plugin);
+        }
+        a->events |= a->memo_events;
+    }
     if (st.code == SL_PENDING) a->pending = true;
 }
 
