@@ -6,9 +6,11 @@
  * see only framework.h.
  *
  * Ownership:
- *   - A framework owns its plugin instances (created from the registry, or
- *     from a test lookup) and borrows the profile config, the host callbacks,
- *     the recorder and the worker pool.
+ *   - A framework owns its plugin instances (created from the registry it
+ *     is given) and borrows the profile config, the host callbacks, the
+ *     recorder and the worker pool. It keeps no pointer to the registry
+ *     object, but its instances use the registrations' ops, which must
+ *     outlive it.
  *   - A cycle owns its CycleState and its main arena. Worker threads
  *     allocate from their own arenas (an sl_cycle_arenas shared by every
  *     cycle of one scheduler) through a thread-local pointer, so

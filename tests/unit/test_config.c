@@ -6,12 +6,13 @@
  * profile validation, plugin args defaults and validation, extenders, and
  * the exact wording of errors (file + field path).
  *
- * Most cases resolve plugin names through a fake lookup so the expansion
+ * Most cases resolve plugin names through a registry of fakes so the expansion
  * algorithm is tested on its own: the upstream test plugins (testPlugin
  * implements every point but PreEnqueue, scorePlugin1/2 PreScore+Score,
  * scoreWithNormalizePlugin1 Score, queueSortPlugin, bindPlugin) and fakes of
  * the default plugins with exactly upstream's interfaces. A few cases use the
- * real registry to check that the real plugins expand to §2.2.
+ * in-tree registry to check that the real plugins expand to upstream's
+ * default expansion.
  */
 #include <stdarg.h>
 #include <unistd.h>
