@@ -28,6 +28,7 @@
 #include "base/base.h"
 #include "cmd/cmd.h"
 #include "k8s/k8s.h"
+#include "plugins/registry.h"
 #include "scheduler/cluster.h"
 #include "scheduler/config.h"
 #include "scheduler/scheduler.h"
@@ -445,6 +446,7 @@ int cmd_schedule(int argc, char **argv) {
     int status = EXIT_USAGE;
     char err[1024] = "";
     sl_config config = {0};
+    sl_registry *registry = NULL;
     json_t *docs = NULL, *locations = NULL;
     sl_cluster *cluster = NULL;
     sl_scheduler *scheduler = NULL;
@@ -465,13 +467,14 @@ int cmd_schedule(int argc, char **argv) {
         fprintf(stderr, "schedlab schedule: %s\n", err);
         goto out;
     }
+    registry = sl_registry_new_default();
     if (config_path) {
-        if (!sl_config_load_file(config_path, &config, err, sizeof err)) {
+        if (!sl_config_load_file(config_path, registry, &config, err, sizeof err)) {
             fprintf(stderr, "schedlab schedule: %s\n", err);
             goto out;
         }
     } else {
-        sl_config_default(&config);
+        sl_config_default(registry, &config);
         if (config.nprofiles == 0) {
             fprintf(stderr, "schedlab schedule: the default configuration is not usable in this build\n");
             status = 1;
@@ -496,6 +499,7 @@ int cmd_schedule(int argc, char **argv) {
     }
     sl_scheduler_options opts = {
         .config = &config,
+        .registry = registry,
         .cluster = cluster,
         .seed = seed,
         .virtual_time = true,
@@ -533,6 +537,7 @@ out:
     if (have_explain) explain_free(&explain);
     if (cluster) cluster->ops->destroy(cluster);
     sl_config_free(&config);
+    sl_registry_free(registry);
     json_decref(docs);
     json_decref(locations);
     return status;

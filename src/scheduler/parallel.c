@@ -122,7 +122,7 @@ static void *worker_main(void *argp) {
     sl_worker_pool *pool = arg->pool;
     uint32_t participant = arg->participant;
     free(arg);
-    sl_cycle_bind_thread_arena(&pool->arenas->workers[participant - 1]);
+    sl_cycle_bind_worker(&pool->arenas->workers[participant - 1], participant);
     for (;;) {
         int spins = 0;
         for (;;) {

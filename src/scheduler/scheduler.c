@@ -88,8 +88,8 @@ static void free_record(sl_scheduler *s, pod_record *rec) {
     free(rec);
 }
 
-/* The pod left the pending world (bound or deleted): release the info
- * unless a cycle still uses it (then the cycle calls this again). */
+/* Lower-priority pods nominated to node_name lose their nomination
+ * (scheduler_internal.h). */
 void sched_clear_lower_nominations(sl_scheduler *s, const char *node_name, pod_record *preemptor) {
     sl_pod_info **listed = NULL;
     uint32_t n = sl_queue_nominated_pods(s->queue, node_name, &listed);
@@ -109,6 +109,8 @@ void sched_clear_lower_nominations(sl_scheduler *s, const char *node_name, pod_r
     free(pods);
 }
 
+/* The pod left the pending world (bound or deleted): release the info
+ * unless a cycle still uses it (then the cycle calls this again). */
 void sched_release_info_if_done(sl_scheduler *s, pod_record *rec) {
     if (rec->in_cycle) return;
     if (rec->removed) {
@@ -402,14 +404,10 @@ void sched_return_cycle(sl_scheduler *s, sl_cycle *c) {
 /* Construction                                                         */
 /* ------------------------------------------------------------------ */
 
-static sl_plugin_lookup_fn test_plugin_lookup;
-
-void sl_scheduler_set_plugin_lookup(sl_plugin_lookup_fn lookup) { test_plugin_lookup = lookup; }
-
 sl_scheduler *sl_scheduler_new(const sl_scheduler_options *opts, char *err, size_t errsize) {
     const sl_config *cfg = opts->config;
-    if (!cfg || !opts->cluster) {
-        snprintf(err, errsize, "scheduler: a config and a cluster are required");
+    if (!cfg || !opts->registry || !opts->cluster) {
+        snprintf(err, errsize, "scheduler: a config, a plugin registry and a cluster are required");
         return NULL;
     }
     if (cfg->nprofiles == 0) {
@@ -450,7 +448,7 @@ sl_scheduler *sl_scheduler_new(const sl_scheduler_options *opts, char *err, size
             .host = &s->host,
             .recorder = opts->recorder,
             .pool = s->pool,
-            .lookup = test_plugin_lookup,
+            .registry = opts->registry,
         };
         s->frameworks[i] = sl_framework_new(&fo, err, errsize);
         if (!s->frameworks[i]) {

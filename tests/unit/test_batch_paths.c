@@ -22,6 +22,7 @@
  * the seed and round so it can be replayed.
  */
 #include "plugin_fixture.h"
+#include "plugins/registry.h"
 #include "scheduler/config.h"
 #include "test.h"
 
@@ -333,10 +334,12 @@ static void one_round(sl_framework *fw) {
 }
 
 TEST(batch_paths_match_per_node_functions) {
+    sl_registry *registry = sl_registry_new_default();
     sl_config cfg;
-    sl_config_default(&cfg);
+    sl_config_default(registry, &cfg);
     sl_framework_options o;
     memset(&o, 0, sizeof o);
+    o.registry = registry;
     o.profile = &cfg.profiles[0];
     o.parallelism = 1;
     char err[512];
@@ -344,6 +347,7 @@ TEST(batch_paths_match_per_node_functions) {
     if (!fw) {
         TEST_FAIL_AT("framework: %s", err);
         sl_config_free(&cfg);
+        sl_registry_free(registry);
         return;
     }
     const char *env = getenv("SCHEDLAB_TEST_SEED");
@@ -360,6 +364,7 @@ TEST(batch_paths_match_per_node_functions) {
            (unsigned long long)seed);
     sl_framework_free(fw);
     sl_config_free(&cfg);
+    sl_registry_free(registry);
 }
 
 int main(void) {

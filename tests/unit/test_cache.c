@@ -5,12 +5,10 @@
 #include "scheduler/cache.h"
 #include "test.h"
 
-/* A stand-in for cycle.c: dry-run copies only need sl_cycle_alloc. */
+/* Dry-run copies live in memory the caller provides (a cycle's arenas in
+ * the scheduler): here an arena of the test's own. */
 static arena cycle_memory;
-void *sl_cycle_alloc(sl_cycle *c, size_t size) {
-    UNUSED(c);
-    return arena_alloc(&cycle_memory, size);
-}
+static void *test_alloc(void *ctx, size_t size) { return arena_alloc(ctx, size); }
 
 static json_t *doc(const char *yaml) {
     char err[512];
@@ -369,9 +367,9 @@ TEST(dry_run_copies) {
     sl_cache_add_pod(cache, sl_pod_info_new(other));
     sl_cache_update_snapshot(cache, snap);
     const sl_node_info *orig = sl_snapshot_node(snap, "n1");
-    sl_node_info *copy = sl_node_info_clone(NULL, orig);
+    sl_node_info *copy = sl_node_info_copy(orig, test_alloc, &cycle_memory);
     sl_pod_info *victim_info = sl_cache_find_pod(cache, victim);
-    sl_node_info_remove_pod(NULL, copy, victim_info);
+    sl_node_info_copy_remove_pod(copy, victim_info, test_alloc, &cycle_memory);
     CHECK_EQ_INT(copy->npods, 1);
     CHECK_EQ_INT(copy->requested.milli_cpu, 100);
     CHECK_EQ_INT(copy->nused_ports, 0);
@@ -381,12 +379,12 @@ TEST(dry_run_copies) {
     k8s_pod *incoming = make_pod("incoming", NULL,
                                  "  - name: g\n    resources: {requests: {example.com/gpu: 1}}\n");
     sl_pod_info *incoming_info = sl_pod_info_new(incoming);
-    for (int i = 0; i < 20; i++) sl_node_info_add_pod(NULL, copy, incoming_info);
+    for (int i = 0; i < 20; i++) sl_node_info_copy_add_pod(copy, incoming_info, test_alloc, &cycle_memory);
     CHECK_EQ_INT(copy->npods, 21);
     CHECK_EQ_INT(k8s_resources_get(&copy->requested, "example.com/gpu"), 20);
     CHECK_EQ_INT(orig->npods, 2);
     CHECK_EQ_INT(k8s_resources_get(&orig->requested, "example.com/gpu"), 0);
-    sl_node_info_remove_pod(NULL, copy, incoming_info);
+    sl_node_info_copy_remove_pod(copy, incoming_info, test_alloc, &cycle_memory);
     CHECK_EQ_INT(copy->npods, 20);
     sl_pod_info_free(incoming_info);
     k8s_pod_free(incoming);

@@ -21,6 +21,7 @@
 #include "scheduler/cluster.h"
 #include "scheduler/config.h"
 #include "scheduler/scheduler.h"
+#include "plugins/registry.h"
 #include "test.h"
 
 /* The registry references plugins weakly; make sure they are linked in. */
@@ -180,6 +181,7 @@ TEST(terminating_by_preemption) {
 /* ------------------------------------------------------------------ */
 
 typedef struct world {
+    sl_registry *registry;
     sl_config config;
     sl_cluster *cluster;
     sl_scheduler *scheduler;
@@ -208,7 +210,8 @@ static void add_pod(const char *name, const char *cpu, int priority, const char 
 static bool start(world *w) {
     char err[1024];
     memset(w, 0, sizeof(*w));
-    sl_config_default(&w->config);
+    w->registry = sl_registry_new_default();
+    sl_config_default(w->registry, &w->config);
     json_t *objs = k8s_parse_documents(strbuf_cstr(&docs), docs.len, "cluster", err, sizeof err);
     if (!objs) {
         fprintf(stderr, "cluster: %s\n", err);
@@ -221,7 +224,7 @@ static bool start(world *w) {
         fprintf(stderr, "load: %s\n", err);
         return false;
     }
-    sl_scheduler_options o = {.config = &w->config, .cluster = w->cluster, .seed = 1,
+    sl_scheduler_options o = {.config = &w->config, .registry = w->registry, .cluster = w->cluster, .seed = 1,
                               .virtual_time = true};
     w->scheduler = sl_scheduler_new(&o, err, sizeof err);
     if (!w->scheduler) {
@@ -236,6 +239,7 @@ static void stop(world *w) {
     if (w->scheduler) sl_scheduler_free(w->scheduler);
     if (w->cluster) w->cluster->ops->destroy(w->cluster);
     sl_config_free(&w->config);
+    sl_registry_free(w->registry);
     strbuf_reset(&docs);
 }
 

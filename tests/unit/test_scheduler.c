@@ -7,23 +7,14 @@
  */
 #include <stdatomic.h>
 
+#include "plugins/registry.h"
 #include "scheduler/cluster.h"
 #include "scheduler/config.h"
 #include "scheduler/scheduler.h"
 #include "scheduler/scheduler_internal.h"
 #include "test.h"
 
-/* The registry references plugins weakly; make sure they are linked in. */
-#define PLUGIN(name) extern const sl_plugin_registration sl_plugin_##name;
-#include "plugins/plugin_list.h"
-#undef PLUGIN
-__attribute__((used)) static const sl_plugin_registration *const linked_plugins[] = {
-#define PLUGIN(name) &sl_plugin_##name,
-#include "plugins/plugin_list.h"
-#undef PLUGIN
-};
-
-/* ---- a test Permit plugin, found through the test lookup ---- */
+/* ---- a test Permit plugin, in every world's registry ---- */
 static sl_status wait_permit(sl_plugin *p, sl_cycle *c, const sl_pod_info *pod, const char *node,
                              int64_t *timeout_ms) {
     (void)p, (void)c, (void)pod, (void)node;
@@ -33,14 +24,11 @@ static sl_status wait_permit(sl_plugin *p, sl_cycle *c, const sl_pod_info *pod, 
 static const sl_plugin_ops wait_ops = {.name = "WaitPlugin", .permit = wait_permit};
 static const sl_plugin_registration wait_plugin = {"WaitPlugin", &wait_ops, NULL};
 
-static const sl_plugin_registration *test_lookup(const char *name) {
-    if (strcmp(name, "WaitPlugin") == 0) return &wait_plugin;
-    return sl_plugin_registry_find(name);
-}
 
 /* ---- harness ---- */
 
 typedef struct world {
+    sl_registry *registry;        /* the in-tree plugins and WaitPlugin */
     sl_config config;
     sl_cluster *cluster;
     sl_scheduler *scheduler;
@@ -67,16 +55,18 @@ static void add_pod(const char *name, const char *cpu, const char *extra_spec) {
 static bool start(world *w, const char *config_yaml, uint64_t seed, const sl_recorder *rec) {
     char err[1024];
     memset(w, 0, sizeof(*w));
+    w->registry = sl_registry_new_default();
+    sl_registry_add(w->registry, &wait_plugin);
     if (config_yaml) {
         json_t *doc = k8s_parse_document(config_yaml, strlen(config_yaml), "config", err, sizeof err);
-        if (!doc || !sl_config_load_json(doc, "config", &w->config, err, sizeof err)) {
+        if (!doc || !sl_config_load_json(doc, "config", w->registry, &w->config, err, sizeof err)) {
             fprintf(stderr, "config: %s\n", err);
             json_decref(doc);
             return false;
         }
         json_decref(doc);
     } else {
-        sl_config_default(&w->config);
+        sl_config_default(w->registry, &w->config);
     }
     json_t *objs = k8s_parse_documents(strbuf_cstr(&docs), docs.len, "cluster", err, sizeof err);
     if (!objs) {
@@ -90,8 +80,8 @@ static bool start(world *w, const char *config_yaml, uint64_t seed, const sl_rec
         fprintf(stderr, "load: %s\n", err);
         return false;
     }
-    sl_scheduler_options o = {.config = &w->config, .cluster = w->cluster, .seed = seed,
-                              .virtual_time = true, .recorder = rec,
+    sl_scheduler_options o = {.config = &w->config, .registry = w->registry, .cluster = w->cluster,
+                              .seed = seed, .virtual_time = true, .recorder = rec,
                               .force_parallel = force_parallel};
     w->scheduler = sl_scheduler_new(&o, err, sizeof err);
     if (!w->scheduler) {
@@ -106,6 +96,7 @@ static void stop(world *w) {
     if (w->scheduler) sl_scheduler_free(w->scheduler);
     if (w->cluster) w->cluster->ops->destroy(w->cluster);
     sl_config_free(&w->config);
+    sl_registry_free(w->registry);
     strbuf_reset(&docs);
 }
 
@@ -469,8 +460,6 @@ TEST(quiescence) {
 
 TEST(permit_wait_times_out) {
     world w;
-    sl_config_set_plugin_lookup(test_lookup);
-    sl_scheduler_set_plugin_lookup(test_lookup);
     add_node("n1", "1", NULL);
     add_pod("waiter", "100m", NULL);
     if (!start(&w, "apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\n"
@@ -485,12 +474,9 @@ TEST(permit_wait_times_out) {
     CHECK_EQ_STR(r.message, "0/1 nodes are available: 1 rejected due to timeout after waiting 10s at plugin WaitPlugin.");
     CHECK(r.attempts >= 1 && r.attempts <= 2);
     stop(&w);
-    sl_config_set_plugin_lookup(NULL);
-    sl_scheduler_set_plugin_lookup(NULL);
 }
 
 int main(void) {
-    (void)linked_plugins;
     log_set_level(SL_LOG_ERROR);
     strbuf_init(&docs);
     RUN(fit_error_and_events);
