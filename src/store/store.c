@@ -332,6 +332,7 @@ sl_store *sl_store_open(const sl_store_options *options, char *err, size_t errsi
         s->clock = sl_clock_real_new();
         s->owns_clock = true;
     }
+    s->snapshot = options->snapshot;
     s->log_cap = options->history ? options->history : 20000;
     s->ring = xcalloc(s->log_cap, sizeof(*s->ring));
     s->log_oldest = 1;
@@ -449,7 +450,7 @@ static int commit(sl_store *s, commit_kind kind, sl_object *obj, sl_object *expe
             }
             return 409;
         }
-        if (res->namespaced && !strmap_get(&s->tables[SL_RES_NAMESPACES], obj->namespace_)) {
+        if (res->namespaced && !s->snapshot && !strmap_get(&s->tables[SL_RES_NAMESPACES], obj->namespace_)) {
             pthread_rwlock_unlock(&s->lock);
             return not_found(err, sl_resource_get(SL_RES_NAMESPACES), obj->namespace_);
         }
@@ -655,8 +656,10 @@ int sl_store_create(sl_store *s, const sl_resource *res, const char *namespace_,
     char uid[40], ts[32];
     sl_store_new_uid(s, uid);
     sl_store_timestamp(s, ts, sizeof ts);
-    json_object_set_new(meta, "uid", json_string(uid));
-    json_object_set_new(meta, "creationTimestamp", json_string(ts));
+    const char *given_uid = json_string_value(json_object_get(meta, "uid"));
+    const char *given_ts = json_string_value(json_object_get(meta, "creationTimestamp"));
+    if (!s->snapshot || !given_uid || !*given_uid) json_object_set_new(meta, "uid", json_string(uid));
+    if (!s->snapshot || !given_ts || !*given_ts) json_object_set_new(meta, "creationTimestamp", json_string(ts));
     json_object_del(meta, "resourceVersion");
     json_object_del(meta, "deletionTimestamp");
     json_object_del(meta, "deletionGracePeriodSeconds");

@@ -225,6 +225,11 @@ typedef struct sl_store_options {
     sl_clock *clock;           /* NULL: a real clock owned by the store */
     uint32_t history;          /* event log entries kept (0: 20000) */
     const char *data_dir;      /* NULL: memory only; else SQLite in DIR/store.db */
+    /* Snapshot mode (`schedule --cluster` files): namespaced objects may be
+     * created in a namespace that does not exist (files often omit the
+     * Namespace objects; otherwise 404), and a given uid and
+     * creationTimestamp are kept instead of being assigned. */
+    bool snapshot;
 } sl_store_options;
 
 /* Returns NULL (and a message in err) if the data dir cannot be opened. */

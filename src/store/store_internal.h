@@ -52,6 +52,7 @@ struct sl_store {
 
     sl_clock *clock;
     bool owns_clock;
+    bool snapshot;
     sl_admit_fn admit;
     void *admit_user;
 };

@@ -1,0 +1,563 @@
+/*
+ * cluster_store.c — the in-process cluster source (cluster.h) as a thin
+ * adapter over the object store (store.h): `schedlab schedule`, the
+ * benchmarks and (later) `schedlab sim` all read and write the one store,
+ * so an API server on the same store sees every bind, status write and
+ * event the scheduler makes.
+ *
+ *   - subscribe registers a store listener that replays namespaces, nodes
+ *     and pods (creation order) and then forwards every change with the
+ *     typed old and new versions (decoded once by the store);
+ *   - bind, delete_pod and update_pod_status are store writes
+ *     (read-modify-write on a copy; a new immutable version is published
+ *     and its MODIFIED/DELETED event comes back through the listener,
+ *     synchronously on the writing thread);
+ *   - record_event creates a core/v1 Event in the store (bounded: the
+ *     oldest are deleted past EVENT_OBJECTS) and keeps the compact
+ *     sl_cluster_event list the headless commands print.
+ *
+ * Lifetimes: every version handed to the handler (or returned by
+ * find_pod / pods) stays referenced by the adapter until destroy, so the
+ * scheduler may keep pointers into old versions (a cycle's snapshot, a
+ * deleted pod's record) exactly as it could with the old in-place store.
+ * That costs one retained version per write for the adapter's lifetime;
+ * the long-running scheduler (issue 8) will release versions when its
+ * cache lets go of them.
+ *
+ * Status writes of unassigned pods made through update_pod_status are not
+ * echoed to the handler (the scheduler's own write; upstream's
+ * updatePodInSchedulingQueue ignores such status-only updates); every other
+ * watcher of the store sees them.
+ *
+ * Threads: `lock` guards the adapter's tables (retained versions, the
+ * deleted-pod index, the event list, the listing scratch); store calls and
+ * handler calls are made with it released.
+ */
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/strmap.h"
+#include "scheduler/cluster.h"
+
+#define EVENT_LIMIT 100000      /* sl_cluster_event list */
+#define EVENT_OBJECTS 10000     /* Event objects kept in the store */
+
+typedef struct store_cluster {
+    sl_cluster base;
+    sl_store *store;
+    bool owns_store;
+    pthread_mutex_t lock;
+    sl_cluster_handler handler;
+    bool subscribed;
+    uint64_t listener;
+    strmap retained;           /* "%p" -> sl_object (one reference each) */
+    strmap deleted_pods;       /* "ns/name" -> last deleted version (retained) */
+    VEC(k8s_pod *) listing;
+    VEC(sl_cluster_event) events;
+    VEC(char *) event_keys;    /* "ns\0name" of Event objects, oldest first */
+    size_t event_keys_head;
+    uint64_t event_seq;
+} store_cluster;
+
+static __thread store_cluster *own_status_write;
+
+static store_cluster *self_of(sl_cluster *c) { return c->self; }
+
+static void retain(store_cluster *m, sl_object *o) {
+    if (!o) return;
+    char key[32];
+    snprintf(key, sizeof key, "%p", (void *)o);
+    pthread_mutex_lock(&m->lock);
+    if (!strmap_get(&m->retained, key)) strmap_put(&m->retained, key, sl_object_ref(o));
+    pthread_mutex_unlock(&m->lock);
+}
+
+static const sl_resource *pods_res(void) { return sl_resource_get(SL_RES_PODS); }
+
+/* ---- the store listener ---- */
+
+static sl_watch_type watch_type(sl_event_type t) {
+    return t == SL_EVENT_ADDED ? SL_WATCH_ADDED : t == SL_EVENT_MODIFIED ? SL_WATCH_MODIFIED : SL_WATCH_DELETED;
+}
+
+static void on_store_event(void *user, const sl_store_event *ev) {
+    store_cluster *m = user;
+    sl_resource_id id = ev->res->id;
+    if (id != SL_RES_PODS && id != SL_RES_NODES && id != SL_RES_NAMESPACES) return;
+    sl_cluster_handler h = m->handler;
+    retain(m, ev->obj);
+    retain(m, ev->old);
+    sl_watch_type type = watch_type(ev->type);
+    void *old = type == SL_WATCH_MODIFIED && ev->old ? ev->old->typed : NULL;
+    switch (id) {
+    case SL_RES_PODS: {
+        k8s_pod *pod = ev->obj->typed;
+        if (type == SL_WATCH_DELETED) {
+            char key[600];
+            snprintf(key, sizeof key, "%s/%s", pod->namespace_, pod->name);
+            pthread_mutex_lock(&m->lock);
+            strmap_put(&m->deleted_pods, key, ev->obj); /* retained above */
+            pthread_mutex_unlock(&m->lock);
+        }
+        if (type == SL_WATCH_MODIFIED && own_status_write == m && !pod->node_name[0]) return;
+        if (h.on_pod) h.on_pod(h.user, type, old, pod);
+        break;
+    }
+    case SL_RES_NODES:
+        if (h.on_node) h.on_node(h.user, type, old, ev->obj->typed);
+        break;
+    case SL_RES_NAMESPACES:
+        if (h.on_namespace) h.on_namespace(h.user, type, old, ev->obj->typed);
+        break;
+    default: break;
+    }
+}
+
+static void store_subscribe(sl_cluster *c, const sl_cluster_handler *handler) {
+    store_cluster *m = self_of(c);
+    if (m->subscribed) sl_store_unlisten(m->store, m->listener);
+    m->handler = *handler;
+    m->subscribed = true;
+    static const sl_resource_id order[] = {SL_RES_NAMESPACES, SL_RES_NODES, SL_RES_PODS};
+    m->listener = sl_store_listen(m->store, on_store_event, m, order, ARRAY_LEN(order));
+}
+
+/* ---- writes ---- */
+
+static json_t *object_child(json_t *parent, const char *key) {
+    json_t *child = json_object_get(parent, key);
+    if (!json_is_object(child)) {
+        child = json_object();
+        json_object_set_new(parent, key, child);
+    }
+    return child;
+}
+
+/* Sets the PodScheduled condition in status.conditions. */
+static void set_pod_scheduled_condition(sl_store *store, json_t *obj, const char *status,
+                                        const char *reason, const char *message) {
+    char now[32];
+    sl_store_timestamp(store, now, sizeof now);
+    json_t *st = object_child(obj, "status");
+    json_t *conditions = json_object_get(st, "conditions");
+    if (!json_is_array(conditions)) {
+        conditions = json_array();
+        json_object_set_new(st, "conditions", conditions);
+    }
+    json_t *cond = NULL;
+    size_t i;
+    json_t *item;
+    json_array_foreach(conditions, i, item) {
+        const char *type = json_string_value(json_object_get(item, "type"));
+        if (json_is_object(item) && type && !strcmp(type, "PodScheduled")) {
+            cond = item;
+            break;
+        }
+    }
+    if (!cond) {
+        cond = json_object();
+        json_object_set_new(cond, "type", json_string("PodScheduled"));
+        json_array_append_new(conditions, cond);
+    }
+    const char *previous = json_string_value(json_object_get(cond, "status"));
+    if (!previous || strcmp(previous, status) != 0)
+        json_object_set_new(cond, "lastTransitionTime", json_string(now));
+    json_object_set_new(cond, "status", json_string(status));
+    json_object_set_new(cond, "lastProbeTime", json_null());
+    if (reason) json_object_set_new(cond, "reason", json_string(reason));
+    else json_object_del(cond, "reason");
+    if (message) json_object_set_new(cond, "message", json_string(message));
+    else json_object_del(cond, "message");
+}
+
+typedef struct bind_args {
+    sl_store *store;
+    const char *node;
+} bind_args;
+
+static int bind_mutate(void *user, const sl_object *cur, json_t **next, sl_store_error *err) {
+    bind_args *a = user;
+    const k8s_pod *pod = cur->typed;
+    if (pod->node_name[0])
+        return sl_store_fail(err, 409, "Conflict", "binding: pod is already assigned to a node");
+    if (pod->deleting)
+        return sl_store_fail(err, 409, "Conflict", "binding: pod %s is being deleted, cannot be assigned to a host", pod->name);
+    *next = json_deep_copy(cur->json);
+    json_object_set_new(object_child(*next, "spec"), "nodeName", json_string(a->node));
+    set_pod_scheduled_condition(a->store, *next, "True", NULL, NULL);
+    return 200;
+}
+
+/* sl_status messages are static strings. */
+static sl_status status_of(int code, const sl_store_error *err, const char *not_found,
+                           const char *failed) {
+    if (code < 300) return SL_STATUS_SUCCESS;
+    if (code == 404) return sl_status_make(SL_ERROR, not_found);
+    if (code == 409 && !strcmp(err->message, "binding: pod is already assigned to a node"))
+        return sl_status_make(SL_ERROR, "binding: pod is already assigned to a node");
+    log_warn("cluster store: %s", err->message);
+    return sl_status_make(SL_ERROR, failed);
+}
+
+static sl_status store_bind(sl_cluster *c, const k8s_pod *pod, const char *node_name) {
+    store_cluster *m = self_of(c);
+    bind_args a = {m->store, node_name};
+    sl_store_error err;
+    int code = sl_store_update(m->store, pods_res(), pod->namespace_, pod->name, bind_mutate, &a, NULL, &err);
+    return status_of(code, &err, "binding: pod not found in the cluster store", "binding: the store refused the write");
+}
+
+static sl_status store_delete_pod(sl_cluster *c, const k8s_pod *pod) {
+    store_cluster *m = self_of(c);
+    sl_store_error err;
+    sl_object *last = NULL;
+    int code = sl_store_delete(m->store, pods_res(), pod->namespace_, pod->name, 0, NULL, &last, &err);
+    if (last) {
+        retain(m, last);
+        char key[600];
+        snprintf(key, sizeof key, "%s/%s", last->namespace_, last->name);
+        pthread_mutex_lock(&m->lock);
+        strmap_put(&m->deleted_pods, key, last);
+        pthread_mutex_unlock(&m->lock);
+        sl_object_unref(last);
+    }
+    return status_of(code, &err, "delete: pod not found in the cluster store", "delete: the store refused the write");
+}
+
+typedef struct status_args {
+    sl_store *store;
+    const char *reason, *message, *nominated;
+} status_args;
+
+static int status_mutate(void *user, const sl_object *cur, json_t **next, sl_store_error *err) {
+    UNUSED(err);
+    status_args *a = user;
+    *next = json_deep_copy(cur->json);
+    set_pod_scheduled_condition(a->store, *next, "False", a->reason, a->message);
+    if (a->nominated) {
+        json_t *st = object_child(*next, "status");
+        if (a->nominated[0]) json_object_set_new(st, "nominatedNodeName", json_string(a->nominated));
+        else json_object_del(st, "nominatedNodeName");
+    }
+    return 200;
+}
+
+static sl_status store_update_pod_status(sl_cluster *c, const k8s_pod *pod, const char *reason,
+                                         const char *message, const char *nominated_node) {
+    store_cluster *m = self_of(c);
+    status_args a = {m->store, reason, message, nominated_node};
+    sl_store_error err;
+    store_cluster *saved = own_status_write;
+    own_status_write = m;
+    int code = sl_store_update(m->store, pods_res(), pod->namespace_, pod->name, status_mutate, &a, NULL, &err);
+    own_status_write = saved;
+    return status_of(code, &err, "status update: pod not found in the cluster store", "status update: the store refused the write");
+}
+
+static void free_event(sl_cluster_event *e) {
+    free((void *)e->namespace_); /* one block: the strings were allocated together */
+}
+
+static void store_record_event(sl_cluster *c, const k8s_pod *pod, const char *type,
+                               const char *reason, const char *message) {
+    store_cluster *m = self_of(c);
+    const char *parts[5] = {pod->namespace_, pod->name, type ? type : "", reason ? reason : "",
+                            message ? message : ""};
+    size_t lens[5], total = 0;
+    for (int i = 0; i < 5; i++) total += (lens[i] = strlen(parts[i])) + 1;
+    char *block = xmalloc(total), *at = block;
+    const char *copies[5];
+    for (int i = 0; i < 5; i++) {
+        memcpy(at, parts[i], lens[i] + 1);
+        copies[i] = at;
+        at += lens[i] + 1;
+    }
+    int64_t wall = sl_clock_wall_ns(sl_store_clock(m->store));
+    sl_cluster_event e = {copies[0], copies[1], copies[2], copies[3], copies[4], wall};
+    pthread_mutex_lock(&m->lock);
+    if (m->events.len >= EVENT_LIMIT) {
+        size_t drop = EVENT_LIMIT / 2;
+        for (size_t i = 0; i < drop; i++) free_event(&m->events.items[i]);
+        memmove(m->events.items, m->events.items + drop,
+                (m->events.len - drop) * sizeof(sl_cluster_event));
+        m->events.len -= drop;
+    }
+    VEC_PUSH(&m->events, e);
+    uint64_t seq = ++m->event_seq;
+    pthread_mutex_unlock(&m->lock);
+
+    /* the core/v1 Event object, as kube-scheduler's recorder writes it */
+    char name[400], now[32];
+    snprintf(name, sizeof name, "%.200s.%016" PRIx64, pod->name, (uint64_t)wall + seq);
+    sl_store_timestamp(m->store, now, sizeof now);
+    json_t *ev = json_pack("{s:s,s:s,s:{s:s,s:s},s:{s:s,s:s,s:s,s:s,s:s},s:s,s:s,s:s,s:{s:s},"
+                           "s:s,s:s,s:s,s:i}",
+                           "apiVersion", "v1", "kind", "Event", "metadata", "name", name,
+                           "namespace", pod->namespace_, "involvedObject", "kind", "Pod",
+                           "namespace", pod->namespace_, "name", pod->name, "uid", pod->uid,
+                           "apiVersion", "v1", "reason", parts[3], "message", parts[4], "type",
+                           parts[2], "source", "component", "default-scheduler",
+                           "reportingComponent", "default-scheduler", "firstTimestamp", now,
+                           "lastTimestamp", now, "count", 1);
+    sl_store_error err;
+    const sl_resource *events = sl_resource_get(SL_RES_EVENTS);
+    if (ev && sl_store_create(m->store, events, pod->namespace_, ev, NULL, &err) < 300) {
+        char *key = xasprintf("%s%c%s", pod->namespace_, 0, name);
+        char *oldest = NULL;
+        pthread_mutex_lock(&m->lock);
+        VEC_PUSH(&m->event_keys, key);
+        if (m->event_keys.len - m->event_keys_head > EVENT_OBJECTS) oldest = m->event_keys.items[m->event_keys_head++];
+        if (m->event_keys_head > EVENT_OBJECTS) {
+            memmove(m->event_keys.items, m->event_keys.items + m->event_keys_head,
+                    (m->event_keys.len - m->event_keys_head) * sizeof(char *));
+            m->event_keys.len -= m->event_keys_head;
+            m->event_keys_head = 0;
+        }
+        pthread_mutex_unlock(&m->lock);
+        if (oldest) {
+            sl_store_delete(m->store, events, oldest, oldest + strlen(oldest) + 1, 0, NULL, NULL, &err);
+            free(oldest);
+        }
+    }
+    json_decref(ev);
+}
+
+static void store_destroy(sl_cluster *c) {
+    store_cluster *m = self_of(c);
+    if (m->subscribed) sl_store_unlisten(m->store, m->listener);
+    size_t pos = 0;
+    void *value;
+    while (strmap_next(&m->retained, &pos, NULL, &value)) sl_object_unref(value);
+    strmap_free(&m->retained);
+    strmap_free(&m->deleted_pods);
+    for (size_t i = 0; i < m->events.len; i++) free_event(&m->events.items[i]);
+    VEC_FREE(&m->events);
+    for (size_t i = m->event_keys_head; i < m->event_keys.len; i++) free(m->event_keys.items[i]);
+    VEC_FREE(&m->event_keys);
+    VEC_FREE(&m->listing);
+    if (m->owns_store) sl_store_close(m->store);
+    pthread_mutex_destroy(&m->lock);
+    free(m);
+}
+
+static const sl_cluster_ops store_ops = {
+    .subscribe = store_subscribe,
+    .bind = store_bind,
+    .delete_pod = store_delete_pod,
+    .update_pod_status = store_update_pod_status,
+    .record_event = store_record_event,
+    .destroy = store_destroy,
+};
+
+sl_cluster *sl_cluster_store_new(sl_store *store) {
+    store_cluster *m = xcalloc(1, sizeof(*m));
+    pthread_mutex_init(&m->lock, NULL);
+    m->store = store;
+    m->base.ops = &store_ops;
+    m->base.self = m;
+    return &m->base;
+}
+
+sl_cluster *sl_cluster_memory_new(void) {
+    char err[256];
+    sl_store_options o = {.snapshot = true};
+    sl_store *store = sl_store_open(&o, err, sizeof err);
+    if (!store) {
+        log_error("cluster store: %s", err);
+        abort();
+    }
+    sl_admission_install(store, true);
+    sl_cluster *c = sl_cluster_store_new(store);
+    self_of(c)->owns_store = true;
+    return c;
+}
+
+sl_store *sl_cluster_store(sl_cluster *c) { return self_of(c)->store; }
+
+/* ---- loading and queries ---- */
+
+static bool add_object(store_cluster *m, sl_resource_id id, json_t *raw, const char *what,
+                       char *err, size_t errsize) {
+    sl_store_error serr;
+    const sl_resource *res = sl_resource_get(id);
+    const char *ns = json_string_value(json_object_get(json_object_get(raw, "metadata"), "namespace"));
+    int code = sl_store_create(m->store, res, res->namespaced ? (ns && *ns ? ns : "default") : NULL, raw, NULL, &serr);
+    if (code < 300) return true;
+    if (code == 409) snprintf(err, errsize, "%s: already exists", what);
+    else snprintf(err, errsize, "%s: %s", what, serr.message);
+    return false;
+}
+
+bool sl_cluster_memory_add_node(sl_cluster *c, k8s_node *node, char *err, size_t errsize) {
+    char what[300];
+    snprintf(what, sizeof what, "Node %s", node->name);
+    if (!add_object(self_of(c), SL_RES_NODES, node->raw, what, err, errsize)) return false;
+    k8s_node_free(node);
+    return true;
+}
+
+bool sl_cluster_memory_add_namespace(sl_cluster *c, k8s_namespace *ns, char *err, size_t errsize) {
+    char what[300];
+    snprintf(what, sizeof what, "Namespace %s", ns->name);
+    if (!add_object(self_of(c), SL_RES_NAMESPACES, ns->raw, what, err, errsize)) return false;
+    k8s_namespace_free(ns);
+    return true;
+}
+
+bool sl_cluster_memory_add_pod(sl_cluster *c, k8s_pod *pod, char *err, size_t errsize) {
+    char what[600];
+    snprintf(what, sizeof what, "Pod %s/%s", pod->namespace_, pod->name);
+    if (!add_object(self_of(c), SL_RES_PODS, pod->raw, what, err, errsize)) return false;
+    k8s_pod_free(pod);
+    return true;
+}
+
+static sl_object *current(store_cluster *m, sl_resource_id id, const char *ns, const char *name) {
+    sl_object *o;
+    sl_store_error err;
+    if (sl_store_get(m->store, sl_resource_get(id), ns, name, &o, &err) >= 300) return NULL;
+    retain(m, o);
+    sl_object_unref(o); /* the adapter's reference keeps it */
+    return o;
+}
+
+k8s_namespace *sl_cluster_memory_find_namespace(sl_cluster *c, const char *name) {
+    sl_object *o = current(self_of(c), SL_RES_NAMESPACES, NULL, name);
+    return o ? o->typed : NULL;
+}
+
+k8s_pod *sl_cluster_memory_find_pod(sl_cluster *c, const char *namespace_, const char *name) {
+    sl_object *o = current(self_of(c), SL_RES_PODS, namespace_ ? namespace_ : "default", name);
+    return o ? o->typed : NULL;
+}
+
+bool sl_cluster_memory_load(sl_cluster *c, const json_t *docs, const char *origin, char *err,
+                            size_t errsize) {
+    size_t i;
+    json_t *obj;
+    char msg[1024];
+    const char *where = origin ? origin : "<input>";
+    if (!json_is_array(docs)) {
+        snprintf(err, errsize, "%s: expected an array of documents", where);
+        return false;
+    }
+    json_array_foreach(docs, i, obj) {
+        const char *kind = json_string_value(json_object_get(obj, "kind"));
+        /* decode first for messages that name the file, object and field */
+        if (kind && !strcmp(kind, "Node")) {
+            k8s_node *node = k8s_node_decode(obj, origin, err, errsize);
+            if (!node) return false;
+            if (!sl_cluster_memory_add_node(c, node, msg, sizeof(msg))) {
+                snprintf(err, errsize, "%s: %s", where, msg);
+                k8s_node_free(node);
+                return false;
+            }
+        } else if (kind && !strcmp(kind, "Namespace")) {
+            k8s_namespace *ns = k8s_namespace_decode(obj, origin, err, errsize);
+            if (!ns) return false;
+            if (!sl_cluster_memory_add_namespace(c, ns, msg, sizeof(msg))) {
+                snprintf(err, errsize, "%s: %s", where, msg);
+                k8s_namespace_free(ns);
+                return false;
+            }
+        } else if (kind && !strcmp(kind, "Pod")) {
+            k8s_pod *pod = k8s_pod_decode(obj, origin, err, errsize);
+            if (!pod) return false;
+            if (!sl_cluster_memory_add_pod(c, pod, msg, sizeof(msg))) {
+                snprintf(err, errsize, "%s: %s", where, msg);
+                k8s_pod_free(pod);
+                return false;
+            }
+        } else {
+            const char *api_version = json_string_value(json_object_get(obj, "apiVersion"));
+            const sl_resource *res = sl_resource_by_kind(api_version ? api_version : "v1", kind);
+            if (res) {
+                const char *name = json_string_value(json_object_get(json_object_get(obj, "metadata"), "name"));
+                char what[400];
+                snprintf(what, sizeof what, "%s %s", kind, name ? name : "");
+                if (!add_object(self_of(c), res->id, obj, what, msg, sizeof msg)) {
+                    snprintf(err, errsize, "%s: %s", where, msg);
+                    return false;
+                }
+                continue;
+            }
+            log_warn("%s: document %zu: skipping kind %s", where, i, kind ? kind : "(none)");
+        }
+    }
+    return true;
+}
+
+uint32_t sl_cluster_memory_pods(sl_cluster *c, k8s_pod ***out) {
+    store_cluster *m = self_of(c);
+    sl_object **items;
+    size_t n = sl_store_snapshot(m->store, pods_res(), &items, NULL);
+    for (size_t i = 0; i < n; i++) retain(m, items[i]);
+    pthread_mutex_lock(&m->lock);
+    m->listing.len = 0;
+    for (size_t i = 0; i < n; i++) VEC_PUSH(&m->listing, items[i]->typed);
+    *out = m->listing.items;
+    pthread_mutex_unlock(&m->lock);
+    for (size_t i = 0; i < n; i++) sl_object_unref(items[i]);
+    free(items);
+    return (uint32_t)n;
+}
+
+/* The PodScheduled condition's reason/message of a version. */
+static const char *scheduled_reason(const sl_object *o, const char **message) {
+    const char *reason = "", *msg = "";
+    size_t i;
+    json_t *cond;
+    json_array_foreach(json_object_get(json_object_get(o->json, "status"), "conditions"), i, cond) {
+        const char *type = json_string_value(json_object_get(cond, "type"));
+        if (type && !strcmp(type, "PodScheduled")) {
+            const char *r = json_string_value(json_object_get(cond, "reason"));
+            const char *mm = json_string_value(json_object_get(cond, "message"));
+            if (r) reason = r;
+            if (mm) msg = mm;
+        }
+    }
+    if (message) *message = msg;
+    return reason;
+}
+
+const char *sl_cluster_memory_pod_condition(sl_cluster *c, const k8s_pod *pod,
+                                            const char **message) {
+    store_cluster *m = self_of(c);
+    sl_object *o = current(m, SL_RES_PODS, pod->namespace_, pod->name);
+    if (!o) {
+        char key[600];
+        snprintf(key, sizeof key, "%s/%s", pod->namespace_, pod->name);
+        pthread_mutex_lock(&m->lock);
+        o = strmap_get(&m->deleted_pods, key);
+        pthread_mutex_unlock(&m->lock);
+    }
+    if (!o) {
+        if (message) *message = "";
+        return "";
+    }
+    return scheduled_reason(o, message);
+}
+
+bool sl_cluster_memory_pod_deleted(sl_cluster *c, const char *namespace_, const char *name) {
+    store_cluster *m = self_of(c);
+    const char *ns = namespace_ ? namespace_ : "default";
+    if (current(m, SL_RES_PODS, ns, name)) return false;
+    char key[600];
+    snprintf(key, sizeof key, "%s/%s", ns, name);
+    pthread_mutex_lock(&m->lock);
+    bool deleted = strmap_get(&m->deleted_pods, key) != NULL;
+    pthread_mutex_unlock(&m->lock);
+    return deleted;
+}
+
+uint32_t sl_cluster_memory_events(sl_cluster *c, const sl_cluster_event **out) {
+    store_cluster *m = self_of(c);
+    pthread_mutex_lock(&m->lock);
+    *out = m->events.items;
+    uint32_t n = (uint32_t)m->events.len;
+    pthread_mutex_unlock(&m->lock);
+    return n;
+}
