@@ -17,7 +17,7 @@ endif
 CSTD     := -std=c11 -D_GNU_SOURCE
 WARN     := -Wall -Wextra -Werror -Wno-unused-parameter
 INC      := -Isrc -I.
-LIBS     := -ljansson -lyaml -lpcre2-8 -lsqlite3 -lmicrohttpd -lm -lpthread
+LIBS     := -ljansson -lyaml -lpcre2-8 -lsqlite3 -lmicrohttpd -lgnutls -lm -lpthread
 OPT      ?= -O2 -g
 MAIN_SRC := src/cmd/main.c
 
