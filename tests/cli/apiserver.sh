@@ -44,7 +44,16 @@ start() {
     done
     [ -n "$URL" ] || { echo "server $name did not start:"; cat "$TMP/$name.log"; }
 }
-stop() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
+# stop PID: SIGTERM, wait; a sanitizer report in any server log fails
+stop() {
+    kill "$1" 2>/dev/null
+    wait "$1" 2>/dev/null
+    if grep -lE "Sanitizer|runtime error" "$TMP"/*.log >/dev/null 2>&1; then
+        fail "sanitizer report in a server log:"
+        grep -hE -A12 "Sanitizer|runtime error" "$TMP"/*.log | head -40
+        rm -f "$TMP"/*.log
+    fi
+}
 
 # expect NAME WANT-SUBSTRING: checks $TMP/out
 expect() {
