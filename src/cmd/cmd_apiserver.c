@@ -29,7 +29,7 @@ static void on_signal(int sig) {
 static void usage(FILE *out) {
     fputs("usage: schedlab apiserver [--listen ADDR:PORT] [--data-dir DIR] [--write-kubeconfig FILE]\n"
           "                          [--tls-cert FILE --tls-key FILE | --tls-self-signed]\n"
-          "                          [--token-file FILE] [--watch-history N] [--max-body-bytes N]\n\n"
+          "                          [--token-file FILE] [--watch-history N] [--max-body-bytes N]\n                          [--watch-bookmark-seconds N]\n\n"
           "Serves the Kubernetes API (core/v1, apps/v1, policy/v1, scheduling.k8s.io/v1,\n"
           "coordination.k8s.io/v1, rbac.authorization.k8s.io/v1, events.k8s.io/v1) from the\n"
           "schedlab object store until SIGINT/SIGTERM. kubectl and client libraries work\n"
@@ -45,7 +45,9 @@ static void usage(FILE *out) {
           "                          when there is one); the kubeconfig trusts it\n"
           "  --token-file FILE       bearer-token auth (kube-apiserver csv: token,user,uid[,groups])\n"
           "  --watch-history N       watch events kept for resuming (default 20000)\n"
-          "  --max-body-bytes N      request body limit (default 3 MiB; larger -> 413)\n\n"
+          "  --max-body-bytes N      request body limit (default 3 MiB; larger -> 413)\n"
+          "  --watch-bookmark-seconds N  idle time before a BOOKMARK on watches that allow\n"
+          "                          them (default 60)\n\n"
           "Prints `schedlab apiserver: serving on URL` when ready. RBAC objects are stored,\n"
           "not enforced; pod deletion is immediate (no kubelet to wait for).\n",
           out);
@@ -106,7 +108,7 @@ static bool self_signed(const char *host, char **cert_pem, char **key_pem, char 
 
 int cmd_apiserver(int argc, char **argv) {
     const char *listen = "127.0.0.1:6443", *data_dir = NULL, *kubeconfig = NULL, *cert = NULL,
-               *key = NULL, *token_file = NULL, *history = NULL, *max_body = NULL;
+               *key = NULL, *token_file = NULL, *history = NULL, *max_body = NULL, *bookmarks = NULL;
     bool self_sign = false;
     for (int i = 1; i < argc; i++) {
         const char *v = NULL;
@@ -123,6 +125,7 @@ int cmd_apiserver(int argc, char **argv) {
         else if (cmd_option_value(argc, argv, &i, "--token-file", &v)) token_file = v;
         else if (cmd_option_value(argc, argv, &i, "--watch-history", &v)) history = v;
         else if (cmd_option_value(argc, argv, &i, "--max-body-bytes", &v)) max_body = v;
+        else if (cmd_option_value(argc, argv, &i, "--watch-bookmark-seconds", &v)) bookmarks = v;
         else {
             fprintf(stderr, "schedlab apiserver: unknown option %s (see --help)\n", argv[i]);
             return 2;
@@ -173,7 +176,8 @@ int cmd_apiserver(int argc, char **argv) {
     sl_apiserver_options ao = {.store = store, .listen = listen, .tls_cert_file = cert,
                                .tls_key_file = key, .tls_cert_pem = cert_pem, .tls_key_pem = key_pem,
                                .token_file = token_file,
-                               .max_body_bytes = max_body ? strtoull(max_body, NULL, 10) : 0};
+                               .max_body_bytes = max_body ? strtoull(max_body, NULL, 10) : 0,
+                               .bookmark_seconds = bookmarks ? (unsigned)strtoul(bookmarks, NULL, 10) : 0};
     sl_apiserver *a = sl_apiserver_start(&ao, err, sizeof err);
     if (!a) {
         fprintf(stderr, "schedlab apiserver: %s\n", err);

@@ -30,14 +30,19 @@ typedef struct sl_cluster_handler {
     void (*on_pod)(void *user, sl_watch_type type, k8s_pod *old, k8s_pod *obj);
     /* Namespace objects (labels for namespaceSelector); may be NULL. */
     void (*on_namespace)(void *user, sl_watch_type type, k8s_namespace *old, k8s_namespace *obj);
+    /* The other kinds the scheduler reads — PodDisruptionBudgets, Services,
+     * ReplicationControllers, ReplicaSets, StatefulSets, PriorityClasses —
+     * as store versions (obj->res->id says which; the JSON is obj->json);
+     * may be NULL. Replayed after namespaces and before nodes. */
+    void (*on_object)(void *user, sl_watch_type type, const sl_object *old, const sl_object *obj);
 } sl_cluster_handler;
 
 typedef struct sl_cluster sl_cluster;
 
 typedef struct sl_cluster_ops {
     /* Registers the handler and replays every current object as ADDED
-     * (namespaces, then nodes, then pods in insertion order). One handler
-     * at a time. */
+     * (namespaces, then the on_object kinds, then nodes, then pods, each in
+     * creation order). One handler at a time. */
     void (*subscribe)(sl_cluster *c, const sl_cluster_handler *handler);
     /* POST pods/binding: sets spec.nodeName. The source then delivers a
      * MODIFIED pod event (possibly synchronously, from inside this call). */

@@ -83,11 +83,28 @@ static sl_watch_type watch_type(sl_event_type t) {
     return t == SL_EVENT_ADDED ? SL_WATCH_ADDED : t == SL_EVENT_MODIFIED ? SL_WATCH_MODIFIED : SL_WATCH_DELETED;
 }
 
+static const sl_resource_id scheduler_kinds[] = {
+    SL_RES_PRIORITYCLASSES, SL_RES_PODDISRUPTIONBUDGETS, SL_RES_SERVICES,
+    SL_RES_REPLICATIONCONTROLLERS, SL_RES_REPLICASETS, SL_RES_STATEFULSETS,
+};
+
+static bool is_scheduler_kind(sl_resource_id id) {
+    for (size_t i = 0; i < ARRAY_LEN(scheduler_kinds); i++)
+        if (scheduler_kinds[i] == id) return true;
+    return false;
+}
+
 static void on_store_event(void *user, const sl_store_event *ev) {
     store_cluster *m = user;
     sl_resource_id id = ev->res->id;
-    if (id != SL_RES_PODS && id != SL_RES_NODES && id != SL_RES_NAMESPACES) return;
     sl_cluster_handler h = m->handler;
+    if (id != SL_RES_PODS && id != SL_RES_NODES && id != SL_RES_NAMESPACES) {
+        if (!h.on_object || !is_scheduler_kind(id)) return;
+        retain(m, ev->obj);
+        retain(m, ev->old);
+        h.on_object(h.user, watch_type(ev->type), ev->type == SL_EVENT_MODIFIED ? ev->old : NULL, ev->obj);
+        return;
+    }
     retain(m, ev->obj);
     retain(m, ev->old);
     sl_watch_type type = watch_type(ev->type);
@@ -121,7 +138,9 @@ static void store_subscribe(sl_cluster *c, const sl_cluster_handler *handler) {
     if (m->subscribed) sl_store_unlisten(m->store, m->listener);
     m->handler = *handler;
     m->subscribed = true;
-    static const sl_resource_id order[] = {SL_RES_NAMESPACES, SL_RES_NODES, SL_RES_PODS};
+    static const sl_resource_id order[] = {SL_RES_NAMESPACES, SL_RES_PRIORITYCLASSES,
+        SL_RES_PODDISRUPTIONBUDGETS, SL_RES_SERVICES, SL_RES_REPLICATIONCONTROLLERS,
+        SL_RES_REPLICASETS, SL_RES_STATEFULSETS, SL_RES_NODES, SL_RES_PODS};
     m->listener = sl_store_listen(m->store, on_store_event, m, order, ARRAY_LEN(order));
 }
 

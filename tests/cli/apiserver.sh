@@ -93,7 +93,7 @@ status:
 EOF
 
 # ---------------------------------------------------------------- kubectl 1.32
-start main --watch-history 200
+start main --watch-history 200 --watch-bookmark-seconds 1
 k get ns
 expect "get ns: Table" "kube-node-lease   Active"
 k create -f "$TMP/pod.yaml"
@@ -174,6 +174,10 @@ sleep 1.5
 wait $wpid
 if [ "$(grep -c '^web ' "$TMP/watch.out")" -ge 2 ]; then pass; else fail "get -w saw no change: $(cat "$TMP/watch.out")"; fi
 if grep -q "^NAME" "$TMP/watch.out" && [ "$(grep -c '^NAME' "$TMP/watch.out")" -eq 1 ]; then pass; else fail "get -w: one header (Table watch)"; fi
+curl -s -N --max-time 5 "$URL/api/v1/namespaces/default/pods?watch=true&allowWatchBookmarks=true&timeoutSeconds=3&resourceVersion=$(curl -s "$URL/api/v1/pods" | python3 -c 'import json,sys; print(json.load(sys.stdin)["metadata"]["resourceVersion"])')" >"$TMP/out"
+expect "watch bookmark when asked" '"type":"BOOKMARK","object":{"kind":"Pod","apiVersion":"v1","metadata":{"resourceVersion":"'
+curl -s -N --max-time 5 "$URL/api/v1/namespaces/default/pods?watch=true&timeoutSeconds=2&resourceVersion=1" >"$TMP/out"
+if ! grep -q BOOKMARK "$TMP/out"; then pass; else fail "bookmark without allowWatchBookmarks"; fi
 k delete pod web
 expect "delete" 'pod "web" deleted'
 k get pod web
