@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # run.sh — the API server benchmarks behind bench/RESULTS.md ("API server"):
-#   1. create throughput: wrk POSTing 10,000 pods (2 threads x 16 connections)
+#   1. create throughput: wrk POSTing pods for 5 s (2 threads x 16 connections)
 #   2. GET one pod: wrk -t2 -c32 -d10s --latency (target >= 30,000 req/s, p99 <= 5 ms)
 #   3. LIST 10,000 pods as JSON and as Table (curl, best of 5)
 #   4. RSS of the server with 10,000 pods (VmRSS delta)
@@ -21,12 +21,15 @@ for _ in $(seq 100); do URL=$(sed -n 's/^schedlab apiserver: serving on //p' "$T
 rss() { awk '/VmRSS/ {print $2}' /proc/$PID/status; }
 echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 rss0=$(rss)
-echo "## create: wrk -t2 -c16 -s $DIR/create.lua (2 threads x 5,000 pods)"
-KIND=pod LIMIT=5000 PREFIX=p wrk -t2 -c16 -d60s -s $DIR/create.lua "$URL/api/v1/namespaces/default/pods" | grep -E "Requests/sec|Latency|requests in"
-n=$(curl -s "$URL/api/v1/pods?limit=1" | python3 -c 'import sys,json; print(json.load(sys.stdin)["metadata"]["resourceVersion"])')
-echo "store revision after the create run: $n"
+# exactly 10,000 pods in default (2 threads x 5,000; wrk runs on until its -d, so stop it)
+KIND=pod LIMIT=5000 PREFIX=p wrk -t2 -c8 -d120s -s $DIR/create.lua "$URL/api/v1/namespaces/default/pods" >/dev/null &
+loader=$!
+count() { curl -s "$URL/api/v1/namespaces/default/pods" | python3 -c 'import sys,json; print(len(json.load(sys.stdin)["items"]))'; }
+while [ "$(count)" -lt 10000 ]; do sleep 0.5; done
+sleep 0.5
+kill $loader 2>/dev/null; wait $loader 2>/dev/null
 rss1=$(rss)
-echo "## RSS: ${rss0} kB empty, ${rss1} kB with $(curl -s "$URL/api/v1/pods" | python3 -c 'import sys,json; print(len(json.load(sys.stdin)["items"]))') pods"
+echo "## RSS: ${rss0} kB before, ${rss1} kB with 10,000 pods in default ($(count) pods, $(( (rss1 - rss0) * 1024 / 10000 )) bytes per pod)"
 pod=$(curl -s "$URL/api/v1/pods?limit=1" | python3 -c 'import sys,json; print(json.load(sys.stdin)["items"][0]["metadata"]["name"])')
 echo "## GET one pod: wrk -t2 -c32 -d10s --latency $URL/api/v1/namespaces/default/pods/$pod"
 wrk -t2 -c32 -d10s --latency "$URL/api/v1/namespaces/default/pods/$pod" | grep -E "Requests/sec|Latency|50%|99%|requests in"
@@ -34,11 +37,15 @@ echo "## LIST all pods (JSON, then Table), best of 5"
 for accept in "application/json" "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"; do
     best=999
     for i in 1 2 3 4 5; do
-        t=$(curl -s -o "$TMP/list" -w '%{time_total}' -H "Accept: $accept" "$URL/api/v1/pods")
+        t=$(curl -s -o "$TMP/list" -w '%{time_total}' -H "Accept: $accept" "$URL/api/v1/namespaces/default/pods")
         best=$(python3 -c "print(min($best, $t))")
     done
     echo "$accept: ${best}s, $(stat -c %s "$TMP/list") bytes"
 done
+curl -s -o /dev/null -X POST -H 'Content-Type: application/json' -d '{"metadata":{"name":"bench"}}' "$URL/api/v1/namespaces"
+echo "## create throughput: wrk -t2 -c16 -d5s -s $DIR/create.lua (pods, namespace bench)"
+KIND=pod LIMIT=100000000 PREFIX=b wrk -t2 -c16 -d5s -s $DIR/create.lua "$URL/api/v1/namespaces/bench/pods" | grep -E "Requests/sec|Latency|requests in"
+curl -s -o /dev/null -X DELETE "$URL/api/v1/namespaces/bench"
 echo "## watch fan-out: 100 watchers x 10,000 events"
 rv=$(curl -s "$URL/api/v1/namespaces/default/configmaps?limit=1" | python3 -c 'import sys,json; print(json.load(sys.stdin)["metadata"]["resourceVersion"])')
 for i in $(seq 100); do
@@ -47,7 +54,8 @@ for i in $(seq 100); do
 done
 sleep 1
 start=$(date +%s.%N)
-KIND=configmap LIMIT=5000 PREFIX=c wrk -t2 -c16 -d60s -s $DIR/create.lua "$URL/api/v1/namespaces/default/configmaps" | grep -E "Requests/sec"
+KIND=configmap LIMIT=5000 PREFIX=c wrk -t2 -c16 -d120s -s $DIR/create.lua "$URL/api/v1/namespaces/default/configmaps" >/dev/null &
+loader=$!
 while :; do
     low=$(for i in $(seq 100); do wc -l <"$TMP/w$i"; done | sort -n | head -1)
     [ "$low" -ge 10000 ] && break
@@ -55,4 +63,5 @@ while :; do
     if python3 -c "import sys; sys.exit(0 if $(date +%s.%N) - $start > 120 else 1)"; then echo "timeout: slowest watcher had $low events"; break; fi
 done
 end=$(date +%s.%N)
+kill $loader 2>/dev/null; wait $loader 2>/dev/null
 python3 -c "print('all 100 watchers had 10,000 events after %.2f s' % ($end - $start))"
