@@ -68,8 +68,10 @@ static store_cluster *self_of(sl_cluster *c) { return c->self; }
 
 static void retain(store_cluster *m, sl_object *o) {
     if (!o) return;
-    char key[32];
-    snprintf(key, sizeof key, "%p", (void *)o);
+    char key[17];
+    uintptr_t v = (uintptr_t)o;
+    for (int i = 15; i >= 0; i--, v >>= 4) key[i] = "0123456789abcdef"[v & 15];
+    key[16] = 0;
     pthread_mutex_lock(&m->lock);
     if (!strmap_get(&m->retained, key)) strmap_put(&m->retained, key, sl_object_ref(o));
     pthread_mutex_unlock(&m->lock);
@@ -192,6 +194,20 @@ static void set_pod_scheduled_condition(sl_store *store, json_t *obj, const char
     else json_object_del(cond, "message");
 }
 
+/* A new top level sharing everything with the published version except
+ * status and status.conditions, which the caller may then change (the
+ * published tree is never modified; a deep copy of a pod was most of the
+ * cost of a bind). */
+static json_t *copy_for_status_write(const json_t *cur) {
+    json_t *next = json_copy((json_t *)cur);
+    json_t *status = json_object_get(cur, "status");
+    status = json_is_object(status) ? json_copy(status) : json_object();
+    json_t *conds = json_object_get(status, "conditions");
+    if (conds) json_object_set_new(status, "conditions", json_deep_copy(conds));
+    json_object_set_new(next, "status", status);
+    return next;
+}
+
 typedef struct bind_args {
     sl_store *store;
     const char *node;
@@ -204,8 +220,11 @@ static int bind_mutate(void *user, const sl_object *cur, json_t **next, sl_store
         return sl_store_fail(err, 409, "Conflict", "binding: pod is already assigned to a node");
     if (pod->deleting)
         return sl_store_fail(err, 409, "Conflict", "binding: pod %s is being deleted, cannot be assigned to a host", pod->name);
-    *next = json_deep_copy(cur->json);
-    json_object_set_new(object_child(*next, "spec"), "nodeName", json_string(a->node));
+    *next = copy_for_status_write(cur->json);
+    json_t *spec = json_object_get(cur->json, "spec");
+    spec = json_is_object(spec) ? json_copy(spec) : json_object();
+    json_object_set_new(spec, "nodeName", json_string(a->node));
+    json_object_set_new(*next, "spec", spec);
     set_pod_scheduled_condition(a->store, *next, "True", NULL, NULL);
     return 200;
 }
@@ -254,7 +273,7 @@ typedef struct status_args {
 static int status_mutate(void *user, const sl_object *cur, json_t **next, sl_store_error *err) {
     UNUSED(err);
     status_args *a = user;
-    *next = json_deep_copy(cur->json);
+    *next = copy_for_status_write(cur->json);
     set_pod_scheduled_condition(a->store, *next, "False", a->reason, a->message);
     if (a->nominated) {
         json_t *st = object_child(*next, "status");
@@ -312,18 +331,30 @@ static void store_record_event(sl_cluster *c, const k8s_pod *pod, const char *ty
     char name[400], now[32];
     snprintf(name, sizeof name, "%.200s.%016" PRIx64, pod->name, (uint64_t)wall + seq);
     sl_store_timestamp(m->store, now, sizeof now);
-    json_t *ev = json_pack("{s:s,s:s,s:{s:s,s:s},s:{s:s,s:s,s:s,s:s,s:s},s:s,s:s,s:s,s:{s:s},"
-                           "s:s,s:s,s:s,s:i}",
-                           "apiVersion", "v1", "kind", "Event", "metadata", "name", name,
-                           "namespace", pod->namespace_, "involvedObject", "kind", "Pod",
-                           "namespace", pod->namespace_, "name", pod->name, "uid", pod->uid,
-                           "apiVersion", "v1", "reason", parts[3], "message", parts[4], "type",
-                           parts[2], "source", "component", "default-scheduler",
-                           "reportingComponent", "default-scheduler", "firstTimestamp", now,
-                           "lastTimestamp", now, "count", 1);
+    json_t *ev = json_object(), *meta = json_object(), *inv = json_object(), *src = json_object();
+    json_object_set_new(ev, "apiVersion", json_string("v1"));
+    json_object_set_new(ev, "kind", json_string("Event"));
+    json_object_set_new(meta, "name", json_string(name));
+    json_object_set_new(meta, "namespace", json_string(pod->namespace_));
+    json_object_set_new(ev, "metadata", meta);
+    json_object_set_new(inv, "kind", json_string("Pod"));
+    json_object_set_new(inv, "namespace", json_string(pod->namespace_));
+    json_object_set_new(inv, "name", json_string(pod->name));
+    json_object_set_new(inv, "uid", json_string(pod->uid));
+    json_object_set_new(inv, "apiVersion", json_string("v1"));
+    json_object_set_new(ev, "involvedObject", inv);
+    json_object_set_new(ev, "reason", json_string(parts[3]));
+    json_object_set_new(ev, "message", json_string(parts[4]));
+    json_object_set_new(ev, "type", json_string(parts[2]));
+    json_object_set_new(src, "component", json_string("default-scheduler"));
+    json_object_set_new(ev, "source", src);
+    json_object_set_new(ev, "reportingComponent", json_string("default-scheduler"));
+    json_object_set_new(ev, "firstTimestamp", json_string(now));
+    json_object_set_new(ev, "lastTimestamp", json_string(now));
+    json_object_set_new(ev, "count", json_integer(1));
     sl_store_error err;
     const sl_resource *events = sl_resource_get(SL_RES_EVENTS);
-    if (ev && sl_store_create(m->store, events, pod->namespace_, ev, NULL, &err) < 300) {
+    if (sl_store_create_take(m->store, events, pod->namespace_, ev, NULL, &err) < 300) {
         char *key = xasprintf("%s%c%s", pod->namespace_, 0, name);
         char *oldest = NULL;
         pthread_mutex_lock(&m->lock);
@@ -341,7 +372,6 @@ static void store_record_event(sl_cluster *c, const k8s_pod *pod, const char *ty
             free(oldest);
         }
     }
-    json_decref(ev);
 }
 
 static void store_destroy(sl_cluster *c) {

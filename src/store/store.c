@@ -626,10 +626,18 @@ static int run_admission(sl_store *s, const sl_resource *res, json_t *obj, const
 
 int sl_store_create(sl_store *s, const sl_resource *res, const char *namespace_, const json_t *in,
                     sl_object **out, sl_store_error *err) {
-    const sl_resource *storage = sl_resource_get(res->storage);
     if (!json_is_object(in))
         return sl_store_fail(err, 400, "BadRequest", "the body of the request must be a JSON object");
-    json_t *obj = json_deep_copy(in);
+    return sl_store_create_take(s, res, namespace_, json_deep_copy(in), out, err);
+}
+
+int sl_store_create_take(sl_store *s, const sl_resource *res, const char *namespace_, json_t *obj,
+                         sl_object **out, sl_store_error *err) {
+    const sl_resource *storage = sl_resource_get(res->storage);
+    if (!json_is_object(obj)) {
+        json_decref(obj);
+        return sl_store_fail(err, 400, "BadRequest", "the body of the request must be a JSON object");
+    }
     json_t *meta = ensure_metadata(obj);
     set_kind(storage, obj);
     const char *body_ns = json_string_value(json_object_get(meta, "namespace"));
@@ -757,7 +765,11 @@ int sl_store_update(sl_store *s, const sl_resource *res, const char *namespace_,
             json_decref(next);
             return sl_store_fail(err, 400, "BadRequest", "the object must be a JSON object");
         }
-        json_t *meta = ensure_metadata(next);
+        /* metadata is always private to the new version (a mutate may
+         * share the rest of the tree with cur: it is never modified) */
+        json_t *meta = json_object_get(next, "metadata");
+        json_object_set_new(next, "metadata", json_is_object(meta) ? json_copy(meta) : json_object());
+        meta = json_object_get(next, "metadata");
         const char *want = json_string_value(json_object_get(meta, "resourceVersion"));
         if (want && *want) {
             char *end;

@@ -283,10 +283,14 @@ size_t sl_store_snapshot(sl_store *s, const sl_resource *res, sl_object ***out, 
  * `namespace_` (they must agree); 404 if the namespace does not exist. */
 int sl_store_create(sl_store *s, const sl_resource *res, const char *namespace_, const json_t *obj,
                     sl_object **out, sl_store_error *err);
+/* The same, taking ownership of obj (no copy): for callers that built it. */
+int sl_store_create_take(sl_store *s, const sl_resource *res, const char *namespace_, json_t *obj,
+                         sl_object **out, sl_store_error *err);
 
 /* Read-modify-write (upstream's GuaranteedUpdate): mutate is called with
  * the current version and returns the next object in *next (a new json the
- * store takes) or an error code. If another writer got in between, mutate
+ * store takes; it may share unmodified subtrees with cur->json, which is
+ * never modified — copy what you change) or an error code. If another writer got in between, mutate
  * is called again with the newer version. If *next carries a
  * metadata.resourceVersion different from the current one -> 409 Conflict.
  * Identity (name, namespace, uid, creationTimestamp, kind, apiVersion) is
