@@ -40,14 +40,32 @@ static void check_store_error(int code, const sl_store_error *err) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 1 || size > 64 * 1024) return 0;
-    uint8_t mode = data[0] % 6;
+    uint8_t mode = data[0] % 7;
     char *text = malloc(size);
     memcpy(text, data + 1, size - 1);
     text[size - 1] = 0;
     size_t len = size - 1;
     char err[512];
     sl_store_error serr;
-    if (mode == 0) {
+    if (mode == 6) {
+        /* a protobuf body (k8s magic + runtime.Unknown) of one of the flat kinds */
+        static const sl_resource_id kinds[] = {SL_RES_NAMESPACES, SL_RES_CONFIGMAPS, SL_RES_SECRETS,
+                                               SL_RES_SERVICEACCOUNTS, SL_RES_PODS};
+        const sl_resource *res = sl_resource_get(kinds[len % 5]);
+        err[0] = 0;
+        json_t *obj = sl_protobuf_to_json(res, text, len, err, sizeof err);
+        if (!obj && !err[0]) abort();
+        if (obj) {
+            sl_object *o = NULL;
+            int c = sl_store_create(store, res, "default", obj, &o, &serr);
+            check_store_error(c, &serr);
+            if (c < 300) {
+                sl_store_delete(store, o->res, o->namespace_, o->name, 0, NULL, NULL, &serr);
+                sl_object_unref(o);
+            }
+            json_decref(obj);
+        }
+    } else if (mode == 0) {
         /* "labelSelector\nfieldSelector" */
         char *nl = memchr(text, '\n', len);
         const char *field = "";

@@ -18,7 +18,8 @@
  * measurable at our connection counts (see bench/RESULTS.md).
  *
  * Not implemented (answered as upstream would refuse): server-side apply
- * (415), protobuf, RBAC enforcement (roles and bindings are stored, not
+ * (415), protobuf beyond the flat kinds kubectl's generators send
+ * (protobuf.c), RBAC enforcement (roles and bindings are stored, not
  * enforced), graceful pod deletion (a pod delete is immediate: there is no
  * kubelet to confirm it), dryRun (refused with 400 rather than persisted).
  */
@@ -73,6 +74,13 @@ json_t *sl_json_patch(const json_t *target, const json_t *ops, int *code, char *
 struct strbuf;
 void sl_table_write(struct strbuf *out, const sl_resource *res, sl_object *const *items, size_t n,
                     uint64_t list_rv, const char *continue_token, int64_t now_wall_ns);
+
+/* A Kubernetes protobuf body ("k8s\0" + runtime.Unknown) of a namespace,
+ * configmap, secret or serviceaccount as JSON (protobuf.c); NULL with a
+ * message for other kinds ("... understood for ...") or malformed input
+ * ("... malformed"). */
+json_t *sl_protobuf_to_json(const sl_resource *res, const void *data, size_t len, char *err,
+                            size_t errsize);
 
 /* events.k8s.io/v1 <-> core/v1 Event (two views of one stored object). */
 json_t *sl_event_to_v1(const json_t *core);

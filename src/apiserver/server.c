@@ -235,11 +235,19 @@ static bool wants_table(struct MHD_Connection *c) {
 }
 
 /* Parses a request body (JSON, or YAML by Content-Type). */
-static json_t *parse_body(struct MHD_Connection *c, request *r, sl_store_error *err) {
+static json_t *parse_body(struct MHD_Connection *c, request *r, const sl_resource *res,
+                          sl_store_error *err) {
     const char *ctype = header(c, MHD_HTTP_HEADER_CONTENT_TYPE);
     if (!r->body.len) {
         sl_store_fail(err, 400, "BadRequest", "the request body is empty");
         return NULL;
+    }
+    if (ctype && strstr(ctype, "protobuf")) {
+        char msg[512];
+        json_t *v = sl_protobuf_to_json(res, r->body.data, r->body.len, msg, sizeof msg);
+        if (!v) sl_store_fail(err, strstr(msg, "malformed") ? 400 : 415,
+                              strstr(msg, "malformed") ? "BadRequest" : "UnsupportedMediaType", "%s", msg);
+        return v;
     }
     if (ctype && strstr(ctype, "yaml")) {
         char msg[512];
@@ -475,7 +483,7 @@ static enum MHD_Result do_get(sl_apiserver *a, struct MHD_Connection *c, const s
 static enum MHD_Result do_create(sl_apiserver *a, struct MHD_Connection *c, request *req,
                                  const sl_resource *view, const char *ns) {
     sl_store_error err;
-    json_t *body = parse_body(c, req, &err);
+    json_t *body = parse_body(c, req, view, &err);
     if (!body) return send_error(c, &err);
     if (!json_is_object(body) || !check_kind(view, body, &err)) {
         if (!json_is_object(body)) sl_store_fail(&err, 400, "BadRequest", "the body of the request must be a JSON object");
@@ -578,7 +586,7 @@ static enum MHD_Result do_write(sl_apiserver *a, struct MHD_Connection *c, reque
             return fail(c, 400, "BadRequest", "a merge patch must be a JSON object");
         }
     } else {
-        w.body = parse_body(c, req, &err);
+        w.body = parse_body(c, req, view, &err);
         if (!w.body) return send_error(c, &err);
         if (!json_is_object(w.body) || !check_kind(view, w.body, &err)) {
             if (!json_is_object(w.body)) sl_store_fail(&err, 400, "BadRequest", "the body of the request must be a JSON object");
@@ -724,7 +732,7 @@ static int binding_mutate(void *user, const sl_object *cur, json_t **next, sl_st
 static enum MHD_Result do_binding(sl_apiserver *a, struct MHD_Connection *c, request *req,
                                   const char *ns, const char *url_name) {
     sl_store_error err;
-    json_t *body = parse_body(c, req, &err);
+    json_t *body = parse_body(c, req, sl_resource_get(SL_RES_PODS), &err);
     if (!body) return send_error(c, &err);
     const char *name = json_string_value(json_object_get(json_object_get(body, "metadata"), "name"));
     if (url_name && (!name || strcmp(name, url_name) != 0)) {

@@ -283,6 +283,12 @@ static int admit(void *user, sl_store *s, const sl_resource *res, json_t *obj, c
     switch (res->id) {
     case SL_RES_PODS: return admit_pod(a, s, res, obj, cur, err);
     case SL_RES_PRIORITYCLASSES: return admit_priority_class(s, res, obj, cur, err);
+    case SL_RES_SECRETS:
+        if (!cur) {
+            const char *type = json_string_value(json_object_get(obj, "type"));
+            if (!type || !*type) json_object_set_new(obj, "type", json_string("Opaque"));
+        }
+        return 200;
     case SL_RES_NAMESPACES:
         if (!cur && !a->snapshot) json_object_set_new(obj, "status", json_pack("{s:s}", "phase", "Active"));
         else if (!cur) set_default_string(child_object(obj, "status"), "phase", "Active");

@@ -197,6 +197,24 @@ k create -f "$TMP/deploy.yaml"
 expect "create deployment (apps/v1)" "deployment.apps/d1 created"
 k get deploy d1 -o jsonpath='{.metadata.generation}'
 expect "generation on apps kinds" "1"
+# kubectl 1.32's generators POST protobuf for these flat kinds
+k create namespace team-a
+expect "create namespace (protobuf body)" "namespace/team-a created"
+k create configmap cm1 --from-literal=a=b --from-literal=c=d
+expect "create configmap (protobuf body)" "configmap/cm1 created"
+k get cm cm1 -o jsonpath='{.data}'
+expect "configmap data from protobuf" '{"a":"b","c":"d"}'
+k create secret generic s1 --from-literal=a=b
+k get secret s1 -o jsonpath='{.data.a} {.type}'
+expect "secret from protobuf (bytes base64, type defaulted)" "Yg== Opaque"
+k create serviceaccount sa1 -n team-a
+expect "create serviceaccount (protobuf body)" "serviceaccount/sa1 created"
+k create deployment d2 --image=nginx
+expect "other protobuf kinds: a clear 415" "send JSON or YAML"
+k delete namespace team-a
+expect "delete namespace" 'namespace "team-a" deleted'
+k get sa sa1 -n team-a
+if [ "$rc" -ne 0 ]; then pass; else fail "namespace delete did not remove its contents"; fi
 
 # ---------------------------------------------------------------- python3-kubernetes
 if /usr/bin/python3 -c 'import kubernetes' 2>/dev/null; then
