@@ -101,8 +101,27 @@ static const json_t *raw_plugin_args(const json_t *plugin_config, const char *na
     return NULL;
 }
 
+/* The resolver's answers for the profile being resolved: expansion asks
+ * about each plugin many times, and a resolver may be costly (a wasm
+ * plugin's module is fetched and compiled). */
+typedef struct resolved_name {
+    const char *name;
+    const sl_plugin_registration *reg;   /* NULL = unknown */
+} resolved_name;
+typedef VEC(resolved_name) resolved_vec;
+
 static const sl_plugin_registration *find_plugin(cfg_loader *l, const char *name) {
-    return sl_registry_resolve(l->registry, name, raw_plugin_args(l->plugin_config, name));
+    const sl_plugin_registration *reg = sl_registry_find(l->registry, name);
+    if (reg) return reg;
+    resolved_vec *memo = l->resolved;
+    for (size_t i = 0; memo && i < memo->len; i++)
+        if (strcmp(memo->items[i].name, name) == 0) return memo->items[i].reg;
+    reg = sl_registry_resolve(l->registry, name, raw_plugin_args(l->plugin_config, name));
+    if (memo) {
+        resolved_name r = {name, reg};
+        VEC_PUSH(memo, r);
+    }
+    return reg;
 }
 
 /* The default multiPoint set, minus the plugins the registry does not
@@ -277,7 +296,10 @@ bool cfg_resolve_plugins(cfg_loader *l, const json_t *plugins, const json_t *plu
         "preEnqueue", "queueSort", "preFilter", "filter", "postFilter", "preScore", "score",
         "reserve", "permit", "preBind", "bind", "postBind", "multiPoint", NULL};
     const json_t *saved_plugin_config = l->plugin_config;
+    void *saved_resolved = l->resolved;
+    resolved_vec resolved = {0};
     l->plugin_config = plugin_config;
+    l->resolved = &resolved;
     plugin_sets user = {0}, defaults = {0}, merged = {0};
     bool ok = false;
     if (plugins) {
@@ -322,7 +344,9 @@ out:
     plugin_sets_free(&user);
     plugin_sets_free(&defaults);
     plugin_sets_free(&merged);
+    VEC_FREE(&resolved);
     l->plugin_config = saved_plugin_config;
+    l->resolved = saved_resolved;
     return ok;
 }
 
