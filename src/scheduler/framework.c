@@ -110,6 +110,10 @@ static sl_plugin *find_instance(const sl_framework *fw, const char *name) {
     return NULL;
 }
 
+sl_plugin *sl_framework_plugin_named(sl_framework *fw, const char *name) {
+    return find_instance(fw, name);
+}
+
 static sl_plugin *instantiate(sl_framework *fw, const char *name, const sl_registry *registry,
                               const char *type_name, char *err, size_t errsize) {
     sl_plugin *existing = find_instance(fw, name);
@@ -117,8 +121,12 @@ static sl_plugin *instantiate(sl_framework *fw, const char *name, const sl_regis
     const json_t *args = fw->profile ? sl_profile_plugin_args(fw->profile, name) : NULL;
     const sl_plugin_registration *reg = sl_registry_resolve(registry, name, args);
     if (!reg) {
-        snprintf(err, errsize, "profile \"%s\": %s \"%s\" does not exist", fw->profile_name,
-                 type_name, name);
+        const char *why = sl_registry_resolver_error(registry);
+        if (why[0])
+            snprintf(err, errsize, "profile \"%s\": plugin \"%s\": %s", fw->profile_name, name, why);
+        else
+            snprintf(err, errsize, "profile \"%s\": %s \"%s\" does not exist", fw->profile_name,
+                     type_name, name);
         return NULL;
     }
     if (fw->nplugins == SL_MAX_PLUGINS) {
