@@ -60,6 +60,8 @@ uint32_t sl_plugin_events_mask(const sl_plugin_event *events, uint32_t n) {
     uint32_t mask = 0;
     for (uint32_t i = 0; i < n; i++) {
         uint32_t a = events[i].actions;
+        /* The wasm SDK's All (its six bits) means every action. */
+        if ((a & SL_ACTION_SDK_ALL) == SL_ACTION_SDK_ALL) a = SL_ACTION_ALL;
         switch (events[i].resource) {
         case SL_RESOURCE_WILDCARD:
             if (a) mask |= SL_EVENT_ALL;

@@ -236,6 +236,7 @@ enum {
     SL_ACTION_UPDATE_POD_OTHER = 1u << 12,
     SL_ACTION_ALL = (1u << 13) - 1,
     SL_ACTION_UPDATE = SL_ACTION_ALL & ~(SL_ACTION_ADD | SL_ACTION_DELETE),
+    SL_ACTION_SDK_ALL = (1u << 6) - 1,  /* the guest SDK's All: read as SL_ACTION_ALL */
 };
 
 /* One (resource, actions) pair a plugin registers. (sl_cluster_event, in

@@ -116,8 +116,9 @@ enum {
  * events_to_register): Node add / any node update / delete map one to one;
  * Pod add, delete and updates are the assigned pods' events, except
  * UpdatePodSchedulingGatesEliminated, which only an unscheduled pod's own
- * update can bring; a wildcard is every event. Resources schedlab does not
- * model (volumes, claims, CSI objects) never produce events. */
+ * update can bring; a wildcard is every event; actions holding the guest
+ * SDK's All (63) are all actions. Resources schedlab does not model
+ * (volumes, claims, CSI objects) never produce events. */
 uint32_t sl_plugin_events_mask(const sl_plugin_event *events, uint32_t n);
 
 /* ------------------------------------------------------------------ */
