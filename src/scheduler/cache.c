@@ -47,10 +47,13 @@
 #include "base/strmap.h"
 #include "scheduler/cache.h"
 
-static const char *zone_labels[] = {"topology.kubernetes.io/zone",
-                                    "failure-domain.beta.kubernetes.io/zone"};
-static const char *region_labels[] = {"topology.kubernetes.io/region",
-                                      "failure-domain.beta.kubernetes.io/region"};
+/* utilnode.GetZoneKey reads the deprecated beta labels first: a node
+ * labelled with both uses the failure-domain.beta value (present, even
+ * empty, wins). */
+static const char *zone_labels[] = {"failure-domain.beta.kubernetes.io/zone",
+                                    "topology.kubernetes.io/zone"};
+static const char *region_labels[] = {"failure-domain.beta.kubernetes.io/region",
+                                      "topology.kubernetes.io/region"};
 
 /* ------------------------------------------------------------------ */
 /* Pod infos                                                            */

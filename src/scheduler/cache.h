@@ -6,8 +6,9 @@
  * and the bind result, so the next cycle already sees them.
  *
  * Snapshot node order follows upstream's node tree: nodes are interleaved
- * across zones (label topology.kubernetes.io/zone, then
- * failure-domain.beta.kubernetes.io/zone; region+zone as the key), zones in
+ * across zones (label failure-domain.beta.kubernetes.io/zone, then
+ * topology.kubernetes.io/zone, likewise for the region, as upstream's
+ * GetZoneKey; region+zone as the key), zones in
  * order of first appearance, nodes in each zone in arrival order — so the
  * round-robin start index and percentageOfNodesToScore cut behave as
  * upstream.

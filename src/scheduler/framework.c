@@ -854,8 +854,9 @@ sl_status sl_framework_run_score(sl_framework *fw, sl_cycle *c, const sl_pod_inf
     uint32_t threads = job.nparticipants;
     uint32_t chunk = n / (threads * 2);
     if (chunk < 32) chunk = 32;
-    /* Small jobs run on this thread alone (sl_parallel_worth_it). */
-    bool parallel = sl_parallel_worth_it(fw->pool, SL_PARALLEL_SCORE);
+    /* Small jobs run on this thread alone (sl_parallel_worth_it; one
+     * chunk never leaves it). */
+    bool parallel = n > chunk && sl_parallel_worth_it(fw->pool, SL_PARALLEL_SCORE);
     int64_t started_ns = time_now_ns();
     sl_parallel_for(parallel ? fw->pool : NULL, n, chunk, score_range, &job, NULL);
     sl_parallel_record(fw->pool, SL_PARALLEL_SCORE, time_now_ns() - started_ns,

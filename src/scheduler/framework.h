@@ -189,7 +189,9 @@ typedef struct sl_node_status_map sl_node_status_map;
 sl_status sl_node_status_get(const sl_node_status_map *m, uint32_t node_index);
 
 typedef struct sl_post_filter_result {
-    const char *nominated_node_name;  /* NULL = none */
+    /* NULL = no result: the pod keeps its nominatedNodeName (upstream
+     * ModeNoop); "" clears it; a name nominates that node. */
+    const char *nominated_node_name;
 } sl_post_filter_result;
 
 /* Queued pod as the QueueSort plugin sees it. */

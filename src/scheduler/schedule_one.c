@@ -485,8 +485,12 @@ static sl_status schedule_pod(sl_scheduler *s, sl_framework *fw, sl_cycle *c, po
             a->postfilter_msg = sl_status_message_joined(c, ps);
             if (ps.code == SL_ERROR)
                 log_warn("PostFilter for pod %s: %s", rec->key, a->postfilter_msg);
-            /* A nominated node from PostFilter overrides; none clears. */
-            a->nomination = pr.nominated_node_name ? pr.nominated_node_name : "";
+            /* A result (a node, or "" to clear) overrides the pod's
+             * nomination; no result keeps it (upstream's nil
+             * PostFilterResult: nominator ModeNoop), e.g. a pod that may
+             * not preempt keeps the room reserved on its nominated node. */
+            if (pr.nominated_node_name) a->nomination = pr.nominated_node_name;
+            else a->set_nomination = false;
         }
         a->message = fit_error_message(c, a);
         return sl_status_make(SL_UNSCHEDULABLE, a->message);
@@ -673,9 +677,13 @@ void sched_schedule_one(sl_scheduler *s, pod_record *rec) {
     const sl_recorder *rec_cb = s->recorder;
 
     if (rec->pod->deleting) {
+        /* upstream skipPodSchedule: an event and a log line, no attempt,
+         * no requeue. The pod stays Pending with this as its message. */
         char *msg = xasprintf("skip schedule deleting pod: %s", rec->key);
         sl_framework_event(fw, rec->info, "Warning", "FailedScheduling", msg);
-        free(msg);
+        log_info("%s", msg);
+        free(rec->message);
+        rec->message = msg;
         sl_queue_done(s->queue, &rec->entry);
         return;
     }

@@ -219,8 +219,10 @@ static void add_pending_pod(sl_scheduler *s, k8s_pod *pod) {
     rec->entry.qp.info = rec->info;
     rec->entry.fw = fw;
     sl_queue_add(s->queue, &rec->entry, s->now_ns);
+    /* upstream (moveToActiveQ) records the nomination only when the pod
+     * enters activeQ: a gated pod reserves no room on its nominated node. */
     if (rec->entry.where == SL_QUEUE_GATED) rec->state = SL_POD_GATED;
-    if (pod->nominated_node_name && pod->nominated_node_name[0])
+    else if (pod->nominated_node_name && pod->nominated_node_name[0])
         sl_queue_nominate(s->queue, &rec->entry, pod->nominated_node_name);
 }
 
@@ -326,10 +328,15 @@ static void on_pod(void *user, sl_watch_type type, k8s_pod *old, k8s_pod *pod) {
         rec->entry.qp.info = rec->info;
         if (rec->entry.nominated_node) sl_queue_nominate(s->queue, &rec->entry, rec->entry.nominated_node);
     }
-    if (pod->nominated_node_name) {
+    /* upstream UpdateNominatedPod: the nomination follows the pod's status,
+     * except that an update with no nominatedNodeName before and after
+     * keeps the node the scheduler reserved in memory. */
+    bool old_nominated = old->nominated_node_name && old->nominated_node_name[0];
+    bool new_nominated = pod->nominated_node_name && pod->nominated_node_name[0];
+    if (old_nominated || new_nominated) {
         const char *cur = rec->entry.nominated_node ? rec->entry.nominated_node : "";
-        if (strcmp(cur, pod->nominated_node_name) != 0)
-            sl_queue_nominate(s->queue, &rec->entry, pod->nominated_node_name);
+        const char *want = new_nominated ? pod->nominated_node_name : "";
+        if (strcmp(cur, want) != 0) sl_queue_nominate(s->queue, &rec->entry, want);
     }
     sl_queue_update(s->queue, &rec->entry, spec_changed, s->now_ns);
     if (rec->entry.where == SL_QUEUE_GATED) rec->state = SL_POD_GATED;
@@ -417,8 +424,11 @@ sl_scheduler *sl_scheduler_new(const sl_scheduler_options *opts, char *err, size
     strmap_init(&s->pods);
 
     uint32_t threads = sl_parallel_default_threads(cfg->parallelism);
+    if (opts->force_parallel)
+        threads = cfg->parallelism < 2 ? 2 : cfg->parallelism > 256 ? 256 : (uint32_t)cfg->parallelism;
     sl_cycle_arenas_init(&s->arenas, threads - 1);
     s->pool = sl_worker_pool_new(threads, &s->arenas);
+    sl_worker_pool_force_parallel(s->pool, opts->force_parallel);
 
     s->host.user = s;
     s->host.bind = host_bind;

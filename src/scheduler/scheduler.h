@@ -43,6 +43,9 @@ typedef struct sl_scheduler_options {
     const sl_registry *registry;  /* borrowed; must outlive the scheduler (the
                                      one the config was loaded with) */
     sl_cluster *cluster;          /* borrowed */
+    /* Tests: Filter and Score always take their parallel paths, on
+     * `parallelism` threads (at least 2) whatever the CPU count. */
+    bool force_parallel;
     uint64_t seed;                /* tie-breaking and sampling randomness */
     bool virtual_time;            /* simulate time instead of sleeping */
     const sl_recorder *recorder;  /* NULL = none */
@@ -59,7 +62,7 @@ void sl_scheduler_free(sl_scheduler *s);
 uint64_t sl_scheduler_run_until_quiescent(sl_scheduler *s);
 
 typedef enum sl_pod_state {
-    SL_POD_PENDING,        /* never attempted (e.g. no matching profile) */
+    SL_POD_PENDING,        /* never attempted (no matching profile, or being deleted) */
     SL_POD_SCHEDULED,
     SL_POD_UNSCHEDULABLE,
     SL_POD_ERROR,

@@ -88,6 +88,51 @@ TEST(zone_interleaving_and_indices) {
     k8s_node_free(moved);
 }
 
+static k8s_node *labelled_node(const char *name, const char *labels) {
+    char yaml[1024], err[512];
+    snprintf(yaml, sizeof(yaml),
+             "kind: Node\nmetadata:\n  name: %s\n  labels: {%s}\n"
+             "status:\n  capacity: {cpu: 4, memory: 8Gi, pods: 110}\n",
+             name, labels);
+    json_t *v = doc(yaml);
+    k8s_node *n = k8s_node_decode(v, "t", err, sizeof(err));
+    if (!n) fprintf(stderr, "%s\n", err);
+    json_decref(v);
+    return n;
+}
+
+/* upstream GetZoneKey: the failure-domain.beta labels first (present, even
+ * empty, they win), topology.kubernetes.io only when they are absent. */
+TEST(zone_key_prefers_beta_labels) {
+    sl_cache *cache = sl_cache_new();
+    sl_snapshot *snap = sl_snapshot_new();
+#define TOPO "topology.kubernetes.io/zone: "
+#define BETA "failure-domain.beta.kubernetes.io/zone: "
+    k8s_node *n[] = {
+        labelled_node("a1", TOPO "a, " BETA "x"),
+        labelled_node("a2", TOPO "a, " BETA "y"),
+        labelled_node("b1", TOPO "b"),
+        labelled_node("x2", BETA "x"),
+        labelled_node("n0", ""),
+        labelled_node("c1", TOPO "c, " BETA "''"),
+        labelled_node("c2", TOPO "c"),
+        labelled_node("r1", "topology.kubernetes.io/region: r, "
+                            "failure-domain.beta.kubernetes.io/region: s, " TOPO "c"),
+    };
+#undef TOPO
+#undef BETA
+    for (size_t i = 0; i < ARRAY_LEN(n); i++) sl_cache_add_node(cache, n[i]);
+    sl_cache_update_snapshot(cache, snap);
+    /* zones by first appearance: x [a1 x2], y [a2], b [b1], "" [n0 c1],
+     * c [c2], s:c [r1] — interleaved round by round */
+    const char *want[] = {"a1", "a2", "b1", "n0", "c2", "r1", "x2", "c1"};
+    CHECK_EQ_INT(sl_snapshot_num_nodes(snap), ARRAY_LEN(want));
+    for (uint32_t i = 0; i < ARRAY_LEN(want); i++) CHECK_EQ_STR(name_at(snap, i), want[i]);
+    sl_snapshot_free(snap);
+    sl_cache_free(cache);
+    for (size_t i = 0; i < ARRAY_LEN(n); i++) k8s_node_free(n[i]);
+}
+
 TEST(pods_resources_ports_and_affinity) {
     sl_cache *cache = sl_cache_new();
     sl_snapshot *snap = sl_snapshot_new();
@@ -410,6 +455,7 @@ TEST(snapshot_update_rate_on_5000_nodes) {
 int main(void) {
     arena_init(&cycle_memory, 4096);
     RUN(zone_interleaving_and_indices);
+    RUN(zone_key_prefers_beta_labels);
     RUN(pods_resources_ports_and_affinity);
     RUN(assume_forget_confirm);
     RUN(pods_before_their_node);
