@@ -147,8 +147,12 @@ void k8s_schema_report_free(k8s_schema_report *report);
  * when there is one — `json: cannot unmarshal string into Go struct field
  * PodSpec.spec.containers of type []v1.Container` — else
  * `strict decoding error: unknown field "spec.foo", unknown field "spec.bar"`.
- * When `unknown_only` the type errors are left out (lenient mode's warning).
- * Returns the length written (snprintf-like). */
+ * When `unknown_only` the type errors are left out and the unknown fields
+ * are listed as kube-apiserver's fieldValidation=Warn warnings read
+ * (`unknown field "spec.foo", unknown field "spec.bar"`, no prefix).
+ * kube-apiserver puts `Pod in version "v1" cannot be handled as a Pod: `
+ * in front of errors; that is the caller's business. Returns the length
+ * the whole message needs (snprintf-like). */
 size_t k8s_schema_report_format(const k8s_schema_report *report, bool unknown_only, char *buf,
                                 size_t size);
 
@@ -172,7 +176,7 @@ typedef struct k8s_check_options {
 typedef struct k8s_check_result {
     const k8s_schema_kind *kind;   /* NULL when the apiVersion/kind does not exist */
     char error[2048];              /* why the object is rejected ("" when accepted) */
-    char warning[2048];            /* lenient mode: the unknown fields ("" when none) */
+    char warning[2048];            /* lenient mode: "Kind ns/name: unknown field ..." ("" when none) */
 } k8s_check_result;
 
 /* Checks one object of a snapshot of admitted objects: apiVersion and kind

@@ -52,8 +52,9 @@ const k8s_schema_kind *k8s_schema_find_kind_any_version(const char *kind) {
     for (uint32_t i = 0; i < k8s_schema_nkinds; i++) {
         const k8s_schema_kind *k = &k8s_schema_kinds[i];
         if (strcmp(k->kind, kind) != 0) continue;
-        /* prefer a served kind, then a GA version */
+        /* prefer a served kind, then the core group, then a GA version */
         if (!best || (k->served && !best->served) ||
+            (k->served == best->served && !k->group[0] && best->group[0]) ||
             (k->served == best->served && !strchr(k->version, 'a') && !strchr(k->version, 'b') &&
              (strchr(best->version, 'a') || strchr(best->version, 'b'))))
             best = k;
@@ -454,7 +455,7 @@ size_t k8s_schema_report_format(const k8s_schema_report *report, bool unknown_on
     uint32_t shown = 0;
     for (uint32_t i = 0; i < report->nproblems; i++) {
         if (report->problems[i].kind != K8S_PROBLEM_UNKNOWN_FIELD) continue;
-        strbuf_printf(&sb, "%s%s", shown++ ? ", " : "strict decoding error: ",
+        strbuf_printf(&sb, "%s%s", shown++ ? ", " : unknown_only ? "" : "strict decoding error: ",
                        report->problems[i].message);
     }
     if (report->nunknown > shown && shown)

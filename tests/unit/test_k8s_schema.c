@@ -291,13 +291,13 @@ TEST(report_caps_and_lenient_format) {
     CHECK_EQ_STR(buf, "json: cannot unmarshal number 7 into Go struct field NamespaceSpec.spec.finalizers of "
                       "type []string");
     k8s_schema_report_format(&r, true, buf, sizeof buf);
-    CHECK(strncmp(buf, "strict decoding error: unknown field \"f0\", unknown field \"f1\"", 61) == 0);
+    CHECK(strncmp(buf, "unknown field \"f0\", unknown field \"f1\"", 38) == 0);
     CHECK(strstr(buf, "unknown field \"f9\" (and 40 more)") != NULL);
     CHECK(strstr(buf, "f10") == NULL);
     /* truncation is snprintf-like */
     size_t n = k8s_schema_report_format(&r, true, buf, 8);
     CHECK(n > 8);
-    CHECK_EQ_STR(buf, "strict ");
+    CHECK_EQ_STR(buf, "unknown");
     k8s_schema_report_free(&r);
     /* not an object */
     json_t *s = json_string("x");
@@ -335,7 +335,7 @@ TEST(check_strict_lenient_and_rules) {
     CHECK_EQ_STR(check(pod, false, warning, sizeof warning),
                  "Pod ns/a: strict decoding error: unknown field \"spec.containers[0].imagePullPolice\"");
     CHECK_EQ_STR(check(pod, true, warning, sizeof warning), "");
-    CHECK_EQ_STR(warning, "Pod ns/a: strict decoding error: unknown field \"spec.containers[0].imagePullPolice\"");
+    CHECK_EQ_STR(warning, "Pod ns/a: unknown field \"spec.containers[0].imagePullPolice\"");
     /* lenient does not excuse type errors */
     CHECK_EQ_STR(check("apiVersion: v1\nkind: Node\nmetadata: {name: n}\nfoo: 1\nspec: {unschedulable: 1}\n", true,
                        warning, sizeof warning),
