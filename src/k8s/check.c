@@ -123,6 +123,7 @@ bool k8s_check_object(const json_t *obj, const k8s_check_options *opts, k8s_chec
     const json_t *av_v = json_object_get(obj, "apiVersion");
     const char *kind = json_string_value(kind_v);
     const char *api_version = json_string_value(av_v);
+    out->failure = K8S_CHECK_UNKNOWN_KIND;
     if (!kind || !*kind) {
         snprintf(out->error, sizeof out->error, "Object 'Kind' is missing");
         return false;
@@ -131,6 +132,7 @@ bool k8s_check_object(const json_t *obj, const k8s_check_options *opts, k8s_chec
         const k8s_schema_kind *guess = k8s_schema_find_kind_any_version(kind);
         snprintf(out->error, sizeof out->error, "%s: Object 'apiVersion' is missing%s%s%s", kind,
                  guess ? " (apiVersion: " : "", guess ? guess->api_version : "", guess ? "?)" : "");
+        out->label_len = SL_MIN(strlen(kind) + 2, strlen(out->error));
         return false;
     }
     const k8s_schema_kind *k = k8s_schema_find_kind(api_version, kind);
@@ -150,8 +152,10 @@ bool k8s_check_object(const json_t *obj, const k8s_check_options *opts, k8s_chec
                      kind, api_version);
         return false;
     }
+    out->failure = K8S_CHECK_ACCEPTED;
     char label[K8S_PATH_MAX + 64];
     object_label(obj, kind, k->namespaced, label, sizeof label);
+    out->label_len = SL_MIN(strlen(label), sizeof out->error - 1);
     const k8s_schema_def *def = k8s_schema_def_at(k->def);
     if (def) {
         k8s_schema_report report;
@@ -161,6 +165,7 @@ bool k8s_check_object(const json_t *obj, const k8s_check_options *opts, k8s_chec
             if (report.ntype || !lenient) {
                 k8s_schema_report_format(&report, false, msg, sizeof msg);
                 snprintf(out->error, sizeof out->error, "%s%s", label, msg);
+                out->failure = K8S_CHECK_UNDECODABLE;
                 k8s_schema_report_free(&report);
                 return false;
             }
@@ -172,6 +177,7 @@ bool k8s_check_object(const json_t *obj, const k8s_check_options *opts, k8s_chec
     char msg[K8S_PATH_MAX + 256];
     if (!k8s_validate_object(k, obj, msg, sizeof msg)) {
         snprintf(out->error, sizeof out->error, "%s%s", label, msg);
+        out->failure = K8S_CHECK_INVALID;
         return false;
     }
     return true;

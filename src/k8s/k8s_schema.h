@@ -173,8 +173,19 @@ typedef struct k8s_check_options {
     bool lenient;   /* unknown fields are a warning, not an error (type errors stay errors) */
 } k8s_check_options;
 
+/* Why an object was rejected, with the HTTP status kube-apiserver answers. */
+typedef enum k8s_check_failure {
+    K8S_CHECK_ACCEPTED = 0,
+    K8S_CHECK_UNKNOWN_KIND,   /* apiVersion/kind missing or not in Kubernetes (400 BadRequest) */
+    K8S_CHECK_UNDECODABLE,    /* strict decoding error / type error (400 BadRequest,
+                                 "KIND in version "V" cannot be handled as a KIND: ...") */
+    K8S_CHECK_INVALID,        /* k8s_validate_object (422 Invalid, field.ErrorList) */
+} k8s_check_failure;
+
 typedef struct k8s_check_result {
     const k8s_schema_kind *kind;   /* NULL when the apiVersion/kind does not exist */
+    k8s_check_failure failure;
+    size_t label_len;              /* error + label_len skips the "Kind ns/name: " label */
     char error[2048];              /* why the object is rejected ("" when accepted) */
     char warning[2048];            /* lenient mode: "Kind ns/name: unknown field ..." ("" when none) */
 } k8s_check_result;

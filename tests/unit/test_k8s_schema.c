@@ -328,6 +328,36 @@ TEST(check_kinds_and_versions) {
                  "");
 }
 
+TEST(check_failure_classes) {
+    k8s_check_result res;
+    json_t *obj = yaml("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {containers: [{name: c}], x: 1}\n");
+    CHECK(!k8s_check_object(obj, NULL, &res));
+    CHECK_EQ_INT(res.failure, K8S_CHECK_UNDECODABLE);
+    CHECK_EQ_STR(res.error + res.label_len, "strict decoding error: unknown field \"spec.x\"");
+    json_decref(obj);
+    obj = yaml("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {containers: []}\n");
+    CHECK(!k8s_check_object(obj, NULL, &res));
+    CHECK_EQ_INT(res.failure, K8S_CHECK_INVALID);
+    CHECK_EQ_STR(res.error + res.label_len, "spec.containers: Required value");
+    json_decref(obj);
+    obj = yaml("apiVersion: v2\nkind: Pod\n");
+    CHECK(!k8s_check_object(obj, NULL, &res));
+    CHECK_EQ_INT(res.failure, K8S_CHECK_UNKNOWN_KIND);
+    CHECK(res.kind == NULL);
+    json_decref(obj);
+    obj = yaml("kind: Pod\n");
+    CHECK(!k8s_check_object(obj, NULL, &res));
+    CHECK_EQ_INT(res.failure, K8S_CHECK_UNKNOWN_KIND);
+    CHECK_EQ_STR(res.error + res.label_len, "Object 'apiVersion' is missing (apiVersion: v1?)");
+    json_decref(obj);
+    obj = yaml("apiVersion: v1\nkind: Node\nmetadata: {name: n}\n");
+    CHECK(k8s_check_object(obj, NULL, &res));
+    CHECK_EQ_INT(res.failure, K8S_CHECK_ACCEPTED);
+    CHECK_EQ_STR(res.error, "");
+    CHECK_EQ_STR(res.kind->kind, "Node");
+    json_decref(obj);
+}
+
 TEST(check_strict_lenient_and_rules) {
     char warning[2048];
     const char *pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: ns}\n"
@@ -469,6 +499,7 @@ int main(void) {
     RUN(type_errors_as_go_decoding_reports_them);
     RUN(report_caps_and_lenient_format);
     RUN(check_kinds_and_versions);
+    RUN(check_failure_classes);
     RUN(check_strict_lenient_and_rules);
     RUN(document_locations);
     RUN(cluster_files);
