@@ -161,11 +161,15 @@ size_t k8s_schema_report_format(const k8s_schema_report *report, bool unknown_on
 /* ------------------------------------------------------------------ */
 
 /* The rules of the API's validation the scheduler depends on, in
- * field.ErrorList wording: a Pod has containers (`spec.containers: Required
- * value`), resource quantities of pods and nodes are >= 0
- * (`spec.containers[0].resources.requests[cpu]: Invalid value: "-1": must be
- * greater than or equal to 0`). Nothing a kubelet alone needs is required.
- * Other kinds: true. */
+ * field.ErrorList wording (first error only): a Pod has containers
+ * (`spec.containers: Required value`); container resources as
+ * ValidateContainerResourceRequirements checks them: standard or extended
+ * resource names, quantities >= 0 (`spec.containers[0].resources.requests[cpu]:
+ * Invalid value: "-1": must be greater than or equal to 0`), extended
+ * resources whole, requests <= limits (== for extended resources and
+ * hugepages); overhead, pod-level resources and node capacity/allocatable
+ * >= 0. Values are quoted as written (upstream prints the canonical form).
+ * Nothing a kubelet alone needs is required. Other kinds: true. */
 bool k8s_validate_object(const k8s_schema_kind *kind, const json_t *obj, char *err,
                          size_t errsize);
 

@@ -394,6 +394,45 @@ TEST(check_strict_lenient_and_rules) {
                        "allocatable: {cpu: '-1'}}\n",
                        false, NULL, 0),
                  "Node n: status.allocatable[cpu]: Invalid value: \"-1\": must be greater than or equal to 0");
+    /* requests against limits, resource names, whole extended resources */
+    CHECK_EQ_STR(check("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - name: c\n"
+                       "    resources: {requests: {cpu: '2'}, limits: {cpu: '1'}}\n",
+                       false, NULL, 0),
+                 "Pod default/a: spec.containers[0].resources.requests: Invalid value: \"2\": must be less than "
+                 "or equal to cpu limit");
+    CHECK_EQ_STR(check("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - name: c\n"
+                       "    resources: {requests: {cpu: 500m, memory: 1Gi}, limits: {cpu: '1', memory: 1Gi}}\n",
+                       false, NULL, 0),
+                 "");
+    CHECK_EQ_STR(check("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - name: c\n"
+                       "    resources: {requests: {example.com/gpu: 1}, limits: {example.com/gpu: 2}}\n",
+                       false, NULL, 0),
+                 "Pod default/a: spec.containers[0].resources.requests: Invalid value: \"1\": must be equal to "
+                 "example.com/gpu limit");
+    CHECK_EQ_STR(check("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - name: c\n"
+                       "    resources: {requests: {hugepages-2Mi: 2Mi}, limits: {hugepages-2Mi: 4Mi}}\n",
+                       false, NULL, 0),
+                 "Pod default/a: spec.containers[0].resources.requests: Invalid value: \"2Mi\": must be equal to "
+                 "hugepages-2Mi limit");
+    CHECK_EQ_STR(check("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - name: c\n"
+                       "    resources: {limits: {example.com/gpu: 500m}}\n",
+                       false, NULL, 0),
+                 "Pod default/a: spec.containers[0].resources.limits[example.com/gpu]: Invalid value: \"500m\": "
+                 "must be an integer");
+    CHECK_EQ_STR(check("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - name: c\n"
+                       "    resources: {requests: {gpu: 1}}\n",
+                       false, NULL, 0),
+                 "Pod default/a: spec.containers[0].resources.requests[gpu]: Invalid value: \"gpu\": must be a "
+                 "standard resource for containers");
+    CHECK_EQ_STR(check("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - name: c\n"
+                       "    resources: {requests: {example.com/gpu: 2, ephemeral-storage: 1Gi, kubernetes.io/x: 1}}\n",
+                       false, NULL, 0),
+                 "");
+    CHECK_EQ_STR(check("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - name: c\n"
+                       "    resources: {requests: {'bad name/x': 1}}\n",
+                       false, NULL, 0),
+                 "Pod default/a: spec.containers[0].resources.requests[bad name/x]: Invalid value: \"bad name/x\": "
+                 "must be a qualified name");
     /* zero is fine; kubelet-only fields (image) are not required */
     CHECK_EQ_STR(check("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {containers: [{name: c, "
                        "resources: {requests: {cpu: 0}}}]}\n",
