@@ -206,6 +206,11 @@ run schedule --cluster "$TMP/negative.yaml"
 expect_rc "negative request: exit 2" 2
 expect_err "negative request: message" "document 3: Pod default/neg: spec.containers[0].resources.requests[cpu]: Invalid value: \"-500m\": must be greater than or equal to 0"
 
+printf '%s---\napiVersion: v1\nkind: Pod\nmetadata: {name: over}\nspec: {containers: [{name: a, resources: {requests: {cpu: "6"}, limits: {cpu: "1"}}}]}\n' "$NODES" >"$TMP/over-limit.yaml"
+run schedule --cluster "$TMP/over-limit.yaml"
+expect_rc "request above limit: exit 2" 2
+expect_err "request above limit: message" "document 3: Pod default/over: spec.containers[0].resources.requests: Invalid value: \"6\": must be less than or equal to cpu limit"
+
 printf 'apiVersion: v1\nkind: Node\nmetadata: {name: n}\nstatus: {capacity: {memory: -1Gi}}\n' >"$TMP/negative-node.yaml"
 run schedule --cluster "$TMP/negative-node.yaml"
 expect_rc "negative capacity: exit 2" 2
