@@ -204,9 +204,14 @@ static const char *go_value_name(const json_t *v, char *buf, size_t size) {
     case JSON_INTEGER:
         snprintf(buf, size, "number %" JSON_INTEGER_FORMAT, json_integer_value(v));
         return buf;
-    case JSON_REAL:
-        snprintf(buf, size, "number %.17g", json_real_value(v));
+    case JSON_REAL: { /* the shortest text that reads back (Go quotes the literal) */
+        double x = json_real_value(v);
+        for (int prec = 1; prec <= 17; prec++) {
+            snprintf(buf, size, "number %.*g", prec, x);
+            if (strtod(buf + 7, NULL) == x) break;
+        }
         return buf;
+    }
     default: return "null";
     }
 }
@@ -249,8 +254,8 @@ static bool is_integral(const json_t *v, int64_t lo, int64_t hi) {
     }
     if (json_is_real(v)) { /* YAML 2.0 arrives as a real; sigs.k8s.io/yaml writes it as 2 */
         double x = json_real_value(v);
-        return x == (double)(int64_t)x && x >= (double)lo && x <= (double)hi &&
-               x > -9.2e18 && x < 9.2e18;
+        if (!(x > -9.2e18 && x < 9.2e18)) return false; /* before the cast: no UB */
+        return x == (double)(int64_t)x && x >= (double)lo && x <= (double)hi;
     }
     return false;
 }

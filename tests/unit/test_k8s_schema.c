@@ -230,6 +230,10 @@ TEST(type_errors_as_go_decoding_reports_them) {
                           "spec: {priority: 3000000000, containers: [{name: c}]}\n"),
                  "json: cannot unmarshal number 3000000000 into Go struct field PodSpec.spec.priority "
                  "of type int32");
+    CHECK_EQ_STR(validate("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {priority: 1e300}\n"),
+                 "json: cannot unmarshal number 1e+300 into Go struct field PodSpec.spec.priority "
+                 "of type int32");
+    CHECK_EQ_STR(validate("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {priority: 7.0}\n"), "");
     CHECK_EQ_STR(validate("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {priority: 2.5}\n"),
                  "json: cannot unmarshal number 2.5 into Go struct field PodSpec.spec.priority of type int32");
     CHECK_EQ_STR(validate("apiVersion: v1\nkind: Node\nmetadata: {name: n, labels: {a: true}}\n"),
