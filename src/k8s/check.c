@@ -30,7 +30,13 @@
 static const char *quantity_text(const json_t *v, char *buf, size_t size) {
     if (json_is_string(v)) return json_string_value(v);
     if (json_is_integer(v)) snprintf(buf, size, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-    else snprintf(buf, size, "%.17g", json_real_value(v));
+    else {
+        double x = json_real_value(v);
+        for (int prec = 1; prec <= 17; prec++) { /* shortest text that reads back */
+            snprintf(buf, size, "%.*g", prec, x);
+            if (strtod(buf, NULL) == x) break;
+        }
+    }
     return buf;
 }
 
