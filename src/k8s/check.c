@@ -185,7 +185,58 @@ static bool check_containers(const json_t *spec, const char *key, char *err, siz
     return true;
 }
 
+/* IsDNS1123Label / IsDNS1123Subdomain with apimachinery's messages. */
+static bool dns_label_chars(const char *s, size_t len) {
+    if (len == 0) return false;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+        if (!alnum && (c != '-' || i == 0 || i == len - 1)) return false;
+    }
+    return true;
+}
+
+static const char dns_label_msg[] =
+    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and "
+    "must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used "
+    "for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+static const char dns_subdomain_msg[] =
+    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
+    "and must start and end with an alphanumeric character (e.g. 'example.com', regex used for "
+    "validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+
+/* metadata.name / metadata.namespace: absent values are the decoders'
+ * business (they say "Required value"). */
+static bool check_dns_name(const json_t *meta, const char *field, bool subdomain, char *err,
+                           size_t errsize) {
+    const char *v = json_string_value(json_object_get(meta, field));
+    if (!v || !*v) return true;
+    size_t len = strlen(v), max = subdomain ? 253 : 63;
+    bool ok = len <= max;
+    if (ok && subdomain) {
+        for (const char *p = v, *dot; ok; p = dot + 1) {
+            dot = strchr(p, '.');
+            ok = dns_label_chars(p, dot ? (size_t)(dot - p) : strlen(p));
+            if (!dot) break;
+        }
+    } else if (ok) {
+        ok = dns_label_chars(v, len);
+    }
+    if (ok) return true;
+    if (len > max)
+        snprintf(err, errsize, "metadata.%s: Invalid value: \"%s\": must be no more than %zu characters",
+                 field, v, max);
+    else
+        snprintf(err, errsize, "metadata.%s: Invalid value: \"%s\": %s", field, v,
+                 subdomain ? dns_subdomain_msg : dns_label_msg);
+    return false;
+}
+
 static bool check_pod(const json_t *obj, char *err, size_t errsize) {
+    const json_t *meta = json_object_get(obj, "metadata");
+    if (!check_dns_name(meta, "name", true, err, errsize) ||
+        !check_dns_name(meta, "namespace", false, err, errsize))
+        return false;
     const json_t *spec = json_object_get(obj, "spec");
     const json_t *containers = json_object_get(spec, "containers");
     if (!json_is_array(containers) || json_array_size(containers) == 0) {
@@ -202,6 +253,7 @@ static bool check_pod(const json_t *obj, char *err, size_t errsize) {
 }
 
 static bool check_node(const json_t *obj, char *err, size_t errsize) {
+    if (!check_dns_name(json_object_get(obj, "metadata"), "name", true, err, errsize)) return false;
     const json_t *status = json_object_get(obj, "status");
     return check_resource_list(json_object_get(status, "capacity"), "status.capacity", err, errsize) &&
            check_resource_list(json_object_get(status, "allocatable"), "status.allocatable", err,
@@ -213,6 +265,8 @@ bool k8s_validate_object(const k8s_schema_kind *kind, const json_t *obj, char *e
     if (!kind || kind->group[0] || strcmp(kind->version, "v1") != 0) return true;
     if (!strcmp(kind->kind, "Pod")) return check_pod(obj, err, errsize);
     if (!strcmp(kind->kind, "Node")) return check_node(obj, err, errsize);
+    if (!strcmp(kind->kind, "Namespace"))
+        return check_dns_name(json_object_get(obj, "metadata"), "name", false, err, errsize);
     return true;
 }
 

@@ -168,8 +168,10 @@ size_t k8s_schema_report_format(const k8s_schema_report *report, bool unknown_on
  * Invalid value: "-1": must be greater than or equal to 0`), extended
  * resources whole, requests <= limits (== for extended resources and
  * hugepages); overhead, pod-level resources and node capacity/allocatable
- * >= 0. Values are quoted as written (upstream prints the canonical form).
- * Nothing a kubelet alone needs is required. Other kinds: true. */
+ * >= 0; Pod and Node names are DNS-1123 subdomains, Namespace names and a
+ * Pod's namespace DNS-1123 labels (apimachinery's messages). Values are
+ * quoted as written (upstream prints the canonical form). Nothing a kubelet
+ * alone needs is required. Other kinds: true. */
 bool k8s_validate_object(const k8s_schema_kind *kind, const json_t *obj, char *err,
                          size_t errsize);
 

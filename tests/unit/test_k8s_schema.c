@@ -437,6 +437,36 @@ TEST(check_strict_lenient_and_rules) {
                        false, NULL, 0),
                  "Pod default/a: spec.containers[0].resources.requests[bad name/x]: Invalid value: \"bad name/x\": "
                  "must be a qualified name");
+    /* names */
+    CHECK_EQ_STR(check("apiVersion: v1\nkind: Pod\nmetadata: {name: Web}\nspec: {containers: [{name: c}]}\n",
+                       false, NULL, 0),
+                 "Pod default/Web: metadata.name: Invalid value: \"Web\": a lowercase RFC 1123 subdomain must "
+                 "consist of lower case alphanumeric characters, '-' or '.', and must start and end with an "
+                 "alphanumeric character (e.g. 'example.com', regex used for validation is "
+                 "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')");
+    CHECK_EQ_STR(check("apiVersion: v1\nkind: Pod\nmetadata: {name: web.v1-2, namespace: team.a}\n"
+                       "spec: {containers: [{name: c}]}\n",
+                       false, NULL, 0),
+                 "Pod team.a/web.v1-2: metadata.namespace: Invalid value: \"team.a\": a lowercase RFC 1123 label "
+                 "must consist of lower case alphanumeric characters or '-', and must start and end with an "
+                 "alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is "
+                 "'[a-z0-9]([-a-z0-9]*[a-z0-9])?')");
+    CHECK_EQ_STR(check("apiVersion: v1\nkind: Node\nmetadata: {name: node-1.zone-a.example}\n", false, NULL, 0), "");
+    CHECK_EQ_STR(check("apiVersion: v1\nkind: Node\nmetadata: {name: -n}\n", false, NULL, 0) + 9,
+                 "metadata.name: Invalid value: \"-n\": a lowercase RFC 1123 subdomain must consist of lower case "
+                 "alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character "
+                 "(e.g. 'example.com', regex used for validation is "
+                 "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')");
+    CHECK(strstr(check("apiVersion: v1\nkind: Namespace\nmetadata: {name: a.b}\n", false, NULL, 0),
+                 "RFC 1123 label") != NULL);
+    {
+        char big[400];
+        memset(big, 'a', 300);
+        big[300] = 0;
+        char *text = xasprintf("apiVersion: v1\nkind: Node\nmetadata: {name: %s}\n", big);
+        CHECK(strstr(check(text, false, NULL, 0), "must be no more than 253 characters") != NULL);
+        free(text);
+    }
     /* zero is fine; kubelet-only fields (image) are not required */
     CHECK_EQ_STR(check("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {containers: [{name: c, "
                        "resources: {requests: {cpu: 0}}}]}\n",
