@@ -35,6 +35,12 @@ LDFLAGS  := $(OPT) -pthread
 
 LIB_SRC  := $(sort $(filter-out $(MAIN_SRC),$(foreach m,$(MODULES),$(wildcard src/$(m)/*.c))))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+# Unicode tables of the linear-time Go regexp matcher (plugins/go_regexp_vm.c),
+# generated from Perl's Unicode::UCD at build time (never committed).
+UNICODE_GEN := build/gen/go_unicode_tables.c
+ifneq ($(filter plugins,$(MODULES)),)
+LIB_OBJ  += $(BUILD)/$(UNICODE_GEN:.c=.o)
+endif
 TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
@@ -49,6 +55,10 @@ deps:
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(UNICODE_GEN): scripts/gen-go-unicode.pl src/plugins/go_regexp_syntax.c
+	@mkdir -p $(dir $@)
+	perl $^ > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/libschedlab.a: $(LIB_OBJ)
 	@rm -f $@
@@ -79,7 +89,7 @@ test: deps
 
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=build/fuzz/%)
-FUZZ_LIB_OBJ := $(LIB_SRC:%.c=build/fuzz/obj/%.o)
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=build/fuzz/obj/%.o) build/fuzz/obj/$(UNICODE_GEN:.c=.o)
 build/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	clang $(CSTD) $(WARN) $(INC) -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -pthread -c $< -o $@
