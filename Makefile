@@ -46,8 +46,30 @@ TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 
-.PHONY: all run test test-build deps fuzz bench clean
-all: $(BUILD)/schedlab
+.PHONY: all run test test-build deps fuzz bench clean wasm
+all: $(BUILD)/schedlab wasm
+
+# ---- wasm guests (C guest SDK in sdk/c, guests in guests/) -----------------
+# build/wasm/libschedlab_guest.a = the SDK + the Go regexp (translator, NFA,
+# Unicode tables); build/wasm/<guest>.wasm = guests/<guest>.c linked with it.
+WASM_CC      ?= clang
+WASM_AR      ?= llvm-ar
+WASM_CFLAGS  := --target=wasm32-wasi -std=c11 -O2 $(WARN) -Isdk/c -Isrc -I.
+WASM_LDFLAGS := --target=wasm32-wasi -O2 -nostartfiles -Wl,--no-entry -Wl,-z,stack-size=1048576 \
+                -Wl,--strip-debug
+WASM_SDK_SRC := sdk/c/guest.c sdk/c/proto.c sdk/c/base_shim.c src/plugins/go_regexp_syntax.c \
+                src/plugins/go_regexp_vm.c $(UNICODE_GEN)
+WASM_SDK_OBJ := $(WASM_SDK_SRC:%.c=build/wasm/obj/%.o)
+WASM_GUESTS  := $(patsubst guests/%.c,build/wasm/%.wasm,$(wildcard guests/*.c))
+build/wasm/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(WASM_CC) $(WASM_CFLAGS) -MMD -MP -c $< -o $@
+build/wasm/libschedlab_guest.a: $(WASM_SDK_OBJ)
+	@rm -f $@
+	$(WASM_AR) rcs $@ $^
+build/wasm/%.wasm: guests/%.c build/wasm/libschedlab_guest.a
+	$(WASM_CC) $(WASM_CFLAGS) -MMD -MP -MF build/wasm/obj/$*.d $(WASM_LDFLAGS) -o $@ $< build/wasm/libschedlab_guest.a
+wasm: build/wasm/libschedlab_guest.a $(WASM_GUESTS)
 
 deps:
 	@scripts/install-deps.sh
