@@ -97,7 +97,7 @@ $(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libschedlab.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests -o $@ $< $(BUILD)/libschedlab.a $(LIBS)
 
-test-build: $(BUILD)/schedlab $(TEST_BIN) $(TOOL_BIN)
+test-build: $(BUILD)/schedlab $(TEST_BIN) $(TOOL_BIN) wasm
 
 run: deps
 	@$(MAKE) --no-print-directory all

@@ -49,7 +49,7 @@ static inline const char *quote_into(cbuf *b, const char *s) {
 }
 
 static inline int32_t regex_compile_failed(const char *quoted_pattern, const char *err) {
-    return sl_status(SL_ERROR, "failed to compile regex %s: %s", quoted_pattern, err);
+    return sl_status(SL_CODE_ERROR, "failed to compile regex %s: %s", quoted_pattern, err);
 }
 
 /* Filter verdict for the current node. `quoted_pattern` may be NULL: then
@@ -58,10 +58,10 @@ static inline int32_t regex_match_node(go_vm_regexp *re, const char *pattern,
                                        const char *quoted_pattern) {
     static cbuf name, quoted_name, quoted_buf;
     sl_str node = sl_current_node_name();
-    if (go_vm_match(re, node.ptr, node.len)) return SL_SUCCESS;
+    if (go_vm_match(re, node.ptr, node.len)) return SL_CODE_SUCCESS;
     if (!quoted_pattern) quoted_pattern = quote_into(&quoted_buf, pattern);
     quote_into(&quoted_name, cbuf_set(&name, node.ptr, node.len));
-    return sl_status(SL_UNSCHEDULABLE, "node %s does not match regex %s", quoted_name.data,
+    return sl_status(SL_CODE_UNSCHEDULABLE, "node %s does not match regex %s", quoted_name.data,
                      quoted_pattern);
 }
 

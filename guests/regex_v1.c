@@ -14,7 +14,7 @@
 static int32_t regex_v1_filter(void) {
     static cbuf pattern, quoted;
     sl_str annotation;
-    if (!sl_pod_annotation(sl_current_pod(), REGEX_ANNOTATION, &annotation)) return SL_SUCCESS;
+    if (!sl_pod_annotation(sl_current_pod(), REGEX_ANNOTATION, &annotation)) return SL_CODE_SUCCESS;
     const char *p = cbuf_set(&pattern, annotation.ptr, annotation.len);
     char err[512];
     go_vm_regexp *re = go_vm_compile(p, strlen(p), err, sizeof(err));

@@ -16,17 +16,17 @@ static int32_t regex_v2_prefilter(void) {
     go_vm_free(cycle_regexp);
     cycle_regexp = NULL;
     sl_str annotation;
-    if (!sl_pod_annotation(sl_current_pod(), REGEX_ANNOTATION, &annotation)) return SL_SUCCESS;
+    if (!sl_pod_annotation(sl_current_pod(), REGEX_ANNOTATION, &annotation)) return SL_CODE_SUCCESS;
     const char *p = cbuf_set(&cycle_pattern, annotation.ptr, annotation.len);
     char err[512];
     cycle_regexp = go_vm_compile(p, strlen(p), err, sizeof(err));
     quote_into(&cycle_quoted, p);
     if (!cycle_regexp) return regex_compile_failed(cycle_quoted.data, err);
-    return SL_SUCCESS;
+    return SL_CODE_SUCCESS;
 }
 
 static int32_t regex_v2_filter(void) {
-    if (!cycle_regexp) return SL_SUCCESS; /* no annotation: every node fits */
+    if (!cycle_regexp) return SL_CODE_SUCCESS; /* no annotation: every node fits */
     return regex_match_node(cycle_regexp, cycle_pattern.data, cycle_quoted.data);
 }
 

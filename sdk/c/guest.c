@@ -110,7 +110,7 @@ static void call_begin(void) {
 }
 
 static int32_t call_end(int32_t code) {
-    if (code != SL_SUCCESS && reason_len) imp_status_reason(reason, reason_len);
+    if (code != SL_CODE_SUCCESS && reason_len) imp_status_reason(reason, reason_len);
     return code;
 }
 
@@ -286,7 +286,7 @@ void sl_log_kv(int severity, const char *msg, ...) {
 extern void __wasm_call_ctors(void);
 
 __attribute__((weak)) void sl__init_hook(void) {}
-__attribute__((weak)) int32_t sl__prefilter_hook(void) { return SL_SUCCESS; }
+__attribute__((weak)) int32_t sl__prefilter_hook(void) { return SL_CODE_SUCCESS; }
 
 SL__EXPORT(_start) void sl__start(void) {
     static bool started;

@@ -7,8 +7,8 @@
  *   #include "schedlab_guest.h"
  *   static int32_t my_filter(void) {
  *       sl_str node = sl_current_node_name();
- *       if (...) return sl_status(SL_UNSCHEDULABLE, "node %.*s is full", SL_STR_ARG(node));
- *       return SL_SUCCESS;
+ *       if (...) return sl_status(SL_CODE_UNSCHEDULABLE, "node %.*s is full", SL_STR_ARG(node));
+ *       return SL_CODE_SUCCESS;
  *   }
  *   SL_GUEST_FILTER(my_filter)
  *
@@ -21,7 +21,7 @@
  * constructors, then the SL_GUEST_INIT hook; it returns normally (no
  * proc_exit), so the module behaves as a "wasi-legacy" TinyGo guest.
  *
- * Statuses: hooks return a status code (SL_SUCCESS ... SL_SKIP); the reason
+ * Statuses: hooks return a status code (SL_CODE_SUCCESS ... SL_CODE_SKIP); the reason
  * is set with sl_set_reason / sl_status and sent to the host through
  * result.status_reason only when the code is not Success (upstream's rule).
  *
@@ -54,16 +54,16 @@ extern "C" {
 
 /* ---- status codes (framework.Code) ------------------------------------- */
 enum {
-    SL_SUCCESS = 0,
-    SL_ERROR = 1,
-    SL_UNSCHEDULABLE = 2,
-    SL_UNSCHEDULABLE_AND_UNRESOLVABLE = 3,
-    SL_WAIT = 4,
-    SL_SKIP = 5,
+    SL_CODE_SUCCESS = 0,
+    SL_CODE_ERROR = 1,
+    SL_CODE_UNSCHEDULABLE = 2,
+    SL_CODE_UNSCHEDULABLE_AND_UNRESOLVABLE = 3,
+    SL_CODE_WAIT = 4,
+    SL_CODE_SKIP = 5,
 };
 
 /* klog severities */
-enum { SL_LOG_INFO = 0, SL_LOG_WARNING = 1, SL_LOG_ERROR = 2, SL_LOG_FATAL = 3 };
+enum { SL_KLOG_INFO = 0, SL_KLOG_WARNING = 1, SL_KLOG_ERROR = 2, SL_KLOG_FATAL = 3 };
 
 /* ---- strings and protobuf views ------------------------------------------ */
 
@@ -201,7 +201,7 @@ bool sl_json_object_begin(sl_json_iter *it, const char *json, size_t len);
 /* ---- results -------------------------------------------------------------- */
 /* The reason of the current call's status (printf-style; last call wins). */
 void sl_set_reason(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* sl_set_reason + return code: `return sl_status(SL_UNSCHEDULABLE, "...", ...);` */
+/* sl_set_reason + return code: `return sl_status(SL_CODE_UNSCHEDULABLE, "...", ...);` */
 int32_t sl_status(int32_t code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* PreFilter: restricts the cycle to these nodes (result.node_names). Not
@@ -218,7 +218,7 @@ enum { SL_ACTION_ADD = 1, SL_ACTION_DELETE = 2, SL_ACTION_UPDATE = 60, SL_ACTION
 /* klog line (printf-style; the SDK appends the newline). Skipped without
  * formatting when below the configured logSeverity. */
 void sl_log(int severity, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Structured: sl_log_kv(SL_LOG_INFO, "msg", "pod", "p1", "node", "n1", NULL). */
+/* Structured: sl_log_kv(SL_KLOG_INFO, "msg", "pod", "p1", "node", "n1", NULL). */
 void sl_log_kv(int severity, const char *msg, ...);
 int sl_log_severity(void);
 

@@ -1,0 +1,252 @@
+/*
+ * RegexScheduling v1/v2 C guests (build/wasm/regex_v{1,2}.wasm, built by
+ * `make`) on schedlab's wasm runtime with a minimal stub host
+ * (tests/wasm_guest_host.h): exports and imports as the ABI says, the same
+ * codes and messages as the native plugins (compared status by status on
+ * many patterns and node names), the buffer-retry protocol with a pod
+ * larger than 2048 bytes, the per-cycle pod cache, and v2 keeping its
+ * compiled regex between prefilter and filter.
+ */
+#include "k8s/k8s.h"
+#include "plugins/go_regexp.h"
+#include "scheduler/framework.h"
+#include "scheduler/framework_internal.h"
+#include "test.h"
+#include "wasm_guest_host.h"
+
+extern const sl_plugin_registration sl_plugin_RegexScheduling;
+extern const sl_plugin_registration sl_plugin_RegexSchedulingV2;
+
+#define V1 "build/wasm/regex_v1.wasm"
+#define V2 "build/wasm/regex_v2.wasm"
+
+static void set_pod(guest *g, const char *regex, size_t pad) {
+    free(g->host.pod.data);
+    g->host.pod = make_pod_pb("p", regex, pad);
+}
+
+static int64_t call(guest *g, const char *name) {
+    char err[512];
+    int64_t r = -999;
+    if (!guest_call(g, name, &r, err, sizeof(err))) TEST_FAIL_AT("%s", err);
+    return r;
+}
+
+static int64_t filter_node(guest *g, const char *node) {
+    snprintf(g->host.node_name, sizeof(g->host.node_name), "%s", node);
+    return call(g, "filter");
+}
+
+TEST(guests_export_what_the_abi_needs) {
+    guest g;
+    char err[512];
+    CHECK(guest_open(&g, V1, err, sizeof(err)));
+    if (!g.instance) {
+        TEST_FAIL_AT("%s", err);
+        guest_close(&g);
+        return;
+    }
+    CHECK(sl_wasm_instance_export(g.instance, "memory") != NULL);
+    CHECK(sl_wasm_instance_export(g.instance, "filter") != NULL);
+    CHECK(sl_wasm_instance_export(g.instance, "prefilter") != NULL); /* SDK: always */
+    CHECK(sl_wasm_instance_export(g.instance, "score") == NULL);     /* only registered hooks */
+    CHECK(sl_wasm_instance_export(g.instance, "bind") == NULL);
+    CHECK(sl_wasm_instance_export(g.instance, "_initialize") == NULL);
+    guest_close(&g);
+}
+
+TEST(demo_flow_v1_and_v2) {
+    const char *paths[] = {V1, V2};
+    for (int v = 0; v < 2; v++) {
+        guest g;
+        char err[512];
+        if (!guest_open(&g, paths[v], err, sizeof(err))) {
+            TEST_FAIL_AT("%s", err);
+            guest_close(&g);
+            continue;
+        }
+        /* kubecon pod */
+        set_pod(&g, "kubecon-.*", 0);
+        CHECK_EQ_INT(call(&g, "prefilter"), 0);
+        CHECK(!g.host.node_names_set);
+        CHECK_EQ_INT(filter_node(&g, "kubecon-1"), 0);
+        CHECK_EQ_INT(filter_node(&g, "node-0"), 2);
+        CHECK_EQ_STR(g.host.reason, "node \"node-0\" does not match regex \"kubecon-.*\"");
+        /* cncf pod */
+        set_pod(&g, "cncf-.*", 0);
+        CHECK_EQ_INT(call(&g, "prefilter"), 0);
+        CHECK_EQ_INT(filter_node(&g, "kubecon-2"), 2);
+        CHECK_EQ_STR(g.host.reason, "node \"kubecon-2\" does not match regex \"cncf-.*\"");
+        /* invalid regex: v1 Error from filter, v2 Error from prefilter */
+        set_pod(&g, "kubecon-.*\\", 0);
+        const char *want = "failed to compile regex \"kubecon-.*\\\\\": error parsing regexp: "
+                           "trailing backslash at end of expression: ``";
+        if (v == 0) {
+            CHECK_EQ_INT(call(&g, "prefilter"), 0);
+            CHECK_EQ_INT(filter_node(&g, "kubecon-1"), 1);
+        } else {
+            CHECK_EQ_INT(call(&g, "prefilter"), 1);
+        }
+        CHECK_EQ_STR(g.host.reason, want);
+        /* no annotation: every node */
+        set_pod(&g, NULL, 0);
+        CHECK_EQ_INT(call(&g, "prefilter"), 0);
+        CHECK_EQ_INT(filter_node(&g, "node-0"), 0);
+        CHECK_EQ_INT(g.host.reason_len, 0);
+        guest_close(&g);
+    }
+}
+
+TEST(pod_is_fetched_once_per_cycle_with_the_retry_protocol) {
+    guest g;
+    char err[512];
+    if (!guest_open(&g, V2, err, sizeof(err))) {
+        TEST_FAIL_AT("%s", err);
+        guest_close(&g);
+        return;
+    }
+    set_pod(&g, "^kubecon-[0-9]+$", 5000); /* > 2048 bytes */
+    CHECK(g.host.pod.len > 5000);
+    CHECK_EQ_INT(call(&g, "prefilter"), 0);
+    CHECK_EQ_INT(g.host.current_pod_calls, 2);
+    CHECK_EQ_INT(g.host.current_pod_limits[0], 2048);
+    CHECK(g.host.current_pod_limits[1] >= g.host.pod.len);
+    for (int i = 0; i < 10; i++) CHECK_EQ_INT(filter_node(&g, i % 2 ? "kubecon-7" : "x-7"), i % 2 ? 0 : 2);
+    CHECK_EQ_INT(g.host.current_pod_calls, 2); /* v2's filter never reads the pod */
+    /* next cycle: a new prefilter refetches (buffer already large: one call) */
+    set_pod(&g, "x-.*", 5000);
+    CHECK_EQ_INT(call(&g, "prefilter"), 0);
+    CHECK_EQ_INT(g.host.current_pod_calls, 3);
+    CHECK_EQ_INT(filter_node(&g, "x-7"), 0);
+    guest_close(&g);
+
+    /* v1 reads the pod in filter: still once per cycle */
+    if (!guest_open(&g, V1, err, sizeof(err))) {
+        TEST_FAIL_AT("%s", err);
+        guest_close(&g);
+        return;
+    }
+    set_pod(&g, "kubecon-.*", 3000);
+    CHECK_EQ_INT(call(&g, "prefilter"), 0);
+    CHECK_EQ_INT(g.host.current_pod_calls, 0); /* v1 registers no prefilter hook */
+    for (int i = 0; i < 5; i++) CHECK_EQ_INT(filter_node(&g, "kubecon-1"), 0);
+    CHECK_EQ_INT(g.host.current_pod_calls, 2);
+    guest_close(&g);
+}
+
+/* ---- same statuses as the native plugins ------------------------------------ */
+
+static k8s_pod *native_pod(const char *regex) {
+    json_t *obj;
+    if (regex) {
+        json_t *ann = json_pack("{s:s}", "scheduler.wasmkwokwizardry.io/regex", regex);
+        obj = json_pack("{s:s,s:{s:s,s:s,s:o},s:{s:[{s:s}]}}", "kind", "Pod", "metadata", "name",
+                        "p", "namespace", "default", "annotations", ann, "spec", "containers",
+                        "name", "c");
+    } else {
+        obj = json_pack("{s:s,s:{s:s},s:{s:[{s:s}]}}", "kind", "Pod", "metadata", "name", "p",
+                        "spec", "containers", "name", "c");
+    }
+    char err[256];
+    k8s_pod *pod = k8s_pod_decode(obj, "test", err, sizeof(err));
+    json_decref(obj);
+    return pod;
+}
+
+static k8s_node *native_node(const char *name) {
+    json_t *obj = json_pack("{s:s,s:{s:s}}", "kind", "Node", "metadata", "name", name);
+    char err[256];
+    k8s_node *node = k8s_node_decode(obj, "test", err, sizeof(err));
+    json_decref(obj);
+    return node;
+}
+
+TEST(guests_match_the_native_plugins_status_for_status) {
+    static const char *const patterns[] = {
+        "kubecon-.*", "^kubecon-[12]$", "(?i)KUBECON", "node-\\d+", "^(node|kube)", "[[:alpha:]]+-0$",
+        "\\bcon\\b", "x{2,}", "(?m)^n", "\\p{Greek}", "[^a-z-0-9]", "kubecon-.*\\", "([", "(?=x)",
+        "a{1001}", "\\pX", "", "é|ü", "(?s).*-1", "node-0|kubecon-2", "\\Qkubecon-\\E\\d",
+        "(?U)k.+?1", "^$", "\"quoted\\\\\"",
+    };
+    static const char *const nodes[] = {"node-0", "kubecon-1", "kubecon-2", "KUBECON-3", "con",
+                                        "xx-1", "α-1", "é", "Node \"q\"", ""};
+    guest g[2];
+    char err[512];
+    bool ok = guest_open(&g[0], V1, err, sizeof(err));
+    if (ok) ok = guest_open(&g[1], V2, err, sizeof(err));
+    if (!ok) {
+        TEST_FAIL_AT("%s", err);
+        guest_close(&g[0]);
+        guest_close(&g[1]);
+        return;
+    }
+    sl_cycle_arenas arenas;
+    sl_cycle_arenas_init(&arenas, 0);
+    sl_cycle *cycle = sl_cycle_new(&arenas);
+    rng r;
+    rng_seed(&r, 1);
+    sl_plugin plugins[2];
+    memset(plugins, 0, sizeof(plugins));
+    plugins[0].ops = sl_plugin_RegexScheduling.ops;
+    plugins[0].name = "RegexScheduling";
+    plugins[1].ops = sl_plugin_RegexSchedulingV2.ops;
+    plugins[1].name = "RegexSchedulingV2";
+    int compared = 0;
+    for (size_t i = 0; i < ARRAY_LEN(patterns); i++) {
+        k8s_pod *pod = native_pod(patterns[i]);
+        sl_pod_info pi = {.pod = pod};
+        for (int v = 0; v < 2; v++) {
+            sl_cycle_begin(cycle, NULL, 1, &r);
+            set_pod(&g[v], patterns[i], 0);
+            int64_t guest_pre = call(&g[v], "prefilter");
+            sl_status native_pre = SL_STATUS_SUCCESS;
+            if (plugins[v].ops->pre_filter) {
+                sl_prefilter_result res;
+                memset(&res, 0, sizeof(res));
+                native_pre = plugins[v].ops->pre_filter(&plugins[v], cycle, &pi, &res);
+            }
+            CHECK_EQ_INT(guest_pre, native_pre.code);
+            if (native_pre.code != SL_SUCCESS) {
+                CHECK_EQ_STR(g[v].host.reason, native_pre.message);
+                compared++;
+                sl_cycle_end(cycle);
+                continue;
+            }
+            for (size_t j = 0; j < ARRAY_LEN(nodes); j++) {
+                /* any name, even one Kubernetes would reject: swap it in */
+                k8s_node *n = native_node("placeholder");
+                const char *saved = n->name;
+                n->name = (char *)nodes[j];
+                sl_node_info ni;
+                memset(&ni, 0, sizeof(ni));
+                ni.node = n;
+                sl_status want = plugins[v].ops->filter(&plugins[v], cycle, &pi, &ni);
+                n->name = (char *)saved;
+                int64_t got = filter_node(&g[v], nodes[j]);
+                if (got != want.code)
+                    TEST_FAIL_AT("v%d %s on %s: guest %lld, native %d (%s)", v + 1, patterns[i],
+                                 nodes[j], (long long)got, want.code,
+                                 want.message ? want.message : "");
+                else if (want.code != SL_SUCCESS)
+                    CHECK_EQ_STR(g[v].host.reason, want.message);
+                compared++;
+                k8s_node_free(n);
+            }
+            sl_cycle_end(cycle);
+        }
+        k8s_pod_free(pod);
+    }
+    CHECK(compared > 300);
+    sl_cycle_free(cycle);
+    sl_cycle_arenas_free(&arenas);
+    guest_close(&g[0]);
+    guest_close(&g[1]);
+}
+
+int main(void) {
+    RUN(guests_export_what_the_abi_needs);
+    RUN(demo_flow_v1_and_v2);
+    RUN(pod_is_fetched_once_per_cycle_with_the_retry_protocol);
+    RUN(guests_match_the_native_plugins_status_for_status);
+    return test_summary("wasm_guests");
+}
