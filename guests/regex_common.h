@@ -53,16 +53,29 @@ static inline int32_t regex_compile_failed(const char *quoted_pattern, const cha
 }
 
 /* Filter verdict for the current node. `quoted_pattern` may be NULL: then
- * `pattern` is quoted only when the node does not match. */
+ * `pattern` is quoted only when the node does not match. The Unschedulable
+ * message is assembled without printf (it is built once per rejected node). */
 static inline int32_t regex_match_node(go_vm_regexp *re, const char *pattern,
                                        const char *quoted_pattern) {
-    static cbuf name, quoted_name, quoted_buf;
+    static cbuf name, quoted_buf, msg;
+    static const char head[] = "node ", mid[] = " does not match regex ";
     sl_str node = sl_current_node_name();
     if (go_vm_match(re, node.ptr, node.len)) return SL_CODE_SUCCESS;
     if (!quoted_pattern) quoted_pattern = quote_into(&quoted_buf, pattern);
-    quote_into(&quoted_name, cbuf_set(&name, node.ptr, node.len));
-    return sl_status(SL_CODE_UNSCHEDULABLE, "node %s does not match regex %s", quoted_name.data,
-                     quoted_pattern);
+    const char *n = cbuf_set(&name, node.ptr, node.len);
+    size_t qn = go_quote(n, NULL, 0), qp = strlen(quoted_pattern);
+    size_t total = sizeof(head) - 1 + qn + sizeof(mid) - 1 + qp;
+    cbuf_reserve(&msg, total + 1);
+    char *w = msg.data;
+    memcpy(w, head, sizeof(head) - 1);
+    w += sizeof(head) - 1;
+    go_quote(n, w, qn + 1);
+    w += qn;
+    memcpy(w, mid, sizeof(mid) - 1);
+    w += sizeof(mid) - 1;
+    memcpy(w, quoted_pattern, qp);
+    sl_set_reason_bytes(msg.data, total);
+    return SL_CODE_UNSCHEDULABLE;
 }
 
 #endif

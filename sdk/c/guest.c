@@ -199,6 +199,12 @@ void sl_set_reason(const char *fmt, ...) {
     va_end(ap);
 }
 
+void sl_set_reason_bytes(const char *p, size_t n) {
+    if (n > sizeof(reason) - 1) n = sizeof(reason) - 1;
+    memcpy(reason, p, n);
+    reason_len = (uint32_t)n;
+}
+
 int32_t sl_status(int32_t code, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);

@@ -201,6 +201,8 @@ bool sl_json_object_begin(sl_json_iter *it, const char *json, size_t len);
 /* ---- results -------------------------------------------------------------- */
 /* The reason of the current call's status (printf-style; last call wins). */
 void sl_set_reason(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The same from bytes (no formatting: the cheap path for hot hooks). */
+void sl_set_reason_bytes(const char *reason, size_t len);
 /* sl_set_reason + return code: `return sl_status(SL_CODE_UNSCHEDULABLE, "...", ...);` */
 int32_t sl_status(int32_t code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -352,8 +352,23 @@ static bool is_ascii_alnum(uint32_t c) {
 }
 
 static void emit_rune(strbuf *out, uint32_t r) {
-    if (is_ascii_alnum(r)) strbuf_putc(out, (char)r);
-    else strbuf_printf(out, "\\x{%x}", r);
+    if (is_ascii_alnum(r)) {
+        strbuf_putc(out, (char)r);
+        return;
+    }
+    /* \x{hex} without printf (hot in per-call compiles, e.g. on wasm32) */
+    static const char hex[] = "0123456789abcdef";
+    char tmp[12];
+    size_t n = sizeof(tmp);
+    tmp[--n] = '}';
+    do {
+        tmp[--n] = hex[r & 15];
+        r >>= 4;
+    } while (r);
+    tmp[--n] = '{';
+    tmp[--n] = 'x';
+    tmp[--n] = '\\';
+    strbuf_append(out, tmp + n, sizeof(tmp) - n);
 }
 
 static void emit_range(strbuf *out, uint32_t lo, uint32_t hi) {

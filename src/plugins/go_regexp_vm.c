@@ -189,6 +189,12 @@ struct go_vm_regexp {
     go_rune_range *ranges; /* all classes, normalized */
     class_ref *classes;
     bool anchored;         /* starts with \A: only try position 0 */
+    /* ASCII literal every match starts with (straight-line I_RUNEs from pc
+     * 0): while no thread is alive, jump to its next occurrence */
+    char prefix[32];
+    size_t prefix_len;
+    bool prefix_is_match;  /* MATCH is reachable right after the prefix without
+                              consuming or asserting: finding it decides */
     /* matcher scratch: two sparse sets and a stack */
     uint32_t *dense[2], *sparse[2], *stack;
     uint32_t count[2];
@@ -542,6 +548,28 @@ static bool starts_anchored(const node *nodes, uint32_t id) {
     return false;
 }
 
+/* Is MATCH reachable from pc through SPLIT/JMP only? (a bounded DFS; the
+ * program is small here: called once per compile on its prefix end) */
+static bool match_without_input(const go_vm_regexp *re, uint32_t start) {
+    uint32_t stack[64];
+    uint8_t seen[256];
+    if (re->len > sizeof(seen)) return false; /* large programs: skip the shortcut */
+    memset(seen, 0, sizeof(seen));
+    size_t top = 0;
+    stack[top++] = start;
+    while (top) {
+        uint32_t pc = stack[--top];
+        if (seen[pc]) continue;
+        seen[pc] = 1;
+        const inst *in = &re->prog[pc];
+        if (in->op == I_MATCH) return true;
+        if (top + 2 > sizeof(stack) / sizeof(stack[0])) return false;
+        if (in->op == I_JMP) stack[top++] = in->x;
+        else if (in->op == I_SPLIT) stack[top++] = in->x, stack[top++] = in->y;
+    }
+    return false;
+}
+
 void go_vm_free(go_vm_regexp *re) {
     if (!re) return;
     free(re->prog);
@@ -579,6 +607,12 @@ go_vm_regexp *go_vm_compile_canonical(const char *canonical, char *err, size_t e
     compile_node(&c, root, 0);
     emit(&c, I_MATCH, 0, 0);
     re->anchored = starts_anchored(p.nodes, root);
+    for (size_t i = 0; !c.oom && i < re->len && re->prefix_len < sizeof(re->prefix); i++) {
+        if (re->prog[i].op != I_RUNE || re->prog[i].x >= 0x80) break;
+        re->prefix[re->prefix_len++] = (char)re->prog[i].x;
+    }
+    if (!c.oom && re->prefix_len && re->prefix_len < re->len)
+        re->prefix_is_match = match_without_input(re, (uint32_t)re->prefix_len);
     re->ranges = p.ranges.items;
     p.ranges.items = NULL;
     re->classes = p.classes;
@@ -698,15 +732,45 @@ static uint32_t rune_at(const char *s, size_t len, size_t pos, size_t *width) {
     return r;
 }
 
+/* The first position >= from where the prefix occurs, or len if none. */
+static size_t find_prefix(const go_vm_regexp *re, const char *s, size_t len, size_t from) {
+    while (from + re->prefix_len <= len) {
+        const char *hit = memchr(s + from, re->prefix[0], len - from - re->prefix_len + 1);
+        if (!hit) break;
+        size_t at = (size_t)(hit - s);
+        if (memcmp(hit, re->prefix, re->prefix_len) == 0) return at;
+        from = at + 1;
+    }
+    return len;
+}
+
 int go_vm_match(go_vm_regexp *re, const char *subject, size_t len) {
+    if (re->prefix_is_match && !re->anchored)
+        return find_prefix(re, subject, len, 0) < len;
     int cur = 0;
     re->count[0] = re->count[1] = 0;
     position at = {0, len, NO_RUNE, 0};
     size_t width;
     at.next = rune_at(subject, len, 0, &width);
     for (;;) {
-        if (!re->anchored || at.pos == 0) add_thread(re, cur, 0, &at);
-        else if (re->count[cur] == 0) return 0;
+        if (re->anchored) {
+            if (at.pos == 0) add_thread(re, cur, 0, &at);
+            else if (re->count[cur] == 0) return 0;
+        } else {
+            if (re->count[cur] == 0 && re->prefix_len) {
+                /* nothing alive: skip to where the literal prefix starts (an
+                 * ASCII byte is always a whole rune, so this is a rune boundary) */
+                size_t next = find_prefix(re, subject, len, at.pos);
+                if (next == len) return 0;
+                if (next != at.pos) {
+                    unsigned char b = (unsigned char)subject[next - 1];
+                    at.pos = next;
+                    at.prev = b < 0x80 ? b : 0xFFFD; /* only ASCII matters to \b and (?m)^ */
+                    at.next = rune_at(subject, len, next, &width);
+                }
+            }
+            add_thread(re, cur, 0, &at);
+        }
         int nxt = cur ^ 1;
         re->count[nxt] = 0;
         uint32_t c = at.next;

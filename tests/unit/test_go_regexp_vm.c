@@ -95,6 +95,17 @@ static const vm_case cases[] = {
     {"\\Aa", "ba", 0},
     {"a\\z", "ab", 0},
     {"(?m)^$", "a\n", 1},
+    /* literal-prefix shortcuts */
+    {"kubecon-.*", "xkubecon-", 1},
+    {"kubecon-", "kubecon", 0},
+    {"kubecon-.*", "kubecokubecon-1", 1},
+    {"ab*", "xa", 1},
+    {"a\\b", "ab a", 1},
+    {"a\\b", "ab", 0},
+    {"ab+", "aab", 1},
+    {"ab+", "aa", 0},
+    {"node-\\d+$", "node-1node-22", 1},
+    {"node-\\d+$", "node-1node-", 0},
 };
 
 TEST(vm_matches_like_go) {
