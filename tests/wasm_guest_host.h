@@ -129,6 +129,7 @@ typedef struct guest_host {
     pbw pod;                 /* currentPod bytes (len 0 = none) */
     char node_name[256];     /* currentNodeName */
     const char *config;      /* get_config */
+    const char *filtered_json, *status_map_json, *scores_json; /* NULL: [] / {} */
     int severity;
     /* k8s.io/api.node: one known node */
     pbw node;
@@ -139,6 +140,10 @@ typedef struct guest_host {
     char node_names[4096];
     size_t node_names_len;
     bool node_names_set;
+    char normalized[1024], nominated[256];
+    size_t normalized_len, nominated_len;
+    uint8_t events[256];
+    size_t events_len;
     char log[8192];
     size_t log_len;
     /* counters */
@@ -188,12 +193,19 @@ static inline sl_wasm_trap *h_get_config(sl_wasm_call *call, uint64_t *slots) {
     return host_write(call, slots, h->config ? h->config : "", h->config ? strlen(h->config) : 0);
 }
 
-static inline sl_wasm_trap *h_json_empty_list(sl_wasm_call *call, uint64_t *slots) {
-    return host_write(call, slots, "[]", 2);
+static inline sl_wasm_trap *h_filtered(sl_wasm_call *call, uint64_t *slots) {
+    const char *j = host_of(call)->filtered_json ? host_of(call)->filtered_json : "[]";
+    return host_write(call, slots, j, strlen(j));
 }
 
-static inline sl_wasm_trap *h_json_empty_map(sl_wasm_call *call, uint64_t *slots) {
-    return host_write(call, slots, "{}", 2);
+static inline sl_wasm_trap *h_status_map(sl_wasm_call *call, uint64_t *slots) {
+    const char *j = host_of(call)->status_map_json ? host_of(call)->status_map_json : "{}";
+    return host_write(call, slots, j, strlen(j));
+}
+
+static inline sl_wasm_trap *h_scores(sl_wasm_call *call, uint64_t *slots) {
+    const char *j = host_of(call)->scores_json ? host_of(call)->scores_json : "{}";
+    return host_write(call, slots, j, strlen(j));
 }
 
 static inline sl_wasm_trap *h_node(sl_wasm_call *call, uint64_t *slots) {
@@ -230,10 +242,19 @@ static inline sl_wasm_trap *h_node_names(sl_wasm_call *call, uint64_t *slots) {
     return read_input(call, slots, h->node_names, sizeof(h->node_names), &h->node_names_len);
 }
 
-static inline sl_wasm_trap *h_ignore_input(sl_wasm_call *call, uint64_t *slots) {
-    char tmp[256];
-    size_t n;
-    return read_input(call, slots, tmp, sizeof(tmp), &n);
+static inline sl_wasm_trap *h_normalized(sl_wasm_call *call, uint64_t *slots) {
+    guest_host *h = host_of(call);
+    return read_input(call, slots, h->normalized, sizeof(h->normalized), &h->normalized_len);
+}
+
+static inline sl_wasm_trap *h_nominated(sl_wasm_call *call, uint64_t *slots) {
+    guest_host *h = host_of(call);
+    return read_input(call, slots, h->nominated, sizeof(h->nominated), &h->nominated_len);
+}
+
+static inline sl_wasm_trap *h_events(sl_wasm_call *call, uint64_t *slots) {
+    guest_host *h = host_of(call);
+    return read_input(call, slots, (char *)h->events, sizeof(h->events), &h->events_len);
 }
 
 static inline sl_wasm_trap *h_severity(sl_wasm_call *call, uint64_t *slots) {
@@ -276,14 +297,14 @@ static inline sl_wasm_linker *guest_host_linker(guest_host *h) {
     sl_wasm_linker_define_func(l, s, "currentPod", "ii:i", h_current_pod, h);
     sl_wasm_linker_define_func(l, s, "targetPod", "ii:i", h_empty, h);
     sl_wasm_linker_define_func(l, s, "currentNodeName", "ii:i", h_current_node_name, h);
-    sl_wasm_linker_define_func(l, s, "filteredNodeList", "ii:i", h_json_empty_list, h);
-    sl_wasm_linker_define_func(l, s, "nodeToStatusMap", "ii:i", h_json_empty_map, h);
-    sl_wasm_linker_define_func(l, s, "nodeScoreList", "ii:i", h_json_empty_map, h);
+    sl_wasm_linker_define_func(l, s, "filteredNodeList", "ii:i", h_filtered, h);
+    sl_wasm_linker_define_func(l, s, "nodeToStatusMap", "ii:i", h_status_map, h);
+    sl_wasm_linker_define_func(l, s, "nodeScoreList", "ii:i", h_scores, h);
     sl_wasm_linker_define_func(l, s, "result.status_reason", "ii:", h_status_reason, h);
     sl_wasm_linker_define_func(l, s, "result.node_names", "ii:", h_node_names, h);
-    sl_wasm_linker_define_func(l, s, "result.nominated_node_name", "ii:", h_ignore_input, h);
-    sl_wasm_linker_define_func(l, s, "result.normalized_score_list", "ii:", h_ignore_input, h);
-    sl_wasm_linker_define_func(l, s, "result.cluster_events", "ii:", h_ignore_input, h);
+    sl_wasm_linker_define_func(l, s, "result.nominated_node_name", "ii:", h_nominated, h);
+    sl_wasm_linker_define_func(l, s, "result.normalized_score_list", "ii:", h_normalized, h);
+    sl_wasm_linker_define_func(l, s, "result.cluster_events", "ii:", h_events, h);
     sl_wasm_linker_define_func(l, "k8s.io/api", "node", "iiii:i", h_node, h);
     sl_wasm_linker_define_func(l, "k8s.io/klog", "severity", ":i", h_severity, h);
     sl_wasm_linker_define_func(l, "k8s.io/klog", "log", "iii:", h_log, h);
@@ -357,6 +378,8 @@ static inline bool guest_call(guest *g, const char *name, int64_t *result, char 
     g->host.reason_len = 0;
     g->host.node_names_set = false;
     g->host.node_names_len = 0;
+    g->host.normalized_len = g->host.nominated_len = g->host.events_len = 0;
+    g->host.normalized[0] = g->host.nominated[0] = '\0';
     sl_wasm_extern *fn = sl_wasm_instance_export(g->instance, name);
     if (!fn) {
         snprintf(err, errsize, "no export %s", name);

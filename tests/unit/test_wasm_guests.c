@@ -243,10 +243,169 @@ TEST(guests_match_the_native_plugins_status_for_status) {
     guest_close(&g[1]);
 }
 
+/* ---- the SDK's exports, packing and side channels (guests/sdk_demo.c) ---------- */
+
+static pbw demo_node(const char *name, bool unschedulable, const char *taint, const char *zone) {
+    pbw node = {0}, meta = {0}, spec = {0}, status = {0};
+    pbw_string(&meta, 1, name);
+    if (zone) pbw_map_entry(&meta, 11, "zone", zone);
+    pbw_uint(&spec, 4, unschedulable);
+    if (taint) {
+        pbw t = {0};
+        pbw_string(&t, 1, taint);
+        pbw_string(&t, 2, "");
+        pbw_string(&t, 3, "NoSchedule");
+        pbw_message(&spec, 5, &t);
+    }
+    pbw_quantity_entry(&status, 2, "cpu", "7800m");
+    pbw_message(&node, 1, &meta);
+    pbw_message(&node, 2, &spec);
+    pbw_message(&node, 3, &status);
+    return node;
+}
+
+static void set_node(guest *g, const char *name, pbw node) {
+    free(g->host.node.data);
+    g->host.node = node;
+    snprintf(g->host.node_known, sizeof(g->host.node_known), "%s", name);
+    snprintf(g->host.node_name, sizeof(g->host.node_name), "%s", name);
+}
+
+TEST(sdk_hooks_through_the_abi) {
+    guest g;
+    char err[512];
+    memset(&g, 0, sizeof(g));
+    /* config and klog during _start: guest_open runs _start with config unset,
+     * so reopen with a config set through a pre-made host */
+    if (!guest_open(&g, "build/wasm/sdk_demo.wasm", err, sizeof(err))) {
+        TEST_FAIL_AT("%s", err);
+        guest_close(&g);
+        return;
+    }
+    CHECK(strstr(g.host.log, "sdk_demo: config (none)\n") != NULL);
+    /* prefilter: node names from the annotation, NUL-separated; klog structured */
+    pbw pod = {0}, meta = {0}, spec = {0};
+    pbw_string(&meta, 1, "demo-pod");
+    pbw_map_entry(&meta, 11, "demo/wait", "yes");
+    pbw_map_entry(&meta, 12, "demo/nodes", "n1,n2,,n3");
+    pbw tol = {0};
+    pbw_string(&tol, 1, "ok-taint");
+    pbw_message(&spec, 22, &tol);
+    pbw_message(&pod, 1, &meta);
+    pbw_message(&pod, 2, &spec);
+    free(g.host.pod.data);
+    g.host.pod = pod;
+    g.host.log_len = 0;
+    CHECK_EQ_INT(call(&g, "prefilter"), 0);
+    CHECK(g.host.node_names_set);
+    CHECK_EQ_INT(g.host.node_names_len, 9);
+    CHECK(memcmp(g.host.node_names, "n1\0n2\0n3\0", 9) == 0);
+    CHECK(strstr(g.host.log, "prefilter") != NULL && strstr(g.host.log, "pod|demo-pod|") != NULL);
+    /* filter: node looked up through k8s.io/api.node */
+    set_node(&g, "n1", demo_node("n1", false, NULL, NULL));
+    CHECK_EQ_INT(call(&g, "filter"), 0);
+    set_node(&g, "n2", demo_node("n2", true, NULL, NULL));
+    CHECK_EQ_INT(call(&g, "filter"), 2);
+    CHECK_EQ_STR(g.host.reason, "node n2 is unschedulable");
+    set_node(&g, "n3", demo_node("n3", false, "bad-taint", NULL));
+    CHECK_EQ_INT(call(&g, "filter"), 2);
+    CHECK_EQ_STR(g.host.reason, "untolerated taint bad-taint");
+    set_node(&g, "n4", demo_node("n4", false, "ok-taint", NULL));
+    CHECK_EQ_INT(call(&g, "filter"), 0);
+    CHECK_EQ_INT(g.host.reason_len, 0); /* no reason with Success */
+    snprintf(g.host.node_name, sizeof(g.host.node_name), "n5"); /* unknown: 0 bytes */
+    CHECK_EQ_INT(call(&g, "filter"), 1);
+    CHECK_EQ_STR(g.host.reason, "node n5 not found");
+    /* prescore: filteredNodeList JSON */
+    g.host.filtered_json = "[\"n1\"]";
+    CHECK_EQ_INT(call(&g, "prescore"), 5);
+    g.host.filtered_json = "[\"n1\",\"n2\"]";
+    CHECK_EQ_INT(call(&g, "prescore"), 0);
+    /* score: hi32 score, lo32 code */
+    set_node(&g, "n1", demo_node("n1", false, NULL, "a"));
+    int64_t packed = call(&g, "score");
+    CHECK_EQ_INT((int32_t)(packed >> 32), 7); /* 7800m -> 7 cores (no config) */
+    CHECK_EQ_INT((int32_t)(uint32_t)packed, 0);
+    /* normalizescore: JSON map in, JSON map out */
+    g.host.scores_json = "{\"n1\":100,\"n\\\"2\":7}";
+    CHECK_EQ_INT(call(&g, "normalizescore"), 0);
+    CHECK_EQ_STR(g.host.normalized, "{\"n1\":50,\"n\\\"2\":3}");
+    /* reserve / unreserve */
+    set_node(&g, "refuse-reserve", demo_node("refuse-reserve", false, NULL, NULL));
+    CHECK_EQ_INT(call(&g, "reserve"), 1);
+    CHECK_EQ_STR(g.host.reason, "reserve refused");
+    g.host.log_len = 0;
+    CHECK_EQ_INT(call(&g, "unreserve"), 0);
+    CHECK_EQ_STR(g.host.log, "unreserve\n");
+    /* permit: hi32 code, lo32 timeout */
+    packed = call(&g, "permit");
+    CHECK_EQ_INT((int32_t)(packed >> 32), 4);
+    CHECK_EQ_INT((uint32_t)packed, 1500);
+    CHECK_EQ_STR(g.host.reason, "waiting");
+    /* postfilter: hi32 mode, lo32 code, nominated name */
+    g.host.status_map_json = "{\"n1\":3,\"n2\":2}";
+    packed = call(&g, "postfilter");
+    CHECK_EQ_INT((int32_t)(packed >> 32), 1);
+    CHECK_EQ_INT((int32_t)(uint32_t)packed, 0);
+    CHECK_EQ_STR(g.host.nominated, "n2");
+    g.host.status_map_json = "{}";
+    packed = call(&g, "postfilter");
+    CHECK_EQ_INT((int32_t)(uint32_t)packed, 2);
+    CHECK_EQ_INT(g.host.nominated_len, 0); /* always called, possibly with "" */
+    CHECK_EQ_STR(g.host.reason, "nothing to nominate");
+    /* bind Skip; enqueue: 8-byte records */
+    CHECK_EQ_INT(call(&g, "bind"), 5);
+    CHECK_EQ_INT(call(&g, "enqueue"), 0);
+    static const uint8_t want_events[16] = {1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0};
+    CHECK_EQ_INT(g.host.events_len, 16);
+    CHECK(memcmp(g.host.events, want_events, 16) == 0);
+    guest_close(&g);
+}
+
+TEST(sdk_start_reads_config_and_severity) {
+    /* a host with guestConfig "a" and logSeverity 2 (error): info lines dropped */
+    guest g;
+    memset(&g, 0, sizeof(g));
+    char err[512];
+    FILE *f = fopen("build/wasm/sdk_demo.wasm", "rb");
+    CHECK(f != NULL);
+    if (!f) return;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *bytes = malloc((size_t)n);
+    CHECK_EQ_INT(fread(bytes, 1, (size_t)n, f), n);
+    fclose(f);
+    g.module = sl_wasm_module_load(bytes, (size_t)n, err, sizeof(err));
+    free(bytes);
+    CHECK(g.module != NULL);
+    g.store = sl_wasm_store_new(NULL);
+    g.host.config = "a";
+    g.host.severity = 2;
+    g.linker = guest_host_linker(&g.host);
+    sl_wasm_trap *trap = NULL;
+    g.instance = sl_wasm_instantiate(g.store, g.module, g.linker, &trap, err, sizeof(err));
+    CHECK(g.instance != NULL);
+    if (g.instance) {
+        trap = sl_wasm_func_call(sl_wasm_instance_export(g.instance, "_start"), NULL, 0, NULL, 0);
+        CHECK(trap == NULL);
+        CHECK_EQ_INT(g.host.log_len, 0);
+        set_node(&g, "z", demo_node("z", false, NULL, "a"));
+        g.host.pod = make_pod_pb("p", NULL, 0);
+        CHECK_EQ_INT(call(&g, "prefilter"), 0);
+        int64_t packed = call(&g, "score");
+        CHECK_EQ_INT((int32_t)(packed >> 32), 100); /* zone label == guestConfig */
+    }
+    if (trap) sl_wasm_trap_free(trap);
+    guest_close(&g);
+}
+
 int main(void) {
     RUN(guests_export_what_the_abi_needs);
     RUN(demo_flow_v1_and_v2);
     RUN(pod_is_fetched_once_per_cycle_with_the_retry_protocol);
     RUN(guests_match_the_native_plugins_status_for_status);
+    RUN(sdk_hooks_through_the_abi);
+    RUN(sdk_start_reads_config_and_severity);
     return test_summary("wasm_guests");
 }
