@@ -63,17 +63,18 @@ static inline int32_t regex_match_node(go_vm_regexp *re, const char *pattern,
     if (go_vm_match(re, node.ptr, node.len)) return SL_CODE_SUCCESS;
     if (!quoted_pattern) quoted_pattern = quote_into(&quoted_buf, pattern);
     const char *n = cbuf_set(&name, node.ptr, node.len);
-    size_t qn = go_quote(n, NULL, 0), qp = strlen(quoted_pattern);
-    size_t total = sizeof(head) - 1 + qn + sizeof(mid) - 1 + qp;
-    cbuf_reserve(&msg, total + 1);
+    size_t qp = strlen(quoted_pattern);
+    /* %q grows a byte to at most 4 characters (\xff): one pass is enough */
+    size_t room = 4 * node.len + 3;
+    cbuf_reserve(&msg, sizeof(head) - 1 + room + sizeof(mid) - 1 + qp + 1);
     char *w = msg.data;
     memcpy(w, head, sizeof(head) - 1);
     w += sizeof(head) - 1;
-    go_quote(n, w, qn + 1);
-    w += qn;
+    w += go_quote(n, w, room);
     memcpy(w, mid, sizeof(mid) - 1);
     w += sizeof(mid) - 1;
     memcpy(w, quoted_pattern, qp);
+    size_t total = (size_t)(w + qp - msg.data);
     sl_set_reason_bytes(msg.data, total);
     return SL_CODE_UNSCHEDULABLE;
 }

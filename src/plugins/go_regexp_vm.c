@@ -198,7 +198,32 @@ struct go_vm_regexp {
     /* matcher scratch: two sparse sets and a stack */
     uint32_t *dense[2], *sparse[2], *stack;
     uint32_t count[2];
+    /* lazy DFA (see dfa_match): usable when the only assertions are \A \z */
+    bool dfa_usable;
+    struct dfa_state *states;
+    size_t nstates, states_cap;
+    uint32_t *pool;          /* the NFA pcs of every state */
+    size_t pool_len, pool_cap;
+    int32_t *buckets;        /* hash of pc sets -> state index + 1 */
+    size_t nbuckets;
+    int32_t start0;          /* state at position 0, -1 = not built */
+    int32_t idle;            /* only the start alive (mid-subject), -1 = not built */
+    size_t dfa_resets;
 };
+
+/* A DFA state: the sorted set of NFA pcs alive at a position (consuming
+ * instructions, MATCH, and \z assertions still waiting for the end), and
+ * its transitions on ASCII runes (-1 = not computed yet). */
+typedef struct dfa_state {
+    uint32_t first, count;   /* in pool */
+    uint32_t hash;
+    int32_t chain;           /* next state in the same bucket, -1 = none */
+    bool match;
+    int32_t next[128];
+} dfa_state;
+
+#define DFA_MAX_STATES 512
+#define DFA_MAX_POOL (1u << 16)
 
 typedef struct parser {
     const char *s, *end;
@@ -580,6 +605,9 @@ void go_vm_free(go_vm_regexp *re) {
         free(re->sparse[i]);
     }
     free(re->stack);
+    free(re->states);
+    free(re->pool);
+    free(re->buckets);
     free(re);
 }
 
@@ -611,6 +639,12 @@ go_vm_regexp *go_vm_compile_canonical(const char *canonical, char *err, size_t e
         if (re->prog[i].op != I_RUNE || re->prog[i].x >= 0x80) break;
         re->prefix[re->prefix_len++] = (char)re->prog[i].x;
     }
+    re->start0 = -1;
+    re->idle = -1;
+    re->dfa_usable = true;
+    for (size_t i = 0; i < re->len; i++)
+        if (re->prog[i].op == I_ASSERT && re->prog[i].x != A_BEGIN_TEXT && re->prog[i].x != A_END_TEXT)
+            re->dfa_usable = false;
     if (!c.oom && re->prefix_len && re->prefix_len < re->len)
         re->prefix_is_match = match_without_input(re, (uint32_t)re->prefix_len);
     re->ranges = p.ranges.items;
@@ -647,6 +681,11 @@ go_vm_regexp *go_vm_compile(const char *pattern, size_t len, char *err, size_t e
 }
 
 size_t go_vm_program_size(const go_vm_regexp *re) { return re->len; }
+
+size_t go_vm_dfa_states(const go_vm_regexp *re, size_t *resets) {
+    if (resets) *resets = re->dfa_resets;
+    return re->dfa_usable ? re->nstates : 0;
+}
 
 /* ------------------------------------------------------------------ */
 /* Matching                                                             */
@@ -744,9 +783,7 @@ static size_t find_prefix(const go_vm_regexp *re, const char *s, size_t len, siz
     return len;
 }
 
-int go_vm_match(go_vm_regexp *re, const char *subject, size_t len) {
-    if (re->prefix_is_match && !re->anchored)
-        return find_prefix(re, subject, len, 0) < len;
+static int nfa_match(go_vm_regexp *re, const char *subject, size_t len) {
     int cur = 0;
     re->count[0] = re->count[1] = 0;
     position at = {0, len, NO_RUNE, 0};
@@ -800,4 +837,159 @@ int go_vm_match(go_vm_regexp *re, const char *subject, size_t len) {
         at = after;
         width = w2;
     }
+}
+
+/* ---- lazy DFA ---------------------------------------------------------------
+ * RE2's idea in small: each DFA state is the set of NFA states alive at a
+ * position; its successors are computed on first use and cached per ASCII
+ * rune (other runes are stepped through the NFA each time). Used only when
+ * every assertion is \A (true at position 0 only) or \z (checked once at
+ * the end): then a state's successor depends on the rune alone. The cache is
+ * bounded; when full, it is dropped and the match finishes on the NFA. */
+
+static void dfa_reset(go_vm_regexp *re) {
+    re->nstates = 0;
+    re->pool_len = 0;
+    re->start0 = -1;
+    re->idle = -1;
+    if (re->buckets) memset(re->buckets, 0, re->nbuckets * sizeof(int32_t));
+}
+
+static int cmp_u32(const void *a, const void *b) {
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Turns sparse set s into a state (found or added); -1 when the cache is full. */
+static int32_t dfa_intern(go_vm_regexp *re, int s) {
+    uint32_t *d = re->dense[s], n = 0;
+    bool match = false;
+    for (uint32_t k = 0; k < re->count[s]; k++) { /* keep what matters */
+        const inst *in = &re->prog[d[k]];
+        if (in->op == I_SPLIT || in->op == I_JMP) continue;
+        if (in->op == I_ASSERT && in->x != A_END_TEXT) continue;
+        if (in->op == I_MATCH) match = true;
+        d[n++] = d[k];
+    }
+    if (n > 1) qsort(d, n, sizeof(*d), cmp_u32);
+    uint32_t h = 2166136261u;
+    for (uint32_t k = 0; k < n; k++) h = (h ^ d[k]) * 16777619u;
+    if (!re->buckets) {
+        re->nbuckets = 1024;
+        re->buckets = calloc(re->nbuckets, sizeof(int32_t));
+        if (!re->buckets) return -1;
+    }
+    size_t b = h & (re->nbuckets - 1);
+    for (int32_t i = re->buckets[b] - 1; i >= 0; i = re->states[i].chain) {
+        dfa_state *st = &re->states[i];
+        if (st->hash == h && st->count == n && memcmp(re->pool + st->first, d, n * sizeof(*d)) == 0)
+            return i;
+    }
+    if (re->nstates >= DFA_MAX_STATES || re->pool_len + n > DFA_MAX_POOL) return -1;
+    if (!grow((void **)&re->states, &re->states_cap, re->nstates + 1, sizeof(dfa_state)) ||
+        !grow((void **)&re->pool, &re->pool_cap, re->pool_len + n + 1, sizeof(uint32_t)))
+        return -1;
+    dfa_state *st = &re->states[re->nstates];
+    st->first = (uint32_t)re->pool_len;
+    st->count = n;
+    st->hash = h;
+    st->match = match;
+    st->chain = re->buckets[b] - 1;
+    memset(st->next, 0xff, sizeof(st->next));
+    memcpy(re->pool + re->pool_len, d, n * sizeof(*d));
+    re->pool_len += n;
+    re->buckets[b] = (int32_t)re->nstates + 1;
+    return (int32_t)re->nstates++;
+}
+
+/* A position that is neither the start nor the end of the subject. */
+static const position mid_position = {1, 2, 'a', 'a'};
+
+static int32_t dfa_step(go_vm_regexp *re, int32_t from, uint32_t c) {
+    re->count[1] = 0;
+    const dfa_state *st = &re->states[from];
+    for (uint32_t k = 0; k < st->count; k++) {
+        uint32_t pc = re->pool[st->first + k];
+        const inst *in = &re->prog[pc];
+        bool step;
+        switch (in->op) {
+        case I_RUNE: step = c == in->x; break;
+        case I_CLASS: step = class_has(re, in->x, c); break;
+        case I_ANY: step = true; break;
+        case I_ANY_NOT_NL: step = c != '\n'; break;
+        default: step = false; break;
+        }
+        if (step) add_thread(re, 1, pc + 1, &mid_position);
+    }
+    if (!re->anchored) add_thread(re, 1, 0, &mid_position);
+    return dfa_intern(re, 1);
+}
+
+/* 1/0, or -1 when the cache filled up (the caller falls back to the NFA). */
+static int dfa_match(go_vm_regexp *re, const char *subject, size_t len) {
+    if (re->start0 < 0) {
+        position at0 = {0, 2, NO_RUNE, 'a'};
+        re->count[1] = 0;
+        add_thread(re, 1, 0, &at0);
+        re->start0 = dfa_intern(re, 1);
+        if (re->start0 < 0) return -1;
+    }
+    bool skip = re->prefix_len && !re->anchored;
+    if (skip && re->idle < 0) {
+        re->count[1] = 0;
+        add_thread(re, 1, 0, &mid_position);
+        re->idle = dfa_intern(re, 1);
+        if (re->idle < 0) return -1;
+    }
+    int32_t s = re->start0;
+    size_t pos = 0;
+    while (pos < len) {
+        if (re->states[s].match) return 1;
+        if (re->states[s].count == 0) return 0;
+        if (s == re->idle && skip) { /* nothing alive: jump to the next prefix */
+            pos = find_prefix(re, subject, len, pos);
+            if (pos >= len) break; /* the state at the end is idle too */
+        }
+        unsigned char b = (unsigned char)subject[pos];
+        int32_t n;
+        if (b < 0x80) {
+            n = re->states[s].next[b];
+            if (n < 0) {
+                n = dfa_step(re, s, b);
+                if (n < 0) return -1;
+                re->states[s].next[b] = n;
+            }
+            pos++;
+        } else {
+            size_t w;
+            uint32_t c = rune_at(subject, len, pos, &w);
+            n = dfa_step(re, s, c);
+            if (n < 0) return -1;
+            pos += w;
+        }
+        s = n;
+    }
+    const dfa_state *st = &re->states[s];
+    if (st->match) return 1;
+    /* the end: \z holds now */
+    position end = {len, len, NO_RUNE, NO_RUNE};
+    re->count[0] = 0;
+    for (uint32_t k = 0; k < st->count; k++) {
+        uint32_t pc = re->pool[st->first + k];
+        if (re->prog[pc].op == I_ASSERT) add_thread(re, 0, pc, &end);
+    }
+    for (uint32_t k = 0; k < re->count[0]; k++)
+        if (re->prog[re->dense[0][k]].op == I_MATCH) return 1;
+    return 0;
+}
+
+int go_vm_match(go_vm_regexp *re, const char *subject, size_t len) {
+    if (re->prefix_is_match && !re->anchored) return find_prefix(re, subject, len, 0) < len;
+    if (re->dfa_usable) {
+        int m = dfa_match(re, subject, len);
+        if (m >= 0) return m;
+        dfa_reset(re); /* full: start afresh next time, finish this one on the NFA */
+        re->dfa_resets++;
+    }
+    return nfa_match(re, subject, len);
 }

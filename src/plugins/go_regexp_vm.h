@@ -21,8 +21,15 @@
  * from Perl's Unicode::UCD by scripts/gen-go-unicode.pl (same Unicode
  * version as Debian's PCRE2).
  *
+ * Speed: a pattern that starts with an ASCII literal skips ahead with
+ * memchr; when that literal alone decides ("kubecon-.*") nothing else runs.
+ * Otherwise a lazy DFA (NFA state sets cached per ASCII rune, bounded to
+ * 512 states, dropped when full) runs patterns whose only assertions are \A
+ * and \z; the rest run on the NFA simulation. All three are linear.
+ *
  * Memory: compile allocates the program and the matcher's scratch space
- * (a few words per instruction) once; go_vm_match never allocates. A
+ * (a few words per instruction) once; go_vm_match allocates only while the
+ * DFA cache grows (bounded). A
  * compiled regexp is therefore NOT safe for concurrent matches (the guests
  * are single-threaded); compile one per thread.
  */
@@ -65,5 +72,9 @@ int go_vm_match(go_vm_regexp *re, const char *subject, size_t len);
 
 /* Number of NFA instructions (for tests and benchmarks). */
 size_t go_vm_program_size(const go_vm_regexp *re);
+
+/* Lazy-DFA cache: states built so far (0 when the pattern needs the NFA:
+ * \b \B (?m)^ (?m)$), and how many times the bounded cache was dropped. */
+size_t go_vm_dfa_states(const go_vm_regexp *re, size_t *resets);
 
 #endif

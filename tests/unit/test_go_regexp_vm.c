@@ -232,6 +232,49 @@ TEST(vm_agrees_with_pcre2_on_random_patterns) {
     strbuf_free(&subj);
 }
 
+/* A pattern whose DFA has thousands of states: the bounded cache fills,
+ * is dropped, and matching finishes on the NFA, with the same answers. */
+TEST(vm_dfa_cache_overflow_falls_back) {
+    const char *pat = "(?:a|b)*a(?:a|b){12}c";
+    char err[512];
+    go_vm_regexp *vm = go_vm_compile(pat, strlen(pat), err, sizeof(err));
+    go_regexp *pc = go_regexp_compile(pat, err, sizeof(err));
+    CHECK(vm && pc);
+    if (!vm || !pc) return;
+    rng r;
+    rng_seed(&r, 7);
+    char subject[301];
+    int matches = 0;
+    for (int i = 0; i < 200; i++) {
+        size_t n = 20 + (size_t)rng_below(&r, 280);
+        for (size_t k = 0; k < n; k++) subject[k] = "ab"[rng_below(&r, 2)];
+        if (rng_below(&r, 2)) subject[n - 1] = 'c';
+        subject[n] = '\0';
+        int a = go_vm_match(vm, subject, n);
+        int b = go_regexp_match(pc, subject, n, err, sizeof(err));
+        if (a != b) TEST_FAIL_AT("%s ~ %s: vm %d pcre2 %d", pat, subject, a, b);
+        matches += a;
+    }
+    CHECK(matches > 20);
+    size_t resets = 0;
+    go_vm_dfa_states(vm, &resets);
+    CHECK(resets > 0);
+    /* the demo's pattern keeps a handful of states */
+    go_vm_regexp *demo = go_vm_compile("node-\\d*[02468]$", 16, err, sizeof(err));
+    CHECK(demo != NULL);
+    if (demo) {
+        CHECK_EQ_INT(go_vm_match(demo, "node-124", 8), 1);
+        CHECK_EQ_INT(go_vm_match(demo, "node-123", 8), 0);
+        CHECK_EQ_INT(go_vm_match(demo, "node-12x4", 9), 0);
+        size_t n = go_vm_dfa_states(demo, &resets);
+        CHECK(n > 0 && n < 20);
+        CHECK_EQ_INT(resets, 0);
+        go_vm_free(demo);
+    }
+    go_vm_free(vm);
+    go_regexp_free(pc);
+}
+
 TEST(vm_is_linear_on_pathological_patterns) {
     char err[512];
     static const char *const pats[] = {"(x+x+)+y", "(a|aa)+$b", "(?:a?){30}a{30}b", "(.*)*z"};
@@ -264,6 +307,7 @@ int main(void) {
     RUN(vm_matches_like_go);
     RUN(vm_errors_are_go_errors);
     RUN(vm_agrees_with_pcre2_on_random_patterns);
+    RUN(vm_dfa_cache_overflow_falls_back);
     RUN(vm_is_linear_on_pathological_patterns);
     return test_summary("go_regexp_vm");
 }
