@@ -202,6 +202,9 @@ struct go_vm_regexp {
     bool dfa_usable;
     struct dfa_state *states;
     size_t nstates, states_cap;
+    int32_t *trans;          /* [state * 128 + ascii rune] -> state, -1 = unknown */
+    uint8_t *dflags;         /* per state: DF_* */
+    size_t trans_cap, dflags_cap;
     uint32_t *pool;          /* the NFA pcs of every state */
     size_t pool_len, pool_cap;
     int32_t *buckets;        /* hash of pc sets -> state index + 1 */
@@ -212,15 +215,16 @@ struct go_vm_regexp {
 };
 
 /* A DFA state: the sorted set of NFA pcs alive at a position (consuming
- * instructions, MATCH, and \z assertions still waiting for the end), and
- * its transitions on ASCII runes (-1 = not computed yet). */
+ * instructions, MATCH, and \z assertions still waiting for the end). Its
+ * transitions on ASCII runes live in re->trans, its flags in re->dflags, so
+ * the inner loop touches two flat arrays. */
 typedef struct dfa_state {
     uint32_t first, count;   /* in pool */
     uint32_t hash;
     int32_t chain;           /* next state in the same bucket, -1 = none */
-    bool match;
-    int32_t next[128];
 } dfa_state;
+
+enum { DF_MATCH = 1, DF_DEAD = 2, DF_IDLE = 4 };
 
 #define DFA_MAX_STATES 512
 #define DFA_MAX_POOL (1u << 16)
@@ -606,6 +610,8 @@ void go_vm_free(go_vm_regexp *re) {
     }
     free(re->stack);
     free(re->states);
+    free(re->trans);
+    free(re->dflags);
     free(re->pool);
     free(re->buckets);
     free(re);
@@ -887,15 +893,17 @@ static int32_t dfa_intern(go_vm_regexp *re, int s) {
     }
     if (re->nstates >= DFA_MAX_STATES || re->pool_len + n > DFA_MAX_POOL) return -1;
     if (!grow((void **)&re->states, &re->states_cap, re->nstates + 1, sizeof(dfa_state)) ||
+        !grow((void **)&re->trans, &re->trans_cap, (re->nstates + 1) * 128, sizeof(int32_t)) ||
+        !grow((void **)&re->dflags, &re->dflags_cap, re->nstates + 1, 1) ||
         !grow((void **)&re->pool, &re->pool_cap, re->pool_len + n + 1, sizeof(uint32_t)))
         return -1;
     dfa_state *st = &re->states[re->nstates];
     st->first = (uint32_t)re->pool_len;
     st->count = n;
     st->hash = h;
-    st->match = match;
     st->chain = re->buckets[b] - 1;
-    memset(st->next, 0xff, sizeof(st->next));
+    memset(re->trans + re->nstates * 128, 0xff, 128 * sizeof(int32_t));
+    re->dflags[re->nstates] = (uint8_t)((match ? DF_MATCH : 0) | (n == 0 ? DF_DEAD : 0));
     memcpy(re->pool + re->pool_len, d, n * sizeof(*d));
     re->pool_len += n;
     re->buckets[b] = (int32_t)re->nstates + 1;
@@ -940,24 +948,29 @@ static int dfa_match(go_vm_regexp *re, const char *subject, size_t len) {
         add_thread(re, 1, 0, &mid_position);
         re->idle = dfa_intern(re, 1);
         if (re->idle < 0) return -1;
+        re->dflags[re->idle] |= DF_IDLE;
     }
     int32_t s = re->start0;
     size_t pos = 0;
-    while (pos < len) {
-        if (re->states[s].match) return 1;
-        if (re->states[s].count == 0) return 0;
-        if (s == re->idle && skip) { /* nothing alive: jump to the next prefix */
-            pos = find_prefix(re, subject, len, pos);
-            if (pos >= len) break; /* the state at the end is idle too */
+    for (;;) {
+        uint8_t f = re->dflags[s];
+        if (f) {
+            if (f & DF_MATCH) return 1;
+            if (f & DF_DEAD) return 0;
+            if (f & DF_IDLE) { /* nothing alive: jump to the next prefix */
+                pos = find_prefix(re, subject, len, pos);
+                if (pos >= len) break; /* the state at the end is idle too */
+            }
         }
+        if (pos >= len) break;
         unsigned char b = (unsigned char)subject[pos];
         int32_t n;
         if (b < 0x80) {
-            n = re->states[s].next[b];
+            n = re->trans[(size_t)s * 128 + b];
             if (n < 0) {
                 n = dfa_step(re, s, b);
                 if (n < 0) return -1;
-                re->states[s].next[b] = n;
+                re->trans[(size_t)s * 128 + b] = n;
             }
             pos++;
         } else {
@@ -969,8 +982,8 @@ static int dfa_match(go_vm_regexp *re, const char *subject, size_t len) {
         }
         s = n;
     }
+    if (re->dflags[s] & DF_MATCH) return 1;
     const dfa_state *st = &re->states[s];
-    if (st->match) return 1;
     /* the end: \z holds now */
     position end = {len, len, NO_RUNE, NO_RUNE};
     re->count[0] = 0;
