@@ -70,7 +70,19 @@ static inline int32_t regex_match_node(go_vm_regexp *re, const char *pattern,
     char *w = msg.data;
     memcpy(w, head, sizeof(head) - 1);
     w += sizeof(head) - 1;
-    w += go_quote(n, w, room);
+    bool plain = true; /* printable ASCII without " or \: %q just adds quotes */
+    for (size_t i = 0; i < node.len && plain; i++) {
+        unsigned char c = (unsigned char)n[i];
+        plain = c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+    }
+    if (plain) {
+        *w++ = '"';
+        memcpy(w, n, node.len);
+        w += node.len;
+        *w++ = '"';
+    } else {
+        w += go_quote(n, w, room);
+    }
     memcpy(w, mid, sizeof(mid) - 1);
     w += sizeof(mid) - 1;
     memcpy(w, quoted_pattern, qp);

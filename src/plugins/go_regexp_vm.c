@@ -224,7 +224,7 @@ typedef struct dfa_state {
     int32_t chain;           /* next state in the same bucket, -1 = none */
 } dfa_state;
 
-enum { DF_MATCH = 1, DF_DEAD = 2, DF_IDLE = 4 };
+enum { DF_MATCH = 1, DF_DEAD = 2, DF_IDLE = 4, DF_END_KNOWN = 8, DF_END_MATCH = 16 };
 
 #define DFA_MAX_STATES 512
 #define DFA_MAX_POOL (1u << 16)
@@ -982,18 +982,24 @@ static int dfa_match(go_vm_regexp *re, const char *subject, size_t len) {
         }
         s = n;
     }
-    if (re->dflags[s] & DF_MATCH) return 1;
+    uint8_t f = re->dflags[s];
+    if (f & DF_MATCH) return 1;
+    /* the cached answer assumes position > 0 (\A false): not for "" */
+    if ((f & DF_END_KNOWN) && len > 0) return (f & DF_END_MATCH) != 0;
+    /* the end: \z holds now (worked out once per state) */
     const dfa_state *st = &re->states[s];
-    /* the end: \z holds now */
     position end = {len, len, NO_RUNE, NO_RUNE};
     re->count[0] = 0;
     for (uint32_t k = 0; k < st->count; k++) {
         uint32_t pc = re->pool[st->first + k];
         if (re->prog[pc].op == I_ASSERT) add_thread(re, 0, pc, &end);
     }
-    for (uint32_t k = 0; k < re->count[0]; k++)
-        if (re->prog[re->dense[0][k]].op == I_MATCH) return 1;
-    return 0;
+    int m = 0;
+    for (uint32_t k = 0; k < re->count[0] && !m; k++)
+        if (re->prog[re->dense[0][k]].op == I_MATCH) m = 1;
+    /* \A after \z can hold only on an empty subject: cache the other case */
+    if (len > 0) re->dflags[s] |= (uint8_t)(DF_END_KNOWN | (m ? DF_END_MATCH : 0));
+    return m;
 }
 
 int go_vm_match(go_vm_regexp *re, const char *subject, size_t len) {
