@@ -4,7 +4,8 @@
 # kube-scheduler-wasm-extension ABI expects (`schedlab wasm inspect`), and
 # the SDK library exists. When the wasm plugin host is built in
 # (`schedlab schedule` accepts guestURL), the regex demo runs through
-# examples/wasm-regex-v{1,2}.yaml with the native plugins' messages.
+# examples/wasm-regex-v{1,2}.yaml with the native plugins' messages, from
+# file:// and from an http:// URL served on loopback (python3 http.server).
 #
 #   SCHEDLAB=build/release/schedlab bash tests/cli/wasm_guests.sh
 #
@@ -47,6 +48,27 @@ if grep -q "kubecon-pod  Scheduled" <<<"$out"; then
         grep -qF 'failed to compile regex "kubecon-.*\\": error parsing regexp: trailing backslash at end of expression: ``' <<<"$out" \
             && pass || fail "v$v invalid-pod: $out"
     done
+    # the same guests from an http:// URL served on loopback (free port)
+    TMP=$(mktemp -d)
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+    python3 -m http.server --bind 127.0.0.1 --directory build/wasm "$port" >"$TMP/http.log" 2>&1 &
+    server=$!
+    for _ in $(seq 50); do
+        python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 0.2)" 2>/dev/null && break
+        sleep 0.1
+    done
+    for v in 1 2; do
+        sed "s|file://build/wasm/regex_v$v.wasm|http://127.0.0.1:$port/regex_v$v.wasm|" \
+            examples/wasm-regex-v$v.yaml >"$TMP/http-v$v.yaml"
+        out=$(timeout 60 "$SCHEDLAB" schedule --cluster examples/regex-demo.yaml \
+            --config "$TMP/http-v$v.yaml" -o table 2>&1)
+        grep -q 'kubecon-pod  Scheduled      kubecon-' <<<"$out" && pass || fail "http v$v kubecon-pod: $out"
+        grep -qF 'does not match regex "cncf-.*"' <<<"$out" && pass || fail "http v$v cncf-pod: $out"
+        grep -q "GET /regex_v$v.wasm" "$TMP/http.log" && pass || fail "http v$v: guest not fetched over http"
+    done
+    kill "$server" 2>/dev/null
+    wait "$server" 2>/dev/null
+    rm -rf "$TMP"
 else
     echo "note: this schedlab has no wasm plugin host yet: end-to-end part skipped"
 fi
