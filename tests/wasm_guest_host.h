@@ -135,7 +135,7 @@ typedef struct guest_host {
     pbw node;
     char node_known[256];
     /* outputs of the last call */
-    char reason[4096];
+    char reason[8192];
     size_t reason_len;
     char node_names[4096];
     size_t node_names_len;

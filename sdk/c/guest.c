@@ -85,8 +85,7 @@ static bool config_loaded, pod_loaded, node_name_loaded;
 static buf node_key;
 static bool node_loaded;
 
-static char reason[1024];
-static uint32_t reason_len;
+static buf reason; /* this call's status reason (grows to the longest seen) */
 static buf names_out, scores_out;
 static bool names_set;
 static uint32_t scores_count;
@@ -99,7 +98,7 @@ static void cycle_begin(void) {
 }
 
 static void call_begin(void) {
-    reason_len = 0;
+    reason.len = 0;
     node_name_loaded = false;
     names_set = false;
     names_out.len = 0;
@@ -110,7 +109,7 @@ static void call_begin(void) {
 }
 
 static int32_t call_end(int32_t code) {
-    if (code != SL_CODE_SUCCESS && reason_len) imp_status_reason(reason, reason_len);
+    if (code != SL_CODE_SUCCESS && reason.len) imp_status_reason(reason.data, reason.len);
     return code;
 }
 
@@ -187,9 +186,16 @@ bool sl_node_scores_begin(sl_json_iter *it) {
 /* ---- results --------------------------------------------------------------- */
 
 static void set_reason_v(const char *fmt, va_list ap) {
-    int n = vsnprintf(reason, sizeof(reason), fmt, ap);
-    if (n < 0) n = 0;
-    reason_len = (uint32_t)n < sizeof(reason) ? (uint32_t)n : sizeof(reason) - 1;
+    if (!buf_reserve(&reason, 256)) __builtin_trap();
+    va_list again;
+    va_copy(again, ap);
+    int n = vsnprintf((char *)reason.data, reason.cap, fmt, ap);
+    if (n >= 0 && (uint32_t)n >= reason.cap) {
+        if (!buf_reserve(&reason, (uint32_t)n + 1)) __builtin_trap();
+        n = vsnprintf((char *)reason.data, reason.cap, fmt, again);
+    }
+    va_end(again);
+    reason.len = n > 0 ? (uint32_t)n : 0;
 }
 
 void sl_set_reason(const char *fmt, ...) {
@@ -200,9 +206,8 @@ void sl_set_reason(const char *fmt, ...) {
 }
 
 void sl_set_reason_bytes(const char *p, size_t n) {
-    if (n > sizeof(reason) - 1) n = sizeof(reason) - 1;
-    memcpy(reason, p, n);
-    reason_len = (uint32_t)n;
+    reason.len = 0;
+    buf_append(&reason, p, (uint32_t)n);
 }
 
 int32_t sl_status(int32_t code, const char *fmt, ...) {

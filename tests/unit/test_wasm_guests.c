@@ -134,6 +134,53 @@ TEST(pod_is_fetched_once_per_cycle_with_the_retry_protocol) {
     guest_close(&g);
 }
 
+/* Deeply nested and large patterns stay within the guest's stack and the
+ * runtime's call depth, and give Go's limits' errors. */
+TEST(deep_and_large_patterns_in_the_guest) {
+    guest g;
+    char err[512];
+    if (!guest_open(&g, V2, err, sizeof(err))) {
+        TEST_FAIL_AT("%s", err);
+        guest_close(&g);
+        return;
+    }
+    strbuf sb;
+    strbuf_init(&sb);
+    for (int i = 0; i < 500; i++) strbuf_putc(&sb, '(');
+    strbuf_puts(&sb, "kube");
+    for (int i = 0; i < 500; i++) strbuf_putc(&sb, ')');
+    set_pod(&g, strbuf_cstr(&sb), 0);
+    CHECK_EQ_INT(call(&g, "prefilter"), 0);
+    CHECK_EQ_INT(filter_node(&g, "kubecon-1"), 0);
+    CHECK_EQ_INT(filter_node(&g, "node-1"), 2);
+    strbuf_reset(&sb);
+    for (int i = 0; i < 1001; i++) strbuf_putc(&sb, '(');
+    strbuf_puts(&sb, "kube");
+    for (int i = 0; i < 1001; i++) strbuf_putc(&sb, ')');
+    set_pod(&g, strbuf_cstr(&sb), 0);
+    CHECK_EQ_INT(call(&g, "prefilter"), 1);
+    /* the whole message, as long as the native plugin's (regex_scheduling.c:
+     * %q of the pattern + Go's error in a 512-byte buffer): 2.5 KB here */
+    char nerr[512];
+    go_regexp *native = go_regexp_compile(strbuf_cstr(&sb), nerr, sizeof(nerr));
+    CHECK(native == NULL);
+    size_t qn = go_quote(strbuf_cstr(&sb), NULL, 0);
+    char *quoted = malloc(qn + 1);
+    go_quote(strbuf_cstr(&sb), quoted, qn + 1);
+    char *want = malloc(qn + 600);
+    snprintf(want, qn + 600, "failed to compile regex %s: %s", quoted, nerr);
+    CHECK(strlen(want) > 2048);
+    CHECK_EQ_STR(g.host.reason, want);
+    free(quoted);
+    free(want);
+    /* the largest counted repetition Go accepts */
+    set_pod(&g, "^(?:[a-z]{10}){100}$", 0);
+    CHECK_EQ_INT(call(&g, "prefilter"), 0);
+    CHECK_EQ_INT(filter_node(&g, "kubecon-1"), 2);
+    strbuf_free(&sb);
+    guest_close(&g);
+}
+
 /* ---- same statuses as the native plugins ------------------------------------ */
 
 static k8s_pod *native_pod(const char *regex) {
@@ -404,6 +451,7 @@ int main(void) {
     RUN(guests_export_what_the_abi_needs);
     RUN(demo_flow_v1_and_v2);
     RUN(pod_is_fetched_once_per_cycle_with_the_retry_protocol);
+    RUN(deep_and_large_patterns_in_the_guest);
     RUN(guests_match_the_native_plugins_status_for_status);
     RUN(sdk_hooks_through_the_abi);
     RUN(sdk_start_reads_config_and_severity);
