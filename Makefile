@@ -52,9 +52,12 @@ all: $(BUILD)/schedlab wasm
 # ---- wasm guests (C guest SDK in sdk/c, guests in guests/) -----------------
 # build/wasm/libschedlab_guest.a = the SDK + the Go regexp (translator, NFA,
 # Unicode tables); build/wasm/<guest>.wasm = guests/<guest>.c linked with it.
+# Features: bulk memory (memcpy/memset become memory.copy/fill: 10-25% fewer
+# instructions per guest call), sign-ext, non-trapping float-to-int — the set
+# upstream's TinyGo guests use, so every compatible host has them.
 WASM_CC      ?= clang
 WASM_AR      ?= llvm-ar
-WASM_CFLAGS  := --target=wasm32-wasi -std=c11 -O2 $(WARN) -Isdk/c -Isrc -I.
+WASM_CFLAGS  := --target=wasm32-wasi -std=c11 -O2 -mbulk-memory -msign-ext -mnontrapping-fptoint $(WARN) -Isdk/c -Isrc -I.
 WASM_LDFLAGS := --target=wasm32-wasi -O2 -nostartfiles -Wl,--no-entry -Wl,-z,stack-size=1048576 \
                 -Wl,--strip-debug
 WASM_SDK_SRC := sdk/c/guest.c sdk/c/proto.c sdk/c/base_shim.c src/plugins/go_regexp_syntax.c \
