@@ -10,7 +10,8 @@
  *   filter         Unschedulable when the node (looked up by name through
  *                  k8s.io/api.node) is unschedulable or has a NoSchedule taint
  *                  the pod does not tolerate
- *   prescore       Skip when fewer than 2 nodes passed Filter
+ *   prescore       Skip when fewer than 2 nodes passed Filter; logs how
+ *                  many nodes the cluster has (k8s.io/api.nodeList)
  *   score          100 when node label `zone` equals guestConfig, else the
  *                  node's allocatable cpu in cores (capped at 99)
  *   normalizescore every score halved
@@ -77,6 +78,8 @@ static int32_t prescore(void) {
     int count = 0;
     if (sl_filtered_nodes_begin(&it))
         while (sl_filtered_nodes_next(&it, &n)) count++;
+    sl_log(SL_KLOG_INFO, "prescore: %d filtered of %zu nodes", count,
+           sl_msg_count(sl_node_list(), 2));
     return count < 2 ? SL_CODE_SKIP : SL_CODE_SUCCESS;
 }
 

@@ -219,6 +219,20 @@ static inline sl_wasm_trap *h_node(sl_wasm_call *call, uint64_t *slots) {
     return host_write(call, slots, h->node.data, known ? h->node.len : 0);
 }
 
+/* k8s.io/api.nodeList: a NodeList with the known node, twice */
+static inline sl_wasm_trap *h_node_list(sl_wasm_call *call, uint64_t *slots) {
+    guest_host *h = host_of(call);
+    pbw list = {0}, meta = {0};
+    pbw_message(&list, 1, &meta);
+    if (h->node.len) {
+        pbw_bytes(&list, 2, h->node.data, h->node.len);
+        pbw_bytes(&list, 2, h->node.data, h->node.len);
+    }
+    sl_wasm_trap *t = host_write(call, slots, list.data, list.len);
+    free(list.data);
+    return t;
+}
+
 static inline sl_wasm_trap *read_input(sl_wasm_call *call, uint64_t *slots, char *dst, size_t cap,
                                        size_t *len) {
     uint32_t ptr = (uint32_t)slots[0], n = (uint32_t)slots[1];
@@ -306,6 +320,7 @@ static inline sl_wasm_linker *guest_host_linker(guest_host *h) {
     sl_wasm_linker_define_func(l, s, "result.normalized_score_list", "ii:", h_normalized, h);
     sl_wasm_linker_define_func(l, s, "result.cluster_events", "ii:", h_events, h);
     sl_wasm_linker_define_func(l, "k8s.io/api", "node", "iiii:i", h_node, h);
+    sl_wasm_linker_define_func(l, "k8s.io/api", "nodeList", "ii:i", h_node_list, h);
     sl_wasm_linker_define_func(l, "k8s.io/klog", "severity", ":i", h_severity, h);
     sl_wasm_linker_define_func(l, "k8s.io/klog", "log", "iii:", h_log, h);
     sl_wasm_linker_define_func(l, "k8s.io/klog", "logs", "iiiii:", h_logs, h);

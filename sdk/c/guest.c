@@ -27,6 +27,7 @@ IMPORT("k8s.io/scheduler", "result.nominated_node_name") void imp_nominated(cons
 IMPORT("k8s.io/scheduler", "result.normalized_score_list") void imp_normalized(const void *p, uint32_t n);
 IMPORT("k8s.io/scheduler", "result.cluster_events") void imp_cluster_events(const void *p, uint32_t n);
 IMPORT("k8s.io/api", "node") uint32_t imp_node(const void *name, uint32_t name_len, void *buf, uint32_t limit);
+IMPORT("k8s.io/api", "nodeList") uint32_t imp_node_list(void *buf, uint32_t limit);
 IMPORT("k8s.io/klog", "severity") uint32_t imp_klog_severity(void);
 IMPORT("k8s.io/klog", "log") void imp_klog_log(uint32_t severity, const void *p, uint32_t n);
 IMPORT("k8s.io/klog", "logs") void imp_klog_logs(uint32_t severity, const void *p, uint32_t n,
@@ -79,7 +80,7 @@ static sl_msg as_msg(const buf *b) {
 /* ---- per-instance, per-cycle and per-call state ------------------------- */
 
 static int klog_min_severity;
-static buf config_buf, pod_buf, target_buf, node_buf, node_name_buf, json_buf;
+static buf config_buf, pod_buf, target_buf, node_buf, node_name_buf, json_buf, node_list_buf;
 static bool config_loaded, pod_loaded, node_name_loaded;
 /* the last sl_node() lookup, kept for the cycle */
 static buf node_key;
@@ -153,6 +154,11 @@ sl_msg sl_node(sl_str name) {
     node_buf.len = n;
     node_loaded = true;
     return as_msg(&node_buf);
+}
+
+sl_msg sl_node_list(void) {
+    fetch(&node_list_buf, imp_node_list);
+    return as_msg(&node_list_buf);
 }
 
 sl_str sl_config(void) {

@@ -160,6 +160,11 @@ sl_msg_iter sl_pod_tolerations(sl_msg pod);
 /* The node named `name` from the scheduler's snapshot (k8s.io/api.node);
  * empty when unknown. The view stays valid until the next sl_node call. */
 sl_msg sl_node(sl_str name);
+/* Every node of the snapshot (k8s.io/api.nodeList: NodeList, items = field
+ * 2): `sl_msg_iter it = sl_msg_iter_of(sl_node_list(), 2); sl_msg node;
+ * while (sl_msg_next(&it, &node)) ...`. Fetched on every call (it can be
+ * large: call it once per cycle, e.g. in PreFilter or PreScore). */
+sl_msg sl_node_list(void);
 /* The node of this call (currentNodeName): "" in hooks without one. */
 sl_str sl_current_node_name(void);
 

@@ -367,7 +367,9 @@ TEST(sdk_hooks_through_the_abi) {
     g.host.filtered_json = "[\"n1\"]";
     CHECK_EQ_INT(call(&g, "prescore"), 5);
     g.host.filtered_json = "[\"n1\",\"n2\"]";
+    g.host.log_len = 0;
     CHECK_EQ_INT(call(&g, "prescore"), 0);
+    CHECK(strstr(g.host.log, "prescore: 2 filtered of 2 nodes\n") != NULL); /* nodeList */
     /* score: hi32 score, lo32 code */
     set_node(&g, "n1", demo_node("n1", false, NULL, "a"));
     int64_t packed = call(&g, "score");
