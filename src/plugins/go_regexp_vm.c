@@ -211,6 +211,7 @@ struct go_vm_regexp {
     size_t nbuckets;
     int32_t start0;          /* state at position 0, -1 = not built */
     int32_t idle;            /* only the start alive (mid-subject), -1 = not built */
+    int32_t after_prefix;    /* idle, then the prefix consumed; -1 = not built */
     size_t dfa_resets;
 };
 
@@ -647,6 +648,7 @@ go_vm_regexp *go_vm_compile_canonical(const char *canonical, char *err, size_t e
     }
     re->start0 = -1;
     re->idle = -1;
+    re->after_prefix = -1;
     re->dfa_usable = true;
     for (size_t i = 0; i < re->len; i++)
         if (re->prog[i].op == I_ASSERT && re->prog[i].x != A_BEGIN_TEXT && re->prog[i].x != A_END_TEXT)
@@ -858,6 +860,7 @@ static void dfa_reset(go_vm_regexp *re) {
     re->pool_len = 0;
     re->start0 = -1;
     re->idle = -1;
+    re->after_prefix = -1;
     if (re->buckets) memset(re->buckets, 0, re->nbuckets * sizeof(int32_t));
 }
 
@@ -957,9 +960,26 @@ static int dfa_match(go_vm_regexp *re, const char *subject, size_t len) {
         if (f) {
             if (f & DF_MATCH) return 1;
             if (f & DF_DEAD) return 0;
-            if (f & DF_IDLE) { /* nothing alive: jump to the next prefix */
+            if (f & DF_IDLE) { /* nothing alive: jump over the next prefix */
                 pos = find_prefix(re, subject, len, pos);
                 if (pos >= len) break; /* the state at the end is idle too */
+                if (re->after_prefix < 0) {
+                    int32_t t = re->idle;
+                    for (size_t i = 0; i < re->prefix_len && t >= 0; i++) {
+                        unsigned char pb = (unsigned char)re->prefix[i];
+                        int32_t n = re->trans[(size_t)t * 128 + pb];
+                        if (n < 0) {
+                            n = dfa_step(re, t, pb);
+                            if (n >= 0) re->trans[(size_t)t * 128 + pb] = n;
+                        }
+                        t = n;
+                    }
+                    if (t < 0) return -1;
+                    re->after_prefix = t;
+                }
+                s = re->after_prefix;
+                pos += re->prefix_len;
+                continue;
             }
         }
         if (pos >= len) break;

@@ -106,6 +106,13 @@ static const vm_case cases[] = {
     {"ab+", "aa", 0},
     {"node-\\d+$", "node-1node-22", 1},
     {"node-\\d+$", "node-1node-", 0},
+    /* overlapping prefix occurrences (the DFA jumps over a found prefix) */
+    {"aab\\d", "aaab1", 1},
+    {"abac[0-9]", "ababac1", 1},
+    {"aa[0-9]$", "aaaa1", 1},
+    {"aa[0-9]$", "aaaa1x", 0},
+    {"node-\\d*[02468]$", "node-node-12", 1},
+    {"node-\\d*[02468]$", "xnode-13", 0},
 };
 
 TEST(vm_matches_like_go) {
