@@ -292,6 +292,40 @@ expect_code "serving others during a stuck watch and a slow loris" 200
 t1=$(date +%s%N)
 if [ $(( (t1 - t0) / 1000000 )) -lt 20000 ]; then pass; else fail "300 writes took $(( (t1 - t0) / 1000000 )) ms beside a stuck watcher"; fi
 wait $slowpid
+# 300 long-lived watches held open do not slow other requests down
+python3 - "$URL" >"$TMP/many.out" 2>&1 <<'EOF'
+import socket, sys, time, urllib.parse, urllib.request, json
+u = urllib.parse.urlparse(sys.argv[1])
+socks = []
+for i in range(300):
+    s = socket.create_connection((u.hostname, u.port))
+    s.sendall(b"GET /api/v1/namespaces/default/configmaps?watch=true&resourceVersion=0 HTTP/1.1\r\nHost: x\r\n\r\n")
+    socks.append(s)
+time.sleep(0.5)
+t0 = time.time()
+for i in range(50):
+    body = json.dumps({"metadata": {"name": "many-%d" % i}}).encode()
+    urllib.request.urlopen(urllib.request.Request(sys.argv[1] + "/api/v1/namespaces/default/configmaps", body,
+                                                  {"Content-Type": "application/json"}), timeout=5).read()
+    urllib.request.urlopen(sys.argv[1] + "/api/v1/namespaces/default/configmaps/many-%d" % i, timeout=5).read()
+took = time.time() - t0
+# every watcher got the last write
+got = 0
+for s in socks:
+    s.settimeout(5)
+    buf = b""
+    while b"many-49" not in buf:
+        try:
+            chunk = s.recv(1 << 20)
+        except socket.timeout:
+            break
+        if not chunk:
+            break
+        buf += chunk
+    got += b"many-49" in buf
+print("writes %.2f s, watchers with the last event: %d" % (took, got))
+EOF
+if grep -q "watchers with the last event: 300" "$TMP/many.out" && python3 -c "import re,sys; sys.exit(0 if float(re.search(r'writes ([0-9.]+)', open(sys.argv[1]).read()).group(1)) < 10 else 1)" "$TMP/many.out"; then pass; else fail "300 watches: $(cat "$TMP/many.out")"; fi
 stop "$PID"
 
 # ---------------------------------------------------------------- kubectl 1.20
