@@ -135,6 +135,11 @@ if [ "$rc" -ne 0 ]; then pass; else fail "json patch test op should fail"; fi
 k cordon n1
 k get nodes
 expect "cordon" "Ready,SchedulingDisabled"
+# nodes/status keeps the spec; the main resource keeps the status
+http PATCH /api/v1/nodes/n1/status -H 'Content-Type: application/merge-patch+json' -d '{"spec":{"unschedulable":false},"status":{"allocatable":{"cpu":"3"}}}'
+if [ "$code" = 200 ] && python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["spec"]["unschedulable"] is True and d["status"]["allocatable"]["cpu"]=="3"' "$TMP/out"; then pass; else fail "nodes/status patch: $code $(head -c 300 "$TMP/out")"; fi
+http PATCH /api/v1/nodes/n1 -H 'Content-Type: application/merge-patch+json' -d '{"status":{"allocatable":{"cpu":"1"}}}'
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["status"]["allocatable"]["cpu"]=="3"' "$TMP/out"; then pass; else fail "node main resource changed the status"; fi
 k uncordon n1
 k get nodes
 expect "uncordon" "n1     Ready    worker"
@@ -262,6 +267,16 @@ http POST /api/v1/namespaces/default/configmaps -H 'Content-Type: application/js
 expect_code "oversized body" 413
 http DELETE /api/v1/namespaces/default
 expect_code "default namespace is protected" 403
+# list pagination over HTTP, then deletecollection with a selector
+for i in 1 2 3 4 5; do curl -s -o /dev/null -X POST "$URL/api/v1/namespaces/default/configmaps" -H 'Content-Type: application/json' -d "{\"metadata\":{\"name\":\"page-$i\",\"labels\":{\"set\":\"page\"}}}"; done
+http GET "/api/v1/namespaces/default/configmaps?labelSelector=set%3Dpage&limit=2"
+token=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d["items"])==2; print(d["metadata"]["continue"])' "$TMP/out")
+http GET "/api/v1/namespaces/default/configmaps?labelSelector=set%3Dpage&limit=2&continue=$(python3 -c 'import urllib.parse,sys; print(urllib.parse.quote(sys.argv[1]))' "$token")"
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert [i["metadata"]["name"] for i in d["items"]]==["page-3","page-4"] and d["metadata"]["continue"]' "$TMP/out"; then pass; else fail "limit/continue: $(head -c 300 "$TMP/out")"; fi
+http DELETE "/api/v1/namespaces/default/configmaps?labelSelector=set%3Dpage"
+if [ "$code" = 200 ] && python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d["items"])==5' "$TMP/out"; then pass; else fail "deletecollection: $code"; fi
+http GET "/api/v1/namespaces/default/configmaps?labelSelector=set%3Dpage"
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["items"]==[]' "$TMP/out"; then pass; else fail "deletecollection left objects"; fi
 # a watch client that never reads, and a slow-loris connection, while others are served
 python3 - "$URL" >"$TMP/slow.out" 2>&1 <<'EOF' &
 import socket, sys, time, urllib.parse
@@ -372,6 +387,13 @@ expect_code "no token -> 401" 401
 code=$(curl -sk -o "$TMP/out" -w '%{http_code}' -H 'Authorization: Bearer s3cret-token' "$URL/api/v1/namespaces")
 expect_code "token -> 200" 200
 [ -s "$TMP/tlsdata/tls.crt" ] && pass || fail "self-signed pair kept in the data dir"
+if /usr/bin/python3 -c 'import kubernetes' 2>/dev/null; then
+    if timeout 30 /usr/bin/python3 -c 'import sys
+from kubernetes import client, config
+config.load_kube_config(sys.argv[1])
+names = [n.metadata.name for n in client.CoreV1Api().list_namespace().items]
+assert "kube-system" in names, names' "$TMP/kubeconfig" 2>"$TMP/err"; then pass; else fail "python over HTTPS with the kubeconfig's token"; fi
+fi
 stop "$PID"
 
 # ---------------------------------------------------------------- persistence: kill -9 mid storm
@@ -401,7 +423,12 @@ for t in ts: t.start()
 for t in ts: t.join()
 EOF
 storm=$!
-sleep 1.5
+# kill -9 mid-storm: once some writes are acknowledged (bounded wait on a loaded machine)
+for _ in $(seq 200); do
+    [ "$(wc -l <"$TMP/acked" 2>/dev/null || echo 0)" -ge 100 ] && break
+    sleep 0.1
+done
+sleep 0.3
 kill -9 "$PID"
 wait "$storm" 2>/dev/null
 nacked=$(wc -l <"$TMP/acked")
