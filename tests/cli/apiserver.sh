@@ -425,7 +425,7 @@ EOF
 storm=$!
 # kill -9 mid-storm: once some writes are acknowledged (bounded wait on a loaded machine)
 for _ in $(seq 200); do
-    [ "$(wc -l <"$TMP/acked" 2>/dev/null || echo 0)" -ge 100 ] && break
+    [ -f "$TMP/acked" ] && [ "$(wc -l <"$TMP/acked")" -ge 100 ] && break
     sleep 0.1
 done
 sleep 0.3
