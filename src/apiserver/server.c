@@ -786,6 +786,10 @@ static const char version_json[] =
  * schema for any kind and skips client-side validation (kube-api.md §1.6). */
 static const char openapi_v2[] = {0x0A, 0x03, '2', '.', '0'};
 
+static enum MHD_Result route_resource(sl_apiserver *a, struct MHD_Connection *c, const char *method,
+                                      request *req, const sl_resource *res, const char *ns,
+                                      const char *name, const char *sub, bool get);
+
 static bool authorized(sl_apiserver *a, struct MHD_Connection *c) {
     if (!a->auth) return true;
     const char *h = header(c, MHD_HTTP_HEADER_AUTHORIZATION);
@@ -880,13 +884,25 @@ static enum MHD_Result route(sl_apiserver *a, struct MHD_Connection *c, const ch
         bool ok = (!strcmp(sub, "status") && res->has_status) || (!strcmp(sub, "binding") && res->id == SL_RES_PODS);
         if (!ok) return not_found_path(c);
     }
-    if (sub && !strcmp(sub, "binding")) {
+    if (sub && !strcmp(sub, "binding") && !query(c, "dryRun")) {
         if (strcmp(method, "POST") != 0) return fail(c, 405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
         return do_binding(a, c, req, ns, name);
     }
     const char *dry = query(c, "dryRun");
-    if (dry && *dry && strcmp(method, "GET") != 0)
-        return fail(c, 400, "BadRequest", "dryRun is not supported by this server");
+    if (dry && *dry && strcmp(method, "GET") != 0) {
+        if (strcmp(dry, "All") != 0)
+            return fail(c, 400, "BadRequest", "Invalid dryRun: %s: supported values: \"All\"", dry);
+        sl_store_dry_run_begin();
+        enum MHD_Result r = route_resource(a, c, method, req, res, ns, name, sub, get);
+        sl_store_dry_run_end();
+        return r;
+    }
+    return route_resource(a, c, method, req, res, ns, name, sub, get);
+}
+
+static enum MHD_Result route_resource(sl_apiserver *a, struct MHD_Connection *c, const char *method,
+                                      request *req, const sl_resource *res, const char *ns,
+                                      const char *name, const char *sub, bool get) {
     if (!name) {
         if (get) {
             if (query_bool(c, "watch")) return do_watch(a, c, res, ns);
@@ -898,6 +914,10 @@ static enum MHD_Result route(sl_apiserver *a, struct MHD_Connection *c, const ch
     }
     if (res->namespaced && !ns) return not_found_path(c);
     if (get) return do_get(a, c, res, ns, name);
+    if (sub && !strcmp(sub, "binding")) {
+        if (strcmp(method, "POST") != 0) return fail(c, 405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
+        return do_binding(a, c, req, ns, name);
+    }
     if (!strcmp(method, "PUT")) return do_write(a, c, req, res, ns, name, sub, false);
     if (!strcmp(method, "PATCH")) return do_write(a, c, req, res, ns, name, sub, true);
     if (!strcmp(method, "DELETE") && !sub) return do_delete(a, c, req, res, ns, name);

@@ -442,6 +442,10 @@ static void dispatch(sl_store *s);
 
 typedef enum commit_kind { COMMIT_CREATE, COMMIT_UPDATE, COMMIT_DELETE } commit_kind;
 
+static __thread int dry_run_depth;
+void sl_store_dry_run_begin(void) { dry_run_depth++; }
+void sl_store_dry_run_end(void) { dry_run_depth--; }
+
 /* Publishes obj (a new, unpublished version: its json may still be
  * modified) for key. expected: the version the write was computed from
  * (update/delete); a different current version means retry (returns -1).
@@ -470,6 +474,12 @@ static int commit(sl_store *s, commit_kind kind, sl_object *obj, sl_object *expe
         pthread_rwlock_unlock(&s->lock);
         if (!cur) return not_found(err, res, obj->name);
         return -1;
+    }
+    if (dry_run_depth > 0) {
+        pthread_rwlock_unlock(&s->lock);
+        if (out) *out = obj;
+        else sl_object_unref(obj);
+        return kind == COMMIT_CREATE ? 201 : 200;
     }
     uint64_t rv = s->rv + 1;
     obj->rv = rv;

@@ -322,6 +322,13 @@ int sl_store_delete(sl_store *s, const sl_resource *res, const char *namespace_,
                     uint64_t precondition_rv, const char *precondition_uid, sl_object **out,
                     sl_store_error *err);
 
+/* Dry run (dryRun=All): writes this thread makes between begin and end go
+ * through everything (admission, validation, preconditions, conflicts) but
+ * are not published: no resourceVersion is taken, nothing is stored,
+ * logged or delivered; *out gets the object as it would have been. */
+void sl_store_dry_run_begin(void);
+void sl_store_dry_run_end(void);
+
 /* ------------------------------------------------------------------ */
 /* Watching                                                             */
 /* ------------------------------------------------------------------ */

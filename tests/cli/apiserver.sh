@@ -96,6 +96,10 @@ EOF
 start main --watch-history 200 --watch-bookmark-seconds 1
 k get ns
 expect "get ns: Table" "kube-node-lease   Active"
+k create -f "$TMP/pod.yaml" --dry-run=server
+expect "create --dry-run=server" "pod/web created (server dry run)"
+k get pod web
+if [ "$rc" -ne 0 ]; then pass; else fail "a server dry run stored the pod"; fi
 k create -f "$TMP/pod.yaml"
 expect "create" "pod/web created"
 k create -f "$TMP/node.yaml"
