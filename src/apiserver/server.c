@@ -1186,6 +1186,10 @@ bool sl_apiserver_write_kubeconfig(const sl_apiserver *a, const char *path, cons
             fputs("    insecure-skip-tls-verify: true\n", f);
         }
     }
+    /* Over HTTPS kubectl asks for a username when the user entry has no
+     * credentials; without --token-file the server checks none, so a
+     * placeholder token keeps kubectl quiet. */
+    if (!token && a->tls) token = "unused-no-auth-configured";
     fprintf(f, "contexts:\n- name: schedlab\n  context:\n    cluster: schedlab\n    user: schedlab\n    namespace: default\n"
                "current-context: schedlab\nusers:\n- name: schedlab\n  user:%s\n",
             token ? "" : " {}");

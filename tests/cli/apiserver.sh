@@ -173,6 +173,8 @@ k get events
 expect "get events Table" "pod/web"
 k api-resources
 expect "api-resources" "priorityclasses"
+k get all
+expect "get all (categories)" "pod/web"
 k get priorityclasses
 expect "built-in priority classes" "system-node-critical"
 # get -w sees a change
@@ -391,6 +393,13 @@ expect_code "no token -> 401" 401
 code=$(curl -sk -o "$TMP/out" -w '%{http_code}' -H 'Authorization: Bearer s3cret-token' "$URL/api/v1/namespaces")
 expect_code "token -> 200" 200
 [ -s "$TMP/tlsdata/tls.crt" ] && pass || fail "self-signed pair kept in the data dir"
+stop "$PID"
+# the same pair given as files
+start tls2 --tls-cert "$TMP/tlsdata/tls.crt" --tls-key "$TMP/tlsdata/tls.key" --write-kubeconfig "$TMP/kubeconfig2"
+timeout 30 /usr/bin/kubectl --kubeconfig "$TMP/kubeconfig2" get ns >"$TMP/out" 2>"$TMP/err"
+expect "kubectl over HTTPS with --tls-cert/--tls-key" "kube-public"
+stop "$PID"
+start tls --tls-self-signed --token-file "$TMP/tokens.csv" --write-kubeconfig "$TMP/kubeconfig" --data-dir "$TMP/tlsdata"
 if /usr/bin/python3 -c 'import kubernetes' 2>/dev/null; then
     if timeout 30 /usr/bin/python3 -c 'import sys
 from kubernetes import client, config
