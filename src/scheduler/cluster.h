@@ -1,5 +1,6 @@
 /*
- * cluster.h — the cluster source (design.md seam 1): where the scheduler's
+ * cluster.h — the cluster source (the scheduler's only seam to the
+ * outside world): where the scheduler's
  * objects come from and where its writes go. The scheduler never knows which
  * implementation it talks to:
  *   - the in-process store adapter (cluster_store.c over src/store):
@@ -74,14 +75,29 @@ sl_cluster *sl_cluster_store_new(sl_store *store);
  * implicit namespaces (cluster files), destroyed with the cluster. */
 sl_cluster *sl_cluster_memory_new(void);
 sl_store *sl_cluster_store(sl_cluster *c);
-/* Adds the objects of a document array (k8s_parse_documents) to the store:
- * Namespaces, Nodes, Pods and every other served kind (PriorityClasses,
+/* Adds the objects of a document array (k8s_parse_documents) to the store,
+ * a snapshot of admitted objects: every object is first checked as
+ * kube-apiserver would (k8s_check_object: known apiVersion/kind, strict
+ * fields against the Kubernetes schema, containers, non-negative
+ * quantities). Namespaces, Nodes, Pods and every other served kind (PriorityClasses,
  * PDBs, Services, workloads...); unserved kinds are skipped with a warning.
- * Duplicate names are an error. Before subscribe: just stored; after:
+ * Duplicate names are an error, and so is a document array with no Node and
+ * no Pod. Before subscribe: just stored; after:
  * events are delivered. The add_* functions take ownership of the decoded
  * object on success (the store keeps its own decoded version). */
 bool sl_cluster_memory_load(sl_cluster *c, const json_t *docs, const char *origin, char *err,
                             size_t errsize);
+
+typedef struct sl_cluster_load_options {
+    /* One location per document ("document 2, items[3]", from
+     * k8s_parse_documents_located) for messages; NULL: "document N". */
+    const json_t *locations;
+    /* Unknown fields are warnings, not errors. */
+    bool lenient;
+} sl_cluster_load_options;
+
+bool sl_cluster_memory_load_with(sl_cluster *c, const json_t *docs, const char *origin,
+                                 const sl_cluster_load_options *opts, char *err, size_t errsize);
 bool sl_cluster_memory_add_node(sl_cluster *c, k8s_node *node, char *err, size_t errsize);
 bool sl_cluster_memory_add_pod(sl_cluster *c, k8s_pod *pod, char *err, size_t errsize);
 /* Takes ownership of ns on success. */

@@ -691,8 +691,10 @@ int sl_store_create_take(sl_store *s, const sl_resource *res, const char *namesp
     if (!s->snapshot || !given_uid || !*given_uid) json_object_set_new(meta, "uid", json_string(uid));
     if (!s->snapshot || !given_ts || !*given_ts) json_object_set_new(meta, "creationTimestamp", json_string(ts));
     json_object_del(meta, "resourceVersion");
-    json_object_del(meta, "deletionTimestamp");
-    json_object_del(meta, "deletionGracePeriodSeconds");
+    if (!s->snapshot) { /* a snapshot keeps the pods being deleted as they were */
+        json_object_del(meta, "deletionTimestamp");
+        json_object_del(meta, "deletionGracePeriodSeconds");
+    }
     json_object_del(meta, "selfLink");
     json_object_del(meta, "managedFields");
     if (storage->id != SL_RES_EVENTS && storage->id != SL_RES_LEASES && storage->id != SL_RES_NAMESPACES &&
