@@ -252,6 +252,16 @@ expect_code "unknown kind" 404
 http POST /api/v1/namespaces/default/pods -H 'Content-Type: application/json' -d '{"metadata":{"name":"Bad_Name"},"spec":{"containers":[{"name":"c","image":"i"}]}}'
 expect_code "invalid name" 422
 grep -q '"field":"metadata.name"' "$TMP/out" && pass || fail "invalid name: causes[].field"
+http POST "/api/v1/namespaces/default/pods?fieldValidation=Strict" -H 'Content-Type: application/json' -d '{"metadata":{"name":"strict1"},"spec":{"containerz":[],"containers":[{"name":"c","image":"i"}]}}'
+expect_code "unknown field with fieldValidation=Strict" 400
+expect "strict: names the field" 'unknown field \"spec.containerz\"'
+http POST /api/v1/namespaces/default/pods -H 'Content-Type: application/json' -d '{"metadata":{"name":"lenient1"},"spec":{"containerz":[],"containers":[{"name":"c","image":"i"}]}}'
+expect_code "unknown field without Strict is accepted" 201
+http POST /api/v1/namespaces/default/pods -H 'Content-Type: application/json' -d '{"metadata":{"name":"typed1"},"spec":{"containers":[{"name":"c","image":"i","resources":{"requests":{"cpu":"lots"}}}]}}'
+if [ "$code" = 400 ] || [ "$code" = 422 ]; then pass; else fail "a bad quantity: HTTP $code"; fi
+sed 's/containers:/containerz: []\n  containers:/' "$TMP/pod.yaml" | sed 's/name: web/name: web-typo/' >"$TMP/typo.yaml"
+timeout 30 /usr/bin/kubectl --server "$URL" apply -f "$TMP/typo.yaml" >"$TMP/out" 2>"$TMP/err"
+expect "kubectl apply of a typo (strict)" 'unknown field "spec.containerz"'
 http POST /api/v1/namespaces/default/pods -H 'Content-Type: application/json' -d '{"kind":"Node","metadata":{"name":"x"}}'
 expect_code "kind mismatch" 400
 http POST /api/v1/namespaces/default/pods -H 'Content-Type: application/json' -d '{"metadata":{"name":"nocont"},"spec":{}}'
