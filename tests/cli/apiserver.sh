@@ -453,6 +453,7 @@ for _ in $(seq 200); do
 done
 sleep 0.3
 kill -9 "$PID"
+wait "$PID" 2>/dev/null
 wait "$storm" 2>/dev/null
 nacked=$(wc -l <"$TMP/acked")
 maxrv=$(awk '{print $2}' "$TMP/acked" | sort -n | tail -1)
