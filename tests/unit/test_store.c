@@ -443,6 +443,47 @@ TEST(concurrent_writers_watchers_listener) {
     sl_store_close(s);
 }
 
+TEST(reopen_with_a_log_longer_than_the_ring) {
+    char dir[] = "/tmp/schedlab-store-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    sl_store *s = open_store(dir, 16);
+    sl_store_error err;
+    create_pod(s, "a", NULL, "web", NULL);
+    for (int i = 0; i < 1500; i++) {   /* the log is pruned every 1024 writes only */
+        char node[16];
+        snprintf(node, sizeof node, "n%d", i % 2);
+        json_t *l = json_pack("{s:{s:{s:s}}}", "metadata", "labels", "i", node);
+        sl_object *o;
+        if (sl_store_get(s, PODS, "default", "a", &o, &err) == 200) {
+            json_t *next = json_deep_copy(o->json);
+            json_object_set_new(json_object_get(next, "metadata"), "labels", json_pack("{s:s}", "i", node));
+            sl_object_unref(o);
+            sl_store_replace(s, PODS, "default", next, NULL, &err);
+            json_decref(next);
+        }
+        json_decref(l);
+    }
+    uint64_t last = sl_store_revision(s);
+    sl_store_close(s);
+    s = open_store(dir, 16);
+    CHECK_EQ_INT(sl_store_revision(s), last);
+    sl_watcher *w;
+    CHECK_EQ_INT(sl_store_watch(s, PODS, NULL, NULL, last - 5, &w, &err), 200);
+    sl_store_event ev;
+    int n = 0;
+    while (sl_watcher_next(w, &ev, 0) == 1) {
+        CHECK(ev.old != NULL);
+        n++;
+        sl_store_event_release(&ev);
+    }
+    CHECK_EQ_INT(n, 5);
+    sl_watcher_close(w);
+    sl_store_close(s);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK_EQ_INT(system(cmd), 0);
+}
+
 int main(void) {
     PODS = sl_resource_get(SL_RES_PODS);
     NODES = sl_resource_get(SL_RES_NODES);
@@ -458,6 +499,7 @@ int main(void) {
     RUN(admission_priority_and_defaults);
     RUN(namespace_delete_cascades);
     RUN(persistence_survives_reopen);
+    RUN(reopen_with_a_log_longer_than_the_ring);
     RUN(concurrent_writers_watchers_listener);
     return test_summary("store");
 }
