@@ -19,5 +19,9 @@ int cmd_wasm(int argc, char **argv);      /* cmd_wasm.c: run wasm modules */
 bool cmd_option_value(int argc, char **argv, int *i, const char *name, const char **value);
 /* -h, --help or help */
 bool cmd_is_help(const char *arg);
+#include <stddef.h>
+/* The candidate nearest to `word` (a misspelt command, flag or name), or
+ * NULL when none is close enough to be what was meant. */
+const char *cmd_suggest(const char *word, const char *const *candidates, size_t n);
 
 #endif
