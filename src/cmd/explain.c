@@ -231,7 +231,7 @@ static json_t *sorted_counts(const json_t *counts, const char *field) {
     json_object_foreach((json_t *)counts, key, v) {
         items[i++] = json_pack("{s:s, s:I}", field, key, "nodes", json_integer_value(v));
     }
-    qsort(items, n, sizeof *items, cmp_by_nodes);
+    if (n) qsort(items, n, sizeof *items, cmp_by_nodes);
     json_t *out = json_array();
     for (i = 0; i < n; i++) json_array_append_new(out, items[i]);
     free(items);
@@ -295,14 +295,14 @@ static json_t *build_summary(explain_recorder *r, const char *selected, sl_statu
         items[k++] = json_pack("{s:s, s:O, s:o}", "plugin", plugin, "nodes", json_object_get(entry, "nodes"),
                                "reasons", sorted_counts(json_object_get(entry, "reasons"), "reason"));
     }
-    qsort(items, np, sizeof *items, cmp_by_nodes);
+    if (np) qsort(items, np, sizeof *items, cmp_by_nodes);
     json_t *rejected = json_array();
     for (k = 0; k < np; k++) json_array_append_new(rejected, items[k]);
     free(items);
     json_decref(by_plugin);
 
     /* top: the K best final totals; ties among all scored nodes flagged. */
-    qsort(scored.items, scored.len, sizeof *scored.items, cmp_ranked);
+    if (scored.len) qsort(scored.items, scored.len, sizeof *scored.items, cmp_ranked);
     json_t *top = json_array();
     uint32_t tied_at_top = 0;
     for (size_t i = 0; i < scored.len && scored.items[i].slot->total == scored.items[0].slot->total; i++) tied_at_top++;

@@ -135,8 +135,7 @@ out=$(printf 'piped line\n' | timeout 60 "$bin" wasm run --stdin /dev/null "$g/h
 if [[ "$out" != *"piped line"* ]]; then ok; else bad "--stdin /dev/null still read the pipe"; fi
 
 # --- output kept when the process is killed by a signal
-(timeout -s KILL 2 "$bin" wasm run "$fs" slow "written before the kill" >"$tmp/killed.out" 2>/dev/null </dev/null) 2>/dev/null
-rc=$?
+{ timeout -s KILL 2 "$bin" wasm run "$fs" slow "written before the kill" >"$tmp/killed.out" </dev/null; rc=$?; } 2>/dev/null
 expect_rc "killed by SIGKILL" 137
 if grep -q "written before the kill" "$tmp/killed.out"; then ok; else bad "guest stdout lost after SIGKILL: [$(cat "$tmp/killed.out")]"; fi
 
