@@ -248,7 +248,12 @@ static int bench_scheduling(int argc, char **argv) {
             output = v;
             bad = v && strcmp(v, "json") != 0 && strcmp(v, "text") != 0;
         } else {
-            fprintf(stderr, "schedlab bench scheduling: unknown argument \"%s\" (see --help)\n", a);
+            static const char *const flags[] = {"--nodes", "--pods", "--seed", "--config", "--pod-template",
+                                                "--node-template", "--output", "-o", "--help"};
+            const char *hint = a[0] == '-' ? cmd_suggest(a, flags, ARRAY_LEN(flags)) : NULL;
+            fprintf(stderr, "schedlab bench scheduling: unknown argument \"%s\"", a);
+            if (hint) fprintf(stderr, "; did you mean %s?", hint);
+            fprintf(stderr, " (see --help)\n");
             return EXIT_USAGE;
         }
         if (!v) {
@@ -270,7 +275,10 @@ static int bench_scheduling(int argc, char **argv) {
     int64_t *sorted = NULL;
 
     if (config_path) {
-        if (!sl_config_load_file(config_path, &config, err, sizeof err)) goto bad_input;
+        if (!sl_config_load_file(config_path, &config, err, sizeof err)) {
+            cmd_hint_unknown_plugin(err, sizeof err);
+            goto bad_input;
+        }
     } else {
         sl_config_default(&config);
         if (config.nprofiles == 0) {
@@ -356,7 +364,10 @@ int cmd_bench(int argc, char **argv) {
         return argc < 2 ? EXIT_USAGE : 0;
     }
     if (!strcmp(argv[1], "scheduling")) return bench_scheduling(argc - 1, argv + 1);
-    fprintf(stderr, "schedlab bench: unknown benchmark \"%s\" (expected: scheduling)\n\n", argv[1]);
+    static const char *const benchmarks[] = {"scheduling"};
+    const char *hint = cmd_suggest(argv[1], benchmarks, ARRAY_LEN(benchmarks));
+    fprintf(stderr, "schedlab bench: unknown benchmark \"%s\"%s%s%s (expected: scheduling)\n\n", argv[1],
+            hint ? "; did you mean " : "", hint ? hint : "", hint ? "?" : "");
     usage(stderr);
     return EXIT_USAGE;
 }

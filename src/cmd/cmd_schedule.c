@@ -163,6 +163,7 @@ static void on_post_filter(void *ctx, const sl_pod_info *pod, const char *plugin
         p->victims = joined;
         VEC_PUSH(&p->victim_keys, victim_key);
     }
+    log_debug("pod %s preempted %s on node %s", preemptor, p->victims, p->node);
     free(preemptor);
 }
 
@@ -494,6 +495,7 @@ int cmd_schedule(int argc, char **argv) {
     }
     if (config_path) {
         if (!sl_config_load_file(config_path, &config, err, sizeof err)) {
+            cmd_hint_unknown_plugin(err, sizeof err);
             fprintf(stderr, "schedlab schedule: %s\n", err);
             goto out;
         }

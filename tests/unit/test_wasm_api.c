@@ -834,7 +834,7 @@ TEST(wasi_bad_pointers_are_efault) {
         CHECK(call_i32(inst, "nread", 0, 0, 0, &r) == NULL);
         CHECK_EQ_INT(r, 0); /* EOF */
         CHECK(call_i32(inst, "path_open", 0, 0, 0, &r) == NULL);
-        CHECK_EQ_INT(r, 52); /* ENOSYS */
+        CHECK_EQ_INT(r, 8); /* EBADF: no preopened directory behind that fd */
         CHECK(call_i32(inst, "seek_stdout", 0, 0, 0, &r) == NULL);
         CHECK_EQ_INT(r, 70); /* ESPIPE */
         CHECK(call_i32(inst, "prestat", 1, 3, 0, &r) == NULL);
