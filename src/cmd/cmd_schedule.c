@@ -2,21 +2,20 @@
  * cmd_schedule.c — `schedlab schedule`: schedule a cluster file headlessly
  * and print where every pod went.
  *
- *   schedlab schedule --cluster FILE [--config FILE] [--explain] [--seed N]
- *                     [-o json|table]
+ *   schedlab schedule --cluster FILE [--config FILE] [--seed N] [-o json|table]
+ *                     [--explain] [--explain-pod NS/NAME]... [--explain-top K]
  *
  * The cluster file (YAML or JSON: Nodes and Pods, any number of documents or
  * a List) is loaded into the in-process store; the scheduler runs on virtual
  * time (backoff and the unschedulable-pod flush are simulated, not slept)
  * until nothing can change any more, and the outcome of every pod is printed
- * in input order. The same input and seed always give the same output.
+ * in input order, then the totals. The same input and seed always give the
+ * same output.
  *
- * --explain attaches a results recorder (framework.h) that keeps, per pod,
- * the plugin results of its last attempt. Filter and Score callbacks arrive
- * from the worker threads, one node per thread at a time, so the recorder
- * keeps one slot per node index, preallocated: no lock on that path. The
- * slots are folded into the pod's JSON at cycle end, on the scheduling
- * thread.
+ * A results recorder (explain.h) is always attached: it explains the pods
+ * asked for (--explain: all, --explain-pod: some), logs every attempt when
+ * SCHEDLAB_LOG=debug, and tells this file which pods a preemptor evicted
+ * (its PostFilter hook), so both sides of a preemption are named.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -39,27 +38,36 @@
 
 static void usage(FILE *out) {
     fprintf(out,
-            "usage: schedlab schedule --cluster FILE [--config FILE] [--explain] [--seed N]\n"
-            "                         [-o json|table]\n"
+            "usage: schedlab schedule --cluster FILE [--config FILE] [--seed N] [-o json|table]\n"
+            "                         [--explain] [--explain-pod NS/NAME]... [--explain-top K]\n"
             "\n"
             "Schedules the pods of a cluster file with schedlab's kube-scheduler and prints\n"
-            "where each pod went, in input order. FILE is YAML or JSON (several documents,\n"
-            "a JSON array or a List) holding Namespaces, Nodes and Pods; other kinds are\n"
-            "skipped with a warning; \"-\" reads stdin. Time is virtual: backoff and retries are simulated,\n"
-            "so the run ends as soon as no pod can change any more.\n"
+            "where each pod went, in input order, then a totals line. FILE is YAML or JSON\n"
+            "(several documents, a JSON array or a List) holding Namespaces, Nodes and Pods;\n"
+            "other kinds are skipped with a warning; \"-\" reads stdin. Time is virtual:\n"
+            "backoff and retries are simulated, so the run ends as soon as no pod can change\n"
+            "any more.\n"
             "\n"
             "options:\n"
-            "  --cluster FILE   the Nodes and Pods to schedule (required)\n"
-            "  --config FILE    a KubeSchedulerConfiguration (kubescheduler.config.k8s.io/v1);\n"
-            "                   default: upstream's defaults, one profile \"default-scheduler\"\n"
-            "  --explain        add, per pod, the plugin results of its last attempt\n"
-            "  --seed N         seed for tie-breaking between equal-scoring nodes (default 1);\n"
-            "                   the same input and seed always give the same result\n"
-            "  -o table|json    output format (default table)\n"
-            "  -h, --help       this text\n"
+            "  --cluster FILE        the Nodes and Pods to schedule (required)\n"
+            "  --config FILE         a KubeSchedulerConfiguration (kubescheduler.config.k8s.io/v1);\n"
+            "                        default: upstream's defaults, one profile \"default-scheduler\"\n"
+            "  --explain-pod NS/NAME explain this pod's last attempt (NAME alone: namespace\n"
+            "                        \"default\"); repeatable. Cheap at any cluster size: the\n"
+            "                        other pods are not recorded\n"
+            "  --explain             explain every pod (memory grows with pods x nodes:\n"
+            "                        prefer --explain-pod on large clusters)\n"
+            "  --explain-top K       nodes listed in an explained pod's top scores (default 5)\n"
+            "  --seed N              seed for tie-breaking between equal-scoring nodes\n"
+            "                        (default 1); the same input and seed give the same result\n"
+            "  -o table|json         output format (default table); also -ojson, -o=json,\n"
+            "                        --output=json\n"
+            "  -h, --help            this text\n"
             "\n"
             "status of a pod:\n"
-            "  Scheduled        bound to \"node\"\n"
+            "  Scheduled        bound to \"node\"; after preempting, the message names the\n"
+            "                   victims and the node; an earlier failure is history\n"
+            "                   (\"lastFailure\" in JSON, \"(earlier attempt failed: ...)\")\n"
             "  Unschedulable    no node fits; \"message\" is the scheduler's FitError\n"
             "                   (\"0/3 nodes are available: ...\"); \"nominatedNode\" is set\n"
             "                   when preemption made room and the pod waits for it\n"
@@ -69,14 +77,33 @@ static void usage(FILE *out) {
             "  Running          spec.nodeName was already set in the input: the scheduler\n"
             "                   does not touch it (\"node\" is that node, attempts 0)\n"
             "  Pending          never attempted: spec.schedulerName matches no profile\n"
-            "  Deleted          removed as a preemption victim\n"
+            "  Deleted          removed as a preemption victim; the message names the\n"
+            "                   preemptor and the node\n"
             "\n"
-            "-o json prints {\"pods\":[{\"namespace\",\"name\",\"node\" (string or null),\n"
-            "\"status\",\"message\",\"attempts\",\"nominatedNode\" (only when set)}]}; with\n"
-            "--explain each pod also has \"explain\": {\"prefilter\": {plugin: \"success\" |\n"
+            "An explained pod is followed in the table by its summary: nodes evaluated and\n"
+            "feasible, PreFilter results that were not success, nodes rejected per Filter\n"
+            "plugin with the reasons counted as the FitError message counts them, Filter\n"
+            "errors, PostFilter, the top K nodes by final score with each plugin's share\n"
+            "(the selected node marked, ties flagged) and the result.\n"
+            "\n"
+            "-o json prints {\"pods\": [{\"namespace\", \"name\", \"node\" (string or null),\n"
+            "\"status\", \"message\", \"attempts\", \"nominatedNode\", \"lastFailure\",\n"
+            "\"preempted\": {\"node\", \"victims\"}, \"preemptedBy\" (the last four only when\n"
+            "set)}], \"totals\": {\"scheduled\", \"unschedulable\", \"error\", \"gated\",\n"
+            "\"pending\", and any other status seen}}. With --explain / --explain-pod every\n"
+            "pod has \"explain\" (null unless explained): {\"prefilter\": {plugin: \"success\" |\n"
             "\"skip\" | message}, \"filter\": {node: {plugin: \"passed\" | message}}, \"score\":\n"
             "{node: {plugin: raw score}}, \"finalscore\": {node: {plugin: normalized score x\n"
-            "weight}}, \"selectedNode\": node or null}, for the pod's last attempt.\n"
+            "weight}}, \"selectedNode\": node or null}, for the pod's last attempt, and an\n"
+            "explained pod has \"explainSummary\": {\"attempt\", \"nodes\": {\"total\",\n"
+            "\"evaluated\", \"feasible\"}, \"prefilter\", \"rejected\": [{\"plugin\", \"nodes\",\n"
+            "\"reasons\": [{\"reason\", \"nodes\"}]}], \"errors\": [{\"node\", \"plugin\",\n"
+            "\"message\"}], \"postfilter\", \"top\": [{\"node\", \"total\", \"plugins\",\n"
+            "\"selected\", \"tie\"}], \"tiedAtTop\", \"selectedNode\", \"result\"}.\n"
+            "\n"
+            "SCHEDLAB_LOG=debug logs one line per scheduling attempt on stderr (outcome,\n"
+            "PreFilter/PostFilter/Reserve/Permit/Bind verdicts that were not success,\n"
+            "preemptions).\n"
             "\n"
             "exit status: 0 when scheduling ran (even if pods are unschedulable), 2 for\n"
             "usage errors and bad input (the message names the file and the field), 1 for\n"
