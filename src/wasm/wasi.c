@@ -6,13 +6,30 @@
  * What is real: args, environ, clocks (realtime, monotonic, process and
  * thread CPU time), random_get (OS entropy, or a seeded deterministic
  * stream), fd_write to fds 1/2 (handed to the embedder's write callback),
- * fd_read from fd 0 (the configured stdin bytes), fd_close / fd_seek /
- * fd_tell / fd_fdstat_get / fd_filestat_get on the three stdio fds,
- * fd_prestat_* (no preopens: EBADF, which ends wasi-libc's preopen scan),
- * proc_exit (a SL_WASM_TRAP_EXIT trap carrying the code), sched_yield and
- * poll_oneoff (clock subscriptions sleep; stdio fd subscriptions are always
- * ready). Every other preview1 function is defined with its exact signature
- * and returns ENOSYS, so any wasi-libc or TinyGo binary links.
+ * fd_read from fd 0 (the configured stdin bytes, or this process's stdin
+ * when stdin_inherit), fd_close / fd_seek / fd_tell / fd_fdstat_get /
+ * fd_filestat_get on the stdio fds, proc_exit (a SL_WASM_TRAP_EXIT trap
+ * carrying the code), sched_yield and poll_oneoff (clock subscriptions
+ * sleep; fd subscriptions are always ready).
+ *
+ * Files: the configured preopened directories are fds 3, 4, ... of every
+ * instance (fd_prestat_get / fd_prestat_dir_name); path_open,
+ * path_filestat_get, path_create_directory, path_unlink_file,
+ * path_remove_directory, path_rename, path_readlink, fd_readdir and
+ * fd_read / fd_write / fd_pread / fd_pwrite / fd_seek / fd_tell / fd_close /
+ * fd_filestat_get / fd_filestat_set_size / fd_sync on what they open work
+ * on the host. Sandbox: every path is resolved relative to a directory fd
+ * of the instance with openat2(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS), so
+ * neither `..`, nor an absolute path, nor a symlink can lead outside the
+ * preopened directory (ENOTCAPABLE); entry operations (mkdir, unlink,
+ * rmdir, rename, readlink) resolve the parent that way and act on the last
+ * component with the *at() call, never following it. Without openat2 a
+ * component-by-component walk with O_NOFOLLOW refuses every symlink.
+ * path_symlink and path_link return ENOTSUP: a guest could otherwise leave
+ * links pointing outside for the host's users. Rights are not enforced
+ * beyond the host's open mode (read/write from rights_base). Every other
+ * preview1 function is defined with its exact signature and returns ENOSYS,
+ * so any wasi-libc or TinyGo binary links.
  *
  * Guest memory is reached only through sl_wasm_instance_memory(call->caller),
  * and every pointer/length pair is bounds-checked against the memory's
@@ -23,7 +40,7 @@
  * State: the configuration (copied) lives in one wasi_state owned by the
  * linker (sl_wasm_linker_attach frees it). The few things that are truly
  * per instance — how much of stdin it has consumed, which stdio fds it
- * closed — are created lazily on first use and kept in a small map keyed by
+ * closed, its table of open files — are created lazily on first use and kept in a small map keyed by
  * the instance, under a mutex, because one linker may serve stores running
  * on several threads at once. Trade-off: an instance that never reads stdin
  * or closes an fd costs nothing, but the map cannot learn when a store is
@@ -819,19 +836,40 @@ static char *guest_path(sl_wasm_call *call, uint32_t ptr, uint32_t len, uint16_t
     return xstrndup((const char *)p, len);
 }
 
+/* Whether openat2 may be used: false after it said ENOSYS, or when the
+ * environment has SCHEDLAB_WASI_NO_OPENAT2 set (to test the fallback walk
+ * on kernels that have openat2). Set once, read by every thread. */
+static pthread_once_t openat2_once = PTHREAD_ONCE_INIT;
+static bool openat2_usable = true;
+static void openat2_init(void) { openat2_usable = getenv("SCHEDLAB_WASI_NO_OPENAT2") == NULL; }
+
+/* After a failed openat with O_NOFOLLOW in the fallback walk: if `name`
+ * is a symlink, the walk refused to follow it (EXDEV, like RESOLVE_BENEATH). */
+static void refuse_if_symlink(int dirfd, const char *name) {
+    int e = errno;
+    struct stat sb;
+    if ((e == ELOOP || e == ENOTDIR) && fstatat(dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(sb.st_mode))
+        e = EXDEV;
+    errno = e;
+}
+
 /* Opens `path` beneath `dirfd`: `..` may not climb above it, absolute
  * paths and symlinks leading out of it are refused (EXDEV, reported as
  * ENOTCAPABLE), magic /proc links are refused. The last component is not
  * followed if it is a symlink unless `follow`. Without openat2 (Linux <
  * 5.6) the walk is done here, one component at a time with O_NOFOLLOW,
- * refusing every symlink. Returns the fd or -1 with errno. */
+ * refusing every symlink (even one that stays inside). Returns the fd or
+ * -1 with errno. */
 static int open_beneath(int dirfd, const char *path, int flags, mode_t mode, bool follow) {
     if (!follow) flags |= O_NOFOLLOW;
     flags |= O_CLOEXEC;
-    struct open_how how = {.flags = (uint64_t)flags, .mode = (flags & O_CREAT) ? mode : 0,
-                           .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS};
-    long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof how);
-    if (fd >= 0 || errno != ENOSYS) return (int)fd;
+    pthread_once(&openat2_once, openat2_init);
+    if (openat2_usable) {
+        struct open_how how = {.flags = (uint64_t)flags, .mode = (flags & O_CREAT) ? mode : 0,
+                               .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS};
+        long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+        if (fd >= 0 || errno != ENOSYS) return (int)fd;
+    }
     /* Fallback walk. */
     if (path[0] == '/') {
         errno = EXDEV;
@@ -847,10 +885,7 @@ static int open_beneath(int dirfd, const char *path, int flags, mode_t mode, boo
     while (comp) {
         char *next = strtok_r(NULL, "/", &save);
         if (!strcmp(comp, ".")) {
-            if (!next) {
-                result = openat(cur, ".", flags, mode);
-                goto done;
-            }
+            /* nothing */
         } else if (!strcmp(comp, "..")) {
             if (stack.len == 0) {
                 errno = EXDEV;
@@ -858,22 +893,23 @@ static int open_beneath(int dirfd, const char *path, int flags, mode_t mode, boo
             }
             close(cur);
             cur = stack.items[--stack.len];
-            if (!next) {
-                result = openat(cur, ".", flags, mode);
-                goto done;
-            }
         } else if (!next) {
             result = openat(cur, comp, flags | O_NOFOLLOW, mode);
+            if (result < 0) refuse_if_symlink(cur, comp);
             goto done;
         } else {
             int sub = openat(cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-            if (sub < 0) goto done;
+            if (sub < 0) {
+                refuse_if_symlink(cur, comp);
+                goto done;
+            }
             VEC_PUSH(&stack, cur);
             cur = sub;
         }
         comp = next;
     }
-    result = openat(cur, ".", flags, mode);
+    /* The path ended on "." or "..": the directory itself. */
+    result = openat(cur, ".", flags & ~O_NOFOLLOW & ~O_CREAT & ~O_EXCL, mode);
 done:;
     int e = errno;
     if (cur >= 0) close(cur);

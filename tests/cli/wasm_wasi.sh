@@ -100,24 +100,43 @@ if [ ! -e "$tmp/data/d2" ]; then ok; else bad "rmdir: directory still on the hos
 run wasm run $D "$fs" cat /data/missing
 expect_rc "missing file" 1; expect_in "ENOENT" "$out" "No such file or directory"
 
-# --- escapes: every one refused, nothing outside touched
-for attempt in "cat /data/../outside/secret" "cat /data/esc" "cat /data/abs" "cat /data/up/outside/secret" \
-               "cat /data/sub/upup/outside/secret" "stat /data/sub/../../outside/secret" "cat $tmp/outside/secret" \
-               "cat /etc/passwd" "write /data/../outside/x y" "write /data/esc overwritten" \
-               "mkdir /data/../outside/newdir" "mv /data/a.txt /data/../outside/stolen" "rm /data/../outside/secret" \
-               "rmdir /data/.." "ls /data/up" "mv /data/up/outside/secret /data/got"; do
-    run wasm run $D "$fs" $attempt
-    if [ "$rc" -eq 1 ] && [[ "$out" == *"Capabilities insufficient"* || "$out" == *"Operation not permitted"* ]]; then
+# --- escapes: every one refused, nothing outside touched. Twice: with
+# openat2 (RESOLVE_BENEATH) and with the component-by-component walk used
+# on kernels without it (forced by SCHEDLAB_WASI_NO_OPENAT2).
+escapes() {  # label
+    for attempt in "cat /data/../outside/secret" "cat /data/esc" "cat /data/abs" "cat /data/up/outside/secret" \
+                   "cat /data/sub/upup/outside/secret" "stat /data/sub/../../outside/secret" "cat $tmp/outside/secret" \
+                   "cat /etc/passwd" "write /data/../outside/x y" "write /data/esc overwritten" \
+                   "mkdir /data/../outside/newdir" "mv /data/a.txt /data/../outside/stolen" "rm /data/../outside/secret" \
+                   "rmdir /data/.." "ls /data/up" "mv /data/up/outside/secret /data/got" "ls /data/sub/upup"; do
+        run wasm run $D "$fs" $attempt
+        if [ "$rc" -eq 1 ] && [[ "$out" == *"Capabilities insufficient"* || "$out" == *"Operation not permitted"* ]]; then
+            ok
+        else
+            bad "$1: escape \"$attempt\" not refused: rc $rc, stdout [$out]"
+        fi
+    done
+    if [ "$(ls "$tmp/outside")" = "secret" ] && [ "$(cat "$tmp/outside/secret")" = "secret" ] && [ -f "$tmp/data/a.txt" ]; then
         ok
     else
-        bad "escape \"$attempt\" not refused: rc $rc, stdout [$out]"
+        bad "$1: escape attempts changed the host tree: $(ls -R "$tmp/outside" "$tmp/data")"
     fi
-done
-if [ "$(ls "$tmp/outside")" = "secret" ] && [ "$(cat "$tmp/outside/secret")" = "secret" ] && [ -f "$tmp/data/a.txt" ]; then
-    ok
-else
-    bad "escape attempts changed the host tree: $(ls -R "$tmp/outside" "$tmp/data")"
-fi
+    # Legitimate paths still work.
+    run wasm run $D "$fs" cat /data/sub/../a.txt
+    expect_out "$1: .. that stays inside" "hello"
+    run wasm run $D "$fs" write /data/sub/w.txt inside
+    expect_rc "$1: create in a subdirectory" 0
+    run wasm run $D "$fs" ls /data/sub/..
+    expect_in "$1: list through .." "$out" "a.txt"
+    rm -f "$tmp/data/sub/w.txt"
+}
+escapes openat2
+SCHEDLAB_WASI_NO_OPENAT2=1
+export SCHEDLAB_WASI_NO_OPENAT2
+escapes "fallback walk"
+run wasm run $D "$fs" cat /data/ok
+expect_rc "fallback walk: refuses even a symlink that stays inside" 1
+unset SCHEDLAB_WASI_NO_OPENAT2
 run wasm run $D "$fs" rm /data/up
 expect_rc "a symlink itself may be removed" 0
 if [ ! -L "$tmp/data/up" ] && [ -d "$tmp" ]; then ok; else bad "rm of the symlink"; fi
