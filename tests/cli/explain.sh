@@ -95,6 +95,13 @@ check_grep "table: rejection histogram" "$TMP/out" '    rejected by RegexSchedul
 check_grep "table: evaluated nodes" "$TMP/out" '    attempt 2: 3/3 nodes evaluated, 0 feasible'
 check_no_grep "table: unnamed pods not explained" "$TMP/out" '    attempt 1:'
 
+# Filter errors (RegexScheduling v1 compiles the regex in Filter)
+run schedule --cluster $DATA/schedule/regex-cluster.yaml --config $DATA/schedule/regex-v1-filter.yaml --explain-pod invalid-pod
+check_grep "table: Filter error named with its node and plugin" "$TMP/out" '    error on node-0 from RegexScheduling: running "RegexScheduling" filter plugin: failed to compile regex'
+run schedule --cluster $DATA/schedule/regex-cluster.yaml --config $DATA/schedule/regex-v1-filter.yaml --explain-pod invalid-pod -o json
+check_json "json: Filter errors listed, not counted as rejections" \
+    'pod("invalid-pod")["explainSummary"]["errors"][0]["plugin"] == "RegexScheduling" and pod("invalid-pod")["explainSummary"]["rejected"] == [] and pod("invalid-pod")["explainSummary"]["result"].startswith("running \"RegexScheduling\" filter plugin")'
+
 # --- bad --explain-pod ----------------------------------------------------
 run schedule $REGEX --explain-pod default/nope
 expect_rc "unknown pod: exit 2" 2
