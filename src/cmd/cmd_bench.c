@@ -146,7 +146,7 @@ static json_t *load_template(const char *path, const char *expected_kind, char *
     char read_err[256];
     char *text = file_read_all(path, &len, read_err, sizeof read_err);
     if (!text) {
-        snprintf(err, errsize, "%s: %s", path, read_err);
+        snprintf(err, errsize, "%s", read_err); /* names the file already */
         return NULL;
     }
     json_t *doc = k8s_parse_document(text, len, path, err, errsize);

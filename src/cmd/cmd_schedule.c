@@ -2,8 +2,9 @@
  * cmd_schedule.c — `schedlab schedule`: schedule a cluster file headlessly
  * and print where every pod went.
  *
- *   schedlab schedule --cluster FILE [--config FILE] [--seed N] [-o json|table]
- *                     [--explain] [--explain-pod NS/NAME]... [--explain-top K]
+ *   schedlab schedule --cluster FILE [--config FILE] [--seed N] [--lenient]
+ *                     [-o json|table] [--explain] [--explain-pod NS/NAME]...
+ *                     [--explain-top K]
  *
  * The cluster file (YAML or JSON: Nodes and Pods, any number of documents or
  * a List) is loaded into the in-process store; the scheduler runs on virtual
@@ -38,8 +39,9 @@
 
 static void usage(FILE *out) {
     fprintf(out,
-            "usage: schedlab schedule --cluster FILE [--config FILE] [--seed N] [-o json|table]\n"
-            "                         [--explain] [--explain-pod NS/NAME]... [--explain-top K]\n"
+            "usage: schedlab schedule --cluster FILE [--config FILE] [--seed N] [--lenient]\n"
+            "                         [-o json|table] [--explain] [--explain-pod NS/NAME]...\n"
+            "                         [--explain-top K]\n"
             "\n"
             "Schedules the pods of a cluster file with schedlab's kube-scheduler and prints\n"
             "where each pod went, in input order, then a totals line. FILE is YAML or JSON\n"
@@ -47,6 +49,10 @@ static void usage(FILE *out) {
             "other kinds are skipped with a warning; \"-\" reads stdin. Time is virtual:\n"
             "backoff and retries are simulated, so the run ends as soon as no pod can change\n"
             "any more.\n"
+            "FILE is a snapshot of objects an API server admitted (status, nodeName,\n"
+            "deletionTimestamp, spec.priority are kept) and is checked as kube-apiserver\n"
+            "does: apiVersion/kind must exist in Kubernetes 1.33, every field must be in its\n"
+            "schema (strict field validation), pods need containers, quantities are >= 0.\n"
             "\n"
             "options:\n"
             "  --cluster FILE        the Nodes and Pods to schedule (required)\n"
@@ -58,6 +64,7 @@ static void usage(FILE *out) {
             "  --explain             explain every pod (memory grows with pods x nodes:\n"
             "                        prefer --explain-pod on large clusters)\n"
             "  --explain-top K       nodes listed in an explained pod's top scores (default 5)\n"
+            "  --lenient             unknown fields in FILE are warnings, not errors\n"
             "  --seed N              seed for tie-breaking between equal-scoring nodes\n"
             "                        (default 1); the same input and seed give the same result\n"
             "  -o table|json         output format (default table); also -ojson, -o=json,\n"
@@ -432,11 +439,11 @@ static bool parse_seed(const char *s, uint64_t *out) {
 }
 
 static const char *const schedule_flags[] = {"--cluster", "--config", "--explain", "--explain-pod", "--explain-top",
-                                              "--seed", "--output", "-o", "--help"};
+                                              "--lenient", "--seed", "--output", "-o", "--help"};
 
 int cmd_schedule(int argc, char **argv) {
     const char *cluster_path = NULL, *config_path = NULL, *output = "table";
-    bool explain_all = false;
+    bool explain_all = false, lenient = false;
     uint32_t top_k = 5;
     VEC(const char *) explain_pods = {0};
     uint64_t seed = 1;
@@ -450,6 +457,10 @@ int cmd_schedule(int argc, char **argv) {
         }
         if (!strcmp(a, "--explain")) {
             explain_all = true;
+            continue;
+        }
+        if (!strcmp(a, "--lenient")) {
+            lenient = true;
             continue;
         }
         if (cmd_option_value(argc, argv, &i, "--cluster", &v)) {
@@ -500,7 +511,7 @@ int cmd_schedule(int argc, char **argv) {
 
     char err[1024] = "";
     sl_config config = {0};
-    json_t *docs = NULL;
+    json_t *docs = NULL, *locations = NULL;
     sl_cluster *cluster = NULL;
     sl_scheduler *scheduler = NULL;
     explain_recorder *explain = NULL;
@@ -511,10 +522,10 @@ int cmd_schedule(int argc, char **argv) {
     size_t len = 0;
     char *text = file_read_all(cluster_path, &len, err, sizeof err);
     if (!text) {
-        fprintf(stderr, "schedlab schedule: %s: %s\n", cluster_path, err);
+        fprintf(stderr, "schedlab schedule: %s\n", err); /* err names the file */
         goto out_args;
     }
-    docs = k8s_parse_documents(text, len, cluster_path, err, sizeof err);
+    docs = k8s_parse_documents_located(text, len, cluster_path, &locations, err, sizeof err);
     free(text);
     if (!docs) {
         fprintf(stderr, "schedlab schedule: %s\n", err);
@@ -535,7 +546,8 @@ int cmd_schedule(int argc, char **argv) {
         }
     }
     cluster = sl_cluster_memory_new();
-    if (!sl_cluster_memory_load(cluster, docs, cluster_path, err, sizeof err)) {
+    sl_cluster_load_options load = {.locations = locations, .lenient = lenient};
+    if (!sl_cluster_memory_load_with(cluster, docs, cluster_path, &load, err, sizeof err)) {
         fprintf(stderr, "schedlab schedule: %s\n", err);
         goto out;
     }
@@ -614,6 +626,7 @@ out:
     if (cluster) cluster->ops->destroy(cluster);
     sl_config_free(&config);
     json_decref(docs);
+    json_decref(locations);
 out_args:
     VEC_FREE(&explain_pods);
     return status;

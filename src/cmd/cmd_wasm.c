@@ -169,7 +169,7 @@ static sl_wasm_module *load_file(const char *path) {
     size_t len = 0;
     char *bytes = file_read_all(path, &len, err, sizeof err);
     if (!bytes) {
-        fprintf(stderr, "schedlab wasm: cannot read %s: %s\n", path, err);
+        fprintf(stderr, "schedlab wasm: cannot read %s\n", err); /* err names the file */
         return NULL;
     }
     if (looks_like_wat(path, bytes, len)) {

@@ -33,8 +33,9 @@ static void usage(FILE *out) {
         fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(out,
             "\n"
-            "  schedlab schedule --cluster FILE [--config FILE] [--seed N] [-o table|json]\n"
-            "                    [--explain] [--explain-pod NS/NAME]... [--explain-top K]\n"
+            "  schedlab schedule --cluster FILE [--config FILE] [--seed N] [--lenient]\n"
+            "                    [-o table|json] [--explain] [--explain-pod NS/NAME]...\n"
+            "                    [--explain-top K]\n"
             "  schedlab bench scheduling [--nodes N] [--pods M] [--seed N] [--config FILE]\n"
             "                    [--pod-template FILE] [--node-template FILE] [-o text|json]\n"
             "  schedlab wasm run [--invoke NAME] [--env KEY=VALUE]... [--stdin FILE]\n"

@@ -38,6 +38,11 @@
  * errors carry line:column. Returns NULL on error. */
 json_t *k8s_parse_documents(const char *text, size_t len, const char *origin, char *err,
                             size_t errsize);
+/* The same, and *locations (when not NULL) gets one string per returned
+ * object saying where it was: "document 2", "document 1, items[3]" (an item
+ * of a List), "document 1[0]" (an element of a top-level JSON array). */
+json_t *k8s_parse_documents_located(const char *text, size_t len, const char *origin,
+                                    json_t **locations, char *err, size_t errsize);
 /* Parses exactly one YAML-or-JSON document into a JSON value (config files). */
 json_t *k8s_parse_document(const char *text, size_t len, const char *origin, char *err,
                            size_t errsize);
@@ -379,5 +384,8 @@ bool k8s_node_affinity_decode(const json_t *obj, arena *mem, const char *path,
                               k8s_node_affinity *out, char *err, size_t errsize);
 bool k8s_node_selector_term_decode(const json_t *obj, arena *mem, const char *path,
                                    k8s_node_selector_term *out, char *err, size_t errsize);
+
+/* Schema tables, strict validation and object checks: k8s_schema.h. */
+#include "k8s/k8s_schema.h"
 
 #endif

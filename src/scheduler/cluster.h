@@ -61,11 +61,25 @@ struct sl_cluster {
 
 sl_cluster *sl_cluster_memory_new(void);
 /* Adds the Namespaces, Nodes and Pods of a document array
- * (k8s_parse_documents); other kinds are skipped with a warning. Duplicate
- * names are an error. Before subscribe: just stored; after: events are
- * delivered. */
+ * (k8s_parse_documents), a snapshot of admitted objects: every object is
+ * first checked as kube-apiserver would (k8s_check_object: known
+ * apiVersion/kind, strict fields against the Kubernetes schema, containers,
+ * non-negative quantities); other existing kinds are skipped with a warning.
+ * Duplicate names are an error, and so is a document array with no Node and
+ * no Pod. Before subscribe: just stored; after: events are delivered. */
 bool sl_cluster_memory_load(sl_cluster *c, const json_t *docs, const char *origin, char *err,
                             size_t errsize);
+
+typedef struct sl_cluster_load_options {
+    /* One location per document ("document 2, items[3]", from
+     * k8s_parse_documents_located) for messages; NULL: "document N". */
+    const json_t *locations;
+    /* Unknown fields are warnings, not errors. */
+    bool lenient;
+} sl_cluster_load_options;
+
+bool sl_cluster_memory_load_with(sl_cluster *c, const json_t *docs, const char *origin,
+                                 const sl_cluster_load_options *opts, char *err, size_t errsize);
 bool sl_cluster_memory_add_node(sl_cluster *c, k8s_node *node, char *err, size_t errsize);
 bool sl_cluster_memory_add_pod(sl_cluster *c, k8s_pod *pod, char *err, size_t errsize);
 /* Takes ownership of ns on success. */

@@ -383,45 +383,78 @@ bool sl_cluster_memory_add_pod(sl_cluster *c, k8s_pod *pod, char *err, size_t er
 
 bool sl_cluster_memory_load(sl_cluster *c, const json_t *docs, const char *origin, char *err,
                             size_t errsize) {
+    return sl_cluster_memory_load_with(c, docs, origin, NULL, err, errsize);
+}
+
+/* Each object is checked as the API server would (k8s_check_object), then
+ * the kinds the scheduler reads are decoded; the origin of every message is
+ * "FILE: document N[, items[i]]". */
+bool sl_cluster_memory_load_with(sl_cluster *c, const json_t *docs, const char *origin,
+                                 const sl_cluster_load_options *opts, char *err, size_t errsize) {
     size_t i;
     json_t *obj;
-    char msg[1024];
+    char msg[1024], where[512];
+    const char *file = origin ? origin : "<input>";
+    const json_t *locations = opts ? opts->locations : NULL;
+    k8s_check_options check_opts = {.lenient = opts && opts->lenient};
+    size_t nnodes = 0, npods = 0;
     if (!json_is_array(docs)) {
-        snprintf(err, errsize, "%s: expected an array of documents", origin ? origin : "<input>");
+        snprintf(err, errsize, "%s: expected an array of documents", file);
         return false;
     }
+    k8s_check_result *check = xmalloc(sizeof *check);
+    bool ok = false;
     json_array_foreach(docs, i, obj) {
-        const char *kind = json_string_value(json_object_get(obj, "kind"));
-        if (kind && !strcmp(kind, "Node")) {
-            k8s_node *node = k8s_node_decode(obj, origin, err, errsize);
-            if (!node) return false;
+        const char *loc = json_string_value(json_array_get(locations, i));
+        if (loc) snprintf(where, sizeof where, "%s: %s", file, loc);
+        else snprintf(where, sizeof where, "%s: document %zu", file, i + 1);
+        if (!k8s_check_object(obj, &check_opts, check)) {
+            snprintf(err, errsize, "%s: %s", where, check->error);
+            goto out;
+        }
+        if (check->warning[0]) log_warn("%s: %s", where, check->warning);
+        const k8s_schema_kind *kind = check->kind;
+        bool core = !kind->group[0];
+        if (core && !strcmp(kind->kind, "Node")) {
+            k8s_node *node = k8s_node_decode(obj, where, err, errsize);
+            if (!node) goto out;
             if (!sl_cluster_memory_add_node(c, node, msg, sizeof(msg))) {
-                snprintf(err, errsize, "%s: %s", origin ? origin : "<input>", msg);
+                snprintf(err, errsize, "%s: %s", where, msg);
                 k8s_node_free(node);
-                return false;
+                goto out;
             }
-        } else if (kind && !strcmp(kind, "Namespace")) {
-            k8s_namespace *ns = k8s_namespace_decode(obj, origin, err, errsize);
-            if (!ns) return false;
+            nnodes++;
+        } else if (core && !strcmp(kind->kind, "Namespace")) {
+            k8s_namespace *ns = k8s_namespace_decode(obj, where, err, errsize);
+            if (!ns) goto out;
             if (!sl_cluster_memory_add_namespace(c, ns, msg, sizeof(msg))) {
-                snprintf(err, errsize, "%s: %s", origin ? origin : "<input>", msg);
+                snprintf(err, errsize, "%s: %s", where, msg);
                 k8s_namespace_free(ns);
-                return false;
+                goto out;
             }
-        } else if (kind && !strcmp(kind, "Pod")) {
-            k8s_pod *pod = k8s_pod_decode(obj, origin, err, errsize);
-            if (!pod) return false;
+        } else if (core && !strcmp(kind->kind, "Pod")) {
+            k8s_pod *pod = k8s_pod_decode(obj, where, err, errsize);
+            if (!pod) goto out;
             if (!sl_cluster_memory_add_pod(c, pod, msg, sizeof(msg))) {
-                snprintf(err, errsize, "%s: %s", origin ? origin : "<input>", msg);
+                snprintf(err, errsize, "%s: %s", where, msg);
                 k8s_pod_free(pod);
-                return false;
+                goto out;
             }
+            npods++;
         } else {
-            log_warn("%s: document %zu: skipping kind %s", origin ? origin : "<input>", i,
-                     kind ? kind : "(none)");
+            log_warn("%s: skipping %s %s: not used by the scheduler%s", where, kind->api_version,
+                     kind->kind, kind->def < 0 ? " (not checked)" : "");
         }
     }
-    return true;
+    if (!nnodes && !npods) {
+        snprintf(err, errsize, "%s: no Nodes and no Pods: not a cluster file%s", file,
+                 json_array_size(docs) ? "" : " (it has no objects)");
+        goto out;
+    }
+    ok = true;
+out:
+    free(check);
+    return ok;
 }
 
 uint32_t sl_cluster_memory_pods(sl_cluster *c, k8s_pod ***out) {

@@ -1231,7 +1231,7 @@ bool sl_config_load_file(const char *path, sl_config *out, char *err, size_t err
     size_t len = 0;
     char *text = file_read_all(path, &len, read_err, sizeof read_err);
     if (!text) {
-        snprintf(err, errsize, "%s: %s", path, read_err);
+        snprintf(err, errsize, "%s", read_err); /* names the file already */
         return false;
     }
     json_t *doc = k8s_parse_document(text, len, path, err, errsize);
