@@ -259,6 +259,9 @@ static wasi_instance_state *instance_state(wasi_state *st, const sl_wasm_instanc
     return found;
 }
 
+struct wasi_fd;
+static struct wasi_fd *file_of(wasi_state *st, sl_wasm_call *call, uint32_t fd);
+
 static bool fd_is_open_stdio(wasi_state *st, sl_wasm_call *call, uint32_t fd) {
     if (fd > 2) return false;
     wasi_instance_state *is = instance_state(st, call->caller, false);
@@ -382,9 +385,10 @@ static void sleep_ns(uint64_t ns) {
 }
 
 /* poll_oneoff(in, out, nsubscriptions, nevents_ptr): clock subscriptions
- * wait (relative or absolute); fd_read on fd 0 and fd_write on fds 1/2 are
- * always ready; any other fd gets an event with EBADF. If an fd event is
- * ready the call does not sleep. */
+ * wait (relative or absolute); fd_read on fd 0, fd_write on fds 1/2 and
+ * both on the instance's open files are always ready (an inherited stdin
+ * is reported ready too: the read may then block); any other fd gets an
+ * event with EBADF. If an fd event is ready the call does not sleep. */
 static sl_wasm_trap *wasi_poll_oneoff(sl_wasm_call *call, uint64_t *slots) {
     wasi_state *st = state_of(call);
     uint32_t in = ARG_U32(0), out = ARG_U32(1), n = ARG_U32(2), nevents_ptr = ARG_U32(3);
@@ -437,8 +441,14 @@ static sl_wasm_trap *wasi_poll_oneoff(sl_wasm_call *call, uint64_t *slots) {
             e[10] = tag;
             bool ok = (tag == WASI_EVENTTYPE_FD_READ ? fd == 0 : (fd == 1 || fd == 2)) &&
                       fd_is_open_stdio(st, call, fd);
-            if (!ok) {
+            /* Files and directories of the instance: always ready. */
+            bool file = fd >= WASI_FIRST_FD && file_of(st, call, fd) != NULL;
+            if (file) {
+                /* ready; nbytes unknown (0) */
+            } else if (!ok) {
                 put_u16(e + 8, WASI_EBADF);
+            } else if (tag == WASI_EVENTTYPE_FD_READ && st->stdin_inherit) {
+                /* this process's stdin: reported ready, the read may block */
             } else if (tag == WASI_EVENTTYPE_FD_READ) {
                 wasi_instance_state *is = instance_state(st, call->caller, false);
                 size_t pos = is ? is->stdin_pos : 0;
@@ -514,7 +524,7 @@ static uint16_t wasi_errno_of(int e) {
 #define RETURN_HOST_ERRNO() RETURN_ERRNO(wasi_errno_of(errno))
 
 /* The open file or directory behind guest fd (>= 3), NULL if none. */
-static wasi_fd *file_of(wasi_state *st, sl_wasm_call *call, uint32_t fd) {
+static struct wasi_fd *file_of(wasi_state *st, sl_wasm_call *call, uint32_t fd) {
     if (fd < WASI_FIRST_FD) return NULL;
     wasi_instance_state *is = instance_state(st, call->caller, st->npreopens > 0);
     if (!is || fd - WASI_FIRST_FD >= is->fds.len) return NULL;
