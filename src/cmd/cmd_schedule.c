@@ -573,7 +573,23 @@ int cmd_schedule(int argc, char **argv) {
             bool found = sl_cluster_memory_find_pod(cluster, key, slash + 1) != NULL;
             *slash = '/';
             if (!found) {
-                fprintf(stderr, "schedlab schedule: --explain-pod %s: no such pod in %s\n", want, cluster_path);
+                /* Suggest the nearest pod of the file. */
+                VEC(char *) keys = {0};
+                for (size_t d = 0; d < json_array_size(docs); d++) {
+                    const json_t *doc = json_array_get(docs, d);
+                    const char *kind = json_string_value(json_object_get(doc, "kind"));
+                    const json_t *meta = json_object_get(doc, "metadata");
+                    const char *ns = json_string_value(json_object_get(meta, "namespace"));
+                    const char *name = json_string_value(json_object_get(meta, "name"));
+                    if (kind && !strcmp(kind, "Pod") && name)
+                        VEC_PUSH(&keys, xasprintf("%s/%s", ns && *ns ? ns : "default", name));
+                }
+                const char *hint = cmd_suggest(key, (const char *const *)keys.items, keys.len);
+                fprintf(stderr, "schedlab schedule: --explain-pod %s: no such pod in %s", want, cluster_path);
+                if (hint) fprintf(stderr, "; did you mean %s?", hint);
+                fputc('\n', stderr);
+                for (size_t k = 0; k < keys.len; k++) free(keys.items[k]);
+                VEC_FREE(&keys);
                 free(key);
                 goto out;
             }

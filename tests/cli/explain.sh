@@ -106,6 +106,8 @@ check_json "json: Filter errors listed, not counted as rejections" \
 run schedule $REGEX --explain-pod default/nope
 expect_rc "unknown pod: exit 2" 2
 check_grep "unknown pod: named" "$TMP/err" '--explain-pod default/nope: no such pod in'
+run schedule $REGEX --explain-pod default/cncf-pdo
+check_grep "misspelt pod: did you mean" "$TMP/err" "did you mean default/cncf-pod?"
 run schedule $REGEX --explain-pod a/b/c
 expect_rc "malformed pod: exit 2" 2
 
