@@ -30,6 +30,7 @@
 
 #include "base/base.h"
 #include "cmd/cmd.h"
+#include "cmd/explain.h"
 #include "k8s/k8s.h"
 #include "scheduler/cluster.h"
 #include "scheduler/config.h"
@@ -273,6 +274,7 @@ static int bench_scheduling(int argc, char **argv) {
     sl_cluster *cluster = NULL;
     sl_scheduler *scheduler = NULL;
     int64_t *sorted = NULL;
+    explain_recorder *debug_log = NULL;
 
     if (config_path) {
         if (!sl_config_load_file(config_path, &config, err, sizeof err)) {
@@ -294,6 +296,11 @@ static int bench_scheduling(int argc, char **argv) {
     if (!populate(cluster, nnodes, npods, node_tmpl, pod_tmpl, err, sizeof err)) goto bad_input;
 
     sl_scheduler_options opts = {.config = &config, .cluster = cluster, .seed = seed, .virtual_time = true};
+    /* SCHEDLAB_LOG=debug: one log line per attempt (and slower runs). */
+    if (log_get_level() <= SL_LOG_DEBUG) {
+        debug_log = explain_new(nnodes, false, 0, true);
+        opts.recorder = explain_hooks(debug_log);
+    }
     int64_t start = time_now_ns();
     int64_t cpu_start = cpu_time_ns(CLOCK_PROCESS_CPUTIME_ID), thread_start = cpu_time_ns(CLOCK_THREAD_CPUTIME_ID);
     scheduler = sl_scheduler_new(&opts, err, sizeof err);
@@ -351,6 +358,7 @@ bad_input:
 out:
     free(sorted);
     if (scheduler) sl_scheduler_free(scheduler);
+    explain_free(debug_log);
     if (cluster) cluster->ops->destroy(cluster);
     sl_config_free(&config);
     json_decref(pod_tmpl);

@@ -105,6 +105,12 @@ check_grep "debug: one line per attempt (failure)" "$TMP/err" "debug: attempt 1 
 check_grep "debug: PostFilter nomination" "$TMP/err" "PostFilter DefaultPreemption: nominated node node-b"
 check_grep "debug: preemption" "$TMP/err" "debug: pod apps/big preempted apps/victim-1, apps/victim-2 on node node-b"
 check_grep "debug: success" "$TMP/err" "debug: attempt 2 of pod apps/big: scheduled on node-b"
+SCHEDLAB_LOG=debug "$SCHEDLAB" bench scheduling --nodes 10 --pods 3 >"$TMP/out" 2>"$TMP/err"
+if [ "$(grep -c 'debug: attempt 1 of pod default/pod-[0-2]: scheduled on node-' "$TMP/err")" -eq 3 ]; then
+    pass
+else
+    fail "SCHEDLAB_LOG=debug bench: one line per attempt: $(head -c 300 "$TMP/err")"
+fi
 SCHEDLAB_LOG=info "$SCHEDLAB" schedule --cluster "$DATA/explain/preempt-two.yaml" >"$TMP/out" 2>"$TMP/err"
 if grep -q "debug:" "$TMP/err"; then fail "SCHEDLAB_LOG=info still logs debug lines"; else pass; fi
 SCHEDLAB_LOG=verbose "$SCHEDLAB" --version >"$TMP/out" 2>"$TMP/err"
