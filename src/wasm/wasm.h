@@ -310,9 +310,9 @@ typedef struct sl_wasm_wasi_config {
     /* stdin: NULL = empty */
     const uint8_t *stdin_data;
     size_t stdin_len;
+    uint64_t random_seed;      /* 0 = seed from the OS */
     /* true: fd 0 reads this process's stdin directly (stdin_data ignored) */
     bool stdin_inherit;
-    uint64_t random_seed;      /* 0 = seed from the OS */
     /* Host directories the guest may reach, as fds 3, 4, ... in order.
      * Paths resolve beneath them only: no `..` or symlink escape
      * (openat2 RESOLVE_BENEATH). */
