@@ -2,7 +2,8 @@
 #
 #   make            build build/release/schedlab
 #   make run        build, then run the demo (see README)
-#   make test       install missing packages, build release + ASan/UBSan, run every test
+#   make test       install missing packages, build release + ASan/UBSan (+ TSan for
+#                   the threaded suites), run every test
 #   make fuzz       build the libFuzzer targets (build/fuzz/*)
 #   make bench      run the benchmarks that feed bench/RESULTS.md
 #
@@ -29,6 +30,13 @@ MODULES  ?= base k8s scheduler plugins wasm cmd
 ifeq ($(MODE),asan)
 OPT      := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 endif
+ifeq ($(MODE),tsan)
+OPT      := -O1 -g -fno-omit-frame-pointer -fsanitize=thread
+endif
+# The ThreadSanitizer build (MODE=tsan) covers the suites that run threads:
+# the scheduler's worker pool (Filter/Score forced parallel) and the wasm
+# runtime's cross-thread interrupt and parallel instances.
+TSAN_TESTS := test_scheduler test_framework test_permit test_wasm_api test_wasm_exec
 
 CFLAGS   := $(CSTD) $(WARN) $(INC) $(OPT) -pthread $(EXTRA_CFLAGS)
 LDFLAGS  := $(OPT) -pthread
@@ -40,7 +48,7 @@ TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 
-.PHONY: all run test test-build deps fuzz bench clean
+.PHONY: all run test test-build tsan-build deps fuzz bench clean
 all: $(BUILD)/schedlab
 
 deps:
@@ -67,6 +75,9 @@ $(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libschedlab.a
 
 test-build: $(BUILD)/schedlab $(TEST_BIN) $(TOOL_BIN)
 
+# make MODE=tsan tsan-build: only the thread-running suites (TSAN_TESTS).
+tsan-build: $(TSAN_TESTS:%=$(BUILD)/tests/%)
+
 run: deps
 	@$(MAKE) --no-print-directory all
 	$(BUILD)/schedlab schedule --cluster examples/regex-demo.yaml --config examples/regex-v2.yaml -o table
@@ -74,6 +85,7 @@ run: deps
 test: deps
 	@$(MAKE) --no-print-directory MODE=release test-build
 	@$(MAKE) --no-print-directory MODE=asan test-build
+	@$(MAKE) --no-print-directory MODE=tsan tsan-build
 	@$(MAKE) --no-print-directory fuzz
 	@tests/run.sh
 

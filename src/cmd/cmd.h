@@ -13,8 +13,9 @@ int cmd_wasm(int argc, char **argv);      /* cmd_wasm.c: run wasm modules */
 int cmd_plugins(int argc, char **argv);   /* cmd_plugins.c: list registered plugins */
 #include <stddef.h>
 /* cmd_plugins.c: appends "; did you mean \"X\"?" to a config error that
- * names an unknown plugin close to a registered one. */
-void cmd_hint_unknown_plugin(char *err, size_t errsize);
+ * names an unknown plugin close to one of the registry's. */
+struct sl_registry;
+void cmd_hint_unknown_plugin(const struct sl_registry *registry, char *err, size_t errsize);
 
 /* options.c — option parsing shared by the subcommands. */
 #include <stdbool.h>

@@ -32,6 +32,7 @@
 #include "cmd/cmd.h"
 #include "cmd/explain.h"
 #include "k8s/k8s.h"
+#include "plugins/registry.h"
 #include "scheduler/cluster.h"
 #include "scheduler/config.h"
 #include "scheduler/scheduler.h"
@@ -270,6 +271,7 @@ static int bench_scheduling(int argc, char **argv) {
     int status = EXIT_USAGE;
     char err[1024] = "";
     sl_config config = {0};
+    sl_registry *registry = sl_registry_new_default();
     json_t *pod_tmpl = NULL, *node_tmpl = NULL;
     sl_cluster *cluster = NULL;
     sl_scheduler *scheduler = NULL;
@@ -277,12 +279,12 @@ static int bench_scheduling(int argc, char **argv) {
     explain_recorder *debug_log = NULL;
 
     if (config_path) {
-        if (!sl_config_load_file(config_path, &config, err, sizeof err)) {
-            cmd_hint_unknown_plugin(err, sizeof err);
+        if (!sl_config_load_file(config_path, registry, &config, err, sizeof err)) {
+            cmd_hint_unknown_plugin(registry, err, sizeof err);
             goto bad_input;
         }
     } else {
-        sl_config_default(&config);
+        sl_config_default(registry, &config);
         if (config.nprofiles == 0) {
             fprintf(stderr, "schedlab bench: the default configuration is not usable in this build\n");
             status = 1;
@@ -295,7 +297,7 @@ static int bench_scheduling(int argc, char **argv) {
     cluster = sl_cluster_memory_new();
     if (!populate(cluster, nnodes, npods, node_tmpl, pod_tmpl, err, sizeof err)) goto bad_input;
 
-    sl_scheduler_options opts = {.config = &config, .cluster = cluster, .seed = seed, .virtual_time = true};
+    sl_scheduler_options opts = {.config = &config, .registry = registry, .cluster = cluster, .seed = seed, .virtual_time = true};
     /* SCHEDLAB_LOG=debug: one log line per attempt (and slower runs). */
     if (log_get_level() <= SL_LOG_DEBUG) {
         debug_log = explain_new(nnodes, false, 0, true);
@@ -361,6 +363,7 @@ out:
     explain_free(debug_log);
     if (cluster) cluster->ops->destroy(cluster);
     sl_config_free(&config);
+    sl_registry_free(registry);
     json_decref(pod_tmpl);
     json_decref(node_tmpl);
     return status;

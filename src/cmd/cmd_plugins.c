@@ -6,8 +6,7 @@
  *
  *   schedlab plugins [-o table|json]
  *
- * The registry is read in one place, registered_plugins() below, so the
- * registry's API can change without touching the rest.
+ * The registry is listed in one place, registered_plugins() below.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,12 +14,15 @@
 
 #include "base/base.h"
 #include "cmd/cmd.h"
+#include "plugins/registry.h"
 #include "scheduler/config.h"
 #include "scheduler/framework.h"
 
-/* The one use of the plugin registry: every registered plugin. */
-static const sl_plugin_registration *const *registered_plugins(uint32_t *n) {
-    return sl_plugin_registry_all(n);
+/* Every plugin of the registry, sorted by name (valid while it lives). */
+static const sl_plugin_registration *const *registered_plugins(const sl_registry *registry, uint32_t *n) {
+    const sl_plugin_registration *const *all = NULL;
+    *n = registry ? sl_registry_list(registry, &all) : 0;
+    return all;
 }
 
 static void usage(FILE *out) {
@@ -70,11 +72,12 @@ int cmd_plugins(int argc, char **argv) {
         fprintf(stderr, " (see schedlab plugins --help)\n");
         return 2;
     }
+    sl_registry *registry = sl_registry_new_default();
     sl_config defaults;
-    sl_config_default(&defaults);
+    sl_config_default(registry, &defaults);
     const sl_profile_config *profile = defaults.nprofiles ? &defaults.profiles[0] : NULL;
     uint32_t n = 0;
-    const sl_plugin_registration *const *all = registered_plugins(&n);
+    const sl_plugin_registration *const *all = registered_plugins(registry, &n);
     json_t *plugins = json_array();
     for (uint32_t i = 0; i < n; i++) {
         json_t *points = json_array();
@@ -131,10 +134,11 @@ int cmd_plugins(int argc, char **argv) {
         json_decref(plugins);
     }
     sl_config_free(&defaults);
+    sl_registry_free(registry);
     return 0;
 }
 
-void cmd_hint_unknown_plugin(char *err, size_t errsize) {
+void cmd_hint_unknown_plugin(const sl_registry *registry, char *err, size_t errsize) {
     static const char marker[] = "unknown plugin \"";
     char *at = strstr(err, marker);
     if (!at) return;
@@ -143,7 +147,7 @@ void cmd_hint_unknown_plugin(char *err, size_t errsize) {
     if (!end) return;
     char *name = xstrndup(at, (size_t)(end - at));
     uint32_t n = 0;
-    const sl_plugin_registration *const *all = registered_plugins(&n);
+    const sl_plugin_registration *const *all = registered_plugins(registry, &n);
     const char **names = xcalloc(n + 1, sizeof *names);
     for (uint32_t i = 0; i < n; i++) names[i] = all[i]->name;
     const char *hint = cmd_suggest(name, names, n);

@@ -31,6 +31,7 @@
 #include "cmd/cmd.h"
 #include "cmd/explain.h"
 #include "k8s/k8s.h"
+#include "plugins/registry.h"
 #include "scheduler/cluster.h"
 #include "scheduler/config.h"
 #include "scheduler/scheduler.h"
@@ -83,7 +84,11 @@ static void usage(FILE *out) {
             "                   PodScheduled condition reason upstream uses)\n"
             "  Running          spec.nodeName was already set in the input: the scheduler\n"
             "                   does not touch it (\"node\" is that node, attempts 0)\n"
-            "  Pending          never attempted: spec.schedulerName matches no profile\n"
+            "  Pending          never attempted: spec.schedulerName matches no profile, or\n"
+            "                   the pod is being deleted (metadata.deletionTimestamp:\n"
+            "                   \"skip schedule deleting pod: NS/NAME\")\n"
+            "  Succeeded/Failed status.phase of a pod that had finished in the input: the\n"
+            "                   scheduler ignores it (it holds no resources)\n"
             "  Deleted          removed as a preemption victim; the message names the\n"
             "                   preemptor and the node\n"
             "\n"
@@ -272,6 +277,12 @@ static pod_row pod_outcome(sl_scheduler *s, sl_cluster *cluster, const preemptio
     sl_pod_result result;
     if (!sl_scheduler_pod_result(s, pod, &result)) {
         row.message = "not seen by the scheduler";
+        if (pod->phase && (!strcmp(pod->phase, "Succeeded") || !strcmp(pod->phase, "Failed"))) {
+            /* a finished pod: upstream's informers filter it out */
+            row.status = pod->phase;
+            row.node = pod->node_name && pod->node_name[0] ? pod->node_name : NULL;
+            row.message = "finished: ignored by the scheduler";
+        }
         return row;
     }
     row.status = state_name(result.state);
@@ -511,6 +522,7 @@ int cmd_schedule(int argc, char **argv) {
 
     char err[1024] = "";
     sl_config config = {0};
+    sl_registry *registry = NULL;
     json_t *docs = NULL, *locations = NULL;
     sl_cluster *cluster = NULL;
     sl_scheduler *scheduler = NULL;
@@ -531,14 +543,15 @@ int cmd_schedule(int argc, char **argv) {
         fprintf(stderr, "schedlab schedule: %s\n", err);
         goto out;
     }
+    registry = sl_registry_new_default();
     if (config_path) {
-        if (!sl_config_load_file(config_path, &config, err, sizeof err)) {
-            cmd_hint_unknown_plugin(err, sizeof err);
+        if (!sl_config_load_file(config_path, registry, &config, err, sizeof err)) {
+            cmd_hint_unknown_plugin(registry, err, sizeof err);
             fprintf(stderr, "schedlab schedule: %s\n", err);
             goto out;
         }
     } else {
-        sl_config_default(&config);
+        sl_config_default(registry, &config);
         if (config.nprofiles == 0) {
             fprintf(stderr, "schedlab schedule: the default configuration is not usable in this build\n");
             status = 1;
@@ -599,6 +612,7 @@ int cmd_schedule(int argc, char **argv) {
     }
     sl_scheduler_options opts = {
         .config = &config,
+        .registry = registry,
         .cluster = cluster,
         .seed = seed,
         .virtual_time = true,
@@ -641,6 +655,7 @@ out:
     if (have_preemptions) preemptions_free(&pre);
     if (cluster) cluster->ops->destroy(cluster);
     sl_config_free(&config);
+    sl_registry_free(registry);
     json_decref(docs);
     json_decref(locations);
 out_args:

@@ -1,5 +1,6 @@
 /*
- * cluster.h — the cluster source (design.md seam 1): where the scheduler's
+ * cluster.h — the cluster source (the scheduler's only seam to the
+ * outside world): where the scheduler's
  * objects come from and where its writes go. The scheduler never knows which
  * implementation it talks to:
  *   - the in-process store (cluster_memory.c): `schedlab schedule`, benchmarks,
