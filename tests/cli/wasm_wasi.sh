@@ -80,6 +80,12 @@ expect_out "--dir HOST: seen under its own name" "hello"
 run wasm run --dir "$tmp/data::." "$fs" cat a.txt
 expect_out "--dir HOST::. : relative paths" "hello"
 
+mkdir "$tmp/many"
+for i in $(seq 1 200); do : >"$tmp/many/file-with-a-rather-long-name-number-$i.txt"; done
+run wasm run --dir "$tmp/many::/many" "$fs" ls /many
+if [ "$(wc -l <"$tmp/out")" -eq 200 ] && [ -z "$(sort "$tmp/out" | uniq -d)" ]; then ok; else bad "readdir over several calls: $(wc -l <"$tmp/out") entries"; fi
+rm -rf "$tmp/many"
+
 # --- writing
 run wasm run $D "$fs" write /data/new.txt abc
 expect_rc "write" 0
