@@ -430,7 +430,11 @@ static void print_table(const pod_row *rows, size_t n, const explain_recorder *e
         if (!explain) continue;
         char key[512];
         snprintf(key, sizeof key, "%s/%s", r->namespace_, r->name);
-        explain_print_summary(stdout, explain_summary(explain, key));
+        const json_t *summary = explain_summary(explain, key);
+        if (summary)
+            explain_print_summary(stdout, summary);
+        else if (explain_wants(explain, key))
+            puts("    no scheduling attempt to explain");
     }
     print_totals(rows, n);
 }

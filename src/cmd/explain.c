@@ -421,6 +421,10 @@ void explain_want_pod(explain_recorder *r, const char *key) { strmap_put(&r->wan
 
 sl_recorder *explain_hooks(explain_recorder *r) { return &r->hooks; }
 
+bool explain_wants(const explain_recorder *r, const char *key) {
+    return r->all_pods || strmap_get(&r->wanted, key) != NULL;
+}
+
 const json_t *explain_object(const explain_recorder *r, const char *key) { return json_object_get(r->by_pod, key); }
 
 const json_t *explain_summary(const explain_recorder *r, const char *key) {

@@ -44,6 +44,8 @@ typedef void (*explain_post_filter_fn)(void *ctx, const sl_pod_info *pod, const 
 void explain_observe_post_filter(explain_recorder *r, explain_post_filter_fn fn, void *ctx);
 /* Explain the pod "namespace/name". */
 void explain_want_pod(explain_recorder *r, const char *key);
+/* Whether pod "namespace/name" is to be explained (--explain or named). */
+bool explain_wants(const explain_recorder *r, const char *key);
 /* The hooks to hand to sl_scheduler_options.recorder (owned by r). */
 sl_recorder *explain_hooks(explain_recorder *r);
 /* The explain object / the summary of pod "namespace/name" (borrowed), or

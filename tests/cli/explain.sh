@@ -138,7 +138,8 @@ check_json "history: the failure before preempting is not the message any more" 
     'pod("big")["lastFailure"].startswith("0/2 nodes are available") and "0/2" not in pod("big")["message"]'
 check_json "totals: counted by status" \
     'd["totals"] == {"scheduled": 1, "unschedulable": 1, "error": 0, "gated": 1, "pending": 0, "running": 1, "deleted": 2}'
-run schedule --cluster "$DATA/explain/preempt-two.yaml"
+run schedule --cluster "$DATA/explain/preempt-two.yaml" --explain-pod apps/gated
+check_grep "table: a named pod never attempted says so" "$TMP/out" "    no scheduling attempt to explain"
 check_grep "table: totals line" "$TMP/out" "6 pods: 1 scheduled, 1 unschedulable, 0 error, 1 gated, 0 pending, 1 running, 2 deleted"
 check_grep "table: victim row" "$TMP/out" "apps       victim-1  Deleted          <none>  0         preempted by apps/big to make room on node node-b"
 run schedule --cluster "$DATA/schedule/preempt-explain.yaml"
