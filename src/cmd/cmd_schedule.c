@@ -453,6 +453,13 @@ static bool parse_seed(const char *s, uint64_t *out) {
     return true;
 }
 
+/* "NAME" or "NAMESPACE/NAME": no empty part, at most one slash. */
+static bool valid_pod_ref(const char *v) {
+    const char *slash = strchr(v, '/');
+    if (!*v || !slash) return *v != 0;
+    return slash != v && slash[1] && !strchr(slash + 1, '/');
+}
+
 static const char *const schedule_flags[] = {"--cluster", "--config", "--explain", "--explain-pod", "--explain-top",
                                               "--lenient", "--seed", "--output", "-o", "--help"};
 
@@ -483,7 +490,7 @@ int cmd_schedule(int argc, char **argv) {
         } else if (cmd_option_value(argc, argv, &i, "--config", &v)) {
             config_path = v;
         } else if (cmd_option_value(argc, argv, &i, "--explain-pod", &v)) {
-            if (v && (!*v || v[0] == '/' || v[strlen(v) - 1] == '/' || strchr(strchr(v, '/') ? strchr(v, '/') + 1 : v, '/'))) {
+            if (v && !valid_pod_ref(v)) {
                 fprintf(stderr, "schedlab schedule: --explain-pod %s: expected NAMESPACE/NAME (or NAME in \"default\")\n", v);
                 goto out_args;
             }
