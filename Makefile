@@ -18,7 +18,7 @@ endif
 CSTD     := -std=c11 -D_GNU_SOURCE
 WARN     := -Wall -Wextra -Werror -Wno-unused-parameter
 INC      := -Isrc -I.
-LIBS     := -ljansson -lyaml -lpcre2-8 -lm -lpthread
+LIBS     := -ljansson -lyaml -lpcre2-8 -lsqlite3 -lmicrohttpd -lgnutls -lm -lpthread
 OPT      ?= -O2 -g
 MAIN_SRC := src/cmd/main.c
 
@@ -26,7 +26,7 @@ MODE     ?= release
 BUILD    ?= build/$(MODE)
 # MODULES limits what goes into libschedlab.a (e.g. `make MODULES="base wasm"`
 # while other modules are half-written); the default is everything.
-MODULES  ?= base k8s scheduler plugins wasm cmd
+MODULES  ?= base k8s store apiserver scheduler plugins wasm cmd
 ifeq ($(MODE),asan)
 OPT      := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 endif
@@ -34,9 +34,10 @@ ifeq ($(MODE),tsan)
 OPT      := -O1 -g -fno-omit-frame-pointer -fsanitize=thread
 endif
 # The ThreadSanitizer build (MODE=tsan) covers the suites that run threads:
-# the scheduler's worker pool (Filter/Score forced parallel) and the wasm
-# runtime's cross-thread interrupt and parallel instances.
-TSAN_TESTS := test_scheduler test_framework test_permit test_wasm_api test_wasm_exec
+# the scheduler's worker pool (Filter/Score forced parallel, per-worker
+# plugin state by worker index) and the wasm runtime's cross-thread
+# interrupt and parallel instances.
+TSAN_TESTS := test_scheduler test_framework test_permit test_registry test_wasm_api test_wasm_exec
 
 CFLAGS   := $(CSTD) $(WARN) $(INC) $(OPT) -pthread $(EXTRA_CFLAGS)
 LDFLAGS  := $(OPT) -pthread

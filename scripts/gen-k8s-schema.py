@@ -7,8 +7,11 @@ LABEL (default "swagger.json") names the source in k8s_schema_source, e.g.
 "Kubernetes OpenAPI v2 (swagger.json), release-1.33".
 
 Reads the swagger.json Kubernetes publishes (api/openapi-spec/swagger.json of
-a release branch; the tables in the repository come from release-1.33) and
-writes the C tables declared in src/k8s/k8s_schema.h:
+a release branch) and writes the C tables declared in src/k8s/k8s_schema.h.
+The tables in the repository come from release-1.33's document, taken from
+the copy the Kubernetes Python client v33.1.0 ships unmodified
+(kubernetes-client/python, kubernetes/swagger.json.unprocessed, generated
+from KUBERNETES_BRANCH release-1.33). The tables hold:
 
   - every group/version/kind named by an x-kubernetes-group-version-kind, with
     its REST resource (plural) and scope, derived from the API paths;

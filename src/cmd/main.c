@@ -20,6 +20,7 @@ static const struct {
     {"schedule", cmd_schedule, "schedule a cluster file headlessly and print where every pod went"},
     {"bench", cmd_bench, "run a synthetic benchmark (bench scheduling ...)"},
     {"wasm", cmd_wasm, "run or inspect a WebAssembly module (wasm run | wasm inspect)"},
+    {"apiserver", cmd_apiserver, "serve the Kubernetes API (kubectl, client libraries) from the object store"},
     {"plugins", cmd_plugins, "list the registered plugins, their extension points and default args"},
 };
 
@@ -42,6 +43,10 @@ static void usage(FILE *out) {
             "                    [--dir HOST[::GUEST]]... [--max-memory-pages N]\n"
             "                    [--timeout-ms N] FILE.wasm|FILE.wat [ARGS...]\n"
             "  schedlab wasm inspect FILE.wasm\n"
+            "  schedlab apiserver [--listen ADDR:PORT] [--data-dir DIR] [--write-kubeconfig FILE]\n"
+            "                    [--tls-cert FILE --tls-key FILE | --tls-self-signed]\n"
+            "                    [--token-file FILE] [--watch-history N] [--max-body-bytes N]\n"
+            "                    [--watch-bookmark-seconds N]\n"
             "  schedlab plugins [-o table|json]\n"
             "\n"
             "-o takes its value as -o json, -ojson, -o=json or --output=json.\n"

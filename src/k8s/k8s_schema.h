@@ -147,8 +147,12 @@ void k8s_schema_report_free(k8s_schema_report *report);
  * when there is one — `json: cannot unmarshal string into Go struct field
  * PodSpec.spec.containers of type []v1.Container` — else
  * `strict decoding error: unknown field "spec.foo", unknown field "spec.bar"`.
- * When `unknown_only` the type errors are left out (lenient mode's warning).
- * Returns the length written (snprintf-like). */
+ * When `unknown_only` the type errors are left out and the unknown fields
+ * are listed as kube-apiserver's fieldValidation=Warn warnings read
+ * (`unknown field "spec.foo", unknown field "spec.bar"`, no prefix).
+ * kube-apiserver puts `Pod in version "v1" cannot be handled as a Pod: `
+ * in front of errors; that is the caller's business. Returns the length
+ * the whole message needs (snprintf-like). */
 size_t k8s_schema_report_format(const k8s_schema_report *report, bool unknown_only, char *buf,
                                 size_t size);
 
@@ -157,11 +161,17 @@ size_t k8s_schema_report_format(const k8s_schema_report *report, bool unknown_on
 /* ------------------------------------------------------------------ */
 
 /* The rules of the API's validation the scheduler depends on, in
- * field.ErrorList wording: a Pod has containers (`spec.containers: Required
- * value`), resource quantities of pods and nodes are >= 0
- * (`spec.containers[0].resources.requests[cpu]: Invalid value: "-1": must be
- * greater than or equal to 0`). Nothing a kubelet alone needs is required.
- * Other kinds: true. */
+ * field.ErrorList wording (first error only): a Pod has containers
+ * (`spec.containers: Required value`); container resources as
+ * ValidateContainerResourceRequirements checks them: standard or extended
+ * resource names, quantities >= 0 (`spec.containers[0].resources.requests[cpu]:
+ * Invalid value: "-1": must be greater than or equal to 0`), extended
+ * resources whole, requests <= limits (== for extended resources and
+ * hugepages); overhead, pod-level resources and node capacity/allocatable
+ * >= 0; Pod and Node names are DNS-1123 subdomains, Namespace names and a
+ * Pod's namespace DNS-1123 labels (apimachinery's messages). Values are
+ * quoted as written (upstream prints the canonical form). Nothing a kubelet
+ * alone needs is required. Other kinds: true. */
 bool k8s_validate_object(const k8s_schema_kind *kind, const json_t *obj, char *err,
                          size_t errsize);
 
@@ -169,10 +179,21 @@ typedef struct k8s_check_options {
     bool lenient;   /* unknown fields are a warning, not an error (type errors stay errors) */
 } k8s_check_options;
 
+/* Why an object was rejected, with the HTTP status kube-apiserver answers. */
+typedef enum k8s_check_failure {
+    K8S_CHECK_ACCEPTED = 0,
+    K8S_CHECK_UNKNOWN_KIND,   /* apiVersion/kind missing or not in Kubernetes (400 BadRequest) */
+    K8S_CHECK_UNDECODABLE,    /* strict decoding error / type error (400 BadRequest,
+                                 "KIND in version "V" cannot be handled as a KIND: ...") */
+    K8S_CHECK_INVALID,        /* k8s_validate_object (422 Invalid, field.ErrorList) */
+} k8s_check_failure;
+
 typedef struct k8s_check_result {
     const k8s_schema_kind *kind;   /* NULL when the apiVersion/kind does not exist */
+    k8s_check_failure failure;
+    size_t label_len;              /* error + label_len skips the "Kind ns/name: " label */
     char error[2048];              /* why the object is rejected ("" when accepted) */
-    char warning[2048];            /* lenient mode: the unknown fields ("" when none) */
+    char warning[2048];            /* lenient mode: "Kind ns/name: unknown field ..." ("" when none) */
 } k8s_check_result;
 
 /* Checks one object of a snapshot of admitted objects: apiVersion and kind

@@ -52,8 +52,9 @@ const k8s_schema_kind *k8s_schema_find_kind_any_version(const char *kind) {
     for (uint32_t i = 0; i < k8s_schema_nkinds; i++) {
         const k8s_schema_kind *k = &k8s_schema_kinds[i];
         if (strcmp(k->kind, kind) != 0) continue;
-        /* prefer a served kind, then a GA version */
+        /* prefer a served kind, then the core group, then a GA version */
         if (!best || (k->served && !best->served) ||
+            (k->served == best->served && !k->group[0] && best->group[0]) ||
             (k->served == best->served && !strchr(k->version, 'a') && !strchr(k->version, 'b') &&
              (strchr(best->version, 'a') || strchr(best->version, 'b'))))
             best = k;
@@ -203,9 +204,14 @@ static const char *go_value_name(const json_t *v, char *buf, size_t size) {
     case JSON_INTEGER:
         snprintf(buf, size, "number %" JSON_INTEGER_FORMAT, json_integer_value(v));
         return buf;
-    case JSON_REAL:
-        snprintf(buf, size, "number %.17g", json_real_value(v));
+    case JSON_REAL: { /* the shortest text that reads back (Go quotes the literal) */
+        double x = json_real_value(v);
+        for (int prec = 1; prec <= 17; prec++) {
+            snprintf(buf, size, "number %.*g", prec, x);
+            if (strtod(buf + 7, NULL) == x) break;
+        }
         return buf;
+    }
     default: return "null";
     }
 }
@@ -248,8 +254,8 @@ static bool is_integral(const json_t *v, int64_t lo, int64_t hi) {
     }
     if (json_is_real(v)) { /* YAML 2.0 arrives as a real; sigs.k8s.io/yaml writes it as 2 */
         double x = json_real_value(v);
-        return x == (double)(int64_t)x && x >= (double)lo && x <= (double)hi &&
-               x > -9.2e18 && x < 9.2e18;
+        if (!(x > -9.2e18 && x < 9.2e18)) return false; /* before the cast: no UB */
+        return x == (double)(int64_t)x && x >= (double)lo && x <= (double)hi;
     }
     return false;
 }
@@ -454,7 +460,7 @@ size_t k8s_schema_report_format(const k8s_schema_report *report, bool unknown_on
     uint32_t shown = 0;
     for (uint32_t i = 0; i < report->nproblems; i++) {
         if (report->problems[i].kind != K8S_PROBLEM_UNKNOWN_FIELD) continue;
-        strbuf_printf(&sb, "%s%s", shown++ ? ", " : "strict decoding error: ",
+        strbuf_printf(&sb, "%s%s", shown++ ? ", " : unknown_only ? "" : "strict decoding error: ",
                        report->problems[i].message);
     }
     if (report->nunknown > shown && shown)

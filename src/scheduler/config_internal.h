@@ -40,6 +40,7 @@ struct sl_extender_config;
 typedef struct cfg_loader {
     const struct sl_registry *registry; /* where plugin names are looked up */
     const json_t *plugin_config;  /* the current profile's raw pluginConfig (resolver args) */
+    void *resolved;               /* the current profile's resolver answers (config_plugins.c) */
     const char *origin;           /* file name, first in every message */
     char *err;
     size_t errsize;

@@ -101,8 +101,42 @@ static const json_t *raw_plugin_args(const json_t *plugin_config, const char *na
     return NULL;
 }
 
+/* The resolver's answers for the profile being resolved: expansion asks
+ * about each plugin many times, and a resolver may be costly (a wasm
+ * plugin's module is fetched and compiled). */
+typedef struct resolved_name {
+    const char *name;
+    const sl_plugin_registration *reg;   /* NULL = unknown */
+    char *why;                           /* the resolver's explanation of NULL, or NULL */
+} resolved_name;
+typedef VEC(resolved_name) resolved_vec;
+
+/* `why` (may be NULL) receives the resolver's explanation of a NULL
+ * answer, "" when there is none. */
+static const sl_plugin_registration *find_plugin_why(cfg_loader *l, const char *name,
+                                                     const char **why) {
+    if (why) *why = "";
+    const sl_plugin_registration *reg = sl_registry_find(l->registry, name);
+    if (reg) return reg;
+    resolved_vec *memo = l->resolved;
+    for (size_t i = 0; memo && i < memo->len; i++) {
+        if (strcmp(memo->items[i].name, name) != 0) continue;
+        if (why && memo->items[i].why) *why = memo->items[i].why;
+        return memo->items[i].reg;
+    }
+    reg = sl_registry_resolve(l->registry, name, raw_plugin_args(l->plugin_config, name));
+    const char *explanation = reg ? "" : sl_registry_resolver_error(l->registry);
+    if (why) *why = explanation;
+    if (memo) {
+        resolved_name r = {name, reg, explanation[0] ? xstrdup(explanation) : NULL};
+        VEC_PUSH(memo, r);
+        if (why && r.why) *why = r.why;
+    }
+    return reg;
+}
+
 static const sl_plugin_registration *find_plugin(cfg_loader *l, const char *name) {
-    return sl_registry_resolve(l->registry, name, raw_plugin_args(l->plugin_config, name));
+    return find_plugin_why(l, name, NULL);
 }
 
 /* The default multiPoint set, minus the plugins the registry does not
@@ -150,7 +184,9 @@ static bool decode_plugin_set(cfg_loader *l, const json_t *obj, int set, plugin_
                      CONFIG_API_VERSION, CONFIG_API_VERSION);
             return cfg_fail_invalid_string(l, name, detail);
         }
-        const sl_plugin_registration *plugin = find_plugin(l, name);
+        const char *why;
+        const sl_plugin_registration *plugin = find_plugin_why(l, name, &why);
+        if (!plugin && why[0]) return cfg_fail(l, "plugin \"%s\": %s", name, why);
         if (!plugin) return cfg_fail(l, "unknown plugin \"%s\"", name);
         if (set != SL_PLUGIN_SET_MULTI_POINT && !sl_plugin_implements(plugin, (sl_extension_point)set))
             return cfg_fail(l, "plugin \"%s\" does not extend %s plugin", name,
@@ -277,7 +313,10 @@ bool cfg_resolve_plugins(cfg_loader *l, const json_t *plugins, const json_t *plu
         "preEnqueue", "queueSort", "preFilter", "filter", "postFilter", "preScore", "score",
         "reserve", "permit", "preBind", "bind", "postBind", "multiPoint", NULL};
     const json_t *saved_plugin_config = l->plugin_config;
+    void *saved_resolved = l->resolved;
+    resolved_vec resolved = {0};
     l->plugin_config = plugin_config;
+    l->resolved = &resolved;
     plugin_sets user = {0}, defaults = {0}, merged = {0};
     bool ok = false;
     if (plugins) {
@@ -322,7 +361,10 @@ out:
     plugin_sets_free(&user);
     plugin_sets_free(&defaults);
     plugin_sets_free(&merged);
+    for (size_t i = 0; i < resolved.len; i++) free(resolved.items[i].why);
+    VEC_FREE(&resolved);
     l->plugin_config = saved_plugin_config;
+    l->resolved = saved_resolved;
     return ok;
 }
 

@@ -60,6 +60,8 @@ uint32_t sl_plugin_events_mask(const sl_plugin_event *events, uint32_t n) {
     uint32_t mask = 0;
     for (uint32_t i = 0; i < n; i++) {
         uint32_t a = events[i].actions;
+        /* The wasm SDK's All (its six bits) means every action. */
+        if ((a & SL_ACTION_SDK_ALL) == SL_ACTION_SDK_ALL) a = SL_ACTION_ALL;
         switch (events[i].resource) {
         case SL_RESOURCE_WILDCARD:
             if (a) mask |= SL_EVENT_ALL;
@@ -110,6 +112,10 @@ static sl_plugin *find_instance(const sl_framework *fw, const char *name) {
     return NULL;
 }
 
+sl_plugin *sl_framework_plugin_named(sl_framework *fw, const char *name) {
+    return find_instance(fw, name);
+}
+
 static sl_plugin *instantiate(sl_framework *fw, const char *name, const sl_registry *registry,
                               const char *type_name, char *err, size_t errsize) {
     sl_plugin *existing = find_instance(fw, name);
@@ -117,8 +123,12 @@ static sl_plugin *instantiate(sl_framework *fw, const char *name, const sl_regis
     const json_t *args = fw->profile ? sl_profile_plugin_args(fw->profile, name) : NULL;
     const sl_plugin_registration *reg = sl_registry_resolve(registry, name, args);
     if (!reg) {
-        snprintf(err, errsize, "profile \"%s\": %s \"%s\" does not exist", fw->profile_name,
-                 type_name, name);
+        const char *why = sl_registry_resolver_error(registry);
+        if (why[0])
+            snprintf(err, errsize, "profile \"%s\": plugin \"%s\": %s", fw->profile_name, name, why);
+        else
+            snprintf(err, errsize, "profile \"%s\": %s \"%s\" does not exist", fw->profile_name,
+                     type_name, name);
         return NULL;
     }
     if (fw->nplugins == SL_MAX_PLUGINS) {

@@ -238,6 +238,7 @@ enum {
     SL_ACTION_UPDATE_POD_OTHER = 1u << 12,
     SL_ACTION_ALL = (1u << 13) - 1,
     SL_ACTION_UPDATE = SL_ACTION_ALL & ~(SL_ACTION_ADD | SL_ACTION_DELETE),
+    SL_ACTION_SDK_ALL = (1u << 6) - 1,  /* the guest SDK's All: read as SL_ACTION_ALL */
 };
 
 /* One (resource, actions) pair a plugin registers. (sl_cluster_event, in
@@ -401,6 +402,15 @@ uint32_t sl_registry_list(const sl_registry *r, const sl_plugin_registration *co
 typedef const sl_plugin_registration *(*sl_registry_resolver)(void *user, const char *name,
                                                               const json_t *args);
 void sl_registry_set_resolver(sl_registry *r, sl_registry_resolver fn, void *user);
+/* Optional: why the resolver's last NULL answer was NULL ("" or NULL when
+ * it simply does not know the name), called with the resolver's `user`
+ * right after that answer. Configuration then reports
+ * "plugin \"X\": <why>" (a guestURL that cannot be fetched, a module that
+ * does not compile) instead of "unknown plugin \"X\"". */
+typedef const char *(*sl_registry_resolver_error_fn)(void *user);
+void sl_registry_set_resolver_error(sl_registry *r, sl_registry_resolver_error_fn fn);
+/* The explanation of the resolver's last NULL answer, "" when none. */
+const char *sl_registry_resolver_error(const sl_registry *r);
 /* How configuration and frameworks look a name up: sl_registry_find, then
  * the resolver. NULL registry = nothing is registered. */
 const sl_plugin_registration *sl_registry_resolve(const sl_registry *r, const char *name,

@@ -116,8 +116,9 @@ enum {
  * events_to_register): Node add / any node update / delete map one to one;
  * Pod add, delete and updates are the assigned pods' events, except
  * UpdatePodSchedulingGatesEliminated, which only an unscheduled pod's own
- * update can bring; a wildcard is every event. Resources schedlab does not
- * model (volumes, claims, CSI objects) never produce events. */
+ * update can bring; a wildcard is every event; actions holding the guest
+ * SDK's All (63) are all actions. Resources schedlab does not model
+ * (volumes, claims, CSI objects) never produce events. */
 uint32_t sl_plugin_events_mask(const sl_plugin_event *events, uint32_t n);
 
 /* ------------------------------------------------------------------ */
@@ -159,6 +160,8 @@ typedef struct sl_framework_options {
  * "profile \"default-scheduler\": plugin \"Foo\" does not exist". */
 sl_framework *sl_framework_new(const sl_framework_options *opts, char *err, size_t errsize);
 void sl_framework_free(sl_framework *fw);
+/* The plugin instance named `name`, NULL if none. */
+sl_plugin *sl_framework_plugin_named(sl_framework *fw, const char *name);
 
 void sl_framework_set_recorder(sl_framework *fw, const sl_recorder *recorder);
 const sl_recorder *sl_framework_recorder(const sl_framework *fw);

@@ -19,6 +19,7 @@ struct sl_registry {
     const sl_plugin_registration **items;   /* sorted by name */
     sl_registry_resolver resolver;
     void *resolver_user;
+    sl_registry_resolver_error_fn resolver_error;
 };
 
 sl_registry *sl_registry_new(void) { return xcalloc(1, sizeof(sl_registry)); }
@@ -68,6 +69,15 @@ uint32_t sl_registry_list(const sl_registry *r, const sl_plugin_registration *co
 void sl_registry_set_resolver(sl_registry *r, sl_registry_resolver fn, void *user) {
     r->resolver = fn;
     r->resolver_user = user;
+}
+
+void sl_registry_set_resolver_error(sl_registry *r, sl_registry_resolver_error_fn fn) {
+    r->resolver_error = fn;
+}
+
+const char *sl_registry_resolver_error(const sl_registry *r) {
+    const char *why = r && r->resolver_error ? r->resolver_error(r->resolver_user) : NULL;
+    return why ? why : "";
 }
 
 const sl_plugin_registration *sl_registry_resolve(const sl_registry *r, const char *name,

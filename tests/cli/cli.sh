@@ -124,11 +124,11 @@ expect_rc "SCHEDLAB_LOG=warn accepted" 0
 # --- help and README name every command and option
 run --help
 cp "$TMP/out" "$TMP/top"
-for cmd in schedule bench wasm plugins; do
+for cmd in schedule bench wasm apiserver plugins; do
     check_grep "top-level help lists $cmd" "$TMP/top" "  $cmd "
     check_grep "README lists $cmd" README.md "schedlab $cmd"
 done
-for sub in "schedule" "bench scheduling" "wasm" "plugins"; do
+for sub in "schedule" "bench scheduling" "wasm" "apiserver" "plugins"; do
     "$SCHEDLAB" $sub --help 2>/dev/null | grep -oE -- '--[a-z][a-z-]+' | sort -u | grep -v -- '--help' >"$TMP/opts"
     while read -r opt; do
         check_grep "top-level help names $opt ($sub)" "$TMP/top" "$opt"

@@ -230,6 +230,10 @@ TEST(type_errors_as_go_decoding_reports_them) {
                           "spec: {priority: 3000000000, containers: [{name: c}]}\n"),
                  "json: cannot unmarshal number 3000000000 into Go struct field PodSpec.spec.priority "
                  "of type int32");
+    CHECK_EQ_STR(validate("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {priority: 1e300}\n"),
+                 "json: cannot unmarshal number 1e+300 into Go struct field PodSpec.spec.priority "
+                 "of type int32");
+    CHECK_EQ_STR(validate("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {priority: 7.0}\n"), "");
     CHECK_EQ_STR(validate("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {priority: 2.5}\n"),
                  "json: cannot unmarshal number 2.5 into Go struct field PodSpec.spec.priority of type int32");
     CHECK_EQ_STR(validate("apiVersion: v1\nkind: Node\nmetadata: {name: n, labels: {a: true}}\n"),
@@ -291,13 +295,13 @@ TEST(report_caps_and_lenient_format) {
     CHECK_EQ_STR(buf, "json: cannot unmarshal number 7 into Go struct field NamespaceSpec.spec.finalizers of "
                       "type []string");
     k8s_schema_report_format(&r, true, buf, sizeof buf);
-    CHECK(strncmp(buf, "strict decoding error: unknown field \"f0\", unknown field \"f1\"", 61) == 0);
+    CHECK(strncmp(buf, "unknown field \"f0\", unknown field \"f1\"", 38) == 0);
     CHECK(strstr(buf, "unknown field \"f9\" (and 40 more)") != NULL);
     CHECK(strstr(buf, "f10") == NULL);
     /* truncation is snprintf-like */
     size_t n = k8s_schema_report_format(&r, true, buf, 8);
     CHECK(n > 8);
-    CHECK_EQ_STR(buf, "strict ");
+    CHECK_EQ_STR(buf, "unknown");
     k8s_schema_report_free(&r);
     /* not an object */
     json_t *s = json_string("x");
@@ -328,6 +332,36 @@ TEST(check_kinds_and_versions) {
                  "");
 }
 
+TEST(check_failure_classes) {
+    k8s_check_result res;
+    json_t *obj = yaml("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {containers: [{name: c}], x: 1}\n");
+    CHECK(!k8s_check_object(obj, NULL, &res));
+    CHECK_EQ_INT(res.failure, K8S_CHECK_UNDECODABLE);
+    CHECK_EQ_STR(res.error + res.label_len, "strict decoding error: unknown field \"spec.x\"");
+    json_decref(obj);
+    obj = yaml("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {containers: []}\n");
+    CHECK(!k8s_check_object(obj, NULL, &res));
+    CHECK_EQ_INT(res.failure, K8S_CHECK_INVALID);
+    CHECK_EQ_STR(res.error + res.label_len, "spec.containers: Required value");
+    json_decref(obj);
+    obj = yaml("apiVersion: v2\nkind: Pod\n");
+    CHECK(!k8s_check_object(obj, NULL, &res));
+    CHECK_EQ_INT(res.failure, K8S_CHECK_UNKNOWN_KIND);
+    CHECK(res.kind == NULL);
+    json_decref(obj);
+    obj = yaml("kind: Pod\n");
+    CHECK(!k8s_check_object(obj, NULL, &res));
+    CHECK_EQ_INT(res.failure, K8S_CHECK_UNKNOWN_KIND);
+    CHECK_EQ_STR(res.error + res.label_len, "Object 'apiVersion' is missing (apiVersion: v1?)");
+    json_decref(obj);
+    obj = yaml("apiVersion: v1\nkind: Node\nmetadata: {name: n}\n");
+    CHECK(k8s_check_object(obj, NULL, &res));
+    CHECK_EQ_INT(res.failure, K8S_CHECK_ACCEPTED);
+    CHECK_EQ_STR(res.error, "");
+    CHECK_EQ_STR(res.kind->kind, "Node");
+    json_decref(obj);
+}
+
 TEST(check_strict_lenient_and_rules) {
     char warning[2048];
     const char *pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: ns}\n"
@@ -335,7 +369,7 @@ TEST(check_strict_lenient_and_rules) {
     CHECK_EQ_STR(check(pod, false, warning, sizeof warning),
                  "Pod ns/a: strict decoding error: unknown field \"spec.containers[0].imagePullPolice\"");
     CHECK_EQ_STR(check(pod, true, warning, sizeof warning), "");
-    CHECK_EQ_STR(warning, "Pod ns/a: strict decoding error: unknown field \"spec.containers[0].imagePullPolice\"");
+    CHECK_EQ_STR(warning, "Pod ns/a: unknown field \"spec.containers[0].imagePullPolice\"");
     /* lenient does not excuse type errors */
     CHECK_EQ_STR(check("apiVersion: v1\nkind: Node\nmetadata: {name: n}\nfoo: 1\nspec: {unschedulable: 1}\n", true,
                        warning, sizeof warning),
@@ -364,6 +398,75 @@ TEST(check_strict_lenient_and_rules) {
                        "allocatable: {cpu: '-1'}}\n",
                        false, NULL, 0),
                  "Node n: status.allocatable[cpu]: Invalid value: \"-1\": must be greater than or equal to 0");
+    /* requests against limits, resource names, whole extended resources */
+    CHECK_EQ_STR(check("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - name: c\n"
+                       "    resources: {requests: {cpu: '2'}, limits: {cpu: '1'}}\n",
+                       false, NULL, 0),
+                 "Pod default/a: spec.containers[0].resources.requests: Invalid value: \"2\": must be less than "
+                 "or equal to cpu limit");
+    CHECK_EQ_STR(check("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - name: c\n"
+                       "    resources: {requests: {cpu: 500m, memory: 1Gi}, limits: {cpu: '1', memory: 1Gi}}\n",
+                       false, NULL, 0),
+                 "");
+    CHECK_EQ_STR(check("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - name: c\n"
+                       "    resources: {requests: {example.com/gpu: 1}, limits: {example.com/gpu: 2}}\n",
+                       false, NULL, 0),
+                 "Pod default/a: spec.containers[0].resources.requests: Invalid value: \"1\": must be equal to "
+                 "example.com/gpu limit");
+    CHECK_EQ_STR(check("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - name: c\n"
+                       "    resources: {requests: {hugepages-2Mi: 2Mi}, limits: {hugepages-2Mi: 4Mi}}\n",
+                       false, NULL, 0),
+                 "Pod default/a: spec.containers[0].resources.requests: Invalid value: \"2Mi\": must be equal to "
+                 "hugepages-2Mi limit");
+    CHECK_EQ_STR(check("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - name: c\n"
+                       "    resources: {limits: {example.com/gpu: 500m}}\n",
+                       false, NULL, 0),
+                 "Pod default/a: spec.containers[0].resources.limits[example.com/gpu]: Invalid value: \"500m\": "
+                 "must be an integer");
+    CHECK_EQ_STR(check("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - name: c\n"
+                       "    resources: {requests: {gpu: 1}}\n",
+                       false, NULL, 0),
+                 "Pod default/a: spec.containers[0].resources.requests[gpu]: Invalid value: \"gpu\": must be a "
+                 "standard resource for containers");
+    CHECK_EQ_STR(check("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - name: c\n"
+                       "    resources: {requests: {example.com/gpu: 2, ephemeral-storage: 1Gi, kubernetes.io/x: 1}}\n",
+                       false, NULL, 0),
+                 "");
+    CHECK_EQ_STR(check("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - name: c\n"
+                       "    resources: {requests: {'bad name/x': 1}}\n",
+                       false, NULL, 0),
+                 "Pod default/a: spec.containers[0].resources.requests[bad name/x]: Invalid value: \"bad name/x\": "
+                 "must be a qualified name");
+    /* names */
+    CHECK_EQ_STR(check("apiVersion: v1\nkind: Pod\nmetadata: {name: Web}\nspec: {containers: [{name: c}]}\n",
+                       false, NULL, 0),
+                 "Pod default/Web: metadata.name: Invalid value: \"Web\": a lowercase RFC 1123 subdomain must "
+                 "consist of lower case alphanumeric characters, '-' or '.', and must start and end with an "
+                 "alphanumeric character (e.g. 'example.com', regex used for validation is "
+                 "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')");
+    CHECK_EQ_STR(check("apiVersion: v1\nkind: Pod\nmetadata: {name: web.v1-2, namespace: team.a}\n"
+                       "spec: {containers: [{name: c}]}\n",
+                       false, NULL, 0),
+                 "Pod team.a/web.v1-2: metadata.namespace: Invalid value: \"team.a\": a lowercase RFC 1123 label "
+                 "must consist of lower case alphanumeric characters or '-', and must start and end with an "
+                 "alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is "
+                 "'[a-z0-9]([-a-z0-9]*[a-z0-9])?')");
+    CHECK_EQ_STR(check("apiVersion: v1\nkind: Node\nmetadata: {name: node-1.zone-a.example}\n", false, NULL, 0), "");
+    CHECK_EQ_STR(check("apiVersion: v1\nkind: Node\nmetadata: {name: -n}\n", false, NULL, 0) + 9,
+                 "metadata.name: Invalid value: \"-n\": a lowercase RFC 1123 subdomain must consist of lower case "
+                 "alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character "
+                 "(e.g. 'example.com', regex used for validation is "
+                 "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')");
+    CHECK(strstr(check("apiVersion: v1\nkind: Namespace\nmetadata: {name: a.b}\n", false, NULL, 0),
+                 "RFC 1123 label") != NULL);
+    {
+        char big[400];
+        memset(big, 'a', 300);
+        big[300] = 0;
+        char *text = xasprintf("apiVersion: v1\nkind: Node\nmetadata: {name: %s}\n", big);
+        CHECK(strstr(check(text, false, NULL, 0), "must be no more than 253 characters") != NULL);
+        free(text);
+    }
     /* zero is fine; kubelet-only fields (image) are not required */
     CHECK_EQ_STR(check("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {containers: [{name: c, "
                        "resources: {requests: {cpu: 0}}}]}\n",
@@ -469,6 +572,7 @@ int main(void) {
     RUN(type_errors_as_go_decoding_reports_them);
     RUN(report_caps_and_lenient_format);
     RUN(check_kinds_and_versions);
+    RUN(check_failure_classes);
     RUN(check_strict_lenient_and_rules);
     RUN(document_locations);
     RUN(cluster_files);

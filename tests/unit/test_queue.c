@@ -372,6 +372,15 @@ TEST(plugin_events_mask) {
                  SL_EVENT_ASSIGNED_POD_ADD | SL_EVENT_ASSIGNED_POD_UPDATE |
                      SL_EVENT_ASSIGNED_POD_DELETE | SL_EVENT_UNSCHEDULED_POD_UPDATE);
     CHECK_EQ_INT(sl_plugin_events_mask(NULL, 0), 0);
+    /* the SDK's All (63) on Pod is every pod event, the pod's own update too */
+    sl_plugin_event sdk_all[] = {{SL_RESOURCE_POD, 63}};
+    CHECK_EQ_INT(sl_plugin_events_mask(sdk_all, 1), sl_plugin_events_mask(pod_all, 1));
+    /* the wasm host's default list (no enqueue export): every event we have */
+    sl_plugin_event defaults[] = {{SL_RESOURCE_POD, 63}, {SL_RESOURCE_NODE, 63},
+                                  {SL_RESOURCE_CSI_NODE, 63}, {SL_RESOURCE_PERSISTENT_VOLUME, 63},
+                                  {SL_RESOURCE_PERSISTENT_VOLUME_CLAIM, 63},
+                                  {SL_RESOURCE_STORAGE_CLASS, 63}};
+    CHECK_EQ_INT(sl_plugin_events_mask(defaults, 6), SL_EVENT_ALL & ~SL_EVENT_UNSCHEDULABLE_TIMEOUT);
 }
 
 /* A pod gated by a plugin that registered {Node, Add} re-runs PreEnqueue

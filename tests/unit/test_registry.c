@@ -68,16 +68,27 @@ static const sl_plugin_ops guest_ops = {.name = "Guest", .filter = pass_filter};
 static const sl_plugin_registration guest_plugin = {"Guest", &guest_ops, NULL};
 static int resolver_calls;
 static char resolver_last_url[128];
+static char resolver_why[128];
 
+/* Knows names whose args carry a guestURL; "bad:" URLs cannot be loaded. */
 static const sl_plugin_registration *guest_resolver(void *user, const char *name,
                                                     const json_t *args) {
     (void)name;
     resolver_calls++;
+    resolver_why[0] = 0;
     CHECK(user == &resolver_calls);
     const char *url = json_string_value(json_object_get(args, "guestURL"));
     if (!url) return NULL;
+    if (strncmp(url, "bad:", 4) == 0) {
+        snprintf(resolver_why, sizeof resolver_why, "cannot fetch %s", url);
+        return NULL;
+    }
     snprintf(resolver_last_url, sizeof resolver_last_url, "%s", url);
     return &guest_plugin;
+}
+static const char *guest_resolver_why(void *user) {
+    CHECK(user == &resolver_calls);
+    return resolver_why;
 }
 
 /* ------------------------------------------------------------------ */
@@ -188,7 +199,7 @@ TEST(config_uses_resolver_for_unregistered_names) {
     sl_registry_set_resolver(r, guest_resolver, &resolver_calls);
     resolver_calls = 0;
     CHECK(load(r, &cfg, body));
-    CHECK(resolver_calls > 0);
+    CHECK_EQ_INT(resolver_calls, 1); /* asked once per profile, however often expansion asks */
     CHECK_EQ_STR(resolver_last_url, "file:///g.wasm");
     if (cfg.nprofiles == 1) {
         CHECK(config_lists(&cfg.profiles[0], SL_EP_FILTER, "MyGuest"));
@@ -204,6 +215,9 @@ TEST(config_uses_resolver_for_unregistered_names) {
         CHECK(fw != NULL);
         if (!fw) fprintf(stderr, "  %s\n", err);
         if (fw) CHECK(listed(fw, SL_EP_FILTER, "MyGuest"));
+        if (fw) CHECK(sl_framework_plugin_named(fw, "MyGuest") != NULL);
+        if (fw) CHECK(sl_framework_plugin_named(fw, "Nope") == NULL);
+        CHECK_EQ_INT(resolver_calls, 2); /* and once per framework */
         sl_framework_free(fw);
     }
     sl_config_free(&cfg);
@@ -211,6 +225,15 @@ TEST(config_uses_resolver_for_unregistered_names) {
     /* the resolver declines a name without a guestURL */
     CHECK(!load(r, &cfg, "'profiles':[{'plugins':{'filter':{'enabled':[{'name':'Plain'}]}}}]"));
     CHECK_EQ_STR(last_error, "test.yaml: profiles[0].plugins.filter.enabled[0]: unknown plugin \"Plain\"");
+    /* a resolver that explains its NULL: the reason is the error */
+    sl_registry_set_resolver_error(r, guest_resolver_why);
+    CHECK(!load(r, &cfg, "'profiles':[{'plugins':{'multiPoint':{'enabled':[{'name':'MyGuest'}]}},"
+                         "'pluginConfig':[{'name':'MyGuest','args':{'guestURL':'bad://x'}}]}]"));
+    CHECK_EQ_STR(last_error, "test.yaml: profiles[0].plugins.multiPoint.enabled[0]: plugin \"MyGuest\": "
+                             "cannot fetch bad://x");
+    CHECK(!load(r, &cfg, "'profiles':[{'plugins':{'filter':{'enabled':[{'name':'Plain'}]}}}]"));
+    CHECK_EQ_STR(last_error, "test.yaml: profiles[0].plugins.filter.enabled[0]: unknown plugin \"Plain\"");
+    CHECK_EQ_STR(sl_registry_resolver_error(r), "");
     /* registered names never reach the resolver */
     resolver_calls = 0;
     sl_config_default(r, &cfg);
