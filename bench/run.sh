@@ -5,7 +5,8 @@
 #   2. `schedule --explain-pod` on 20,000 nodes (bench/gen_cluster.py) next
 #      to the plain run: time and peak RSS;
 #   3. the WebAssembly runtime against native, node and wasm-interp
-#      (bench/wasm/run.sh).
+#      (bench/wasm/run.sh);
+#   4. per-call cost of the RegexScheduling C wasm guests (bench/wasm_guests.sh).
 # Figures go to stdout; copy them into bench/RESULTS.md with the date and
 # the machine (nproc, CPU model, load average) when they change.
 set -eu
@@ -36,3 +37,6 @@ done
 echo
 echo "## WebAssembly runtime: bench/wasm/run.sh"
 SCHEDLAB_BUILD="$(dirname "$schedlab")" bench/wasm/run.sh
+echo
+echo "## RegexScheduling C wasm guests: bench/wasm_guests.sh"
+BENCH_TOOL="$(dirname "$schedlab")/tools/bench_wasm_guests" bench/wasm_guests.sh
