@@ -132,12 +132,12 @@ FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=build/fuzz/%)
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=build/fuzz/obj/%.o) build/fuzz/obj/$(UNICODE_GEN:.c=.o)
 build/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	clang $(CSTD) $(WARN) $(INC) -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -pthread -c $< -o $@
+	clang $(CSTD) $(WARN) $(INC) -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -pthread -MMD -MP -c $< -o $@
 build/fuzz/libschedlab.a: $(FUZZ_LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 build/fuzz/%: fuzz/%.c build/fuzz/libschedlab.a
-	clang $(CSTD) $(WARN) $(INC) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -pthread -o $@ $< build/fuzz/libschedlab.a $(LIBS)
+	clang $(CSTD) $(WARN) $(INC) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -pthread -MMD -MP -o $@ $< build/fuzz/libschedlab.a $(LIBS)
 fuzz: $(FUZZ_BIN)
 
 bench: all

@@ -30,6 +30,7 @@
 
 #include "base/base.h"
 #include "cmd/cmd.h"
+#include "cmd/explain.h"
 #include "k8s/k8s.h"
 #include "plugins/registry.h"
 #include "scheduler/cluster.h"
@@ -249,7 +250,12 @@ static int bench_scheduling(int argc, char **argv) {
             output = v;
             bad = v && strcmp(v, "json") != 0 && strcmp(v, "text") != 0;
         } else {
-            fprintf(stderr, "schedlab bench scheduling: unknown argument \"%s\" (see --help)\n", a);
+            static const char *const flags[] = {"--nodes", "--pods", "--seed", "--config", "--pod-template",
+                                                "--node-template", "--output", "-o", "--help"};
+            const char *hint = a[0] == '-' ? cmd_suggest(a, flags, ARRAY_LEN(flags)) : NULL;
+            fprintf(stderr, "schedlab bench scheduling: unknown argument \"%s\"", a);
+            if (hint) fprintf(stderr, "; did you mean %s?", hint);
+            fprintf(stderr, " (see --help)\n");
             return EXIT_USAGE;
         }
         if (!v) {
@@ -270,9 +276,13 @@ static int bench_scheduling(int argc, char **argv) {
     sl_cluster *cluster = NULL;
     sl_scheduler *scheduler = NULL;
     int64_t *sorted = NULL;
+    explain_recorder *debug_log = NULL;
 
     if (config_path) {
-        if (!sl_config_load_file(config_path, registry, &config, err, sizeof err)) goto bad_input;
+        if (!sl_config_load_file(config_path, registry, &config, err, sizeof err)) {
+            cmd_hint_unknown_plugin(registry, err, sizeof err);
+            goto bad_input;
+        }
     } else {
         sl_config_default(registry, &config);
         if (config.nprofiles == 0) {
@@ -288,6 +298,11 @@ static int bench_scheduling(int argc, char **argv) {
     if (!populate(cluster, nnodes, npods, node_tmpl, pod_tmpl, err, sizeof err)) goto bad_input;
 
     sl_scheduler_options opts = {.config = &config, .registry = registry, .cluster = cluster, .seed = seed, .virtual_time = true};
+    /* SCHEDLAB_LOG=debug: one log line per attempt (and slower runs). */
+    if (log_get_level() <= SL_LOG_DEBUG) {
+        debug_log = explain_new(nnodes, false, 0, true);
+        opts.recorder = explain_hooks(debug_log);
+    }
     int64_t start = time_now_ns();
     int64_t cpu_start = cpu_time_ns(CLOCK_PROCESS_CPUTIME_ID), thread_start = cpu_time_ns(CLOCK_THREAD_CPUTIME_ID);
     scheduler = sl_scheduler_new(&opts, err, sizeof err);
@@ -345,6 +360,7 @@ bad_input:
 out:
     free(sorted);
     if (scheduler) sl_scheduler_free(scheduler);
+    explain_free(debug_log);
     if (cluster) cluster->ops->destroy(cluster);
     sl_config_free(&config);
     sl_registry_free(registry);
@@ -359,7 +375,10 @@ int cmd_bench(int argc, char **argv) {
         return argc < 2 ? EXIT_USAGE : 0;
     }
     if (!strcmp(argv[1], "scheduling")) return bench_scheduling(argc - 1, argv + 1);
-    fprintf(stderr, "schedlab bench: unknown benchmark \"%s\" (expected: scheduling)\n\n", argv[1]);
+    static const char *const benchmarks[] = {"scheduling"};
+    const char *hint = cmd_suggest(argv[1], benchmarks, ARRAY_LEN(benchmarks));
+    fprintf(stderr, "schedlab bench: unknown benchmark \"%s\"%s%s%s (expected: scheduling)\n\n", argv[1],
+            hint ? "; did you mean " : "", hint ? hint : "", hint ? "?" : "");
     usage(stderr);
     return EXIT_USAGE;
 }
