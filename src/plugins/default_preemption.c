@@ -43,8 +43,7 @@
  *     ties by Go map order (random); here by discovery order.
  *   - "Terminating by preemption" is read as metadata.deletionTimestamp
  *     being set (the object model has no DisruptionTarget condition).
- *   - Extenders' preempt verb is not consulted, and lower-priority pods
- *     nominated to the chosen node keep their nomination (the framework
+ *   - Lower-priority pods nominated to the chosen node keep their nomination (the framework
  *     contract has no call to clear one; upstream clears it so they get
  *     requeued — here they are re-filtered on their next attempt anyway).
  *
@@ -56,6 +55,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "extender/extender.h"
 #include "plugins/plugin_args.h"
 #include "scheduler/framework.h"
 
@@ -68,11 +68,9 @@ typedef struct preemption_plugin {
     int64_t min_candidate_nodes_absolute;
 } preemption_plugin;
 
-typedef struct candidate {
-    const sl_node_info *node;
-    uint32_t nvictims;
-    sl_pod_info **victims;   /* most important first */
-} candidate;
+/* A node and its victims (most important first); the extender module's
+ * type, so the candidates can go to extenders' preempt verb as they are. */
+typedef sl_preemption_candidate candidate;
 
 /* corev1helpers.PodPriority */
 static int32_t pod_priority(const sl_pod_info *p) { return p->pod->priority; }
@@ -378,6 +376,16 @@ static sl_status default_preemption_post_filter(sl_plugin *p, sl_cycle *c, const
     if (ncands == 0) {
         if (first_error) return sl_status_newf(c, SL_ERROR, "preemption: %s", first_error);
         return sl_status_make(SL_UNSCHEDULABLE, fit_error_message(c, &hist));
+    }
+
+    /* Extenders with a preemptVerb narrow the candidates (upstream
+     * Evaluator.callExtenders, between the dry run and the choice). */
+    sl_extender *const *extenders;
+    uint32_t nextenders = sl_framework_extenders(fw, &extenders);
+    if (nextenders) {
+        sl_status es = sl_extenders_preempt(extenders, nextenders, c, pod, cands, &ncands, NULL);
+        if (es.code != SL_SUCCESS) return es;
+        if (ncands == 0) return sl_status_make(SL_UNSCHEDULABLE, "no candidate node for preemption");
     }
 
     const candidate *best = ncands == 1 ? &cands[0] : pick_one(c, cands, ncands);

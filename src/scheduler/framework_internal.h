@@ -119,6 +119,8 @@ typedef struct sl_framework_options {
     const sl_recorder *recorder;          /* borrowed, may be NULL */
     sl_worker_pool *pool;                 /* borrowed, NULL = run on the caller */
     sl_plugin_lookup_fn lookup;           /* NULL = sl_plugin_registry_find */
+    sl_extender *const *extenders;        /* borrowed (the scheduler's), may be NULL */
+    uint32_t nextenders;
 } sl_framework_options;
 
 /* Instantiates the profile's plugins (one instance per name, shared by all

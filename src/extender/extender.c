@@ -1,0 +1,1096 @@
+/*
+ * extender.c — the HTTP extender client and upstream's extender loops
+ * (extender.h). Bodies are written straight into a string buffer (Pod and
+ * Node objects dumped from their raw JSON); replies are parsed with jansson
+ * and read with case-insensitive key lookup, as Go's encoding/json does.
+ */
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "base/strmap.h"
+#include "extender/extender.h"
+#include "scheduler/framework_internal.h"
+
+struct sl_extender {
+    char *name;                   /* urlPrefix */
+    char *filter_url, *prioritize_url, *preempt_url, *bind_url;
+    char *filter_verb, *prioritize_verb, *preempt_verb, *bind_verb;
+    int64_t weight;
+    int64_t timeout_ms;
+    bool node_cache_capable, ignorable, https;
+    uint32_t nmanaged;
+    char **managed;
+    /* TLS */
+    bool verify;
+    char *ca_file, *cert_file, *key_file;
+    char *ca_data, *cert_data, *key_data; /* decoded PEM */
+    size_t ca_len, cert_len, key_len;
+    char *connect_to;             /* serverName: "name:port:host:port" */
+    char *server_name, *url_host;
+    /* idle curl handles */
+    pthread_mutex_t lock;
+    VEC(CURL *) idle;
+    atomic_uint_fast64_t calls;
+    atomic_int_fast64_t total_ns;
+};
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static void curl_init_once(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
+
+/* ------------------------------------------------------------------ */
+/* Construction                                                         */
+/* ------------------------------------------------------------------ */
+
+static char *verb_url(const char *prefix, const char *verb) {
+    return verb ? xasprintf("%s/%s", prefix, verb) : NULL;
+}
+
+static int b64_value(int ch) {
+    if (ch >= 'A' && ch <= 'Z') return ch - 'A';
+    if (ch >= 'a' && ch <= 'z') return ch - 'a' + 26;
+    if (ch >= '0' && ch <= '9') return ch - '0' + 52;
+    if (ch == '+' || ch == '-') return 62;
+    if (ch == '/' || ch == '_') return 63;
+    return -1;
+}
+
+/* []byte fields are base64 in the config (Go's encoding/json). */
+static char *b64_decode(const char *s, size_t *len) {
+    size_t n = strlen(s);
+    char *out = xmalloc(n / 4 * 3 + 4);
+    uint32_t acc = 0;
+    int bits = 0;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        int v = b64_value((unsigned char)s[i]);
+        if (v < 0) {
+            if (s[i] == '=' || s[i] == '\n' || s[i] == '\r' || s[i] == ' ') continue;
+            free(out);
+            return NULL;
+        }
+        acc = (acc << 6) | (uint32_t)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out[k++] = (char)((acc >> bits) & 0xff);
+        }
+    }
+    out[k] = 0;
+    *len = k;
+    return out;
+}
+
+static const char *tls_string(const json_t *tls, const char *key) {
+    const char *s = json_string_value(json_object_get(tls, key));
+    return s && *s ? s : NULL;
+}
+
+static bool setup_tls(sl_extender *e, const sl_extender_config *cfg, char *err, size_t errsize) {
+    const json_t *tls = cfg->raw ? json_object_get(cfg->raw, "tlsConfig") : NULL;
+    bool insecure = tls && json_is_true(json_object_get(tls, "insecure"));
+    const char *ca_file = tls ? tls_string(tls, "caFile") : NULL;
+    const char *ca_data = tls ? tls_string(tls, "caData") : NULL;
+    const char *cert_data = tls ? tls_string(tls, "certData") : NULL;
+    const char *key_data = tls ? tls_string(tls, "keyData") : NULL;
+    /* upstream makeTransport: HTTPS without a CA means no verification. */
+    if (cfg->enable_https && !ca_file && !ca_data) insecure = true;
+    e->verify = !insecure;
+    if (!tls) return true;
+    struct {
+        const char *data;
+        char **out;
+        size_t *len;
+        const char *field;
+    } blobs[] = {{ca_data, &e->ca_data, &e->ca_len, "caData"},
+                 {cert_data, &e->cert_data, &e->cert_len, "certData"},
+                 {key_data, &e->key_data, &e->key_len, "keyData"}};
+    for (size_t i = 0; i < ARRAY_LEN(blobs); i++) {
+        if (!blobs[i].data) continue;
+        *blobs[i].out = b64_decode(blobs[i].data, blobs[i].len);
+        if (!*blobs[i].out) {
+            snprintf(err, errsize, "extender %s: tlsConfig.%s: illegal base64 data", e->name,
+                     blobs[i].field);
+            return false;
+        }
+    }
+    const char *f;
+    if (!e->ca_data && (f = tls_string(tls, "caFile"))) e->ca_file = xstrdup(f);
+    if (!e->cert_data && (f = tls_string(tls, "certFile"))) e->cert_file = xstrdup(f);
+    if (!e->key_data && (f = tls_string(tls, "keyFile"))) e->key_file = xstrdup(f);
+    const char *files[] = {e->ca_file, e->cert_file, e->key_file};
+    for (size_t i = 0; i < ARRAY_LEN(files); i++) {
+        if (files[i] && access(files[i], R_OK) != 0) {
+            snprintf(err, errsize, "extender %s: tlsConfig: cannot read %s", e->name, files[i]);
+            return false;
+        }
+    }
+    if ((f = tls_string(tls, "serverName"))) {
+        /* Connect to the URL's host but speak TLS (SNI, verification) to
+         * serverName: the URL host becomes serverName, CONNECT_TO maps it
+         * back to the real address. */
+        CURLU *u = curl_url();
+        char *host = NULL, *port = NULL;
+        if (curl_url_set(u, CURLUPART_URL, e->name, 0) == CURLUE_OK &&
+            curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+            curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+            e->connect_to = xasprintf("%s:%s:%s:%s", f, port, host, port);
+            e->server_name = xstrdup(f);
+            e->url_host = xstrdup(host);
+        }
+        curl_free(host);
+        curl_free(port);
+        curl_url_cleanup(u);
+    }
+    return true;
+}
+
+/* The URL with its host replaced by serverName (see setup_tls). */
+static char *rewrite_host(const sl_extender *e, char *url) {
+    if (!url || !e->server_name) return url;
+    CURLU *u = curl_url();
+    char *out = NULL;
+    if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        curl_url_set(u, CURLUPART_HOST, e->server_name, 0) == CURLUE_OK) {
+        char *s = NULL;
+        if (curl_url_get(u, CURLUPART_URL, &s, 0) == CURLUE_OK) {
+            out = xstrdup(s);
+            curl_free(s);
+        }
+    }
+    curl_url_cleanup(u);
+    if (!out) return url;
+    free(url);
+    return out;
+}
+
+sl_extender *sl_extender_new(const sl_extender_config *cfg, char *err, size_t errsize) {
+    pthread_once(&curl_once, curl_init_once);
+    sl_extender *e = xcalloc(1, sizeof(*e));
+    e->name = xstrdup(cfg->url_prefix);
+    e->filter_verb = cfg->filter_verb ? xstrdup(cfg->filter_verb) : NULL;
+    e->prioritize_verb = cfg->prioritize_verb ? xstrdup(cfg->prioritize_verb) : NULL;
+    e->preempt_verb = cfg->preempt_verb ? xstrdup(cfg->preempt_verb) : NULL;
+    e->bind_verb = cfg->bind_verb ? xstrdup(cfg->bind_verb) : NULL;
+    e->weight = cfg->weight;
+    e->timeout_ms = cfg->http_timeout_ms > 0 ? cfg->http_timeout_ms : 5000;
+    e->node_cache_capable = cfg->node_cache_capable;
+    e->ignorable = cfg->ignorable;
+    e->https = cfg->enable_https;
+    e->nmanaged = cfg->nmanaged;
+    e->managed = cfg->nmanaged ? xcalloc(cfg->nmanaged, sizeof(char *)) : NULL;
+    for (uint32_t i = 0; i < cfg->nmanaged; i++) e->managed[i] = xstrdup(cfg->managed_resources[i].name);
+    pthread_mutex_init(&e->lock, NULL);
+    atomic_init(&e->calls, 0);
+    atomic_init(&e->total_ns, 0);
+    if (!setup_tls(e, cfg, err, errsize)) {
+        sl_extender_free(e);
+        return NULL;
+    }
+    e->filter_url = rewrite_host(e, verb_url(e->name, e->filter_verb));
+    e->prioritize_url = rewrite_host(e, verb_url(e->name, e->prioritize_verb));
+    e->preempt_url = rewrite_host(e, verb_url(e->name, e->preempt_verb));
+    e->bind_url = rewrite_host(e, verb_url(e->name, e->bind_verb));
+    return e;
+}
+
+void sl_extender_free(sl_extender *e) {
+    if (!e) return;
+    for (size_t i = 0; i < e->idle.len; i++) curl_easy_cleanup(e->idle.items[i]);
+    VEC_FREE(&e->idle);
+    pthread_mutex_destroy(&e->lock);
+    for (uint32_t i = 0; i < e->nmanaged; i++) free(e->managed[i]);
+    free(e->managed);
+    char *strings[] = {e->name, e->filter_url, e->prioritize_url, e->preempt_url, e->bind_url,
+                       e->filter_verb, e->prioritize_verb, e->preempt_verb, e->bind_verb,
+                       e->ca_file, e->cert_file, e->key_file, e->ca_data, e->cert_data,
+                       e->key_data, e->connect_to, e->server_name, e->url_host};
+    for (size_t i = 0; i < ARRAY_LEN(strings); i++) free(strings[i]);
+    free(e);
+}
+
+const char *sl_extender_name(const sl_extender *e) { return e->name; }
+bool sl_extender_is_ignorable(const sl_extender *e) { return e->ignorable; }
+bool sl_extender_is_binder(const sl_extender *e) { return e->bind_verb != NULL; }
+bool sl_extender_is_filter(const sl_extender *e) { return e->filter_verb != NULL; }
+bool sl_extender_is_prioritizer(const sl_extender *e) { return e->prioritize_verb != NULL; }
+bool sl_extender_supports_preemption(const sl_extender *e) { return e->preempt_verb != NULL; }
+bool sl_extender_node_cache_capable(const sl_extender *e) { return e->node_cache_capable; }
+
+void sl_extender_stats(const sl_extender *e, uint64_t *calls, int64_t *total_ns) {
+    *calls = atomic_load(&e->calls);
+    *total_ns = atomic_load(&e->total_ns);
+}
+
+static bool resources_managed(const sl_extender *e, const k8s_resources *r) {
+    for (uint32_t i = 0; i < r->nscalar; i++)
+        for (uint32_t j = 0; j < e->nmanaged; j++)
+            if (strcmp(r->scalar[i].name, e->managed[j]) == 0) return true;
+    return false;
+}
+
+bool sl_extender_is_interested(const sl_extender *e, const sl_pod_info *pod) {
+    if (e->nmanaged == 0) return true;
+    const k8s_pod *p = pod->pod;
+    for (uint32_t i = 0; i < p->ncontainers; i++)
+        if (resources_managed(e, &p->containers[i].requests) ||
+            resources_managed(e, &p->containers[i].limits))
+            return true;
+    for (uint32_t i = 0; i < p->ninit_containers; i++)
+        if (resources_managed(e, &p->init_containers[i].requests) ||
+            resources_managed(e, &p->init_containers[i].limits))
+            return true;
+    return false;
+}
+
+/* ------------------------------------------------------------------ */
+/* HTTP                                                                 */
+/* ------------------------------------------------------------------ */
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *user) {
+    strbuf_append(user, data, size * nmemb);
+    return size * nmemb;
+}
+
+static CURL *take_handle(sl_extender *e) {
+    pthread_mutex_lock(&e->lock);
+    CURL *h = e->idle.len ? e->idle.items[--e->idle.len] : NULL;
+    pthread_mutex_unlock(&e->lock);
+    if (h) return h;
+    h = curl_easy_init();
+    if (!h) return NULL;
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)e->timeout_ms);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    if (!e->verify) {
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    if (e->ca_data) {
+        struct curl_blob b = {e->ca_data, e->ca_len, CURL_BLOB_COPY};
+        curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &b);
+    } else if (e->ca_file) {
+        curl_easy_setopt(h, CURLOPT_CAINFO, e->ca_file);
+    }
+    if (e->cert_data) {
+        struct curl_blob b = {e->cert_data, e->cert_len, CURL_BLOB_COPY};
+        curl_easy_setopt(h, CURLOPT_SSLCERT_BLOB, &b);
+        curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
+    } else if (e->cert_file) {
+        curl_easy_setopt(h, CURLOPT_SSLCERT, e->cert_file);
+    }
+    if (e->key_data) {
+        struct curl_blob b = {e->key_data, e->key_len, CURL_BLOB_COPY};
+        curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &b);
+        curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
+    } else if (e->key_file) {
+        curl_easy_setopt(h, CURLOPT_SSLKEY, e->key_file);
+    }
+    return h;
+}
+
+static void give_back(sl_extender *e, CURL *h) {
+    pthread_mutex_lock(&e->lock);
+    VEC_PUSH(&e->idle, h);
+    pthread_mutex_unlock(&e->lock);
+}
+
+/* upstream send(): POST the body, 200 or an error (message in err). */
+static bool http_post(sl_extender *e, const char *verb, const char *url, const strbuf *body,
+                      strbuf *reply, char *err, size_t errsize) {
+    int64_t t0 = time_now_ns();
+    CURL *h = take_handle(e);
+    if (!h) {
+        snprintf(err, errsize, "Post \"%s\": cannot create an HTTP client", url);
+        return false;
+    }
+    struct curl_slist *headers = NULL;
+    headers = curl_slist_append(headers, "Content-Type: application/json");
+    headers = curl_slist_append(headers, "Expect:");
+    struct curl_slist *connect_to = NULL;
+    if (e->connect_to) connect_to = curl_slist_append(NULL, e->connect_to);
+    char curl_err[CURL_ERROR_SIZE];
+    curl_err[0] = 0;
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(h, CURLOPT_CONNECT_TO, connect_to);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, body->data ? body->data : "");
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body->len);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, reply);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curl_err);
+    CURLcode rc = curl_easy_perform(h);
+    long code = 0;
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+    curl_easy_setopt(h, CURLOPT_CONNECT_TO, NULL);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
+    curl_slist_free_all(headers);
+    curl_slist_free_all(connect_to);
+    bool ok = false;
+    if (rc != CURLE_OK) {
+        /* Go: `Post "<url>": <transport error>`. The handle may hold a
+         * broken connection: drop it. */
+        snprintf(err, errsize, "Post \"%s\": %s", url, curl_err[0] ? curl_err : curl_easy_strerror(rc));
+        curl_easy_cleanup(h);
+        h = NULL;
+    } else if (code != 200) {
+        snprintf(err, errsize, "failed %s with extender at URL %s, code %ld", verb, url, code);
+    } else {
+        ok = true;
+    }
+    if (h) give_back(e, h);
+    atomic_fetch_add(&e->calls, 1);
+    atomic_fetch_add(&e->total_ns, time_now_ns() - t0);
+    return ok;
+}
+
+/* ------------------------------------------------------------------ */
+/* Request bodies                                                       */
+/* ------------------------------------------------------------------ */
+
+static int dump_to_strbuf(const char *buf, size_t size, void *data) {
+    strbuf_append(data, buf, size);
+    return 0;
+}
+
+static void put_json(strbuf *sb, const json_t *v) {
+    if (!v) {
+        strbuf_puts(sb, "null");
+        return;
+    }
+    json_dump_callback(v, dump_to_strbuf, sb, JSON_COMPACT | JSON_ENCODE_ANY);
+}
+
+static void put_pod(strbuf *sb, const sl_pod_info *pod) {
+    const k8s_pod *p = pod->pod;
+    if (p->raw) {
+        put_json(sb, p->raw);
+        return;
+    }
+    strbuf_puts(sb, "{\"metadata\":{\"name\":");
+    strbuf_put_json_string(sb, p->name);
+    strbuf_puts(sb, ",\"namespace\":");
+    strbuf_put_json_string(sb, p->namespace_);
+    strbuf_puts(sb, ",\"uid\":");
+    strbuf_put_json_string(sb, p->uid);
+    strbuf_puts(sb, "}}");
+}
+
+static void put_node(strbuf *sb, const k8s_node *n) {
+    if (n->raw) {
+        put_json(sb, n->raw);
+        return;
+    }
+    strbuf_puts(sb, "{\"metadata\":{\"name\":");
+    strbuf_put_json_string(sb, n->name);
+    strbuf_puts(sb, "}}");
+}
+
+/* ExtenderArgs {Pod, Nodes, NodeNames}. */
+static void put_extender_args(strbuf *sb, const sl_extender *e, const sl_pod_info *pod,
+                              sl_node_info *const *nodes, uint32_t n) {
+    strbuf_puts(sb, "{\"Pod\":");
+    put_pod(sb, pod);
+    if (e->node_cache_capable) {
+        strbuf_puts(sb, ",\"Nodes\":null,\"NodeNames\":[");
+        for (uint32_t i = 0; i < n; i++) {
+            if (i) strbuf_putc(sb, ',');
+            strbuf_put_json_string(sb, nodes[i]->node->name);
+        }
+        strbuf_puts(sb, "]}");
+    } else {
+        strbuf_puts(sb, ",\"Nodes\":{\"metadata\":{},\"items\":[");
+        for (uint32_t i = 0; i < n; i++) {
+            if (i) strbuf_putc(sb, ',');
+            put_node(sb, nodes[i]->node);
+        }
+        strbuf_puts(sb, "]},\"NodeNames\":null}");
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Reply decoding (Go encoding/json rules)                              */
+/* ------------------------------------------------------------------ */
+
+/* The value of the last key equal to `key` ignoring case; NULL if none. */
+static json_t *field(const json_t *obj, const char *key) {
+    if (!json_is_object(obj)) return NULL;
+    json_t *found = NULL;
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)obj, k, v) {
+        if (strcasecmp(k, key) == 0) found = v;
+    }
+    return found;
+}
+
+static const char *json_kind(const json_t *v) {
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: return "object";
+    case JSON_ARRAY: return "array";
+    case JSON_STRING: return "string";
+    case JSON_INTEGER:
+    case JSON_REAL: return "number";
+    case JSON_TRUE:
+    case JSON_FALSE: return "bool";
+    default: return "null";
+    }
+}
+
+static bool type_error(const json_t *v, const char *where, const char *go_type, char *err,
+                       size_t errsize) {
+    if (json_is_number(v))
+        snprintf(err, errsize, "json: cannot unmarshal number into Go struct field %s of type %s",
+                 where, go_type);
+    else
+        snprintf(err, errsize, "json: cannot unmarshal %s into Go struct field %s of type %s",
+                 json_kind(v), where, go_type);
+    return false;
+}
+
+/* A Go string field: null or a string. */
+static bool read_string(const json_t *v, const char *where, const char **out, char *err,
+                        size_t errsize) {
+    *out = NULL;
+    if (!v || json_is_null(v)) return true;
+    if (!json_is_string(v)) return type_error(v, where, "string", err, errsize);
+    *out = json_string_value(v);
+    return true;
+}
+
+/* A map[string]string: null or an object of strings. */
+static bool check_string_map(const json_t *v, const char *where, char *err, size_t errsize) {
+    if (!v || json_is_null(v)) return true;
+    if (!json_is_object(v)) return type_error(v, where, "map[string]string", err, errsize);
+    const char *k;
+    json_t *x;
+    json_object_foreach((json_t *)v, k, x) {
+        if (!json_is_string(x) && !json_is_null(x)) return type_error(x, where, "string", err, errsize);
+    }
+    return true;
+}
+
+/* []string: null or an array of strings. */
+static bool check_string_list(const json_t *v, const char *where, char *err, size_t errsize) {
+    if (!v || json_is_null(v)) return true;
+    if (!json_is_array(v)) return type_error(v, where, "[]string", err, errsize);
+    size_t i;
+    json_t *x;
+    json_array_foreach(v, i, x) {
+        if (!json_is_string(x) && !json_is_null(x)) return type_error(x, where, "string", err, errsize);
+    }
+    return true;
+}
+
+/* A v1.NodeList: null or {items: [Node...]}; each item's metadata.name. */
+static bool check_node_list(const json_t *v, const char *where, char *err, size_t errsize) {
+    if (!v || json_is_null(v)) return true;
+    if (!json_is_object(v)) return type_error(v, where, "v1.NodeList", err, errsize);
+    const json_t *items = field(v, "items");
+    if (!items || json_is_null(items)) return true;
+    if (!json_is_array(items)) return type_error(items, "NodeList.items", "[]v1.Node", err, errsize);
+    size_t i;
+    json_t *x;
+    json_array_foreach(items, i, x) {
+        if (json_is_null(x)) continue;
+        if (!json_is_object(x)) return type_error(x, "NodeList.items", "v1.Node", err, errsize);
+        const json_t *meta = field(x, "metadata");
+        if (meta && !json_is_null(meta) && !json_is_object(meta))
+            return type_error(meta, "Node.metadata", "v1.ObjectMeta", err, errsize);
+        const char *name;
+        if (!read_string(field(meta, "name"), "ObjectMeta.name", &name, err, errsize)) return false;
+    }
+    return true;
+}
+
+static const char *node_list_item_name(const json_t *item) {
+    const char *name = json_string_value(field(field(item, "metadata"), "name"));
+    return name ? name : "";
+}
+
+static bool check_filter_result(const json_t *r, char *err, size_t errsize) {
+    if (json_is_null(r)) return true;
+    if (!json_is_object(r))
+        return type_error(r, "ExtenderFilterResult", "v1.ExtenderFilterResult", err, errsize);
+    const char *s;
+    return check_node_list(field(r, "Nodes"), "ExtenderFilterResult.Nodes", err, errsize) &&
+           check_string_list(field(r, "NodeNames"), "ExtenderFilterResult.NodeNames", err, errsize) &&
+           check_string_map(field(r, "FailedNodes"), "ExtenderFilterResult.FailedNodes", err, errsize) &&
+           check_string_map(field(r, "FailedAndUnresolvableNodes"),
+                            "ExtenderFilterResult.FailedAndUnresolvableNodes", err, errsize) &&
+           read_string(field(r, "Error"), "ExtenderFilterResult.Error", &s, err, errsize);
+}
+
+/* int64 as Go decodes it: an integer literal (no fraction or exponent). */
+static bool read_int64(const json_t *v, const char *where, int64_t *out, char *err, size_t errsize) {
+    *out = 0;
+    if (!v || json_is_null(v)) return true;
+    if (!json_is_integer(v)) return type_error(v, where, "int64", err, errsize);
+    *out = json_integer_value(v);
+    return true;
+}
+
+static bool check_priority_list(const json_t *r, char *err, size_t errsize) {
+    if (json_is_null(r)) return true;
+    if (!json_is_array(r)) return type_error(r, "HostPriorityList", "v1.HostPriorityList", err, errsize);
+    size_t i;
+    json_t *x;
+    json_array_foreach(r, i, x) {
+        if (json_is_null(x)) continue;
+        if (!json_is_object(x)) return type_error(x, "HostPriorityList", "v1.HostPriority", err, errsize);
+        const char *host;
+        int64_t score;
+        if (!read_string(field(x, "Host"), "HostPriority.Host", &host, err, errsize) ||
+            !read_int64(field(x, "Score"), "HostPriority.Score", &score, err, errsize))
+            return false;
+    }
+    return true;
+}
+
+static bool check_binding_result(const json_t *r, char *err, size_t errsize) {
+    if (json_is_null(r)) return true;
+    if (!json_is_object(r))
+        return type_error(r, "ExtenderBindingResult", "v1.ExtenderBindingResult", err, errsize);
+    const char *s;
+    return read_string(field(r, "Error"), "ExtenderBindingResult.Error", &s, err, errsize);
+}
+
+/* NodeNameToMetaVictims: {node: {Pods: [{UID}], NumPDBViolations}}. */
+static bool check_preemption_result(const json_t *r, char *err, size_t errsize) {
+    if (json_is_null(r)) return true;
+    if (!json_is_object(r))
+        return type_error(r, "ExtenderPreemptionResult", "v1.ExtenderPreemptionResult", err, errsize);
+    const json_t *m = field(r, "NodeNameToMetaVictims");
+    if (!m || json_is_null(m)) return true;
+    if (!json_is_object(m))
+        return type_error(m, "ExtenderPreemptionResult.NodeNameToMetaVictims",
+                          "map[string]*v1.MetaVictims", err, errsize);
+    const char *node;
+    json_t *victims;
+    json_object_foreach((json_t *)m, node, victims) {
+        if (json_is_null(victims)) continue;
+        if (!json_is_object(victims)) return type_error(victims, "MetaVictims", "v1.MetaVictims", err, errsize);
+        const json_t *pods = field(victims, "Pods");
+        int64_t pdb;
+        if (!read_int64(field(victims, "NumPDBViolations"), "MetaVictims.NumPDBViolations", &pdb, err,
+                        errsize))
+            return false;
+        if (!pods || json_is_null(pods)) continue;
+        if (!json_is_array(pods)) return type_error(pods, "MetaVictims.Pods", "[]*v1.MetaPod", err, errsize);
+        size_t i;
+        json_t *p;
+        json_array_foreach(pods, i, p) {
+            if (json_is_null(p)) continue;
+            if (!json_is_object(p)) return type_error(p, "MetaVictims.Pods", "v1.MetaPod", err, errsize);
+            const char *uid;
+            if (!read_string(field(p, "UID"), "MetaPod.UID", &uid, err, errsize)) return false;
+        }
+    }
+    return true;
+}
+
+/* Parses the first JSON value of the body (json.Decoder.Decode) and checks
+ * it against the verb's result type. */
+static json_t *decode_reply(const char *verb, const char *body, size_t len, char *err, size_t errsize) {
+    json_error_t jerr;
+    json_t *r = json_loadb(body ? body : "", len, JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK | JSON_ALLOW_NUL, &jerr);
+    if (!r) {
+        snprintf(err, errsize, "decoding the %s reply: %s", verb, jerr.text);
+        return NULL;
+    }
+    bool ok;
+    if (strcmp(verb, "filter") == 0) ok = check_filter_result(r, err, errsize);
+    else if (strcmp(verb, "prioritize") == 0) ok = check_priority_list(r, err, errsize);
+    else if (strcmp(verb, "bind") == 0) ok = check_binding_result(r, err, errsize);
+    else ok = check_preemption_result(r, err, errsize);
+    if (!ok) {
+        json_decref(r);
+        return NULL;
+    }
+    return r;
+}
+
+bool sl_extender_check_reply(const char *verb, const char *body, size_t len, char *err,
+                             size_t errsize) {
+    json_t *r = decode_reply(verb, body, len, err, errsize);
+    json_decref(r);
+    return r != NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Verbs                                                                */
+/* ------------------------------------------------------------------ */
+
+/* One POST + decode. Returns the decoded reply or NULL (err set). */
+static json_t *exchange(sl_extender *e, const char *kind, const char *verb, const char *url,
+                        const strbuf *body, char *err, size_t errsize) {
+    strbuf reply;
+    strbuf_init(&reply);
+    json_t *r = NULL;
+    if (http_post(e, verb, url, body, &reply, err, errsize))
+        r = decode_reply(kind, reply.data, reply.len, err, errsize);
+    strbuf_free(&reply);
+    return r;
+}
+
+static void set_answer(json_t **answer, json_t *r) {
+    if (answer) *answer = r ? json_incref(r) : NULL;
+}
+
+sl_status sl_extender_filter(sl_extender *e, sl_cycle *c, const sl_pod_info *pod,
+                             sl_node_info *const *nodes, uint32_t n,
+                             sl_extender_filter_result *out, json_t **answer) {
+    memset(out, 0, sizeof(*out));
+    set_answer(answer, NULL);
+    out->feasible = sl_cycle_alloc(c, (n ? n : 1) * sizeof(sl_node_info *));
+    if (!e->filter_verb) {
+        memcpy(out->feasible, nodes, n * sizeof(sl_node_info *));
+        out->nfeasible = n;
+        return SL_STATUS_SUCCESS;
+    }
+    strbuf body;
+    strbuf_init(&body);
+    put_extender_args(&body, e, pod, nodes, n);
+    char err[1024];
+    json_t *r = exchange(e, "filter", e->filter_verb, e->filter_url, &body, err, sizeof err);
+    strbuf_free(&body);
+    if (!r) return sl_status_newf(c, SL_ERROR, "%s", err);
+    set_answer(answer, r);
+
+    sl_status st = SL_STATUS_SUCCESS;
+    const char *error = json_string_value(field(r, "Error"));
+    if (error && *error) {
+        st = sl_status_newf(c, SL_ERROR, "%s", error);
+        goto done;
+    }
+    strmap by_name;
+    strmap_init(&by_name);
+    for (uint32_t i = 0; i < n; i++) strmap_put(&by_name, nodes[i]->node->name, nodes[i]);
+    const json_t *names = field(r, "NodeNames");
+    const json_t *list = field(r, "Nodes");
+    if (e->node_cache_capable && json_is_array(names)) {
+        size_t i;
+        json_t *x;
+        json_array_foreach(names, i, x) {
+            const char *name = json_is_string(x) ? json_string_value(x) : "";
+            sl_node_info *ni = strmap_get(&by_name, name);
+            if (!ni) {
+                st = sl_status_newf(c, SL_ERROR,
+                                    "extender %s claims a filtered node \"%s\" which is not found "
+                                    "in the input node list",
+                                    e->name, name);
+                break;
+            }
+            if (out->nfeasible < n) out->feasible[out->nfeasible++] = ni;
+        }
+    } else if (json_is_object(list)) {
+        const json_t *items = field(list, "items");
+        size_t i;
+        json_t *x;
+        json_array_foreach(items, i, x) {
+            const char *name = node_list_item_name(x);
+            sl_node_info *ni = strmap_get(&by_name, name);
+            if (!ni) {
+                st = sl_status_newf(c, SL_ERROR,
+                                    "extender %s returned node \"%s\" which is not found in the "
+                                    "input node list",
+                                    e->name, name);
+                break;
+            }
+            if (out->nfeasible < n) out->feasible[out->nfeasible++] = ni;
+        }
+    }
+    strmap_free(&by_name);
+    if (st.code != SL_SUCCESS) {
+        out->nfeasible = 0;
+        goto done;
+    }
+    const json_t *unresolvable = field(r, "FailedAndUnresolvableNodes");
+    const json_t *failed = field(r, "FailedNodes");
+    size_t nf = (json_is_object(unresolvable) ? json_object_size(unresolvable) : 0) +
+                (json_is_object(failed) ? json_object_size(failed) : 0);
+    out->failed = sl_cycle_alloc(c, (nf ? nf : 1) * sizeof(*out->failed));
+    const char *k;
+    json_t *v;
+    if (json_is_object(unresolvable)) {
+        json_object_foreach((json_t *)unresolvable, k, v) {
+            sl_extender_failed_node *f = &out->failed[out->nfailed++];
+            f->node = sl_cycle_printf(c, "%s", k);
+            f->reason = sl_cycle_printf(c, "%s", json_is_string(v) ? json_string_value(v) : "");
+            f->unresolvable = true;
+        }
+    }
+    if (json_is_object(failed)) {
+        json_object_foreach((json_t *)failed, k, v) {
+            if (json_is_object(unresolvable) && field(unresolvable, k) &&
+                json_object_get(unresolvable, k))
+                continue; /* FailedAndUnresolvableNodes takes precedence */
+            sl_extender_failed_node *f = &out->failed[out->nfailed++];
+            f->node = sl_cycle_printf(c, "%s", k);
+            f->reason = sl_cycle_printf(c, "%s", json_is_string(v) ? json_string_value(v) : "");
+            f->unresolvable = false;
+        }
+    }
+done:
+    json_decref(r);
+    return st;
+}
+
+/* Prioritize without cycle memory (runs on helper threads). */
+static bool prioritize_raw(sl_extender *e, const sl_pod_info *pod, sl_node_info *const *nodes,
+                           uint32_t n, int64_t *scores, json_t **answer, char *err,
+                           size_t errsize) {
+    for (uint32_t i = 0; i < n; i++) scores[i] = 0;
+    if (answer) *answer = NULL;
+    if (!e->prioritize_verb) return true;
+    strbuf body;
+    strbuf_init(&body);
+    put_extender_args(&body, e, pod, nodes, n);
+    json_t *r = exchange(e, "prioritize", e->prioritize_verb, e->prioritize_url, &body, err, errsize);
+    strbuf_free(&body);
+    if (!r) return false;
+    if (json_is_array(r) && json_array_size(r) > 0) {
+        strmap pos;
+        strmap_init(&pos);
+        for (uint32_t i = 0; i < n; i++) strmap_put(&pos, nodes[i]->node->name, (void *)(uintptr_t)(i + 1));
+        size_t i;
+        json_t *x;
+        json_array_foreach(r, i, x) {
+            const char *host = json_string_value(field(x, "Host"));
+            uintptr_t at = host ? (uintptr_t)strmap_get(&pos, host) : 0;
+            if (at) scores[at - 1] = json_integer_value(field(x, "Score"));
+        }
+        strmap_free(&pos);
+    }
+    if (answer) *answer = r;
+    else json_decref(r);
+    return true;
+}
+
+sl_status sl_extender_prioritize(sl_extender *e, sl_cycle *c, const sl_pod_info *pod,
+                                 sl_node_info *const *nodes, uint32_t n, int64_t *scores,
+                                 json_t **answer) {
+    char err[1024];
+    if (!prioritize_raw(e, pod, nodes, n, scores, answer, err, sizeof err))
+        return sl_status_newf(c, SL_ERROR, "%s", err);
+    return SL_STATUS_SUCCESS;
+}
+
+sl_status sl_extender_bind(sl_extender *e, sl_cycle *c, const sl_pod_info *pod,
+                           const char *node_name, json_t **answer) {
+    set_answer(answer, NULL);
+    if (!e->bind_verb) return sl_status_make(SL_ERROR, "unexpected empty bindVerb in extender");
+    const k8s_pod *p = pod->pod;
+    strbuf body;
+    strbuf_init(&body);
+    strbuf_puts(&body, "{\"PodName\":");
+    strbuf_put_json_string(&body, p->name);
+    strbuf_puts(&body, ",\"PodNamespace\":");
+    strbuf_put_json_string(&body, p->namespace_);
+    strbuf_puts(&body, ",\"PodUID\":");
+    strbuf_put_json_string(&body, p->uid);
+    strbuf_puts(&body, ",\"Node\":");
+    strbuf_put_json_string(&body, node_name);
+    strbuf_putc(&body, '}');
+    char err[1024];
+    json_t *r = exchange(e, "bind", e->bind_verb, e->bind_url, &body, err, sizeof err);
+    strbuf_free(&body);
+    if (!r) return sl_status_newf(c, SL_ERROR, "%s", err);
+    set_answer(answer, r);
+    const char *error = json_string_value(field(r, "Error"));
+    sl_status st = SL_STATUS_SUCCESS;
+    if (error && *error) st = sl_status_newf(c, SL_ERROR, "%s", error);
+    json_decref(r);
+    return st;
+}
+
+static const sl_pod_info *pod_by_uid(const sl_node_info *node, const char *uid) {
+    for (uint32_t i = 0; i < node->npods; i++)
+        if (uid && strcmp(node->pods[i]->pod->uid, uid) == 0) return node->pods[i];
+    return NULL;
+}
+
+sl_status sl_extender_process_preemption(sl_extender *e, sl_cycle *c, const sl_pod_info *pod,
+                                         sl_preemption_candidate *cands, uint32_t *ncands) {
+    if (!e->preempt_verb) return SL_STATUS_SUCCESS;
+    strbuf body;
+    strbuf_init(&body);
+    strbuf_puts(&body, "{\"Pod\":");
+    put_pod(&body, pod);
+    strbuf_puts(&body, e->node_cache_capable ? ",\"NodeNameToVictims\":null,\"NodeNameToMetaVictims\":{"
+                                             : ",\"NodeNameToVictims\":{");
+    for (uint32_t i = 0; i < *ncands; i++) {
+        if (i) strbuf_putc(&body, ',');
+        strbuf_put_json_string(&body, cands[i].node->node->name);
+        strbuf_puts(&body, ":{\"Pods\":[");
+        for (uint32_t j = 0; j < cands[i].nvictims; j++) {
+            if (j) strbuf_putc(&body, ',');
+            if (e->node_cache_capable) {
+                strbuf_puts(&body, "{\"UID\":");
+                strbuf_put_json_string(&body, cands[i].victims[j]->pod->uid);
+                strbuf_putc(&body, '}');
+            } else {
+                put_pod(&body, cands[i].victims[j]);
+            }
+        }
+        strbuf_puts(&body, "],\"NumPDBViolations\":0}");
+    }
+    strbuf_puts(&body, e->node_cache_capable ? "}}" : "},\"NodeNameToMetaVictims\":null}");
+    char err[1024];
+    json_t *r = exchange(e, "preempt", e->preempt_verb, e->preempt_url, &body, err, sizeof err);
+    strbuf_free(&body);
+    if (!r) return sl_status_newf(c, SL_ERROR, "%s", err);
+    const json_t *m = field(r, "NodeNameToMetaVictims");
+    const sl_snapshot *snap = sl_cycle_snapshot(c);
+    sl_status st = SL_STATUS_SUCCESS;
+    sl_preemption_candidate *next = sl_cycle_alloc(c, (json_object_size(m) + 1) * sizeof(*next));
+    uint32_t nnext = 0;
+    const char *node_name;
+    json_t *victims;
+    json_object_foreach((json_t *)m, node_name, victims) {
+        const sl_node_info *node = sl_snapshot_node(snap, node_name);
+        if (!node) {
+            st = sl_status_newf(c, SL_ERROR, "extender %s: node \"%s\" not found", e->name, node_name);
+            break;
+        }
+        sl_preemption_candidate *cand = &next[nnext++];
+        cand->node = node;
+        const json_t *pods = field(victims, "Pods");
+        size_t np = json_is_array(pods) ? json_array_size(pods) : 0;
+        cand->victims = sl_cycle_alloc(c, (np ? np : 1) * sizeof(sl_pod_info *));
+        cand->nvictims = 0;
+        size_t i;
+        json_t *x;
+        json_array_foreach(pods, i, x) {
+            const char *uid = json_string_value(field(x, "UID"));
+            const sl_pod_info *victim = pod_by_uid(node, uid);
+            if (!victim) {
+                st = sl_status_newf(c, SL_ERROR,
+                                    "extender: %s claims to preempt pod (UID: %s) on node: %s, "
+                                    "but the pod is not found on that node",
+                                    e->name, uid ? uid : "", node_name);
+                goto out;
+            }
+            cand->victims[cand->nvictims++] = (sl_pod_info *)victim;
+        }
+    }
+out:
+    json_decref(r);
+    if (st.code != SL_SUCCESS) return st;
+    /* Keep the order the candidates were found in (upstream: map order). */
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < *ncands; i++) {
+        for (uint32_t j = 0; j < nnext; j++) {
+            if (next[j].node && strcmp(next[j].node->node->name, cands[i].node->node->name) == 0) {
+                cands[k++] = next[j];
+                next[j].node = NULL;
+                break;
+            }
+        }
+    }
+    /* Nodes the extender added that were not candidates go last. */
+    for (uint32_t j = 0; j < nnext && k < *ncands; j++)
+        if (next[j].node) cands[k++] = next[j];
+    *ncands = k;
+    return SL_STATUS_SUCCESS;
+}
+
+/* ------------------------------------------------------------------ */
+/* Upstream's loops                                                     */
+/* ------------------------------------------------------------------ */
+
+static void record(const sl_recorder *rec, const sl_extender *e, const char *verb,
+                   const json_t *answer, sl_status st, int64_t t0) {
+    if (rec && rec->extender) rec->extender(rec->user, e->name, verb, answer, st, time_now_ns() - t0);
+}
+
+/* Appends a reason to a node's status (upstream AppendReason). */
+static void add_node_status(sl_cycle *c, sl_node_status_map *statuses, const sl_snapshot *snap,
+                            const sl_extender_failed_node *f, bool replace_code) {
+    const sl_node_info *ni = sl_snapshot_node(snap, f->node);
+    if (!ni) return;
+    sl_status cur = sl_node_status_get(statuses, ni->index);
+    bool present = statuses->present && ni->index < statuses->capacity && statuses->present[ni->index];
+    sl_status s;
+    if (present && cur.message && cur.message[0]) {
+        s.message = sl_cycle_printf(c, "%s%c%s", cur.message, SL_REASON_SEP, f->reason);
+        s.code = replace_code ? SL_UNSCHEDULABLE_AND_UNRESOLVABLE : cur.code;
+    } else {
+        s.message = f->reason;
+        s.code = f->unresolvable ? SL_UNSCHEDULABLE_AND_UNRESOLVABLE : SL_UNSCHEDULABLE;
+    }
+    s.plugin = SL_EXTENDER_PLUGIN_NAME;
+    sl_node_status_map_set(statuses, ni->index, s);
+}
+
+sl_status sl_extenders_filter(sl_extender *const *list, uint32_t n, sl_cycle *c,
+                              const sl_pod_info *pod, sl_node_info **feasible,
+                              uint32_t *nfeasible, sl_node_status_map *statuses,
+                              const sl_recorder *recorder) {
+    const sl_snapshot *snap = sl_cycle_snapshot(c);
+    for (uint32_t i = 0; i < n; i++) {
+        sl_extender *e = list[i];
+        if (*nfeasible == 0) break;
+        if (!sl_extender_is_interested(e, pod)) continue;
+        int64_t t0 = time_now_ns();
+        sl_extender_filter_result res;
+        json_t *answer = NULL;
+        sl_status st = sl_extender_filter(e, c, pod, feasible, *nfeasible, &res,
+                                          recorder && recorder->extender ? &answer : NULL);
+        if (e->filter_verb) record(recorder, e, "filter", answer, st, t0);
+        json_decref(answer);
+        if (st.code != SL_SUCCESS) {
+            if (e->ignorable) {
+                log_info("skipping extender %s as it returned error and has ignorable flag set: %s",
+                         e->name, st.message ? st.message : "");
+                continue;
+            }
+            return st;
+        }
+        for (uint32_t k = 0; k < res.nfailed; k++)
+            if (res.failed[k].unresolvable) add_node_status(c, statuses, snap, &res.failed[k], true);
+        for (uint32_t k = 0; k < res.nfailed; k++)
+            if (!res.failed[k].unresolvable) add_node_status(c, statuses, snap, &res.failed[k], false);
+        memcpy(feasible, res.feasible, res.nfeasible * sizeof(sl_node_info *));
+        *nfeasible = res.nfeasible;
+    }
+    return SL_STATUS_SUCCESS;
+}
+
+typedef struct prioritize_job {
+    sl_extender *e;
+    const sl_pod_info *pod;
+    sl_node_info *const *nodes;
+    uint32_t n;
+    int64_t *scores;
+    json_t *answer;
+    bool ok;
+    char err[512];
+    int64_t t0, t1;
+    bool want_answer;
+} prioritize_job;
+
+static void *prioritize_thread(void *arg) {
+    prioritize_job *j = arg;
+    j->t0 = time_now_ns();
+    j->ok = prioritize_raw(j->e, j->pod, j->nodes, j->n, j->scores,
+                           j->want_answer ? &j->answer : NULL, j->err, sizeof j->err);
+    j->t1 = time_now_ns();
+    return NULL;
+}
+
+void sl_extenders_prioritize(sl_extender *const *list, uint32_t n, sl_cycle *c,
+                             const sl_pod_info *pod, sl_node_info *const *nodes, uint32_t nnodes,
+                             int64_t *totals, const sl_recorder *recorder) {
+    prioritize_job *jobs = xcalloc(n ? n : 1, sizeof(*jobs));
+    pthread_t *threads = xcalloc(n ? n : 1, sizeof(pthread_t));
+    bool *started = xcalloc(n ? n : 1, sizeof(bool));
+    uint32_t njobs = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (!list[i]->prioritize_verb || !sl_extender_is_interested(list[i], pod)) continue;
+        prioritize_job *j = &jobs[njobs++];
+        j->e = list[i];
+        j->pod = pod;
+        j->nodes = nodes;
+        j->n = nnodes;
+        j->scores = xcalloc(nnodes ? nnodes : 1, sizeof(int64_t));
+        j->want_answer = recorder && recorder->extender;
+    }
+    /* One thread per extender, the first on this thread. */
+    for (uint32_t i = 1; i < njobs; i++)
+        started[i] = pthread_create(&threads[i], NULL, prioritize_thread, &jobs[i]) == 0;
+    if (njobs) prioritize_thread(&jobs[0]);
+    for (uint32_t i = 1; i < njobs; i++) {
+        if (started[i]) pthread_join(threads[i], NULL);
+        else prioritize_thread(&jobs[i]);
+    }
+    for (uint32_t i = 0; i < njobs; i++) {
+        prioritize_job *j = &jobs[i];
+        if (recorder && recorder->extender) {
+            sl_status st = j->ok ? SL_STATUS_SUCCESS
+                                 : sl_status_newf(c, SL_ERROR, "%s", j->err);
+            recorder->extender(recorder->user, j->e->name, "prioritize", j->answer, st, j->t1 - j->t0);
+        }
+        if (j->ok) {
+            /* Errors are ignored (upstream: other extenders and plugins decide). */
+            for (uint32_t k = 0; k < nnodes; k++)
+                totals[k] += j->scores[k] * j->e->weight * SL_EXTENDER_SCORE_SCALE;
+        } else {
+            log_debug("extender %s prioritize failed (ignored): %s", j->e->name, j->err);
+        }
+        json_decref(j->answer);
+        free(j->scores);
+    }
+    free(jobs);
+    free(threads);
+    free(started);
+}
+
+bool sl_extenders_bind(sl_extender *const *list, uint32_t n, sl_cycle *c, const sl_pod_info *pod,
+                       const char *node_name, sl_status *status, const sl_recorder *recorder) {
+    for (uint32_t i = 0; i < n; i++) {
+        sl_extender *e = list[i];
+        if (!e->bind_verb || !sl_extender_is_interested(e, pod)) continue;
+        int64_t t0 = time_now_ns();
+        json_t *answer = NULL;
+        sl_status st = sl_extender_bind(e, c, pod, node_name,
+                                        recorder && recorder->extender ? &answer : NULL);
+        record(recorder, e, "bind", answer, st, t0);
+        json_decref(answer);
+        if (st.code != SL_SUCCESS && e->ignorable) {
+            log_info("skipping extender %s in bind as it returned error and has ignorable flag "
+                     "set: %s",
+                     e->name, st.message ? st.message : "");
+            continue;
+        }
+        *status = st;
+        return true;
+    }
+    return false;
+}
+
+sl_status sl_extenders_preempt(sl_extender *const *list, uint32_t n, sl_cycle *c,
+                               const sl_pod_info *pod, sl_preemption_candidate *cands,
+                               uint32_t *ncands, const sl_recorder *recorder) {
+    if (*ncands == 0) return SL_STATUS_SUCCESS;
+    for (uint32_t i = 0; i < n; i++) {
+        sl_extender *e = list[i];
+        if (!e->preempt_verb || !sl_extender_is_interested(e, pod)) continue;
+        int64_t t0 = time_now_ns();
+        uint32_t k = *ncands;
+        sl_preemption_candidate *copy = sl_cycle_alloc(c, k * sizeof(*copy));
+        memcpy(copy, cands, k * sizeof(*copy));
+        sl_status st = sl_extender_process_preemption(e, c, pod, copy, &k);
+        if (st.code == SL_SUCCESS) {
+            /* A node without victims is an error (dropped when ignorable). */
+            uint32_t kept = 0;
+            for (uint32_t j = 0; j < k; j++) {
+                if (copy[j].nvictims == 0) {
+                    if (e->ignorable) continue;
+                    st = sl_status_newf(c, SL_ERROR, "expected at least one victim pod on node \"%s\"",
+                                        copy[j].node->node->name);
+                    break;
+                }
+                copy[kept++] = copy[j];
+            }
+            k = kept;
+        }
+        record(recorder, e, "preempt", NULL, st, t0);
+        if (st.code != SL_SUCCESS) {
+            if (e->ignorable) continue;
+            return st;
+        }
+        memcpy(cands, copy, k * sizeof(*copy));
+        *ncands = k;
+        if (k == 0) break;
+    }
+    return SL_STATUS_SUCCESS;
+}
