@@ -40,8 +40,17 @@ TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 
-.PHONY: all run test test-build deps fuzz bench clean
-all: $(BUILD)/schedlab
+.PHONY: all run test test-build deps fuzz bench clean examples
+all: $(BUILD)/schedlab examples
+
+# Example programs (examples/<name>/*.c), linked with libschedlab.a. The
+# release builds land in build/examples/ (e.g. build/examples/regex-extender-v1).
+EXAMPLE_DIR := $(if $(filter release,$(MODE)),build/examples,$(BUILD)/examples)
+EXAMPLE_BIN := $(EXAMPLE_DIR)/regex-extender-v1 $(EXAMPLE_DIR)/regex-extender-v2
+examples: $(EXAMPLE_BIN)
+$(EXAMPLE_DIR)/regex-extender-v%: examples/regex-extender/regex_extender.c $(BUILD)/libschedlab.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DREGEX_EXTENDER_VERSION=$* -o $@ $< $(BUILD)/libschedlab.a -lmicrohttpd $(LIBS)
 
 deps:
 	@scripts/install-deps.sh
@@ -65,7 +74,7 @@ $(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libschedlab.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests -o $@ $< $(BUILD)/libschedlab.a $(LIBS)
 
-test-build: $(BUILD)/schedlab $(TEST_BIN) $(TOOL_BIN)
+test-build: $(BUILD)/schedlab $(TEST_BIN) $(TOOL_BIN) $(EXAMPLE_BIN)
 
 run: deps
 	@$(MAKE) --no-print-directory all
