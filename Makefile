@@ -17,7 +17,7 @@ endif
 CSTD     := -std=c11 -D_GNU_SOURCE
 WARN     := -Wall -Wextra -Werror -Wno-unused-parameter
 INC      := -Isrc -I.
-LIBS     := -ljansson -lyaml -lpcre2-8 -lcurl -lm -lpthread
+LIBS     := -ljansson -lyaml -lpcre2-8 -lcurl -lmicrohttpd -lm -lpthread
 OPT      ?= -O2 -g
 MAIN_SRC := src/cmd/main.c
 
@@ -50,7 +50,7 @@ EXAMPLE_BIN := $(EXAMPLE_DIR)/regex-extender-v1 $(EXAMPLE_DIR)/regex-extender-v2
 examples: $(EXAMPLE_BIN)
 $(EXAMPLE_DIR)/regex-extender-v%: examples/regex-extender/regex_extender.c $(BUILD)/libschedlab.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -DREGEX_EXTENDER_VERSION=$* -o $@ $< $(BUILD)/libschedlab.a -lmicrohttpd $(LIBS)
+	$(CC) $(CFLAGS) -DREGEX_EXTENDER_VERSION=$* -o $@ $< $(BUILD)/libschedlab.a $(LIBS)
 
 deps:
 	@scripts/install-deps.sh

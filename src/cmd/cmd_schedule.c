@@ -73,7 +73,9 @@ static void usage(FILE *out) {
             "--explain each pod also has \"explain\": {\"prefilter\": {plugin: \"success\" |\n"
             "\"skip\" | message}, \"filter\": {node: {plugin: \"passed\" | message}}, \"score\":\n"
             "{node: {plugin: raw score}}, \"finalscore\": {node: {plugin: normalized score x\n"
-            "weight}}, \"selectedNode\": node or null}, for the pod's last attempt.\n"
+            "weight}}, \"selectedNode\": node or null, \"extenders\" (with extenders only):\n"
+            "{extender: {verb: {\"status\", \"latencyMs\", \"result\" (the reply)}}}}, for the\n"
+            "pod's last attempt.\n"
             "\n"
             "exit status: 0 when scheduling ran (even if pods are unschedulable), 2 for\n"
             "usage errors and bad input (the message names the file and the field), 1 for\n"
@@ -100,6 +102,7 @@ typedef struct explain_recorder {
     /* The attempt in progress (scheduling thread only). */
     const sl_pod_info *pod;
     json_t *prefilter;
+    json_t *extenders;            /* extender name -> verb -> {status, latencyMs, result} */
     /* Finished: "namespace/name" -> explain object of the last attempt. */
     json_t *by_pod;
     /* Node indexes beyond the preallocated slots (nodes added while
@@ -154,7 +157,27 @@ static void on_cycle_start(void *user, const sl_pod_info *pod, uint32_t attempt)
         if (r->slots[i].node_name) slot_clear(&r->slots[i]);
     json_decref(r->prefilter);
     r->prefilter = json_object();
+    json_decref(r->extenders);
+    r->extenders = json_object();
     r->pod = pod;
+}
+
+/* An extender call: its answer as received, its status and latency (the
+ * simulator's extender-<verb>-result annotations). */
+static void on_extender(void *user, const char *extender, const char *verb, const json_t *answer,
+                        sl_status status, int64_t latency_ns) {
+    explain_recorder *r = user;
+    if (!r->extenders) r->extenders = json_object();
+    json_t *by_verb = json_object_get(r->extenders, extender);
+    if (!by_verb) {
+        by_verb = json_object();
+        json_object_set_new(r->extenders, extender, by_verb);
+    }
+    json_t *call = json_object();
+    json_object_set_new(call, "status", status_text(status, "success"));
+    json_object_set_new(call, "latencyMs", json_real((double)latency_ns / 1e6));
+    json_object_set_new(call, "result", answer ? json_deep_copy(answer) : json_null());
+    json_object_set_new(by_verb, verb, call);
 }
 
 static void on_pre_filter(void *user, const char *plugin, sl_status status) {
@@ -193,6 +216,11 @@ static void on_cycle_end(void *user, const sl_pod_info *pod, const char *selecte
     json_object_set_new(explain, "filter", filter);
     json_object_set_new(explain, "score", score);
     json_object_set_new(explain, "finalscore", final_score);
+    if (r->extenders && json_object_size(r->extenders))
+        json_object_set_new(explain, "extenders", r->extenders);
+    else
+        json_decref(r->extenders);
+    r->extenders = NULL;
     json_object_set_new(explain, "selectedNode", selected_node ? json_string(selected_node) : json_null());
     char *key = xasprintf("%s/%s", pod->pod->namespace_, pod->pod->name);
     json_object_set_new(r->by_pod, key, explain);
@@ -213,6 +241,7 @@ static void explain_init(explain_recorder *r, uint32_t nnodes, sl_recorder *rec)
     rec->filter = on_filter;
     rec->score = on_score;
     rec->final_score = on_final_score;
+    rec->extender = on_extender;
     rec->cycle_end = on_cycle_end;
 }
 
@@ -220,6 +249,7 @@ static void explain_free(explain_recorder *r) {
     for (uint32_t i = 0; i < r->nslots; i++) slot_clear(&r->slots[i]);
     free(r->slots);
     json_decref(r->prefilter);
+    json_decref(r->extenders);
     json_decref(r->by_pod);
 }
 
@@ -361,6 +391,16 @@ static void print_table(const pod_row *rows, size_t n, const explain_recorder *e
                 printf("  score=%lld", (long long)total);
             }
             putchar('\n');
+        }
+        const char *ext;
+        const json_t *verbs;
+        json_object_foreach(json_object_get(e, "extenders"), ext, verbs) {
+            const char *verb;
+            const json_t *call;
+            json_object_foreach((json_t *)verbs, verb, call)
+                printf("    extender %s %s: %s (%.3f ms)\n", ext, verb,
+                       json_string_value(json_object_get(call, "status")),
+                       json_real_value(json_object_get(call, "latencyMs")));
         }
     }
 }
