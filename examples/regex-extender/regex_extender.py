@@ -70,6 +70,10 @@ def filter_nodes(req, version):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive
+    # One write per reply and no Nagle: otherwise every keep-alive reply
+    # waits ~40 ms for the client's delayed ACK.
+    disable_nagle_algorithm = True
+    wbufsize = -1
     version = 2
 
     def _send(self, code, body, ctype="application/json"):

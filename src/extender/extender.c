@@ -1021,8 +1021,13 @@ void sl_extenders_prioritize(sl_extender *const *list, uint32_t n, sl_cycle *c,
         }
         if (j->ok) {
             /* Errors are ignored (upstream: other extenders and plugins decide). */
-            for (uint32_t k = 0; k < nnodes; k++)
-                totals[k] += j->scores[k] * j->e->weight * SL_EXTENDER_SCORE_SCALE;
+            for (uint32_t k = 0; k < nnodes; k++) {
+                int64_t add = j->scores[k] * j->e->weight * SL_EXTENDER_SCORE_SCALE;
+                totals[k] += add;
+                /* upstream lists it among the node's plugin scores, by name */
+                if (recorder && recorder->final_score)
+                    recorder->final_score(recorder->user, nodes[k], j->e->name, add);
+            }
         } else {
             log_debug("extender %s prioritize failed (ignored): %s", j->e->name, j->err);
         }
