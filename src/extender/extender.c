@@ -645,6 +645,10 @@ static void set_answer(json_t **answer, json_t *r) {
     if (answer) *answer = r ? json_incref(r) : NULL;
 }
 
+static sl_status filter_interpret(sl_extender *e, sl_cycle *c, const json_t *r,
+                                  sl_node_info *const *nodes, uint32_t n,
+                                  sl_extender_filter_result *out);
+
 sl_status sl_extender_filter(sl_extender *e, sl_cycle *c, const sl_pod_info *pod,
                              sl_node_info *const *nodes, uint32_t n,
                              sl_extender_filter_result *out, json_t **answer) {
@@ -664,7 +668,15 @@ sl_status sl_extender_filter(sl_extender *e, sl_cycle *c, const sl_pod_info *pod
     strbuf_free(&body);
     if (!r) return sl_status_newf(c, SL_ERROR, "%s", err);
     set_answer(answer, r);
+    sl_status st = filter_interpret(e, c, r, nodes, n, out);
+    json_decref(r);
+    return st;
+}
 
+/* How upstream reads an ExtenderFilterResult (reference §4.2). */
+static sl_status filter_interpret(sl_extender *e, sl_cycle *c, const json_t *r,
+                                  sl_node_info *const *nodes, uint32_t n,
+                                  sl_extender_filter_result *out) {
     sl_status st = SL_STATUS_SUCCESS;
     const char *error = json_string_value(field(r, "Error"));
     if (error && *error) {
@@ -730,8 +742,7 @@ sl_status sl_extender_filter(sl_extender *e, sl_cycle *c, const sl_pod_info *pod
     }
     if (json_is_object(failed)) {
         json_object_foreach((json_t *)failed, k, v) {
-            if (json_is_object(unresolvable) && field(unresolvable, k) &&
-                json_object_get(unresolvable, k))
+            if (json_is_object(unresolvable) && json_object_get(unresolvable, k))
                 continue; /* FailedAndUnresolvableNodes takes precedence */
             sl_extender_failed_node *f = &out->failed[out->nfailed++];
             f->node = sl_cycle_printf(c, "%s", k);
@@ -740,9 +751,24 @@ sl_status sl_extender_filter(sl_extender *e, sl_cycle *c, const sl_pod_info *pod
         }
     }
 done:
+    return st;
+}
+
+sl_status sl_extender_filter_reply(sl_extender *e, sl_cycle *c, sl_node_info *const *nodes,
+                                   uint32_t n, const char *body, size_t len,
+                                   sl_extender_filter_result *out) {
+    memset(out, 0, sizeof(*out));
+    out->feasible = sl_cycle_alloc(c, (n ? n : 1) * sizeof(sl_node_info *));
+    char err[1024];
+    json_t *r = decode_reply("filter", body, len, err, sizeof err);
+    if (!r) return sl_status_newf(c, SL_ERROR, "%s", err);
+    sl_status st = filter_interpret(e, c, r, nodes, n, out);
     json_decref(r);
     return st;
 }
+
+static void prioritize_interpret(const json_t *r, sl_node_info *const *nodes, uint32_t n,
+                                 int64_t *scores);
 
 /* Prioritize without cycle memory (runs on helper threads). */
 static bool prioritize_raw(sl_extender *e, const sl_pod_info *pod, sl_node_info *const *nodes,
@@ -757,6 +783,26 @@ static bool prioritize_raw(sl_extender *e, const sl_pod_info *pod, sl_node_info 
     json_t *r = exchange(e, "prioritize", e->prioritize_verb, e->prioritize_url, &body, err, errsize);
     strbuf_free(&body);
     if (!r) return false;
+    prioritize_interpret(r, nodes, n, scores);
+    if (answer) *answer = r;
+    else json_decref(r);
+    return true;
+}
+
+sl_status sl_extender_prioritize_reply(sl_cycle *c, sl_node_info *const *nodes, uint32_t n,
+                                       const char *body, size_t len, int64_t *scores) {
+    for (uint32_t i = 0; i < n; i++) scores[i] = 0;
+    char err[1024];
+    json_t *r = decode_reply("prioritize", body, len, err, sizeof err);
+    if (!r) return sl_status_newf(c, SL_ERROR, "%s", err);
+    prioritize_interpret(r, nodes, n, scores);
+    json_decref(r);
+    return SL_STATUS_SUCCESS;
+}
+
+/* HostPriorityList -> scores by node position (unknown hosts ignored). */
+static void prioritize_interpret(const json_t *r, sl_node_info *const *nodes, uint32_t n,
+                                 int64_t *scores) {
     if (json_is_array(r) && json_array_size(r) > 0) {
         strmap pos;
         strmap_init(&pos);
@@ -770,9 +816,6 @@ static bool prioritize_raw(sl_extender *e, const sl_pod_info *pod, sl_node_info 
         }
         strmap_free(&pos);
     }
-    if (answer) *answer = r;
-    else json_decref(r);
-    return true;
 }
 
 sl_status sl_extender_prioritize(sl_extender *e, sl_cycle *c, const sl_pod_info *pod,
@@ -818,6 +861,9 @@ static const sl_pod_info *pod_by_uid(const sl_node_info *node, const char *uid) 
     return NULL;
 }
 
+static sl_status preempt_interpret(sl_extender *e, sl_cycle *c, const json_t *r,
+                                   sl_preemption_candidate *cands, uint32_t *ncands);
+
 sl_status sl_extender_process_preemption(sl_extender *e, sl_cycle *c, const sl_pod_info *pod,
                                          sl_preemption_candidate *cands, uint32_t *ncands) {
     if (!e->preempt_verb) return SL_STATUS_SUCCESS;
@@ -848,6 +894,24 @@ sl_status sl_extender_process_preemption(sl_extender *e, sl_cycle *c, const sl_p
     json_t *r = exchange(e, "preempt", e->preempt_verb, e->preempt_url, &body, err, sizeof err);
     strbuf_free(&body);
     if (!r) return sl_status_newf(c, SL_ERROR, "%s", err);
+    sl_status st = preempt_interpret(e, c, r, cands, ncands);
+    json_decref(r);
+    return st;
+}
+
+sl_status sl_extender_preempt_reply(sl_extender *e, sl_cycle *c, const char *body, size_t len,
+                                    sl_preemption_candidate *cands, uint32_t *ncands) {
+    char err[1024];
+    json_t *r = decode_reply("preempt", body, len, err, sizeof err);
+    if (!r) return sl_status_newf(c, SL_ERROR, "%s", err);
+    sl_status st = preempt_interpret(e, c, r, cands, ncands);
+    json_decref(r);
+    return st;
+}
+
+/* NodeNameToMetaVictims -> candidates (UIDs mapped to the nodes' pods). */
+static sl_status preempt_interpret(sl_extender *e, sl_cycle *c, const json_t *r,
+                                   sl_preemption_candidate *cands, uint32_t *ncands) {
     const json_t *m = field(r, "NodeNameToMetaVictims");
     const sl_snapshot *snap = sl_cycle_snapshot(c);
     sl_status st = SL_STATUS_SUCCESS;
@@ -883,7 +947,6 @@ sl_status sl_extender_process_preemption(sl_extender *e, sl_cycle *c, const sl_p
         }
     }
 out:
-    json_decref(r);
     if (st.code != SL_SUCCESS) return st;
     /* Keep the order the candidates were found in (upstream: map order). */
     uint32_t k = 0;

@@ -150,5 +150,15 @@ sl_status sl_extenders_preempt(sl_extender *const *list, uint32_t n, sl_cycle *c
  * else false with the error in err. */
 bool sl_extender_check_reply(const char *verb, const char *body, size_t len, char *err,
                              size_t errsize);
+/* A reply body read as the verb's call reads it (the call minus HTTP):
+ * same statuses and results as sl_extender_filter / _prioritize /
+ * _process_preemption given that reply. */
+sl_status sl_extender_filter_reply(sl_extender *e, sl_cycle *c, sl_node_info *const *nodes,
+                                   uint32_t n, const char *body, size_t len,
+                                   sl_extender_filter_result *out);
+sl_status sl_extender_prioritize_reply(sl_cycle *c, sl_node_info *const *nodes, uint32_t n,
+                                       const char *body, size_t len, int64_t *scores);
+sl_status sl_extender_preempt_reply(sl_extender *e, sl_cycle *c, const char *body, size_t len,
+                                    sl_preemption_candidate *cands, uint32_t *ncands);
 
 #endif
