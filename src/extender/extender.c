@@ -13,7 +13,6 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "base/strmap.h"
 #include "extender/extender.h"
 #include "scheduler/framework_internal.h"
 
@@ -625,6 +624,43 @@ bool sl_extender_check_reply(const char *verb, const char *body, size_t len, cha
     return r != NULL;
 }
 
+/* The nodes of a request, found by name through the snapshot's index:
+ * position[node index] = 1 + position in the request (0 = not asked). No
+ * per-name allocation, unlike a map of the names. */
+typedef struct node_set {
+    const sl_snapshot *snap;
+    sl_node_info *const *nodes;
+    uint32_t *position;
+    uint32_t capacity;
+} node_set;
+
+static size_t node_set_size(const sl_snapshot *snap, sl_node_info *const *nodes, uint32_t n) {
+    uint32_t cap = snap ? sl_snapshot_num_nodes(snap) : 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (nodes[i]->index >= cap) cap = nodes[i]->index + 1;
+    return ((size_t)cap + 1) * sizeof(uint32_t);
+}
+
+static void node_set_init(node_set *set, const sl_snapshot *snap, sl_node_info *const *nodes,
+                          uint32_t n, void *mem) {
+    set->snap = snap;
+    set->nodes = nodes;
+    set->position = mem;
+    set->capacity = (uint32_t)(node_set_size(snap, nodes, n) / sizeof(uint32_t)) - 1;
+    memset(mem, 0, ((size_t)set->capacity + 1) * sizeof(uint32_t));
+    for (uint32_t i = 0; i < n; i++) set->position[nodes[i]->index] = i + 1;
+}
+
+/* The request's node named `name`, NULL if it was not asked. */
+static sl_node_info *node_set_find(const node_set *set, const char *name) {
+    const sl_node_info *ni = set->snap ? sl_snapshot_node(set->snap, name) : NULL;
+    if (!ni || ni->index >= set->capacity) return NULL;
+    uint32_t at = set->position[ni->index];
+    if (!at) return NULL;
+    sl_node_info *asked = set->nodes[at - 1];
+    return strcmp(asked->node->name, name) == 0 ? asked : NULL;
+}
+
 /* ------------------------------------------------------------------ */
 /* Verbs                                                                */
 /* ------------------------------------------------------------------ */
@@ -683,9 +719,8 @@ static sl_status filter_interpret(sl_extender *e, sl_cycle *c, const json_t *r,
         st = sl_status_newf(c, SL_ERROR, "%s", error);
         goto done;
     }
-    strmap by_name;
-    strmap_init(&by_name);
-    for (uint32_t i = 0; i < n; i++) strmap_put(&by_name, nodes[i]->node->name, nodes[i]);
+    node_set asked;
+    node_set_init(&asked, sl_cycle_snapshot(c), nodes, n, sl_cycle_alloc(c, node_set_size(sl_cycle_snapshot(c), nodes, n)));
     const json_t *names = field(r, "NodeNames");
     const json_t *list = field(r, "Nodes");
     if (e->node_cache_capable && json_is_array(names)) {
@@ -693,7 +728,7 @@ static sl_status filter_interpret(sl_extender *e, sl_cycle *c, const json_t *r,
         json_t *x;
         json_array_foreach(names, i, x) {
             const char *name = json_is_string(x) ? json_string_value(x) : "";
-            sl_node_info *ni = strmap_get(&by_name, name);
+            sl_node_info *ni = node_set_find(&asked, name);
             if (!ni) {
                 st = sl_status_newf(c, SL_ERROR,
                                     "extender %s claims a filtered node \"%s\" which is not found "
@@ -709,7 +744,7 @@ static sl_status filter_interpret(sl_extender *e, sl_cycle *c, const json_t *r,
         json_t *x;
         json_array_foreach(items, i, x) {
             const char *name = node_list_item_name(x);
-            sl_node_info *ni = strmap_get(&by_name, name);
+            sl_node_info *ni = node_set_find(&asked, name);
             if (!ni) {
                 st = sl_status_newf(c, SL_ERROR,
                                     "extender %s returned node \"%s\" which is not found in the "
@@ -720,7 +755,6 @@ static sl_status filter_interpret(sl_extender *e, sl_cycle *c, const json_t *r,
             if (out->nfeasible < n) out->feasible[out->nfeasible++] = ni;
         }
     }
-    strmap_free(&by_name);
     if (st.code != SL_SUCCESS) {
         out->nfeasible = 0;
         goto done;
@@ -767,13 +801,13 @@ sl_status sl_extender_filter_reply(sl_extender *e, sl_cycle *c, sl_node_info *co
     return st;
 }
 
-static void prioritize_interpret(const json_t *r, sl_node_info *const *nodes, uint32_t n,
-                                 int64_t *scores);
+static void prioritize_interpret(const sl_snapshot *snap, const json_t *r,
+                                 sl_node_info *const *nodes, uint32_t n, int64_t *scores);
 
 /* Prioritize without cycle memory (runs on helper threads). */
-static bool prioritize_raw(sl_extender *e, const sl_pod_info *pod, sl_node_info *const *nodes,
-                           uint32_t n, int64_t *scores, json_t **answer, char *err,
-                           size_t errsize) {
+static bool prioritize_raw(sl_extender *e, const sl_snapshot *snap, const sl_pod_info *pod,
+                           sl_node_info *const *nodes, uint32_t n, int64_t *scores,
+                           json_t **answer, char *err, size_t errsize) {
     for (uint32_t i = 0; i < n; i++) scores[i] = 0;
     if (answer) *answer = NULL;
     if (!e->prioritize_verb) return true;
@@ -783,7 +817,7 @@ static bool prioritize_raw(sl_extender *e, const sl_pod_info *pod, sl_node_info 
     json_t *r = exchange(e, "prioritize", e->prioritize_verb, e->prioritize_url, &body, err, errsize);
     strbuf_free(&body);
     if (!r) return false;
-    prioritize_interpret(r, nodes, n, scores);
+    prioritize_interpret(snap, r, nodes, n, scores);
     if (answer) *answer = r;
     else json_decref(r);
     return true;
@@ -795,26 +829,26 @@ sl_status sl_extender_prioritize_reply(sl_cycle *c, sl_node_info *const *nodes, 
     char err[1024];
     json_t *r = decode_reply("prioritize", body, len, err, sizeof err);
     if (!r) return sl_status_newf(c, SL_ERROR, "%s", err);
-    prioritize_interpret(r, nodes, n, scores);
+    prioritize_interpret(sl_cycle_snapshot(c), r, nodes, n, scores);
     json_decref(r);
     return SL_STATUS_SUCCESS;
 }
 
 /* HostPriorityList -> scores by node position (unknown hosts ignored). */
-static void prioritize_interpret(const json_t *r, sl_node_info *const *nodes, uint32_t n,
-                                 int64_t *scores) {
+static void prioritize_interpret(const sl_snapshot *snap, const json_t *r,
+                                 sl_node_info *const *nodes, uint32_t n, int64_t *scores) {
     if (json_is_array(r) && json_array_size(r) > 0) {
-        strmap pos;
-        strmap_init(&pos);
-        for (uint32_t i = 0; i < n; i++) strmap_put(&pos, nodes[i]->node->name, (void *)(uintptr_t)(i + 1));
+        node_set asked;
+        void *mem = xmalloc(node_set_size(snap, nodes, n));
+        node_set_init(&asked, snap, nodes, n, mem);
         size_t i;
         json_t *x;
         json_array_foreach(r, i, x) {
             const char *host = json_string_value(field(x, "Host"));
-            uintptr_t at = host ? (uintptr_t)strmap_get(&pos, host) : 0;
-            if (at) scores[at - 1] = json_integer_value(field(x, "Score"));
+            sl_node_info *ni = host ? node_set_find(&asked, host) : NULL;
+            if (ni) scores[asked.position[ni->index] - 1] = json_integer_value(field(x, "Score"));
         }
-        strmap_free(&pos);
+        free(mem);
     }
 }
 
@@ -822,7 +856,7 @@ sl_status sl_extender_prioritize(sl_extender *e, sl_cycle *c, const sl_pod_info 
                                  sl_node_info *const *nodes, uint32_t n, int64_t *scores,
                                  json_t **answer) {
     char err[1024];
-    if (!prioritize_raw(e, pod, nodes, n, scores, answer, err, sizeof err))
+    if (!prioritize_raw(e, sl_cycle_snapshot(c), pod, nodes, n, scores, answer, err, sizeof err))
         return sl_status_newf(c, SL_ERROR, "%s", err);
     return SL_STATUS_SUCCESS;
 }
@@ -1030,6 +1064,7 @@ sl_status sl_extenders_filter(sl_extender *const *list, uint32_t n, sl_cycle *c,
 
 typedef struct prioritize_job {
     sl_extender *e;
+    const sl_snapshot *snap;
     const sl_pod_info *pod;
     sl_node_info *const *nodes;
     uint32_t n;
@@ -1044,7 +1079,7 @@ typedef struct prioritize_job {
 static void *prioritize_thread(void *arg) {
     prioritize_job *j = arg;
     j->t0 = time_now_ns();
-    j->ok = prioritize_raw(j->e, j->pod, j->nodes, j->n, j->scores,
+    j->ok = prioritize_raw(j->e, j->snap, j->pod, j->nodes, j->n, j->scores,
                            j->want_answer ? &j->answer : NULL, j->err, sizeof j->err);
     j->t1 = time_now_ns();
     return NULL;
@@ -1061,6 +1096,7 @@ void sl_extenders_prioritize(sl_extender *const *list, uint32_t n, sl_cycle *c,
         if (!list[i]->prioritize_verb || !sl_extender_is_interested(list[i], pod)) continue;
         prioritize_job *j = &jobs[njobs++];
         j->e = list[i];
+        j->snap = sl_cycle_snapshot(c);
         j->pod = pod;
         j->nodes = nodes;
         j->n = nnodes;

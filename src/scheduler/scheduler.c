@@ -644,6 +644,11 @@ bool sl_scheduler_pod_result(const sl_scheduler *s, const k8s_pod *pod, sl_pod_r
     return true;
 }
 
+uint32_t sl_scheduler_extenders(const sl_scheduler *s, sl_extender *const **out) {
+    *out = s->extenders;
+    return s->nextenders;
+}
+
 void sl_scheduler_attempt_latencies(const sl_scheduler *s, const int64_t **ns, size_t *n) {
     *ns = s->latencies.items;
     *n = s->latencies.len;
