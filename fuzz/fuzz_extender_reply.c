@@ -4,7 +4,8 @@
  * against a small real cluster (three nodes, pods with UIDs). The first
  * byte picks the verb. Invariants besides crashes and sanitizer reports:
  * a failed read has a message; a filter never returns more nodes than it
- * was given, nor nodes it was not given; victims are pods of their node. */
+ * was given, nor nodes it was not given; victims are pods of their node;
+ * the fast filter-reply scanner and the general jansson reader agree. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 abort();
         for (uint32_t i = 0; i < res.nfailed; i++)
             if (!res.failed[i].node || !res.failed[i].reason) abort();
+        /* The fast scanner and the jansson reader agree. */
+        sl_extender_filter_result slow;
+        sl_extender_set_fast_replies(false);
+        sl_status st2 = sl_extender_filter_reply(data[0] % 4 ? names : full, f.cycle, nodes, 3, body,
+                                                 len, &slow);
+        sl_extender_set_fast_replies(true);
+        if (st.code != st2.code) abort();
+        if (st.code != SL_SUCCESS && strcmp(st.message, st2.message) != 0) abort();
+        if (st.code == SL_SUCCESS) {
+            if (res.nfeasible != slow.nfeasible || res.nfailed != slow.nfailed) abort();
+            for (uint32_t i = 0; i < res.nfeasible; i++)
+                if (res.feasible[i] != slow.feasible[i]) abort();
+            for (uint32_t i = 0; i < res.nfailed; i++)
+                if (strcmp(res.failed[i].node, slow.failed[i].node) ||
+                    strcmp(res.failed[i].reason, slow.failed[i].reason) ||
+                    res.failed[i].unresolvable != slow.failed[i].unresolvable)
+                    abort();
+        }
         break;
     }
     case 2: {

@@ -624,6 +624,20 @@ bool sl_extender_check_reply(const char *verb, const char *body, size_t len, cha
     return r != NULL;
 }
 
+static const char *arena_strndup_cycle(sl_cycle *c, const char *s, size_t n) {
+    char *p = sl_cycle_alloc(c, n + 1);
+    memcpy(p, s, n);
+    p[n] = 0;
+    return p;
+}
+
+static const char *cycle_strdup(sl_cycle *c, const char *s) {
+    size_t n = strlen(s);
+    char *p = sl_cycle_alloc(c, n + 1);
+    memcpy(p, s, n + 1);
+    return p;
+}
+
 /* The nodes of a request, found by name through the snapshot's index:
  * position[node index] = 1 + position in the request (0 = not asked). No
  * per-name allocation, unlike a map of the names. */
@@ -684,6 +698,9 @@ static void set_answer(json_t **answer, json_t *r) {
 static sl_status filter_interpret(sl_extender *e, sl_cycle *c, const json_t *r,
                                   sl_node_info *const *nodes, uint32_t n,
                                   sl_extender_filter_result *out);
+static bool fast_filter_reply(sl_extender *e, sl_cycle *c, sl_node_info *const *nodes, uint32_t n,
+                              const char *body, size_t len, sl_extender_filter_result *out,
+                              sl_status *st);
 
 sl_status sl_extender_filter(sl_extender *e, sl_cycle *c, const sl_pod_info *pod,
                              sl_node_info *const *nodes, uint32_t n,
@@ -696,16 +713,29 @@ sl_status sl_extender_filter(sl_extender *e, sl_cycle *c, const sl_pod_info *pod
         out->nfeasible = n;
         return SL_STATUS_SUCCESS;
     }
-    strbuf body;
+    strbuf body, reply;
     strbuf_init(&body);
+    strbuf_init(&reply);
     put_extender_args(&body, e, pod, nodes, n);
     char err[1024];
-    json_t *r = exchange(e, "filter", e->filter_verb, e->filter_url, &body, err, sizeof err);
+    bool ok = http_post(e, e->filter_verb, e->filter_url, &body, &reply, err, sizeof err);
     strbuf_free(&body);
-    if (!r) return sl_status_newf(c, SL_ERROR, "%s", err);
-    set_answer(answer, r);
-    sl_status st = filter_interpret(e, c, r, nodes, n, out);
-    json_decref(r);
+    sl_status st;
+    if (!ok) {
+        st = sl_status_newf(c, SL_ERROR, "%s", err);
+    } else if (!answer && fast_filter_reply(e, c, nodes, n, reply.data, reply.len, out, &st)) {
+        /* read without building a JSON tree */
+    } else {
+        json_t *r = decode_reply("filter", reply.data, reply.len, err, sizeof err);
+        if (!r) {
+            st = sl_status_newf(c, SL_ERROR, "%s", err);
+        } else {
+            set_answer(answer, r);
+            st = filter_interpret(e, c, r, nodes, n, out);
+            json_decref(r);
+        }
+    }
+    strbuf_free(&reply);
     return st;
 }
 
@@ -769,8 +799,8 @@ static sl_status filter_interpret(sl_extender *e, sl_cycle *c, const json_t *r,
     if (json_is_object(unresolvable)) {
         json_object_foreach((json_t *)unresolvable, k, v) {
             sl_extender_failed_node *f = &out->failed[out->nfailed++];
-            f->node = sl_cycle_printf(c, "%s", k);
-            f->reason = sl_cycle_printf(c, "%s", json_is_string(v) ? json_string_value(v) : "");
+            f->node = cycle_strdup(c, k);
+            f->reason = cycle_strdup(c, json_is_string(v) ? json_string_value(v) : "");
             f->unresolvable = true;
         }
     }
@@ -779,8 +809,8 @@ static sl_status filter_interpret(sl_extender *e, sl_cycle *c, const json_t *r,
             if (json_is_object(unresolvable) && json_object_get(unresolvable, k))
                 continue; /* FailedAndUnresolvableNodes takes precedence */
             sl_extender_failed_node *f = &out->failed[out->nfailed++];
-            f->node = sl_cycle_printf(c, "%s", k);
-            f->reason = sl_cycle_printf(c, "%s", json_is_string(v) ? json_string_value(v) : "");
+            f->node = cycle_strdup(c, k);
+            f->reason = cycle_strdup(c, json_is_string(v) ? json_string_value(v) : "");
             f->unresolvable = false;
         }
     }
@@ -791,6 +821,10 @@ done:
 sl_status sl_extender_filter_reply(sl_extender *e, sl_cycle *c, sl_node_info *const *nodes,
                                    uint32_t n, const char *body, size_t len,
                                    sl_extender_filter_result *out) {
+    memset(out, 0, sizeof(*out));
+    out->feasible = sl_cycle_alloc(c, (n ? n : 1) * sizeof(sl_node_info *));
+    sl_status fast;
+    if (fast_filter_reply(e, c, nodes, n, body, len, out, &fast)) return fast;
     memset(out, 0, sizeof(*out));
     out->feasible = sl_cycle_alloc(c, (n ? n : 1) * sizeof(sl_node_info *));
     char err[1024];
@@ -998,6 +1032,224 @@ out:
         if (next[j].node) cands[k++] = next[j];
     *ncands = k;
     return SL_STATUS_SUCCESS;
+}
+
+/* ------------------------------------------------------------------ */
+/* Fast path for the common filter reply                                */
+/* ------------------------------------------------------------------ */
+
+/* A filter reply is read once per pod and can hold thousands of names;
+ * building a jansson tree for it costs more than the rest of the call.
+ * This scanner reads the common shape directly — an object whose keys are
+ * NodeNames, FailedNodes, FailedAndUnresolvableNodes and Error (any case),
+ * with plain strings (no escapes, ASCII), each key at most once, failure
+ * keys that are snapshot nodes named once — and gives up on anything else
+ * (Nodes, escapes, unknown keys, duplicates, bad types), which then goes
+ * through jansson and filter_interpret. Both paths give the same result:
+ * fuzz_extender_reply checks it. */
+
+static bool fast_replies = true;
+void sl_extender_set_fast_replies(bool on) { fast_replies = on; }
+
+typedef struct scanner {
+    const char *p, *end;
+} scanner;
+
+static void skip_ws(scanner *sc) {
+    while (sc->p < sc->end && (*sc->p == ' ' || *sc->p == '\t' || *sc->p == '\n' || *sc->p == '\r')) sc->p++;
+}
+
+static bool take(scanner *sc, char ch) {
+    skip_ws(sc);
+    if (sc->p < sc->end && *sc->p == ch) {
+        sc->p++;
+        return true;
+    }
+    return false;
+}
+
+/* A plain string: printable ASCII, no escapes. Sets [*s, *s + *len). */
+static bool plain_string(scanner *sc, const char **s, size_t *len) {
+    skip_ws(sc);
+    if (sc->p >= sc->end || *sc->p != '"') return false;
+    const char *start = ++sc->p;
+    while (sc->p < sc->end && *sc->p != '"') {
+        unsigned char ch = (unsigned char)*sc->p;
+        if (ch == '\\' || ch < 0x20 || ch >= 0x80) return false;
+        sc->p++;
+    }
+    if (sc->p >= sc->end) return false;
+    *s = start;
+    *len = (size_t)(sc->p - start);
+    sc->p++;
+    return true;
+}
+
+static bool take_null(scanner *sc) {
+    skip_ws(sc);
+    if (sc->end - sc->p >= 4 && memcmp(sc->p, "null", 4) == 0) {
+        sc->p += 4;
+        return true;
+    }
+    return false;
+}
+
+static bool key_is(const char *k, size_t len, const char *want) {
+    return strlen(want) == len && strncasecmp(k, want, len) == 0;
+}
+
+/* The snapshot node named [s, s+len), NULL if none. */
+static const sl_node_info *snapshot_node_n(sl_cycle *c, const char *s, size_t len, char *buf,
+                                           size_t bufsize) {
+    if (len >= bufsize) return NULL;
+    memcpy(buf, s, len);
+    buf[len] = 0;
+    return sl_snapshot_node(sl_cycle_snapshot(c), buf);
+}
+
+static bool fast_filter_reply(sl_extender *e, sl_cycle *c, sl_node_info *const *nodes, uint32_t n,
+                              const char *body, size_t len, sl_extender_filter_result *out,
+                              sl_status *st) {
+    if (!fast_replies || !body) return false;
+    const sl_snapshot *snap = sl_cycle_snapshot(c);
+    uint32_t nall = sl_snapshot_num_nodes(snap);
+    scanner sc = {body, body + len};
+    if (!take(&sc, '{')) return false;
+    /* What was seen: spans of each field (values re-scanned below). */
+    const char *names_at = NULL, *failed_at = NULL, *unres_at = NULL;
+    const char *error = NULL;
+    size_t error_len = 0;
+    bool seen_error = false;
+    char buf[512];
+    if (!take(&sc, '}')) {
+        for (;;) {
+            const char *k;
+            size_t klen;
+            if (!plain_string(&sc, &k, &klen) || !take(&sc, ':')) return false;
+            skip_ws(&sc);
+            const char *value = sc.p;
+            if (key_is(k, klen, "Error")) {
+                if (seen_error) return false;
+                seen_error = true;
+                if (!take_null(&sc) && !plain_string(&sc, &error, &error_len)) return false;
+            } else if (key_is(k, klen, "NodeNames")) {
+                if (names_at) return false;
+                names_at = value;
+                if (!take_null(&sc)) {
+                    if (!take(&sc, '[')) return false;
+                    if (!take(&sc, ']')) {
+                        do {
+                            const char *x;
+                            size_t xl;
+                            if (!plain_string(&sc, &x, &xl)) return false;
+                        } while (take(&sc, ','));
+                        if (!take(&sc, ']')) return false;
+                    }
+                }
+            } else if (key_is(k, klen, "FailedNodes") || key_is(k, klen, "FailedAndUnresolvableNodes")) {
+                bool unres = klen == strlen("FailedAndUnresolvableNodes");
+                if (unres ? unres_at != NULL : failed_at != NULL) return false;
+                if (unres) unres_at = value;
+                else failed_at = value;
+                if (!take_null(&sc)) {
+                    if (!take(&sc, '{')) return false;
+                    if (!take(&sc, '}')) {
+                        do {
+                            const char *x, *y;
+                            size_t xl, yl;
+                            if (!plain_string(&sc, &x, &xl) || !take(&sc, ':') || !plain_string(&sc, &y, &yl))
+                                return false;
+                        } while (take(&sc, ','));
+                        if (!take(&sc, '}')) return false;
+                    }
+                }
+            } else {
+                return false; /* Nodes, or a key Go would ignore: the general path */
+            }
+            if (take(&sc, ',')) continue;
+            if (take(&sc, '}')) break;
+            return false;
+        }
+    }
+    /* The reply is well formed and of the fast shape: read it. */
+    out->nfeasible = 0;
+    out->nfailed = 0;
+    if (error && error_len) {
+        *st = sl_status_make(SL_ERROR, arena_strndup_cycle(c, error, error_len));
+        return true;
+    }
+    *st = SL_STATUS_SUCCESS;
+    if (e->node_cache_capable && names_at && !(sc.p = names_at, take_null(&sc))) {
+        node_set asked;
+        node_set_init(&asked, snap, nodes, n, sl_cycle_alloc(c, node_set_size(snap, nodes, n)));
+        sc.p = names_at;
+        take(&sc, '[');
+        if (!take(&sc, ']')) {
+            do {
+                const char *x;
+                size_t xl;
+                plain_string(&sc, &x, &xl);
+                sl_node_info *ni = NULL;
+                if (xl < sizeof buf) {
+                    memcpy(buf, x, xl);
+                    buf[xl] = 0;
+                    ni = node_set_find(&asked, buf);
+                }
+                if (!ni) {
+                    const char *name = arena_strndup_cycle(c, x, xl);
+                    *st = sl_status_newf(c, SL_ERROR,
+                                         "extender %s claims a filtered node \"%s\" which is not "
+                                         "found in the input node list",
+                                         e->name, name);
+                    out->nfeasible = 0;
+                    return true;
+                }
+                if (out->nfeasible < n) out->feasible[out->nfeasible++] = ni;
+            } while (take(&sc, ','));
+        }
+    }
+    /* Failure maps: unresolvable first; FailedNodes entries also listed as
+     * unresolvable are skipped. Keys must be distinct snapshot nodes. */
+    uint8_t *mark = sl_cycle_alloc(c, nall ? nall : 1);
+    memset(mark, 0, nall ? nall : 1);
+    size_t cap = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        const char *at = pass == 0 ? unres_at : failed_at;
+        if (!at) continue;
+        sc.p = at;
+        if (take_null(&sc)) continue;
+        take(&sc, '{');
+        if (take(&sc, '}')) continue;
+        do {
+            const char *x, *y;
+            size_t xl, yl;
+            plain_string(&sc, &x, &xl);
+            take(&sc, ':');
+            plain_string(&sc, &y, &yl);
+            const sl_node_info *ni = snapshot_node_n(c, x, xl, buf, sizeof buf);
+            if (!ni || ni->index >= nall) goto general;
+            uint8_t bit = (uint8_t)(pass == 0 ? 1 : 2);
+            if (mark[ni->index] & bit) goto general; /* duplicate key */
+            mark[ni->index] |= bit;
+            if (pass == 1 && (mark[ni->index] & 1)) continue; /* unresolvable wins */
+            if (out->nfailed == cap) {
+                size_t ncap = cap ? cap * 2 : 64;
+                sl_extender_failed_node *grown = sl_cycle_alloc(c, ncap * sizeof(*grown));
+                if (cap) memcpy(grown, out->failed, cap * sizeof(*grown));
+                out->failed = grown;
+                cap = ncap;
+            }
+            sl_extender_failed_node *f = &out->failed[out->nfailed++];
+            f->node = ni->node->name;
+            f->reason = arena_strndup_cycle(c, y, yl);
+            f->unresolvable = pass == 0;
+        } while (take(&sc, ','));
+    }
+    return true;
+general:
+    out->nfeasible = 0;
+    out->nfailed = 0;
+    return false;
 }
 
 /* ------------------------------------------------------------------ */

@@ -156,6 +156,9 @@ bool sl_extender_check_reply(const char *verb, const char *body, size_t len, cha
 sl_status sl_extender_filter_reply(sl_extender *e, sl_cycle *c, sl_node_info *const *nodes,
                                    uint32_t n, const char *body, size_t len,
                                    sl_extender_filter_result *out);
+/* Test hook: false makes filter replies always go through the general
+ * (jansson) reader instead of the fast scanner (default true). */
+void sl_extender_set_fast_replies(bool on);
 sl_status sl_extender_prioritize_reply(sl_cycle *c, sl_node_info *const *nodes, uint32_t n,
                                        const char *body, size_t len, int64_t *scores);
 sl_status sl_extender_preempt_reply(sl_extender *e, sl_cycle *c, const char *body, size_t len,
