@@ -25,6 +25,7 @@
 #include <jansson.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,14 +67,55 @@ static void put_json(strbuf *sb, const json_t *v) {
     else json_dump_callback(v, dump_cb, sb, JSON_COMPACT | JSON_ENCODE_ANY);
 }
 
-static void put_failure(strbuf *sb, bool *first, const char *name, const char *pattern) {
+/* "name":"Node <name> does not match the regex pattern <pattern>", with
+ * JSON escaping (the pattern part escaped once per request: `tail`). */
+static void put_failure(strbuf *sb, bool *first, const char *name, const strbuf *tail) {
     if (!*first) strbuf_putc(sb, ',');
     *first = false;
     strbuf_put_json_string(sb, name);
-    strbuf_putc(sb, ':');
-    char *msg = xasprintf("Node %s does not match the regex pattern %s", name, pattern);
-    strbuf_put_json_string(sb, msg);
-    free(msg);
+    strbuf_puts(sb, ":\"Node ");
+    size_t at = sb->len;
+    strbuf_put_json_string(sb, name); /* then drop its quotes */
+    memmove(sb->data + at, sb->data + at + 1, sb->len - at - 2);
+    sb->len -= 2;
+    sb->data[sb->len] = 0;
+    strbuf_append(sb, tail->data, tail->len);
+}
+
+/* A compiled regex per thread for the last pattern seen: pods of one
+ * workload usually share their pattern, and compiling (PCRE2 + JIT) costs
+ * more than matching hundreds of names. */
+typedef struct regex_cache {
+    char *pattern;
+    go_regexp *re;
+} regex_cache;
+
+static pthread_key_t cache_key;
+static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
+
+static void cache_free(void *p) {
+    regex_cache *cache = p;
+    go_regexp_free(cache->re);
+    free(cache->pattern);
+    free(cache);
+}
+static void cache_init(void) { pthread_key_create(&cache_key, cache_free); }
+
+static const go_regexp *compile_cached(const char *pattern, char *err, size_t errsize) {
+    pthread_once(&cache_once, cache_init);
+    regex_cache *cache = pthread_getspecific(cache_key);
+    if (!cache) {
+        cache = xcalloc(1, sizeof *cache);
+        pthread_setspecific(cache_key, cache);
+    }
+    if (cache->pattern && strcmp(cache->pattern, pattern) == 0) return cache->re;
+    go_regexp *re = go_regexp_compile(pattern, err, errsize);
+    if (!re) return NULL;
+    go_regexp_free(cache->re);
+    free(cache->pattern);
+    cache->re = re;
+    cache->pattern = xstrdup(pattern);
+    return re;
 }
 
 /* The filter: request JSON in, reply JSON into out. */
@@ -99,7 +141,7 @@ static void filter(const json_t *req, strbuf *out) {
     }
     const char *pattern = json_string_value(ann);
     char err[256];
-    go_regexp *re = go_regexp_compile(pattern, err, sizeof err);
+    const go_regexp *re = compile_cached(pattern, err, sizeof err);
     if (!re) {
         char *msg = xasprintf("Invalid regex pattern: %s", pattern);
         strbuf_puts(out, "{\"Error\":");
@@ -108,8 +150,18 @@ static void filter(const json_t *req, strbuf *out) {
         free(msg);
         return;
     }
-    strbuf failed;
+    strbuf failed, tail;
     strbuf_init(&failed);
+    strbuf_init(&tail);
+    {
+        /* ` does not match the regex pattern <pattern>"`, JSON-escaped */
+        char *t = xasprintf(" does not match the regex pattern %s", pattern);
+        strbuf_put_json_string(&tail, t);
+        free(t);
+        memmove(tail.data, tail.data + 1, tail.len - 1); /* drop the opening quote */
+        tail.len--;
+        tail.data[tail.len] = 0;
+    }
     bool first_failed = true, first = true;
     size_t i;
     json_t *x;
@@ -123,7 +175,7 @@ static void filter(const json_t *req, strbuf *out) {
             first = false;
             put_json(out, x);
         } else {
-            put_failure(&failed, &first_failed, name, pattern);
+            put_failure(&failed, &first_failed, name, &tail);
         }
     }
     strbuf_puts(out, "]}");
@@ -136,7 +188,7 @@ static void filter(const json_t *req, strbuf *out) {
             first = false;
             strbuf_put_json_string(out, name);
         } else {
-            put_failure(&failed, &first_failed, name, pattern);
+            put_failure(&failed, &first_failed, name, &tail);
         }
     }
     strbuf_putc(out, ']');
@@ -145,7 +197,7 @@ static void filter(const json_t *req, strbuf *out) {
     strbuf_append(out, failed.data ? failed.data : "", failed.len);
     strbuf_puts(out, "}}");
     strbuf_free(&failed);
-    go_regexp_free(re);
+    strbuf_free(&tail);
 }
 
 static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const char *body,
