@@ -1340,6 +1340,9 @@ static void *prioritize_thread(void *arg) {
 void sl_extenders_prioritize(sl_extender *const *list, uint32_t n, sl_cycle *c,
                              const sl_pod_info *pod, sl_node_info *const *nodes, uint32_t nnodes,
                              int64_t *totals, const sl_recorder *recorder) {
+    bool any = false;
+    for (uint32_t i = 0; i < n && !any; i++) any = list[i]->prioritize_verb != NULL;
+    if (!any) return;
     prioritize_job *jobs = xcalloc(n ? n : 1, sizeof(*jobs));
     pthread_t *threads = xcalloc(n ? n : 1, sizeof(pthread_t));
     bool *started = xcalloc(n ? n : 1, sizeof(bool));

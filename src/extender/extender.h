@@ -11,6 +11,9 @@
  * decoded as Go's encoding/json does: keys matched case-insensitively (the
  * last matching key wins), only the first JSON value read, `null` = zero
  * value. Any HTTP status but 200 is an error.
+ * Filter replies of the common shape (NodeNames / failure maps / Error
+ * with plain strings) are read by a small scanner without building a JSON
+ * tree; anything else goes through jansson (same results, fuzzed).
  *
  * Transport: libcurl, one pool of easy handles per extender (a handle is
  * taken for a call and given back), so connections are kept alive and
