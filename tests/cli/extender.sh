@@ -262,6 +262,29 @@ if start bind-err $PY $FAKE --mode error; then
 fi
 
 # ---------------------------------------------------------------------------
+# preempt verb: DefaultPreemption asks the extender which candidates remain.
+# ---------------------------------------------------------------------------
+rm -f "$TMP/rec.jsonl"
+if start preempt $PY $FAKE --record "$TMP/rec.jsonl" --preempt-keep n2; then
+    config "$TMP/pre.yaml" "  - urlPrefix: $URL" "    preemptVerb: preempt" "    nodeCacheCapable: true"
+    run 20 schedule --cluster "$DATA/preempt-cluster.yaml" --config "$TMP/pre.yaml" -o json
+    expect_rc "preempt verb: exit" 0
+    check_json "preempt verb: the extender's node is used, its victim deleted" \
+        'pod("high")["status"] == "Scheduled" and pod("high")["node"] == "n2" and pod("low-2")["status"] == "Deleted" and pod("low-1")["status"] == "Running"'
+    check_json "preempt body (nodeCacheCapable): NodeNameToMetaVictims with UIDs, NodeNameToVictims null" \
+        '(lambda b: list(b.keys()) == ["Pod", "NodeNameToVictims", "NodeNameToMetaVictims"] and b["NodeNameToVictims"] is None and b["NodeNameToMetaVictims"] == {"n1": {"Pods": [{"UID": "uid-low-1"}], "NumPDBViolations": 0}, "n2": {"Pods": [{"UID": "uid-low-2"}], "NumPDBViolations": 0}} and b["Pod"]["metadata"]["name"] == "high")([r for r in rec if r["path"] == "/preempt"][0]["body"])'
+fi
+rm -f "$TMP/rec.jsonl"
+if start preempt-none $PY $FAKE --record "$TMP/rec.jsonl" --preempt-keep none; then
+    config "$TMP/pre.yaml" "  - urlPrefix: $URL" "    preemptVerb: preempt"
+    run 20 schedule --cluster "$DATA/preempt-cluster.yaml" --config "$TMP/pre.yaml" -o json
+    check_json "preempt verb: no candidate left, nothing deleted" \
+        'pod("high")["status"] == "Unschedulable" and "no candidate node for preemption" in msg("high") and pod("low-1")["status"] == "Running" and pod("low-2")["status"] == "Running"'
+    check_json "preempt body (full): NodeNameToVictims with the pod objects" \
+        '(lambda b: b["NodeNameToMetaVictims"] is None and b["NodeNameToVictims"]["n1"]["Pods"][0]["metadata"]["name"] == "low-1" and b["NodeNameToVictims"]["n1"]["Pods"][0]["spec"]["priority"] == 1)([r for r in rec if r["path"] == "/preempt"][0]["body"])'
+fi
+
+# ---------------------------------------------------------------------------
 # bench scheduling --config with an extender.
 # ---------------------------------------------------------------------------
 if start bench "$EXAMPLES/regex-extender-v2" --listen 127.0.0.1:0; then

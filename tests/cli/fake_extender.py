@@ -9,6 +9,8 @@ Prints "listening on http://HOST:PORT" once up.
   /filter      ok: every node passes (NodeNames or Nodes echoed back)
   /prioritize  HostPriorityList from --scores ({"node": score}, others 0)
   /bind        {"Error": ""}
+  /preempt     the candidates back as NodeNameToMetaVictims (only the node
+               --preempt-keep names, when given)
 --mode applies to every verb: slow = sleep --delay first, then answer;
 500 = HTTP 500; garbage = a body that is not JSON; error = {"Error":
 "injected failure"} (for prioritize: HTTP 500). --record appends one JSON
@@ -83,6 +85,15 @@ class Handler(BaseHTTPRequestHandler):
             if names is None:
                 names = [n["metadata"]["name"] for n in (field(body, "Nodes") or {}).get("items") or []]
             reply = [{"Host": n, "Score": OPTS.scores.get(n, 0)} for n in names]
+        elif verb == "preempt":
+            meta = field(body, "NodeNameToMetaVictims")
+            if meta is None:
+                meta = {node: {"Pods": [{"UID": p["metadata"]["uid"]} for p in (v or {}).get("Pods") or []],
+                               "NumPDBViolations": (v or {}).get("NumPDBViolations", 0)}
+                        for node, v in (field(body, "NodeNameToVictims") or {}).items()}
+            if OPTS.preempt_keep is not None:
+                meta = {k: v for k, v in meta.items() if k == OPTS.preempt_keep}
+            reply = {"NodeNameToMetaVictims": meta}
         elif verb == "bind":
             reply = {"Error": "injected failure" if mode == "error" else ""}
         else:
@@ -102,6 +113,7 @@ def main():
     ap.add_argument("--delay", type=float, default=3.0)
     ap.add_argument("--record")
     ap.add_argument("--scores", type=json.loads, default={})
+    ap.add_argument("--preempt-keep", help="preempt: keep only this node's victims")
     OPTS = ap.parse_args()
     host, _, port = OPTS.listen.rpartition(":")
     ThreadingHTTPServer.daemon_threads = True
