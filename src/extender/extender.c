@@ -802,6 +802,7 @@ static sl_status filter_interpret(sl_extender *e, sl_cycle *c, const json_t *r,
             f->node = cycle_strdup(c, k);
             f->reason = cycle_strdup(c, json_is_string(v) ? json_string_value(v) : "");
             f->unresolvable = true;
+            f->info = sl_snapshot_node(sl_cycle_snapshot(c), k);
         }
     }
     if (json_is_object(failed)) {
@@ -812,6 +813,7 @@ static sl_status filter_interpret(sl_extender *e, sl_cycle *c, const json_t *r,
             f->node = cycle_strdup(c, k);
             f->reason = cycle_strdup(c, json_is_string(v) ? json_string_value(v) : "");
             f->unresolvable = false;
+            f->info = sl_snapshot_node(sl_cycle_snapshot(c), k);
         }
     }
 done:
@@ -1243,6 +1245,7 @@ static bool fast_filter_reply(sl_extender *e, sl_cycle *c, sl_node_info *const *
             f->node = ni->node->name;
             f->reason = arena_strndup_cycle(c, y, yl);
             f->unresolvable = pass == 0;
+            f->info = ni;
         } while (take(&sc, ','));
     }
     return true;
@@ -1264,7 +1267,7 @@ static void record(const sl_recorder *rec, const sl_extender *e, const char *ver
 /* Appends a reason to a node's status (upstream AppendReason). */
 static void add_node_status(sl_cycle *c, sl_node_status_map *statuses, const sl_snapshot *snap,
                             const sl_extender_failed_node *f, bool replace_code) {
-    const sl_node_info *ni = sl_snapshot_node(snap, f->node);
+    const sl_node_info *ni = f->info ? f->info : sl_snapshot_node(snap, f->node);
     if (!ni) return;
     sl_status cur = sl_node_status_get(statuses, ni->index);
     bool present = statuses->present && ni->index < statuses->capacity && statuses->present[ni->index];

@@ -72,6 +72,7 @@ typedef struct sl_extender_failed_node {
     const char *node;
     const char *reason;
     bool unresolvable;            /* from FailedAndUnresolvableNodes */
+    const sl_node_info *info;     /* the snapshot's node, NULL when unknown */
 } sl_extender_failed_node;
 
 typedef struct sl_extender_filter_result {
