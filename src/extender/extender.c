@@ -665,6 +665,20 @@ static void node_set_init(node_set *set, const sl_snapshot *snap, sl_node_info *
     for (uint32_t i = 0; i < n; i++) set->position[nodes[i]->index] = i + 1;
 }
 
+/* The request node named [s, s+len) when it is at or just after *cursor
+ * (replies usually list nodes in request order), else NULL. */
+static sl_node_info *node_near_cursor(sl_node_info *const *nodes, uint32_t n, uint32_t *cursor,
+                                      const char *s, size_t len) {
+    for (uint32_t k = 0; k < 4 && *cursor + k < n; k++) {
+        const char *name = nodes[*cursor + k]->node->name;
+        if (strncmp(name, s, len) == 0 && name[len] == 0) {
+            *cursor += k + 1;
+            return nodes[*cursor - 1];
+        }
+    }
+    return NULL;
+}
+
 /* The request's node named `name`, NULL if it was not asked. */
 static sl_node_info *node_set_find(const node_set *set, const char *name) {
     const sl_node_info *ni = set->snap ? sl_snapshot_node(set->snap, name) : NULL;
@@ -1075,12 +1089,14 @@ static bool plain_string(scanner *sc, const char **s, size_t *len) {
     skip_ws(sc);
     if (sc->p >= sc->end || *sc->p != '"') return false;
     const char *start = ++sc->p;
-    while (sc->p < sc->end && *sc->p != '"') {
-        unsigned char ch = (unsigned char)*sc->p;
-        if (ch == '\\' || ch < 0x20 || ch >= 0x80) return false;
-        sc->p++;
-    }
-    if (sc->p >= sc->end) return false;
+    const char *close = memchr(start, '"', (size_t)(sc->end - start));
+    if (!close) return false;
+    /* one branch-free pass (vectorized) over the span */
+    unsigned bad = 0;
+    for (const unsigned char *q = (const unsigned char *)start; q < (const unsigned char *)close; q++)
+        bad |= (unsigned)(*q < 0x20) | (unsigned)(*q >= 0x80) | (unsigned)(*q == '\\');
+    if (bad) return false;
+    sc->p = close;
     *s = start;
     *len = (size_t)(sc->p - start);
     sc->p++;
@@ -1186,13 +1202,14 @@ static bool fast_filter_reply(sl_extender *e, sl_cycle *c, sl_node_info *const *
         node_set_init(&asked, snap, nodes, n, sl_cycle_alloc(c, node_set_size(snap, nodes, n)));
         sc.p = names_at;
         take(&sc, '[');
+        uint32_t cursor = 0;
         if (!take(&sc, ']')) {
             do {
                 const char *x;
                 size_t xl;
                 plain_string(&sc, &x, &xl);
-                sl_node_info *ni = NULL;
-                if (xl < sizeof buf) {
+                sl_node_info *ni = node_near_cursor(nodes, n, &cursor, x, xl);
+                if (!ni && xl < sizeof buf) {
                     memcpy(buf, x, xl);
                     buf[xl] = 0;
                     ni = node_set_find(&asked, buf);
@@ -1222,13 +1239,16 @@ static bool fast_filter_reply(sl_extender *e, sl_cycle *c, sl_node_info *const *
         if (take_null(&sc)) continue;
         take(&sc, '{');
         if (take(&sc, '}')) continue;
+        uint32_t cursor = 0;
         do {
             const char *x, *y;
             size_t xl, yl;
             plain_string(&sc, &x, &xl);
             take(&sc, ':');
             plain_string(&sc, &y, &yl);
-            const sl_node_info *ni = snapshot_node_n(c, x, xl, buf, sizeof buf);
+            /* a request node (found near the cursor) is the snapshot's own */
+            const sl_node_info *ni = node_near_cursor(nodes, n, &cursor, x, xl);
+            if (!ni) ni = snapshot_node_n(c, x, xl, buf, sizeof buf);
             if (!ni || ni->index >= nall) goto general;
             uint8_t bit = (uint8_t)(pass == 0 ? 1 : 2);
             if (mark[ni->index] & bit) goto general; /* duplicate key */
