@@ -24,10 +24,11 @@ trap cleanup EXIT
 
 start() {  # name cmd... -> sets $url (and remembers the pid to kill)
     local name="$1"; shift
-    "$@" >"$tmp/$name.out" 2>&1 &
+    : >"$tmp/$name.out"
+    "$@" >>"$tmp/$name.out" 2>&1 &
     pids+=($!)
     for _ in $(seq 1 100); do
-        url=$(sed -n 's/^listening on //p' "$tmp/$name.out")
+        url=$(sed -n 's/^listening on //p' "$tmp/$name.out" || true)
         [ -n "$url" ] && return 0
         sleep 0.05
     done

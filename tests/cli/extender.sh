@@ -43,7 +43,8 @@ fail() {
 # sets $URL to that address (fails the test when it does not come up).
 start() {
     local name="$1"; shift
-    "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
+    : >"$TMP/$name.out"
+    "$@" >>"$TMP/$name.out" 2>"$TMP/$name.err" &
     PIDS+=($!)
     URL=""
     for _ in $(seq 1 100); do
