@@ -43,9 +43,15 @@
  *     ties by Go map order (random); here by discovery order.
  *   - "Terminating by preemption" is read as metadata.deletionTimestamp
  *     being set (the object model has no DisruptionTarget condition).
- *   - Lower-priority pods nominated to the chosen node keep their nomination (the framework
- *     contract has no call to clear one; upstream clears it so they get
- *     requeued — here they are re-filtered on their next attempt anyway).
+ *   - Lower-priority pods nominated to the chosen node keep their
+ *     nomination (the framework contract has no call to clear one; upstream
+ *     clears it so they get requeued — here they are re-filtered on their
+ *     next attempt anyway).
+ *
+ * Extenders: after the dry run, every interested extender with a
+ * preemptVerb narrows the candidates (upstream callExtenders, through the
+ * framework's extender handle); none left -> "no candidate node for
+ * preemption".
  *
  * Args: minCandidateNodesPercentage (0..100, default 10) and
  * minCandidateNodesAbsolute (>= 0, default 100), not both 0.
