@@ -251,8 +251,14 @@ bool sl_extender_is_interested(const sl_extender *e, const sl_pod_info *pod) {
 /* HTTP                                                                 */
 /* ------------------------------------------------------------------ */
 
+/* Replies larger than this are refused (the call fails) rather than
+ * buffered: a broken extender must not exhaust the scheduler's memory. */
+#define MAX_REPLY_BYTES ((size_t)256 << 20)
+
 static size_t on_body(char *data, size_t size, size_t nmemb, void *user) {
-    strbuf_append(user, data, size * nmemb);
+    strbuf *sb = user;
+    if (sb->len + size * nmemb > MAX_REPLY_BYTES) return 0; /* CURLE_WRITE_ERROR */
+    strbuf_append(sb, data, size * nmemb);
     return size * nmemb;
 }
 
@@ -337,7 +343,10 @@ static bool http_post(sl_extender *e, const char *verb, const char *url, const s
     if (rc != CURLE_OK) {
         /* Go: `Post "<url>": <transport error>`. The handle may hold a
          * broken connection: drop it. */
-        snprintf(err, errsize, "Post \"%s\": %s", url, curl_err[0] ? curl_err : curl_easy_strerror(rc));
+        if (rc == CURLE_WRITE_ERROR)
+            snprintf(err, errsize, "Post \"%s\": reply larger than %zu MiB", url, MAX_REPLY_BYTES >> 20);
+        else
+            snprintf(err, errsize, "Post \"%s\": %s", url, curl_err[0] ? curl_err : curl_easy_strerror(rc));
         curl_easy_cleanup(h);
         h = NULL;
     } else if (code != 200) {
