@@ -212,6 +212,170 @@ static void arena_json_free(void *p) {
     if (!request_arena) free(p);
 }
 
+#if REGEX_EXTENDER_VERSION == 2
+/* v2's fast path. The scheduler sends {"Pod": {...}, "Nodes": null,
+ * "NodeNames": [...]}; with hundreds of names, building a JSON tree for
+ * them costs more than matching them. When the request has exactly that
+ * shape with plain names (ASCII, no escapes), only the Pod is parsed with
+ * jansson and the names are matched and copied in place; any other
+ * request takes the general path above (same answers). */
+typedef struct span {
+    const char *p;
+    size_t n;
+} span;
+
+static const char *skip_ws(const char *p, const char *end) {
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) p++;
+    return p;
+}
+
+/* A string without escapes, ASCII only; returns the position after it. */
+static const char *plain_string(const char *p, const char *end, span *out) {
+    if (p >= end || *p != '"') return NULL;
+    const char *start = ++p;
+    const char *close = memchr(start, '"', (size_t)(end - start));
+    if (!close) return NULL;
+    unsigned bad = 0;
+    for (const unsigned char *q = (const unsigned char *)start; q < (const unsigned char *)close; q++)
+        bad |= (unsigned)(*q < 0x20) | (unsigned)(*q >= 0x80) | (unsigned)(*q == '\\');
+    if (bad) return NULL;
+    out->p = start;
+    out->n = (size_t)(close - start);
+    return close + 1;
+}
+
+/* The end of the object starting at p (strings and nesting skipped). */
+static const char *skip_object(const char *p, const char *end) {
+    int depth = 0;
+    for (; p < end; p++) {
+        if (*p == '"') {
+            for (p++; p < end && *p != '"'; p++)
+                if (*p == '\\') p++;
+            if (p >= end) return NULL;
+        } else if (*p == '{' || *p == '[') {
+            depth++;
+        } else if (*p == '}' || *p == ']') {
+            if (--depth == 0) return p + 1;
+        }
+    }
+    return NULL;
+}
+
+static bool filter_fast(const char *body, size_t len, strbuf *out) {
+    const char *p = body, *end = body + len;
+    span pod = {0}, key;
+    VEC(span) names = {0};
+    bool have_names = false, ok = false;
+    p = skip_ws(p, end);
+    if (p >= end || *p++ != '{') return false;
+    for (;;) {
+        p = skip_ws(p, end);
+        if (!(p = plain_string(p, end, &key))) goto done;
+        p = skip_ws(p, end);
+        if (p >= end || *p++ != ':') goto done;
+        p = skip_ws(p, end);
+        if (key.n == 3 && !strncasecmp(key.p, "Pod", 3)) {
+            const char *v = p;
+            if (p >= end || *p != '{' || !(p = skip_object(p, end))) goto done;
+            pod.p = v;
+            pod.n = (size_t)(p - v);
+        } else if (key.n == 5 && !strncasecmp(key.p, "Nodes", 5)) {
+            if (end - p < 4 || memcmp(p, "null", 4) != 0) goto done;
+            p += 4;
+        } else if (key.n == 9 && !strncasecmp(key.p, "NodeNames", 9)) {
+            if (have_names || p >= end || *p++ != '[') goto done;
+            have_names = true;
+            p = skip_ws(p, end);
+            if (p < end && *p == ']') {
+                p++;
+            } else {
+                for (;;) {
+                    span name;
+                    p = skip_ws(p, end);
+                    if (!(p = plain_string(p, end, &name))) goto done;
+                    VEC_PUSH(&names, name);
+                    p = skip_ws(p, end);
+                    if (p < end && *p == ',') { p++; continue; }
+                    if (p < end && *p == ']') { p++; break; }
+                    goto done;
+                }
+            }
+        } else {
+            goto done;
+        }
+        p = skip_ws(p, end);
+        if (p < end && *p == ',') { p++; continue; }
+        if (p < end && *p == '}') { p++; break; }
+        goto done;
+    }
+    if (skip_ws(p, end) != end || !pod.p || !have_names) goto done;
+    json_t *podj = json_loadb(pod.p, pod.n, 0, NULL);
+    if (!podj) goto done;
+    ok = true;
+    const json_t *ann = json_object_get(json_object_get(json_object_get(podj, "metadata"), "annotations"),
+                                        REGEX_ANNOTATION);
+    if (!json_is_string(ann)) {
+        strbuf_puts(out, "{\"NodeNames\":[");
+        for (size_t i = 0; i < names.len; i++) {
+            if (i) strbuf_putc(out, ',');
+            strbuf_putc(out, '"');
+            strbuf_append(out, names.items[i].p, names.items[i].n);
+            strbuf_putc(out, '"');
+        }
+        strbuf_puts(out, "]}");
+        json_decref(podj);
+        goto done;
+    }
+    const char *pattern = json_string_value(ann);
+    char err[256];
+    const go_regexp *re = compile_cached(pattern, err, sizeof err);
+    if (!re) {
+        char *msg = xasprintf("Invalid regex pattern: %s", pattern);
+        strbuf_puts(out, "{\"Error\":");
+        strbuf_put_json_string(out, msg);
+        strbuf_putc(out, '}');
+        free(msg);
+        json_decref(podj);
+        goto done;
+    }
+    strbuf tail, failed;
+    strbuf_init(&tail);
+    strbuf_init(&failed);
+    char *t = xasprintf(" does not match the regex pattern %s", pattern);
+    strbuf_put_json_string(&tail, t); /* "...": the closing quote is kept */
+    free(t);
+    strbuf_puts(out, "{\"NodeNames\":[");
+    bool first = true, first_failed = true;
+    for (size_t i = 0; i < names.len; i++) {
+        span nm = names.items[i];
+        if (go_regexp_match(re, nm.p, nm.n, err, sizeof err) == 1) {
+            if (!first) strbuf_putc(out, ',');
+            first = false;
+            strbuf_putc(out, '"');
+            strbuf_append(out, nm.p, nm.n);
+            strbuf_putc(out, '"');
+        } else {
+            if (!first_failed) strbuf_putc(&failed, ',');
+            first_failed = false;
+            strbuf_putc(&failed, '"');
+            strbuf_append(&failed, nm.p, nm.n);
+            strbuf_puts(&failed, "\":\"Node ");
+            strbuf_append(&failed, nm.p, nm.n);
+            strbuf_append(&failed, tail.data + 1, tail.len - 1);
+        }
+    }
+    strbuf_puts(out, "],\"FailedAndUnresolvableNodes\":{");
+    strbuf_append(out, failed.data ? failed.data : "", failed.len);
+    strbuf_puts(out, "}}");
+    strbuf_free(&tail);
+    strbuf_free(&failed);
+    json_decref(podj);
+done:
+    VEC_FREE(&names);
+    return ok;
+}
+#endif
+
 static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const char *body,
                              size_t len, const char *type) {
     struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
@@ -244,6 +408,20 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
     arena mem;
     arena_init(&mem, 64 * 1024);
     request_arena = &mem;
+#if REGEX_EXTENDER_VERSION == 2
+    {
+        strbuf fast;
+        strbuf_init(&fast);
+        if (filter_fast(body->data ? body->data : "", body->len, &fast)) {
+            request_arena = NULL;
+            arena_free(&mem);
+            enum MHD_Result r = reply(conn, 200, fast.data, fast.len, "application/json");
+            strbuf_free(&fast);
+            return r;
+        }
+        strbuf_free(&fast);
+    }
+#endif
     json_error_t jerr;
     json_t *req = json_loadb(body->data ? body->data : "", body->len, 0, &jerr);
     if (!req) {
