@@ -35,6 +35,7 @@ struct sl_extender {
     /* idle curl handles */
     pthread_mutex_t lock;
     VEC(CURL *) idle;
+    VEC(strbuf) spare;            /* request/reply buffers kept between calls */
     atomic_uint_fast64_t calls;
     atomic_int_fast64_t total_ns;
 };
@@ -202,6 +203,8 @@ void sl_extender_free(sl_extender *e) {
     if (!e) return;
     for (size_t i = 0; i < e->idle.len; i++) curl_easy_cleanup(e->idle.items[i]);
     VEC_FREE(&e->idle);
+    for (size_t i = 0; i < e->spare.len; i++) strbuf_free(&e->spare.items[i]);
+    VEC_FREE(&e->spare);
     pthread_mutex_destroy(&e->lock);
     for (uint32_t i = 0; i < e->nmanaged; i++) free(e->managed[i]);
     free(e->managed);
@@ -300,6 +303,27 @@ static CURL *take_handle(sl_extender *e) {
         curl_easy_setopt(h, CURLOPT_SSLKEY, e->key_file);
     }
     return h;
+}
+
+/* Request and reply buffers are reused between calls: a 5,000-node
+ * cluster makes them tens of KB, and allocating them per call makes
+ * malloc trim and regrow the heap every pod. */
+static void buf_take(sl_extender *e, strbuf *sb) {
+    pthread_mutex_lock(&e->lock);
+    if (e->spare.len) *sb = e->spare.items[--e->spare.len];
+    else strbuf_init(sb);
+    pthread_mutex_unlock(&e->lock);
+    strbuf_reset(sb);
+}
+
+static void buf_give(sl_extender *e, strbuf *sb) {
+    if (sb->cap > ((size_t)4 << 20) || e->spare.len >= 16) {
+        strbuf_free(sb);
+        return;
+    }
+    pthread_mutex_lock(&e->lock);
+    VEC_PUSH(&e->spare, *sb);
+    pthread_mutex_unlock(&e->lock);
 }
 
 static void give_back(sl_extender *e, CURL *h) {
@@ -706,11 +730,11 @@ static sl_node_info *node_set_find(const node_set *set, const char *name) {
 static json_t *exchange(sl_extender *e, const char *kind, const char *verb, const char *url,
                         const strbuf *body, char *err, size_t errsize) {
     strbuf reply;
-    strbuf_init(&reply);
+    buf_take(e, &reply);
     json_t *r = NULL;
     if (http_post(e, verb, url, body, &reply, err, errsize))
         r = decode_reply(kind, reply.data, reply.len, err, errsize);
-    strbuf_free(&reply);
+    buf_give(e, &reply);
     return r;
 }
 
@@ -737,12 +761,12 @@ sl_status sl_extender_filter(sl_extender *e, sl_cycle *c, const sl_pod_info *pod
         return SL_STATUS_SUCCESS;
     }
     strbuf body, reply;
-    strbuf_init(&body);
-    strbuf_init(&reply);
+    buf_take(e, &body);
+    buf_take(e, &reply);
     put_extender_args(&body, e, pod, nodes, n);
     char err[1024];
     bool ok = http_post(e, e->filter_verb, e->filter_url, &body, &reply, err, sizeof err);
-    strbuf_free(&body);
+    buf_give(e, &body);
     sl_status st;
     if (!ok) {
         st = sl_status_newf(c, SL_ERROR, "%s", err);
@@ -758,7 +782,7 @@ sl_status sl_extender_filter(sl_extender *e, sl_cycle *c, const sl_pod_info *pod
             json_decref(r);
         }
     }
-    strbuf_free(&reply);
+    buf_give(e, &reply);
     return st;
 }
 
@@ -871,10 +895,10 @@ static bool prioritize_raw(sl_extender *e, const sl_snapshot *snap, const sl_pod
     if (answer) *answer = NULL;
     if (!e->prioritize_verb) return true;
     strbuf body;
-    strbuf_init(&body);
+    buf_take(e, &body);
     put_extender_args(&body, e, pod, nodes, n);
     json_t *r = exchange(e, "prioritize", e->prioritize_verb, e->prioritize_url, &body, err, errsize);
-    strbuf_free(&body);
+    buf_give(e, &body);
     if (!r) return false;
     prioritize_interpret(snap, r, nodes, n, scores);
     if (answer) *answer = r;
