@@ -426,6 +426,22 @@ static void put_node(strbuf *sb, const k8s_node *n) {
     strbuf_puts(sb, "}}");
 }
 
+/* A JSON string; names rarely need escapes, so those that do not are
+ * copied in one go. */
+static void put_string(strbuf *sb, const char *s) {
+    size_t n = strlen(s);
+    unsigned special = 0;
+    for (const unsigned char *q = (const unsigned char *)s; q < (const unsigned char *)s + n; q++)
+        special |= (unsigned)(*q < 0x20) | (unsigned)(*q == '"') | (unsigned)(*q == '\\');
+    if (special) {
+        strbuf_put_json_string(sb, s);
+        return;
+    }
+    strbuf_putc(sb, '"');
+    strbuf_append(sb, s, n);
+    strbuf_putc(sb, '"');
+}
+
 /* ExtenderArgs {Pod, Nodes, NodeNames}. */
 static void put_extender_args(strbuf *sb, const sl_extender *e, const sl_pod_info *pod,
                               sl_node_info *const *nodes, uint32_t n) {
@@ -435,7 +451,7 @@ static void put_extender_args(strbuf *sb, const sl_extender *e, const sl_pod_inf
         strbuf_puts(sb, ",\"Nodes\":null,\"NodeNames\":[");
         for (uint32_t i = 0; i < n; i++) {
             if (i) strbuf_putc(sb, ',');
-            strbuf_put_json_string(sb, nodes[i]->node->name);
+            put_string(sb, nodes[i]->node->name);
         }
         strbuf_puts(sb, "]}");
     } else {
@@ -700,11 +716,11 @@ static void node_set_init(node_set *set, const sl_snapshot *snap, sl_node_info *
 
 /* The request node named [s, s+len) when it is at or just after *cursor
  * (replies usually list nodes in request order), else NULL. */
-static sl_node_info *node_near_cursor(sl_node_info *const *nodes, uint32_t n, uint32_t *cursor,
-                                      const char *s, size_t len) {
+static sl_node_info *node_near_cursor(sl_node_info *const *nodes, const uint32_t *lens,
+                                      uint32_t n, uint32_t *cursor, const char *s, size_t len) {
     for (uint32_t k = 0; k < 4 && *cursor + k < n; k++) {
         const char *name = nodes[*cursor + k]->node->name;
-        if (strncmp(name, s, len) == 0 && name[len] == 0) {
+        if (lens[*cursor + k] == len && memcmp(name, s, len) == 0) {
             *cursor += k + 1;
             return nodes[*cursor - 1];
         }
@@ -1223,6 +1239,8 @@ static bool fast_filter_reply(sl_extender *e, sl_cycle *c, sl_node_info *const *
         }
     }
     /* The reply is well formed and of the fast shape: read it. */
+    uint32_t *lens = sl_cycle_alloc(c, (n ? n : 1) * sizeof(uint32_t));
+    for (uint32_t i = 0; i < n; i++) lens[i] = (uint32_t)strlen(nodes[i]->node->name);
     out->nfeasible = 0;
     out->nfailed = 0;
     if (error && error_len) {
@@ -1241,7 +1259,7 @@ static bool fast_filter_reply(sl_extender *e, sl_cycle *c, sl_node_info *const *
                 const char *x;
                 size_t xl;
                 plain_string(&sc, &x, &xl);
-                sl_node_info *ni = node_near_cursor(nodes, n, &cursor, x, xl);
+                sl_node_info *ni = node_near_cursor(nodes, lens, n, &cursor, x, xl);
                 if (!ni && xl < sizeof buf) {
                     memcpy(buf, x, xl);
                     buf[xl] = 0;
@@ -1280,7 +1298,7 @@ static bool fast_filter_reply(sl_extender *e, sl_cycle *c, sl_node_info *const *
             take(&sc, ':');
             plain_string(&sc, &y, &yl);
             /* a request node (found near the cursor) is the snapshot's own */
-            const sl_node_info *ni = node_near_cursor(nodes, n, &cursor, x, xl);
+            const sl_node_info *ni = node_near_cursor(nodes, lens, n, &cursor, x, xl);
             if (!ni) ni = snapshot_node_n(c, x, xl, buf, sizeof buf);
             if (!ni || ni->index >= nall) goto general;
             uint8_t bit = (uint8_t)(pass == 0 ? 1 : 2);
