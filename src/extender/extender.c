@@ -442,16 +442,32 @@ static void put_string(strbuf *sb, const char *s) {
     strbuf_putc(sb, '"');
 }
 
-/* ExtenderArgs {Pod, Nodes, NodeNames}. */
+/* Where each request node's name sits in the request body (offset of its
+ * first byte, length), so that a reply's names are compared with bytes
+ * still in cache rather than with the node objects. */
+typedef struct request_names {
+    const char *base;             /* the body */
+    uint32_t *offset, *length;
+} request_names;
+
+/* ExtenderArgs {Pod, Nodes, NodeNames}. With `names` (nodeCacheCapable
+ * only) the names' places are recorded; a name that needed escapes gets
+ * length UINT32_MAX (never equal to a reply's name: looked up instead). */
 static void put_extender_args(strbuf *sb, const sl_extender *e, const sl_pod_info *pod,
-                              sl_node_info *const *nodes, uint32_t n) {
+                              sl_node_info *const *nodes, uint32_t n, request_names *names) {
     strbuf_puts(sb, "{\"Pod\":");
     put_pod(sb, pod);
     if (e->node_cache_capable) {
         strbuf_puts(sb, ",\"Nodes\":null,\"NodeNames\":[");
         for (uint32_t i = 0; i < n; i++) {
             if (i) strbuf_putc(sb, ',');
+            size_t at = sb->len;
             put_string(sb, nodes[i]->node->name);
+            if (names) {
+                names->offset[i] = (uint32_t)(at + 1);
+                names->length[i] = sb->len - at - 2;
+                if (memchr(sb->data + at + 1, '\\', sb->len - at - 2)) names->length[i] = UINT32_MAX;
+            }
         }
         strbuf_puts(sb, "]}");
     } else {
@@ -716,10 +732,11 @@ static void node_set_init(node_set *set, const sl_snapshot *snap, sl_node_info *
 
 /* The request node named [s, s+len) when it is at or just after *cursor
  * (replies usually list nodes in request order), else NULL. */
-static sl_node_info *node_near_cursor(sl_node_info *const *nodes, const uint32_t *lens,
-                                      uint32_t n, uint32_t *cursor, const char *s, size_t len) {
+static sl_node_info *node_near_cursor(sl_node_info *const *nodes, const char *const *name_at,
+                                      const uint32_t *lens, uint32_t n, uint32_t *cursor,
+                                      const char *s, size_t len) {
     for (uint32_t k = 0; k < 4 && *cursor + k < n; k++) {
-        const char *name = nodes[*cursor + k]->node->name;
+        const char *name = name_at[*cursor + k];
         if (lens[*cursor + k] == len && memcmp(name, s, len) == 0) {
             *cursor += k + 1;
             return nodes[*cursor - 1];
@@ -761,9 +778,10 @@ static void set_answer(json_t **answer, json_t *r) {
 static sl_status filter_interpret(sl_extender *e, sl_cycle *c, const json_t *r,
                                   sl_node_info *const *nodes, uint32_t n,
                                   sl_extender_filter_result *out);
+typedef struct request_names request_names;
 static bool fast_filter_reply(sl_extender *e, sl_cycle *c, sl_node_info *const *nodes, uint32_t n,
-                              const char *body, size_t len, sl_extender_filter_result *out,
-                              sl_status *st);
+                              const request_names *names, const char *body, size_t len,
+                              sl_extender_filter_result *out, sl_status *st);
 
 sl_status sl_extender_filter(sl_extender *e, sl_cycle *c, const sl_pod_info *pod,
                              sl_node_info *const *nodes, uint32_t n,
@@ -779,14 +797,20 @@ sl_status sl_extender_filter(sl_extender *e, sl_cycle *c, const sl_pod_info *pod
     strbuf body, reply;
     buf_take(e, &body);
     buf_take(e, &reply);
-    put_extender_args(&body, e, pod, nodes, n);
+    request_names names = {NULL, NULL, NULL};
+    if (e->node_cache_capable && !answer) {
+        names.offset = sl_cycle_alloc(c, (n ? n : 1) * sizeof(uint32_t));
+        names.length = sl_cycle_alloc(c, (n ? n : 1) * sizeof(uint32_t));
+    }
+    put_extender_args(&body, e, pod, nodes, n, names.offset ? &names : NULL);
+    names.base = body.data;
     char err[1024];
     bool ok = http_post(e, e->filter_verb, e->filter_url, &body, &reply, err, sizeof err);
-    buf_give(e, &body);
     sl_status st;
     if (!ok) {
         st = sl_status_newf(c, SL_ERROR, "%s", err);
-    } else if (!answer && fast_filter_reply(e, c, nodes, n, reply.data, reply.len, out, &st)) {
+    } else if (!answer && fast_filter_reply(e, c, nodes, n, names.offset ? &names : NULL, reply.data,
+                                            reply.len, out, &st)) {
         /* read without building a JSON tree */
     } else {
         json_t *r = decode_reply("filter", reply.data, reply.len, err, sizeof err);
@@ -798,6 +822,7 @@ sl_status sl_extender_filter(sl_extender *e, sl_cycle *c, const sl_pod_info *pod
             json_decref(r);
         }
     }
+    buf_give(e, &body);
     buf_give(e, &reply);
     return st;
 }
@@ -889,7 +914,7 @@ sl_status sl_extender_filter_reply(sl_extender *e, sl_cycle *c, sl_node_info *co
     memset(out, 0, sizeof(*out));
     out->feasible = sl_cycle_alloc(c, (n ? n : 1) * sizeof(sl_node_info *));
     sl_status fast;
-    if (fast_filter_reply(e, c, nodes, n, body, len, out, &fast)) return fast;
+    if (fast_filter_reply(e, c, nodes, n, NULL, body, len, out, &fast)) return fast;
     memset(out, 0, sizeof(*out));
     out->feasible = sl_cycle_alloc(c, (n ? n : 1) * sizeof(sl_node_info *));
     char err[1024];
@@ -912,7 +937,7 @@ static bool prioritize_raw(sl_extender *e, const sl_snapshot *snap, const sl_pod
     if (!e->prioritize_verb) return true;
     strbuf body;
     buf_take(e, &body);
-    put_extender_args(&body, e, pod, nodes, n);
+    put_extender_args(&body, e, pod, nodes, n, NULL);
     json_t *r = exchange(e, "prioritize", e->prioritize_verb, e->prioritize_url, &body, err, errsize);
     buf_give(e, &body);
     if (!r) return false;
@@ -1175,8 +1200,8 @@ static const sl_node_info *snapshot_node_n(sl_cycle *c, const char *s, size_t le
 }
 
 static bool fast_filter_reply(sl_extender *e, sl_cycle *c, sl_node_info *const *nodes, uint32_t n,
-                              const char *body, size_t len, sl_extender_filter_result *out,
-                              sl_status *st) {
+                              const request_names *names, const char *body, size_t len,
+                              sl_extender_filter_result *out, sl_status *st) {
     if (!fast_replies || !body) return false;
     const sl_snapshot *snap = sl_cycle_snapshot(c);
     uint32_t nall = sl_snapshot_num_nodes(snap);
@@ -1239,8 +1264,23 @@ static bool fast_filter_reply(sl_extender *e, sl_cycle *c, sl_node_info *const *
         }
     }
     /* The reply is well formed and of the fast shape: read it. */
-    uint32_t *lens = sl_cycle_alloc(c, (n ? n : 1) * sizeof(uint32_t));
-    for (uint32_t i = 0; i < n; i++) lens[i] = (uint32_t)strlen(nodes[i]->node->name);
+    request_names local = {NULL, NULL, NULL};
+    if (!names) {
+        /* no request body at hand (fuzzer, tests): the node objects' names */
+        local.offset = sl_cycle_alloc(c, (n ? n : 1) * sizeof(uint32_t));
+        local.length = sl_cycle_alloc(c, (n ? n : 1) * sizeof(uint32_t));
+        names = &local;
+    }
+    const char **name_at = sl_cycle_alloc(c, (n ? n : 1) * sizeof(char *));
+    const uint32_t *lens = names->length;
+    for (uint32_t i = 0; i < n; i++) {
+        if (names == &local) {
+            name_at[i] = nodes[i]->node->name;
+            local.length[i] = (uint32_t)strlen(name_at[i]);
+        } else {
+            name_at[i] = names->base + names->offset[i];
+        }
+    }
     out->nfeasible = 0;
     out->nfailed = 0;
     if (error && error_len) {
@@ -1259,7 +1299,7 @@ static bool fast_filter_reply(sl_extender *e, sl_cycle *c, sl_node_info *const *
                 const char *x;
                 size_t xl;
                 plain_string(&sc, &x, &xl);
-                sl_node_info *ni = node_near_cursor(nodes, lens, n, &cursor, x, xl);
+                sl_node_info *ni = node_near_cursor(nodes, name_at, lens, n, &cursor, x, xl);
                 if (!ni && xl < sizeof buf) {
                     memcpy(buf, x, xl);
                     buf[xl] = 0;
@@ -1298,7 +1338,7 @@ static bool fast_filter_reply(sl_extender *e, sl_cycle *c, sl_node_info *const *
             take(&sc, ':');
             plain_string(&sc, &y, &yl);
             /* a request node (found near the cursor) is the snapshot's own */
-            const sl_node_info *ni = node_near_cursor(nodes, lens, n, &cursor, x, xl);
+            const sl_node_info *ni = node_near_cursor(nodes, name_at, lens, n, &cursor, x, xl);
             if (!ni) ni = snapshot_node_n(c, x, xl, buf, sizeof buf);
             if (!ni || ni->index >= nall) goto general;
             uint8_t bit = (uint8_t)(pass == 0 ? 1 : 2);
