@@ -453,22 +453,27 @@ typedef struct request_names {
 /* ExtenderArgs {Pod, Nodes, NodeNames}. With `names` (nodeCacheCapable
  * only) the names' places are recorded; a name that needed escapes gets
  * length UINT32_MAX (never equal to a reply's name: looked up instead). */
+static void put_node_names(strbuf *sb, sl_node_info *const *nodes, uint32_t n,
+                           request_names *names) {
+    for (uint32_t i = 0; i < n; i++) {
+        if (i) strbuf_putc(sb, ',');
+        size_t at = sb->len;
+        put_string(sb, nodes[i]->node->name);
+        if (names) {
+            names->offset[i] = (uint32_t)(at + 1);
+            names->length[i] = (uint32_t)(sb->len - at - 2);
+            if (memchr(sb->data + at + 1, '\\', sb->len - at - 2)) names->length[i] = UINT32_MAX;
+        }
+    }
+}
+
 static void put_extender_args(strbuf *sb, const sl_extender *e, const sl_pod_info *pod,
                               sl_node_info *const *nodes, uint32_t n, request_names *names) {
     strbuf_puts(sb, "{\"Pod\":");
     put_pod(sb, pod);
     if (e->node_cache_capable) {
         strbuf_puts(sb, ",\"Nodes\":null,\"NodeNames\":[");
-        for (uint32_t i = 0; i < n; i++) {
-            if (i) strbuf_putc(sb, ',');
-            size_t at = sb->len;
-            put_string(sb, nodes[i]->node->name);
-            if (names) {
-                names->offset[i] = (uint32_t)(at + 1);
-                names->length[i] = sb->len - at - 2;
-                if (memchr(sb->data + at + 1, '\\', sb->len - at - 2)) names->length[i] = UINT32_MAX;
-            }
-        }
+        put_node_names(sb, nodes, n, names);
         strbuf_puts(sb, "]}");
     } else {
         strbuf_puts(sb, ",\"Nodes\":{\"metadata\":{},\"items\":[");
@@ -913,8 +918,21 @@ sl_status sl_extender_filter_reply(sl_extender *e, sl_cycle *c, sl_node_info *co
                                    sl_extender_filter_result *out) {
     memset(out, 0, sizeof(*out));
     out->feasible = sl_cycle_alloc(c, (n ? n : 1) * sizeof(sl_node_info *));
+    /* As the call does: with the names' places in a request body when
+     * nodeCacheCapable (the body here holds just the names). */
     sl_status fast;
-    if (fast_filter_reply(e, c, nodes, n, NULL, body, len, out, &fast)) return fast;
+    strbuf req;
+    strbuf_init(&req);
+    request_names names = {NULL, NULL, NULL};
+    if (e->node_cache_capable) {
+        names.offset = sl_cycle_alloc(c, (n ? n : 1) * sizeof(uint32_t));
+        names.length = sl_cycle_alloc(c, (n ? n : 1) * sizeof(uint32_t));
+        put_node_names(&req, nodes, n, &names);
+        names.base = req.data;
+    }
+    bool handled = fast_filter_reply(e, c, nodes, n, names.offset ? &names : NULL, body, len, out, &fast);
+    strbuf_free(&req);
+    if (handled) return fast;
     memset(out, 0, sizeof(*out));
     out->feasible = sl_cycle_alloc(c, (n ? n : 1) * sizeof(sl_node_info *));
     char err[1024];
