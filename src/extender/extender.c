@@ -31,6 +31,8 @@ struct sl_extender {
     char *ca_data, *cert_data, *key_data; /* decoded PEM */
     size_t ca_len, cert_len, key_len;
     char *connect_to;             /* serverName: "name:port:host:port" */
+    const char *temp_files[3];    /* *Data written out (unlinked on free) */
+    uint32_t ntemp_files;
     char *server_name, *url_host;
     /* idle curl handles */
     pthread_mutex_t lock;
@@ -119,6 +121,30 @@ static bool setup_tls(sl_extender *e, const sl_extender_config *cfg, char *err, 
             return false;
         }
     }
+    /* libcurl takes in-memory certificates (*_BLOB) only with some TLS
+     * backends (not GnuTLS in 7.88): the decoded data go to private
+     * temporary files instead, removed by sl_extender_free. */
+    struct {
+        char *data;
+        size_t len;
+        char **file;
+    } spill[] = {{e->ca_data, e->ca_len, &e->ca_file},
+                 {e->cert_data, e->cert_len, &e->cert_file},
+                 {e->key_data, e->key_len, &e->key_file}};
+    for (size_t i = 0; i < ARRAY_LEN(spill); i++) {
+        if (!spill[i].data) continue;
+        char path[] = "/tmp/schedlab-extender-tls-XXXXXX";
+        int fd = mkstemp(path);
+        bool ok = fd >= 0 && write(fd, spill[i].data, spill[i].len) == (ssize_t)spill[i].len;
+        if (fd >= 0) close(fd);
+        if (!ok) {
+            if (fd >= 0) unlink(path);
+            snprintf(err, errsize, "extender %s: tlsConfig: cannot write a temporary file", e->name);
+            return false;
+        }
+        *spill[i].file = xstrdup(path);
+        e->temp_files[e->ntemp_files++] = *spill[i].file;
+    }
     const char *f;
     if (!e->ca_data && (f = tls_string(tls, "caFile"))) e->ca_file = xstrdup(f);
     if (!e->cert_data && (f = tls_string(tls, "certFile"))) e->cert_file = xstrdup(f);
@@ -203,6 +229,7 @@ void sl_extender_free(sl_extender *e) {
     if (!e) return;
     for (size_t i = 0; i < e->idle.len; i++) curl_easy_cleanup(e->idle.items[i]);
     VEC_FREE(&e->idle);
+    for (uint32_t i = 0; i < e->ntemp_files; i++) unlink(e->temp_files[i]);
     for (size_t i = 0; i < e->spare.len; i++) strbuf_free(&e->spare.items[i]);
     VEC_FREE(&e->spare);
     pthread_mutex_destroy(&e->lock);
@@ -282,25 +309,14 @@ static CURL *take_handle(sl_extender *e) {
         curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
         curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
     }
-    if (e->ca_data) {
-        struct curl_blob b = {e->ca_data, e->ca_len, CURL_BLOB_COPY};
-        curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &b);
-    } else if (e->ca_file) {
-        curl_easy_setopt(h, CURLOPT_CAINFO, e->ca_file);
-    }
-    if (e->cert_data) {
-        struct curl_blob b = {e->cert_data, e->cert_len, CURL_BLOB_COPY};
-        curl_easy_setopt(h, CURLOPT_SSLCERT_BLOB, &b);
-        curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
-    } else if (e->cert_file) {
+    if (e->ca_file) curl_easy_setopt(h, CURLOPT_CAINFO, e->ca_file);
+    if (e->cert_file) {
         curl_easy_setopt(h, CURLOPT_SSLCERT, e->cert_file);
+        curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
     }
-    if (e->key_data) {
-        struct curl_blob b = {e->key_data, e->key_len, CURL_BLOB_COPY};
-        curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &b);
-        curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
-    } else if (e->key_file) {
+    if (e->key_file) {
         curl_easy_setopt(h, CURLOPT_SSLKEY, e->key_file);
+        curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
     }
     return h;
 }

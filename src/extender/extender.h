@@ -21,7 +21,9 @@
  * fan-out) get different handles. httpTimeout bounds each whole request.
  * enableHTTPS + tlsConfig: real TLS; without a CA (caFile/caData) the
  * server certificate is not verified, as upstream; certData/keyData/caData
- * take precedence over the file fields; serverName is used for SNI and
+ * (base64 in the config) take precedence over the file fields and are
+ * handed to libcurl as private temporary files (in-memory certificates
+ * depend on libcurl's TLS backend); serverName is used for SNI and
  * verification (the URL's host is still where the connection goes).
  *
  * The sl_extenders_* functions are upstream's scheduler-side loops

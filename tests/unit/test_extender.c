@@ -775,6 +775,7 @@ TEST(https_with_and_without_ca) {
         sl_extender_filter_result res;
         sl_status st = sl_extender_filter(e[i], f.cycle, pod, nodes, 3, &res, NULL);
         if (want_ok[i]) {
+            if (st.code != SL_SUCCESS) fprintf(stderr, "  extender %u: %s\n", i, st.message);
             CHECK_EQ_INT(st.code, SL_SUCCESS);
             CHECK_EQ_INT(res.nfeasible, 1);
         } else {
