@@ -16,14 +16,17 @@
 
 #include "base/base.h"
 #include "k8s/k8s.h"
+#include "plugins/registry.h"
 #include "scheduler/config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     static bool quiet;
+    static sl_registry *registry; /* the in-tree plugins, kept for the process */
     if (!quiet) {
         log_set_level(SL_LOG_OFF);
+        registry = sl_registry_new_default();
         quiet = true;
     }
     if (size > 1 << 16) return 0; /* config files are small; keep iterations fast */
@@ -31,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     json_t *doc = k8s_parse_document((const char *)data, size, "fuzz.yaml", err, sizeof err);
     if (!doc) return 0;
     sl_config cfg;
-    if (sl_config_load_json(doc, "fuzz.yaml", &cfg, err, sizeof err)) {
+    if (sl_config_load_json(doc, "fuzz.yaml", registry, &cfg, err, sizeof err)) {
         /* Exercise the lookups the framework uses. */
         for (uint32_t i = 0; i < cfg.nprofiles; i++) {
             const sl_profile_config *p = &cfg.profiles[i];

@@ -33,6 +33,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             int64_t cpu, memory;
             k8s_pod_requests(pod, &mem, &r);
             k8s_pod_non_zero_requests(pod, &cpu, &memory);
+            (void)k8s_pod_terminating_by_preemption(pod);
+            (void)k8s_pod_resize_infeasible(pod);
             for (uint32_t c = 0; c < pod->ncontainers; c++)
                 k8s_normalize_image_name(pod->containers[c].image, &mem);
             if (first_node) {

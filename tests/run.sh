@@ -5,6 +5,8 @@
 #   tests/run.sh FILTER     only suites whose name contains FILTER
 #
 # Unit tests: build/<mode>/tests/test_* (each prints "<suite>: N passed, M failed").
+# ThreadSanitizer: the threaded suites built by `make MODE=tsan tsan-build`
+# (build/tsan/tests/test_*) run once more; a data race fails the suite.
 # CLI/integration tests: tests/cli/*.sh, run once against build/release and
 # once against build/asan (SCHEDLAB=path to the binary); each prints the same
 # kind of line. Every suite runs under `timeout` so a hang fails, not blocks.
@@ -15,6 +17,7 @@ total_pass=0; total_fail=0; failed_suites=()
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:${ASAN_OPTIONS:-}"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:${LSAN_OPTIONS:-}"
+export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:${TSAN_OPTIONS:-}"
 
 run_suite() {  # name, timeout, command...
     local name="$1" limit="$2"; shift 2
@@ -49,6 +52,11 @@ for mode in release asan; do
         [ -f "$s" ] || continue
         run_suite "$mode/$(basename "$s" .sh)" "$limit" env SCHEDLAB="$PWD/build/$mode/schedlab" MODE="$mode" bash "$s"
     done
+done
+
+for t in build/tsan/tests/test_*; do
+    [ -x "$t" ] || continue
+    run_suite "tsan/$(basename "$t")" 900 "$t"
 done
 
 # Fuzz smoke: every libFuzzer target in build/fuzz runs briefly on its seed

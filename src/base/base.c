@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 
 static void out_of_memory(size_t size) {
     fprintf(stderr, "schedlab: fatal: out of memory allocating %zu bytes\n", size);
@@ -276,6 +277,12 @@ char *file_read_all(const char *path, size_t *len_out, char *err, size_t errsize
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (!f) {
         snprintf(err, errsize, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    if (f != stdin && fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        snprintf(err, errsize, "%s: is a directory, not a file", path);
+        fclose(f);
         return NULL;
     }
     strbuf sb;

@@ -109,7 +109,7 @@ void arena_free(arena *a);
 
 /* ---- logging ------------------------------------------------------------
  * Messages go to stderr as "schedlab: LEVEL: message". The level is global
- * and set once at start-up (flag -v or SCHEDLAB_LOG=debug|info|warn|error). */
+ * and set once at start-up from the environment (SCHEDLAB_LOG=debug|info|warn|error). */
 typedef enum { SL_LOG_DEBUG, SL_LOG_INFO, SL_LOG_WARN, SL_LOG_ERROR, SL_LOG_OFF } log_level;
 void log_set_level(log_level level);
 log_level log_get_level(void);

@@ -32,6 +32,7 @@
 #include "cmd/cmd.h"
 #include "extender/extender.h"
 #include "k8s/k8s.h"
+#include "plugins/registry.h"
 #include "scheduler/cluster.h"
 #include "scheduler/config.h"
 #include "scheduler/scheduler.h"
@@ -148,7 +149,7 @@ static json_t *load_template(const char *path, const char *expected_kind, char *
     char read_err[256];
     char *text = file_read_all(path, &len, read_err, sizeof read_err);
     if (!text) {
-        snprintf(err, errsize, "%s: %s", path, read_err);
+        snprintf(err, errsize, "%s", read_err); /* names the file already */
         return NULL;
     }
     json_t *doc = k8s_parse_document(text, len, path, err, errsize);
@@ -266,15 +267,16 @@ static int bench_scheduling(int argc, char **argv) {
     int status = EXIT_USAGE;
     char err[1024] = "";
     sl_config config = {0};
+    sl_registry *registry = sl_registry_new_default();
     json_t *pod_tmpl = NULL, *node_tmpl = NULL;
     sl_cluster *cluster = NULL;
     sl_scheduler *scheduler = NULL;
     int64_t *sorted = NULL;
 
     if (config_path) {
-        if (!sl_config_load_file(config_path, &config, err, sizeof err)) goto bad_input;
+        if (!sl_config_load_file(config_path, registry, &config, err, sizeof err)) goto bad_input;
     } else {
-        sl_config_default(&config);
+        sl_config_default(registry, &config);
         if (config.nprofiles == 0) {
             fprintf(stderr, "schedlab bench: the default configuration is not usable in this build\n");
             status = 1;
@@ -287,7 +289,7 @@ static int bench_scheduling(int argc, char **argv) {
     cluster = sl_cluster_memory_new();
     if (!populate(cluster, nnodes, npods, node_tmpl, pod_tmpl, err, sizeof err)) goto bad_input;
 
-    sl_scheduler_options opts = {.config = &config, .cluster = cluster, .seed = seed, .virtual_time = true};
+    sl_scheduler_options opts = {.config = &config, .registry = registry, .cluster = cluster, .seed = seed, .virtual_time = true};
     int64_t start = time_now_ns();
     int64_t cpu_start = cpu_time_ns(CLOCK_PROCESS_CPUTIME_ID), thread_start = cpu_time_ns(CLOCK_THREAD_CPUTIME_ID);
     scheduler = sl_scheduler_new(&opts, err, sizeof err);
@@ -368,6 +370,7 @@ out:
     if (scheduler) sl_scheduler_free(scheduler);
     if (cluster) cluster->ops->destroy(cluster);
     sl_config_free(&config);
+    sl_registry_free(registry);
     json_decref(pod_tmpl);
     json_decref(node_tmpl);
     return status;

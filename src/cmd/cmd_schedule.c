@@ -3,7 +3,7 @@
  * and print where every pod went.
  *
  *   schedlab schedule --cluster FILE [--config FILE] [--explain] [--seed N]
- *                     [-o json|table]
+ *                     [--lenient] [-o json|table]
  *
  * The cluster file (YAML or JSON: Nodes and Pods, any number of documents or
  * a List) is loaded into the in-process store; the scheduler runs on virtual
@@ -28,6 +28,7 @@
 #include "base/base.h"
 #include "cmd/cmd.h"
 #include "k8s/k8s.h"
+#include "plugins/registry.h"
 #include "scheduler/cluster.h"
 #include "scheduler/config.h"
 #include "scheduler/scheduler.h"
@@ -37,19 +38,24 @@
 static void usage(FILE *out) {
     fprintf(out,
             "usage: schedlab schedule --cluster FILE [--config FILE] [--explain] [--seed N]\n"
-            "                         [-o json|table]\n"
+            "                         [--lenient] [-o json|table]\n"
             "\n"
             "Schedules the pods of a cluster file with schedlab's kube-scheduler and prints\n"
             "where each pod went, in input order. FILE is YAML or JSON (several documents,\n"
             "a JSON array or a List) holding Namespaces, Nodes and Pods; other kinds are\n"
             "skipped with a warning; \"-\" reads stdin. Time is virtual: backoff and retries are simulated,\n"
             "so the run ends as soon as no pod can change any more.\n"
+            "FILE is a snapshot of objects an API server admitted (status, nodeName,\n"
+            "deletionTimestamp, spec.priority are kept) and is checked as kube-apiserver\n"
+            "does: apiVersion/kind must exist in Kubernetes 1.33, every field must be in its\n"
+            "schema (strict field validation), pods need containers, quantities are >= 0.\n"
             "\n"
             "options:\n"
             "  --cluster FILE   the Nodes and Pods to schedule (required)\n"
             "  --config FILE    a KubeSchedulerConfiguration (kubescheduler.config.k8s.io/v1);\n"
             "                   default: upstream's defaults, one profile \"default-scheduler\"\n"
             "  --explain        add, per pod, the plugin results of its last attempt\n"
+            "  --lenient        unknown fields in FILE are warnings, not errors\n"
             "  --seed N         seed for tie-breaking between equal-scoring nodes (default 1);\n"
             "                   the same input and seed always give the same result\n"
             "  -o table|json    output format (default table)\n"
@@ -65,7 +71,11 @@ static void usage(FILE *out) {
             "                   PodScheduled condition reason upstream uses)\n"
             "  Running          spec.nodeName was already set in the input: the scheduler\n"
             "                   does not touch it (\"node\" is that node, attempts 0)\n"
-            "  Pending          never attempted: spec.schedulerName matches no profile\n"
+            "  Pending          never attempted: spec.schedulerName matches no profile, or\n"
+            "                   the pod is being deleted (metadata.deletionTimestamp:\n"
+            "                   \"skip schedule deleting pod: NS/NAME\")\n"
+            "  Succeeded/Failed status.phase of a pod that had finished in the input: the\n"
+            "                   scheduler ignores it (it holds no resources)\n"
             "  Deleted          removed as a preemption victim\n"
             "\n"
             "-o json prints {\"pods\":[{\"namespace\",\"name\",\"node\" (string or null),\n"
@@ -292,6 +302,12 @@ static pod_row pod_outcome(sl_scheduler *s, sl_cluster *cluster, const char *ns,
     sl_pod_result result;
     if (!sl_scheduler_pod_result(s, pod, &result)) {
         row.message = "not seen by the scheduler";
+        if (pod->phase && (!strcmp(pod->phase, "Succeeded") || !strcmp(pod->phase, "Failed"))) {
+            /* a finished pod: upstream's informers filter it out */
+            row.status = pod->phase;
+            row.node = pod->node_name && pod->node_name[0] ? pod->node_name : NULL;
+            row.message = "finished: ignored by the scheduler";
+        }
         return row;
     }
     row.status = state_name(result.state);
@@ -421,7 +437,7 @@ static bool parse_seed(const char *s, uint64_t *out) {
 
 int cmd_schedule(int argc, char **argv) {
     const char *cluster_path = NULL, *config_path = NULL, *output = "table";
-    bool explain_wanted = false;
+    bool explain_wanted = false, lenient = false;
     uint64_t seed = 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = NULL;
@@ -431,6 +447,10 @@ int cmd_schedule(int argc, char **argv) {
         }
         if (!strcmp(a, "--explain")) {
             explain_wanted = true;
+            continue;
+        }
+        if (!strcmp(a, "--lenient")) {
+            lenient = true;
             continue;
         }
         if (cmd_option_value(argc, argv, &i, "--cluster", &v)) {
@@ -466,7 +486,8 @@ int cmd_schedule(int argc, char **argv) {
     int status = EXIT_USAGE;
     char err[1024] = "";
     sl_config config = {0};
-    json_t *docs = NULL;
+    sl_registry *registry = NULL;
+    json_t *docs = NULL, *locations = NULL;
     sl_cluster *cluster = NULL;
     sl_scheduler *scheduler = NULL;
     explain_recorder explain;
@@ -477,22 +498,23 @@ int cmd_schedule(int argc, char **argv) {
     size_t len = 0;
     char *text = file_read_all(cluster_path, &len, err, sizeof err);
     if (!text) {
-        fprintf(stderr, "schedlab schedule: %s: %s\n", cluster_path, err);
+        fprintf(stderr, "schedlab schedule: %s\n", err); /* err names the file */
         return EXIT_USAGE;
     }
-    docs = k8s_parse_documents(text, len, cluster_path, err, sizeof err);
+    docs = k8s_parse_documents_located(text, len, cluster_path, &locations, err, sizeof err);
     free(text);
     if (!docs) {
         fprintf(stderr, "schedlab schedule: %s\n", err);
         goto out;
     }
+    registry = sl_registry_new_default();
     if (config_path) {
-        if (!sl_config_load_file(config_path, &config, err, sizeof err)) {
+        if (!sl_config_load_file(config_path, registry, &config, err, sizeof err)) {
             fprintf(stderr, "schedlab schedule: %s\n", err);
             goto out;
         }
     } else {
-        sl_config_default(&config);
+        sl_config_default(registry, &config);
         if (config.nprofiles == 0) {
             fprintf(stderr, "schedlab schedule: the default configuration is not usable in this build\n");
             status = 1;
@@ -500,7 +522,8 @@ int cmd_schedule(int argc, char **argv) {
         }
     }
     cluster = sl_cluster_memory_new();
-    if (!sl_cluster_memory_load(cluster, docs, cluster_path, err, sizeof err)) {
+    sl_cluster_load_options load = {.locations = locations, .lenient = lenient};
+    if (!sl_cluster_memory_load_with(cluster, docs, cluster_path, &load, err, sizeof err)) {
         fprintf(stderr, "schedlab schedule: %s\n", err);
         goto out;
     }
@@ -516,6 +539,7 @@ int cmd_schedule(int argc, char **argv) {
     }
     sl_scheduler_options opts = {
         .config = &config,
+        .registry = registry,
         .cluster = cluster,
         .seed = seed,
         .virtual_time = true,
@@ -553,6 +577,8 @@ out:
     if (have_explain) explain_free(&explain);
     if (cluster) cluster->ops->destroy(cluster);
     sl_config_free(&config);
+    sl_registry_free(registry);
     json_decref(docs);
+    json_decref(locations);
     return status;
 }

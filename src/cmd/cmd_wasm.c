@@ -105,7 +105,7 @@ static sl_wasm_module *load_file(const char *path) {
     size_t len = 0;
     char *bytes = file_read_all(path, &len, err, sizeof err);
     if (!bytes) {
-        fprintf(stderr, "schedlab wasm: cannot read %s: %s\n", path, err);
+        fprintf(stderr, "schedlab wasm: cannot read %s\n", err); /* err names the file */
         return NULL;
     }
     err[0] = 0;

@@ -38,6 +38,11 @@
  * errors carry line:column. Returns NULL on error. */
 json_t *k8s_parse_documents(const char *text, size_t len, const char *origin, char *err,
                             size_t errsize);
+/* The same, and *locations (when not NULL) gets one string per returned
+ * object saying where it was: "document 2", "document 1, items[3]" (an item
+ * of a List), "document 1[0]" (an element of a top-level JSON array). */
+json_t *k8s_parse_documents_located(const char *text, size_t len, const char *origin,
+                                    json_t **locations, char *err, size_t errsize);
 /* Parses exactly one YAML-or-JSON document into a JSON value (config files). */
 json_t *k8s_parse_document(const char *text, size_t len, const char *origin, char *err,
                            size_t errsize);
@@ -254,6 +259,25 @@ typedef struct k8s_owner_reference {
     bool controller;
 } k8s_owner_reference;
 
+/* status.containerStatuses[] / initContainerStatuses[]: what the scheduler
+ * reads of a running container (InPlacePodVerticalScaling, beta and on by
+ * default in v1.33): the resources the kubelet actuated and allocated. */
+typedef struct k8s_container_status {
+    const char *name;
+    bool has_resources;          /* .resources is set (even empty) */
+    k8s_resources requests;      /* .resources.requests */
+    k8s_resources allocated;     /* .allocatedResources */
+    /* presence of cpu / memory keys (for the non-zero scoring defaults) */
+    bool requests_cpu, requests_memory, allocated_cpu, allocated_memory;
+} k8s_container_status;
+
+/* status.conditions[]: type, status, reason ("" when absent). */
+typedef struct k8s_pod_condition {
+    const char *type;
+    const char *status;
+    const char *reason;
+} k8s_pod_condition;
+
 typedef struct k8s_pod {
     json_t *raw;
     arena mem;
@@ -292,17 +316,35 @@ typedef struct k8s_pod {
     const char *phase;           /* "" when absent */
     const char *nominated_node_name; /* "" when absent */
     int64_t start_ns;            /* status.startTime, 0 if absent */
+    uint32_t nconditions;
+    k8s_pod_condition *conditions;
+    uint32_t ncontainer_statuses, ninit_container_statuses;
+    k8s_container_status *container_statuses, *init_container_statuses;
 } k8s_pod;
 
 /* Decodes a Pod. Takes its own reference to obj. */
 k8s_pod *k8s_pod_decode(json_t *obj, const char *origin, char *err, size_t errsize);
 void k8s_pod_free(k8s_pod *pod);
 
+/* The first condition of that type decides (upstream's loops return at
+ * the first match). Terminating by preemption: metadata.deletionTimestamp
+ * set and DisruptionTarget True with reason PreemptionByScheduler
+ * (defaultpreemption podTerminatingByPreemption). Resize infeasible:
+ * PodResizePending with reason Infeasible (IsPodResizeInfeasible). */
+bool k8s_pod_terminating_by_preemption(const k8s_pod *pod);
+bool k8s_pod_resize_infeasible(const k8s_pod *pod);
+
 /* Effective request as upstream computes it (resource helpers
  * PodRequests): max(sum(app containers) + sum(restartable init containers),
  * each init container's request + restartable init containers started
  * before it) + overhead. `non_zero` gives the same with cpu/memory of
- * containers that request nothing counted as 100m / 200Mi (scoring only). */
+ * containers that request nothing counted as 100m / 200Mi (scoring only).
+ * A container's request is upstream's with UseStatusResources (the
+ * scheduler's calculateResource, InPlacePodVerticalScaling on): when its
+ * status has `resources`, max(spec requests, status requests,
+ * allocatedResources) per resource — or, while the pod's resize is
+ * Infeasible, max(status requests, allocatedResources) only; for init
+ * containers only the restartable ones (sidecars) read their status. */
 void k8s_pod_requests(const k8s_pod *pod, arena *mem, k8s_resources *out);
 void k8s_pod_non_zero_requests(const k8s_pod *pod, int64_t *milli_cpu, int64_t *memory);
 
@@ -379,5 +421,8 @@ bool k8s_node_affinity_decode(const json_t *obj, arena *mem, const char *path,
                               k8s_node_affinity *out, char *err, size_t errsize);
 bool k8s_node_selector_term_decode(const json_t *obj, arena *mem, const char *path,
                                    k8s_node_selector_term *out, char *err, size_t errsize);
+
+/* Schema tables, strict validation and object checks: k8s_schema.h. */
+#include "k8s/k8s_schema.h"
 
 #endif

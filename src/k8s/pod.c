@@ -1,6 +1,9 @@
 /*
  * pod.c — Pod decoding into k8s_pod, and the pod's effective resource
- * request as the scheduler computes it (resource helpers PodRequests).
+ * request as the scheduler computes it (resource helpers PodRequests with
+ * UseStatusResources, as the v1.33 scheduler's calculateResource: the
+ * containers' actuated and allocated resources from status count too —
+ * InPlacePodVerticalScaling is beta and on by default).
  *
  * A pod is decoded once when it arrives; everything the scheduler reads in
  * its hot paths (requests, tolerations, selectors, affinity, spread
@@ -13,7 +16,10 @@
  * we convert each container's quantities first (cpu to millicores rounded
  * up), so a pod made of several containers asking for sub-millicore cpu
  * ("0.0001") can differ by a millicore per container. No real manifest does
- * that.
+ * that. Upstream's NodeResourcesFit PreFilter reads the incoming pod's spec
+ * only; here status resources count for every pod, which differs only for a
+ * pending pod carrying container statuses with resources (not a state the
+ * API produces: only running containers report them).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,27 +96,41 @@ static int scalar_compare(const void *a, const void *b) {
     return strcmp(((const k8s_scalar_resource *)a)->name, ((const k8s_scalar_resource *)b)->name);
 }
 
+static void sum_max_resources(resource_sum *s, const k8s_resources *r) {
+    s->milli_cpu = SL_MAX(s->milli_cpu, r->milli_cpu);
+    s->memory = SL_MAX(s->memory, r->memory);
+    s->ephemeral_storage = SL_MAX(s->ephemeral_storage, r->ephemeral_storage);
+    s->pods = SL_MAX(s->pods, r->pods);
+    for (uint32_t i = 0; i < r->nscalar; i++) {
+        int64_t *slot = sum_scalar_slot(s, r->scalar[i].name);
+        *slot = SL_MAX(*slot, r->scalar[i].value);
+    }
+}
+
+/* One container's request into *out (reset first). */
+typedef void (*container_request_fn)(const k8s_pod *pod, const k8s_container *c, bool init,
+                                     uint32_t index, resource_sum *out);
+
 /* PodRequests: max(sum(app) + sum(sidecars), each init container + the
  * sidecars started before it) + overhead. `container_request` yields each
  * container's (possibly defaulted) request. */
-static void pod_requests_sum(const k8s_pod *pod,
-                             k8s_resources (*container_request)(const k8s_pod *, const k8s_container *, bool, uint32_t),
+static void pod_requests_sum(const k8s_pod *pod, container_request_fn container_request,
                              resource_sum *total) {
-    resource_sum restartable = {0}, init_max = {0}, tmp = {0};
+    resource_sum restartable = {0}, init_max = {0}, tmp = {0}, one = {0};
     for (uint32_t i = 0; i < pod->ncontainers; i++) {
-        k8s_resources r = container_request(pod, &pod->containers[i], false, i);
-        sum_add(total, &r);
+        container_request(pod, &pod->containers[i], false, i, &one);
+        sum_add_sum(total, &one);
     }
     for (uint32_t i = 0; i < pod->ninit_containers; i++) {
         const k8s_container *c = &pod->init_containers[i];
-        k8s_resources r = container_request(pod, c, true, i);
+        container_request(pod, c, true, i, &one);
         if (c->restart_always) {
-            sum_add(total, &r);
-            sum_add(&restartable, &r);
+            sum_add_sum(total, &one);
+            sum_add_sum(&restartable, &one);
             sum_max(&init_max, &restartable);
         } else {
             sum_reset(&tmp);
-            sum_add(&tmp, &r);
+            sum_add_sum(&tmp, &one);
             sum_add_sum(&tmp, &restartable);
             sum_max(&init_max, &tmp);
         }
@@ -120,19 +140,63 @@ static void pod_requests_sum(const k8s_pod *pod,
     VEC_FREE(&restartable.scalar);
     VEC_FREE(&init_max.scalar);
     VEC_FREE(&tmp.scalar);
+    VEC_FREE(&one.scalar);
 }
 
-static k8s_resources plain_request(const k8s_pod *pod, const k8s_container *c, bool init,
-                                   uint32_t index) {
-    UNUSED(pod);
-    UNUSED(init);
+bool k8s_pod_terminating_by_preemption(const k8s_pod *pod) {
+    if (!pod->deleting) return false;
+    for (uint32_t i = 0; i < pod->nconditions; i++) {
+        const k8s_pod_condition *c = &pod->conditions[i];
+        if (strcmp(c->type, "DisruptionTarget") != 0) continue;
+        return strcmp(c->status, "True") == 0 && strcmp(c->reason, "PreemptionByScheduler") == 0;
+    }
+    return false;
+}
+
+bool k8s_pod_resize_infeasible(const k8s_pod *pod) {
+    for (uint32_t i = 0; i < pod->nconditions; i++) {
+        const k8s_pod_condition *c = &pod->conditions[i];
+        if (strcmp(c->type, "PodResizePending") == 0) return strcmp(c->reason, "Infeasible") == 0;
+    }
+    return false;
+}
+
+/* The container's status when upstream reads it (UseStatusResources): an
+ * app container or a sidecar whose status has `resources`. Statuses are
+ * looked up by name as upstream's map is built: containerStatuses, then
+ * initContainerStatuses, a later entry replacing an earlier one. */
+static const k8s_container_status *status_in_use(const k8s_pod *pod, const k8s_container *c,
+                                                 bool init) {
+    if (init && !c->restart_always) return NULL;
+    const k8s_container_status *found = NULL;
+    for (uint32_t i = pod->ninit_container_statuses; i-- > 0 && !found;)
+        if (strcmp(pod->init_container_statuses[i].name, c->name) == 0)
+            found = &pod->init_container_statuses[i];
+    for (uint32_t i = pod->ncontainer_statuses; i-- > 0 && !found;)
+        if (strcmp(pod->container_statuses[i].name, c->name) == 0)
+            found = &pod->container_statuses[i];
+    return found && found->has_resources ? found : NULL;
+}
+
+/* determineContainerReqs: max(spec, actuated, allocated); while the resize
+ * is infeasible the spec (the desired size) does not count. */
+static void actual_request(const k8s_pod *pod, const k8s_container *c, bool init, uint32_t index,
+                           resource_sum *out) {
     UNUSED(index);
-    return c->requests;
+    sum_reset(out);
+    const k8s_container_status *cs = status_in_use(pod, c, init);
+    if (!cs) {
+        sum_add(out, &c->requests);
+        return;
+    }
+    if (!k8s_pod_resize_infeasible(pod)) sum_add(out, &c->requests);
+    sum_max_resources(out, &cs->requests);
+    sum_max_resources(out, &cs->allocated);
 }
 
 void k8s_pod_requests(const k8s_pod *pod, arena *mem, k8s_resources *out) {
     resource_sum total = {0};
-    pod_requests_sum(pod, plain_request, &total);
+    pod_requests_sum(pod, actual_request, &total);
     memset(out, 0, sizeof(*out));
     out->milli_cpu = total.milli_cpu;
     out->memory = total.memory;
@@ -167,13 +231,20 @@ static bool container_names_resource(const k8s_pod *pod, bool init, uint32_t ind
     return (req && !json_is_null(req)) || (lim && !json_is_null(lim));
 }
 
-static k8s_resources non_zero_request(const k8s_pod *pod, const k8s_container *c, bool init,
-                                      uint32_t index) {
-    k8s_resources r = c->requests;
-    if (!container_names_resource(pod, init, index, "cpu")) r.milli_cpu = DEFAULT_MILLI_CPU_REQUEST;
-    if (!container_names_resource(pod, init, index, "memory")) r.memory = DEFAULT_MEMORY_REQUEST;
-    r.nscalar = 0; /* only cpu and memory are reported */
-    return r;
+/* applyNonMissing over the container's request list: cpu / memory keys
+ * absent from it (spec, and the status lists when they are read) count as
+ * 100m / 200Mi. */
+static void non_zero_request(const k8s_pod *pod, const k8s_container *c, bool init,
+                             uint32_t index, resource_sum *out) {
+    actual_request(pod, c, init, index, out);
+    const k8s_container_status *cs = status_in_use(pod, c, init);
+    bool spec_counts = !cs || !k8s_pod_resize_infeasible(pod);
+    bool has_cpu = (spec_counts && container_names_resource(pod, init, index, "cpu")) ||
+                   (cs && (cs->requests_cpu || cs->allocated_cpu));
+    bool has_memory = (spec_counts && container_names_resource(pod, init, index, "memory")) ||
+                      (cs && (cs->requests_memory || cs->allocated_memory));
+    if (!has_cpu) out->milli_cpu = DEFAULT_MILLI_CPU_REQUEST;
+    if (!has_memory) out->memory = DEFAULT_MEMORY_REQUEST;
 }
 
 void k8s_pod_non_zero_requests(const k8s_pod *pod, int64_t *milli_cpu, int64_t *memory) {
@@ -402,6 +473,71 @@ static bool decode_time(k8s_decoder *d, const json_t *obj, const char *key, cons
     return true;
 }
 
+/* status.conditions[]: type, status, reason. */
+static bool decode_conditions(k8s_decoder *d, const json_t *status, k8s_pod *pod) {
+    const json_t *list;
+    char ip[K8S_PATH_MAX];
+    if (!k8s_get_array(d, status, "conditions", "status", &list)) return false;
+    size_t count = list ? json_array_size(list) : 0;
+    if (!count) return true;
+    pod->conditions = arena_zalloc(d->mem, count * sizeof(k8s_pod_condition));
+    for (size_t i = 0; i < count; i++) {
+        const json_t *item;
+        k8s_pod_condition *c = &pod->conditions[i];
+        if (!k8s_list_object(d, list, i, "status.conditions", ip, &item)) return false;
+        if (!k8s_get_string(d, item, "type", ip, "", &c->type) ||
+            !k8s_get_string(d, item, "status", ip, "", &c->status) ||
+            !k8s_get_string(d, item, "reason", ip, "", &c->reason))
+            return false;
+    }
+    pod->nconditions = (uint32_t)count;
+    return true;
+}
+
+static bool has_key(const json_t *obj, const char *key) {
+    const json_t *v = json_object_get(obj, key);
+    return v && !json_is_null(v);
+}
+
+/* status.containerStatuses[] or initContainerStatuses[]: name, resources
+ * (requests) and allocatedResources. */
+static bool decode_container_statuses(k8s_decoder *d, const json_t *status, const char *key,
+                                      uint32_t *n, k8s_container_status **out) {
+    const json_t *list;
+    char p[K8S_PATH_MAX], ip[K8S_PATH_MAX], rp[K8S_PATH_MAX], fp[K8S_PATH_MAX];
+    *n = 0;
+    *out = NULL;
+    if (!k8s_get_array(d, status, key, "status", &list)) return false;
+    size_t count = list ? json_array_size(list) : 0;
+    if (!count) return true;
+    k8s_path_field(p, "status", key);
+    k8s_container_status *all = arena_zalloc(d->mem, count * sizeof(*all));
+    for (size_t i = 0; i < count; i++) {
+        const json_t *item, *resources, *requests, *allocated;
+        k8s_container_status *cs = &all[i];
+        if (!k8s_list_object(d, list, i, p, ip, &item)) return false;
+        if (!k8s_get_string(d, item, "name", ip, "", &cs->name) ||
+            !k8s_get_object(d, item, "resources", ip, &resources) ||
+            !k8s_get_object(d, item, "allocatedResources", ip, &allocated))
+            return false;
+        k8s_path_field(rp, ip, "resources");
+        if (!k8s_get_object(d, resources, "requests", rp, &requests) ||
+            !k8s_decode_resources(d, requests, k8s_path_field(fp, rp, "requests"),
+                                  &cs->requests) ||
+            !k8s_decode_resources(d, allocated, k8s_path_field(fp, ip, "allocatedResources"),
+                                  &cs->allocated))
+            return false;
+        cs->has_resources = resources != NULL;
+        cs->requests_cpu = has_key(requests, "cpu");
+        cs->requests_memory = has_key(requests, "memory");
+        cs->allocated_cpu = has_key(allocated, "cpu");
+        cs->allocated_memory = has_key(allocated, "memory");
+    }
+    *n = (uint32_t)count;
+    *out = all;
+    return true;
+}
+
 static bool decode_metadata(k8s_decoder *d, const json_t *obj, k8s_pod *pod) {
     const json_t *meta;
     if (!k8s_get_object(d, obj, "metadata", "", &meta)) return false;
@@ -499,6 +635,12 @@ static bool decode_pod_body(k8s_decoder *d, const json_t *obj, k8s_pod *pod) {
     if (!k8s_get_string(d, status, "phase", "status", "", &pod->phase) ||
         !k8s_get_string(d, status, "nominatedNodeName", "status", "", &pod->nominated_node_name) ||
         !decode_time(d, status, "startTime", "status", NULL, &pod->start_ns))
+        return false;
+    if (!decode_conditions(d, status, pod) ||
+        !decode_container_statuses(d, status, "containerStatuses", &pod->ncontainer_statuses,
+                                   &pod->container_statuses) ||
+        !decode_container_statuses(d, status, "initContainerStatuses",
+                                   &pod->ninit_container_statuses, &pod->init_container_statuses))
         return false;
     return true;
 }

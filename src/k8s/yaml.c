@@ -498,7 +498,9 @@ static bool parse_stream(const char *text, size_t len, const char *origin, char 
 
 typedef struct flatten_state {
     json_t *out;
+    json_t *where;      /* NULL, or one location string per object in out */
     const char *origin;
+    size_t ndocs;       /* documents seen so far (empty ones included) */
 } flatten_state;
 
 static bool is_list_kind(const json_t *obj) {
@@ -508,47 +510,62 @@ static bool is_list_kind(const json_t *obj) {
     return n >= 4 && !strcmp(kind + n - 4, "List") && json_is_array(json_object_get(obj, "items"));
 }
 
-static bool flatten_into(flatten_state *st, json_t *value, size_t line, int depth, char *err,
-                         size_t errsize) {
+/* `where` is the location of `value` ("document 2", "document 2, items[3]"). */
+static bool flatten_into(flatten_state *st, json_t *value, size_t line, int depth,
+                         const char *where, char *err, size_t errsize) {
     if (json_is_null(value)) return true;
     if (depth > 64) {
         snprintf(err, errsize, "%s:%zu: lists nested too deeply", origin_or_default(st->origin),
                  line);
         return false;
     }
-    if (json_is_array(value)) {
+    if (json_is_array(value) || (json_is_object(value) && is_list_kind(value))) {
+        bool list = json_is_object(value);
+        json_t *items = list ? json_object_get(value, "items") : value;
         size_t i;
         json_t *item;
-        json_array_foreach(value, i, item) {
-            if (!flatten_into(st, item, line, depth + 1, err, errsize)) return false;
+        json_array_foreach(items, i, item) {
+            char sub[256];
+            snprintf(sub, sizeof sub, "%s%s%s[%zu]", where, list ? ", " : "", list ? "items" : "", i);
+            if (!flatten_into(st, item, line, depth + 1, sub, err, errsize)) return false;
         }
         return true;
     }
     if (json_is_object(value)) {
-        if (is_list_kind(value))
-            return flatten_into(st, json_object_get(value, "items"), line, depth + 1, err, errsize);
         json_array_append(st->out, value);
+        if (st->where) json_array_append_new(st->where, json_string(where));
         return true;
     }
-    snprintf(err, errsize, "%s:%zu: document is %s, expected an object",
-             origin_or_default(st->origin), line,
+    snprintf(err, errsize, "%s:%zu: %s is %s, expected an object", origin_or_default(st->origin),
+             line, where,
              json_is_string(value) ? "a string" : json_is_boolean(value) ? "a boolean" : "a number");
     return false;
 }
 
 static bool flatten_sink(void *user, json_t *doc, size_t line, char *err, size_t errsize) {
-    bool ok = flatten_into(user, doc, line, 0, err, errsize);
+    flatten_state *st = user;
+    char where[64];
+    snprintf(where, sizeof where, "document %zu", ++st->ndocs);
+    bool ok = flatten_into(st, doc, line, 0, where, err, errsize);
     json_decref(doc);
     return ok;
 }
 
 json_t *k8s_parse_documents(const char *text, size_t len, const char *origin, char *err,
                             size_t errsize) {
-    flatten_state st = {json_array(), origin};
+    return k8s_parse_documents_located(text, len, origin, NULL, err, errsize);
+}
+
+json_t *k8s_parse_documents_located(const char *text, size_t len, const char *origin,
+                                    json_t **locations, char *err, size_t errsize) {
+    flatten_state st = {json_array(), locations ? json_array() : NULL, origin, 0};
+    if (locations) *locations = NULL;
     if (!parse_stream(text, len, origin, err, errsize, flatten_sink, &st)) {
         json_decref(st.out);
+        json_decref(st.where);
         return NULL;
     }
+    if (locations) *locations = st.where;
     return st.out;
 }
 

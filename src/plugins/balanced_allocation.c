@@ -1,6 +1,6 @@
 /*
- * balanced_allocation.c — NodeResourcesBalancedAllocation (upstream
- * pkg/scheduler/framework/plugins/noderesources/balanced_allocation.go).
+ * balanced_allocation.c — NodeResourcesBalancedAllocation (upstream's
+ * noderesources plugin of the same name).
  *
  * Favours nodes whose resource usage stays balanced once the pod is placed.
  * For each configured resource (default cpu and memory) the fraction

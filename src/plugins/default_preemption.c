@@ -10,8 +10,13 @@
  *
  *   1. Eligibility: not with preemptionPolicy Never; not while a
  *      lower-priority pod on the pod's already-nominated node is still
- *      terminating (unless that node now fails as
- *      UnschedulableAndUnresolvable).
+ *      terminating by preemption — deletionTimestamp set and a
+ *      DisruptionTarget condition True with reason PreemptionByScheduler
+ *      (a pod deleted for another reason does not count) — unless that
+ *      node now fails as UnschedulableAndUnresolvable. A pod that is not
+ *      eligible returns no result: its nominatedNodeName stays as it is
+ *      (upstream's nil PostFilterResult, nominator ModeNoop), so the room
+ *      on the nominated node stays reserved.
  *   2. Candidates: every node whose Filter status is not
  *      UnschedulableAndUnresolvable (nodes cut by a PreFilterResult count
  *      as such, see sl_node_status_get). numCandidates =
@@ -31,7 +36,9 @@
  * Not helpful: Unschedulable "preemption: 0/N nodes are available: <reasons
  * histogram>." with "Preemption is not helpful for scheduling" for
  * unresolvable nodes and "No preemption victims found for incoming pod"
- * (or the Filter reason) for nodes the dry run rejected.
+ * (or the Filter reason) for nodes the dry run rejected; the result then
+ * nominates "" (clears the pod's nominatedNodeName). Errors return no
+ * result (the nomination is kept).
  *
  * Differences from upstream, all deliberate:
  *   - PodDisruptionBudgets: schedlab has no PDB objects, so every victim is
@@ -41,8 +48,8 @@
  *     run; here the scan is sequential from the random offset and stops at
  *     numCandidates — the deterministic equivalent. Upstream breaks final
  *     ties by Go map order (random); here by discovery order.
- *   - "Terminating by preemption" is read as metadata.deletionTimestamp
- *     being set (the object model has no DisruptionTarget condition).
+ *   - A victim already being deleted (deletionTimestamp set) is deleted
+ *     again, as v1.33 does (later releases skip the call).
  *   - Lower-priority pods nominated to the chosen node keep their
  *     nomination (the framework contract has no call to clear one; upstream
  *     clears it so they get requeued — here they are re-filtered on their
@@ -122,7 +129,7 @@ static const char *not_eligible_reason(sl_cycle *c, const sl_pod_info *pod,
         return NULL;
     for (uint32_t i = 0; i < nominated->npods; i++) {
         const sl_pod_info *p = nominated->pods[i];
-        if (pod_priority(p) < kp->priority && p->pod->deleting)
+        if (pod_priority(p) < kp->priority && k8s_pod_terminating_by_preemption(p->pod))
             return "not eligible due to a terminating pod on the nominated node.";
     }
     return NULL;
@@ -362,7 +369,10 @@ static sl_status default_preemption_post_filter(sl_plugin *p, sl_cycle *c, const
         else
             potential[npotential++] = nodes[i];
     }
-    if (npotential == 0) return sl_status_make(SL_UNSCHEDULABLE, fit_error_message(c, &hist));
+    if (npotential == 0) {
+        result->nominated_node_name = ""; /* clear the nomination */
+        return sl_status_make(SL_UNSCHEDULABLE, fit_error_message(c, &hist));
+    }
 
     uint32_t offset = (uint32_t)rng_below(sl_cycle_rng(c), npotential);
     uint32_t want = num_candidates(self, npotential);
@@ -381,6 +391,7 @@ static sl_status default_preemption_post_filter(sl_plugin *p, sl_cycle *c, const
     }
     if (ncands == 0) {
         if (first_error) return sl_status_newf(c, SL_ERROR, "preemption: %s", first_error);
+        result->nominated_node_name = ""; /* clear the nomination */
         return sl_status_make(SL_UNSCHEDULABLE, fit_error_message(c, &hist));
     }
 

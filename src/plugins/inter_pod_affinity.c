@@ -1,7 +1,7 @@
 /*
- * inter_pod_affinity.c — InterPodAffinity (upstream
- * pkg/scheduler/framework/plugins/interpodaffinity/{filtering,scoring,
- * plugin}.go, behaviour of kube-scheduler v1.30–v1.33).
+ * inter_pod_affinity.c — InterPodAffinity (upstream's interpodaffinity
+ * plugin: its filtering, scoring and args, behaviour of kube-scheduler
+ * v1.30–v1.33).
  *
  * Filter. PreFilter counts, per topology pair (label key, value):
  *   - existing anti-affinity: existing pods whose required anti-affinity
@@ -604,8 +604,20 @@ static void affinity_destroy(sl_plugin *p) {
     p->self = NULL;
 }
 
+/* EventsToRegister: pods coming, going or relabelled; nodes added or relabelled. */
+static const sl_plugin_event affinity_events[] = {
+    {SL_RESOURCE_POD, SL_ACTION_ADD | SL_ACTION_DELETE | SL_ACTION_UPDATE_POD_LABEL},
+    {SL_RESOURCE_NODE, SL_ACTION_ADD | SL_ACTION_UPDATE_NODE_LABEL},
+};
+static uint32_t affinity_events_to_register(sl_plugin *p, const sl_plugin_event **out) {
+    (void)p;
+    *out = affinity_events;
+    return ARRAY_LEN(affinity_events);
+}
+
 static const sl_plugin_ops affinity_ops = {
     .name = AFFINITY_NAME,
+    .events_to_register = affinity_events_to_register,
     .pre_filter = affinity_pre_filter,
     .add_pod = affinity_add_pod,
     .remove_pod = affinity_remove_pod,

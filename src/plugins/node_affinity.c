@@ -232,8 +232,19 @@ fail:
     return false;
 }
 
+/* EventsToRegister: a new node, or changed labels. */
+static const sl_plugin_event node_affinity_events[] = {
+    {SL_RESOURCE_NODE, SL_ACTION_ADD | SL_ACTION_UPDATE_NODE_LABEL},
+};
+static uint32_t node_affinity_events_to_register(sl_plugin *p, const sl_plugin_event **out) {
+    (void)p;
+    *out = node_affinity_events;
+    return ARRAY_LEN(node_affinity_events);
+}
+
 static const sl_plugin_ops node_affinity_ops = {
     .name = "NodeAffinity",
+    .events_to_register = node_affinity_events_to_register,
     .pre_filter = node_affinity_pre_filter,
     .filter = node_affinity_filter,
     .pre_score = node_affinity_pre_score,

@@ -29,8 +29,19 @@ static void node_name_filter_nodes(sl_plugin *p, sl_cycle *c, const sl_pod_info 
     sl_filter_each_node(node_name_filter, p, c, pod, nodes, n, out);
 }
 
+/* EventsToRegister: the named node may appear or change. */
+static const sl_plugin_event node_name_events[] = {
+    {SL_RESOURCE_NODE, SL_ACTION_ADD | SL_ACTION_UPDATE},
+};
+static uint32_t node_name_events_to_register(sl_plugin *p, const sl_plugin_event **out) {
+    (void)p;
+    *out = node_name_events;
+    return ARRAY_LEN(node_name_events);
+}
+
 static const sl_plugin_ops node_name_ops = {
     .name = "NodeName",
+    .events_to_register = node_name_events_to_register,
     .filter = node_name_filter,
     .filter_nodes = node_name_filter_nodes,
 };

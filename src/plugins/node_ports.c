@@ -56,8 +56,20 @@ static sl_status node_ports_filter(sl_plugin *p, sl_cycle *c, const sl_pod_info 
     return SL_STATUS_SUCCESS;
 }
 
+/* EventsToRegister: a pod that held the port goes away; a new or changed node. */
+static const sl_plugin_event node_ports_events[] = {
+    {SL_RESOURCE_POD, SL_ACTION_DELETE},
+    {SL_RESOURCE_NODE, SL_ACTION_ADD | SL_ACTION_UPDATE},
+};
+static uint32_t node_ports_events_to_register(sl_plugin *p, const sl_plugin_event **out) {
+    (void)p;
+    *out = node_ports_events;
+    return ARRAY_LEN(node_ports_events);
+}
+
 static const sl_plugin_ops node_ports_ops = {
     .name = "NodePorts",
+    .events_to_register = node_ports_events_to_register,
     .pre_filter = node_ports_pre_filter,
     .filter = node_ports_filter,
 };

@@ -1,7 +1,7 @@
 /*
- * node_resources_fit.c — NodeResourcesFit (upstream
- * pkg/scheduler/framework/plugins/noderesources/fit.go and the scorers
- * least_allocated.go, most_allocated.go, requested_to_capacity_ratio.go).
+ * node_resources_fit.c — NodeResourcesFit (upstream's noderesources Fit
+ * plugin and its three scoring strategies: LeastAllocated, MostAllocated,
+ * RequestedToCapacityRatio).
  *
  * Filter: a node is rejected when it cannot hold one more pod ("Too many
  * pods") or when, for a resource the pod requests (> 0), allocatable minus
@@ -579,8 +579,20 @@ fail:
     return false;
 }
 
+/* EventsToRegister: an assigned pod deleted or scaled down frees room; a node added or grown. */
+static const sl_plugin_event fit_events[] = {
+    {SL_RESOURCE_POD, SL_ACTION_DELETE | SL_ACTION_UPDATE_POD_SCALE_DOWN},
+    {SL_RESOURCE_NODE, SL_ACTION_ADD | SL_ACTION_UPDATE_NODE_ALLOCATABLE | SL_ACTION_UPDATE_NODE_TAINT | SL_ACTION_UPDATE_NODE_LABEL},
+};
+static uint32_t fit_events_to_register(sl_plugin *p, const sl_plugin_event **out) {
+    (void)p;
+    *out = fit_events;
+    return ARRAY_LEN(fit_events);
+}
+
 static const sl_plugin_ops fit_ops = {
     .name = FIT_NAME,
+    .events_to_register = fit_events_to_register,
     .pre_filter = fit_pre_filter,
     .filter = fit_filter,
     .filter_nodes = fit_filter_nodes,

@@ -34,8 +34,19 @@ static void node_unschedulable_filter_nodes(sl_plugin *p, sl_cycle *c, const sl_
         out[i] = LIKELY(!nodes[i]->node->unschedulable) ? SL_STATUS_SUCCESS : node_unschedulable_filter(p, c, pod, nodes[i]);
 }
 
+/* EventsToRegister: a new node, or one whose taints (spec.unschedulable) changed. */
+static const sl_plugin_event node_unschedulable_events[] = {
+    {SL_RESOURCE_NODE, SL_ACTION_ADD | SL_ACTION_UPDATE_NODE_TAINT},
+};
+static uint32_t node_unschedulable_events_to_register(sl_plugin *p, const sl_plugin_event **out) {
+    (void)p;
+    *out = node_unschedulable_events;
+    return ARRAY_LEN(node_unschedulable_events);
+}
+
 static const sl_plugin_ops node_unschedulable_ops = {
     .name = "NodeUnschedulable",
+    .events_to_register = node_unschedulable_events_to_register,
     .filter = node_unschedulable_filter,
     .filter_nodes = node_unschedulable_filter_nodes,
 };

@@ -1,7 +1,7 @@
 /*
- * pod_topology_spread.c — PodTopologySpread (upstream
- * pkg/scheduler/framework/plugins/podtopologyspread/{common,filtering,
- * scoring,plugin}.go, behaviour of kube-scheduler v1.30–v1.33).
+ * pod_topology_spread.c — PodTopologySpread (upstream's podtopologyspread
+ * plugin: constraints, filtering, scoring, behaviour of kube-scheduler
+ * v1.30–v1.33).
  *
  * Filter (whenUnsatisfiable: DoNotSchedule). PreFilter counts, per
  * constraint and per topology domain, the pods matching the constraint's
@@ -651,8 +651,20 @@ static void spread_destroy(sl_plugin *p) {
     p->self = NULL;
 }
 
+/* EventsToRegister: pods coming, going or relabelled change the counts; so do nodes. */
+static const sl_plugin_event spread_events[] = {
+    {SL_RESOURCE_POD, SL_ACTION_ADD | SL_ACTION_DELETE | SL_ACTION_UPDATE_POD_LABEL},
+    {SL_RESOURCE_NODE, SL_ACTION_ADD | SL_ACTION_DELETE | SL_ACTION_UPDATE},
+};
+static uint32_t spread_events_to_register(sl_plugin *p, const sl_plugin_event **out) {
+    (void)p;
+    *out = spread_events;
+    return ARRAY_LEN(spread_events);
+}
+
 static const sl_plugin_ops spread_ops = {
     .name = SPREAD_NAME,
+    .events_to_register = spread_events_to_register,
     .pre_filter = spread_pre_filter,
     .add_pod = spread_add_pod,
     .remove_pod = spread_remove_pod,

@@ -1,6 +1,6 @@
 /*
- * priority_sort.c — PrioritySort, the default QueueSort plugin (upstream
- * pkg/scheduler/framework/plugins/queuesort/priority_sort.go).
+ * priority_sort.c — PrioritySort, the default QueueSort plugin (upstream's
+ * queuesort plugin of the same name).
  *
  * The active queue pops the pod with the higher spec.priority first (a pod
  * without a priority counts as 0); between equal priorities the one that

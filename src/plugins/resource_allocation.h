@@ -1,7 +1,7 @@
 /*
  * resource_allocation.h — what NodeResourcesFit scoring and
- * NodeResourcesBalancedAllocation share (upstream
- * noderesources/resource_allocation.go): the list of scored resources with
+ * NodeResourcesBalancedAllocation share (upstream's noderesources
+ * resource allocation scorer): the list of scored resources with
  * weights, how to read "allocatable" and "requested (node + incoming pod)" for
  * one of them, and the decoding of a `resources: [{name, weight}]` argument.
  *

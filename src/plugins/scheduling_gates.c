@@ -33,8 +33,19 @@ static sl_status scheduling_gates_pre_enqueue(sl_plugin *p, const sl_pod_info *i
     return sl_status_make(SL_UNSCHEDULABLE_AND_UNRESOLVABLE, msg);
 }
 
+/* EventsToRegister: a pod's gates can only go away by its own update. */
+static const sl_plugin_event scheduling_gates_events[] = {
+    {SL_RESOURCE_POD, SL_ACTION_UPDATE_POD_SCHEDULING_GATES_ELIMINATED},
+};
+static uint32_t scheduling_gates_events_to_register(sl_plugin *p, const sl_plugin_event **out) {
+    (void)p;
+    *out = scheduling_gates_events;
+    return ARRAY_LEN(scheduling_gates_events);
+}
+
 static const sl_plugin_ops scheduling_gates_ops = {
     .name = "SchedulingGates",
+    .events_to_register = scheduling_gates_events_to_register,
     .pre_enqueue = scheduling_gates_pre_enqueue,
 };
 

@@ -118,8 +118,19 @@ static sl_status taint_toleration_normalize(sl_plugin *p, sl_cycle *c, const sl_
     return SL_STATUS_SUCCESS;
 }
 
+/* EventsToRegister: a new node, or changed taints. */
+static const sl_plugin_event taint_toleration_events[] = {
+    {SL_RESOURCE_NODE, SL_ACTION_ADD | SL_ACTION_UPDATE_NODE_TAINT},
+};
+static uint32_t taint_toleration_events_to_register(sl_plugin *p, const sl_plugin_event **out) {
+    (void)p;
+    *out = taint_toleration_events;
+    return ARRAY_LEN(taint_toleration_events);
+}
+
 static const sl_plugin_ops taint_toleration_ops = {
     .name = "TaintToleration",
+    .events_to_register = taint_toleration_events_to_register,
     .filter = taint_toleration_filter,
     .filter_nodes = taint_toleration_filter_nodes,
     .pre_score = taint_toleration_pre_score,

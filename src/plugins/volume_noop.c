@@ -87,20 +87,56 @@ static bool volume_binding_factory(sl_plugin *p, const json_t *args, char *err, 
     return true;
 }
 
+/* EventsToRegister: as upstream's, restricted to the resources schedlab models. */
+static const sl_plugin_event volume_restrictions_events[] = {
+    {SL_RESOURCE_POD, SL_ACTION_DELETE},
+    {SL_RESOURCE_NODE, SL_ACTION_ADD | SL_ACTION_UPDATE},
+};
+static uint32_t volume_restrictions_events_to_register(sl_plugin *p, const sl_plugin_event **out) {
+    (void)p;
+    *out = volume_restrictions_events;
+    return ARRAY_LEN(volume_restrictions_events);
+}
+
 static const sl_plugin_ops volume_restrictions_ops = {
     .name = "VolumeRestrictions",
+    .events_to_register = volume_restrictions_events_to_register,
     .pre_filter = volume_pre_filter_skip,
     .filter = volume_filter_pass,
 };
+
+/* EventsToRegister: as upstream's, restricted to the resources schedlab models. */
+static const sl_plugin_event node_volume_limits_events[] = {
+    {SL_RESOURCE_POD, SL_ACTION_DELETE},
+    {SL_RESOURCE_NODE, SL_ACTION_ADD | SL_ACTION_UPDATE},
+};
+static uint32_t node_volume_limits_events_to_register(sl_plugin *p, const sl_plugin_event **out) {
+    (void)p;
+    *out = node_volume_limits_events;
+    return ARRAY_LEN(node_volume_limits_events);
+}
 
 static const sl_plugin_ops node_volume_limits_ops = {
     .name = "NodeVolumeLimits",
+    .events_to_register = node_volume_limits_events_to_register,
     .pre_filter = volume_pre_filter_skip,
     .filter = volume_filter_pass,
 };
 
+/* EventsToRegister: as upstream's, restricted to the resources schedlab models. */
+static const sl_plugin_event volume_binding_events[] = {
+    {SL_RESOURCE_POD, SL_ACTION_DELETE},
+    {SL_RESOURCE_NODE, SL_ACTION_ADD | SL_ACTION_UPDATE},
+};
+static uint32_t volume_binding_events_to_register(sl_plugin *p, const sl_plugin_event **out) {
+    (void)p;
+    *out = volume_binding_events;
+    return ARRAY_LEN(volume_binding_events);
+}
+
 static const sl_plugin_ops volume_binding_ops = {
     .name = "VolumeBinding",
+    .events_to_register = volume_binding_events_to_register,
     .pre_filter = volume_pre_filter_skip,
     .filter = volume_filter_pass,
     .pre_score = volume_binding_pre_score,
@@ -110,8 +146,19 @@ static const sl_plugin_ops volume_binding_ops = {
     .pre_bind = volume_binding_pre_bind,
 };
 
+/* EventsToRegister: as upstream's, restricted to the resources schedlab models. */
+static const sl_plugin_event volume_zone_events[] = {
+    {SL_RESOURCE_NODE, SL_ACTION_ADD | SL_ACTION_UPDATE},
+};
+static uint32_t volume_zone_events_to_register(sl_plugin *p, const sl_plugin_event **out) {
+    (void)p;
+    *out = volume_zone_events;
+    return ARRAY_LEN(volume_zone_events);
+}
+
 static const sl_plugin_ops volume_zone_ops = {
     .name = "VolumeZone",
+    .events_to_register = volume_zone_events_to_register,
     .pre_filter = volume_pre_filter_skip,
     .filter = volume_filter_pass,
 };

@@ -1,6 +1,8 @@
 /*
  * cache.c — the scheduler cache and its snapshots (cache.h), plus the
- * node-info copies plugins use for dry runs (framework.h).
+ * node-info copies plugins use for dry runs (in memory the caller hands
+ * out: cycle.c wraps them as framework.h's sl_node_info_clone & co. with
+ * the cycle's arenas, so the cache knows nothing of cycles).
  *
  * The cache keeps one cache_node per node name: the authoritative
  * sl_node_info (requested resources, pods, affinity lists, host ports,
@@ -45,10 +47,13 @@
 #include "base/strmap.h"
 #include "scheduler/cache.h"
 
-static const char *zone_labels[] = {"topology.kubernetes.io/zone",
-                                    "failure-domain.beta.kubernetes.io/zone"};
-static const char *region_labels[] = {"topology.kubernetes.io/region",
-                                      "failure-domain.beta.kubernetes.io/region"};
+/* utilnode.GetZoneKey reads the deprecated beta labels first: a node
+ * labelled with both uses the failure-domain.beta value (present, even
+ * empty, wins). */
+static const char *zone_labels[] = {"failure-domain.beta.kubernetes.io/zone",
+                                    "topology.kubernetes.io/zone"};
+static const char *region_labels[] = {"failure-domain.beta.kubernetes.io/region",
+                                      "topology.kubernetes.io/region"};
 
 /* ------------------------------------------------------------------ */
 /* Pod infos                                                            */
@@ -106,18 +111,19 @@ static bool same_pod(const sl_pod_info *a, const sl_pod_info *b) {
 /* Node-info arithmetic shared by the cache and the dry-run copies      */
 /* ------------------------------------------------------------------ */
 
-/* Where an array grows: the heap (cache, snapshots) or a cycle's arena. */
+/* Where an array grows: the heap (cache, snapshots; alloc NULL) or the
+ * caller's allocator (dry-run copies: a cycle's arenas). */
 typedef struct grower {
-    bool in_cycle;    /* false = heap */
-    sl_cycle *cycle;
+    sl_alloc_fn alloc;
+    void *ctx;
 } grower;
 
 /* Makes room for one more element in *items (len n, capacity *cap). */
 static void *grow(grower g, void *items, uint32_t n, uint32_t *cap, size_t elem) {
     if (n < *cap) return items;
     uint32_t ncap = *cap ? *cap * 2 : 4;
-    if (g.in_cycle) {
-        void *fresh = sl_cycle_alloc(g.cycle, ncap * elem);
+    if (g.alloc) {
+        void *fresh = g.alloc(g.ctx, ncap * elem);
         if (n) memcpy(fresh, items, n * elem);
         *cap = ncap;
         return fresh;
@@ -263,7 +269,7 @@ static void node_info_remove(grower g, sl_node_info *n, node_caps *caps, const s
 }
 
 /* ------------------------------------------------------------------ */
-/* Dry-run copies (framework.h)                                         */
+/* Dry-run copies                                                       */
 /* ------------------------------------------------------------------ */
 
 /* A clone carries a mark and its capacities right after the node info.
@@ -286,27 +292,28 @@ static cloned_node_info *as_clone(sl_node_info *node) {
     return clone;
 }
 
-static void *cycle_copy(sl_cycle *c, const void *src, size_t bytes) {
+static void *copy_with(grower g, const void *src, size_t bytes) {
     if (!bytes) return NULL;
-    void *p = sl_cycle_alloc(c, bytes);
+    void *p = g.alloc(g.ctx, bytes);
     memcpy(p, src, bytes);
     return p;
 }
 
-sl_node_info *sl_node_info_clone(sl_cycle *c, const sl_node_info *node) {
-    cloned_node_info *clone = sl_cycle_alloc(c, sizeof(*clone));
+sl_node_info *sl_node_info_copy(const sl_node_info *node, sl_alloc_fn alloc, void *ctx) {
+    grower g = {alloc, ctx};
+    cloned_node_info *clone = alloc(ctx, sizeof(*clone));
     clone->info = *node;
     clone->mark = CLONE_MARK;
     sl_node_info *n = &clone->info;
-    n->pods = cycle_copy(c, node->pods, node->npods * sizeof(sl_pod_info *));
+    n->pods = copy_with(g, node->pods, node->npods * sizeof(sl_pod_info *));
     n->pods_with_affinity =
-        cycle_copy(c, node->pods_with_affinity, node->npods_with_affinity * sizeof(sl_pod_info *));
+        copy_with(g, node->pods_with_affinity, node->npods_with_affinity * sizeof(sl_pod_info *));
     n->pods_with_required_anti_affinity =
-        cycle_copy(c, node->pods_with_required_anti_affinity,
-                   node->npods_with_required_anti_affinity * sizeof(sl_pod_info *));
-    n->used_ports = cycle_copy(c, node->used_ports, node->nused_ports * sizeof(sl_host_port));
-    n->requested.scalar = cycle_copy(c, node->requested.scalar,
-                                     node->requested.nscalar * sizeof(k8s_scalar_resource));
+        copy_with(g, node->pods_with_required_anti_affinity,
+                  node->npods_with_required_anti_affinity * sizeof(sl_pod_info *));
+    n->used_ports = copy_with(g, node->used_ports, node->nused_ports * sizeof(sl_host_port));
+    n->requested.scalar = copy_with(g, node->requested.scalar,
+                                    node->requested.nscalar * sizeof(k8s_scalar_resource));
     /* images are read-only: shared */
     clone->caps.pods = node->npods;
     clone->caps.affinity = node->npods_with_affinity;
@@ -316,15 +323,17 @@ sl_node_info *sl_node_info_clone(sl_cycle *c, const sl_node_info *node) {
     return n;
 }
 
-void sl_node_info_remove_pod(sl_cycle *c, sl_node_info *node, const sl_pod_info *pod) {
+void sl_node_info_copy_remove_pod(sl_node_info *node, const sl_pod_info *pod, sl_alloc_fn alloc,
+                                  void *ctx) {
     cloned_node_info *clone = as_clone(node);
-    grower g = {true, c};
+    grower g = {alloc, ctx};
     node_info_remove(g, node, &clone->caps, pod);
 }
 
-void sl_node_info_add_pod(sl_cycle *c, sl_node_info *node, sl_pod_info *pod) {
+void sl_node_info_copy_add_pod(sl_node_info *node, sl_pod_info *pod, sl_alloc_fn alloc,
+                               void *ctx) {
     cloned_node_info *clone = as_clone(node);
-    grower g = {true, c};
+    grower g = {alloc, ctx};
     node_info_add(g, node, &clone->caps, pod, NULL, NULL);
 }
 
@@ -703,13 +712,13 @@ static void delete_entry(sl_cache *cache, cache_pod *e) {
 }
 
 static void place(sl_cache *cache, cache_node *n, sl_pod_info *info) {
-    grower heap = {false, NULL};
+    grower heap = {NULL, NULL};
     node_info_add(heap, &n->info, &n->caps, info, cache_intern, cache);
     touch(cache, n);
 }
 
 static void unplace(sl_cache *cache, cache_node *n, sl_pod_info *info) {
-    grower heap = {false, NULL};
+    grower heap = {NULL, NULL};
     node_info_remove(heap, &n->info, &n->caps, info);
     touch(cache, n);
     drop_if_empty(cache, n);
@@ -767,10 +776,10 @@ void sl_cache_remove_pod(sl_cache *cache, const k8s_pod *pod) {
     if (!e) return;
     cache_node *n = e->node;
     if (e->info) {
-        node_info_remove((grower){false, NULL}, &n->info, &n->caps, e->info);
+        node_info_remove((grower){NULL, NULL}, &n->info, &n->caps, e->info);
         park(cache, e->info);
     }
-    if (e->assumed) node_info_remove((grower){false, NULL}, &n->info, &n->caps, e->assumed);
+    if (e->assumed) node_info_remove((grower){NULL, NULL}, &n->info, &n->caps, e->assumed);
     delete_entry(cache, e);
     touch(cache, n);
     drop_if_empty(cache, n);

@@ -1,12 +1,14 @@
 /*
- * cache.h — the scheduler cache (design.md seam 2): turns cluster events into
+ * cache.h — the scheduler cache (between the cluster source and the
+ * cycles): turns cluster events into
  * the scheduler's compact per-node view (sl_node_info) and hands each cycle a
  * cheap snapshot. Pods placed by a cycle are "assumed" here between Reserve
  * and the bind result, so the next cycle already sees them.
  *
  * Snapshot node order follows upstream's node tree: nodes are interleaved
- * across zones (label topology.kubernetes.io/zone, then
- * failure-domain.beta.kubernetes.io/zone; region+zone as the key), zones in
+ * across zones (label failure-domain.beta.kubernetes.io/zone, then
+ * topology.kubernetes.io/zone, likewise for the region, as upstream's
+ * GetZoneKey; region+zone as the key), zones in
  * order of first appearance, nodes in each zone in arrival order — so the
  * round-robin start index and percentageOfNodesToScore cut behave as
  * upstream.
@@ -59,6 +61,17 @@ bool sl_cache_is_assumed(const sl_cache *cache, const k8s_pod *pod);
  * an earlier object of the same name (ADDED or MODIFIED). */
 void sl_cache_set_namespace(sl_cache *cache, const k8s_namespace *ns);
 void sl_cache_remove_namespace(sl_cache *cache, const char *name);
+
+/* Node-info copies for dry runs (framework.h's sl_node_info_clone & co.,
+ * which cycle.c builds on these with the cycle's arenas): the copy and
+ * every array it grows come from `alloc` and are never freed one by one.
+ * Add/remove refuse (abort) a node info that is not such a copy. */
+typedef void *(*sl_alloc_fn)(void *ctx, size_t size);
+sl_node_info *sl_node_info_copy(const sl_node_info *node, sl_alloc_fn alloc, void *ctx);
+void sl_node_info_copy_remove_pod(sl_node_info *copy, const sl_pod_info *pod, sl_alloc_fn alloc,
+                                  void *ctx);
+void sl_node_info_copy_add_pod(sl_node_info *copy, sl_pod_info *pod, sl_alloc_fn alloc,
+                               void *ctx);
 
 /* Snapshots. */
 sl_snapshot *sl_snapshot_new(void);

@@ -1,14 +1,17 @@
 /*
- * cluster.h — the cluster source (design.md seam 1): where the scheduler's
+ * cluster.h — the cluster source (the scheduler's only seam to the
+ * outside world): where the scheduler's
  * objects come from and where its writes go. The scheduler never knows which
  * implementation it talks to:
- *   - the in-process store (cluster_memory.c): `schedlab schedule`, benchmarks,
- *     the simulator — no HTTP, no JSON copies;
+ *   - the in-process store adapter (cluster_store.c over src/store):
+ *     `schedlab schedule`, benchmarks, the simulator, an API server in the
+ *     same process — no HTTP, no JSON copies;
  *   - later, an HTTP client against a real or embedded API server.
  *
- * Objects are borrowed: the source owns every k8s_pod/k8s_node it hands out
- * and keeps it alive until the DELETED event for it has been delivered (and
- * for a MODIFIED event, the old object until the handler returns).
+ * Objects are borrowed: the source owns every k8s_pod/k8s_node it hands out.
+ * They are immutable published versions: a write (bind, status) makes a new
+ * version delivered as MODIFIED with the real old and new; the adapter keeps
+ * every version it handed out alive until destroy.
  */
 #ifndef SCHEDLAB_CLUSTER_H
 #define SCHEDLAB_CLUSTER_H
@@ -17,6 +20,7 @@
 
 #include "k8s/k8s.h"
 #include "scheduler/framework.h"
+#include "store/store.h"
 
 typedef enum sl_watch_type { SL_WATCH_ADDED, SL_WATCH_MODIFIED, SL_WATCH_DELETED } sl_watch_type;
 
@@ -27,14 +31,19 @@ typedef struct sl_cluster_handler {
     void (*on_pod)(void *user, sl_watch_type type, k8s_pod *old, k8s_pod *obj);
     /* Namespace objects (labels for namespaceSelector); may be NULL. */
     void (*on_namespace)(void *user, sl_watch_type type, k8s_namespace *old, k8s_namespace *obj);
+    /* The other kinds the scheduler reads — PodDisruptionBudgets, Services,
+     * ReplicationControllers, ReplicaSets, StatefulSets, PriorityClasses —
+     * as store versions (obj->res->id says which; the JSON is obj->json);
+     * may be NULL. Replayed after namespaces and before nodes. */
+    void (*on_object)(void *user, sl_watch_type type, const sl_object *old, const sl_object *obj);
 } sl_cluster_handler;
 
 typedef struct sl_cluster sl_cluster;
 
 typedef struct sl_cluster_ops {
     /* Registers the handler and replays every current object as ADDED
-     * (namespaces, then nodes, then pods in insertion order). One handler
-     * at a time. */
+     * (namespaces, then the on_object kinds, then nodes, then pods, each in
+     * creation order). One handler at a time. */
     void (*subscribe)(sl_cluster *c, const sl_cluster_handler *handler);
     /* POST pods/binding: sets spec.nodeName. The source then delivers a
      * MODIFIED pod event (possibly synchronously, from inside this call). */
@@ -57,15 +66,38 @@ struct sl_cluster {
     void *self;
 };
 
-/* ---- the in-process store (cluster_memory.c) ---- */
+/* ---- the in-process store (cluster_store.c) ---- */
 
+/* An adapter over an existing store (shared with an API server); the store
+ * must outlive the cluster. */
+sl_cluster *sl_cluster_store_new(sl_store *store);
+/* An adapter over a private memory store with snapshot admission and
+ * implicit namespaces (cluster files), destroyed with the cluster. */
 sl_cluster *sl_cluster_memory_new(void);
-/* Adds the Namespaces, Nodes and Pods of a document array
- * (k8s_parse_documents); other kinds are skipped with a warning. Duplicate
- * names are an error. Before subscribe: just stored; after: events are
- * delivered. */
+sl_store *sl_cluster_store(sl_cluster *c);
+/* Adds the objects of a document array (k8s_parse_documents) to the store,
+ * a snapshot of admitted objects: every object is first checked as
+ * kube-apiserver would (k8s_check_object: known apiVersion/kind, strict
+ * fields against the Kubernetes schema, containers, non-negative
+ * quantities). Namespaces, Nodes, Pods and every other served kind (PriorityClasses,
+ * PDBs, Services, workloads...); unserved kinds are skipped with a warning.
+ * Duplicate names are an error, and so is a document array with no Node and
+ * no Pod. Before subscribe: just stored; after:
+ * events are delivered. The add_* functions take ownership of the decoded
+ * object on success (the store keeps its own decoded version). */
 bool sl_cluster_memory_load(sl_cluster *c, const json_t *docs, const char *origin, char *err,
                             size_t errsize);
+
+typedef struct sl_cluster_load_options {
+    /* One location per document ("document 2, items[3]", from
+     * k8s_parse_documents_located) for messages; NULL: "document N". */
+    const json_t *locations;
+    /* Unknown fields are warnings, not errors. */
+    bool lenient;
+} sl_cluster_load_options;
+
+bool sl_cluster_memory_load_with(sl_cluster *c, const json_t *docs, const char *origin,
+                                 const sl_cluster_load_options *opts, char *err, size_t errsize);
 bool sl_cluster_memory_add_node(sl_cluster *c, k8s_node *node, char *err, size_t errsize);
 bool sl_cluster_memory_add_pod(sl_cluster *c, k8s_pod *pod, char *err, size_t errsize);
 /* Takes ownership of ns on success. */

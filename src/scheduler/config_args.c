@@ -1,7 +1,7 @@
 /*
  * config_args.c — pluginConfig args of the in-tree plugins that take args
- * (upstream apis/config/v1/defaults.go SetDefaults_*Args and
- * validation/validation_pluginargs.go): each handler checks the user's args
+ * (upstream's v1 SetDefaults_*Args defaulting and its plugin-args
+ * validation): each handler checks the user's args
  * strictly (unknown fields, types, ranges) and fills upstream's defaults in
  * place, so plugins receive complete args and never re-default.
  *

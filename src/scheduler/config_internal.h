@@ -1,8 +1,17 @@
 /*
- * config_internal.h — what config.c (document, profiles, plugin sets,
- * extenders) and config_args.c (plugin args) share: the loader that tracks
- * the origin, the current field path and the first error, and the strict,
- * typed field readers. Not part of the config API (config.h).
+ * config_internal.h — what the files of config loading share; not part of
+ * the config API (config.h). By concern:
+ *   config.c            the document and its profiles, the public API
+ *   config_decode.c     strict decoding: the loader (origin, field path,
+ *                       first error), typed field readers, name syntax,
+ *                       Go durations
+ *   config_plugins.c    plugin sets: decoding, the default set, merging
+ *                       (mergePluginSet), pluginConfig and default args,
+ *                       the common-queueSort check
+ *   config_expand.c     extension points and multiPoint expansion (also
+ *                       used by the framework)
+ *   config_extenders.c  extenders
+ *   config_args.c       the in-tree plugins' args (defaults, validation)
  *
  * Conventions: a reader reports problems at "<current path>.<key>" in
  * upstream's field-error wording and returns false; a field that is absent
@@ -23,7 +32,15 @@
 
 #define CONFIG_API_VERSION "kubescheduler.config.k8s.io/v1"
 
+struct sl_registry;
+struct sl_profile_config;
+struct sl_config;
+struct sl_extender_config;
+
 typedef struct cfg_loader {
+    const struct sl_registry *registry; /* where plugin names are looked up */
+    const json_t *plugin_config;  /* the current profile's raw pluginConfig (resolver args) */
+    void *resolved;               /* the current profile's resolver answers (config_plugins.c) */
     const char *origin;           /* file name, first in every message */
     char *err;
     size_t errsize;
@@ -55,6 +72,33 @@ bool cfg_read_string(cfg_loader *l, const json_t *obj, const char *key, const ch
 bool cfg_read_array(cfg_loader *l, const json_t *obj, const char *key, const json_t **out);
 /* Label-key / resource-name syntax: NULL when valid, else the reason. */
 const char *cfg_qualified_name_problem(const char *s);
+/* time.ParseDuration ("300ms", "1m30s"). */
+bool cfg_parse_go_duration(const char *s, int64_t *ns_out);
+
+/* ---- plugin sets (config_plugins.c) ---- */
+
+/* Decodes the profile's `plugins` (NULL = none given) at the current path,
+ * merges it with the default set, stores the merged sets in out->sets,
+ * expands them with the registry and checks queueSort (exactly one) and
+ * bind (at least one). `plugin_config` is the profile's raw pluginConfig
+ * list (may be NULL), for the registry's resolver. */
+bool cfg_resolve_plugins(cfg_loader *l, const json_t *plugins, const json_t *plugin_config,
+                         struct sl_profile_config *out);
+/* Decodes pluginConfig (NULL = none) into out->args and adds the default
+ * args of enabled in-tree plugins that have none. */
+bool cfg_resolve_plugin_config(cfg_loader *l, const json_t *list, struct sl_profile_config *out);
+/* validateCommonQueueSort across the profiles. */
+bool cfg_check_common_queue_sort(cfg_loader *l, const struct sl_config *cfg);
+void cfg_plugin_sets_free(struct sl_profile_config *profile);
+
+/* ---- extenders (config_extenders.c) ---- */
+
+bool cfg_decode_extender(cfg_loader *l, const json_t *obj, struct sl_extender_config *out);
+/* validateExtenders across the list. */
+bool cfg_check_extenders(cfg_loader *l, const struct sl_config *cfg);
+/* ignoredByScheduler managed resources -> NodeResourcesFit ignoredResources. */
+void cfg_apply_extender_ignored_resources(struct sl_config *cfg);
+void cfg_extender_free(struct sl_extender_config *e);
 
 /* ---- plugin args (config_args.c) ---- */
 

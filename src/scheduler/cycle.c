@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scheduler/cache.h"
 #include "scheduler/framework_internal.h"
 
 typedef struct state_entry {
@@ -58,8 +59,17 @@ struct sl_cycle {
 };
 
 static _Thread_local arena *thread_arena;
+static _Thread_local uint32_t thread_worker;
 
-void sl_cycle_bind_thread_arena(arena *a) { thread_arena = a; }
+void sl_cycle_bind_worker(arena *a, uint32_t worker) {
+    thread_arena = a;
+    thread_worker = worker;
+}
+
+uint32_t sl_cycle_worker(const sl_cycle *c) {
+    (void)c;
+    return thread_worker;
+}
 
 static inline arena *cycle_arena(const sl_cycle *c) {
     arena *a = thread_arena;
@@ -360,4 +370,20 @@ void sl_format_go_duration(int64_t ns, char *out, size_t outsize) {
     }
     if (neg) buf[--w] = '-';
     snprintf(out, outsize, "%.*s", (int)(sizeof(buf) - w), buf + w);
+}
+
+/* ---- node-info copies for dry runs (framework.h), in the cycle's arenas ---- */
+
+static void *cycle_alloc_fn(void *ctx, size_t size) { return sl_cycle_alloc(ctx, size); }
+
+sl_node_info *sl_node_info_clone(sl_cycle *c, const sl_node_info *node) {
+    return sl_node_info_copy(node, cycle_alloc_fn, c);
+}
+
+void sl_node_info_remove_pod(sl_cycle *c, sl_node_info *node, const sl_pod_info *pod) {
+    sl_node_info_copy_remove_pod(node, pod, cycle_alloc_fn, c);
+}
+
+void sl_node_info_add_pod(sl_cycle *c, sl_node_info *node, sl_pod_info *pod) {
+    sl_node_info_copy_add_pod(node, pod, cycle_alloc_fn, c);
 }

@@ -1,14 +1,16 @@
 /*
  * framework.c — one profile's plugins and the code that runs them: the
- * schedlab counterpart of framework/runtime/framework.go.
+ * schedlab counterpart of upstream's framework runtime.
  *
  * A framework is built once per profile: every plugin named anywhere in the
  * profile's resolved lists is instantiated once (registry entry + factory
- * with its pluginConfig args) and then referenced from a plain array per
- * extension point. Each run_* function walks that array and applies
- * upstream's status rules (reference/kube-scheduler.md §1.3) — which codes
- * stop the walk, which become Error, which message wrapping Go's
- * fmt.Errorf("running %q filter plugin: %w") produces.
+ * with its pluginConfig args); then each extension point's list is built
+ * from the instances' ops (a factory may narrow them: framework.h), as
+ * upstream builds its lists from the plugin objects, and referenced from a
+ * plain array per extension point. Each run_* function walks that array
+ * and applies upstream's status rules — which codes stop the walk, which
+ * become Error, which message wrapping Go's fmt.Errorf("running %q filter
+ * plugin: %w") produces.
  *
  * The hot paths are Filter and Score, called once per (node, plugin). They
  * are kept to a loop over function pointers: PreFilter compiles the list of
@@ -22,7 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "scheduler/cache.h"
 #include "scheduler/framework_internal.h"
 #include "scheduler/parallel.h"
 
@@ -45,6 +46,7 @@ struct sl_framework {
 
     uint32_t nplugins;
     sl_plugin plugins[SL_MAX_PLUGINS];
+    uint32_t events[SL_MAX_PLUGINS];      /* SL_EVENT_* mask per plugin */
     extension_point_list points[SL_EP_COUNT];
 };
 
@@ -53,17 +55,82 @@ static inline uint32_t plugin_index(const sl_framework *fw, const sl_plugin *p) 
 }
 
 /* ------------------------------------------------------------------ */
+/* Cluster events                                                       */
+/* ------------------------------------------------------------------ */
+
+uint32_t sl_plugin_events_mask(const sl_plugin_event *events, uint32_t n) {
+    uint32_t mask = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t a = events[i].actions;
+        /* The wasm SDK's All (its six bits) means every action. */
+        if ((a & SL_ACTION_SDK_ALL) == SL_ACTION_SDK_ALL) a = SL_ACTION_ALL;
+        switch (events[i].resource) {
+        case SL_RESOURCE_WILDCARD:
+            if (a) mask |= SL_EVENT_ALL;
+            break;
+        case SL_RESOURCE_NODE:
+            if (a & SL_ACTION_ADD) mask |= SL_EVENT_NODE_ADD;
+            if (a & SL_ACTION_UPDATE) mask |= SL_EVENT_NODE_UPDATE;
+            if (a & SL_ACTION_DELETE) mask |= SL_EVENT_NODE_DELETE;
+            break;
+        case SL_RESOURCE_POD:
+            if (a & SL_ACTION_ADD) mask |= SL_EVENT_ASSIGNED_POD_ADD;
+            if (a & SL_ACTION_DELETE) mask |= SL_EVENT_ASSIGNED_POD_DELETE;
+            if (a & SL_ACTION_UPDATE & ~SL_ACTION_UPDATE_POD_SCHEDULING_GATES_ELIMINATED)
+                mask |= SL_EVENT_ASSIGNED_POD_UPDATE;
+            if (a & SL_ACTION_UPDATE_POD_SCHEDULING_GATES_ELIMINATED)
+                mask |= SL_EVENT_UNSCHEDULED_POD_UPDATE;
+            break;
+        default:
+            break;      /* resources schedlab has no events for */
+        }
+    }
+    return mask;
+}
+
+static uint32_t instance_events(sl_plugin *p) {
+    if (!p->ops->events_to_register) return SL_EVENT_ALL;
+    const sl_plugin_event *events = NULL;
+    uint32_t n = p->ops->events_to_register(p, &events);
+    return sl_plugin_events_mask(events, events ? n : 0);
+}
+
+uint32_t sl_framework_plugin_events(const sl_framework *fw, const char *plugin) {
+    if (!plugin) return SL_EVENT_ALL;
+    for (uint32_t i = 0; i < fw->nplugins; i++)  /* statuses carry our own name pointer */
+        if (fw->plugins[i].name == plugin) return fw->events[i];
+    for (uint32_t i = 0; i < fw->nplugins; i++)
+        if (strcmp(fw->plugins[i].name, plugin) == 0) return fw->events[i];
+    return SL_EVENT_ALL;
+}
+
+/* ------------------------------------------------------------------ */
 /* Construction                                                         */
 /* ------------------------------------------------------------------ */
 
-static sl_plugin *instantiate(sl_framework *fw, const char *name, sl_plugin_lookup_fn lookup,
-                              const char *type_name, char *err, size_t errsize) {
+static sl_plugin *find_instance(const sl_framework *fw, const char *name) {
     for (uint32_t i = 0; i < fw->nplugins; i++)
-        if (strcmp(fw->plugins[i].name, name) == 0) return &fw->plugins[i];
-    const sl_plugin_registration *reg = lookup ? lookup(name) : sl_plugin_registry_find(name);
-    if (!reg || !reg->ops) {
-        snprintf(err, errsize, "profile \"%s\": %s \"%s\" does not exist", fw->profile_name,
-                 type_name, name);
+        if (strcmp(fw->plugins[i].name, name) == 0) return (sl_plugin *)&fw->plugins[i];
+    return NULL;
+}
+
+sl_plugin *sl_framework_plugin_named(sl_framework *fw, const char *name) {
+    return find_instance(fw, name);
+}
+
+static sl_plugin *instantiate(sl_framework *fw, const char *name, const sl_registry *registry,
+                              const char *type_name, char *err, size_t errsize) {
+    sl_plugin *existing = find_instance(fw, name);
+    if (existing) return existing;
+    const json_t *args = fw->profile ? sl_profile_plugin_args(fw->profile, name) : NULL;
+    const sl_plugin_registration *reg = sl_registry_resolve(registry, name, args);
+    if (!reg) {
+        const char *why = sl_registry_resolver_error(registry);
+        if (why[0])
+            snprintf(err, errsize, "profile \"%s\": plugin \"%s\": %s", fw->profile_name, name, why);
+        else
+            snprintf(err, errsize, "profile \"%s\": %s \"%s\" does not exist", fw->profile_name,
+                     type_name, name);
         return NULL;
     }
     if (fw->nplugins == SL_MAX_PLUGINS) {
@@ -78,9 +145,8 @@ static sl_plugin *instantiate(sl_framework *fw, const char *name, sl_plugin_look
     p->framework = fw;
     fw->nplugins++;
     if (reg->factory) {
-        const json_t *args = fw->profile ? sl_profile_plugin_args(fw->profile, name) : NULL;
         char perr[512] = "";
-        if (!reg->factory(p, args, perr, sizeof(perr))) {
+        if (!reg->factory(p, args, perr, sizeof(perr)) || !p->ops) {
             snprintf(err, errsize, "profile \"%s\": initializing plugin \"%s\": %s",
                      fw->profile_name, name, perr[0] ? perr : "failed");
             fw->nplugins--;
@@ -89,7 +155,72 @@ static sl_plugin *instantiate(sl_framework *fw, const char *name, sl_plugin_look
             return NULL;
         }
     }
+    fw->events[p - fw->plugins] = instance_events(p);
     return p;
+}
+
+/* Expansion asks the instances (after their factories ran). */
+static bool instance_implements(void *user, const char *plugin, sl_extension_point ep) {
+    const sl_plugin *p = find_instance(user, plugin);
+    return p && sl_plugin_ops_implement(p->ops, ep);
+}
+
+/* The lists of a profile loaded from a config: its merged sets expanded
+ * with the instances' ops. */
+static bool build_lists_from_sets(sl_framework *fw, char *err, size_t errsize) {
+    uint32_t n[SL_EP_COUNT];
+    sl_plugin_ref *refs[SL_EP_COUNT];
+    sl_expand_problem problem;
+    if (!sl_expand_plugin_sets(fw->profile->sets, instance_implements, fw, n, refs, &problem)) {
+        if (problem.kind == SL_EXPAND_NOT_EXTENDED)
+            snprintf(err, errsize, "profile \"%s\": plugin \"%s\" does not extend %s plugin",
+                     fw->profile_name, problem.plugin, sl_extension_point_interface(problem.ep));
+        else
+            snprintf(err, errsize, "profile \"%s\": plugin \"%s\" already registered as \"%s\"",
+                     fw->profile_name, problem.plugin, sl_extension_point_interface(problem.ep));
+        return false;
+    }
+    for (int ep = 0; ep < SL_EP_COUNT; ep++) {
+        extension_point_list *list = &fw->points[ep];
+        for (uint32_t i = 0; i < n[ep]; i++) {
+            /* Every name expanded is an instance (instance_implements). */
+            list->plugins[list->n] = find_instance(fw, refs[ep][i].name);
+            list->weights[list->n] = refs[ep][i].weight > 0 ? refs[ep][i].weight : 1;
+            list->n++;
+            free(refs[ep][i].name);
+        }
+        free(refs[ep]);
+    }
+    return true;
+}
+
+/* The lists of a hand-built profile: as listed, each plugin checked. */
+static bool build_lists_as_given(sl_framework *fw, char *err, size_t errsize) {
+    const sl_profile_config *profile = fw->profile;
+    for (int ep = 0; ep < SL_EP_COUNT; ep++) {
+        extension_point_list *list = &fw->points[ep];
+        const char *interface = sl_extension_point_interface(ep);
+        for (uint32_t i = 0; i < profile->nplugins[ep]; i++) {
+            const sl_plugin_ref *ref = &profile->plugins[ep][i];
+            sl_plugin *p = find_instance(fw, ref->name);
+            if (!sl_plugin_ops_implement(p->ops, ep)) {
+                snprintf(err, errsize, "profile \"%s\": plugin \"%s\" does not extend %s plugin",
+                         fw->profile_name, ref->name, interface);
+                return false;
+            }
+            for (uint32_t j = 0; j < list->n; j++) {
+                if (list->plugins[j] == p) {
+                    snprintf(err, errsize, "profile \"%s\": plugin \"%s\" already registered as \"%s\"",
+                             fw->profile_name, ref->name, interface);
+                    return false;
+                }
+            }
+            list->plugins[list->n] = p;
+            list->weights[list->n] = ref->weight > 0 ? ref->weight : 1;
+            list->n++;
+        }
+    }
+    return true;
 }
 
 sl_framework *sl_framework_new(const sl_framework_options *opts, char *err, size_t errsize) {
@@ -107,30 +238,19 @@ sl_framework *sl_framework_new(const sl_framework_options *opts, char *err, size
     fw->nextenders = opts->nextenders;
     if (!profile) return fw;
 
+    /* Instances first (upstream creates every plugin, then checks what
+     * each implements), in the order the profile lists them. */
     for (int ep = 0; ep < SL_EP_COUNT; ep++) {
-        extension_point_list *list = &fw->points[ep];
         for (uint32_t i = 0; i < profile->nplugins[ep]; i++) {
-            const sl_plugin_ref *ref = &profile->plugins[ep][i];
             const char *interface = sl_extension_point_interface(ep);
-            sl_plugin *p = instantiate(fw, ref->name, opts->lookup, interface, err, errsize);
-            if (!p) goto fail;
-            if (!sl_plugin_ops_implement(p->ops, ep)) {
-                snprintf(err, errsize, "profile \"%s\": plugin \"%s\" does not extend %s plugin",
-                         fw->profile_name, ref->name, interface);
+            if (!instantiate(fw, profile->plugins[ep][i].name, opts->registry, interface, err,
+                             errsize))
                 goto fail;
-            }
-            for (uint32_t j = 0; j < list->n; j++) {
-                if (list->plugins[j] == p) {
-                    snprintf(err, errsize, "profile \"%s\": plugin \"%s\" already registered as \"%s\"",
-                             fw->profile_name, ref->name, interface);
-                    goto fail;
-                }
-            }
-            list->plugins[list->n] = p;
-            list->weights[list->n] = ref->weight > 0 ? ref->weight : 1;
-            list->n++;
         }
     }
+    if (!(profile->has_sets ? build_lists_from_sets(fw, err, errsize)
+                            : build_lists_as_given(fw, err, errsize)))
+        goto fail;
     if (fw->points[SL_EP_QUEUE_SORT].n != 1) {
         snprintf(err, errsize,
                  "only one queue sort plugin required for profile with scheduler name \"%s\", but got %u",
@@ -188,6 +308,9 @@ uint32_t sl_framework_plugins_at(const sl_framework *fw, sl_extension_point ep,
     return fw->points[ep].n;
 }
 int32_t sl_framework_parallelism(const sl_framework *fw) { return fw->parallelism; }
+uint32_t sl_framework_num_workers(const sl_framework *fw) {
+    return fw->pool ? sl_worker_pool_threads(fw->pool) : 1;
+}
 const char *sl_framework_profile_name(const sl_framework *fw) { return fw->profile_name; }
 
 /* ------------------------------------------------------------------ */
@@ -221,33 +344,6 @@ uint32_t sl_framework_waiting_pods(sl_framework *fw, sl_waiting_pod *const **out
     *out = NULL;
     if (!fw->host.waiting_pods) return 0;
     return fw->host.waiting_pods(fw->host.user, out);
-}
-
-/* upstream GetWaitingPod: by UID; schedlab also accepts "namespace/name". */
-sl_waiting_pod *sl_framework_waiting_pod(sl_framework *fw, const char *pod_uid_or_key) {
-    sl_waiting_pod *const *pods;
-    uint32_t n = sl_framework_waiting_pods(fw, &pods);
-    if (!pod_uid_or_key || !pod_uid_or_key[0]) return NULL;
-    for (uint32_t i = 0; i < n; i++) {
-        const k8s_pod *pod = sl_waiting_pod_info(pods[i])->pod;
-        if (pod->uid && strcmp(pod->uid, pod_uid_or_key) == 0) return pods[i];
-    }
-    for (uint32_t i = 0; i < n; i++) {
-        const k8s_pod *pod = sl_waiting_pod_info(pods[i])->pod;
-        const char *ns = pod->namespace_ ? pod->namespace_ : "default";
-        size_t len = strlen(ns);
-        if (strncmp(pod_uid_or_key, ns, len) == 0 && pod_uid_or_key[len] == '/' &&
-            strcmp(pod_uid_or_key + len + 1, pod->name) == 0)
-            return pods[i];
-    }
-    return NULL;
-}
-
-bool sl_framework_reject_waiting_pod(sl_framework *fw, const char *pod_uid_or_key) {
-    sl_waiting_pod *w = sl_framework_waiting_pod(fw, pod_uid_or_key);
-    if (!w) return false;
-    sl_waiting_pod_reject(w, NULL, "removed");
-    return true;
 }
 
 /* ------------------------------------------------------------------ */
@@ -767,8 +863,9 @@ sl_status sl_framework_run_score(sl_framework *fw, sl_cycle *c, const sl_pod_inf
     uint32_t threads = job.nparticipants;
     uint32_t chunk = n / (threads * 2);
     if (chunk < 32) chunk = 32;
-    /* Small jobs run on this thread alone (sl_parallel_worth_it). */
-    bool parallel = sl_parallel_worth_it(fw->pool, SL_PARALLEL_SCORE);
+    /* Small jobs run on this thread alone (sl_parallel_worth_it; one
+     * chunk never leaves it). */
+    bool parallel = n > chunk && sl_parallel_worth_it(fw->pool, SL_PARALLEL_SCORE);
     int64_t started_ns = time_now_ns();
     sl_parallel_for(parallel ? fw->pool : NULL, n, chunk, score_range, &job, NULL);
     sl_parallel_record(fw->pool, SL_PARALLEL_SCORE, time_now_ns() - started_ns,

@@ -1,7 +1,7 @@
 /*
  * framework.h — the scheduling framework contract: what a plugin is, what it
  * receives at each extension point, and what it may ask of the framework.
- * This is schedlab's pkg/scheduler/framework/interface.go. Plugins
+ * This is schedlab's counterpart of upstream's framework interfaces. Plugins
  * (src/plugins/, the extender adapter, the wasm adapter) include only this
  * header (plus k8s.h); the machinery lives in framework.c, cycle.c, cache.c,
  * queue.c and friends.
@@ -79,7 +79,6 @@ typedef struct sl_pod_info {
     const k8s_container_port **host_ports;
     bool has_affinity;            /* pod affinity or anti-affinity terms */
     bool has_required_anti_affinity;
-    void *plugin_data;            /* reserved for framework use */
 } sl_pod_info;
 
 /* Image present on some nodes: size and how many nodes have it. */
@@ -158,6 +157,13 @@ void *sl_cycle_state_read(const sl_cycle *c, const char *key); /* NULL if absent
 /* Cycle-wide facts plugins sometimes need. */
 int32_t sl_cycle_parallelism(const sl_cycle *c);
 rng *sl_cycle_rng(sl_cycle *c);  /* scheduling thread only */
+/* Index of the worker running the current call, in
+ * [0, sl_framework_num_workers(p->framework)): 0 on the scheduling thread
+ * (every extension point but Filter/Score runs there), 1.. on the pool's
+ * threads. Two calls running at the same time never share an index, so a
+ * plugin may keep per-worker scratch state indexed by it (allocated at
+ * creation, sized by sl_framework_num_workers) without locks. */
+uint32_t sl_cycle_worker(const sl_cycle *c);
 
 /* ------------------------------------------------------------------ */
 /* Plugin interface                                                     */
@@ -183,7 +189,9 @@ typedef struct sl_node_status_map sl_node_status_map;
 sl_status sl_node_status_get(const sl_node_status_map *m, uint32_t node_index);
 
 typedef struct sl_post_filter_result {
-    const char *nominated_node_name;  /* NULL = none */
+    /* NULL = no result: the pod keeps its nominatedNodeName (upstream
+     * ModeNoop); "" clears it; a name nominates that node. */
+    const char *nominated_node_name;
 } sl_post_filter_result;
 
 /* Queued pod as the QueueSort plugin sees it. */
@@ -194,8 +202,63 @@ typedef struct sl_queued_pod {
     uint32_t attempts;
 } sl_queued_pod;
 
+/* Cluster events (upstream framework.ClusterEvent): a resource and a set of
+ * action bits. The resource numbers are the wasm guest SDK's GVK numbers
+ * and the action bits upstream's framework.ActionType values, whose low six
+ * bits are the SDK's, so a guest's `enqueue` result (8-byte records
+ * `u32le gvk, u32le actionType`) maps onto this struct directly (the SDK's
+ * All, 63, means SL_ACTION_ALL). */
+typedef enum sl_event_resource {
+    SL_RESOURCE_POD = 0,
+    SL_RESOURCE_NODE = 1,
+    SL_RESOURCE_PERSISTENT_VOLUME = 2,
+    SL_RESOURCE_PERSISTENT_VOLUME_CLAIM = 3,
+    SL_RESOURCE_POD_SCHEDULING_CONTEXT = 4,
+    SL_RESOURCE_RESOURCE_CLAIM = 5,
+    SL_RESOURCE_STORAGE_CLASS = 6,
+    SL_RESOURCE_CSI_NODE = 7,
+    SL_RESOURCE_CSI_DRIVER = 8,
+    SL_RESOURCE_CSI_STORAGE_CAPACITY = 9,
+    SL_RESOURCE_WILDCARD = 10,    /* "*": every resource */
+} sl_event_resource;
+
+enum {
+    SL_ACTION_ADD = 1u << 0,
+    SL_ACTION_DELETE = 1u << 1,
+    SL_ACTION_UPDATE_NODE_ALLOCATABLE = 1u << 2,
+    SL_ACTION_UPDATE_NODE_LABEL = 1u << 3,
+    SL_ACTION_UPDATE_NODE_TAINT = 1u << 4,
+    SL_ACTION_UPDATE_NODE_CONDITION = 1u << 5,
+    SL_ACTION_UPDATE_NODE_ANNOTATION = 1u << 6,
+    SL_ACTION_UPDATE_POD_LABEL = 1u << 7,
+    SL_ACTION_UPDATE_POD_SCALE_DOWN = 1u << 8,
+    SL_ACTION_UPDATE_POD_TOLERATION = 1u << 9,
+    SL_ACTION_UPDATE_POD_SCHEDULING_GATES_ELIMINATED = 1u << 10,
+    SL_ACTION_UPDATE_POD_GENERATED_RESOURCE_CLAIM = 1u << 11,
+    SL_ACTION_UPDATE_POD_OTHER = 1u << 12,
+    SL_ACTION_ALL = (1u << 13) - 1,
+    SL_ACTION_UPDATE = SL_ACTION_ALL & ~(SL_ACTION_ADD | SL_ACTION_DELETE),
+    SL_ACTION_SDK_ALL = (1u << 6) - 1,  /* the guest SDK's All: read as SL_ACTION_ALL */
+};
+
+/* One (resource, actions) pair a plugin registers. (sl_cluster_event, in
+ * cluster.h, is an Event object the scheduler records.) */
+typedef struct sl_plugin_event {
+    uint32_t resource;            /* sl_event_resource */
+    uint32_t actions;             /* SL_ACTION_* bits */
+} sl_plugin_event;
+
 /* Every member is optional (NULL = the plugin does not implement that
- * extension point). Statuses: see reference/kube-scheduler.md §1.3. */
+ * extension point). Statuses follow upstream's rules: Success, a rejection
+ * (Unschedulable, UnschedulableAndUnresolvable, Pending), Error, Wait
+ * (Permit), Skip (PreFilter, PreScore, Bind).
+ *
+ * Plugins are runtime objects: a factory may replace `p->ops` with a table
+ * of its own (it must outlive the plugin; p->self is a good home) that
+ * sets only the hooks this instance implements — a wasm guest's exports,
+ * say. The framework decides where a plugin runs (multiPoint expansion,
+ * "does not extend" checks) from the instance's ops, after the factory,
+ * as upstream checks the interfaces of the plugin object. */
 typedef struct sl_plugin_ops {
     const char *name;
 
@@ -248,6 +311,14 @@ typedef struct sl_plugin_ops {
     sl_status (*bind)(sl_plugin *p, sl_cycle *c, const sl_pod_info *pod, const char *node_name);
     void (*post_bind)(sl_plugin *p, sl_cycle *c, const sl_pod_info *pod, const char *node_name);
 
+    /* EnqueueExtensions.EventsToRegister: the cluster events that may make
+     * a pod this plugin rejected schedulable. Sets *out to an array the
+     * plugin owns (static, or in p->self; it must stay valid while the
+     * plugin lives) and returns its length. Called once, on the scheduling
+     * thread, right after the factory. NULL = every event (upstream's
+     * default for plugins without EnqueueExtensions). */
+    uint32_t (*events_to_register)(sl_plugin *p, const sl_plugin_event **out);
+
     void (*destroy)(sl_plugin *p);
 } sl_plugin_ops;
 
@@ -288,20 +359,62 @@ struct sl_plugin {
 };
 
 /* A plugin factory gets its args (pluginConfig[].args with upstream defaults
- * applied, or NULL when none were given) and fills `p->self`. Returns false
- * with a message naming the field on bad args
- * ("pluginConfig[NodeResourcesFit].args.scoringStrategy.type: ..."). */
+ * applied, or NULL when none were given) and fills `p->self` (and may
+ * replace `p->ops`, see sl_plugin_ops). Returns false with a message naming
+ * the field on bad args
+ * ("pluginConfig[NodeResourcesFit].args.scoringStrategy.type: ...").
+ * p->framework is set: sl_framework_num_workers is available. */
 typedef bool (*sl_plugin_factory)(sl_plugin *p, const json_t *args, char *err, size_t errsize);
 
+/* `ops` is the most a plugin of this kind can implement: configuration
+ * checks explicit extension points against it ("plugin X does not extend
+ * FilterPlugin") before any instance exists; instances may implement less. */
 typedef struct sl_plugin_registration {
     const char *name;
     const sl_plugin_ops *ops;
     sl_plugin_factory factory;    /* NULL = no state, no args */
 } sl_plugin_registration;
 
-/* The one table of native plugins (src/plugins/registry.c). */
-const sl_plugin_registration *sl_plugin_registry_find(const char *name);
-const sl_plugin_registration *const *sl_plugin_registry_all(uint32_t *n);
+/* ------------------------------------------------------------------ */
+/* Plugin registry                                                      */
+/* ------------------------------------------------------------------ */
+
+/* The plugins a configuration may name: an object, no globals. Build one
+ * with every in-tree plugin with sl_registry_new_default (plugins/
+ * registry.h), or an empty one and add to it (tests, out-of-tree plugins).
+ * Not locked: build it, then share it read-only (config loading and
+ * schedulers only read it). */
+typedef struct sl_registry sl_registry;
+sl_registry *sl_registry_new(void);                    /* empty */
+void sl_registry_free(sl_registry *r);
+/* false when a plugin of that name is already registered. `reg` (and its
+ * name and ops) is borrowed: it must outlive r. */
+bool sl_registry_add(sl_registry *r, const sl_plugin_registration *reg);
+/* The registered plugin of that name, NULL if none (the resolver is not
+ * consulted). */
+const sl_plugin_registration *sl_registry_find(const sl_registry *r, const char *name);
+/* Every registered plugin, sorted by name; *out valid until the next add. */
+uint32_t sl_registry_list(const sl_registry *r, const sl_plugin_registration *const **out);
+/* Fallback for names not registered (wasm plugins: their pluginConfig args
+ * carry a guestURL). `args` is the plugin's pluginConfig args as written
+ * (NULL when none). Returns NULL when it does not know the name; the
+ * registration it returns must outlive the registry (cache it). */
+typedef const sl_plugin_registration *(*sl_registry_resolver)(void *user, const char *name,
+                                                              const json_t *args);
+void sl_registry_set_resolver(sl_registry *r, sl_registry_resolver fn, void *user);
+/* Optional: why the resolver's last NULL answer was NULL ("" or NULL when
+ * it simply does not know the name), called with the resolver's `user`
+ * right after that answer. Configuration then reports
+ * "plugin \"X\": <why>" (a guestURL that cannot be fetched, a module that
+ * does not compile) instead of "unknown plugin \"X\"". */
+typedef const char *(*sl_registry_resolver_error_fn)(void *user);
+void sl_registry_set_resolver_error(sl_registry *r, sl_registry_resolver_error_fn fn);
+/* The explanation of the resolver's last NULL answer, "" when none. */
+const char *sl_registry_resolver_error(const sl_registry *r);
+/* How configuration and frameworks look a name up: sl_registry_find, then
+ * the resolver. NULL registry = nothing is registered. */
+const sl_plugin_registration *sl_registry_resolve(const sl_registry *r, const char *name,
+                                                  const json_t *args);
 
 /* ------------------------------------------------------------------ */
 /* What plugins may ask of the framework                                */
@@ -337,6 +450,9 @@ void sl_framework_event(sl_framework *fw, const sl_pod_info *pod, const char *ty
                         const char *reason, const char *message);
 int32_t sl_framework_parallelism(const sl_framework *fw);
 const char *sl_framework_profile_name(const sl_framework *fw);
+/* How many workers may call this framework's plugins at once (>= 1): the
+ * range of sl_cycle_worker. */
+uint32_t sl_framework_num_workers(const sl_framework *fw);
 
 /* The scheduler's HTTP extenders (the config's `extenders:`, in order),
  * upstream framework.Handle.Extenders(). The type and what can be done
@@ -396,7 +512,7 @@ void sl_waiting_pod_reject(sl_waiting_pod *w, const char *plugin, const char *me
 uint32_t sl_waiting_pod_pending_plugins(const sl_waiting_pod *w, const char *const **out);
 
 /* ------------------------------------------------------------------ */
-/* Results recorder (design.md seam 5)                                  */
+/* Results recorder: what an observer of each attempt is told           */
 /* ------------------------------------------------------------------ */
 
 /* Observer of one pod's scheduling attempt. All callbacks optional; when

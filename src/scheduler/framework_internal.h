@@ -2,13 +2,15 @@
  * framework_internal.h — the machinery side of the framework contract: how
  * the scheduler builds a framework from a profile, opens and closes cycles,
  * and runs each extension point with upstream's status semantics
- * (framework/runtime/framework.go). Plugins never include this header; they
+ * (upstream's framework runtime). Plugins never include this header; they
  * see only framework.h.
  *
  * Ownership:
- *   - A framework owns its plugin instances (created from the registry, or
- *     from a test lookup) and borrows the profile config, the host callbacks,
- *     the recorder and the worker pool.
+ *   - A framework owns its plugin instances (created from the registry it
+ *     is given) and borrows the profile config, the host callbacks, the
+ *     recorder and the worker pool. It keeps no pointer to the registry
+ *     object, but its instances use the registrations' ops, which must
+ *     outlive it.
  *   - A cycle owns its CycleState and its main arena. Worker threads
  *     allocate from their own arenas (an sl_cycle_arenas shared by every
  *     cycle of one scheduler) through a thread-local pointer, so
@@ -16,9 +18,9 @@
  *     released by sl_cycle_end (main arena) and sl_cycle_arenas_reset
  *     (worker arenas, at the start of the next scheduling cycle).
  *
- * Test hook: sl_framework_options.lookup replaces the native registry when
- * resolving plugin names, so unit tests can build a framework out of tiny
- * test plugins (tests/unit/test_framework.c).
+ * Plugin names are resolved through the registry the options name, so unit
+ * tests build frameworks out of tiny test plugins with a registry of their
+ * own (tests/unit/test_framework.c).
  */
 #ifndef SCHEDLAB_FRAMEWORK_INTERNAL_H
 #define SCHEDLAB_FRAMEWORK_INTERNAL_H
@@ -42,9 +44,10 @@ typedef struct sl_cycle_arenas {
 void sl_cycle_arenas_init(sl_cycle_arenas *a, uint32_t nworkers);
 void sl_cycle_arenas_reset(sl_cycle_arenas *a);
 void sl_cycle_arenas_free(sl_cycle_arenas *a);
-/* Called by a worker thread before it runs cycle work: its allocations go
- * to `a` until the next call (NULL = back to the cycle's main arena). */
-void sl_cycle_bind_thread_arena(arena *a);
+/* Called by a pool thread before it runs cycle work: its allocations go to
+ * `a` and sl_cycle_worker answers `worker` until the next call (NULL, 0 =
+ * back to the cycle's main arena, the scheduling thread's index). */
+void sl_cycle_bind_worker(arena *a, uint32_t worker);
 
 /* A fresh cycle (heap), reusable with sl_cycle_begin/sl_cycle_end. */
 sl_cycle *sl_cycle_new(sl_cycle_arenas *arenas);
@@ -91,6 +94,34 @@ sl_node_status_map *sl_node_status_map_new(sl_cycle *c, uint32_t num_nodes);
 void sl_node_status_map_set(sl_node_status_map *m, uint32_t node_index, sl_status s);
 
 /* ------------------------------------------------------------------ */
+/* Cluster events, as the queue sees them                               */
+/* ------------------------------------------------------------------ */
+
+/* The events the scheduler reports to its queue: coarse (resource, action)
+ * pairs. A pod rejected by some plugins waits for an event in the union of
+ * their masks. */
+enum {
+    SL_EVENT_NODE_ADD = 1u << 0,
+    SL_EVENT_NODE_UPDATE = 1u << 1,
+    SL_EVENT_NODE_DELETE = 1u << 2,
+    SL_EVENT_ASSIGNED_POD_ADD = 1u << 3,
+    SL_EVENT_ASSIGNED_POD_UPDATE = 1u << 4,
+    SL_EVENT_ASSIGNED_POD_DELETE = 1u << 5,
+    SL_EVENT_UNSCHEDULED_POD_UPDATE = 1u << 6, /* the pod itself changed */
+    SL_EVENT_UNSCHEDULABLE_TIMEOUT = 1u << 7,  /* the 5-minute flush: moves everything */
+    SL_EVENT_ALL = 0xffu,
+};
+
+/* The SL_EVENT_* mask of a plugin's registered events (framework.h,
+ * events_to_register): Node add / any node update / delete map one to one;
+ * Pod add, delete and updates are the assigned pods' events, except
+ * UpdatePodSchedulingGatesEliminated, which only an unscheduled pod's own
+ * update can bring; a wildcard is every event; actions holding the guest
+ * SDK's All (63) are all actions. Resources schedlab does not model
+ * (volumes, claims, CSI objects) never produce events. */
+uint32_t sl_plugin_events_mask(const sl_plugin_event *events, uint32_t n);
+
+/* ------------------------------------------------------------------ */
 /* Building a framework                                                 */
 /* ------------------------------------------------------------------ */
 
@@ -118,16 +149,21 @@ typedef struct sl_framework_options {
     const sl_framework_host *host;        /* borrowed, may be NULL */
     const sl_recorder *recorder;          /* borrowed, may be NULL */
     sl_worker_pool *pool;                 /* borrowed, NULL = run on the caller */
-    sl_plugin_lookup_fn lookup;           /* NULL = sl_plugin_registry_find */
+    const sl_registry *registry;          /* borrowed: where plugin names resolve */
     sl_extender *const *extenders;        /* borrowed (the scheduler's), may be NULL */
     uint32_t nextenders;
 } sl_framework_options;
 
 /* Instantiates the profile's plugins (one instance per name, shared by all
- * the extension points that list it). Errors name the profile and plugin:
+ * the extension points that list it), then builds each extension point's
+ * list from the instances' ops: a profile loaded from a config is expanded
+ * again (sl_expand_plugin_sets), a hand-built one taken as listed. Errors
+ * name the profile and plugin:
  * "profile \"default-scheduler\": plugin \"Foo\" does not exist". */
 sl_framework *sl_framework_new(const sl_framework_options *opts, char *err, size_t errsize);
 void sl_framework_free(sl_framework *fw);
+/* The plugin instance named `name`, NULL if none. */
+sl_plugin *sl_framework_plugin_named(sl_framework *fw, const char *name);
 
 void sl_framework_set_recorder(sl_framework *fw, const sl_recorder *recorder);
 const sl_recorder *sl_framework_recorder(const sl_framework *fw);
@@ -141,6 +177,10 @@ bool sl_framework_has_post_filter_plugins(const sl_framework *fw);
 /* Plugins listed at an extension point, in order. */
 uint32_t sl_framework_plugins_at(const sl_framework *fw, sl_extension_point ep,
                                  sl_plugin *const **out);
+/* The SL_EVENT_* mask of the framework's plugin of that name (its
+ * events_to_register); SL_EVENT_ALL for a plugin without one, an unknown
+ * name or NULL (upstream's default: every event). */
+uint32_t sl_framework_plugin_events(const sl_framework *fw, const char *plugin);
 
 /* ------------------------------------------------------------------ */
 /* Running extension points                                             */

@@ -60,6 +60,8 @@ struct sl_worker_pool {
      * single-thread time of recent jobs, per kind; scheduling thread only. */
     int64_t average_ns[SL_PARALLEL_KINDS];
     bool measured[SL_PARALLEL_KINDS];
+    bool forced;                         /* sl_worker_pool_force_parallel */
+    uint64_t parallel_jobs[SL_PARALLEL_KINDS];
 };
 
 typedef struct worker_arg {
@@ -120,7 +122,7 @@ static void *worker_main(void *argp) {
     sl_worker_pool *pool = arg->pool;
     uint32_t participant = arg->participant;
     free(arg);
-    sl_cycle_bind_thread_arena(&pool->arenas->workers[participant - 1]);
+    sl_cycle_bind_worker(&pool->arenas->workers[participant - 1], participant);
     for (;;) {
         int spins = 0;
         for (;;) {
@@ -205,12 +207,20 @@ void sl_worker_pool_free(sl_worker_pool *pool) {
 uint32_t sl_worker_pool_threads(const sl_worker_pool *pool) { return pool ? pool->threads : 1; }
 
 bool sl_parallel_worth_it(const sl_worker_pool *pool, sl_parallel_kind kind) {
-    return pool && pool->threads > 1 && pool->average_ns[kind] >= SL_PARALLEL_MIN_NS;
+    return pool && pool->threads > 1 &&
+           (pool->forced || pool->average_ns[kind] >= SL_PARALLEL_MIN_NS);
+}
+
+void sl_worker_pool_force_parallel(sl_worker_pool *pool, bool force) { pool->forced = force; }
+
+uint64_t sl_parallel_jobs(const sl_worker_pool *pool, sl_parallel_kind kind) {
+    return pool ? pool->parallel_jobs[kind] : 0;
 }
 
 void sl_parallel_record(sl_worker_pool *pool, sl_parallel_kind kind, int64_t elapsed_ns,
                         uint32_t participants) {
     if (!pool || pool->threads <= 1) return;
+    if (participants > 1) pool->parallel_jobs[kind]++;
     /* Single-thread time, roughly: a parallel job kept `participants`
      * threads busy. One sample is capped so a job that was preempted (a
      * time slice on a loaded machine) cannot switch the pool on alone. */

@@ -58,6 +58,11 @@ typedef enum sl_parallel_kind {
 #endif
 /* true: hand the next job of this kind to the pool (a pool with >1 thread). */
 bool sl_parallel_worth_it(const sl_worker_pool *pool, sl_parallel_kind kind);
+/* Tests: every job is worth it (the parallel paths run whatever their
+ * size, so tests can compare them with the sequential ones). */
+void sl_worker_pool_force_parallel(sl_worker_pool *pool, bool force);
+/* How many jobs of this kind ran on more than one thread so far. */
+uint64_t sl_parallel_jobs(const sl_worker_pool *pool, sl_parallel_kind kind);
 /* A job of this kind took `elapsed_ns` on the caller with `participants`
  * threads working (1 = ran inline); updates the running estimate. */
 void sl_parallel_record(sl_worker_pool *pool, sl_parallel_kind kind, int64_t elapsed_ns,

@@ -43,40 +43,6 @@ struct sl_queue {
 };
 
 /* ------------------------------------------------------------------ */
-/* Plugin event registrations                                           */
-/* ------------------------------------------------------------------ */
-
-uint32_t sl_queue_plugin_events(const char *plugin) {
-    static const struct {
-        const char *name;
-        uint32_t events;
-    } table[] = {
-        {"SchedulingGates", SL_EVENT_UNSCHEDULED_POD_UPDATE},
-        {"NodeUnschedulable", SL_EVENT_NODE_ADD | SL_EVENT_NODE_UPDATE},
-        {"NodeName", SL_EVENT_NODE_ADD | SL_EVENT_NODE_UPDATE},
-        {"TaintToleration", SL_EVENT_NODE_ADD | SL_EVENT_NODE_UPDATE},
-        {"NodeAffinity", SL_EVENT_NODE_ADD | SL_EVENT_NODE_UPDATE},
-        {"NodePorts", SL_EVENT_ASSIGNED_POD_DELETE | SL_EVENT_NODE_ADD | SL_EVENT_NODE_UPDATE},
-        {"NodeResourcesFit", SL_EVENT_ASSIGNED_POD_DELETE | SL_EVENT_ASSIGNED_POD_UPDATE |
-                                 SL_EVENT_NODE_ADD | SL_EVENT_NODE_UPDATE},
-        {"VolumeRestrictions", SL_EVENT_ASSIGNED_POD_DELETE | SL_EVENT_NODE_ADD | SL_EVENT_NODE_UPDATE},
-        {"NodeVolumeLimits", SL_EVENT_ASSIGNED_POD_DELETE | SL_EVENT_NODE_ADD | SL_EVENT_NODE_UPDATE},
-        {"VolumeBinding", SL_EVENT_ASSIGNED_POD_DELETE | SL_EVENT_NODE_ADD | SL_EVENT_NODE_UPDATE},
-        {"VolumeZone", SL_EVENT_NODE_ADD | SL_EVENT_NODE_UPDATE},
-        {"PodTopologySpread", SL_EVENT_ASSIGNED_POD_ADD | SL_EVENT_ASSIGNED_POD_UPDATE |
-                                  SL_EVENT_ASSIGNED_POD_DELETE | SL_EVENT_NODE_ADD |
-                                  SL_EVENT_NODE_UPDATE | SL_EVENT_NODE_DELETE},
-        {"InterPodAffinity", SL_EVENT_ASSIGNED_POD_ADD | SL_EVENT_ASSIGNED_POD_UPDATE |
-                                 SL_EVENT_ASSIGNED_POD_DELETE | SL_EVENT_NODE_ADD |
-                                 SL_EVENT_NODE_UPDATE},
-    };
-    if (!plugin) return SL_EVENT_ALL;
-    for (size_t i = 0; i < ARRAY_LEN(table); i++)
-        if (strcmp(table[i].name, plugin) == 0) return table[i].events;
-    return SL_EVENT_ALL;
-}
-
-/* ------------------------------------------------------------------ */
 /* Heaps                                                                */
 /* ------------------------------------------------------------------ */
 
@@ -224,6 +190,7 @@ static void to_active_or_gated(sl_queue *q, sl_queue_entry *e, int64_t now) {
     if (s.code != SL_SUCCESS) {
         e->gated_by = s.plugin;
         e->gate_status = s;
+        e->gate_events = sl_framework_plugin_events(e->fw, s.plugin);
         e->where = SL_QUEUE_GATED;
         list_append(&q->pool, e);
         q->ngated++;
@@ -371,9 +338,9 @@ uint32_t sl_queue_on_event(sl_queue *q, uint32_t event, int64_t now) {
     for (sl_queue_entry *e = q->pool.next, *next; e != &q->pool; e = next) {
         next = e->next;
         if (e->where == SL_QUEUE_GATED) {
-            /* Gates of SchedulingGates lift only with the pod's own update;
-             * other PreEnqueue plugins may change their mind on any event. */
-            if (e->gated_by && strcmp(e->gated_by, "SchedulingGates") == 0) continue;
+            /* A gated pod reacts only to the events its gating plugin
+             * registered (SchedulingGates: the pod's own update). */
+            if (!(e->gate_events & event)) continue;
             to_active_or_gated(q, e, now);
             moved += e->where != SL_QUEUE_GATED;
             continue;
@@ -400,7 +367,7 @@ uint32_t sl_queue_flush_unschedulable(sl_queue *q, int64_t now) {
         next = e->next;
         if (now - e->qp.timestamp_ns <= q->opts.max_unschedulable_ns) continue;
         if (e->where == SL_QUEUE_GATED) {
-            if (e->gated_by && strcmp(e->gated_by, "SchedulingGates") == 0) continue;
+            if (!(e->gate_events & SL_EVENT_UNSCHEDULABLE_TIMEOUT)) continue;
             to_active_or_gated(q, e, now);
             continue;
         }

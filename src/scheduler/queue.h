@@ -1,5 +1,5 @@
 /*
- * queue.h — the scheduling queue (upstream backend/queue/scheduling_queue.go):
+ * queue.h — the scheduling queue (upstream's PriorityQueue):
  * activeQ, backoffQ, the unschedulable pool (with gated pods) and the
  * nominator. Internal to src/scheduler.
  *
@@ -11,9 +11,11 @@
  *
  * Time is whatever the caller says `now` is: wall-clock or virtual.
  *
- * Requeueing (reference/kube-scheduler.md §5.4). A failed pod records the
+ * Requeueing (upstream's requeue on cluster events, without QueueingHint
+ * functions). A failed pod records the
  * cluster events that could make it schedulable: the union of the events
- * registered by the plugins that rejected it (sl_queue_plugin_events). A
+ * registered by the plugins that rejected it (sl_framework_plugin_events,
+ * SL_EVENT_* in framework_internal.h). A
  * cluster event moves exactly the unschedulable pods whose mask it hits —
  * upstream's EventsToRegister without QueueingHint functions. Events that
  * arrive while a pod is in flight are remembered and checked when it fails,
@@ -25,24 +27,6 @@
 
 #include "scheduler/framework_internal.h"
 #include "base/strmap.h"
-
-/* Cluster events, coarse as upstream's (resource, action) pairs. */
-enum {
-    SL_EVENT_NODE_ADD = 1u << 0,
-    SL_EVENT_NODE_UPDATE = 1u << 1,
-    SL_EVENT_NODE_DELETE = 1u << 2,
-    SL_EVENT_ASSIGNED_POD_ADD = 1u << 3,
-    SL_EVENT_ASSIGNED_POD_UPDATE = 1u << 4,
-    SL_EVENT_ASSIGNED_POD_DELETE = 1u << 5,
-    SL_EVENT_UNSCHEDULED_POD_UPDATE = 1u << 6, /* the pod itself changed */
-    SL_EVENT_UNSCHEDULABLE_TIMEOUT = 1u << 7,  /* the 5-minute flush: moves everything */
-    SL_EVENT_ALL = 0xffu,
-};
-
-/* Events a plugin is interested in (registered by name for the in-tree
- * plugins; everything for plugins we know nothing about, as upstream does
- * for plugins without EnqueueExtensions). */
-uint32_t sl_queue_plugin_events(const char *plugin);
 
 typedef enum sl_queue_where {
     SL_QUEUE_NONE = 0,            /* not queued (new, bound, deleted) */
@@ -65,6 +49,7 @@ typedef struct sl_queue_entry {
     bool pending;                 /* rejected with Pending: no backoff on requeue */
     const char *gated_by;         /* PreEnqueue plugin that gated it */
     sl_status gate_status;
+    uint32_t gate_events;         /* that plugin's events (SL_EVENT_*) */
     struct sl_queue_entry *prev, *next; /* unschedulable pool / in-flight list */
     char *nominated_node;         /* nominator's record, NULL = none */
 } sl_queue_entry;

@@ -3,7 +3,7 @@
  * cycle (snapshot, PreFilter, nominated-node fast path, Filter over nodes,
  * PostFilter, PreScore/Score, host selection, assume, Reserve, Permit) and
  * the binding cycle (PreBind, Bind, PostBind), with upstream's failure
- * handling (schedule_one.go).
+ * handling (upstream's scheduleOne and its failure handler).
  *
  * Filter and the early stop. Upstream evaluates nodes in parallel from
  * nextStartNodeIndex and cancels once numFeasibleNodesToFind nodes passed;
@@ -36,6 +36,9 @@
 
 /* Why an attempt failed (upstream Diagnosis) and what to do about it. */
 typedef struct attempt {
+    const sl_framework *fw;       /* the pod's profile */
+    const char *memo_plugin;      /* one-entry memo of plugin -> events */
+    uint32_t memo_events;
     sl_node_status_map *statuses;
     uint32_t events;              /* union of the rejecting plugins' events */
     bool pending;                 /* some plugin returned Pending */
@@ -56,20 +59,16 @@ typedef struct attempt {
 /* Diagnosis helpers                                                    */
 /* ------------------------------------------------------------------ */
 
-static uint32_t plugin_events(const char *plugin) {
-    /* One-entry memo: failures come in runs from the same plugin. */
-    static _Thread_local const char *last_name;
-    static _Thread_local uint32_t last_events;
-    if (plugin == last_name && plugin) return last_events;
-    uint32_t ev = sl_queue_plugin_events(plugin);
-    last_name = plugin;
-    last_events = ev;
-    return ev;
-}
-
 static void diagnosis_add(attempt *a, sl_status st) {
     if (!st.plugin) return;
-    if (sl_status_is_rejected(st)) a->events |= plugin_events(st.plugin);
+    if (sl_status_is_rejected(st)) {
+        /* Rejections come in runs from the same plugin. */
+        if (st.plugin != a->memo_plugin) {
+            a->memo_plugin = st.plugin;
+            a->memo_events = sl_framework_plugin_events(a->fw, st.plugin);
+        }
+        a->events |= a->memo_events;
+    }
     if (st.code == SL_PENDING) a->pending = true;
 }
 
@@ -411,7 +410,7 @@ static sl_status find_nodes_that_fit(sl_scheduler *s, sl_framework *fw, sl_cycle
     sl_prefilter_outcome pre;
     sl_status st = sl_framework_run_pre_filter(fw, c, pod, &pre);
     for (uint32_t i = 0; i < pre.nplugins_with_nodes; i++)
-        a->events |= plugin_events(pre.plugins_with_nodes[i]);
+        a->events |= sl_framework_plugin_events(fw, pre.plugins_with_nodes[i]);
     if (st.code != SL_SUCCESS) {
         if (!sl_status_is_rejected(st)) return st;
         a->statuses->absent = st;
@@ -503,8 +502,12 @@ static sl_status schedule_pod(sl_scheduler *s, sl_framework *fw, sl_cycle *c, po
             a->postfilter_msg = sl_status_message_joined(c, ps);
             if (ps.code == SL_ERROR)
                 log_warn("PostFilter for pod %s: %s", rec->key, a->postfilter_msg);
-            /* A nominated node from PostFilter overrides; none clears. */
-            a->nomination = pr.nominated_node_name ? pr.nominated_node_name : "";
+            /* A result (a node, or "" to clear) overrides the pod's
+             * nomination; no result keeps it (upstream's nil
+             * PostFilterResult: nominator ModeNoop), e.g. a pod that may
+             * not preempt keeps the room reserved on its nominated node. */
+            if (pr.nominated_node_name) a->nomination = pr.nominated_node_name;
+            else a->set_nomination = false;
         }
         a->message = fit_error_message(c, a);
         return sl_status_make(SL_UNSCHEDULABLE, a->message);
@@ -628,6 +631,7 @@ static void fail_assumed(sl_scheduler *s, sl_framework *fw, sl_cycle *c, pod_rec
     forget(s, fw, c, rec, host);
     attempt a;
     memset(&a, 0, sizeof(a));
+    a.fw = fw;
     a.set_nomination = true;
     a.nomination = "";
     if (sl_status_is_rejected(st)) a.message = single_node_fit_error(c, &a, host_index, st);
@@ -666,6 +670,7 @@ static void binding_cycle(sl_scheduler *s, sl_framework *fw, sl_cycle *c, pod_re
         announce_forget(s, rec);
         attempt a;
         memset(&a, 0, sizeof(a));
+        a.fw = fw;
         a.message = sl_status_message_joined(c, st);
         a.set_nomination = true;
         a.nomination = "";
@@ -701,9 +706,13 @@ void sched_schedule_one(sl_scheduler *s, pod_record *rec) {
     const sl_recorder *rec_cb = s->recorder;
 
     if (rec->pod->deleting) {
+        /* upstream skipPodSchedule: an event and a log line, no attempt,
+         * no requeue. The pod stays Pending with this as its message. */
         char *msg = xasprintf("skip schedule deleting pod: %s", rec->key);
         sl_framework_event(fw, rec->info, "Warning", "FailedScheduling", msg);
-        free(msg);
+        log_info("%s", msg);
+        free(rec->message);
+        rec->message = msg;
         sl_queue_done(s->queue, &rec->entry);
         return;
     }
@@ -727,6 +736,7 @@ void sched_schedule_one(sl_scheduler *s, pod_record *rec) {
 
     attempt a;
     memset(&a, 0, sizeof(a));
+    a.fw = fw;
     sl_status st = schedule_pod(s, fw, c, rec, &a);
     if (st.code != SL_SUCCESS) {
         handle_failure(s, fw, c, rec, st, &a, start_ns);
@@ -761,22 +771,8 @@ void sched_schedule_one(sl_scheduler *s, pod_record *rec) {
         /* The pod waits holding the node until plugins allow or reject it
          * (framework.h's waiting-pod handle) or a pending plugin's deadline
          * passes; sched_expire_waiting acts on it. */
-        waiting_pod *w = xcalloc(1, sizeof(*w));
-        w->rec = rec;
-        w->fw = fw;
-        w->cycle = c;
-        w->node = xstrdup(host);
-        w->npending = nwaits;
-        for (uint32_t i = 0; i < nwaits; i++) {
-            w->pending[i].name = waits[i].plugin;
-            w->pending[i].timeout_ms = waits[i].timeout_ms;
-            w->pending[i].deadline_ns = s->now_ns + waits[i].timeout_ms * 1000000LL;
-            w->pending_names[i] = waits[i].plugin;
-        }
-        w->plugin = wait_plugin;
-        w->timeout_ms = timeout_ms;
-        w->deadline_ns = s->now_ns + timeout_ms * 1000000LL;
-        w->attempt_start_ns = start_ns;
+        waiting_pod *w = sched_waiting_pod_new(rec, &rec->info, fw, c, host, waits, nwaits,
+                                               wait_plugin, timeout_ms, s->now_ns, start_ns);
         VEC_PUSH(&s->waiting, w);
         return;
     }
@@ -786,39 +782,6 @@ void sched_schedule_one(sl_scheduler *s, pod_record *rec) {
 /* ------------------------------------------------------------------ */
 /* Pods waiting at Permit (the binding cycle's WaitOnPermit)            */
 /* ------------------------------------------------------------------ */
-
-const sl_pod_info *sl_waiting_pod_info(const sl_waiting_pod *w) { return w->rec->info; }
-const char *sl_waiting_pod_node(const sl_waiting_pod *w) { return w->node; }
-
-uint32_t sl_waiting_pod_pending_plugins(const sl_waiting_pod *w, const char *const **out) {
-    *out = w->pending_names;
-    return w->npending;
-}
-
-/* upstream waitingPod.Allow: the plugin's timer stops; the last one to
- * allow lets the pod through. A decided pod stays decided. */
-void sl_waiting_pod_allow(sl_waiting_pod *w, const char *plugin) {
-    if (plugin) {
-        for (uint32_t i = 0; i < w->npending; i++) {
-            if (strcmp(w->pending[i].name, plugin) != 0) continue;
-            w->npending--;
-            memmove(&w->pending[i], &w->pending[i + 1], (w->npending - i) * sizeof(w->pending[0]));
-            memmove(&w->pending_names[i], &w->pending_names[i + 1],
-                    (w->npending - i) * sizeof(w->pending_names[0]));
-            break;
-        }
-    }
-    /* The next deadline: the earliest of the plugins still pending (ties:
-     * the earlier plugin). */
-    for (uint32_t i = 0; i < w->npending; i++) {
-        if (i == 0 || w->pending[i].deadline_ns < w->deadline_ns) {
-            w->deadline_ns = w->pending[i].deadline_ns;
-            w->timeout_ms = w->pending[i].timeout_ms;
-            w->plugin = w->pending[i].name;
-        }
-    }
-    if (w->npending == 0 && w->decision == WAITING_UNDECIDED) w->decision = WAITING_ALLOWED;
-}
 
 /* The framework's own copy of a plugin name (stable for the framework's
  * life, as the queue's per-plugin memo needs), or NULL if unknown. */
@@ -830,22 +793,6 @@ static const char *framework_plugin_name(sl_framework *fw, const char *name) {
             if (strcmp(plugins[i]->name, name) == 0) return plugins[i]->name;
     }
     return NULL;
-}
-
-/* upstream waitingPod.Reject: Unschedulable with the message, attributed
- * to the plugin. The first decision wins. */
-void sl_waiting_pod_reject(sl_waiting_pod *w, const char *plugin, const char *message) {
-    if (w->decision != WAITING_UNDECIDED) return;
-    w->decision = WAITING_REJECTED;
-    w->reject_plugin = plugin && plugin[0] ? xstrdup(plugin) : NULL;
-    w->reject_message = xstrdup(message ? message : "");
-}
-
-void sched_waiting_pod_free(waiting_pod *w) {
-    free(w->node);
-    free(w->reject_plugin);
-    free(w->reject_message);
-    free(w);
 }
 
 /* Acts on the first waiting pod, in the order they started waiting, that
@@ -881,6 +828,7 @@ static bool resolve_one_waiting(sl_scheduler *s) {
         const sl_node_info *host_info = sl_snapshot_node(s->snapshot, w->node);
         attempt a;
         memset(&a, 0, sizeof(a));
+        a.fw = w->fw;
         a.set_nomination = true;
         a.nomination = "";
         a.message = single_node_fit_error(c, &a, host_info ? host_info->index : 0, st);

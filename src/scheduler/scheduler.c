@@ -89,8 +89,8 @@ static void free_record(sl_scheduler *s, pod_record *rec) {
     free(rec);
 }
 
-/* The pod left the pending world (bound or deleted): release the info
- * unless a cycle still uses it (then the cycle calls this again). */
+/* Lower-priority pods nominated to node_name lose their nomination
+ * (scheduler_internal.h). */
 void sched_clear_lower_nominations(sl_scheduler *s, const char *node_name, pod_record *preemptor) {
     sl_pod_info **listed = NULL;
     uint32_t n = sl_queue_nominated_pods(s->queue, node_name, &listed);
@@ -110,6 +110,8 @@ void sched_clear_lower_nominations(sl_scheduler *s, const char *node_name, pod_r
     free(pods);
 }
 
+/* The pod left the pending world (bound or deleted): release the info
+ * unless a cycle still uses it (then the cycle calls this again). */
 void sched_release_info_if_done(sl_scheduler *s, pod_record *rec) {
     if (rec->in_cycle) return;
     if (rec->removed) {
@@ -218,8 +220,10 @@ static void add_pending_pod(sl_scheduler *s, k8s_pod *pod) {
     rec->entry.qp.info = rec->info;
     rec->entry.fw = fw;
     sl_queue_add(s->queue, &rec->entry, s->now_ns);
+    /* upstream (moveToActiveQ) records the nomination only when the pod
+     * enters activeQ: a gated pod reserves no room on its nominated node. */
     if (rec->entry.where == SL_QUEUE_GATED) rec->state = SL_POD_GATED;
-    if (pod->nominated_node_name && pod->nominated_node_name[0])
+    else if (pod->nominated_node_name && pod->nominated_node_name[0])
         sl_queue_nominate(s->queue, &rec->entry, pod->nominated_node_name);
 }
 
@@ -325,10 +329,15 @@ static void on_pod(void *user, sl_watch_type type, k8s_pod *old, k8s_pod *pod) {
         rec->entry.qp.info = rec->info;
         if (rec->entry.nominated_node) sl_queue_nominate(s->queue, &rec->entry, rec->entry.nominated_node);
     }
-    if (pod->nominated_node_name) {
+    /* upstream UpdateNominatedPod: the nomination follows the pod's status,
+     * except that an update with no nominatedNodeName before and after
+     * keeps the node the scheduler reserved in memory. */
+    bool old_nominated = old->nominated_node_name && old->nominated_node_name[0];
+    bool new_nominated = pod->nominated_node_name && pod->nominated_node_name[0];
+    if (old_nominated || new_nominated) {
         const char *cur = rec->entry.nominated_node ? rec->entry.nominated_node : "";
-        if (strcmp(cur, pod->nominated_node_name) != 0)
-            sl_queue_nominate(s->queue, &rec->entry, pod->nominated_node_name);
+        const char *want = new_nominated ? pod->nominated_node_name : "";
+        if (strcmp(cur, want) != 0) sl_queue_nominate(s->queue, &rec->entry, want);
     }
     sl_queue_update(s->queue, &rec->entry, spec_changed, s->now_ns);
     if (rec->entry.where == SL_QUEUE_GATED) rec->state = SL_POD_GATED;
@@ -396,16 +405,12 @@ void sched_return_cycle(sl_scheduler *s, sl_cycle *c) {
 /* Construction                                                         */
 /* ------------------------------------------------------------------ */
 
-static sl_plugin_lookup_fn test_plugin_lookup;
-
-void sl_scheduler_set_plugin_lookup(sl_plugin_lookup_fn lookup) { test_plugin_lookup = lookup; }
-
 static bool sched_extenders_new(sl_scheduler *s, char *err, size_t errsize);
 
 sl_scheduler *sl_scheduler_new(const sl_scheduler_options *opts, char *err, size_t errsize) {
     const sl_config *cfg = opts->config;
-    if (!cfg || !opts->cluster) {
-        snprintf(err, errsize, "scheduler: a config and a cluster are required");
+    if (!cfg || !opts->registry || !opts->cluster) {
+        snprintf(err, errsize, "scheduler: a config, a plugin registry and a cluster are required");
         return NULL;
     }
     if (cfg->nprofiles == 0) {
@@ -422,8 +427,11 @@ sl_scheduler *sl_scheduler_new(const sl_scheduler_options *opts, char *err, size
     strmap_init(&s->pods);
 
     uint32_t threads = sl_parallel_default_threads(cfg->parallelism);
+    if (opts->force_parallel)
+        threads = cfg->parallelism < 2 ? 2 : cfg->parallelism > 256 ? 256 : (uint32_t)cfg->parallelism;
     sl_cycle_arenas_init(&s->arenas, threads - 1);
     s->pool = sl_worker_pool_new(threads, &s->arenas);
+    sl_worker_pool_force_parallel(s->pool, opts->force_parallel);
 
     s->host.user = s;
     s->host.bind = host_bind;
@@ -447,7 +455,7 @@ sl_scheduler *sl_scheduler_new(const sl_scheduler_options *opts, char *err, size
             .host = &s->host,
             .recorder = opts->recorder,
             .pool = s->pool,
-            .lookup = test_plugin_lookup,
+            .registry = opts->registry,
             .extenders = s->extenders,
             .nextenders = s->nextenders,
         };

@@ -8,6 +8,26 @@
  * headless `schedule` command, benchmarks) backoff and the 5-minute
  * unschedulable flush are simulated by advancing the clock instead of
  * sleeping, so runs are fast and reproducible.
+ *
+ * Layering inside src/scheduler. Dependencies point one way: each part uses
+ * only the parts listed before it (and base, k8s).
+ *   1. configuration: config*.c (decoding, defaults, plugin sets, multiPoint
+ *      expansion, extenders, args) and plugin_registry.c (the registry
+ *      object); the cluster source (cluster.h, cluster_memory.c) stands
+ *      apart, used only by the loop.
+ *   2. cache.c: pod and node infos, snapshots, node-info copies in memory
+ *      the caller provides.
+ *   3. cycle.c: one cycle's CycleState, arenas and worker index (and the
+ *      dry-run node copies of framework.h, in the cycle's arenas).
+ *   4. parallel.c: the worker pool (binds each thread's arena and index).
+ *   5. framework.c: one profile's plugin instances and the code that runs
+ *      each extension point; it asks its host (the scheduler) for
+ *      nominated and waiting pods through callbacks, never directly.
+ *   6. waiting_pods.c: pods parked at Permit, the handle plugins get.
+ *      queue.c: activeQ, backoffQ, the unschedulable pool, the nominator.
+ *   7. the loop: scheduler.c (wiring, cluster events, the run loop) and
+ *      schedule_one.c (one pod's scheduling and binding cycle), which share
+ *      scheduler_internal.h and call each other.
  */
 #ifndef SCHEDLAB_SCHEDULER_H
 #define SCHEDLAB_SCHEDULER_H
@@ -20,7 +40,12 @@ typedef struct sl_scheduler sl_scheduler;
 
 typedef struct sl_scheduler_options {
     const sl_config *config;      /* borrowed; must outlive the scheduler */
+    const sl_registry *registry;  /* borrowed; must outlive the scheduler (the
+                                     one the config was loaded with) */
     sl_cluster *cluster;          /* borrowed */
+    /* Tests: Filter and Score always take their parallel paths, on
+     * `parallelism` threads (at least 2) whatever the CPU count. */
+    bool force_parallel;
     uint64_t seed;                /* tie-breaking and sampling randomness */
     bool virtual_time;            /* simulate time instead of sleeping */
     const sl_recorder *recorder;  /* NULL = none */
@@ -37,7 +62,7 @@ void sl_scheduler_free(sl_scheduler *s);
 uint64_t sl_scheduler_run_until_quiescent(sl_scheduler *s);
 
 typedef enum sl_pod_state {
-    SL_POD_PENDING,        /* never attempted (e.g. no matching profile) */
+    SL_POD_PENDING,        /* never attempted (no matching profile, or being deleted) */
     SL_POD_SCHEDULED,
     SL_POD_UNSCHEDULABLE,
     SL_POD_ERROR,

@@ -11,6 +11,7 @@
 #include "scheduler/parallel.h"
 #include "scheduler/queue.h"
 #include "scheduler/scheduler.h"
+#include "scheduler/waiting_pods.h"
 #include "base/strmap.h"
 
 /* Everything the scheduler knows about one pod. The queue entry comes
@@ -28,42 +29,6 @@ typedef struct pod_record {
     bool assumed;                 /* assumed in the cache */
     bool removed;                 /* deleted or bound while in a cycle */
 } pod_record;
-
-/* A pod parked at Permit with Wait, holding its node (assumed): the
- * sl_waiting_pod of framework.h. Plugins decide (allow/reject, which only
- * set `decision`); sched_expire_waiting acts on decisions and deadlines. */
-typedef enum waiting_decision {
-    WAITING_UNDECIDED = 0,
-    WAITING_ALLOWED,
-    WAITING_REJECTED,
-} waiting_decision;
-
-typedef struct waiting_plugin {
-    const char *name;             /* the framework's plugin name */
-    int64_t timeout_ms;           /* capped at 15 min */
-    int64_t deadline_ns;
-} waiting_plugin;
-
-typedef struct sl_waiting_pod waiting_pod;
-struct sl_waiting_pod {
-    pod_record *rec;
-    sl_framework *fw;
-    sl_cycle *cycle;
-    char *node;
-    /* Plugins that returned Wait and have not allowed yet, Permit order;
-     * `pending_names` mirrors their names for sl_waiting_pod_pending_plugins. */
-    uint32_t npending;
-    waiting_plugin pending[SL_MAX_PLUGINS];
-    const char *pending_names[SL_MAX_PLUGINS];
-    /* The earliest pending deadline and its plugin (timeout message). */
-    const char *plugin;
-    int64_t timeout_ms;
-    int64_t deadline_ns;
-    waiting_decision decision;
-    char *reject_plugin;          /* NULL = none */
-    char *reject_message;
-    int64_t attempt_start_ns;     /* wall clock, for the latency */
-};
 
 struct sl_scheduler {
     const sl_config *config;
@@ -98,18 +63,11 @@ struct sl_scheduler {
     VEC(int64_t) latencies;
 };
 
-/* Test hook: resolve plugin names through `lookup` instead of the native
- * registry when building frameworks (NULL restores the registry). Process-
- * global, like sl_config_set_plugin_lookup: set it before sl_scheduler_new. */
-void sl_scheduler_set_plugin_lookup(sl_plugin_lookup_fn lookup);
-
 /* schedule_one.c */
 void sched_schedule_one(sl_scheduler *s, pod_record *rec);
 /* Acts on waiting pods that were allowed or rejected, or whose deadline
  * passed, in the order they started waiting (until none is left). */
 void sched_expire_waiting(sl_scheduler *s);
-/* Frees a waiting pod (not its cycle, not its record). */
-void sched_waiting_pod_free(waiting_pod *w);
 
 /* scheduler.c helpers used by schedule_one.c */
 void sched_cluster_changed(sl_scheduler *s, uint32_t event);

@@ -206,7 +206,7 @@ check_grep "unknown field: message" "$TMP/err" \
 run schedule --cluster "$DATA/bad-quantity-cluster.yaml"
 expect_rc "bad quantity: exit 2" 2
 check_grep "bad quantity: names file, pod and field" "$TMP/err" \
-    "$DATA/bad-quantity-cluster.yaml: Pod default/web-1: spec.containers[0].resources.requests.cpu"
+    "$DATA/bad-quantity-cluster.yaml: document 2: Pod default/web-1: spec.containers[0].resources.requests.cpu"
 run schedule --cluster "$DATA/bad-syntax-cluster.yaml"
 expect_rc "YAML syntax error: exit 2" 2
 check_grep "YAML syntax error: names the file" "$TMP/err" "$DATA/bad-syntax-cluster.yaml"

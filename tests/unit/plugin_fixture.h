@@ -25,10 +25,12 @@
 #include "scheduler/cache.h"
 #include "scheduler/framework.h"
 #include "scheduler/framework_internal.h"
+#include "plugins/registry.h"
 
 #define FIXTURE_MAX 64
 
 typedef struct fixture {
+    sl_registry *registry;        /* the in-tree plugins */
     sl_cache *cache;
     sl_snapshot *snapshot;
     sl_cycle_arenas arenas;
@@ -60,6 +62,7 @@ static inline json_t *fixture_json(const char *text) {
 
 static inline void fixture_init(fixture *f) {
     memset(f, 0, sizeof *f);
+    f->registry = sl_registry_new_default();
     f->cache = sl_cache_new();
     f->snapshot = sl_snapshot_new();
     sl_cycle_arenas_init(&f->arenas, 0);
@@ -144,7 +147,7 @@ static inline const sl_node_info *fixture_node_info(fixture *f, const char *name
  * its factory refuses the args. */
 static inline sl_plugin *fixture_plugin_err(fixture *f, const char *name, const char *args,
                                             char *err, size_t errsize) {
-    const sl_plugin_registration *reg = sl_plugin_registry_find(name);
+    const sl_plugin_registration *reg = sl_registry_find(f->registry, name);
     if (!reg) {
         fprintf(stderr, "fixture: plugin %s not registered\n", name);
         abort();
@@ -207,6 +210,7 @@ static inline void fixture_free(fixture *f) {
     for (uint32_t i = 0; i < f->nincoming; i++) sl_pod_info_free(f->incoming[i]);
     for (uint32_t i = 0; i < f->npods; i++) k8s_pod_free(f->pods[i]);
     for (uint32_t i = 0; i < f->nnodes; i++) k8s_node_free(f->nodes[i]);
+    sl_registry_free(f->registry);
 }
 
 #endif

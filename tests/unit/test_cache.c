@@ -5,12 +5,10 @@
 #include "scheduler/cache.h"
 #include "test.h"
 
-/* A stand-in for cycle.c: dry-run copies only need sl_cycle_alloc. */
+/* Dry-run copies live in memory the caller provides (a cycle's arenas in
+ * the scheduler): here an arena of the test's own. */
 static arena cycle_memory;
-void *sl_cycle_alloc(sl_cycle *c, size_t size) {
-    UNUSED(c);
-    return arena_alloc(&cycle_memory, size);
-}
+static void *test_alloc(void *ctx, size_t size) { return arena_alloc(ctx, size); }
 
 static json_t *doc(const char *yaml) {
     char err[512];
@@ -88,6 +86,51 @@ TEST(zone_interleaving_and_indices) {
     sl_cache_free(cache);
     for (int i = 0; i < 6; i++) k8s_node_free(n[i]);
     k8s_node_free(moved);
+}
+
+static k8s_node *labelled_node(const char *name, const char *labels) {
+    char yaml[1024], err[512];
+    snprintf(yaml, sizeof(yaml),
+             "kind: Node\nmetadata:\n  name: %s\n  labels: {%s}\n"
+             "status:\n  capacity: {cpu: 4, memory: 8Gi, pods: 110}\n",
+             name, labels);
+    json_t *v = doc(yaml);
+    k8s_node *n = k8s_node_decode(v, "t", err, sizeof(err));
+    if (!n) fprintf(stderr, "%s\n", err);
+    json_decref(v);
+    return n;
+}
+
+/* upstream GetZoneKey: the failure-domain.beta labels first (present, even
+ * empty, they win), topology.kubernetes.io only when they are absent. */
+TEST(zone_key_prefers_beta_labels) {
+    sl_cache *cache = sl_cache_new();
+    sl_snapshot *snap = sl_snapshot_new();
+#define TOPO "topology.kubernetes.io/zone: "
+#define BETA "failure-domain.beta.kubernetes.io/zone: "
+    k8s_node *n[] = {
+        labelled_node("a1", TOPO "a, " BETA "x"),
+        labelled_node("a2", TOPO "a, " BETA "y"),
+        labelled_node("b1", TOPO "b"),
+        labelled_node("x2", BETA "x"),
+        labelled_node("n0", ""),
+        labelled_node("c1", TOPO "c, " BETA "''"),
+        labelled_node("c2", TOPO "c"),
+        labelled_node("r1", "topology.kubernetes.io/region: r, "
+                            "failure-domain.beta.kubernetes.io/region: s, " TOPO "c"),
+    };
+#undef TOPO
+#undef BETA
+    for (size_t i = 0; i < ARRAY_LEN(n); i++) sl_cache_add_node(cache, n[i]);
+    sl_cache_update_snapshot(cache, snap);
+    /* zones by first appearance: x [a1 x2], y [a2], b [b1], "" [n0 c1],
+     * c [c2], s:c [r1] — interleaved round by round */
+    const char *want[] = {"a1", "a2", "b1", "n0", "c2", "r1", "x2", "c1"};
+    CHECK_EQ_INT(sl_snapshot_num_nodes(snap), ARRAY_LEN(want));
+    for (uint32_t i = 0; i < ARRAY_LEN(want); i++) CHECK_EQ_STR(name_at(snap, i), want[i]);
+    sl_snapshot_free(snap);
+    sl_cache_free(cache);
+    for (size_t i = 0; i < ARRAY_LEN(n); i++) k8s_node_free(n[i]);
 }
 
 TEST(pods_resources_ports_and_affinity) {
@@ -324,9 +367,9 @@ TEST(dry_run_copies) {
     sl_cache_add_pod(cache, sl_pod_info_new(other));
     sl_cache_update_snapshot(cache, snap);
     const sl_node_info *orig = sl_snapshot_node(snap, "n1");
-    sl_node_info *copy = sl_node_info_clone(NULL, orig);
+    sl_node_info *copy = sl_node_info_copy(orig, test_alloc, &cycle_memory);
     sl_pod_info *victim_info = sl_cache_find_pod(cache, victim);
-    sl_node_info_remove_pod(NULL, copy, victim_info);
+    sl_node_info_copy_remove_pod(copy, victim_info, test_alloc, &cycle_memory);
     CHECK_EQ_INT(copy->npods, 1);
     CHECK_EQ_INT(copy->requested.milli_cpu, 100);
     CHECK_EQ_INT(copy->nused_ports, 0);
@@ -336,12 +379,12 @@ TEST(dry_run_copies) {
     k8s_pod *incoming = make_pod("incoming", NULL,
                                  "  - name: g\n    resources: {requests: {example.com/gpu: 1}}\n");
     sl_pod_info *incoming_info = sl_pod_info_new(incoming);
-    for (int i = 0; i < 20; i++) sl_node_info_add_pod(NULL, copy, incoming_info);
+    for (int i = 0; i < 20; i++) sl_node_info_copy_add_pod(copy, incoming_info, test_alloc, &cycle_memory);
     CHECK_EQ_INT(copy->npods, 21);
     CHECK_EQ_INT(k8s_resources_get(&copy->requested, "example.com/gpu"), 20);
     CHECK_EQ_INT(orig->npods, 2);
     CHECK_EQ_INT(k8s_resources_get(&orig->requested, "example.com/gpu"), 0);
-    sl_node_info_remove_pod(NULL, copy, incoming_info);
+    sl_node_info_copy_remove_pod(copy, incoming_info, test_alloc, &cycle_memory);
     CHECK_EQ_INT(copy->npods, 20);
     sl_pod_info_free(incoming_info);
     k8s_pod_free(incoming);
@@ -412,6 +455,7 @@ TEST(snapshot_update_rate_on_5000_nodes) {
 int main(void) {
     arena_init(&cycle_memory, 4096);
     RUN(zone_interleaving_and_indices);
+    RUN(zone_key_prefers_beta_labels);
     RUN(pods_resources_ports_and_affinity);
     RUN(assume_forget_confirm);
     RUN(pods_before_their_node);

@@ -6,18 +6,21 @@
  * profile validation, plugin args defaults and validation, extenders, and
  * the exact wording of errors (file + field path).
  *
- * Most cases resolve plugin names through a fake lookup so the expansion
+ * Most cases resolve plugin names through a registry of fakes so the expansion
  * algorithm is tested on its own: the upstream test plugins (testPlugin
  * implements every point but PreEnqueue, scorePlugin1/2 PreScore+Score,
  * scoreWithNormalizePlugin1 Score, queueSortPlugin, bindPlugin) and fakes of
  * the default plugins with exactly upstream's interfaces. A few cases use the
- * real registry to check that the real plugins expand to §2.2.
+ * in-tree registry to check that the real plugins expand to upstream's
+ * default expansion.
  */
 #include <stdarg.h>
 #include <unistd.h>
 
 #include "scheduler/config.h"
 #include "scheduler/framework.h"
+#include "plugins/registry.h"
+#include "scheduler/validation.h"
 #include "test.h"
 
 /* ------------------------------------------------------------------ */
@@ -96,7 +99,6 @@ static const struct {
 
 static sl_plugin_ops fake_ops[NUM_FAKES];
 static sl_plugin_registration fake_regs[NUM_FAKES];
-static bool fakes_include_defaults;
 
 static void init_fakes(void) {
     for (size_t i = 0; i < NUM_FAKES; i++) {
@@ -120,24 +122,33 @@ static void init_fakes(void) {
     }
 }
 
-static const struct sl_plugin_registration *fake_lookup(const char *name) {
-    size_t end = fakes_include_defaults ? NUM_FAKES : FIRST_DEFAULT_FAKE;
-    for (size_t i = 0; i < end; i++)
-        if (strcmp(fake_table[i].name, name) == 0) return &fake_regs[i];
-    return NULL;
+/* Three registries, built once in main: the upstream test plugins alone
+ * (like NewFramework tests), those plus fakes of the defaults, and the real
+ * in-tree plugins. Loads use `registry`. */
+static sl_registry *test_plugins_registry, *fake_defaults_registry, *real_registry;
+static const sl_registry *registry;
+
+static void build_registries(void) {
+    test_plugins_registry = sl_registry_new();
+    fake_defaults_registry = sl_registry_new();
+    for (size_t i = 0; i < NUM_FAKES; i++) {
+        if (i < FIRST_DEFAULT_FAKE) sl_registry_add(test_plugins_registry, &fake_regs[i]);
+        sl_registry_add(fake_defaults_registry, &fake_regs[i]);
+    }
+    real_registry = sl_registry_new_default();
+}
+
+static void free_registries(void) {
+    sl_registry_free(test_plugins_registry);
+    sl_registry_free(fake_defaults_registry);
+    sl_registry_free(real_registry);
 }
 
 /* Only the upstream test plugins: no defaults (like NewFramework tests). */
-static void use_test_plugins_only(void) {
-    fakes_include_defaults = false;
-    sl_config_set_plugin_lookup(fake_lookup);
-}
+static void use_test_plugins_only(void) { registry = test_plugins_registry; }
 /* Test plugins plus fakes of the defaults. */
-static void use_fake_defaults(void) {
-    fakes_include_defaults = true;
-    sl_config_set_plugin_lookup(fake_lookup);
-}
-static void use_real_registry(void) { sl_config_set_plugin_lookup(NULL); }
+static void use_fake_defaults(void) { registry = fake_defaults_registry; }
+static void use_real_registry(void) { registry = real_registry; }
 
 /* ------------------------------------------------------------------ */
 /* Helpers                                                              */
@@ -160,7 +171,7 @@ static bool load(sl_config *cfg, const char *text) {
         return false;
     }
     last_error[0] = 0;
-    bool ok = sl_config_load_json(doc, "test.yaml", cfg, last_error, sizeof last_error);
+    bool ok = sl_config_load_json(doc, "test.yaml", registry, cfg, last_error, sizeof last_error);
     json_decref(doc);
     return ok;
 }
@@ -291,7 +302,7 @@ TEST(top_level_defaults) {
 TEST(default_expansion_matches_upstream) {
     use_fake_defaults();
     sl_config cfg;
-    sl_config_default(&cfg);
+    sl_config_default(registry, &cfg);
     CHECK_EQ_INT(cfg.nprofiles, 1);
     if (cfg.nprofiles) check_expanded_defaults(&cfg.profiles[0], -1);
     CHECK(cfg.raw == NULL);
@@ -303,7 +314,7 @@ TEST(default_expansion_matches_upstream) {
 TEST(real_registry_default_expansion) {
     use_real_registry();
     sl_config cfg;
-    sl_config_default(&cfg);
+    sl_config_default(registry, &cfg);
     CHECK_EQ_INT(cfg.nprofiles, 1);
     if (cfg.nprofiles) check_expanded_defaults(&cfg.profiles[0], -1);
     sl_config_free(&cfg);
@@ -334,7 +345,7 @@ TEST(real_registry_regex_plugins) {
 TEST(default_plugin_args) {
     use_fake_defaults();
     sl_config cfg;
-    sl_config_default(&cfg);
+    sl_config_default(registry, &cfg);
     const sl_profile_config *p = &cfg.profiles[0];
     /* Upstream appends default args in sorted plugin-name order. */
     CHECK_EQ_INT(p->nargs, 7);
@@ -436,7 +447,7 @@ TEST(api_version_and_kind) {
     CHECK_EQ_STR(last_error, "test.yaml: kind: Required value: must be \"KubeSchedulerConfiguration\"");
     CHECK(!load(&cfg, "[1]"));
     CHECK_EQ_STR(last_error, "test.yaml: expected a KubeSchedulerConfiguration object, got a list");
-    CHECK(!sl_config_load_json(NULL, "x.yaml", &cfg, last_error, sizeof last_error));
+    CHECK(!sl_config_load_json(NULL, "x.yaml", registry, &cfg, last_error, sizeof last_error));
     CHECK_EQ_STR(last_error, "x.yaml: empty document");
 }
 
@@ -1159,7 +1170,7 @@ TEST(load_yaml_file) {
                             "            weight: 4\n");
     sl_config cfg;
     char err[512] = "";
-    bool ok = sl_config_load_file(path, &cfg, err, sizeof err);
+    bool ok = sl_config_load_file(path, registry, &cfg, err, sizeof err);
     if (!ok) fprintf(stderr, "  %s\n", err);
     CHECK(ok);
     if (ok) {
@@ -1186,19 +1197,40 @@ TEST(load_yaml_file) {
                       "        enabled:\n"
                       "          - name: NodeName\n"
                       "          - name: Foo\n");
-    CHECK(!sl_config_load_file(path, &cfg, err, sizeof err));
+    CHECK(!sl_config_load_file(path, registry, &cfg, err, sizeof err));
     char *want = xasprintf("%s: profiles[0].plugins.filter.enabled[1]: unknown plugin \"Foo\"", path);
     CHECK_EQ_STR(err, want);
     free(want);
     unlink(path);
     free(path);
 
-    CHECK(!sl_config_load_file("/nonexistent/sched.yaml", &cfg, err, sizeof err));
+    CHECK(!sl_config_load_file("/nonexistent/sched.yaml", registry, &cfg, err, sizeof err));
     CHECK(strncmp(err, "/nonexistent/sched.yaml: ", 25) == 0);
+}
+
+/* The qualified-name check config loading and plugin args share. */
+TEST(qualified_names) {
+    CHECK(sl_qualified_name_problem("example.com/my-key") == NULL);
+    CHECK(sl_qualified_name_problem("key_1.x") == NULL);
+    CHECK_EQ_STR(sl_qualified_name_problem("a/b/c"),
+                 "a qualified name must consist of alphanumeric characters, '-', '_' or '.', "
+                 "and must start and end with an alphanumeric character, with an optional "
+                 "DNS subdomain prefix and '/'");
+    CHECK_EQ_STR(sl_qualified_name_problem("/x"), "prefix part must be non-empty");
+    CHECK(strncmp(sl_qualified_name_problem("Example.com/x"), "prefix part a lowercase RFC 1123", 32) == 0);
+    CHECK_EQ_STR(sl_qualified_name_problem("x/"), "name part must be non-empty");
+    CHECK_EQ_STR(sl_qualified_name_problem(""), "name part must be non-empty");
+    char long_name[80];
+    memset(long_name, 'a', 64);
+    long_name[64] = 0;
+    CHECK_EQ_STR(sl_qualified_name_problem(long_name), "name part must be no more than 63 characters");
+    CHECK(sl_qualified_name_problem("-x") != NULL);
+    CHECK(sl_qualified_name_problem("x y") != NULL);
 }
 
 int main(void) {
     init_fakes();
+    build_registries();
     RUN(top_level_defaults);
     RUN(default_expansion_matches_upstream);
     RUN(real_registry_default_expansion);
@@ -1230,6 +1262,7 @@ int main(void) {
     RUN(plugin_config_validation);
     RUN(extenders);
     RUN(load_yaml_file);
-    use_real_registry();
+    RUN(qualified_names);
+    free_registries();
     return test_summary("config");
 }

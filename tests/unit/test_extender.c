@@ -14,6 +14,7 @@
 
 #include "extender/extender.h"
 #include "plugin_fixture.h"
+#include "plugins/registry.h"
 #include "scheduler/config.h"
 #include "test.h"
 
@@ -168,6 +169,7 @@ static struct MHD_Daemon *fake_start(unsigned extra_flags, const char *key, cons
 
 static unsigned port;
 static char base_url[64];
+static sl_registry *registry; /* the in-tree plugins, for config loading */
 
 /* ------------------------------------------------------------------ */
 /* Helpers                                                              */
@@ -203,7 +205,8 @@ static uint32_t make_extenders(sl_config *cfg, const char *extenders, sl_extende
     }
     free(expanded);
     char err[512];
-    if (!sl_config_load_json(doc, "test.yaml", cfg, err, sizeof err)) {
+    if (!registry) registry = sl_registry_new_default();
+    if (!sl_config_load_json(doc, "test.yaml", registry, cfg, err, sizeof err)) {
         fprintf(stderr, "config: %s\n", err);
         abort();
     }
@@ -817,5 +820,6 @@ int main(void) {
     RUN(https_with_and_without_ca);
     MHD_stop_daemon(d);
     fake_reset();
+    sl_registry_free(registry);
     return test_summary("extender");
 }

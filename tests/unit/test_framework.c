@@ -168,10 +168,12 @@ static const sl_plugin_registration test_plugins[] = {
     {"Gate", &gate_ops, NULL},          {"Broken", &bind_ops, failing_factory},
 };
 
-static const sl_plugin_registration *test_lookup(const char *name) {
-    for (size_t i = 0; i < ARRAY_LEN(test_plugins); i++)
-        if (strcmp(test_plugins[i].name, name) == 0) return &test_plugins[i];
-    return NULL;
+/* The test plugins as a registry (built in main). */
+static sl_registry *test_registry;
+
+static void build_test_registry(void) {
+    test_registry = sl_registry_new();
+    for (size_t i = 0; i < ARRAY_LEN(test_plugins); i++) sl_registry_add(test_registry, &test_plugins[i]);
 }
 
 /* ---- profile building ---- */
@@ -200,7 +202,7 @@ static void pb_basics(profile_builder *b) {
 static sl_framework *build(profile_builder *b, const sl_recorder *rec, sl_worker_pool *pool,
                            char *err, size_t errsize) {
     sl_framework_options o = {.profile = &b->profile, .parallelism = 16, .recorder = rec,
-                              .pool = pool, .lookup = test_lookup};
+                              .pool = pool, .registry = test_registry};
     return sl_framework_new(&o, err, errsize);
 }
 
@@ -776,6 +778,7 @@ TEST(worker_pool) {
 
 int main(void) {
     strbuf_init(&trace);
+    build_test_registry();
     sl_cycle_arenas_init(&test_arenas, 0);
     fixtures();
     RUN(construction_errors);
@@ -791,5 +794,6 @@ int main(void) {
     RUN(worker_pool);
     strbuf_free(&trace);
     sl_cycle_arenas_free(&test_arenas);
+    sl_registry_free(test_registry);
     return test_summary("framework");
 }

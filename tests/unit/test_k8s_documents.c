@@ -127,9 +127,9 @@ TEST(yaml_errors_name_origin_and_position) {
     CHECK(parse("a: *nope\n", err, sizeof(err)) == NULL);
     CHECK_EQ_STR(err, "t.yaml:1:4: unknown anchor 'nope' referenced");
     CHECK(parse("just a string\n", err, sizeof(err)) == NULL);
-    CHECK_EQ_STR(err, "t.yaml:1: document is a string, expected an object");
+    CHECK_EQ_STR(err, "t.yaml:1: document 1 is a string, expected an object");
     CHECK(parse("---\na: 1\n---\n- 3\n", err, sizeof(err)) == NULL);
-    CHECK_EQ_STR(err, "t.yaml:3: document is a number, expected an object");
+    CHECK_EQ_STR(err, "t.yaml:3: document 2[0] is a number, expected an object");
 }
 
 TEST(anchors_aliases_and_merge) {

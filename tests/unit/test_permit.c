@@ -6,21 +6,12 @@
  * rejection that frees the node, two Wait plugins of which only one
  * allows, and the 15-minute cap.
  */
+#include "plugins/registry.h"
 #include "scheduler/cluster.h"
 #include "scheduler/config.h"
 #include "scheduler/scheduler.h"
 #include "scheduler/scheduler_internal.h"
 #include "test.h"
-
-/* The registry references plugins weakly; make sure they are linked in. */
-#define PLUGIN(name) extern const sl_plugin_registration sl_plugin_##name;
-#include "plugins/plugin_list.h"
-#undef PLUGIN
-__attribute__((used)) static const sl_plugin_registration *const linked_plugins[] = {
-#define PLUGIN(name) &sl_plugin_##name,
-#include "plugins/plugin_list.h"
-#undef PLUGIN
-};
 
 #define NS_PER_SEC 1000000000LL
 
@@ -148,17 +139,19 @@ static sl_status wait_long_permit(sl_plugin *p, sl_cycle *c, const sl_pod_info *
 static const sl_plugin_ops wait_long_ops = {.name = "WaitLong", .permit = wait_long_permit};
 static const sl_plugin_registration wait_long_plugin = {"WaitLong", &wait_long_ops, NULL};
 
-static const sl_plugin_registration *test_lookup(const char *name) {
+/* The in-tree plugins plus the test plugins above. */
+static sl_registry *test_registry(void) {
     static const sl_plugin_registration *const mine[] = {
         &gang_plugin, &rejector_plugin, &wait_a_plugin, &wait_b_plugin, &wait_long_plugin};
-    for (size_t i = 0; i < ARRAY_LEN(mine); i++)
-        if (strcmp(name, mine[i]->name) == 0) return mine[i];
-    return sl_plugin_registry_find(name);
+    sl_registry *r = sl_registry_new_default();
+    for (size_t i = 0; i < ARRAY_LEN(mine); i++) sl_registry_add(r, mine[i]);
+    return r;
 }
 
 /* ---- harness ---- */
 
 typedef struct world {
+    sl_registry *registry;
     sl_config config;
     sl_cluster *cluster;
     sl_scheduler *scheduler;
@@ -213,14 +206,13 @@ static bool start(world *w, const char *plugins_yaml) {
     memset(w, 0, sizeof(*w));
     current = w;
     nfailures = 0;
-    sl_config_set_plugin_lookup(test_lookup);
-    sl_scheduler_set_plugin_lookup(test_lookup);
+    w->registry = test_registry();
     char *yaml = xasprintf("apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\n"
                            "profiles:\n- schedulerName: default-scheduler\n  plugins:\n%s",
                            plugins_yaml);
     json_t *doc = k8s_parse_document(yaml, strlen(yaml), "config", err, sizeof err);
     free(yaml);
-    if (!doc || !sl_config_load_json(doc, "config", &w->config, err, sizeof err)) {
+    if (!doc || !sl_config_load_json(doc, "config", w->registry, &w->config, err, sizeof err)) {
         fprintf(stderr, "config: %s\n", err);
         json_decref(doc);
         return false;
@@ -238,7 +230,7 @@ static bool start(world *w, const char *plugins_yaml) {
         fprintf(stderr, "load: %s\n", err);
         return false;
     }
-    sl_scheduler_options o = {.config = &w->config, .cluster = w->cluster, .seed = 1,
+    sl_scheduler_options o = {.config = &w->config, .registry = w->registry, .cluster = w->cluster, .seed = 1,
                               .virtual_time = true, .recorder = &recorder};
     w->scheduler = sl_scheduler_new(&o, err, sizeof err);
     if (!w->scheduler) {
@@ -253,9 +245,8 @@ static void stop(world *w) {
     if (w->scheduler) sl_scheduler_free(w->scheduler);
     if (w->cluster) w->cluster->ops->destroy(w->cluster);
     sl_config_free(&w->config);
+    sl_registry_free(w->registry);
     strbuf_reset(&docs);
-    sl_config_set_plugin_lookup(NULL);
-    sl_scheduler_set_plugin_lookup(NULL);
     current = NULL;
 }
 
@@ -447,7 +438,6 @@ TEST(timeout_capped_at_15_minutes) {
 }
 
 int main(void) {
-    (void)linked_plugins;
     log_set_level(SL_LOG_ERROR);
     strbuf_init(&docs);
     RUN(gang_allowed_when_complete);

@@ -382,7 +382,8 @@ TEST(volume_plugins_are_no_ops) {
 }
 
 TEST(default_binder_is_registered) {
-    const sl_plugin_registration *r = sl_plugin_registry_find("DefaultBinder");
+    sl_registry *registry = sl_registry_new_default();
+    const sl_plugin_registration *r = sl_registry_find(registry, "DefaultBinder");
     CHECK(r != NULL);
     if (r) CHECK(r->ops->bind != NULL);
     const char *all[] = {"PrioritySort", "SchedulingGates", "NodeUnschedulable", "NodeName",
@@ -390,10 +391,11 @@ TEST(default_binder_is_registered) {
                          "VolumeRestrictions", "NodeVolumeLimits", "VolumeBinding", "VolumeZone",
                          "DefaultPreemption", "RegexScheduling", "RegexSchedulingV2"};
     for (size_t i = 0; i < ARRAY_LEN(all); i++) {
-        r = sl_plugin_registry_find(all[i]);
+        r = sl_registry_find(registry, all[i]);
         if (!r) TEST_FAIL_AT("%s not registered", all[i]);
         else CHECK_EQ_STR(r->name, all[i]);
     }
+    sl_registry_free(registry);
 }
 
 int main(void) {

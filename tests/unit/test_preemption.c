@@ -51,7 +51,7 @@ typedef struct preempt_env {
 static void env_init(preempt_env *e) {
     memset(e, 0, sizeof(*e));
     fixture_init(&e->f);
-    sl_config_default(&e->cfg);
+    sl_config_default(e->f.registry, &e->cfg);
     e->host.user = &e->rec;
     e->host.delete_pod = host_delete;
     e->host.event = host_event;
@@ -65,6 +65,7 @@ static void env_begin(preempt_env *e) {
     o.profile = &e->cfg.profiles[0];
     o.parallelism = 1;
     o.host = &e->host;
+    o.registry = e->f.registry;
     char err[512];
     e->fw = sl_framework_new(&o, err, sizeof(err));
     if (!e->fw) {

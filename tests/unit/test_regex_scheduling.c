@@ -13,6 +13,7 @@
 #include "plugins/go_regexp.h"
 #include "scheduler/framework.h"
 #include "scheduler/framework_internal.h"
+#include "plugins/registry.h"
 #include "test.h"
 
 extern const sl_plugin_registration sl_plugin_RegexScheduling;
@@ -475,7 +476,9 @@ TEST(regex_plugins_are_registered_by_name) {
     CHECK(sl_plugin_RegexScheduling.ops->filter != NULL);
     CHECK(sl_plugin_RegexScheduling.ops->pre_filter == NULL);
     CHECK(sl_plugin_RegexSchedulingV2.ops->pre_filter != NULL);
-    CHECK(sl_plugin_registry_find("RegexScheduling") == &sl_plugin_RegexScheduling);
+    sl_registry *r = sl_registry_new_default();
+    CHECK(sl_registry_find(r, "RegexScheduling") == &sl_plugin_RegexScheduling);
+    sl_registry_free(r);
 }
 
 int main(void) {

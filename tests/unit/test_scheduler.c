@@ -7,23 +7,14 @@
  */
 #include <stdatomic.h>
 
+#include "plugins/registry.h"
 #include "scheduler/cluster.h"
 #include "scheduler/config.h"
 #include "scheduler/scheduler.h"
 #include "scheduler/scheduler_internal.h"
 #include "test.h"
 
-/* The registry references plugins weakly; make sure they are linked in. */
-#define PLUGIN(name) extern const sl_plugin_registration sl_plugin_##name;
-#include "plugins/plugin_list.h"
-#undef PLUGIN
-__attribute__((used)) static const sl_plugin_registration *const linked_plugins[] = {
-#define PLUGIN(name) &sl_plugin_##name,
-#include "plugins/plugin_list.h"
-#undef PLUGIN
-};
-
-/* ---- a test Permit plugin, found through the test lookup ---- */
+/* ---- a test Permit plugin, in every world's registry ---- */
 static sl_status wait_permit(sl_plugin *p, sl_cycle *c, const sl_pod_info *pod, const char *node,
                              int64_t *timeout_ms) {
     (void)p, (void)c, (void)pod, (void)node;
@@ -33,14 +24,11 @@ static sl_status wait_permit(sl_plugin *p, sl_cycle *c, const sl_pod_info *pod, 
 static const sl_plugin_ops wait_ops = {.name = "WaitPlugin", .permit = wait_permit};
 static const sl_plugin_registration wait_plugin = {"WaitPlugin", &wait_ops, NULL};
 
-static const sl_plugin_registration *test_lookup(const char *name) {
-    if (strcmp(name, "WaitPlugin") == 0) return &wait_plugin;
-    return sl_plugin_registry_find(name);
-}
 
 /* ---- harness ---- */
 
 typedef struct world {
+    sl_registry *registry;        /* the in-tree plugins and WaitPlugin */
     sl_config config;
     sl_cluster *cluster;
     sl_scheduler *scheduler;
@@ -48,6 +36,7 @@ typedef struct world {
 } world;
 
 static strbuf docs;
+static bool force_parallel; /* start(): Filter and Score on the pool, always */
 
 static void add_node(const char *name, const char *cpu, const char *labels) {
     strbuf_printf(&docs,
@@ -66,16 +55,18 @@ static void add_pod(const char *name, const char *cpu, const char *extra_spec) {
 static bool start(world *w, const char *config_yaml, uint64_t seed, const sl_recorder *rec) {
     char err[1024];
     memset(w, 0, sizeof(*w));
+    w->registry = sl_registry_new_default();
+    sl_registry_add(w->registry, &wait_plugin);
     if (config_yaml) {
         json_t *doc = k8s_parse_document(config_yaml, strlen(config_yaml), "config", err, sizeof err);
-        if (!doc || !sl_config_load_json(doc, "config", &w->config, err, sizeof err)) {
+        if (!doc || !sl_config_load_json(doc, "config", w->registry, &w->config, err, sizeof err)) {
             fprintf(stderr, "config: %s\n", err);
             json_decref(doc);
             return false;
         }
         json_decref(doc);
     } else {
-        sl_config_default(&w->config);
+        sl_config_default(w->registry, &w->config);
     }
     json_t *objs = k8s_parse_documents(strbuf_cstr(&docs), docs.len, "cluster", err, sizeof err);
     if (!objs) {
@@ -89,8 +80,9 @@ static bool start(world *w, const char *config_yaml, uint64_t seed, const sl_rec
         fprintf(stderr, "load: %s\n", err);
         return false;
     }
-    sl_scheduler_options o = {.config = &w->config, .cluster = w->cluster, .seed = seed,
-                              .virtual_time = true, .recorder = rec};
+    sl_scheduler_options o = {.config = &w->config, .registry = w->registry, .cluster = w->cluster,
+                              .seed = seed, .virtual_time = true, .recorder = rec,
+                              .force_parallel = force_parallel};
     w->scheduler = sl_scheduler_new(&o, err, sizeof err);
     if (!w->scheduler) {
         fprintf(stderr, "scheduler: %s\n", err);
@@ -104,6 +96,7 @@ static void stop(world *w) {
     if (w->scheduler) sl_scheduler_free(w->scheduler);
     if (w->cluster) w->cluster->ops->destroy(w->cluster);
     sl_config_free(&w->config);
+    sl_registry_free(w->registry);
     strbuf_reset(&docs);
 }
 
@@ -270,8 +263,10 @@ TEST(feasible_node_cut_and_round_robin) {
 }
 
 TEST(parallel_filter_matches_sequential) {
-    /* Same cluster, parallelism 1 vs 16: identical placements. */
-    char name[32], placed[2][60][16];
+    /* Same cluster, parallelism 1 vs the parallel Filter and Score paths
+     * forced on 4 threads: identical placements and failure messages. */
+    char name[32], placed[2][62][16], message[2][2][512];
+    uint64_t parallel_filters = 0, parallel_scores = 0;
     for (int round = 0; round < 2; round++) {
         world w;
         for (int i = 0; i < 400; i++) {
@@ -283,22 +278,113 @@ TEST(parallel_filter_matches_sequential) {
             snprintf(name, sizeof name, "p%d", i);
             add_pod(name, "500m", NULL);
         }
-        if (!start(&w, round == 0 ? "apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\nparallelism: 1\n"
-                                   : NULL, 3, NULL)) {
-        TEST_FAIL_AT("start failed");
-        stop(&w);
-        return;
-    }
+        add_pod("huge0", "5", NULL); /* fits nowhere: every node's reason counts */
+        add_pod("huge1", "5", NULL);
+        /* A pod that keeps its nomination to n001 (it may not preempt):
+         * every other attempt takes the Filter path with nominated pods. */
+        strbuf_printf(&docs, "---\napiVersion: v1\nkind: Pod\nmetadata: {name: reserver, namespace: default}\n"
+                             "spec:\n  priority: 100\n  preemptionPolicy: Never\n"
+                             "  containers: [{name: app, resources: {requests: {cpu: \"5\"}}}]\n"
+                             "status: {nominatedNodeName: n001}\n");
+        force_parallel = round == 1;
+        bool ok = start(&w, round == 0 ? "apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\nparallelism: 1\n"
+                                       : "apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\nparallelism: 4\n",
+                        3, NULL);
+        force_parallel = false;
+        if (!ok) {
+            TEST_FAIL_AT("start failed");
+            stop(&w);
+            return;
+        }
         for (int i = 0; i < 60; i++) {
             snprintf(name, sizeof name, "p%d", i);
             sl_pod_result r = result_of(&w, name);
             snprintf(placed[round][i], 16, "%s", r.node ? r.node : "-");
         }
+        for (int i = 0; i < 2; i++) {
+            snprintf(name, sizeof name, "huge%d", i);
+            snprintf(message[round][i], sizeof message[round][i], "%s", result_of(&w, name).message);
+        }
+        if (round == 1) {
+            parallel_filters = sl_parallel_jobs(w.scheduler->pool, SL_PARALLEL_FILTER);
+            parallel_scores = sl_parallel_jobs(w.scheduler->pool, SL_PARALLEL_SCORE);
+        } else {
+            CHECK_EQ_INT(sl_parallel_jobs(w.scheduler->pool, SL_PARALLEL_FILTER), 0);
+        }
         stop(&w);
     }
-    int same = 0;
-    for (int i = 0; i < 60; i++) same += strcmp(placed[0][i], placed[1][i]) == 0;
+    int same = 0, on_reserved = 0;
+    for (int i = 0; i < 60; i++) {
+        same += strcmp(placed[0][i], placed[1][i]) == 0;
+        on_reserved += strcmp(placed[0][i], "n001") == 0;
+    }
     CHECK_EQ_INT(same, 60);
+    CHECK_EQ_INT(on_reserved, 0);
+    for (int i = 0; i < 2; i++) CHECK_EQ_STR(message[1][i], message[0][i]);
+    CHECK(starts_with(message[0][0], "0/400 nodes are available: 400 Insufficient cpu."));
+    /* the parallel paths really ran: every attempt's Filter, and Score
+     * whenever more than one node was feasible */
+    CHECK(parallel_filters >= 62);
+    CHECK(parallel_scores >= 60);
+}
+
+TEST(parallel_matches_sequential_with_affinity_and_spread) {
+    /* The plugins with the heaviest per-cycle state (PodTopologySpread,
+     * InterPodAffinity, their PreScore/NormalizeScore) read by the worker
+     * threads: placements as with parallelism 1. */
+    char name[32], labels[96], placed[2][80][16];
+    for (int round = 0; round < 2; round++) {
+        world w;
+        for (int i = 0; i < 240; i++) {
+            snprintf(name, sizeof name, "n%03d", i);
+            snprintf(labels, sizeof labels, "topology.kubernetes.io/zone: z%d", i % 4);
+            add_node(name, i % 5 == 0 ? "500m" : "2", labels);
+        }
+        for (int i = 0; i < 80; i++) {
+            snprintf(name, sizeof name, "p%02d", i);
+            strbuf_printf(&docs,
+                          "---\napiVersion: v1\nkind: Pod\nmetadata: {name: %s, namespace: default, labels: {app: a%d}}\n"
+                          "spec:\n  containers: [{name: app, resources: {requests: {cpu: 300m}}}]\n"
+                          "  topologySpreadConstraints:\n"
+                          "  - {maxSkew: 1, topologyKey: topology.kubernetes.io/zone, whenUnsatisfiable: %s,"
+                          " labelSelector: {matchLabels: {app: a%d}}}\n"
+                          "  affinity:\n    podAntiAffinity:\n      preferredDuringSchedulingIgnoredDuringExecution:\n"
+                          "      - {weight: 50, podAffinityTerm: {topologyKey: kubernetes.io/hostname,"
+                          " labelSelector: {matchLabels: {app: a%d}}}}\n"
+                          "    podAffinity:\n      preferredDuringSchedulingIgnoredDuringExecution:\n"
+                          "      - {weight: 5, podAffinityTerm: {topologyKey: topology.kubernetes.io/zone,"
+                          " labelSelector: {matchLabels: {app: a%d}}}}\n",
+                          name, i % 3, i % 2 ? "DoNotSchedule" : "ScheduleAnyway", i % 3, i % 3,
+                          (i + 1) % 3);
+        }
+        force_parallel = round == 1;
+        bool ok = start(&w, round == 0 ? "apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\nparallelism: 1\n"
+                                       : "apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\nparallelism: 3\n",
+                        5, NULL);
+        force_parallel = false;
+        if (!ok) {
+            TEST_FAIL_AT("start failed");
+            stop(&w);
+            return;
+        }
+        for (int i = 0; i < 80; i++) {
+            snprintf(name, sizeof name, "p%02d", i);
+            sl_pod_result r = result_of(&w, name);
+            snprintf(placed[round][i], 16, "%s", r.node ? r.node : "-");
+        }
+        if (round == 1) {
+            CHECK(sl_parallel_jobs(w.scheduler->pool, SL_PARALLEL_FILTER) >= 80);
+            CHECK(sl_parallel_jobs(w.scheduler->pool, SL_PARALLEL_SCORE) >= 80);
+        }
+        stop(&w);
+    }
+    int same = 0, scheduled = 0;
+    for (int i = 0; i < 80; i++) {
+        same += strcmp(placed[0][i], placed[1][i]) == 0;
+        scheduled += strcmp(placed[0][i], "-") != 0;
+    }
+    CHECK_EQ_INT(same, 80);
+    CHECK_EQ_INT(scheduled, 80);
 }
 
 TEST(preemption_then_scheduled) {
@@ -374,8 +460,6 @@ TEST(quiescence) {
 
 TEST(permit_wait_times_out) {
     world w;
-    sl_config_set_plugin_lookup(test_lookup);
-    sl_scheduler_set_plugin_lookup(test_lookup);
     add_node("n1", "1", NULL);
     add_pod("waiter", "100m", NULL);
     if (!start(&w, "apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\n"
@@ -390,18 +474,16 @@ TEST(permit_wait_times_out) {
     CHECK_EQ_STR(r.message, "0/1 nodes are available: 1 rejected due to timeout after waiting 10s at plugin WaitPlugin.");
     CHECK(r.attempts >= 1 && r.attempts <= 2);
     stop(&w);
-    sl_config_set_plugin_lookup(NULL);
-    sl_scheduler_set_plugin_lookup(NULL);
 }
 
 int main(void) {
-    (void)linked_plugins;
     log_set_level(SL_LOG_ERROR);
     strbuf_init(&docs);
     RUN(fit_error_and_events);
     RUN(same_seed_same_placements);
     RUN(feasible_node_cut_and_round_robin);
     RUN(parallel_filter_matches_sequential);
+    RUN(parallel_matches_sequential_with_affinity_and_spread);
     RUN(preemption_then_scheduled);
     RUN(quiescence);
     RUN(permit_wait_times_out);

@@ -1,0 +1,380 @@
+/* test_store.c — the object store: versions, resourceVersions, metadata,
+ * conflicts, selectors, watches (resume, filter transitions, 410),
+ * listeners, admission and SQLite persistence. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store/store.h"
+#include "test.h"
+
+static const sl_resource *PODS, *NODES, *NS, *EVENTS, *PCS;
+
+static json_t *pod_json(const char *name, const char *node, const char *label) {
+    json_t *p = json_pack("{s:s,s:s,s:{s:s,s:{s:s}},s:{s:[{s:s,s:s}]}}", "apiVersion", "v1", "kind",
+                          "Pod", "metadata", "name", name, "labels", "app", label, "spec",
+                          "containers", "name", "c", "image", "busybox");
+    if (node) json_object_set_new(json_object_get(p, "spec"), "nodeName", json_string(node));
+    return p;
+}
+
+static sl_store *open_store(const char *dir, uint32_t history) {
+    char err[256] = "";
+    sl_store_options o = {.history = history, .data_dir = dir};
+    sl_store *s = sl_store_open(&o, err, sizeof err);
+    if (!s) fprintf(stderr, "open: %s\n", err);
+    return s;
+}
+
+static int create_pod(sl_store *s, const char *name, const char *node, const char *label,
+                      sl_object **out) {
+    json_t *p = pod_json(name, node, label);
+    sl_store_error err;
+    int code = sl_store_create(s, PODS, "default", p, out, &err);
+    json_decref(p);
+    return code;
+}
+
+TEST(precreated_and_metadata) {
+    sl_store *s = open_store(NULL, 0);
+    sl_object *ns;
+    sl_store_error err;
+    CHECK_EQ_INT(sl_store_get(s, NS, NULL, "kube-node-lease", &ns, &err), 200);
+    sl_object_unref(ns);
+    sl_object *pc;
+    CHECK_EQ_INT(sl_store_get(s, PCS, NULL, "system-node-critical", &pc, &err), 200);
+    CHECK_EQ_INT(json_integer_value(json_object_get(pc->json, "value")), 2000001000);
+    sl_object_unref(pc);
+    uint64_t before = sl_store_revision(s);
+    sl_object *p;
+    CHECK_EQ_INT(create_pod(s, "web-1", NULL, "web", &p), 201);
+    CHECK_EQ_INT(p->rv, before + 1);
+    json_t *meta = json_object_get(p->json, "metadata");
+    CHECK_EQ_INT(strlen(json_string_value(json_object_get(meta, "uid"))), 36);
+    CHECK(json_string_value(json_object_get(meta, "creationTimestamp")) != NULL);
+    CHECK_EQ_STR(json_string_value(json_object_get(p->json, "kind")), "Pod");
+    CHECK_EQ_STR(sl_object_pod(p)->name, "web-1");
+    CHECK_EQ_STR(sl_object_pod(p)->scheduler_name, "default-scheduler");
+    size_t len;
+    const char *text = sl_object_text(p, &len);
+    CHECK(strstr(text, "\"resourceVersion\":\"") != NULL);
+    CHECK_EQ_INT(len, strlen(text));
+    /* duplicate -> 409 AlreadyExists; bad name -> 422; missing ns -> 404 */
+    CHECK_EQ_INT(create_pod(s, "web-1", NULL, "web", NULL), 409);
+    CHECK_EQ_INT(create_pod(s, "Bad_Name", NULL, "web", NULL), 422);
+    json_t *q = pod_json("x", NULL, "web");
+    CHECK_EQ_INT(sl_store_create(s, PODS, "nosuch", q, NULL, &err), 404);
+    CHECK_EQ_STR(err.message, "namespaces \"nosuch\" not found");
+    /* generateName */
+    json_object_del(json_object_get(q, "metadata"), "name");
+    json_object_set_new(json_object_get(q, "metadata"), "generateName", json_string("gen-"));
+    sl_object *g;
+    CHECK_EQ_INT(sl_store_create(s, PODS, "default", q, &g, &err), 201);
+    CHECK(!strncmp(g->name, "gen-", 4) && strlen(g->name) == 9);
+    sl_object_unref(g);
+    json_object_del(json_object_get(q, "metadata"), "generateName");
+    CHECK_EQ_INT(sl_store_create(s, PODS, "default", q, NULL, &err), 422);
+    CHECK_EQ_STR(err.cause_field, "metadata.name");
+    json_decref(q);
+    sl_object_unref(p);
+    sl_store_close(s);
+}
+
+static int set_node(void *user, const sl_object *cur, json_t **next, sl_store_error *err) {
+    UNUSED(err);
+    *next = json_deep_copy(cur->json);
+    json_object_set_new(json_object_get(*next, "spec"), "nodeName", json_string(user));
+    return 200;
+}
+
+static int stale_update(void *user, const sl_object *cur, json_t **next, sl_store_error *err) {
+    UNUSED(err);
+    *next = json_deep_copy(cur->json);
+    json_object_set_new(json_object_get(*next, "metadata"), "resourceVersion", json_string(user));
+    json_object_set_new(json_object_get(*next, "metadata"), "labels", json_pack("{s:s}", "app", "x"));
+    return 200;
+}
+
+TEST(versions_are_immutable_and_conflicts_409) {
+    sl_store *s = open_store(NULL, 0);
+    sl_object *v1, *v2;
+    sl_store_error err;
+    CHECK_EQ_INT(create_pod(s, "p", NULL, "web", &v1), 201);
+    CHECK_EQ_INT(sl_store_update(s, PODS, "default", "p", set_node, "n1", &v2, &err), 200);
+    CHECK(v2 != v1);
+    CHECK_EQ_INT(v2->rv, v1->rv + 1);
+    CHECK_EQ_STR(sl_object_pod(v1)->node_name, "");     /* the old version is untouched */
+    CHECK_EQ_STR(sl_object_pod(v2)->node_name, "n1");
+    CHECK_EQ_STR(json_string_value(json_object_get(json_object_get(v1->json, "metadata"), "uid")),
+                 json_string_value(json_object_get(json_object_get(v2->json, "metadata"), "uid")));
+    /* no change: no new version */
+    sl_object *v3;
+    CHECK_EQ_INT(sl_store_update(s, PODS, "default", "p", set_node, "n1", &v3, &err), 200);
+    CHECK(v3 == v2);
+    sl_object_unref(v3);
+    char stale[24];
+    snprintf(stale, sizeof stale, "%llu", (unsigned long long)v1->rv);
+    CHECK_EQ_INT(sl_store_update(s, PODS, "default", "p", stale_update, stale, NULL, &err), 409);
+    CHECK_EQ_STR(err.reason, "Conflict");
+    snprintf(stale, sizeof stale, "%llu", (unsigned long long)v2->rv);
+    CHECK_EQ_INT(sl_store_update(s, PODS, "default", "p", stale_update, stale, NULL, &err), 200);
+    CHECK_EQ_INT(sl_store_update(s, PODS, "default", "nope", set_node, "n1", NULL, &err), 404);
+    sl_object *gone;
+    CHECK_EQ_INT(sl_store_delete(s, PODS, "default", "p", 0, NULL, &gone, &err), 200);
+    CHECK_EQ_INT(gone->rv, sl_store_revision(s));
+    CHECK_EQ_INT(sl_store_delete(s, PODS, "default", "p", 0, NULL, NULL, &err), 404);
+    sl_object_unref(gone);
+    sl_object_unref(v1);
+    sl_object_unref(v2);
+    sl_store_close(s);
+}
+
+TEST(selectors_and_lists) {
+    sl_store *s = open_store(NULL, 0);
+    create_pod(s, "a", "n1", "web", NULL);
+    create_pod(s, "b", NULL, "web", NULL);
+    create_pod(s, "c", "n2", "db", NULL);
+    sl_selector sel;
+    sl_store_error err;
+    CHECK(sl_selector_parse(&sel, PODS, "app in (web, x),!gone", "spec.nodeName=", &err));
+    sl_list_options lo = {.selector = &sel};
+    sl_list l;
+    CHECK_EQ_INT(sl_store_list(s, PODS, &lo, &l, &err), 200);
+    CHECK_EQ_INT(l.len, 1);
+    CHECK_EQ_STR(l.items[0]->name, "b");
+    sl_list_free(&l);
+    sl_selector_free(&sel);
+    CHECK(sl_selector_parse(&sel, PODS, "app!=web", "spec.nodeName!=,status.phase!=Failed", &err));
+    CHECK_EQ_INT(sl_store_list(s, PODS, &lo, &l, &err), 200);
+    CHECK_EQ_INT(l.len, 1);
+    CHECK_EQ_STR(l.items[0]->name, "c");
+    sl_list_free(&l);
+    sl_selector_free(&sel);
+    CHECK(!sl_selector_parse(&sel, PODS, NULL, "spec.bogus=1", &err));
+    CHECK_EQ_INT(err.code, 400);
+    CHECK_EQ_STR(err.message, "field label not supported: spec.bogus");
+    sl_selector_free(&sel);
+    CHECK(!sl_selector_parse(&sel, PODS, "app in (", NULL, &err));
+    sl_selector_free(&sel);
+    /* pagination */
+    lo = (sl_list_options){.limit = 2};
+    CHECK_EQ_INT(sl_store_list(s, PODS, &lo, &l, &err), 200);
+    CHECK_EQ_INT(l.len, 2);
+    CHECK(l.continue_token != NULL);
+    char *token = xstrdup(l.continue_token);
+    sl_list_free(&l);
+    lo.continue_token = token;
+    CHECK_EQ_INT(sl_store_list(s, PODS, &lo, &l, &err), 200);
+    CHECK_EQ_INT(l.len, 1);
+    CHECK_EQ_STR(l.items[0]->name, "c");
+    CHECK(l.continue_token == NULL);
+    sl_list_free(&l);
+    free(token);
+    /* nodes: spec.unschedulable */
+    json_t *n = json_pack("{s:{s:s},s:{s:b}}", "metadata", "name", "n1", "spec", "unschedulable", 1);
+    CHECK_EQ_INT(sl_store_create(s, NODES, NULL, n, NULL, &err), 201);
+    json_decref(n);
+    CHECK(sl_selector_parse(&sel, NODES, NULL, "spec.unschedulable=true", &err));
+    lo = (sl_list_options){.selector = &sel};
+    CHECK_EQ_INT(sl_store_list(s, NODES, &lo, &l, &err), 200);
+    CHECK_EQ_INT(l.len, 1);
+    sl_list_free(&l);
+    sl_selector_free(&sel);
+    sl_store_close(s);
+}
+
+TEST(watch_resume_filter_and_expiry) {
+    sl_store *s = open_store(NULL, 8);
+    sl_store_error err;
+    create_pod(s, "a", NULL, "web", NULL);
+    uint64_t mark = sl_store_revision(s);
+    sl_selector sel;
+    CHECK(sl_selector_parse(&sel, PODS, NULL, "spec.nodeName=", &err));
+    sl_watcher *all, *unbound, *initial;
+    CHECK_EQ_INT(sl_store_watch(s, PODS, NULL, NULL, mark, &all, &err), 200);
+    CHECK_EQ_INT(sl_store_watch(s, PODS, "default", &sel, mark, &unbound, &err), 200);
+    CHECK_EQ_INT(sl_store_watch(s, PODS, NULL, NULL, 0, &initial, &err), 200);
+    create_pod(s, "b", NULL, "web", NULL);
+    sl_store_update(s, PODS, "default", "a", set_node, "n1", NULL, &err);
+    sl_store_event ev;
+    CHECK_EQ_INT(sl_watcher_next(all, &ev, 0), 1);
+    CHECK_EQ_INT(ev.type, SL_EVENT_ADDED);
+    CHECK_EQ_STR(ev.obj->name, "b");
+    sl_store_event_release(&ev);
+    CHECK_EQ_INT(sl_watcher_next(all, &ev, 0), 1);
+    CHECK_EQ_INT(ev.type, SL_EVENT_MODIFIED);
+    CHECK(ev.old && !sl_object_pod(ev.old)->node_name[0]);
+    sl_store_event_release(&ev);
+    CHECK_EQ_INT(sl_watcher_next(all, &ev, 1000000), 0);
+    /* the filtered watch sees a leave the filter as DELETED */
+    CHECK_EQ_INT(sl_watcher_next(unbound, &ev, 0), 1);
+    CHECK_EQ_INT(ev.type, SL_EVENT_ADDED);
+    sl_store_event_release(&ev);
+    CHECK_EQ_INT(sl_watcher_next(unbound, &ev, 0), 1);
+    CHECK_EQ_INT(ev.type, SL_EVENT_DELETED);
+    CHECK_EQ_STR(ev.obj->name, "a");
+    sl_store_event_release(&ev);
+    /* rv 0: synthetic ADDED for what existed (a), then the changes */
+    CHECK_EQ_INT(sl_watcher_next(initial, &ev, 0), 1);
+    CHECK_EQ_INT(ev.type, SL_EVENT_ADDED);
+    CHECK_EQ_STR(ev.obj->name, "a");
+    sl_store_event_release(&ev);
+    /* a watcher that falls out of the ring gets -1; an old rv gets 410 */
+    for (int i = 0; i < 20; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "x%d", i);
+        create_pod(s, name, NULL, "web", NULL);
+    }
+    CHECK_EQ_INT(sl_watcher_next(unbound, &ev, 0), -1);
+    sl_watcher *old;
+    CHECK_EQ_INT(sl_store_watch(s, PODS, NULL, NULL, mark, &old, &err), 410);
+    CHECK_EQ_STR(err.reason, "Expired");
+    sl_watcher_close(all);
+    sl_watcher_close(unbound);
+    sl_watcher_close(initial);
+    sl_selector_free(&sel);
+    sl_store_close(s);
+}
+
+typedef struct seen {
+    char log[512];
+    sl_store *s;
+} seen;
+
+static void on_event(void *user, const sl_store_event *ev) {
+    seen *w = user;
+    if (ev->res->id != SL_RES_PODS && ev->res->id != SL_RES_NAMESPACES) return;
+    char line[64];
+    snprintf(line, sizeof line, "%c:%s ", sl_event_type_name(ev->type)[0], ev->obj->name);
+    strncat(w->log, line, sizeof(w->log) - strlen(w->log) - 1);
+    /* writes from inside a listener are delivered after it returns */
+    if (ev->type == SL_EVENT_ADDED && !strcmp(ev->obj->name, "late")) {
+        sl_store_error err;
+        sl_store_update(w->s, PODS, "default", "late", set_node, "n9", NULL, &err);
+    }
+}
+
+TEST(listeners_replay_then_follow_in_order) {
+    sl_store *s = open_store(NULL, 0);
+    create_pod(s, "first", NULL, "web", NULL);
+    seen w = {.s = s};
+    sl_resource_id order[] = {SL_RES_PODS};
+    uint64_t id = sl_store_listen(s, on_event, &w, order, 1);
+    CHECK_EQ_STR(w.log, "A:first ");
+    create_pod(s, "late", NULL, "web", NULL);
+    CHECK_EQ_STR(w.log, "A:first A:late M:late ");
+    sl_store_unlisten(s, id);
+    create_pod(s, "after", NULL, "web", NULL);
+    CHECK_EQ_STR(w.log, "A:first A:late M:late ");
+    sl_store_close(s);
+}
+
+TEST(admission_priority_and_defaults) {
+    sl_store *s = open_store(NULL, 0);
+    sl_admission_install(s, false);
+    sl_store_error err;
+    json_t *pc = json_pack("{s:{s:s},s:i,s:b}", "metadata", "name", "high", "value", 1000, "globalDefault", 1);
+    CHECK_EQ_INT(sl_store_create(s, PCS, NULL, pc, NULL, &err), 201);
+    json_decref(pc);
+    sl_object *p;
+    CHECK_EQ_INT(create_pod(s, "d", NULL, "web", &p), 201);
+    json_t *spec = json_object_get(p->json, "spec");
+    CHECK_EQ_INT(json_integer_value(json_object_get(spec, "priority")), 1000);
+    CHECK_EQ_STR(json_string_value(json_object_get(spec, "priorityClassName")), "high");
+    CHECK_EQ_STR(json_string_value(json_object_get(spec, "restartPolicy")), "Always");
+    CHECK_EQ_INT(json_array_size(json_object_get(spec, "tolerations")), 2);
+    CHECK_EQ_STR(json_string_value(json_object_get(json_object_get(p->json, "status"), "phase")), "Pending");
+    CHECK_EQ_INT(sl_object_pod(p)->priority, 1000);
+    sl_object_unref(p);
+    json_t *q = pod_json("e", NULL, "web");
+    json_object_set_new(json_object_get(q, "spec"), "priorityClassName", json_string("nosuch"));
+    CHECK_EQ_INT(sl_store_create(s, PODS, "default", q, NULL, &err), 403);
+    CHECK(strstr(err.message, "no PriorityClass with name nosuch") != NULL);
+    json_object_set_new(json_object_get(q, "spec"), "priorityClassName", json_string("system-node-critical"));
+    json_object_set_new(json_object_get(q, "spec"), "priority", json_integer(5));
+    CHECK_EQ_INT(sl_store_create(s, PODS, "default", q, NULL, &err), 403);
+    json_object_del(json_object_get(q, "spec"), "containers");
+    json_object_del(json_object_get(q, "spec"), "priority");
+    CHECK_EQ_INT(sl_store_create(s, PODS, "default", q, NULL, &err), 422);
+    CHECK_EQ_STR(err.cause_field, "spec.containers");
+    json_decref(q);
+    /* a second global default is refused */
+    pc = json_pack("{s:{s:s},s:i,s:b}", "metadata", "name", "other", "value", 5, "globalDefault", 1);
+    CHECK_EQ_INT(sl_store_create(s, PCS, NULL, pc, NULL, &err), 422);
+    json_decref(pc);
+    sl_store_close(s);
+}
+
+TEST(namespace_delete_cascades) {
+    sl_store *s = open_store(NULL, 0);
+    sl_store_error err;
+    json_t *ns = json_pack("{s:{s:s}}", "metadata", "name", "team");
+    CHECK_EQ_INT(sl_store_create(s, NS, NULL, ns, NULL, &err), 201);
+    json_decref(ns);
+    json_t *p = pod_json("p", NULL, "web");
+    CHECK_EQ_INT(sl_store_create(s, PODS, "team", p, NULL, &err), 201);
+    json_decref(p);
+    CHECK_EQ_INT(sl_store_delete(s, NS, NULL, "team", 0, NULL, NULL, &err), 200);
+    sl_object *o;
+    CHECK_EQ_INT(sl_store_get(s, PODS, "team", "p", &o, &err), 404);
+    CHECK_EQ_INT(sl_store_delete(s, NS, NULL, "default", 0, NULL, NULL, &err), 403);
+    sl_store_close(s);
+}
+
+TEST(persistence_survives_reopen) {
+    char dir[] = "/tmp/schedlab-store-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    sl_store *s = open_store(dir, 100);
+    sl_store_error err;
+    create_pod(s, "a", NULL, "web", NULL);
+    create_pod(s, "b", NULL, "web", NULL);
+    uint64_t mark = sl_store_revision(s);
+    sl_store_update(s, PODS, "default", "a", set_node, "n1", NULL, &err);
+    sl_store_delete(s, PODS, "default", "b", 0, NULL, NULL, &err);
+    uint64_t last = sl_store_revision(s);
+    sl_store_close(s);
+    s = open_store(dir, 100);
+    CHECK(s != NULL);
+    CHECK_EQ_INT(sl_store_revision(s), last);
+    sl_object *a;
+    CHECK_EQ_INT(sl_store_get(s, PODS, "default", "a", &a, &err), 200);
+    CHECK_EQ_STR(sl_object_pod(a)->node_name, "n1");
+    sl_object_unref(a);
+    CHECK_EQ_INT(sl_store_get(s, PODS, "default", "b", &a, &err), 404);
+    sl_watcher *w;
+    CHECK_EQ_INT(sl_store_watch(s, PODS, NULL, NULL, mark, &w, &err), 200);
+    sl_store_event ev;
+    CHECK_EQ_INT(sl_watcher_next(w, &ev, 0), 1);
+    CHECK_EQ_INT(ev.type, SL_EVENT_MODIFIED);
+    CHECK_EQ_INT(ev.rv, mark + 1);
+    sl_store_event_release(&ev);
+    CHECK_EQ_INT(sl_watcher_next(w, &ev, 0), 1);
+    CHECK_EQ_INT(ev.type, SL_EVENT_DELETED);
+    sl_store_event_release(&ev);
+    CHECK_EQ_INT(sl_watcher_next(w, &ev, 0), 0);
+    sl_watcher_close(w);
+    create_pod(s, "c", NULL, "web", NULL);
+    CHECK_EQ_INT(sl_store_revision(s), last + 1);
+    sl_store_close(s);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK_EQ_INT(system(cmd), 0);
+}
+
+int main(void) {
+    PODS = sl_resource_get(SL_RES_PODS);
+    NODES = sl_resource_get(SL_RES_NODES);
+    NS = sl_resource_get(SL_RES_NAMESPACES);
+    EVENTS = sl_resource_get(SL_RES_EVENTS);
+    PCS = sl_resource_get(SL_RES_PRIORITYCLASSES);
+    UNUSED(EVENTS);
+    RUN(precreated_and_metadata);
+    RUN(versions_are_immutable_and_conflicts_409);
+    RUN(selectors_and_lists);
+    RUN(watch_resume_filter_and_expiry);
+    RUN(listeners_replay_then_follow_in_order);
+    RUN(admission_priority_and_defaults);
+    RUN(namespace_delete_cascades);
+    RUN(persistence_survives_reopen);
+    return test_summary("store");
+}
