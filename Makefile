@@ -18,7 +18,7 @@ endif
 CSTD     := -std=c11 -D_GNU_SOURCE
 WARN     := -Wall -Wextra -Werror -Wno-unused-parameter
 INC      := -Isrc -I.
-LIBS     := -ljansson -lyaml -lpcre2-8 -lsqlite3 -lmicrohttpd -lgnutls -lm -lpthread
+LIBS     := -ljansson -lyaml -lpcre2-8 -lsqlite3 -lcurl -lmicrohttpd -lgnutls -lm -lpthread
 OPT      ?= -O2 -g
 MAIN_SRC := src/cmd/main.c
 
@@ -26,7 +26,7 @@ MODE     ?= release
 BUILD    ?= build/$(MODE)
 # MODULES limits what goes into libschedlab.a (e.g. `make MODULES="base wasm"`
 # while other modules are half-written); the default is everything.
-MODULES  ?= base k8s store apiserver scheduler plugins wasm cmd
+MODULES  ?= base k8s store apiserver scheduler plugins extender wasm cmd
 ifeq ($(MODE),asan)
 OPT      := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 endif
@@ -57,8 +57,8 @@ TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 
-.PHONY: all run test test-build tsan-build deps fuzz bench clean wasm
-all: $(BUILD)/schedlab wasm
+.PHONY: all run test test-build tsan-build deps fuzz bench clean wasm examples
+all: $(BUILD)/schedlab wasm examples
 
 # ---- wasm guests (C guest SDK in sdk/c, guests in guests/) -----------------
 # build/wasm/libschedlab_guest.a = the SDK + the Go regexp (translator, NFA,
@@ -84,6 +84,15 @@ build/wasm/libschedlab_guest.a: $(WASM_SDK_OBJ)
 build/wasm/%.wasm: guests/%.c build/wasm/libschedlab_guest.a
 	$(WASM_CC) $(WASM_CFLAGS) -MMD -MP -MF build/wasm/obj/$*.d $(WASM_LDFLAGS) -o $@ $< build/wasm/libschedlab_guest.a
 wasm: build/wasm/libschedlab_guest.a $(WASM_GUESTS)
+
+# Example programs (examples/<name>/*.c), linked with libschedlab.a. The
+# release builds land in build/examples/ (e.g. build/examples/regex-extender-v1).
+EXAMPLE_DIR := $(if $(filter release,$(MODE)),build/examples,$(BUILD)/examples)
+EXAMPLE_BIN := $(EXAMPLE_DIR)/regex-extender-v1 $(EXAMPLE_DIR)/regex-extender-v2
+examples: $(EXAMPLE_BIN)
+$(EXAMPLE_DIR)/regex-extender-v%: examples/regex-extender/regex_extender.c $(BUILD)/libschedlab.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DREGEX_EXTENDER_VERSION=$* -o $@ $< $(BUILD)/libschedlab.a $(LIBS)
 
 deps:
 	@scripts/install-deps.sh
@@ -111,7 +120,7 @@ $(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libschedlab.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests -o $@ $< $(BUILD)/libschedlab.a $(LIBS)
 
-test-build: $(BUILD)/schedlab $(TEST_BIN) $(TOOL_BIN) wasm
+test-build: $(BUILD)/schedlab $(TEST_BIN) $(TOOL_BIN) $(EXAMPLE_BIN) wasm
 
 # make MODE=tsan tsan-build: only the thread-running suites (TSAN_TESTS).
 tsan-build: $(TSAN_TESTS:%=$(BUILD)/tests/%)

@@ -31,6 +31,7 @@
 #include "base/base.h"
 #include "cmd/cmd.h"
 #include "cmd/explain.h"
+#include "extender/extender.h"
 #include "k8s/k8s.h"
 #include "plugins/registry.h"
 #include "scheduler/cluster.h"
@@ -63,7 +64,8 @@ static void usage(FILE *out) {
             "                         taints, capacity, ...)\n"
             "  --seed N               scheduler seed (default 1)\n"
             "  -o json                print {nodes, pods, scheduled, seconds, pods_per_second,\n"
-            "                         latency_ms: {p50, p90, p99}}\n"
+            "                         latency_ms: {p50, p90, p99}, extenders (if any):\n"
+            "                         [{name, calls, mean_ms}]}\n"
             "  -h, --help             this text\n"
             "\n"
             "exit status: 0 ran, 2 usage error or bad input, 1 other failures\n",
@@ -326,6 +328,8 @@ static int bench_scheduling(int argc, char **argv) {
     if (nlatencies) memcpy(sorted, latencies, nlatencies * sizeof *sorted);
     qsort(sorted, nlatencies, sizeof *sorted, compare_int64);
 
+    sl_extender *const *extenders;
+    uint32_t nextenders = sl_scheduler_extenders(scheduler, &extenders);
     double seconds = (double)elapsed_ns / 1e9;
     double rate = seconds > 0 ? (double)scheduled / seconds : 0;
     double p50 = percentile_ms(sorted, nlatencies, 50), p90 = percentile_ms(sorted, nlatencies, 90),
@@ -333,8 +337,20 @@ static int bench_scheduling(int argc, char **argv) {
     if (!strcmp(output, "json")) {
         printf("{\"nodes\": %" PRIu32 ", \"pods\": %" PRIu32 ", \"scheduled\": %" PRIu32
                ", \"seconds\": %.6f, \"pods_per_second\": %.1f, "
-               "\"latency_ms\": {\"p50\": %.6f, \"p90\": %.6f, \"p99\": %.6f}}\n",
+               "\"latency_ms\": {\"p50\": %.6f, \"p90\": %.6f, \"p99\": %.6f}",
                nnodes, npods, scheduled, seconds, rate, p50, p90, p99);
+        if (nextenders) {
+            printf(", \"extenders\": [");
+            for (uint32_t i = 0; i < nextenders; i++) {
+                uint64_t calls;
+                int64_t total_ns;
+                sl_extender_stats(extenders[i], &calls, &total_ns);
+                printf("%s{\"name\": \"%s\", \"calls\": %" PRIu64 ", \"mean_ms\": %.6f}", i ? ", " : "",
+                       sl_extender_name(extenders[i]), calls, calls ? (double)total_ns / 1e6 / (double)calls : 0.0);
+            }
+            printf("]");
+        }
+        printf("}\n");
     } else {
         printf("scheduling benchmark (scheduler_perf SchedulingBasic shape)\n");
         printf("  nodes:             %" PRIu32 "\n", nnodes);
@@ -346,6 +362,13 @@ static int bench_scheduling(int argc, char **argv) {
         for (size_t i = 0; i < nlatencies; i++) in_attempts += sorted[i];
         printf("  attempts:          %zu (%.3f s inside attempts)\n", nlatencies, (double)in_attempts / 1e9);
         printf("  attempt latency:   p50 %.3f ms, p90 %.3f ms, p99 %.3f ms\n", p50, p90, p99);
+        for (uint32_t i = 0; i < nextenders; i++) {
+            uint64_t calls;
+            int64_t total_ns;
+            sl_extender_stats(extenders[i], &calls, &total_ns);
+            printf("  extender %s: %" PRIu64 " calls, mean %.3f ms\n", sl_extender_name(extenders[i]), calls,
+                   calls ? (double)total_ns / 1e6 / (double)calls : 0.0);
+        }
         /* CPU time tells a loaded machine from a slow scheduler: wall time
          * well above the scheduling thread's CPU time means it waited for a
          * CPU (other processes, or worker threads outnumbering cores). */

@@ -106,7 +106,9 @@ static void usage(FILE *out) {
             "pod has \"explain\" (null unless explained): {\"prefilter\": {plugin: \"success\" |\n"
             "\"skip\" | message}, \"filter\": {node: {plugin: \"passed\" | message}}, \"score\":\n"
             "{node: {plugin: raw score}}, \"finalscore\": {node: {plugin: normalized score x\n"
-            "weight}}, \"selectedNode\": node or null}, for the pod's last attempt, and an\n"
+            "weight}}, \"selectedNode\": node or null, \"extenders\" (with extenders only):\n"
+            "{extender: {verb: {\"status\", \"latencyMs\", \"result\" (the reply)}}}}, for the\n"
+            "pod's last attempt, and an\n"
             "explained pod has \"explainSummary\": {\"attempt\", \"nodes\": {\"total\",\n"
             "\"evaluated\", \"feasible\"}, \"prefilter\", \"rejected\": [{\"plugin\", \"nodes\",\n"
             "\"reasons\": [{\"reason\", \"nodes\"}]}], \"errors\": [{\"node\", \"plugin\",\n"
@@ -435,6 +437,16 @@ static void print_table(const pod_row *rows, size_t n, const explain_recorder *e
             explain_print_summary(stdout, summary);
         else if (explain_wants(explain, key))
             puts("    no scheduling attempt to explain");
+        const char *ext;
+        const json_t *verbs;
+        json_object_foreach(json_object_get(explain_object(explain, key), "extenders"), ext, verbs) {
+            const char *verb;
+            const json_t *call;
+            json_object_foreach((json_t *)verbs, verb, call)
+                printf("    extender %s %s: %s (%.3f ms)\n", ext, verb,
+                       json_string_value(json_object_get(call, "status")),
+                       json_real_value(json_object_get(call, "latencyMs")));
+        }
     }
     print_totals(rows, n);
 }

@@ -40,6 +40,7 @@ struct explain_recorder {
     bool active;                  /* this attempt is explained */
     uint32_t attempt;
     json_t *prefilter, *postfilter, *debug_notes;
+    json_t *extenders;            /* extender name -> verb -> {status, latencyMs, result} */
     /* Finished: "namespace/name" -> explain object / summary of the last attempt. */
     json_t *by_pod, *summaries;
     uint64_t dropped;
@@ -140,8 +141,29 @@ static void on_cycle_start(void *user, const sl_pod_info *pod, uint32_t attempt)
         if (r->slots[i].node_name) slot_clear(&r->slots[i]);
     json_decref(r->prefilter);
     json_decref(r->postfilter);
+    json_decref(r->extenders);
     r->prefilter = json_object();
     r->postfilter = json_object();
+    r->extenders = NULL;
+}
+
+/* An extender call of an explained pod: its answer as received, status and
+ * latency (the simulator's extender-<verb>-result annotations). */
+static void on_extender(void *user, const char *extender, const char *verb, const json_t *answer,
+                        sl_status status, int64_t latency_ns) {
+    explain_recorder *r = user;
+    if (!r->active) return;
+    if (!r->extenders) r->extenders = json_object();
+    json_t *by_verb = json_object_get(r->extenders, extender);
+    if (!by_verb) {
+        by_verb = json_object();
+        json_object_set_new(r->extenders, extender, by_verb);
+    }
+    json_t *call = json_object();
+    json_object_set_new(call, "status", status_text(status, "success"));
+    json_object_set_new(call, "latencyMs", json_real((double)latency_ns / 1e6));
+    json_object_set_new(call, "result", answer ? json_deep_copy(answer) : json_null());
+    json_object_set_new(by_verb, verb, call);
 }
 
 static void on_pre_filter(void *user, const char *plugin, sl_status status) {
@@ -368,6 +390,7 @@ static void on_cycle_end(void *user, const sl_pod_info *pod, const char *selecte
     json_object_set_new(explain, "filter", filter);
     json_object_set_new(explain, "score", score);
     json_object_set_new(explain, "finalscore", final_score);
+    if (r->extenders && json_object_size(r->extenders)) json_object_set(explain, "extenders", r->extenders);
     json_object_set_new(explain, "selectedNode", selected_node ? json_string(selected_node) : json_null());
     json_object_set_new(r->by_pod, key, explain);
     json_object_set_new(r->summaries, key, build_summary(r, selected_node, result));
@@ -402,6 +425,7 @@ explain_recorder *explain_new(uint32_t nnodes, bool all_pods, uint32_t top_k, bo
     h->cycle_end = on_cycle_end;
     h->pre_filter = on_pre_filter;
     h->post_filter = on_post_filter;
+    h->extender = on_extender;
     if (debug_log) {
         h->pre_score = on_pre_score;
         h->reserve = on_reserve;
@@ -440,6 +464,7 @@ void explain_free(explain_recorder *r) {
     strmap_free(&r->wanted);
     json_decref(r->prefilter);
     json_decref(r->postfilter);
+    json_decref(r->extenders);
     json_decref(r->debug_notes);
     json_decref(r->by_pod);
     json_decref(r->summaries);
