@@ -1,17 +1,20 @@
 /*
  * Differential test of the translator + interpreter against a reference
- * evaluator: random, valid i32 functions (locals, local.set/tee, calls and
+ * evaluator: random, valid functions (i32 locals, local.set/tee, calls and
  * call_indirect with values left under their arguments, blocks, ifs,
- * br_if, select, loads and stores, most i32 operators) are encoded to a
- * binary module, run by the runtime, and run again by a plain stack-machine
- * evaluator written here from the spec; results and memory must agree.
+ * br_if, counted loops in the shapes compilers emit, select, loads and
+ * stores, most i32 operators, i64 operators between extends and a wrap)
+ * are encoded to a binary module, run by the runtime, and run again by a
+ * plain stack-machine evaluator written here from the spec; results and
+ * memory must agree.
  *
  * The generator favours the shapes the translator rewrites (LOCAL and CONST
  * stack entries, writes to a local still on the stack, adds feeding loads
- * and stores, compares feeding branches), so a wrong translation shows up
- * as a different result. It is what found nothing before the bug fixed
- * with it: a call hid LOCAL entries under its arguments from a later
- * local.set/tee (test_wasm_exec has the minimal cases).
+ * and stores, compares feeding branches, loop increments, i64.extend of
+ * i32 results), so a wrong translation shows up as a different result. On
+ * the translator from before the call/`flushed` fix (a call hid LOCAL
+ * entries under its arguments from a later local.set/tee) it fails within
+ * the first programs; test_wasm_exec has the minimal cases.
  *
  *   SL_WASM_DIFF_SEED=n SL_WASM_DIFF_COUNT=n   other seeds / more programs
  *   SL_WASM_DIFF_DUMP=DIR                     write each failing module to DIR
@@ -42,7 +45,9 @@ typedef struct insn {
     uint32_t imm;
 } insn;
 
-enum { NPARAMS = 2, NLOCALS = 4, NALL = NPARAMS + NLOCALS, SCRATCH = NALL - 1 };
+/* Locals: 2 params and 4 locals that random code reads and writes (the
+ * last also a scratch), then one loop counter per loop nesting level. */
+enum { NPARAMS = 2, NLOCALS = 4, NALL = NPARAMS + NLOCALS, SCRATCH = NALL - 1, MAX_LOOPS = 2 };
 enum { F_H0 = 0, F_H1 = 1, F_H2 = 2, F_MAIN = 3 }; /* function indices */
 enum { MEM_MASK = 0x3fc, MEM_CHECK = 1088 };
 
@@ -64,6 +69,8 @@ static const uint8_t binops[] = {
     0x46, 0x47, 0x48, 0x49, 0x4a, 0x4b, 0x4c, 0x4d, 0x4e, 0x4f,       /* eq..ge_u */
 };
 
+static const uint8_t i64_binops[] = {0x7c, 0x7d, 0x7e, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89};
+
 static uint32_t random_const(void) {
     switch (rnd(4)) {
     case 0: return rnd(4);
@@ -73,9 +80,15 @@ static uint32_t random_const(void) {
     }
 }
 
-/* Emits about `budget` instructions at nesting `nest`; the operand stack
- * holds `h` values of this block on entry and on exit (extra values are
- * dropped or consumed before the end). */
+/* Kinds of the enclosing labels (innermost at nest - 1): br_if never
+ * targets a loop, so every program terminates. */
+static uint8_t label_kind[16];
+static int loops_open;
+
+/* Emits about `budget` instructions at nesting `nest`; the block's operand
+ * stack is empty on entry and on exit (extra values are dropped before the
+ * end). Values are i32 between these macro steps; i64 appears only inside
+ * them. */
 static void gen_seq(program *p, int budget, int nest) {
     uint32_t h = 0;
     for (int i = 0; i < budget; i++) {
@@ -125,20 +138,73 @@ static void gen_seq(program *p, int budget, int nest) {
             h--;
         } else if (k < 85 && nest < 4) {
             put(p, 0x02, 0); /* block */
+            label_kind[nest] = 0x02;
             gen_seq(p, (int)rnd(12) + 1, nest + 1);
             put(p, 0x0b, 0);
         } else if (k < 91 && nest < 4) {
             put(p, 0x04, 0); /* if (cond popped) */
             h--;
+            label_kind[nest] = 0x04;
             gen_seq(p, (int)rnd(10) + 1, nest + 1);
             if (rnd(2)) {
                 put(p, 0x05, 0);
+                label_kind[nest] = 0x04;
                 gen_seq(p, (int)rnd(10) + 1, nest + 1);
             }
             put(p, 0x0b, 0);
         } else if (k < 95 && nest > 0) {
-            put(p, 0x0d, rnd((uint32_t)nest)); /* br_if to an enclosing block/if */
+            uint32_t d = rnd((uint32_t)nest);
+            put(p, label_kind[nest - 1 - d] == 0x03 ? 0x1a : 0x0d, d); /* br_if (not to a loop) */
             h--;
+        } else if (k < 97 && nest < 4 && loops_open < MAX_LOOPS) {
+            /* a counted loop, closed by one of the shapes compilers emit */
+            uint32_t c = NALL + (uint32_t)loops_open, n = 1 + rnd(3), shape = rnd(3);
+            put(p, 0x41, shape == 2 ? 0 : n);
+            put(p, 0x21, c);
+            put(p, 0x03, 0);
+            label_kind[nest] = 0x03;
+            loops_open++;
+            gen_seq(p, (int)rnd(10) + 1, nest + 1);
+            loops_open--;
+            put(p, 0x20, c);
+            if (shape == 0) { /* c = c - 1; loop while c != 0 */
+                put(p, 0x41, 1);
+                put(p, 0x6b, 0);
+                put(p, 0x22, c);
+            } else if (shape == 1) { /* c = c + -1; loop while c > 0 */
+                put(p, 0x41, (uint32_t)-1);
+                put(p, 0x6a, 0);
+                put(p, 0x22, c);
+                put(p, 0x41, 0);
+                put(p, 0x4a, 0);
+            } else { /* c = c + 1; loop while c < n */
+                put(p, 0x41, 1);
+                put(p, 0x6a, 0);
+                put(p, 0x22, c);
+                put(p, 0x41, n);
+                put(p, 0x49, 0);
+            }
+            put(p, 0x0d, 0);
+            put(p, 0x0b, 0);
+        } else if (k < 99) {
+            /* through i64: extend (u or s), an i64 op with a constant or with
+             * a second extended value, maybe a high-half shift, wrap */
+            bool two = h >= 2 && rnd(2);
+            if (two) put(p, 0x21, SCRATCH);
+            put(p, rnd(2) ? 0xad : 0xac, 0);
+            if (two) {
+                put(p, 0x20, SCRATCH);
+                put(p, rnd(2) ? 0xad : 0xac, 0);
+                h--;
+            } else {
+                put(p, 0x42, random_const());
+            }
+            put(p, i64_binops[rnd(sizeof i64_binops)], 0);
+            if (rnd(2)) {
+                put(p, 0x42, 32);
+                put(p, 0x88, 0);
+            }
+            put(p, 0xa7, 0);
         } else {
             put(p, 0x41, random_const());
             h++;
@@ -171,8 +237,24 @@ static uint32_t rotl(uint32_t x, uint32_t n) {
     return n ? (x << n) | (x >> (32 - n)) : x;
 }
 
-static uint32_t binop_ref(uint8_t op, uint32_t a, uint32_t b) {
+static uint64_t rotl64(uint64_t x, uint64_t n) {
+    n &= 63;
+    return n ? (x << n) | (x >> (64 - n)) : x;
+}
+
+static uint64_t binop_ref(uint8_t op, uint64_t a64, uint64_t b64) {
+    uint32_t a = (uint32_t)a64, b = (uint32_t)b64;
     switch (op) {
+    case 0x7c: return a64 + b64;
+    case 0x7d: return a64 - b64;
+    case 0x7e: return a64 * b64;
+    case 0x83: return a64 & b64;
+    case 0x84: return a64 | b64;
+    case 0x85: return a64 ^ b64;
+    case 0x86: return a64 << (b64 & 63);
+    case 0x87: return (uint64_t)((int64_t)a64 >> (b64 & 63));
+    case 0x88: return a64 >> (b64 & 63);
+    case 0x89: return rotl64(a64, b64);
     case 0x6a: return a + b;
     case 0x6b: return a - b;
     case 0x6c: return a * b;
@@ -205,7 +287,7 @@ static uint32_t eval_ref(const program *p, uint32_t a0, uint32_t a1, uint8_t *me
     size_t *open = xcalloc(n + 1, sizeof *open), nopen = 0;
     for (size_t i = 0; i < n; i++) {
         uint8_t op = p->code[i].op;
-        if (op == 0x02 || op == 0x04) {
+        if (op == 0x02 || op == 0x03 || op == 0x04) {
             else_of[i] = SIZE_MAX;
             open[nopen++] = i;
         } else if (op == 0x05) {
@@ -214,61 +296,66 @@ static uint32_t eval_ref(const program *p, uint32_t a0, uint32_t a1, uint8_t *me
             match[open[--nopen]] = i;
         }
     }
-    uint32_t *stack = xcalloc(n + 8, sizeof *stack);
+    uint64_t *stack = xcalloc(n + 8, sizeof *stack); /* i32 values zero-extended */
     size_t sp = 0;
-    struct ctl { size_t end, base; } *ctl = xcalloc(n + 1, sizeof *ctl);
+    struct ctl { size_t start, end, base; } *ctl = xcalloc(n + 1, sizeof *ctl);
     size_t nctl = 0;
-    uint32_t local[NALL] = {a0, a1};
+    uint32_t local[NALL + MAX_LOOPS] = {a0, a1};
     for (size_t pc = 0; pc < n; pc++) {
         insn in = p->code[pc];
         uint32_t a, b, c;
+        uint64_t x;
         switch (in.op) {
         case 0x41: stack[sp++] = in.imm; break;
         case 0x20: stack[sp++] = local[in.imm]; break;
-        case 0x21: local[in.imm] = stack[--sp]; break;
-        case 0x22: local[in.imm] = stack[sp - 1]; break;
+        case 0x21: local[in.imm] = (uint32_t)stack[--sp]; break;
+        case 0x22: local[in.imm] = (uint32_t)stack[sp - 1]; break;
+        case 0x42: stack[sp++] = (uint64_t)(int64_t)(int32_t)in.imm; break;
+        case 0xad: stack[sp - 1] = (uint32_t)stack[sp - 1]; break;
+        case 0xac: stack[sp - 1] = (uint64_t)(int64_t)(int32_t)stack[sp - 1]; break;
+        case 0xa7: stack[sp - 1] = (uint32_t)stack[sp - 1]; break;
         case 0x1a: sp--; break;
         case 0x45: stack[sp - 1] = stack[sp - 1] == 0; break;
         case 0x1b:
-            c = stack[--sp];
-            b = stack[--sp];
-            a = stack[--sp];
-            stack[sp++] = c ? a : b;
+            c = (uint32_t)stack[--sp];
+            x = stack[--sp];
+            stack[sp - 1] = c ? stack[sp - 1] : x;
             break;
         case 0x10:
             if (in.imm == F_H0) stack[sp++] = 7;
-            else if (in.imm == F_H1) stack[sp - 1] = h1_ref(stack[sp - 1]);
+            else if (in.imm == F_H1) stack[sp - 1] = h1_ref((uint32_t)stack[sp - 1]);
             else {
-                b = stack[--sp];
-                stack[sp - 1] = h2_ref(stack[sp - 1], b);
+                b = (uint32_t)stack[--sp];
+                stack[sp - 1] = h2_ref((uint32_t)stack[sp - 1], b);
             }
             break;
         case 0x11:
             sp--; /* table index 0 = h1 */
-            stack[sp - 1] = h1_ref(stack[sp - 1]);
+            stack[sp - 1] = h1_ref((uint32_t)stack[sp - 1]);
             break;
         case 0x28:
-            a = stack[sp - 1] + in.imm;
+            a = (uint32_t)stack[sp - 1] + in.imm;
             stack[sp - 1] = (uint32_t)mem[a] | (uint32_t)mem[a + 1] << 8 | (uint32_t)mem[a + 2] << 16 |
                             (uint32_t)mem[a + 3] << 24;
             break;
-        case 0x2d: stack[sp - 1] = mem[stack[sp - 1] + in.imm]; break;
+        case 0x2d: stack[sp - 1] = mem[(uint32_t)stack[sp - 1] + in.imm]; break;
         case 0x36:
-            b = stack[--sp];
-            a = stack[--sp] + in.imm;
+            b = (uint32_t)stack[--sp];
+            a = (uint32_t)stack[--sp] + in.imm;
             for (int k = 0; k < 4; k++) mem[a + (uint32_t)k] = (uint8_t)(b >> (8 * k));
             break;
         case 0x3a:
-            b = stack[--sp];
-            a = stack[--sp] + in.imm;
+            b = (uint32_t)stack[--sp];
+            a = (uint32_t)stack[--sp] + in.imm;
             mem[a] = (uint8_t)b;
             break;
         case 0x02:
-            ctl[nctl++] = (struct ctl){match[pc], sp};
+        case 0x03:
+            ctl[nctl++] = (struct ctl){pc, match[pc], sp};
             break;
         case 0x04:
-            c = stack[--sp];
-            ctl[nctl++] = (struct ctl){match[pc], sp};
+            c = (uint32_t)stack[--sp];
+            ctl[nctl++] = (struct ctl){pc, match[pc], sp};
             if (!c) {
                 if (else_of[pc] != SIZE_MAX) pc = else_of[pc];
                 else pc = match[pc] - 1; /* the end pops the entry */
@@ -281,21 +368,27 @@ static uint32_t eval_ref(const program *p, uint32_t a0, uint32_t a1, uint8_t *me
             nctl--;
             break;
         case 0x0d:
-            c = stack[--sp];
+            c = (uint32_t)stack[--sp];
             if (c) {
                 struct ctl t = ctl[nctl - 1 - in.imm];
-                nctl -= in.imm + 1;
                 sp = t.base;
-                pc = t.end;
+                if (p->code[t.start].op == 0x03) { /* back to the loop's start */
+                    nctl -= in.imm;
+                    pc = t.start;
+                } else {
+                    nctl -= in.imm + 1;
+                    pc = t.end;
+                }
             }
             break;
         default:
-            stack[sp - 2] = binop_ref(in.op, stack[sp - 2], stack[sp - 1]);
+            x = binop_ref(in.op, stack[sp - 2], stack[sp - 1]);
+            stack[sp - 2] = in.op >= 0x7c && in.op <= 0x8a ? x : (uint32_t)x;
             sp--;
             break;
         }
     }
-    uint32_t r = stack[sp - 1];
+    uint32_t r = (uint32_t)stack[sp - 1];
     free(match);
     free(else_of);
     free(open);
@@ -328,7 +421,7 @@ static void uleb(bytes *b, uint32_t v) {
         byte(b, x | (v ? 0x80 : 0));
     } while (v);
 }
-static void sleb(bytes *b, int32_t v) {
+static void sleb(bytes *b, int64_t v) {
     for (;;) {
         uint8_t x = v & 0x7f;
         v >>= 7;
@@ -382,16 +475,16 @@ static bytes encode(const program *p) {
         insn in = p->code[i];
         byte(&ins, in.op);
         switch (in.op) {
-        case 0x41: sleb(&ins, (int32_t)in.imm); break;
+        case 0x41: case 0x42: sleb(&ins, (int32_t)in.imm); break;
         case 0x20: case 0x21: case 0x22: case 0x10: case 0x0d: uleb(&ins, in.imm); break;
         case 0x11: uleb(&ins, in.imm); byte(&ins, 0); break;
-        case 0x02: case 0x04: byte(&ins, 0x40); break;
+        case 0x02: case 0x03: case 0x04: byte(&ins, 0x40); break;
         case 0x28: case 0x36: byte(&ins, 2); uleb(&ins, in.imm); break;
         case 0x2d: case 0x3a: byte(&ins, 0); uleb(&ins, in.imm); break;
         default: break;
         }
     }
-    uint8_t decl[] = {1, NLOCALS, 0x7f};
+    uint8_t decl[] = {1, NLOCALS + MAX_LOOPS, 0x7f};
     body(&s, decl, sizeof decl, &ins);
     section(&out, 10, &s);
     free(s.data);
