@@ -17,7 +17,7 @@ endif
 CSTD     := -std=c11 -D_GNU_SOURCE
 WARN     := -Wall -Wextra -Werror -Wno-unused-parameter
 INC      := -Isrc -I.
-LIBS     := -ljansson -lyaml -lpcre2-8 -lm -lpthread
+LIBS     := -ljansson -lyaml -lpcre2-8 -lcurl -lm -lpthread
 OPT      ?= -O2 -g
 MAIN_SRC := src/cmd/main.c
 
@@ -25,7 +25,7 @@ MODE     ?= release
 BUILD    ?= build/$(MODE)
 # MODULES limits what goes into libschedlab.a (e.g. `make MODULES="base wasm"`
 # while other modules are half-written); the default is everything.
-MODULES  ?= base k8s scheduler plugins wasm cmd
+MODULES  ?= base k8s scheduler plugins wasm wasmplugin cmd
 ifeq ($(MODE),asan)
 OPT      := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 endif

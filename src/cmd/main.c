@@ -7,6 +7,7 @@
 
 #include "base/base.h"
 #include "cmd/cmd.h"
+#include "wasmplugin/wasmplugin.h"
 
 static const struct {
     const char *name;
@@ -35,6 +36,8 @@ int main(int argc, char **argv) {
         else if (!strcmp(lvl, "info")) log_set_level(SL_LOG_INFO);
         else if (!strcmp(lvl, "error")) log_set_level(SL_LOG_ERROR);
     }
+    /* wasm plugins: pluginConfig args with guestURL (MERGE: registry) */
+    sl_wasm_plugin_install();
     if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
         usage(stdout);
         return argc < 2 ? 2 : 0;

@@ -98,8 +98,62 @@ static sl_plugin_lookup_fn plugin_lookup_override;
 
 void sl_config_set_plugin_lookup(sl_plugin_lookup_fn lookup) { plugin_lookup_override = lookup; }
 
+/* MERGE: registry — resolver for out-of-tree names (wasm plugins). */
+static sl_plugin_resolver_fn plugin_resolver;
+static void *plugin_resolver_user;
+static const char *(*plugin_resolver_error)(void);
+/* pluginConfig of the profile being decoded (its args feed the resolver). */
+static _Thread_local const json_t *decoding_plugin_config;
+static _Thread_local uint64_t decoding_generation; /* bumped per profile decode */
+
+void sl_config_set_plugin_resolver(sl_plugin_resolver_fn fn, void *user, const char *(*error)(void)) {
+    plugin_resolver = fn;
+    plugin_resolver_user = user;
+    plugin_resolver_error = error;
+}
+
+const sl_plugin_registration *sl_config_resolve_plugin(const char *name, const json_t *args) {
+    return plugin_resolver && args ? plugin_resolver(plugin_resolver_user, name, args) : NULL;
+}
+
+const char *sl_config_resolver_error(void) {
+    return plugin_resolver_error ? plugin_resolver_error() : "";
+}
+
+static const json_t *decoding_args_of(const char *name) {
+    for (size_t i = 0; i < json_array_size(decoding_plugin_config); i++) {
+        const json_t *item = json_array_get(decoding_plugin_config, i);
+        const char *n = json_string_value(json_object_get(item, "name"));
+        if (n && strcmp(n, name) == 0) return json_object_get(item, "args");
+    }
+    return NULL;
+}
+
 static const sl_plugin_registration *find_plugin(const char *name) {
-    return plugin_lookup_override ? plugin_lookup_override(name) : sl_plugin_registry_find(name);
+    const sl_plugin_registration *r =
+        plugin_lookup_override ? plugin_lookup_override(name) : sl_plugin_registry_find(name);
+    if (!r && plugin_resolver) { /* MERGE: registry */
+        /* Resolve once per profile decode: the answer is remembered. */
+        static _Thread_local struct {
+            uint64_t generation;
+            char name[256];
+            const sl_plugin_registration *reg;
+        } memo[16];
+        const json_t *args = decoding_args_of(name);
+        if (!args) return NULL;
+        for (int i = 0; i < 16; i++)
+            if (memo[i].generation == decoding_generation && strcmp(memo[i].name, name) == 0 && memo[i].reg)
+                return memo[i].reg;
+        r = sl_config_resolve_plugin(name, args);
+        if (r) {
+            static _Thread_local int next;
+            int k = next++ % 16;
+            memo[k].generation = decoding_generation;
+            snprintf(memo[k].name, sizeof memo[k].name, "%s", name);
+            memo[k].reg = r;
+        }
+    }
+    return r;
 }
 
 /* The default multiPoint set (apis/config/v1/default_plugins.go, v1.31+:
@@ -518,6 +572,8 @@ static bool decode_plugin_set(cfg_loader *l, const json_t *obj, int set, plugin_
             return cfg_fail_invalid_string(l, name, detail);
         }
         const sl_plugin_registration *plugin = find_plugin(name);
+        if (!plugin && decoding_args_of(name) && sl_config_resolver_error()[0]) /* MERGE: registry */
+            return cfg_fail(l, "plugin \"%s\": %s", name, sl_config_resolver_error());
         if (!plugin) return cfg_fail(l, "unknown plugin \"%s\"", name);
         if (set != MULTI_POINT && !sl_plugin_implements(plugin, (sl_extension_point)set))
             return cfg_fail(l, "plugin \"%s\" does not extend %s plugin", name,
@@ -807,6 +863,10 @@ static bool resolve_profile(cfg_loader *l, const json_t *obj, size_t index, size
         out->percentage_of_nodes_to_score = percentage;
     }
 
+    /* MERGE: registry — out-of-tree plugins resolve with their args. */
+    const json_t *raw_plugin_config = cfg_field(obj, "pluginConfig");
+    decoding_plugin_config = json_is_array(raw_plugin_config) ? raw_plugin_config : NULL;
+    decoding_generation++;
     const json_t *plugins = cfg_field(obj, "plugins");
     if (plugins) {
         size_t plugins_mark = cfg_enter_key(l, "plugins");
@@ -846,6 +906,7 @@ static bool resolve_profile(cfg_loader *l, const json_t *obj, size_t index, size
     append_default_args(l, merged, &args);
     ok = true;
 out:
+    decoding_plugin_config = NULL; /* MERGE: registry */
     out->nargs = (uint32_t)args.len;
     out->args = args.items;
     plugin_sets_free(&user);

@@ -119,4 +119,16 @@ bool sl_plugin_ops_implement(const struct sl_plugin_ops *ops, sl_extension_point
 typedef const struct sl_plugin_registration *(*sl_plugin_lookup_fn)(const char *name);
 void sl_config_set_plugin_lookup(sl_plugin_lookup_fn lookup);
 
+/* MERGE: registry — stands in for sl_registry_set_resolver(): names that
+ * neither the registry nor the test lookup know are offered, with their
+ * pluginConfig args, to `fn` (the wasm plugin host: args carrying guestURL).
+ * `error` (may be NULL) explains a NULL answer. The framework uses the same
+ * resolver when it instantiates such a plugin. Process-global. */
+typedef const struct sl_plugin_registration *(*sl_plugin_resolver_fn)(void *user, const char *name,
+                                                                       const json_t *args);
+void sl_config_set_plugin_resolver(sl_plugin_resolver_fn fn, void *user, const char *(*error)(void));
+/* Resolves `name` through the resolver with `args` (NULL when none set). */
+const struct sl_plugin_registration *sl_config_resolve_plugin(const char *name, const json_t *args);
+const char *sl_config_resolver_error(void);
+
 #endif

@@ -59,6 +59,8 @@ static sl_plugin *instantiate(sl_framework *fw, const char *name, sl_plugin_look
     for (uint32_t i = 0; i < fw->nplugins; i++)
         if (strcmp(fw->plugins[i].name, name) == 0) return &fw->plugins[i];
     const sl_plugin_registration *reg = lookup ? lookup(name) : sl_plugin_registry_find(name);
+    if (!reg && fw->profile) /* MERGE: registry — out-of-tree (wasm) plugins by their args */
+        reg = sl_config_resolve_plugin(name, sl_profile_plugin_args(fw->profile, name));
     if (!reg || !reg->ops) {
         snprintf(err, errsize, "profile \"%s\": %s \"%s\" does not exist", fw->profile_name,
                  type_name, name);
@@ -142,6 +144,13 @@ sl_framework *sl_framework_new(const sl_framework_options *opts, char *err, size
 
 fail:
     sl_framework_free(fw);
+    return NULL;
+}
+
+/* MERGE: registry — the plugin instance named `name`, NULL if none. */
+sl_plugin *sl_framework_plugin_named(sl_framework *fw, const char *name) {
+    for (uint32_t i = 0; i < fw->nplugins; i++)
+        if (strcmp(fw->plugins[i].name, name) == 0) return &fw->plugins[i];
     return NULL;
 }
 

@@ -126,6 +126,8 @@ typedef struct sl_framework_options {
  * "profile \"default-scheduler\": plugin \"Foo\" does not exist". */
 sl_framework *sl_framework_new(const sl_framework_options *opts, char *err, size_t errsize);
 void sl_framework_free(sl_framework *fw);
+/* The plugin instance named `name`, NULL if none (MERGE: registry). */
+sl_plugin *sl_framework_plugin_named(sl_framework *fw, const char *name);
 
 void sl_framework_set_recorder(sl_framework *fw, const sl_recorder *recorder);
 const sl_recorder *sl_framework_recorder(const sl_framework *fw);
