@@ -1910,3 +1910,34 @@ void sl_wasm_plugin_get_stats(const sl_plugin *p, sl_wasm_plugin_stats *out) {
     if (sl_wasm_plugin_is(p)) *out = ((wp_plugin *)p->self)->stats;
     out->modules_compiled = atomic_load(&modules_compiled);
 }
+
+static sl_wasm_extern *test_global(sl_plugin *p, const char *pod_key, const char *name) {
+    if (!sl_wasm_plugin_is(p)) return NULL;
+    wp_plugin *wp = self(p);
+    pthread_mutex_lock(&wp->lock);
+    wp_instance *in = NULL;
+    if (pod_key && wp->scheduled && strcmp(wp->scheduled_key, pod_key) == 0) in = wp->scheduled;
+    int b = pod_key ? binding_find(wp, pod_key) : -1;
+    if (!in && b >= 0) in = wp->binding[b].in;
+    if (!in && wp->free_list.len) in = wp->free_list.items[0];
+    pthread_mutex_unlock(&wp->lock);
+    if (!in || !in->inst) return NULL;
+    sl_wasm_extern *g = sl_wasm_instance_export(in->inst, name);
+    if (!g || sl_wasm_extern_kind_of(g) != SL_WASM_EXTERN_GLOBAL) return NULL;
+    return g;
+}
+
+bool sl_wasm_plugin_test_global(sl_plugin *p, const char *pod_key, const char *name, int64_t *out) {
+    sl_wasm_extern *g = test_global(p, pod_key, name);
+    if (!g) return false;
+    sl_wasm_val v = sl_wasm_global_get(g);
+    *out = v.type == SL_WASM_I64 ? v.of.i64 : v.of.i32;
+    return true;
+}
+
+bool sl_wasm_plugin_test_set_global(sl_plugin *p, const char *pod_key, const char *name, int32_t value) {
+    sl_wasm_extern *g = test_global(p, pod_key, name);
+    sl_wasm_val v = {.type = SL_WASM_I32};
+    v.of.i32 = value;
+    return g && sl_wasm_global_set(g, v);
+}

@@ -100,6 +100,11 @@ typedef struct sl_wasm_plugin_stats {
     uint64_t modules_compiled;    /* process-wide */
 } sl_wasm_plugin_stats;
 void sl_wasm_plugin_get_stats(const sl_plugin *p, sl_wasm_plugin_stats *out);
+/* Test hook: the value of exported global `name` in the instance that
+ * serves pod `pod_key` (uid, or namespace/name), else in the first free
+ * instance. False if there is no such global. */
+bool sl_wasm_plugin_test_global(sl_plugin *p, const char *pod_key, const char *name, int64_t *out);
+bool sl_wasm_plugin_test_set_global(sl_plugin *p, const char *pod_key, const char *name, int32_t value);
 
 /* ---- protobuf (protobuf.c): Kubernetes' gogo wire format --------------- */
 
