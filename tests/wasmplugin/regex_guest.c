@@ -152,6 +152,7 @@ static int valid(const char *re) {
     for (const char *p = re; *p; p++) {
         if (*p == '[' && !class_end(p)) return 0;
         if (*p == '(' || *p == ')') return 0; /* groups unsupported: "invalid" */
+        if (*p == '\\' && !p[1]) return 0;    /* trailing backslash */
     }
     return 1;
 }
