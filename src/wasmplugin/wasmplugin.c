@@ -348,6 +348,14 @@ static int64_t now_ns(void) {
     return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+/* For deadlines: the coarse clock costs a few ns and lags by at most a
+ * tick, which only makes the deadline slightly earlier. */
+static int64_t coarse_now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 static const char *pod_key(const sl_pod_info *pod, char *buf, size_t n) {
     const k8s_pod *p = pod->pod;
     if (p->uid && p->uid[0]) return p->uid;
@@ -952,10 +960,11 @@ static bool invoke(wp_plugin *wp, wp_instance *in, int e, wp_call *wc, uint64_t 
     wp_instance *saved = tls_instance;
     tls_instance = in;
     in->call = wc;
-    sl_wasm_store_set_deadline(in->store, now_ns() + wp->set.timeout_ms * 1000000LL);
+    /* (the deadline stays armed after the call: no guest code runs until
+     * the next call re-arms it) */
+    sl_wasm_store_set_deadline(in->store, coarse_now_ns() + wp->set.timeout_ms * 1000000LL);
     uint64_t slots[2] = {0, 0};
     sl_wasm_trap *trap = sl_wasm_func_call_raw(in->fn[e], slots);
-    sl_wasm_store_set_deadline(in->store, 0);
     in->call = NULL;
     tls_instance = saved;
     __atomic_fetch_add(&wp->stats.calls, 1, __ATOMIC_RELAXED);
@@ -993,7 +1002,11 @@ static sl_status code_status(sl_cycle *c, int32_t code, wp_call *wc) {
     sl_code sc = code > 0 && code <= SL_PENDING ? (sl_code)code : SL_ERROR;
     const char *reason = wc->has_reason ? strbuf_cstr(&wc->reason) : "";
     if ((int32_t)sc != code) return sl_status_newf(c, SL_ERROR, "wasm: unknown status code %d: %s", code, reason);
-    return sl_status_newf(c, sc, "%s", reason);
+    size_t n = wc->has_reason ? wc->reason.len : 0;
+    char *m = sl_cycle_alloc(c, n + 1);
+    memcpy(m, reason, n);
+    m[n] = 0;
+    return sl_status_make(sc, m);
 }
 
 static sl_status error_status(sl_cycle *c, const char *msg) {

@@ -81,80 +81,100 @@ static int load_pattern(void) {
     return 0;
 }
 
-/* ---- matcher ---- */
-static int match_here(const char *re, const char *s);
+/* ---- matcher ----
+ * The pattern is compiled (prefilter in v2, every filter call in v1) into
+ * atoms: a 256-bit byte set and a repeat range; matching backtracks over
+ * atoms, so a class test is one bit test. */
+typedef struct atom {
+    uint32_t set[8];
+    uint8_t min, max; /* max 255 = unbounded */
+} atom;
+static atom atoms[128];
+static int natoms, anchored_start, anchored_end;
 
-static const char *class_end(const char *re) { /* re at '[' */
-    const char *p = re + 1;
-    if (*p == '^') p++;
-    if (*p == ']') p++;
-    while (*p && *p != ']') p++;
-    return *p ? p + 1 : 0;
-}
+static void set_bit(atom *a, unsigned c) { a->set[c >> 5] |= 1u << (c & 31); }
 
-static int match_one(const char *re, char c) {
-    if (!c) return 0;
-    if (*re == '.') return 1;
-    if (*re == '[') {
-        const char *p = re + 1;
-        int neg = *p == '^', in = 0;
-        if (neg) p++;
-        const char *end = class_end(re) - 1;
-        for (; p < end; p++) {
-            if (p + 2 < end && p[1] == '-') {
-                if (c >= p[0] && c <= p[2]) in = 1;
-                p += 2;
-            } else if (*p == c) {
-                in = 1;
+static int compile(const char *re) {
+    natoms = 0;
+    anchored_start = *re == '^';
+    if (anchored_start) re++;
+    anchored_end = 0;
+    while (*re) {
+        if (re[0] == '$' && !re[1]) {
+            anchored_end = 1;
+            break;
+        }
+        if (*re == '(' || *re == ')' || natoms == 128) return 0; /* groups unsupported: "invalid" */
+        atom *a = &atoms[natoms++];
+        memset(a, 0, sizeof *a);
+        a->min = a->max = 1;
+        if (*re == '.') {
+            memset(a->set, 0xff, sizeof a->set);
+            re++;
+        } else if (*re == '[') {
+            re++;
+            int neg = *re == '^';
+            if (neg) re++;
+            const char *first = re;
+            while (*re && (*re != ']' || re == first)) {
+                if (re[1] == '-' && re[2] && re[2] != ']') {
+                    for (unsigned c = (uint8_t)re[0]; c <= (uint8_t)re[2]; c++) set_bit(a, c);
+                    re += 3;
+                } else {
+                    set_bit(a, (uint8_t)*re++);
+                }
             }
+            if (!*re) return 0;
+            re++;
+            if (neg)
+                for (int i = 0; i < 8; i++) a->set[i] = ~a->set[i];
+        } else if (*re == '\\') {
+            if (!re[1]) return 0; /* trailing backslash */
+            set_bit(a, (uint8_t)re[1]);
+            re += 2;
+        } else {
+            set_bit(a, (uint8_t)*re++);
         }
-        return in != neg;
-    }
-    if (*re == '\\') return re[1] == c;
-    return *re == c;
-}
-
-static const char *atom_end(const char *re) {
-    if (*re == '[') return class_end(re);
-    if (*re == '\\') return re + 2;
-    return re + 1;
-}
-
-static int match_here(const char *re, const char *s) {
-    for (;;) {
-        if (!*re) return 1;
-        if (re[0] == '$' && !re[1]) return !*s;
-        const char *next = atom_end(re);
-        if (!next) return 0;
-        if (*next == '*' || *next == '+' || *next == '?') {
-            int min = *next == '+', max = *next == '?' ? 1 : 1 << 30;
-            int n = 0;
-            while (n < max && match_one(re, s[n])) n++;
-            for (; n >= min; n--)
-                if (match_here(next + 1, s + n)) return 1;
-            return 0;
+        if (*re == '*' || *re == '+' || *re == '?') {
+            a->min = *re == '+';
+            a->max = *re == '?' ? 1 : 255;
+            re++;
         }
-        if (!match_one(re, *s)) return 0;
-        re = next;
-        s++;
-    }
-}
-
-static int match(const char *re, const char *s) {
-    if (*re == '^') return match_here(re + 1, s);
-    do {
-        if (match_here(re, s)) return 1;
-    } while (*s++);
-    return 0;
-}
-
-static int valid(const char *re) {
-    for (const char *p = re; *p; p++) {
-        if (*p == '[' && !class_end(p)) return 0;
-        if (*p == '(' || *p == ')') return 0; /* groups unsupported: "invalid" */
-        if (*p == '\\' && !p[1]) return 0;    /* trailing backslash */
     }
     return 1;
+}
+
+static int in_set(const atom *a, uint8_t c) { return (a->set[c >> 5] >> (c & 31)) & 1; }
+
+static int match_at(int k, const uint8_t *s, const uint8_t *end) {
+    for (; k < natoms; k++) {
+        const atom *a = &atoms[k];
+        if (a->min == 1 && a->max == 1) {
+            if (s == end || !in_set(a, *s)) return 0;
+            s++;
+            continue;
+        }
+        int n = 0;
+        while ((a->max == 255 || n < a->max) && s + n < end && in_set(a, s[n])) n++;
+        for (; n >= a->min; n--)
+            if (match_at(k + 1, s + n, end)) return 1;
+        return 0;
+    }
+    return !anchored_end || s == end;
+}
+
+static int match(const char *name, uint32_t len) {
+    const uint8_t *s = (const uint8_t *)name, *end = s + len;
+    if (anchored_start) return match_at(0, s, end);
+    if (anchored_end && natoms && atoms[natoms - 1].min == 1 && atoms[natoms - 1].max == 1) {
+        /* fixed-width tail: only one start position can work */
+        int fixed = 1;
+        for (int k = 0; k < natoms; k++) fixed &= atoms[k].min == 1 && atoms[k].max == 1;
+        if (fixed) return len >= (uint32_t)natoms && match_at(0, end - natoms, end);
+    }
+    for (const uint8_t *p = s; p <= end; p++)
+        if (match_at(0, p, end)) return 1;
+    return 0;
 }
 
 static char msg[1200];
@@ -162,9 +182,13 @@ static char msg[1200];
 static int fail(int code, const char *a, const char *b, const char *c, const char *d, const char *e) {
     char *m = msg;
     const char *parts[] = {a, b, c, d, e};
-    for (int i = 0; i < 5; i++)
-        if (parts[i])
-            for (const char *q = parts[i]; *q && m < msg + sizeof msg - 1; q++) *m++ = *q;
+    for (int i = 0; i < 5; i++) {
+        if (!parts[i]) continue;
+        size_t n = strlen(parts[i]);
+        if (n > (size_t)(msg + sizeof msg - m)) n = (size_t)(msg + sizeof msg - m);
+        memcpy(m, parts[i], n); /* memory.copy with -mbulk-memory */
+        m += n;
+    }
     status_reason(msg, (uint32_t)(m - msg));
     return code;
 }
@@ -172,11 +196,11 @@ static int fail(int code, const char *a, const char *b, const char *c, const cha
 #ifdef REGEX_V1
 EXPORT("filter") int filter(void) {
     if (!load_pattern()) return 0;
-    if (!valid(pattern)) return fail(1, "failed to compile regex \"", pattern, "\"", 0, 0);
+    if (!compile(pattern)) return fail(1, "failed to compile regex \"", pattern, "\"", 0, 0);
 #else
 EXPORT("prefilter") int prefilter(void) {
     has_pattern = load_pattern();
-    if (has_pattern && !valid(pattern)) return fail(1, "failed to compile regex \"", pattern, "\"", 0, 0);
+    if (has_pattern && !compile(pattern)) return fail(1, "failed to compile regex \"", pattern, "\"", 0, 0);
     return 0;
 }
 
@@ -187,6 +211,6 @@ EXPORT("filter") int filter(void) {
     uint32_t n = current_node_name(name, sizeof name - 1);
     if (n >= sizeof name) return 1;
     name[n] = 0;
-    if (match(pattern, name)) return 0;
+    if (match(name, n)) return 0;
     return fail(2, "node \"", name, "\" does not match regex \"", pattern, "\"");
 }
