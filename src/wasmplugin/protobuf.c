@@ -405,16 +405,27 @@ bool sl_pb_quantity_canonical(const char *text, char *out, size_t outsize) {
         return false;
     }
     /* value in nano units, rounded up (Quantity keeps at most nano precision). */
+    const i128 limit = ((i128)1) << 120; /* far from overflow; beyond any real quantity */
     i128 v = mant;
-    for (int i = 0; i < bin_exp; i++) v *= 1024;
+    for (int i = 0; i < bin_exp; i++) {
+        if (v > limit / 1024) return false;
+        v *= 1024;
+    }
     int e10 = dec_exp - frac + 9;
-    if (e10 > 30) return false;
+    if (e10 > 40) return false;
     if (e10 >= 0) {
-        for (int i = 0; i < e10; i++) v *= 10;
+        for (int i = 0; i < e10; i++) {
+            if (v > limit / 10) return false;
+            v *= 10;
+        }
     } else {
-        i128 d = 1;
-        for (int i = 0; i < -e10; i++) d *= 10;
-        v = (v + d - 1) / d;
+        if (-e10 > 36) { /* mantissa < 10^24 < 10^36: rounds up to one nano unit */
+            v = v > 0;
+        } else {
+            i128 d = 1;
+            for (int i = 0; i < -e10; i++) d *= 10;
+            v = (v + d - 1) / d;
+        }
     }
     char num[64];
     const i128 nano = 1000000000;

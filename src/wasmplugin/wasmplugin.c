@@ -509,6 +509,7 @@ static sl_wasm_trap *h_node(sl_wasm_call *call, uint64_t *slots) {
     if (!ni || !ni->node->raw) return write_out(in, slots, ARG(2), ARG(3), NULL, 0);
     sl_pb_buf b = {0};
     sl_pb_encode_node(&b, ni->node->raw);
+    log_debug("wasm plugin %s: k8s.io/api.node(%s): %zu bytes, limit %u", in->wp->p->name, ni->node->name, b.len, ARG(3));
     sl_wasm_trap *t = write_out(in, slots, ARG(2), ARG(3), b.data, b.len);
     free(b.data);
     return t;
@@ -525,6 +526,7 @@ static sl_wasm_trap *h_node_list(sl_wasm_call *call, uint64_t *slots) {
     sl_pb_buf b = {0};
     sl_pb_encode_node_list(&b, raws, k);
     free(raws);
+    log_debug("wasm plugin %s: k8s.io/api.nodeList: %zu nodes, %zu bytes, limit %u", in->wp->p->name, k, b.len, ARG(1));
     sl_wasm_trap *t = write_out(in, slots, ARG(0), ARG(1), b.data, b.len);
     free(b.data);
     return t;
