@@ -1297,10 +1297,16 @@ static void op_filter_nodes(sl_plugin *p, sl_cycle *c, const sl_pod_info *pod, s
     char kb[512];
     const char *key = pod_key(pod, kb, sizeof kb);
     char *msg = poisoned(wp, key);
+    bool was_poisoned = msg != NULL;
     wp_instance *in = msg ? NULL : acquire(wp, c, pod, key, true, &msg);
+    if (in && (msg = poisoned(wp, key)) != NULL) { /* failed while we waited for the instance */
+        pthread_mutex_unlock(&in->lock);
+        in = NULL;
+        was_poisoned = true;
+    }
     if (!in) {
         sl_status s = error_status(c, msg);
-        if (msg && !poisoned(wp, key)) set_poison(wp, key, msg);
+        if (!was_poisoned) set_poison(wp, key, msg);
         free(msg);
         for (uint32_t i = 0; i < n; i++) out[i] = s;
         return;
@@ -1380,10 +1386,17 @@ static sl_status op_score_nodes(sl_plugin *p, sl_cycle *c, const sl_pod_info *po
     char kb[512];
     const char *key = pod_key(pod, kb, sizeof kb);
     char *msg = poisoned(wp, key);
+    bool was_poisoned = msg != NULL;
     wp_instance *in = msg ? NULL : acquire(wp, c, pod, key, true, &msg);
+    if (in && (msg = poisoned(wp, key)) != NULL) {
+        pthread_mutex_unlock(&in->lock);
+        in = NULL;
+        was_poisoned = true;
+    }
     if (!in) {
         *failed_at = 0;
         sl_status s = error_status(c, msg);
+        if (!was_poisoned) set_poison(wp, key, msg);
         free(msg);
         return s;
     }

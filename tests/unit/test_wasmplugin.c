@@ -14,6 +14,9 @@
 #include <unistd.h>
 
 #include "plugin_fixture.h"
+#include "scheduler/cluster.h"
+#include "scheduler/config.h"
+#include "scheduler/scheduler.h"
 #include "test.h"
 #include "wasmplugin/wasmplugin.h"
 
@@ -639,6 +642,114 @@ TEST(reconfigure_reloads_only_on_change) {
     fixture_free(&f);
 }
 
+
+/* A guest rejecting the node named by its guestConfig. */
+static const char *REJECT_WAT =
+    "(module\n"
+    " (import \"k8s.io/scheduler\" \"get_config\" (func $config (param i32 i32) (result i32)))\n"
+    " (import \"k8s.io/scheduler\" \"currentNodeName\" (func $nodeName (param i32 i32) (result i32)))\n"
+    " (memory (export \"memory\") 1)\n"
+    " (func (export \"filter\") (result i32) (local $n i32) (local $m i32) (local $i i32)\n"
+    "  (local.set $n (call $config (i32.const 0) (i32.const 64)))\n"
+    "  (local.set $m (call $nodeName (i32.const 128) (i32.const 64)))\n"
+    "  (if (i32.ne (local.get $n) (local.get $m)) (then (return (i32.const 0))))\n"
+    "  (block $diff (loop $l\n"
+    "   (br_if $diff (i32.ge_u (local.get $i) (local.get $n)))\n"
+    "   (if (i32.ne (i32.load8_u (local.get $i)) (i32.load8_u (i32.add (local.get $i) (i32.const 128))))\n"
+    "    (then (return (i32.const 0))))\n"
+    "   (local.set $i (i32.add (local.get $i) (i32.const 1))) (br $l)))\n"
+    "  (i32.const 2)))\n";
+
+static char *reject_config(const char *path, const char *node) {
+    char *y = xmalloc(2048);
+    snprintf(y, 2048,
+             "{\"apiVersion\": \"kubescheduler.config.k8s.io/v1\", \"kind\": \"KubeSchedulerConfiguration\","
+             " \"profiles\": [{\"schedulerName\": \"default-scheduler\","
+             "   \"plugins\": {\"multiPoint\": {\"enabled\": [{\"name\": \"Reject\"}]}},"
+             "   \"pluginConfig\": [{\"name\": \"Reject\", \"args\": {\"guestURL\": \"file://%s\", \"guestConfig\": \"%s\"}}]}]}",
+             path, node);
+    return y;
+}
+
+static bool load_config(const char *text, sl_config *out) {
+    char err[1024];
+    json_t *doc = json_loads(text, 0, NULL);
+    bool ok = doc && sl_config_load_json(doc, "config", out, err, sizeof err);
+    if (!ok) fprintf(stderr, "config: %s\n", err);
+    json_decref(doc);
+    return ok;
+}
+
+static k8s_pod *pod_object(const char *name) {
+    char text[512], err[256];
+    snprintf(text, sizeof text, "{\"metadata\": {\"name\": \"%s\", \"namespace\": \"default\", \"uid\": \"uid-%s\"},"
+             " \"spec\": {\"containers\": [{\"name\": \"c\", \"image\": \"x\"}]}}", name, name);
+    json_t *j = json_loads(text, 0, NULL);
+    k8s_pod *p = k8s_pod_decode(j, "test", err, sizeof err);
+    json_decref(j);
+    return p;
+}
+
+/* The config path: sl_config_load_json resolves the wasm plugin by its
+ * args (multiPoint expansion sees only Filter + PreFilter), the scheduler
+ * runs it; reconfiguring a running scheduler with a new guestConfig
+ * reloads it in place and keeps the cluster state. */
+TEST(scheduler_reconfigure_keeps_cluster_state) {
+    sl_wasm_plugin_install();
+    const char *guest = wat("reject", REJECT_WAT);
+    sl_config c1 = {0}, c2 = {0};
+    char *y1 = reject_config(guest, "n1"), *y2 = reject_config(guest, "n2");
+    CHECK(load_config(y1, &c1));
+    CHECK(load_config(y2, &c2));
+    CHECK_EQ_INT(c1.profiles[0].nplugins[SL_EP_SCORE] > 0, 1);
+    bool in_filter = false, in_score = false;
+    for (uint32_t i = 0; i < c1.profiles[0].nplugins[SL_EP_FILTER]; i++)
+        in_filter |= strcmp(c1.profiles[0].plugins[SL_EP_FILTER][i].name, "Reject") == 0;
+    for (uint32_t i = 0; i < c1.profiles[0].nplugins[SL_EP_SCORE]; i++)
+        in_score |= strcmp(c1.profiles[0].plugins[SL_EP_SCORE][i].name, "Reject") == 0;
+    CHECK(in_filter && !in_score);
+    char err[1024];
+    sl_cluster *cluster = sl_cluster_memory_new();
+    const char *docs = "[{\"kind\": \"Node\", \"apiVersion\": \"v1\", \"metadata\": {\"name\": \"n1\"}, \"status\": {\"capacity\": {\"cpu\": \"4\", \"memory\": \"8Gi\", \"pods\": \"10\"}}},"
+                       " {\"kind\": \"Node\", \"apiVersion\": \"v1\", \"metadata\": {\"name\": \"n2\"}, \"status\": {\"capacity\": {\"cpu\": \"4\", \"memory\": \"8Gi\", \"pods\": \"10\"}}},"
+                       " {\"kind\": \"Pod\", \"apiVersion\": \"v1\", \"metadata\": {\"name\": \"a\", \"namespace\": \"default\", \"uid\": \"uid-a\"}, \"spec\": {\"containers\": [{\"name\": \"c\", \"image\": \"x\"}]}}]";
+    json_t *objs = json_loads(docs, 0, NULL);
+    CHECK(sl_cluster_memory_load(cluster, objs, "cluster", err, sizeof err));
+    json_decref(objs);
+    sl_scheduler_options o = {.config = &c1, .cluster = cluster, .seed = 1, .virtual_time = true};
+    sl_scheduler *s = sl_scheduler_new(&o, err, sizeof err);
+    CHECK(s != NULL);
+    if (!s) return;
+    sl_scheduler_run_until_quiescent(s);
+    sl_pod_result r;
+    CHECK(sl_scheduler_pod_result(s, sl_cluster_memory_find_pod(cluster, "default", "a"), &r));
+    CHECK(r.node && strcmp(r.node, "n2") == 0);
+    /* same config again: nothing reloads */
+    CHECK_EQ_INT(sl_wasm_plugins_reconfigure_from_config(s, &c1, err, sizeof err), 0);
+    /* guestConfig now rejects n2 */
+    CHECK_EQ_INT(sl_wasm_plugins_reconfigure_from_config(s, &c2, err, sizeof err), 1);
+    k8s_pod *b = pod_object("b");
+    CHECK(sl_cluster_memory_add_pod(cluster, b, err, sizeof err));
+    sl_scheduler_run_until_quiescent(s);
+    CHECK(sl_scheduler_pod_result(s, sl_cluster_memory_find_pod(cluster, "default", "b"), &r));
+    CHECK(r.node && strcmp(r.node, "n1") == 0);
+    CHECK(sl_scheduler_pod_result(s, sl_cluster_memory_find_pod(cluster, "default", "a"), &r));
+    CHECK(r.node && strcmp(r.node, "n2") == 0); /* earlier placement kept */
+    sl_scheduler_free(s);
+    cluster->ops->destroy(cluster);
+    sl_config_free(&c1);
+    sl_config_free(&c2);
+    free(y1);
+    free(y2);
+    /* an unknown name without guestURL stays an unknown plugin */
+    sl_config c3 = {0};
+    json_t *doc = json_loads("{\"apiVersion\": \"kubescheduler.config.k8s.io/v1\", \"kind\": \"KubeSchedulerConfiguration\","
+                             " \"profiles\": [{\"plugins\": {\"multiPoint\": {\"enabled\": [{\"name\": \"Nope\"}]}}}]}", 0, NULL);
+    CHECK(!sl_config_load_json(doc, "config", &c3, err, sizeof err));
+    CHECK(strstr(err, "unknown plugin \"Nope\"") != NULL);
+    json_decref(doc);
+}
+
 int main(void) {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/test_wasmplugin.XXXXXX");
     if (!mkdtemp(tmpdir)) return 1;
@@ -654,6 +765,7 @@ int main(void) {
     RUN(load_time_checks);
     RUN(detected_hooks_shape_the_ops);
     RUN(reconfigure_reloads_only_on_change);
+    RUN(scheduler_reconfigure_keeps_cluster_state);
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
     if (system(cmd) != 0) return 1;
