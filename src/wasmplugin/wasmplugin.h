@@ -26,6 +26,12 @@
  * instance, serialised (batched per worker block); "replay" gives each
  * worker thread its own instance and replays the guest's prefilter for the
  * pod on it before that worker's first Filter/Score of the cycle.
+ * "pinned" is the default: measured on the 500-node regex workload
+ * (bench/RESULTS.md) replay gained no throughput on 2 cores and cost
+ * 7-18% more CPU (one extra prefilter per worker per cycle, one more
+ * instance per worker), and it runs a guest's prefilter side effects
+ * (klog lines, events) more than once. Replay pays off only with idle
+ * cores and guests whose Filter dominates their PreFilter.
  *
  * Sandbox: no filesystem, network or environment; per-call deadline and
  * memory cap; a trap, timeout, memory exhaustion, stack exhaustion or
