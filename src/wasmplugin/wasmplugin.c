@@ -17,6 +17,7 @@
 #include "base/base.h"
 #include "scheduler/config.h"
 #include "scheduler/framework_internal.h"
+#include "scheduler/queue.h"
 #include "wasm/wasm.h"
 #include "wasmplugin/wasmplugin.h"
 
@@ -1968,4 +1969,25 @@ bool sl_wasm_plugin_test_set_global(sl_plugin *p, const char *pod_key, const cha
     sl_wasm_val v = {.type = SL_WASM_I32};
     v.of.i32 = value;
     return g && sl_wasm_global_set(g, v);
+}
+
+uint32_t sl_wasm_plugin_queue_events(sl_plugin *p) {
+    if (!sl_wasm_plugin_is(p)) return SL_EVENT_ALL;
+    wp_plugin *wp = self(p);
+    uint32_t mask = SL_EVENT_UNSCHEDULABLE_TIMEOUT;
+    for (size_t i = 0; i < wp->events.len; i++) {
+        uint32_t r = wp->events.items[i].resource, a = wp->events.items[i].action;
+        bool add = a & 1, del = a & 2, upd = (a & ~3u) != 0;
+        if (r == 10) return SL_EVENT_ALL; /* WildCard */
+        if (r == 0) {
+            if (add) mask |= SL_EVENT_ASSIGNED_POD_ADD;
+            if (del) mask |= SL_EVENT_ASSIGNED_POD_DELETE;
+            if (upd) mask |= SL_EVENT_ASSIGNED_POD_UPDATE | SL_EVENT_UNSCHEDULED_POD_UPDATE;
+        } else if (r == 1) {
+            if (add) mask |= SL_EVENT_NODE_ADD;
+            if (del) mask |= SL_EVENT_NODE_DELETE;
+            if (upd) mask |= SL_EVENT_NODE_UPDATE;
+        }
+    }
+    return mask;
 }

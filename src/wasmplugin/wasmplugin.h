@@ -96,6 +96,11 @@ typedef struct sl_wasm_cluster_event {
     uint32_t action;              /* bits; 63 = all */
 } sl_wasm_cluster_event;
 uint32_t sl_wasm_plugin_events(sl_plugin *p, sl_wasm_cluster_event *out, uint32_t max);
+/* The same as the queue's SL_EVENT_* mask (queue.h): Pod/Node add, update,
+ * delete map to their bits, WildCard to all, resources schedlab does not
+ * model (volumes, CSI, DRA) to nothing; the unschedulable timeout always.
+ * MERGE: registry — what the plugin's events_to_register op returns. */
+uint32_t sl_wasm_plugin_queue_events(sl_plugin *p);
 
 /* Statistics (tests, benchmarks). */
 typedef struct sl_wasm_plugin_stats {

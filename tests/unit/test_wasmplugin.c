@@ -16,6 +16,7 @@
 #include "plugin_fixture.h"
 #include "scheduler/cluster.h"
 #include "scheduler/config.h"
+#include "scheduler/queue.h"
 #include "scheduler/scheduler.h"
 #include "test.h"
 #include "wasmplugin/wasmplugin.h"
@@ -383,6 +384,8 @@ TEST(abi_events_klog_config_target) {
     CHECK_EQ_INT(ev[1].resource, 2);
     CHECK_EQ_INT(ev[1].action, 2);
     CHECK_EQ_INT(global_of(p, NULL, "sev"), 2);
+    /* Node/UpdateNodeLabel -> node updates; PersistentVolume -> nothing here */
+    CHECK_EQ_INT(sl_wasm_plugin_queue_events(p), SL_EVENT_NODE_UPDATE | SL_EVENT_UNSCHEDULABLE_TIMEOUT);
     sl_prefilter_result r = {.all = true};
     p->ops->pre_filter(p, f.cycle, pod, &r);
     set_global(p, "uid-p1", "code", 1);
@@ -592,6 +595,10 @@ TEST(detected_hooks_shape_the_ops) {
     CHECK(p && p->ops->filter && p->ops->pre_filter && !p->ops->score && !p->ops->bind && !p->ops->reserve);
     sl_wasm_cluster_event ev[8];
     CHECK_EQ_INT(sl_wasm_plugin_events(p, ev, 8), 6); /* default list */
+    CHECK((sl_wasm_plugin_queue_events(p) & (SL_EVENT_NODE_ADD | SL_EVENT_NODE_UPDATE | SL_EVENT_NODE_DELETE |
+                                             SL_EVENT_ASSIGNED_POD_ADD | SL_EVENT_ASSIGNED_POD_DELETE)) ==
+          (SL_EVENT_NODE_ADD | SL_EVENT_NODE_UPDATE | SL_EVENT_NODE_DELETE | SL_EVENT_ASSIGNED_POD_ADD |
+           SL_EVENT_ASSIGNED_POD_DELETE));
     sl_plugin *q = load(&f, abi_path, NULL);
     CHECK(q && q->ops->score && q->ops->normalize_score && q->ops->bind && q->ops->permit && q->ops->add_pod);
     fixture_free(&f);
