@@ -82,6 +82,15 @@ demo "v2 from file://" "$TMP/v2.yaml"
 config "$TMP/v1.yaml" RegexWasmV1 "$TMP/regex_v1.wasm"
 demo "v1 from a plain path" "$TMP/v1.yaml"
 
+# the C SDK guests of guests/ (build/wasm, built by the default make target)
+# when this tree has them
+for v in v1 v2; do
+    if [ -f "build/wasm/regex_$v.wasm" ]; then
+        config "$TMP/sdk_$v.yaml" "RegexSdk$v" "file://$PWD/build/wasm/regex_$v.wasm"
+        demo "SDK guest $v from file://" "$TMP/sdk_$v.yaml"
+    fi
+done
+
 # http:// on loopback (python3 -m http.server on a free port)
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 (cd "$TMP" && exec python3 -m http.server "$PORT" --bind 127.0.0.1 >/dev/null 2>&1) &
