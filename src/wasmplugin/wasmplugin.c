@@ -879,7 +879,7 @@ static bool instance_start(wp_plugin *wp, wp_instance *in, char *err, size_t err
     if (in->store) sl_wasm_store_set_deadline(in->store, 0);
     clear_output(in);
     tls_instance = saved;
-    if (ok) wp->stats.instances_created++;
+    if (ok) __atomic_fetch_add(&wp->stats.instances_created, 1, __ATOMIC_RELAXED);
     return ok;
 }
 
