@@ -39,6 +39,23 @@
  * "wasm: <export> error: <captured stdout/stderr>\n<trap>"), the rest of
  * that pod's cycle gets the same status without running the guest again,
  * and the instance is replaced by a fresh one.
+ *
+ * Where upstream is buggy we follow reference/wasm-abi.md's [R] choices:
+ * klog logs iff severity >= logSeverity (upstream's test is inverted);
+ * structured klog keeps empty values; NormalizeScore applies the guest's
+ * {node: score} map by node name (empty/null = unchanged); proc_exit(0) at
+ * the end of _start means "initialised" (modules exporting only
+ * _initialize get that instead); a trapping enqueue logs and keeps the
+ * default event list; any non-empty export set loads except upstream's
+ * prescore-only / normalizescore-only rejections; a trapped instance is
+ * replaced; all of a pod's later hooks, Unreserve included, run on its
+ * pinned instance, released after PostBind/Unreserve (or, for pods that
+ * never get there, when the next pod's PreFilter needs the instance or
+ * after 256 pods in the binding map). PostFilter's nominated node is used
+ * only with nominating mode Override (1). Guest stdout/stderr of a
+ * successful call is logged at info (first 1 KiB); of a failed call it
+ * goes into the status (first 64 KiB). Guest state kept by AddPod/RemovePod
+ * in preemption dry runs is not cloned (state lives in the guest).
  */
 #ifndef SCHEDLAB_WASMPLUGIN_H
 #define SCHEDLAB_WASMPLUGIN_H

@@ -757,6 +757,74 @@ TEST(scheduler_reconfigure_keeps_cluster_state) {
     json_decref(doc);
 }
 
+/* handle.eventrecorder.eventf and handle.reject_waiting_pod reach the
+ * framework's host: the event (type, reason, note) about the current pod;
+ * rejecting an unknown uid answers 0 (8 bytes little-endian). */
+static const char *HANDLE_WAT =
+    "(module\n"
+    " (import \"k8s.io/scheduler\" \"handle.eventrecorder.eventf\" (func $eventf (param i32 i32)))\n"
+    " (import \"k8s.io/scheduler\" \"handle.reject_waiting_pod\" (func $reject (param i32 i32 i32 i32)))\n"
+    " (import \"k8s.io/scheduler\" \"handle.get_waiting_pod\" (func $get (param i32 i32 i32 i32)))\n"
+    " (memory (export \"memory\") 1)\n"
+    " (data (i32.const 0) \"{\\\"RegardingReference\\\":{\\\"Name\\\":\\\"p1\\\"},\\\"Eventtype\\\":\\\"Normal\\\",\\\"Reason\\\":\\\"PreScore\\\",\\\"Action\\\":\\\"match\\\",\\\"Note\\\":\\\"lastNumber\\\"}\")\n"
+    " (data (i32.const 200) \"uid-nobody\")\n"
+    " (func (export \"filter\") (result i32)\n"
+    "  (call $eventf (i32.const 0) (i32.const 114))\n"
+    "  (i64.store (i32.const 256) (i64.const 99))\n"
+    "  (call $reject (i32.const 200) (i32.const 10) (i32.const 256) (i32.const 2048))\n"
+    "  (i64.store (i32.const 512) (i64.const 99))\n"
+    "  (call $get (i32.const 200) (i32.const 10) (i32.const 512) (i32.const 2048))\n"
+    "  (i32.wrap_i64 (i64.add (i64.load (i32.const 256)) (i64.load (i32.const 512))))))\n";
+
+static struct {
+    int n;
+    char type[32], reason[32], message[64], pod[32];
+} events_seen;
+
+static void record_event(void *user, const sl_pod_info *pod, const char *type, const char *reason,
+                         const char *message) {
+    events_seen.n++;
+    snprintf(events_seen.type, sizeof events_seen.type, "%s", type);
+    snprintf(events_seen.reason, sizeof events_seen.reason, "%s", reason);
+    snprintf(events_seen.message, sizeof events_seen.message, "%s", message);
+    snprintf(events_seen.pod, sizeof events_seen.pod, "%s", pod->pod->name);
+}
+
+TEST(handle_imports_reach_the_framework) {
+    fixture f;
+    abi_cluster(&f);
+    sl_pod_info *pod = small_pod(&f, "p1");
+    fixture_begin(&f);
+    sl_framework_host host = {.event = record_event};
+    sl_framework_options o = {.host = &host};
+    char err[512];
+    sl_framework *fw = sl_framework_new(&o, err, sizeof err);
+    CHECK(fw != NULL);
+    const char *path = wat("handle", HANDLE_WAT);
+    char args[1024];
+    snprintf(args, sizeof args, "{\"guestURL\": \"file://%s\"}", path);
+    sl_plugin *p = &f.plugins[f.nplugins];
+    memset(p, 0, sizeof *p);
+    p->name = "Handle";
+    p->framework = fw;
+    p->ops = sl_wasm_plugin_registration()->ops;
+    json_t *j = json_loads(args, 0, NULL);
+    f.args[f.nargs++] = j;
+    CHECK(sl_wasm_plugin_registration()->factory(p, j, err, sizeof err));
+    f.nplugins++;
+    sl_prefilter_result r = {.all = true};
+    p->ops->pre_filter(p, f.cycle, pod, &r);
+    sl_status s = p->ops->filter(p, f.cycle, pod, fixture_node_info(&f, "n1"));
+    CHECK_EQ_INT(s.code, SL_SUCCESS); /* both answers were 0 */
+    CHECK_EQ_INT(events_seen.n, 1);
+    CHECK_EQ_STR(events_seen.type, "Normal");
+    CHECK_EQ_STR(events_seen.reason, "PreScore");
+    CHECK_EQ_STR(events_seen.message, "lastNumber");
+    CHECK_EQ_STR(events_seen.pod, "p1");
+    fixture_free(&f);
+    sl_framework_free(fw);
+}
+
 int main(void) {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/test_wasmplugin.XXXXXX");
     if (!mkdtemp(tmpdir)) return 1;
@@ -773,6 +841,7 @@ int main(void) {
     RUN(detected_hooks_shape_the_ops);
     RUN(reconfigure_reloads_only_on_change);
     RUN(scheduler_reconfigure_keeps_cluster_state);
+    RUN(handle_imports_reach_the_framework);
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
     if (system(cmd) != 0) return 1;
