@@ -54,7 +54,9 @@
  * after 256 pods in the binding map). PostFilter's nominated node is used
  * only with nominating mode Override (1). Guest stdout/stderr of a
  * successful call is logged at info (first 1 KiB); of a failed call it
- * goes into the status (first 64 KiB). Guest state kept by AddPod/RemovePod
+ * goes into the status (first 64 KiB, trailing newlines trimmed, so
+ * "wasm: filter error: panic: boom\nwasm error: unreachable" where upstream
+ * has a blank line and a wazero stack trace; the wasm backtrace is logged). Guest state kept by AddPod/RemovePod
  * in preemption dry runs is not cloned (state lives in the guest).
  */
 #ifndef SCHEDLAB_WASMPLUGIN_H
