@@ -486,17 +486,27 @@ static sl_wasm_trap *h_node_image_states(sl_wasm_call *call, uint64_t *slots) {
     const sl_snapshot *snap = call_snapshot(in);
     const sl_node_info *ni = snap ? sl_snapshot_node(snap, n) : NULL;
     free(n);
-    json_t *v = json_null();
-    if (ni) {
-        v = json_object();
+    /* Exactly what Go's json.Marshal writes for upstream's
+     * map[string]*framework.ImageStateSummary: keys sorted (images are),
+     * struct fields in declaration order, the unexported-free Nodes set as
+     * null. */
+    strbuf sb;
+    strbuf_init(&sb);
+    if (!ni) {
+        strbuf_puts(&sb, "null");
+    } else {
+        strbuf_putc(&sb, '{');
         for (uint32_t i = 0; i < ni->nimages; i++) {
-            json_t *st = json_object();
-            json_object_set_new(st, "Size", json_integer(ni->images[i]->size_bytes));
-            json_object_set_new(st, "NumNodes", json_integer(ni->images[i]->num_nodes));
-            json_object_set_new(v, ni->images[i]->name, st);
+            if (i) strbuf_putc(&sb, ',');
+            strbuf_put_json_string(&sb, ni->images[i]->name);
+            strbuf_printf(&sb, ":{\"Size\":%lld,\"NumNodes\":%u,\"Nodes\":null}",
+                          (long long)ni->images[i]->size_bytes, ni->images[i]->num_nodes);
         }
+        strbuf_putc(&sb, '}');
     }
-    return write_json(in, slots, ARG(2), ARG(3), v);
+    sl_wasm_trap *t = write_out(in, slots, ARG(2), ARG(3), sb.data, sb.len);
+    strbuf_free(&sb);
+    return t;
 }
 
 static sl_wasm_trap *h_node(sl_wasm_call *call, uint64_t *slots) {

@@ -169,9 +169,11 @@ static const char *ABI_WAT =
     " (func (export \"prebind\") (result i32) (local $n i32)\n"
     "  (local.set $n (call $config (i32.const 8192) (i32.const 60000)))\n"
     "  (call $reason (i32.const 8192) (local.get $n)) (global.get $code))\n"
-    " (func (export \"bind\") (result i32)\n"
+    " (func (export \"bind\") (result i32) (local $n i32) (local $m i32)\n"
     "  (if (call $stale) (then (call $reason (i32.const 112) (i32.const 5)) (return (i32.const 1))))\n"
-    "  (drop (call $reasonNode)) (global.get $code))\n"
+    "  (local.set $n (call $nodeName (i32.const 4096) (i32.const 256)))\n"
+    "  (local.set $m (call $images (i32.const 4096) (local.get $n) (i32.const 8192) (i32.const 60000)))\n"
+    "  (call $reason (i32.const 8192) (local.get $m)) (global.get $code))\n"
     " (func (export \"postbind\") (if (call $stale) (then unreachable)))\n"
     " (func (export \"addpod\") (result i32)\n"
     "  (global.set $targetlen (call $targetPod (i32.const 8192) (i32.const 0)))\n"
@@ -362,6 +364,13 @@ TEST(abi_prescore_postfilter_normalize_permit) {
     CHECK_EQ_INT(s.code, SL_WAIT);
     CHECK_EQ_STR(s.message, "n1");
     CHECK_EQ_INT(t, 10000);
+    /* bind: nodeImageStates as Go's json.Marshal writes it; unknown node -> null */
+    set_global(p, "uid-p1", "code", 1);
+    s = p->ops->bind(p, f.cycle, pod, "n1");
+    CHECK_EQ_STR(s.message, "{\"img:v1\":{\"Size\":1000,\"NumNodes\":1,\"Nodes\":null}}");
+    s = p->ops->bind(p, f.cycle, pod, "nowhere");
+    CHECK_EQ_STR(s.message, "null");
+    set_global(p, "uid-p1", "code", 4);
     /* prebind reads guestConfig (none -> "") */
     s = p->ops->pre_bind(p, f.cycle, pod, "n1");
     CHECK_EQ_INT(s.code, SL_WAIT);
