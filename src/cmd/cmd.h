@@ -12,6 +12,13 @@ int cmd_bench(int argc, char **argv);     /* cmd_bench.c: synthetic benchmarks *
 int cmd_wasm(int argc, char **argv);      /* cmd_wasm.c: run wasm modules */
 int cmd_apiserver(int argc, char **argv); /* cmd_apiserver.c: the Kubernetes API over the store */
 
+/* registry.c — the registry of every command that runs the scheduler
+ * (schedule, bench scheduling, ...): the in-tree plugins, and wasm plugins
+ * through the resolver (pluginConfig args with guestURL). Free it with
+ * sl_registry_free. */
+struct sl_registry;
+struct sl_registry *cmd_registry_new(void);
+
 /* options.c — option parsing shared by the subcommands. */
 #include <stdbool.h>
 /* Matches argv[*i] against `name` ("--config"), accepting "--config=V" and

@@ -81,6 +81,10 @@ typedef struct sl_pod_result {
 /* Outcome per pod (strings owned by the scheduler). false if unknown. */
 bool sl_scheduler_pod_result(const sl_scheduler *s, const k8s_pod *pod, sl_pod_result *out);
 
+/* Plugin instances named `name` in every profile (at most max), for
+ * in-process reconfiguration (wasm plugins). Returns how many exist. */
+uint32_t sl_scheduler_plugins_named(sl_scheduler *s, const char *name, sl_plugin **out, uint32_t max);
+
 /* Durations of every scheduling attempt so far (ns), for percentiles. */
 void sl_scheduler_attempt_latencies(const sl_scheduler *s, const int64_t **ns, size_t *n);
 
