@@ -937,6 +937,87 @@ TEST(reconfigure_reexpands_extension_points) {
     sl_registry_free(registry);
 }
 
+/* Filter/Score fan out on the scheduler's worker pool (forced parallel):
+ * in replay mode each worker (sl_cycle_worker) primes its own instance,
+ * never more instances than workers plus the pinned ones; pinned mode
+ * serialises on the pod's instance. Either way every pod lands on a node
+ * the guest accepts. Also run under ThreadSanitizer (make tsan). */
+static void parallel_run(const sl_registry *registry, const char *guest, const char *mode) {
+    char *y = xmalloc(4096);
+    snprintf(y, 4096,
+             "{\"apiVersion\": \"kubescheduler.config.k8s.io/v1\", \"kind\": \"KubeSchedulerConfiguration\", \"parallelism\": 4,"
+             " \"profiles\": [{\"schedulerName\": \"default-scheduler\","
+             "   \"plugins\": {\"multiPoint\": {\"enabled\": [{\"name\": \"Reject\"}]}},"
+             "   \"pluginConfig\": [{\"name\": \"Reject\", \"args\": {\"guestURL\": \"file://%s\", \"guestConfig\": \"node-3\","
+             "     \"filterMode\": \"%s\"}}]}]}",
+             guest, mode);
+    sl_config c = {0};
+    CHECK(load_config(y, registry, &c));
+    free(y);
+    char err[1024];
+    sl_cluster *cluster = sl_cluster_memory_new();
+    json_t *objs = json_array();
+    for (int i = 0; i < 24; i++) {
+        char text[512];
+        snprintf(text, sizeof text, "{\"kind\": \"Node\", \"apiVersion\": \"v1\", \"metadata\": {\"name\": \"node-%d\"},"
+                 " \"status\": {\"capacity\": {\"cpu\": \"4\", \"memory\": \"8Gi\", \"pods\": \"1\"}}}", i);
+        json_array_append_new(objs, json_loads(text, 0, NULL));
+    }
+    CHECK(sl_cluster_memory_load(cluster, objs, "cluster", err, sizeof err));
+    json_decref(objs);
+    for (int i = 0; i < 30; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "p%d", i);
+        CHECK(sl_cluster_memory_add_pod(cluster, pod_object(name), err, sizeof err));
+    }
+    sl_scheduler_options o = {.config = &c, .registry = registry, .cluster = cluster, .seed = 1,
+                              .virtual_time = true, .force_parallel = true};
+    sl_scheduler *s = sl_scheduler_new(&o, err, sizeof err);
+    CHECK(s != NULL);
+    if (s) {
+        sl_scheduler_run_until_quiescent(s);
+        int scheduled = 0;
+        for (int i = 0; i < 30; i++) {
+            char name[16];
+            sl_pod_result r;
+            snprintf(name, sizeof name, "p%d", i);
+            CHECK(sl_scheduler_pod_result(s, sl_cluster_memory_find_pod(cluster, "default", name), &r));
+            if (r.node) {
+                scheduled++;
+                CHECK(strcmp(r.node, "node-3") != 0);
+            }
+        }
+        CHECK_EQ_INT(scheduled, 23); /* one pod per node, node-3 rejected by the guest */
+        sl_plugin *p = NULL;
+        CHECK_EQ_INT(sl_scheduler_plugins_named(s, "Reject", &p, 1), 1);
+        sl_wasm_plugin_stats st;
+        sl_wasm_plugin_get_stats(p, &st);
+        uint32_t workers = sl_framework_num_workers(p->framework);
+        CHECK(workers >= 2);
+        if (strcmp(mode, "replay") == 0) {
+            CHECK(st.replays > 0);
+            CHECK(st.instances_created <= workers + 2);
+        } else {
+            CHECK_EQ_INT(st.replays, 0);
+        }
+        sl_scheduler_free(s);
+    }
+    cluster->ops->destroy(cluster);
+    sl_config_free(&c);
+}
+
+TEST(parallel_filter_on_worker_pool) {
+    sl_registry *registry = wasm_registry();
+    /* REJECT_WAT plus a prefilter (replay primes instances with it) */
+    char text[4096];
+    size_t n = strlen(REJECT_WAT);
+    snprintf(text, sizeof text, "%.*s (func (export \"prefilter\") (result i32) (i32.const 0)))\n", (int)(n - 2), REJECT_WAT);
+    const char *guest = wat("reject_par", text);
+    parallel_run(registry, guest, "replay");
+    parallel_run(registry, guest, "pinned");
+    sl_registry_free(registry);
+}
+
 /* handle.eventrecorder.eventf and handle.reject_waiting_pod reach the
  * framework's host: the event (type, reason, note) about the current pod;
  * rejecting an unknown uid answers 0 (8 bytes little-endian). */
@@ -1022,6 +1103,7 @@ int main(void) {
     RUN(reconfigure_reloads_only_on_change);
     RUN(scheduler_reconfigure_keeps_cluster_state);
     RUN(reconfigure_reexpands_extension_points);
+    RUN(parallel_filter_on_worker_pool);
     RUN(handle_imports_reach_the_framework);
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
