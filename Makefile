@@ -36,8 +36,8 @@ endif
 # The ThreadSanitizer build (MODE=tsan) covers the suites that run threads:
 # the scheduler's worker pool (Filter/Score forced parallel, per-worker
 # plugin state by worker index) and the wasm runtime's cross-thread
-# interrupt and parallel instances.
-TSAN_TESTS := test_scheduler test_framework test_permit test_registry test_wasm_api test_wasm_exec
+# interrupt and parallel instances, wasm plugins on the worker pool.
+TSAN_TESTS := test_scheduler test_framework test_permit test_registry test_wasm_api test_wasm_exec test_wasmplugin
 
 CFLAGS   := $(CSTD) $(WARN) $(INC) $(OPT) -pthread $(EXTRA_CFLAGS)
 LDFLAGS  := $(OPT) -pthread
