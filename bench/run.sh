@@ -3,7 +3,8 @@
 #   1. scheduling throughput: `schedlab bench scheduling`, 5,000 nodes x
 #      10,000 pods, default plugins, 5 runs (default and parallelism 1);
 #   2. the WebAssembly runtime against native, node and wasm-interp
-#      (bench/wasm/run.sh).
+#      (bench/wasm/run.sh);
+#   3. per-call cost of the RegexScheduling C wasm guests (bench/wasm_guests.sh).
 # Figures go to stdout; copy them into bench/RESULTS.md with the date and
 # the machine (nproc, CPU model, load average) when they change.
 set -eu
@@ -23,3 +24,6 @@ for i in 1 2 3 4 5; do "$schedlab" bench scheduling --nodes 5000 --pods 10000 --
 echo
 echo "## WebAssembly runtime: bench/wasm/run.sh"
 SCHEDLAB_BUILD="$(dirname "$schedlab")" bench/wasm/run.sh
+echo
+echo "## RegexScheduling C wasm guests: bench/wasm_guests.sh"
+BENCH_TOOL="$(dirname "$schedlab")/tools/bench_wasm_guests" bench/wasm_guests.sh
