@@ -26,7 +26,7 @@ MODE     ?= release
 BUILD    ?= build/$(MODE)
 # MODULES limits what goes into libschedlab.a (e.g. `make MODULES="base wasm"`
 # while other modules are half-written); the default is everything.
-MODULES  ?= base k8s store apiserver scheduler plugins extender wasm cmd
+MODULES  ?= base k8s store apiserver scheduler plugins extender wasm wasmplugin cmd
 ifeq ($(MODE),asan)
 OPT      := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 endif
@@ -37,9 +37,9 @@ endif
 # the scheduler's worker pool (Filter/Score forced parallel, per-worker
 # plugin state by worker index) and the wasm runtime's cross-thread
 # interrupt and parallel instances; the object store (writers, watchers and
-# listeners on several threads) and the clock.
+# listeners on several threads) and the clock; wasm plugins on the worker pool.
 TSAN_TESTS := test_scheduler test_framework test_permit test_registry test_wasm_api test_wasm_exec \
-              test_store test_clock
+              test_store test_clock test_wasmplugin
 
 CFLAGS   := $(CSTD) $(WARN) $(INC) $(OPT) -pthread $(EXTRA_CFLAGS)
 LDFLAGS  := $(OPT) -pthread
