@@ -10,7 +10,8 @@
 #include "regex_common.h"
 
 static go_vm_regexp *cycle_regexp; /* this cycle's compiled regex, or NULL */
-static cbuf cycle_pattern, cycle_quoted;
+static cbuf cycle_pattern, cycle_quoted, cycle_tail;
+static size_t cycle_tail_len; /* reject_tail_into(&cycle_tail, pattern) */
 
 static int32_t regex_v2_prefilter(void) {
     go_vm_free(cycle_regexp);
@@ -22,12 +23,13 @@ static int32_t regex_v2_prefilter(void) {
     cycle_regexp = go_vm_compile(p, strlen(p), err, sizeof(err));
     quote_into(&cycle_quoted, p);
     if (!cycle_regexp) return regex_compile_failed(cycle_quoted.data, err);
+    cycle_tail_len = reject_tail_into(&cycle_tail, p);
     return SL_CODE_SUCCESS;
 }
 
 static int32_t regex_v2_filter(void) {
     if (!cycle_regexp) return SL_CODE_SUCCESS; /* no annotation: every node fits */
-    return regex_match_node(cycle_regexp, cycle_pattern.data, cycle_quoted.data);
+    return regex_match_node(cycle_regexp, cycle_pattern.data, cycle_tail.data, cycle_tail_len);
 }
 
 SL_GUEST_PREFILTER(regex_v2_prefilter)

@@ -780,12 +780,20 @@ static uint32_t rune_at(const char *s, size_t len, size_t pos, size_t *width) {
 }
 
 /* The first position >= from where the prefix occurs, or len if none. */
+static inline bool prefix_at(const go_vm_regexp *re, const char *s) {
+    for (size_t i = 0; i < re->prefix_len; i++) /* short: a plain loop beats memcmp's call */
+        if (s[i] != re->prefix[i]) return false;
+    return true;
+}
+
 static size_t find_prefix(const go_vm_regexp *re, const char *s, size_t len, size_t from) {
+    /* fast path: the prefix starts right here (node names usually begin with it) */
+    if (from + re->prefix_len <= len && prefix_at(re, s + from)) return from;
     while (from + re->prefix_len <= len) {
         const char *hit = memchr(s + from, re->prefix[0], len - from - re->prefix_len + 1);
         if (!hit) break;
         size_t at = (size_t)(hit - s);
-        if (memcmp(hit, re->prefix, re->prefix_len) == 0) return at;
+        if (prefix_at(re, hit)) return at;
         from = at + 1;
     }
     return len;

@@ -216,7 +216,12 @@ TEST(guests_match_the_native_plugins_status_for_status) {
         "(?U)k.+?1", "^$", "\"quoted\\\\\"",
     };
     static const char *const nodes[] = {"node-0", "kubecon-1", "kubecon-2", "KUBECON-3", "con",
-                                        "xx-1", "α-1", "é", "Node \"q\"", ""};
+                                        "xx-1", "α-1", "é", "Node \"q\"", "",
+                                        /* the guest's 4/8-byte quoting fast path: every length
+                                         * class, bad bytes first, last, in the overlap */
+                                        "n", "abc\x01", "kube", "ab\\cd", "con-1\x7f", "kubecon-",
+                                        "kubecon-1\t", "01234567\"", "0123456789abcdef",
+                                        "node-10-kubecon-1", "\x1fnode-123456789", "ñandú-kubecon-10"};
     guest g[2];
     char err[512];
     bool ok = guest_open(&g[0], V1, err, sizeof(err));
