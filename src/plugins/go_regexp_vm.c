@@ -225,7 +225,7 @@ typedef struct dfa_state {
     int32_t chain;           /* next state in the same bucket, -1 = none */
 } dfa_state;
 
-enum { DF_MATCH = 1, DF_DEAD = 2, DF_IDLE = 4, DF_END_KNOWN = 8, DF_END_MATCH = 16 };
+enum { DF_MATCH = 1, DF_DEAD = 2, DF_IDLE = 4, DF_END_KNOWN = 8, DF_END_MATCH = 16, DF_STOP = DF_MATCH | DF_DEAD | DF_IDLE };
 
 #define DFA_MAX_STATES 512
 #define DFA_MAX_POOL (1u << 16)
@@ -963,8 +963,12 @@ static int dfa_match(go_vm_regexp *re, const char *subject, size_t len) {
     }
     int32_t s = re->start0;
     size_t pos = 0;
+    /* the table and flags in locals: reloaded only after a slow step (which
+     * may grow them), so the hot loop is a load, a compare and a jump per byte */
+    const int32_t *trans = re->trans;
+    const uint8_t *flags = re->dflags;
     for (;;) {
-        uint8_t f = re->dflags[s];
+        uint8_t f = flags[s];
         if (f) {
             if (f & DF_MATCH) return 1;
             if (f & DF_DEAD) return 0;
@@ -984,22 +988,31 @@ static int dfa_match(go_vm_regexp *re, const char *subject, size_t len) {
                     }
                     if (t < 0) return -1;
                     re->after_prefix = t;
+                    trans = re->trans;
+                    flags = re->dflags;
                 }
                 s = re->after_prefix;
                 pos += re->prefix_len;
                 continue;
             }
         }
+        /* hot loop: cached ASCII transitions into flag-free states */
+        while (pos < len) {
+            unsigned char b = (unsigned char)subject[pos];
+            int32_t n = b < 0x80 ? trans[(size_t)s * 128 + b] : -1;
+            if (n < 0) break;
+            s = n;
+            pos++;
+            if (flags[s] & DF_STOP) break;
+        }
+        if (flags[s] & DF_STOP) continue; /* match, dead or idle: handled above */
         if (pos >= len) break;
         unsigned char b = (unsigned char)subject[pos];
         int32_t n;
-        if (b < 0x80) {
-            n = re->trans[(size_t)s * 128 + b];
-            if (n < 0) {
-                n = dfa_step(re, s, b);
-                if (n < 0) return -1;
-                re->trans[(size_t)s * 128 + b] = n;
-            }
+        if (b < 0x80) { /* not cached yet */
+            n = dfa_step(re, s, b);
+            if (n < 0) return -1;
+            re->trans[(size_t)s * 128 + b] = n;
             pos++;
         } else {
             size_t w;
@@ -1009,6 +1022,8 @@ static int dfa_match(go_vm_regexp *re, const char *subject, size_t len) {
             pos += w;
         }
         s = n;
+        trans = re->trans;
+        flags = re->dflags;
     }
     uint8_t f = re->dflags[s];
     if (f & DF_MATCH) return 1;
