@@ -786,9 +786,8 @@ static inline bool prefix_at(const go_vm_regexp *re, const char *s) {
     return true;
 }
 
-static size_t find_prefix(const go_vm_regexp *re, const char *s, size_t len, size_t from) {
-    /* fast path: the prefix starts right here (node names usually begin with it) */
-    if (from + re->prefix_len <= len && prefix_at(re, s + from)) return from;
+static __attribute__((noinline)) size_t find_prefix_scan(const go_vm_regexp *re, const char *s, size_t len,
+                                                         size_t from) {
     while (from + re->prefix_len <= len) {
         const char *hit = memchr(s + from, re->prefix[0], len - from - re->prefix_len + 1);
         if (!hit) break;
@@ -797,6 +796,12 @@ static size_t find_prefix(const go_vm_regexp *re, const char *s, size_t len, siz
         from = at + 1;
     }
     return len;
+}
+
+static inline size_t find_prefix(const go_vm_regexp *re, const char *s, size_t len, size_t from) {
+    /* fast path, inlined: the prefix starts right here (node names usually begin with it) */
+    if (from + re->prefix_len <= len && prefix_at(re, s + from)) return from;
+    return find_prefix_scan(re, s, len, from + 1);
 }
 
 static int nfa_match(go_vm_regexp *re, const char *subject, size_t len) {
