@@ -780,9 +780,27 @@ static uint32_t rune_at(const char *s, size_t len, size_t pos, size_t *width) {
 }
 
 /* The first position >= from where the prefix occurs, or len if none. */
+/* Whether s (with at least prefix_len bytes) starts with the prefix. Words,
+ * not bytes, and no memcmp call: 4..8 bytes are two overlapping 32-bit
+ * compares (this runs on every call in wasm, where each op counts). */
 static inline bool prefix_at(const go_vm_regexp *re, const char *s) {
-    for (size_t i = 0; i < re->prefix_len; i++) /* short: a plain loop beats memcmp's call */
-        if (s[i] != re->prefix[i]) return false;
+    size_t n = re->prefix_len;
+    const char *p = re->prefix;
+    if (n >= 4) {
+        uint32_t a, b, c, d;
+        for (; n > 8; n -= 4, p += 4, s += 4) {
+            memcpy(&a, s, 4);
+            memcpy(&b, p, 4);
+            if (a != b) return false;
+        }
+        memcpy(&a, s, 4);
+        memcpy(&b, p, 4);
+        memcpy(&c, s + n - 4, 4);
+        memcpy(&d, p + n - 4, 4);
+        return ((a ^ b) | (c ^ d)) == 0;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != p[i]) return false;
     return true;
 }
 
