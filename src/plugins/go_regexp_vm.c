@@ -822,7 +822,7 @@ static inline size_t find_prefix(const go_vm_regexp *re, const char *s, size_t l
     return find_prefix_scan(re, s, len, from + 1);
 }
 
-static int nfa_match(go_vm_regexp *re, const char *subject, size_t len) {
+static __attribute__((noinline)) int nfa_match(go_vm_regexp *re, const char *subject, size_t len) {
     int cur = 0;
     re->count[0] = re->count[1] = 0;
     position at = {0, len, NO_RUNE, 0};
@@ -967,8 +967,47 @@ static int32_t dfa_step(go_vm_regexp *re, int32_t from, uint32_t c) {
     return dfa_intern(re, 1);
 }
 
+/* A step the table does not have: an uncached ASCII byte (then cached) or a
+ * non-ASCII rune (stepped through the NFA each time). Out of line, so the
+ * hot loop has no stack frame. (width << 32) | next state, or -1 when the
+ * cache is full. */
+static __attribute__((noinline)) int64_t dfa_slow_step(go_vm_regexp *re, int32_t s, const char *subject,
+                                                       size_t len, size_t pos) {
+    unsigned char b = (unsigned char)subject[pos];
+    int32_t n;
+    size_t w = 1;
+    if (b < 0x80) {
+        n = dfa_step(re, s, b);
+        if (n < 0) return -1;
+        re->trans[(size_t)s * 128 + b] = n;
+    } else {
+        uint32_t c = rune_at(subject, len, pos, &w);
+        n = dfa_step(re, s, c);
+        if (n < 0) return -1;
+    }
+    return (int64_t)(((uint64_t)w << 32) | (uint32_t)n);
+}
+
+/* The state after the literal prefix from the idle state (built once). */
+static __attribute__((noinline)) int32_t dfa_after_prefix(go_vm_regexp *re) {
+    int32_t t = re->idle;
+    for (size_t i = 0; i < re->prefix_len && t >= 0; i++) {
+        unsigned char pb = (unsigned char)re->prefix[i];
+        int32_t n = re->trans[(size_t)t * 128 + pb];
+        if (n < 0) {
+            n = dfa_step(re, t, pb);
+            if (n >= 0) re->trans[(size_t)t * 128 + pb] = n;
+        }
+        t = n;
+    }
+    if (t >= 0) re->after_prefix = t;
+    return t;
+}
+
 /* 1/0, or -1 when the cache filled up (the caller falls back to the NFA). */
-static int dfa_match(go_vm_regexp *re, const char *subject, size_t len) {
+/* The first call's set-up: the start and idle states (out of line: the
+ * hot path stays small, with few locals and no stack frame). 0 or -1. */
+static __attribute__((noinline)) int dfa_init(go_vm_regexp *re) {
     if (re->start0 < 0) {
         position at0 = {0, 2, NO_RUNE, 'a'};
         re->count[1] = 0;
@@ -984,6 +1023,30 @@ static int dfa_match(go_vm_regexp *re, const char *subject, size_t len) {
         if (re->idle < 0) return -1;
         re->dflags[re->idle] |= DF_IDLE;
     }
+    return 0;
+}
+
+/* Whether the subject is matched when it ends in state s: \z holds now
+ * (worked out once per state and cached in its flags). */
+static __attribute__((noinline)) int dfa_end_verdict(go_vm_regexp *re, int32_t s, size_t len) {
+    const dfa_state *st = &re->states[s];
+    position end = {len, len, NO_RUNE, NO_RUNE};
+    re->count[0] = 0;
+    for (uint32_t k = 0; k < st->count; k++) {
+        uint32_t pc = re->pool[st->first + k];
+        if (re->prog[pc].op == I_ASSERT) add_thread(re, 0, pc, &end);
+    }
+    int m = 0;
+    for (uint32_t k = 0; k < re->count[0] && !m; k++)
+        if (re->prog[re->dense[0][k]].op == I_MATCH) m = 1;
+    /* \A after \z can hold only on an empty subject: cache the other case */
+    if (len > 0) re->dflags[s] |= (uint8_t)(DF_END_KNOWN | (m ? DF_END_MATCH : 0));
+    return m;
+}
+
+static int dfa_match(go_vm_regexp *re, const char *subject, size_t len) {
+    bool skip = re->prefix_len && !re->anchored;
+    if ((re->start0 < 0 || (skip && re->idle < 0)) && dfa_init(re) < 0) return -1;
     int32_t s = re->start0;
     size_t pos = 0;
     /* the table and flags in locals: reloaded only after a slow step (which
@@ -999,18 +1062,7 @@ static int dfa_match(go_vm_regexp *re, const char *subject, size_t len) {
                 pos = find_prefix(re, subject, len, pos);
                 if (pos >= len) break; /* the state at the end is idle too */
                 if (re->after_prefix < 0) {
-                    int32_t t = re->idle;
-                    for (size_t i = 0; i < re->prefix_len && t >= 0; i++) {
-                        unsigned char pb = (unsigned char)re->prefix[i];
-                        int32_t n = re->trans[(size_t)t * 128 + pb];
-                        if (n < 0) {
-                            n = dfa_step(re, t, pb);
-                            if (n >= 0) re->trans[(size_t)t * 128 + pb] = n;
-                        }
-                        t = n;
-                    }
-                    if (t < 0) return -1;
-                    re->after_prefix = t;
+                    if (dfa_after_prefix(re) < 0) return -1;
                     trans = re->trans;
                     flags = re->dflags;
                 }
@@ -1030,21 +1082,10 @@ static int dfa_match(go_vm_regexp *re, const char *subject, size_t len) {
         }
         if (flags[s] & DF_STOP) continue; /* match, dead or idle: handled above */
         if (pos >= len) break;
-        unsigned char b = (unsigned char)subject[pos];
-        int32_t n;
-        if (b < 0x80) { /* not cached yet */
-            n = dfa_step(re, s, b);
-            if (n < 0) return -1;
-            re->trans[(size_t)s * 128 + b] = n;
-            pos++;
-        } else {
-            size_t w;
-            uint32_t c = rune_at(subject, len, pos, &w);
-            n = dfa_step(re, s, c);
-            if (n < 0) return -1;
-            pos += w;
-        }
-        s = n;
+        int64_t r = dfa_slow_step(re, s, subject, len, pos);
+        if (r < 0) return -1;
+        s = (int32_t)(uint32_t)r;
+        pos += (size_t)(r >> 32);
         trans = re->trans;
         flags = re->dflags;
     }
@@ -1052,20 +1093,7 @@ static int dfa_match(go_vm_regexp *re, const char *subject, size_t len) {
     if (f & DF_MATCH) return 1;
     /* the cached answer assumes position > 0 (\A false): not for "" */
     if ((f & DF_END_KNOWN) && len > 0) return (f & DF_END_MATCH) != 0;
-    /* the end: \z holds now (worked out once per state) */
-    const dfa_state *st = &re->states[s];
-    position end = {len, len, NO_RUNE, NO_RUNE};
-    re->count[0] = 0;
-    for (uint32_t k = 0; k < st->count; k++) {
-        uint32_t pc = re->pool[st->first + k];
-        if (re->prog[pc].op == I_ASSERT) add_thread(re, 0, pc, &end);
-    }
-    int m = 0;
-    for (uint32_t k = 0; k < re->count[0] && !m; k++)
-        if (re->prog[re->dense[0][k]].op == I_MATCH) m = 1;
-    /* \A after \z can hold only on an empty subject: cache the other case */
-    if (len > 0) re->dflags[s] |= (uint8_t)(DF_END_KNOWN | (m ? DF_END_MATCH : 0));
-    return m;
+    return dfa_end_verdict(re, s, len);
 }
 
 int go_vm_match(go_vm_regexp *re, const char *subject, size_t len) {
