@@ -18,7 +18,7 @@ endif
 CSTD     := -std=c11 -D_GNU_SOURCE
 WARN     := -Wall -Wextra -Werror -Wno-unused-parameter
 INC      := -Isrc -I.
-LIBS     := -ljansson -lyaml -lpcre2-8 -lsqlite3 -lmicrohttpd -lgnutls -lm -lpthread
+LIBS     := -ljansson -lyaml -lpcre2-8 -lsqlite3 -lmicrohttpd -lcurl -lgnutls -lm -lpthread
 OPT      ?= -O2 -g
 MAIN_SRC := src/cmd/main.c
 
@@ -26,7 +26,7 @@ MODE     ?= release
 BUILD    ?= build/$(MODE)
 # MODULES limits what goes into libschedlab.a (e.g. `make MODULES="base wasm"`
 # while other modules are half-written); the default is everything.
-MODULES  ?= base k8s store apiserver scheduler plugins wasm cmd
+MODULES  ?= base k8s store apiserver client scheduler plugins wasm cmd
 ifeq ($(MODE),asan)
 OPT      := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 endif

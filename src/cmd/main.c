@@ -16,6 +16,7 @@ static const struct {
     {"schedule", cmd_schedule, "schedule a cluster file headlessly and print where every pod went"},
     {"bench", cmd_bench, "run a synthetic benchmark (bench scheduling ...)"},
     {"wasm", cmd_wasm, "run a WebAssembly module (wasm run FILE.wasm ...)"},
+    {"scheduler", cmd_scheduler, "run as kube-scheduler against an API server (--master URL / --kubeconfig)"},
     {"apiserver", cmd_apiserver, "serve the Kubernetes API (kubectl, client libraries) from the object store"},
 };
 

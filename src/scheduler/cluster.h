@@ -59,12 +59,29 @@ typedef struct sl_cluster_ops {
     void (*record_event)(sl_cluster *c, const k8s_pod *pod, const char *type,
                          const char *reason, const char *message);
     void (*destroy)(sl_cluster *c);
+    /* Sources whose events arrive on other threads (the remote informers)
+     * queue them in a locked inbox; dispatch delivers the queued events to
+     * the handler on the caller's thread (the scheduler loop) and returns
+     * how many. NULL: events are delivered synchronously (the store). */
+    size_t (*dispatch)(sl_cluster *c);
 } sl_cluster_ops;
 
 struct sl_cluster {
     const sl_cluster_ops *ops;
     void *self;
 };
+
+/* ---- a Kubernetes API server over HTTP (cluster_remote.c) ---- */
+
+struct sl_kube_client;
+struct sl_clock;
+/* Informers over `client` (borrowed; must outlive the cluster): subscribe
+ * lists and replays, then watch threads post to the inbox and wake `clock`
+ * (may be NULL). instance names this scheduler in events. */
+sl_cluster *sl_cluster_remote_new(struct sl_kube_client *client, struct sl_clock *clock,
+                                  const char *instance);
+/* Stops the watch threads (also done by destroy). */
+void sl_cluster_remote_stop(sl_cluster *c);
 
 /* ---- the in-process store (cluster_store.c) ---- */
 

@@ -43,6 +43,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/clock.h"
 #include "scheduler/scheduler_internal.h"
 
 #define NS_PER_SEC 1000000000LL
@@ -612,6 +613,47 @@ uint64_t sl_scheduler_run_until_quiescent(sl_scheduler *s) {
         if (flush_unschedulable) sl_queue_flush_unschedulable(s->queue, s->now_ns);
     }
     return s->attempts - start_attempts;
+}
+
+/* The long-running loop (scheduler.h). Same queueing rules as the
+ * quiescent run; time is the clock's, and an empty queue sleeps on the
+ * clock until the next tick or deadline or an informer's wake-up. */
+uint64_t sl_scheduler_run(sl_scheduler *s, sl_clock *clock, volatile int *stop) {
+    uint64_t start_attempts = s->attempts;
+    int64_t next_unschedulable_flush = 0;
+    while (!*stop) {
+        if (s->cluster->ops->dispatch) s->cluster->ops->dispatch(s->cluster);
+        sl_clock_run_due(clock);
+        int64_t now = sl_clock_now_ns(clock);
+        if (now > s->now_ns) s->now_ns = now;
+        sched_expire_waiting(s);
+        sl_queue_flush_backoff(s->queue, s->now_ns);
+        if (s->now_ns >= next_unschedulable_flush) {
+            sl_queue_flush_unschedulable(s->queue, s->now_ns);
+            next_unschedulable_flush = s->now_ns + UNSCHEDULABLE_FLUSH_PERIOD_NS;
+        }
+        sl_queue_entry *e = sl_queue_pop(s->queue);
+        if (e) {
+            sched_schedule_one(s, (pod_record *)e);
+            continue;
+        }
+        int64_t next = s->now_ns + 100 * 1000000LL;
+        int64_t backoff = sl_queue_next_backoff_expiry(s->queue);
+        if (backoff != INT64_MAX) next = SL_MIN(next, SL_MAX(backoff, s->now_ns));
+        next = SL_MIN(next, next_unschedulable_flush);
+        for (size_t i = 0; i < s->waiting.len; i++) next = SL_MIN(next, s->waiting.items[i]->deadline_ns);
+        if (next > s->now_ns) sl_clock_wait_until(clock, next);
+    }
+    return s->attempts - start_attempts;
+}
+
+void sl_scheduler_pending_counts(const sl_scheduler *s, uint32_t *active, uint32_t *backoff,
+                                 uint32_t *unschedulable) {
+    sl_queue_counts counts;
+    sl_queue_counts_get(s->queue, &counts);
+    *active = counts.active;
+    *backoff = counts.backoff;
+    *unschedulable = counts.unschedulable + counts.gated;
 }
 
 /* ------------------------------------------------------------------ */
