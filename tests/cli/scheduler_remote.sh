@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# scheduler_remote.sh — `schedlab scheduler` as a separate process against
+# `schedlab apiserver` on loopback, driven by kubectl 1.32:
+#   - the regex demo: kubecon-pod bound to a kubecon node, cncf-pod Pending
+#     with a FailedScheduling event and PodScheduled=False/Unschedulable
+#     carrying the upstream message, invalid-pod PodScheduled=False/SchedulerError;
+#   - a pod created later is bound (watch → real-time loop);
+#   - preemption end to end (victim deleted, preemptor bound);
+#   - the API server killed (-9) and restarted on the same port and data dir:
+#     the scheduler resumes/relists and binds a pod created afterwards;
+#   - HTTPS with a bearer token through --kubeconfig;
+#   - SIGTERM exits 0; unknown flags exit 2 with a clear message.
+#
+#   SCHEDLAB=build/release/schedlab bash tests/cli/scheduler_remote.sh
+#
+# The last line is "scheduler_remote: N passed, M failed".
+set -u
+cd "$(dirname "$0")/../.."
+SCHEDLAB=${SCHEDLAB:-build/release/schedlab}
+SCHEDLAB=$(realpath "$SCHEDLAB")
+ROOT=$PWD
+TMP=$(mktemp -d)
+export HOME=$TMP/home
+mkdir -p "$HOME"
+PIDS=()
+cleanup() {
+    for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+passed=0
+failed=0
+pass() { passed=$((passed + 1)); }
+fail() { failed=$((failed + 1)); echo "FAIL: $1"; return 0; }
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# start_api NAME ARGS...: sets URL, API_PID
+start_api() {
+    local name=$1; shift
+    : >"$TMP/$name.out"
+    "$SCHEDLAB" apiserver "$@" >"$TMP/$name.out" 2>"$TMP/$name.log" &
+    API_PID=$!
+    PIDS+=("$API_PID")
+    URL=""
+    for _ in $(seq 200); do
+        URL=$(sed -n 's/^schedlab apiserver: serving on //p' "$TMP/$name.out")
+        [ -n "$URL" ] && break
+        sleep 0.05
+    done
+    [ -n "$URL" ] || { echo "apiserver $name did not start:"; cat "$TMP/$name.log"; }
+}
+# start_sched NAME ARGS...: sets SCHED_PID
+start_sched() {
+    local name=$1; shift
+    timeout 120 "$SCHEDLAB" scheduler "$@" >"$TMP/$name.out" 2>"$TMP/$name.log" &
+    SCHED_PID=$!
+    PIDS+=("$SCHED_PID")
+}
+# wait_for DESC SECONDS COMMAND...: polls until COMMAND succeeds
+wait_for() {
+    local desc=$1 secs=$2; shift 2
+    local end=$((SECONDS + secs))
+    while [ $SECONDS -le $end ]; do
+        if "$@" >/dev/null 2>&1; then pass; return 0; fi
+        sleep 0.1
+    done
+    fail "$desc (waited ${secs}s)"
+    return 1
+}
+K() { kubectl --kubeconfig "$TMP/kc" "$@"; }
+node_of() { K get pod "$1" -o jsonpath='{.spec.nodeName}'; }
+bound_to() { local n; n=$(node_of "$1"); [[ "$n" == $2 ]]; }
+cond_is() { # pod reason message-substring
+    local c; c=$(K get pod "$1" -o jsonpath='{range .status.conditions[?(@.type=="PodScheduled")]}{.status}|{.reason}|{.message}{end}')
+    [[ "$c" == "False|$2|"*"$3"* ]]
+}
+sanitizer_check() {
+    if grep -lE "Sanitizer|runtime error" "$TMP"/*.log >/dev/null 2>&1; then
+        fail "sanitizer report:"; grep -hE -A12 "Sanitizer|runtime error" "$TMP"/*.log | head -40
+        rm -f "$TMP"/*.log
+    fi
+}
+
+# ---- usage errors ----
+"$SCHEDLAB" scheduler --no-such-flag >/dev/null 2>"$TMP/err"; rc=$?
+if [ $rc -eq 2 ] && grep -q 'unknown flag "--no-such-flag"' "$TMP/err"; then pass; else fail "unknown flag: rc=$rc $(cat "$TMP/err")"; fi
+"$SCHEDLAB" scheduler --feature-gates=Foo=true >/dev/null 2>"$TMP/err"; rc=$?
+if [ $rc -eq 2 ] && grep -q 'kube-scheduler flag --feature-gates is not supported' "$TMP/err"; then pass; else fail "upstream flag: rc=$rc $(cat "$TMP/err")"; fi
+HOME=$TMP/nohome KUBECONFIG= "$SCHEDLAB" scheduler >/dev/null 2>"$TMP/err"; rc=$?
+if [ $rc -eq 2 ] && grep -q 'no API server' "$TMP/err"; then pass; else fail "no server: rc=$rc $(cat "$TMP/err")"; fi
+
+# ---- the regex demo over HTTP ----
+PORT=$(free_port)
+mkdir -p "$TMP/data"
+start_api api --listen 127.0.0.1:$PORT --data-dir "$TMP/data" --write-kubeconfig "$TMP/kc"
+start_sched sched --master "$URL" --config "$ROOT/examples/regex-v2.yaml"
+K apply -f "$ROOT/examples/regex-demo.yaml" >/dev/null 2>"$TMP/err" && pass || fail "kubectl apply regex-demo: $(cat "$TMP/err")"
+wait_for "kubecon-pod bound to a kubecon node" 10 bound_to kubecon-pod 'kubecon-*'
+wait_for "plain-pod bound" 10 bound_to plain-pod '?*'
+wait_for "cncf-pod PodScheduled=False Unschedulable" 10 cond_is cncf-pod Unschedulable '0/3 nodes are available: 1 node "kubecon-1" does not match regex "cncf-.*"'
+wait_for "invalid-pod SchedulerError" 10 cond_is invalid-pod SchedulerError 'failed to compile regex'
+[ -z "$(node_of cncf-pod)" ] && pass || fail "cncf-pod was bound"
+if K get events --field-selector involvedObject.name=cncf-pod -o jsonpath='{range .items[*]}{.reason}{"\n"}{end}' 2>/dev/null | grep -qx FailedScheduling; then pass; else
+    fail "no FailedScheduling event for cncf-pod: $(K get events 2>&1 | head -5)"; fi
+if K get events --field-selector involvedObject.name=kubecon-pod -o jsonpath='{range .items[*]}{.reason}|{.message}{"\n"}{end}' 2>/dev/null | grep -q '^Scheduled|Successfully assigned default/kubecon-pod to kubecon-'; then pass; else
+    fail "no Scheduled event for kubecon-pod"; fi
+
+# ---- a pod created later ----
+K run later --image=registry.k8s.io/pause:3.10 --restart=Never --annotations=scheduler.wasmkwokwizardry.io/regex='node-.*' >/dev/null 2>&1
+wait_for "a pod created later is bound" 10 bound_to later node-0
+
+# ---- API server killed and restarted on the same port and data dir ----
+kill -9 "$API_PID"; wait "$API_PID" 2>/dev/null
+sleep 0.5
+start_api api2 --listen 127.0.0.1:$PORT --data-dir "$TMP/data" --write-kubeconfig "$TMP/kc"
+K run after-restart --image=registry.k8s.io/pause:3.10 --restart=Never --annotations=scheduler.wasmkwokwizardry.io/regex='kubecon-1' >/dev/null 2>&1
+wait_for "a pod created after the API server restart is bound" 20 bound_to after-restart kubecon-1
+n=$(grep -c 'binding .*HTTP' "$TMP/sched.log"); [ "$n" -eq 0 ] && pass || fail "bind failures after restart: $(grep 'binding' "$TMP/sched.log" | head -3)"
+
+# ---- SIGTERM: clean exit ----
+kill -TERM "$SCHED_PID"; wait "$SCHED_PID"; rc=$?
+[ $rc -eq 0 ] && grep -q "stopping" "$TMP/sched.log" && pass || fail "SIGTERM exit: rc=$rc"
+kill "$API_PID"; wait "$API_PID" 2>/dev/null
+sanitizer_check
+
+# ---- preemption, over HTTPS with a token through --kubeconfig ----
+echo "secret-token,admin,1,system:masters" >"$TMP/tokens.csv"
+start_api api3 --listen 127.0.0.1:0 --tls-self-signed --token-file "$TMP/tokens.csv" --write-kubeconfig "$TMP/kc"
+grep -q "token" "$TMP/kc" || fail "kubeconfig has no token"
+cat >"$TMP/preempt.yaml" <<'YAML'
+apiVersion: scheduling.k8s.io/v1
+kind: PriorityClass
+metadata: {name: high}
+value: 1000
+---
+apiVersion: scheduling.k8s.io/v1
+kind: PriorityClass
+metadata: {name: low}
+value: 10
+---
+apiVersion: v1
+kind: Node
+metadata: {name: small, labels: {kubernetes.io/hostname: small}}
+status: {capacity: {cpu: "1", memory: 1Gi, pods: "10"}, allocatable: {cpu: "1", memory: 1Gi, pods: "10"}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: victim, namespace: default}
+spec:
+  priorityClassName: low
+  containers: [{name: c, image: x, resources: {requests: {cpu: 800m}}}]
+YAML
+start_sched sched3 --kubeconfig "$TMP/kc"
+K apply -f "$TMP/preempt.yaml" >/dev/null 2>"$TMP/err" || fail "apply preempt: $(cat "$TMP/err")"
+wait_for "victim bound (HTTPS + token)" 10 bound_to victim small
+cat >"$TMP/preemptor.yaml" <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: preemptor, namespace: default}
+spec:
+  priorityClassName: high
+  containers: [{name: c, image: x, resources: {requests: {cpu: 800m}}}]
+YAML
+K apply -f "$TMP/preemptor.yaml" >/dev/null 2>&1
+victim_gone() { ! K get pod victim >/dev/null 2>&1; }
+wait_for "victim deleted by preemption" 15 victim_gone
+wait_for "preemptor bound after the victim is gone" 15 bound_to preemptor small
+if K get events -o jsonpath='{range .items[*]}{.reason}{"\n"}{end}' 2>/dev/null | grep -qx Preempted; then pass; else fail "no Preempted event"; fi
+kill -TERM "$SCHED_PID"; wait "$SCHED_PID"; rc=$?
+[ $rc -eq 0 ] && pass || fail "SIGTERM exit (HTTPS): rc=$rc"
+kill "$API_PID"; wait "$API_PID" 2>/dev/null
+sanitizer_check
+
+echo "scheduler_remote: $passed passed, $failed failed"
+[ $failed -eq 0 ]
