@@ -51,3 +51,31 @@ int sl_kube_watch(sl_kube_client *c, const char *path, bool (*on_event)(void *us
 void sl_kube_client_cancel(sl_kube_client *c);
 
 #endif
+
+/* ---- leader election (leader.c): a coordination.k8s.io/v1 Lease as
+ * client-go's leaderelection with the LeaseLock ---- */
+
+typedef struct sl_leader sl_leader;
+
+typedef struct sl_leader_options {
+    const char *namespace_;      /* "kube-system" */
+    const char *name;            /* "kube-scheduler" */
+    const char *identity;        /* "<hostname>_<uuid>" */
+    double lease_duration_s;     /* 15 */
+    double renew_deadline_s;     /* 10 */
+    double retry_period_s;       /* 2 */
+    /* Called once, on the renewing thread, when the lease is lost (not
+     * renewed within the renew deadline, or taken by another holder). */
+    void (*on_lost)(void *user);
+    void *user;
+} sl_leader_options;
+
+sl_leader *sl_leader_new(sl_kube_client *client, const sl_leader_options *opts);
+/* Blocks until this identity holds the lease (retrying every retry
+ * period) or *stop becomes non-zero (then false). On success a thread
+ * keeps renewing until sl_leader_free. */
+bool sl_leader_acquire(sl_leader *l, volatile int *stop);
+/* Stops renewing; when release is true and we still hold the lease,
+ * gives it up (holderIdentity cleared, leaseDurationSeconds 1) so another
+ * replica takes over at once, as client-go's ReleaseOnCancel. */
+void sl_leader_free(sl_leader *l, bool release);
