@@ -76,7 +76,14 @@ struct remote_cluster {
     event_vec draining;
     VEC(void *) retained[NKINDS];
     atomic_bool stopping;
-    bool events_v1_missing;
+    bool events_v1_missing;    /* event thread only */
+    /* events are written by a background thread (the cycle does not wait
+     * for them, as client-go's event broadcaster) */
+    pthread_t event_thread;
+    bool event_thread_started;
+    pthread_cond_t event_cond;
+    VEC(json_t *) event_queue;   /* pairs: events.k8s.io body, core/v1 body */
+    bool events_done;
     char *instance;            /* reportingInstance */
 };
 
@@ -408,6 +415,45 @@ static sl_status remote_delete_pod(sl_cluster *c, const k8s_pod *pod) {
     return sl_status_make(SL_ERROR, "preemption: the API server refused to delete the victim");
 }
 
+static void post_event(remote_cluster *rc, json_t *v1, json_t *core) {
+    const char *ns = json_string_value(json_object_get(json_object_get(core, "metadata"), "namespace"));
+    if (!rc->events_v1_missing) {
+        char *path = xasprintf("/apis/events.k8s.io/v1/namespaces/%s/events", ns);
+        int code = sl_kube_request(rc->client, "POST", path, v1, NULL, NULL);
+        free(path);
+        if (code != 404) return;
+        rc->events_v1_missing = true;
+    }
+    char *path = xasprintf("/api/v1/namespaces/%s/events", ns);
+    sl_kube_request(rc->client, "POST", path, core, NULL, NULL);
+    free(path);
+}
+
+static void *event_main(void *arg) {
+    remote_cluster *rc = arg;
+    VEC(json_t *) batch = {0};
+    pthread_mutex_lock(&rc->lock);
+    for (;;) {
+        while (!rc->event_queue.len && !rc->events_done) pthread_cond_wait(&rc->event_cond, &rc->lock);
+        if (!rc->event_queue.len && rc->events_done) break;
+        VEC(json_t *) tmp = {0};
+        memcpy(&tmp, &rc->event_queue, sizeof tmp);
+        memcpy(&rc->event_queue, &batch, sizeof tmp);
+        memcpy(&batch, &tmp, sizeof tmp);
+        pthread_mutex_unlock(&rc->lock);
+        for (size_t i = 0; i + 1 < batch.len; i += 2) {
+            post_event(rc, batch.items[i], batch.items[i + 1]);
+            json_decref(batch.items[i]);
+            json_decref(batch.items[i + 1]);
+        }
+        batch.len = 0;
+        pthread_mutex_lock(&rc->lock);
+    }
+    pthread_mutex_unlock(&rc->lock);
+    VEC_FREE(&batch);
+    return NULL;
+}
+
 static void remote_record_event(sl_cluster *c, const k8s_pod *pod, const char *type, const char *reason,
                                 const char *message) {
     remote_cluster *rc = self_of(c);
@@ -419,42 +465,44 @@ static void remote_record_event(sl_cluster *c, const k8s_pod *pod, const char *t
     size_t n = strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%S", &tm);
     snprintf(now + n, sizeof now - n, ".%06ldZ", ts.tv_nsec / 1000);
     char name[300];
-    snprintf(name, sizeof name, "%.200s.%lx%05lx", pod->name, (long)ts.tv_sec, (long)(ts.tv_nsec / 10000) & 0xfffff);
+    static atomic_uint seq;
+    snprintf(name, sizeof name, "%.200s.%lx%05x", pod->name, (long)ts.tv_sec, atomic_fetch_add(&seq, 1) & 0xfffff);
     const char *action = !strcmp(reason, "Scheduled") ? "Binding" : !strcmp(reason, "Preempted") ? "Preempting" : "Scheduling";
     json_t *regarding = json_pack("{s:s, s:s, s:s, s:s, s:s}", "apiVersion", "v1", "kind", "Pod", "namespace",
                                   pod->namespace_, "name", pod->name, "uid", pod->uid ? pod->uid : "");
-    if (!rc->events_v1_missing) {
-        json_t *ev = json_pack("{s:s, s:s, s:{s:s, s:s}, s:s, s:O, s:s, s:s, s:s, s:s, s:s, s:s}",
-                               "apiVersion", "events.k8s.io/v1", "kind", "Event", "metadata", "name", name,
-                               "namespace", pod->namespace_, "eventTime", now, "regarding", regarding,
-                               "reason", reason, "note", message, "type", type, "action", action,
-                               "reportingController", "default-scheduler", "reportingInstance", rc->instance);
-        char *path = xasprintf("/apis/events.k8s.io/v1/namespaces/%s/events", pod->namespace_);
-        int code = sl_kube_request(rc->client, "POST", path, ev, NULL, NULL);
-        free(path);
-        json_decref(ev);
-        if (code != 404) {
-            json_decref(regarding);
-            return;
-        }
-        rc->events_v1_missing = true;
-    }
+    json_t *v1 = json_pack("{s:s, s:s, s:{s:s, s:s}, s:s, s:O, s:s, s:s, s:s, s:s, s:s, s:s}",
+                           "apiVersion", "events.k8s.io/v1", "kind", "Event", "metadata", "name", name,
+                           "namespace", pod->namespace_, "eventTime", now, "regarding", regarding,
+                           "reason", reason, "note", message, "type", type, "action", action,
+                           "reportingController", "default-scheduler", "reportingInstance", rc->instance);
     char ts2[32];
     timestamp(ts2, sizeof ts2);
-    json_t *ev = json_pack("{s:s, s:s, s:{s:s, s:s}, s:O, s:s, s:s, s:s, s:{s:s}, s:s, s:s, s:i}", "apiVersion", "v1",
-                           "kind", "Event", "metadata", "name", name, "namespace", pod->namespace_,
-                           "involvedObject", regarding, "reason", reason, "message", message, "type", type,
-                           "source", "component", "default-scheduler", "firstTimestamp", ts2, "lastTimestamp", ts2,
-                           "count", 1);
-    char *path = xasprintf("/api/v1/namespaces/%s/events", pod->namespace_);
-    sl_kube_request(rc->client, "POST", path, ev, NULL, NULL);
-    free(path);
-    json_decref(ev);
+    json_t *core = json_pack("{s:s, s:s, s:{s:s, s:s}, s:O, s:s, s:s, s:s, s:{s:s}, s:s, s:s, s:i}", "apiVersion", "v1",
+                             "kind", "Event", "metadata", "name", name, "namespace", pod->namespace_,
+                             "involvedObject", regarding, "reason", reason, "message", message, "type", type,
+                             "source", "component", "default-scheduler", "firstTimestamp", ts2, "lastTimestamp", ts2,
+                             "count", 1);
     json_decref(regarding);
+    pthread_mutex_lock(&rc->lock);
+    if (!rc->event_thread_started) {
+        rc->event_thread_started = pthread_create(&rc->event_thread, NULL, event_main, rc) == 0;
+    }
+    VEC_PUSH(&rc->event_queue, v1);
+    VEC_PUSH(&rc->event_queue, core);
+    pthread_cond_signal(&rc->event_cond);
+    pthread_mutex_unlock(&rc->lock);
 }
 
 void sl_cluster_remote_stop(sl_cluster *c) {
     remote_cluster *rc = self_of(c);
+    /* events already recorded are still written */
+    pthread_mutex_lock(&rc->lock);
+    rc->events_done = true;
+    pthread_cond_signal(&rc->event_cond);
+    bool joined = rc->event_thread_started;
+    rc->event_thread_started = false;
+    pthread_mutex_unlock(&rc->lock);
+    if (joined) pthread_join(rc->event_thread, NULL);
     atomic_store(&rc->stopping, true);
     sl_kube_client_cancel(rc->client);
     for (int k = 0; k < NKINDS; k++)
@@ -483,6 +531,9 @@ static void remote_destroy(sl_cluster *c) {
     }
     VEC_FREE(&rc->inbox);
     VEC_FREE(&rc->draining);
+    for (size_t i = 0; i < rc->event_queue.len; i++) json_decref(rc->event_queue.items[i]);
+    VEC_FREE(&rc->event_queue);
+    pthread_cond_destroy(&rc->event_cond);
     pthread_mutex_destroy(&rc->lock);
     free(rc->instance);
     free(rc);
@@ -506,6 +557,7 @@ sl_cluster *sl_cluster_remote_new(sl_kube_client *client, sl_clock *clock, const
     rc->clock = clock;
     rc->instance = xstrdup(instance ? instance : "schedlab");
     pthread_mutex_init(&rc->lock, NULL);
+    pthread_cond_init(&rc->event_cond, NULL);
     for (int k = 0; k < NKINDS; k++) {
         rc->inf[k].rc = rc;
         rc->inf[k].kind = k;
