@@ -11,6 +11,7 @@ int cmd_schedule(int argc, char **argv);  /* cmd_schedule.c: headless scheduler 
 int cmd_bench(int argc, char **argv);     /* cmd_bench.c: synthetic benchmarks */
 int cmd_wasm(int argc, char **argv);      /* cmd_wasm.c: run wasm modules */
 int cmd_apiserver(int argc, char **argv); /* cmd_apiserver.c: the Kubernetes API over the store */
+int cmd_sim(int argc, char **argv);       /* cmd_sim.c: API server + scheduler in one process */
 int cmd_scheduler(int argc, char **argv); /* cmd_scheduler.c: kube-scheduler against an API server */
 
 /* options.c — option parsing shared by the subcommands. */

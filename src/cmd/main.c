@@ -17,6 +17,7 @@ static const struct {
     {"bench", cmd_bench, "run a synthetic benchmark (bench scheduling ...)"},
     {"wasm", cmd_wasm, "run a WebAssembly module (wasm run FILE.wasm ...)"},
     {"scheduler", cmd_scheduler, "run as kube-scheduler against an API server (--master URL / --kubeconfig)"},
+    {"sim", cmd_sim, "API server + scheduler in one process sharing the store (kubectl-ready)"},
     {"apiserver", cmd_apiserver, "serve the Kubernetes API (kubectl, client libraries) from the object store"},
 };
 

@@ -83,6 +83,15 @@ sl_cluster *sl_cluster_remote_new(struct sl_kube_client *client, struct sl_clock
 /* Stops the watch threads (also done by destroy). */
 void sl_cluster_remote_stop(sl_cluster *c);
 
+/* ---- events from other threads (cluster_inbox.c) ---- */
+
+/* Wraps `inner` (owned: destroyed with the wrapper): events the inner
+ * source delivers on any thread are queued and handed to the handler by
+ * dispatch (the scheduler loop's thread), waking `clock`; writes pass
+ * through. `schedlab sim` wraps the store adapter shared with its API
+ * server this way. */
+sl_cluster *sl_cluster_inbox_new(sl_cluster *inner, struct sl_clock *clock);
+
 /* ---- the in-process store (cluster_store.c) ---- */
 
 /* An adapter over an existing store (shared with an API server); the store
