@@ -9,17 +9,24 @@ its start until every pod is bound (polling a pod list). Then measures
 create-to-bind latency for LATENCY_PODS pods created one at a time while the
 scheduler runs (watching for the bind).
 
-  python3 bench/scheduler_remote.py [SCHEDLAB] [NODES] [PODS]
+With --sim the objects are created through a `schedlab apiserver --data-dir`,
+which is then stopped, and `schedlab sim --data-dir` (API server and
+scheduler in one process, no HTTP between them) is timed from its start.
+
+  python3 bench/scheduler_remote.py [--sim] [SCHEDLAB] [NODES] [PODS]
 """
 import http.client, json, os, re, subprocess, sys, tempfile, time
 
+SIM = "--sim" in sys.argv
+if SIM:
+    sys.argv.remove("--sim")
 schedlab = sys.argv[1] if len(sys.argv) > 1 else "build/release/schedlab"
 NODES = int(sys.argv[2]) if len(sys.argv) > 2 else 5000
 PODS = int(sys.argv[3]) if len(sys.argv) > 3 else 10000
 LATENCY_PODS = 200
 
 tmp = tempfile.mkdtemp()
-api = subprocess.Popen([schedlab, "apiserver", "--listen", "127.0.0.1:0"], stdout=subprocess.PIPE, stderr=open(os.path.join(tmp, "api.log"), "w"), text=True)
+api = subprocess.Popen([schedlab, "apiserver", "--listen", "127.0.0.1:0"] + (["--data-dir", tmp] if SIM else []), stdout=subprocess.PIPE, stderr=open(os.path.join(tmp, "api.log"), "w"), text=True)
 line = api.stdout.readline()
 m = re.search(r"serving on http://([\d.]+):(\d+)", line)
 host, port = m.group(1), int(m.group(2))
@@ -45,9 +52,18 @@ try:
         assert st == 201, st
     print("created %d nodes and %d pods in %.1f s" % (NODES, PODS, time.time() - t))
 
-    t0 = time.time()
-    sched = subprocess.Popen([schedlab, "scheduler", "--master", url, "--kube-api-qps", "5000", "--kube-api-burst", "5000", "--leader-elect=false"],
-                             stderr=open(os.path.join(tmp, "sched.log"), "w"))
+    if SIM:
+        api.terminate(); api.wait()
+        t0 = time.time()
+        api = subprocess.Popen([schedlab, "sim", "--listen", "127.0.0.1:0", "--data-dir", tmp], stdout=subprocess.PIPE,
+                               stderr=open(os.path.join(tmp, "sim.log"), "w"), text=True)
+        api.stdout.readline()
+        m = re.search(r"ready on http://([\d.]+):(\d+)", api.stdout.readline())
+        conn = http.client.HTTPConnection(m.group(1), int(m.group(2)))
+    else:
+        t0 = time.time()
+        sched = subprocess.Popen([schedlab, "scheduler", "--master", url, "--kube-api-qps", "5000", "--kube-api-burst", "5000", "--leader-elect=false"],
+                                 stderr=open(os.path.join(tmp, "sched.log"), "w"))
     while True:
         st, data = req("GET", "/api/v1/pods?limit=0")
         items = json.loads(data)["items"]
@@ -58,7 +74,7 @@ try:
             print("timeout: %d bound" % bound); sys.exit(1)
         time.sleep(0.2)
     dt = time.time() - t0
-    print("all %d pods bound %.2f s after the scheduler started: %.0f pods/s (including startup LIST of %d nodes + %d pods)" % (PODS, dt, PODS / dt, NODES, PODS))
+    print(("sim: " if SIM else "separate processes: ") + "all %d pods bound %.2f s after the scheduler started: %.0f pods/s (including startup LIST of %d nodes + %d pods)" % (PODS, dt, PODS / dt, NODES, PODS))
 
     lat = []
     for i in range(LATENCY_PODS):
