@@ -196,6 +196,21 @@ sl_kube_client *sl_kube_client_new(const sl_kube_client_options *opts, char *err
             snprintf(first, sizeof first, "%.*s", (int)(strchr(kc, ':') - kc), kc);
             kc = first;
         }
+        /* in-cluster: the pod's service account (client-go InClusterConfig) */
+        const char *sa_token = "/var/run/secrets/kubernetes.io/serviceaccount/token";
+        if (!kc && getenv("KUBERNETES_SERVICE_HOST") && getenv("KUBERNETES_SERVICE_PORT") && access(sa_token, R_OK) == 0) {
+            size_t tl;
+            char *tok = file_read_all(sa_token, &tl, err, errsize);
+            if (tok) {
+                while (tl && (tok[tl - 1] == '\n' || tok[tl - 1] == ' ')) tok[--tl] = 0;
+                c->token = tok;
+                const char *h = getenv("KUBERNETES_SERVICE_HOST");
+                c->server = strchr(h, ':') ? xasprintf("https://[%s]:%s", h, getenv("KUBERNETES_SERVICE_PORT"))
+                                           : xasprintf("https://%s:%s", h, getenv("KUBERNETES_SERVICE_PORT"));
+                c->ca_file = xstrdup("/var/run/secrets/kubernetes.io/serviceaccount/ca.crt");
+                return c;
+            }
+        }
         if (!kc && getenv("HOME")) {
             snprintf(home_kc, sizeof home_kc, "%s/.kube/config", getenv("HOME"));
             if (access(home_kc, R_OK) == 0) kc = home_kc;

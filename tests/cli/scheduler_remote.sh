@@ -9,6 +9,10 @@
 #   - the API server killed (-9) and restarted on the same port and data dir:
 #     the scheduler resumes/relists and binds a pod created afterwards;
 #   - HTTPS with a bearer token through --kubeconfig;
+#   - two replicas with --leader-elect: one leads, kill -9 -> takeover, no double bind;
+#   - deploy/ applied with kubectl and read back; its ConfigMap's config runs
+#     as a second scheduler (only its schedulerName) and releases its Lease;
+#   - `schedlab sim`: the regex demo and a later pod in one process;
 #   - SIGTERM exits 0; unknown flags exit 2 with a clear message.
 #
 #   SCHEDLAB=build/release/schedlab bash tests/cli/scheduler_remote.sh
@@ -207,6 +211,56 @@ n=$(K get events -o jsonpath='{range .items[*]}{.reason} {.involvedObject.name}{
 [ -z "$dups" ] && [ "$n" -eq 8 ] && pass || fail "double binds: $dups ($n Scheduled events)"
 kill -TERM $P1 $P2 2>/dev/null; wait $P1 $P2 2>/dev/null
 kill "$API_PID"; wait "$API_PID" 2>/dev/null
+sanitizer_check
+
+# ---- deploy/: accepted by the API server, readable back, and its config runs ----
+start_api api5 --listen 127.0.0.1:0 --write-kubeconfig "$TMP/kc"
+if K apply -f "$ROOT/deploy/schedlab-scheduler.yaml" >"$TMP/out" 2>"$TMP/err"; then pass; else fail "apply deploy/: $(cat "$TMP/err")"; fi
+n=$(K get -f "$ROOT/deploy/schedlab-scheduler.yaml" -o name 2>/dev/null | wc -l)
+[ "$n" -eq 5 ] && pass || fail "deploy/ objects read back: $n of 5"
+[ "$(K get deploy -n kube-system schedlab-scheduler -o jsonpath='{.spec.replicas}')" = 2 ] && pass || fail "deployment replicas"
+verbs=$(K get clusterrole schedlab-scheduler -o jsonpath='{range .rules[*]}{.resources}{.verbs}{"\n"}{end}')
+echo "$verbs" | grep -q 'pods/binding.*create' && echo "$verbs" | grep -q 'pods/status.*patch' && pass || fail "clusterrole rules: $verbs"
+K get configmap -n kube-system schedlab-scheduler-config -o jsonpath='{.data.config\.yaml}' >"$TMP/deploy-config.yaml"
+start_sched deploy --master "$URL" --config "$TMP/deploy-config.yaml"
+K apply -f "$TMP/nodes.yaml" >/dev/null
+cat >"$TMP/second.yaml" <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: mine, namespace: default}
+spec: {schedulerName: schedlab-scheduler, containers: [{name: c, image: x}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: not-mine, namespace: default}
+spec: {containers: [{name: c, image: x}]}
+YAML
+K apply -f "$TMP/second.yaml" >/dev/null
+wait_for "the deployed config schedules its schedulerName" 10 bound_to mine n1
+sleep 0.5
+[ -z "$(node_of not-mine)" ] && pass || fail "a default-scheduler pod was bound by the second scheduler"
+[ -n "$(K get lease -n kube-system schedlab-scheduler -o jsonpath='{.spec.holderIdentity}' 2>/dev/null)" ] && pass || fail "no Lease kube-system/schedlab-scheduler"
+kill -TERM "$SCHED_PID"; wait "$SCHED_PID"
+# SIGTERM released the lease (client-go ReleaseOnCancel)
+[ -z "$(K get lease -n kube-system schedlab-scheduler -o jsonpath='{.spec.holderIdentity}')" ] && pass || fail "lease not released on SIGTERM"
+kill "$API_PID"; wait "$API_PID" 2>/dev/null
+sanitizer_check
+
+# ---- schedlab sim: one process ----
+"$SCHEDLAB" sim --listen 127.0.0.1:0 --config "$ROOT/examples/regex-v2.yaml" >"$TMP/sim.out" 2>"$TMP/sim.log" &
+SIM_PID=$!; PIDS+=("$SIM_PID")
+sim_ready() { grep -q '^schedlab sim: ready on http://127.0.0.1:' "$TMP/sim.out"; }
+wait_for "sim prints ready" 10 sim_ready
+SIM_KC=$(sed -n 's/^schedlab sim: kubeconfig //p' "$TMP/sim.out")
+cp "$SIM_KC" "$TMP/kc"
+K apply -f "$ROOT/examples/regex-demo.yaml" >/dev/null 2>&1
+wait_for "sim: kubecon-pod bound" 10 bound_to kubecon-pod 'kubecon-*'
+wait_for "sim: cncf-pod Unschedulable" 10 cond_is cncf-pod Unschedulable 'does not match regex "cncf-.*"'
+wait_for "sim: invalid-pod SchedulerError" 10 cond_is invalid-pod SchedulerError 'failed to compile regex'
+K run later --image=x --restart=Never --annotations=scheduler.wasmkwokwizardry.io/regex='node-.*' >/dev/null 2>&1
+wait_for "sim: a pod created later is bound" 10 bound_to later node-0
+kill -TERM "$SIM_PID"; wait "$SIM_PID"; rc=$?
+[ $rc -eq 0 ] && [ ! -e "$SIM_KC" ] && pass || fail "sim SIGTERM: rc=$rc"
 sanitizer_check
 
 echo "scheduler_remote: $passed passed, $failed failed"
