@@ -36,6 +36,10 @@ typedef struct sl_cluster_handler {
      * as store versions (obj->res->id says which; the JSON is obj->json);
      * may be NULL. Replayed after namespaces and before nodes. */
     void (*on_object)(void *user, sl_watch_type type, const sl_object *old, const sl_object *obj);
+    /* Sources that bind asynchronously (bind returned success at once, the
+     * POST ran later) report a bind that failed: the scheduler forgets the
+     * assumed pod and queues it again. node and message are borrowed. */
+    void (*on_bind_failed)(void *user, k8s_pod *pod, const char *node, const char *message);
 } sl_cluster_handler;
 
 typedef struct sl_cluster sl_cluster;
@@ -46,7 +50,9 @@ typedef struct sl_cluster_ops {
      * creation order). One handler at a time. */
     void (*subscribe)(sl_cluster *c, const sl_cluster_handler *handler);
     /* POST pods/binding: sets spec.nodeName. The source then delivers a
-     * MODIFIED pod event (possibly synchronously, from inside this call). */
+     * MODIFIED pod event (possibly synchronously, from inside this call).
+     * An asynchronous source (remote) queues the POST and returns success;
+     * a failure comes back later through on_bind_failed. */
     sl_status (*bind)(sl_cluster *c, const k8s_pod *pod, const char *node_name);
     /* Deletes a pod (preemption victims); a DELETED event follows. */
     sl_status (*delete_pod)(sl_cluster *c, const k8s_pod *pod);

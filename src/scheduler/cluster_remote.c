@@ -38,7 +38,8 @@
 #include "client/client.h"
 #include "scheduler/cluster.h"
 
-enum { KIND_NAMESPACE, KIND_NODE, KIND_POD, NKINDS };
+enum { KIND_NAMESPACE, KIND_NODE, KIND_POD, NKINDS, KIND_BIND_FAILED = 100 };
+#define BINDERS 4
 
 static const char *const list_paths[NKINDS] = {"/api/v1/namespaces", "/api/v1/nodes", "/api/v1/pods"};
 
@@ -51,7 +52,13 @@ typedef struct remote_event {
     int kind;
     sl_watch_type type;
     void *old, *obj;
+    char *node, *message;      /* KIND_BIND_FAILED */
 } remote_event;
+
+typedef struct bind_job {
+    const k8s_pod *pod;        /* retained by the cluster */
+    char *node;
+} bind_job;
 
 typedef struct remote_cluster remote_cluster;
 typedef VEC(remote_event) event_vec;
@@ -84,6 +91,15 @@ struct remote_cluster {
     pthread_cond_t event_cond;
     VEC(json_t *) event_queue;   /* pairs: events.k8s.io body, core/v1 body */
     bool events_done;
+    /* binds are POSTed by BINDERS threads (upstream's binding goroutines):
+     * the next cycle does not wait for the round trip */
+    pthread_t binders[BINDERS];
+    int nbinders;
+    pthread_cond_t bind_cond, bind_idle;
+    VEC(bind_job) bind_queue;  /* items[bind_head..len) are waiting */
+    size_t bind_head;
+    size_t binds_in_flight;
+    bool binds_done;
     char *instance;            /* reportingInstance */
 };
 
@@ -143,13 +159,16 @@ static void deliver(remote_cluster *rc, const remote_event *e) {
     case KIND_POD:
         if (h->on_pod) h->on_pod(h->user, e->type, e->old, e->obj);
         break;
+    case KIND_BIND_FAILED:
+        if (h->on_bind_failed) h->on_bind_failed(h->user, e->obj, e->node, e->message);
+        break;
     }
 }
 
 /* Informer thread (or subscribe, with direct = true): one change. */
 static void emit(informer *inf, sl_watch_type type, void *old, void *obj, bool direct) {
     remote_cluster *rc = inf->rc;
-    remote_event e = {inf->kind, type, type == SL_WATCH_MODIFIED ? old : NULL, obj};
+    remote_event e = {inf->kind, type, type == SL_WATCH_MODIFIED ? old : NULL, obj, NULL, NULL};
     if (direct) {
         deliver(rc, &e);
         return;
@@ -334,7 +353,11 @@ static size_t remote_dispatch(sl_cluster *c) {
     rc->inbox = tmp;
     rc->inbox.len = 0;
     pthread_mutex_unlock(&rc->lock);
-    for (size_t i = 0; i < rc->draining.len; i++) deliver(rc, &rc->draining.items[i]);
+    for (size_t i = 0; i < rc->draining.len; i++) {
+        deliver(rc, &rc->draining.items[i]);
+        free(rc->draining.items[i].node);
+        free(rc->draining.items[i].message);
+    }
     size_t n = rc->draining.len;
     rc->draining.len = 0;
     return n;
@@ -351,8 +374,7 @@ static void timestamp(char *buf, size_t size) {
     strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static sl_status remote_bind(sl_cluster *c, const k8s_pod *pod, const char *node_name) {
-    remote_cluster *rc = self_of(c);
+static sl_status bind_now(remote_cluster *rc, const k8s_pod *pod, const char *node_name) {
     json_t *meta = json_pack("{s:s, s:s}", "name", pod->name, "namespace", pod->namespace_);
     if (pod->uid && pod->uid[0]) json_object_set_new(meta, "uid", json_string(pod->uid));
     json_t *body = json_pack("{s:s, s:s, s:o, s:{s:s, s:s, s:s}}", "apiVersion", "v1", "kind", "Binding",
@@ -370,6 +392,50 @@ static sl_status remote_bind(sl_cluster *c, const k8s_pod *pod, const char *node
     }
     json_decref(out);
     return st;
+}
+
+static void *binder_main(void *arg) {
+    remote_cluster *rc = arg;
+    pthread_mutex_lock(&rc->lock);
+    for (;;) {
+        while (rc->bind_head == rc->bind_queue.len && !rc->binds_done) pthread_cond_wait(&rc->bind_cond, &rc->lock);
+        if (rc->bind_head == rc->bind_queue.len) break;
+        bind_job job = rc->bind_queue.items[rc->bind_head++];
+        if (rc->bind_head == rc->bind_queue.len) rc->bind_head = rc->bind_queue.len = 0;
+        rc->binds_in_flight++;
+        pthread_mutex_unlock(&rc->lock);
+        sl_status st = bind_now(rc, job.pod, job.node);
+        pthread_mutex_lock(&rc->lock);
+        if (st.code != SL_SUCCESS) {
+            remote_event e = {KIND_BIND_FAILED, SL_WATCH_MODIFIED, NULL, (void *)job.pod, job.node,
+                              xstrdup(st.message ? st.message : "binding failed")};
+            VEC_PUSH(&rc->inbox, e);
+            job.node = NULL;
+            if (rc->clock) sl_clock_wake(rc->clock);
+        }
+        free(job.node);
+        rc->binds_in_flight--;
+        if (rc->bind_head == rc->bind_queue.len && !rc->binds_in_flight) pthread_cond_broadcast(&rc->bind_idle);
+    }
+    pthread_mutex_unlock(&rc->lock);
+    return NULL;
+}
+
+static sl_status remote_bind(sl_cluster *c, const k8s_pod *pod, const char *node_name) {
+    remote_cluster *rc = self_of(c);
+    pthread_mutex_lock(&rc->lock);
+    if (rc->binds_done) {
+        pthread_mutex_unlock(&rc->lock);
+        return bind_now(rc, pod, node_name);
+    }
+    while (rc->nbinders < BINDERS &&
+           pthread_create(&rc->binders[rc->nbinders], NULL, binder_main, rc) == 0)
+        rc->nbinders++;
+    bind_job job = {pod, xstrdup(node_name)};
+    VEC_PUSH(&rc->bind_queue, job);
+    pthread_cond_signal(&rc->bind_cond);
+    pthread_mutex_unlock(&rc->lock);
+    return SL_STATUS_SUCCESS;
 }
 
 static json_t *condition(const char *type, const char *status, const char *reason, const char *message) {
@@ -495,6 +561,14 @@ static void remote_record_event(sl_cluster *c, const k8s_pod *pod, const char *t
 
 void sl_cluster_remote_stop(sl_cluster *c) {
     remote_cluster *rc = self_of(c);
+    /* in-flight binds are finished (SIGTERM) */
+    pthread_mutex_lock(&rc->lock);
+    rc->binds_done = true;
+    pthread_cond_broadcast(&rc->bind_cond);
+    int nb = rc->nbinders;
+    rc->nbinders = 0;
+    pthread_mutex_unlock(&rc->lock);
+    for (int i = 0; i < nb; i++) pthread_join(rc->binders[i], NULL);
     /* events already recorded are still written */
     pthread_mutex_lock(&rc->lock);
     rc->events_done = true;
@@ -529,8 +603,16 @@ static void remote_destroy(sl_cluster *c) {
         for (size_t i = 0; i < rc->retained[k].len; i++) free_obj(k, rc->retained[k].items[i]);
         VEC_FREE(&rc->retained[k]);
     }
+    for (size_t i = 0; i < rc->inbox.len; i++) {
+        free(rc->inbox.items[i].node);
+        free(rc->inbox.items[i].message);
+    }
     VEC_FREE(&rc->inbox);
     VEC_FREE(&rc->draining);
+    for (size_t i = rc->bind_head; i < rc->bind_queue.len; i++) free(rc->bind_queue.items[i].node);
+    VEC_FREE(&rc->bind_queue);
+    pthread_cond_destroy(&rc->bind_cond);
+    pthread_cond_destroy(&rc->bind_idle);
     for (size_t i = 0; i < rc->event_queue.len; i++) json_decref(rc->event_queue.items[i]);
     VEC_FREE(&rc->event_queue);
     pthread_cond_destroy(&rc->event_cond);
@@ -558,6 +640,8 @@ sl_cluster *sl_cluster_remote_new(sl_kube_client *client, sl_clock *clock, const
     rc->instance = xstrdup(instance ? instance : "schedlab");
     pthread_mutex_init(&rc->lock, NULL);
     pthread_cond_init(&rc->event_cond, NULL);
+    pthread_cond_init(&rc->bind_cond, NULL);
+    pthread_cond_init(&rc->bind_idle, NULL);
     for (int k = 0; k < NKINDS; k++) {
         rc->inf[k].rc = rc;
         rc->inf[k].kind = k;

@@ -344,6 +344,29 @@ static void on_pod(void *user, sl_watch_type type, k8s_pod *old, k8s_pod *pod) {
     else if (rec->state == SL_POD_GATED) rec->state = SL_POD_PENDING;
 }
 
+/* An asynchronous bind failed (cluster.h on_bind_failed): as upstream's
+ * binding cycle failing — forget the assumed pod (its node's resources
+ * are free again), record the error and queue the pod again. Unreserve
+ * plugins are not run (the cycle that reserved is gone). */
+static void on_bind_failed(void *user, k8s_pod *pod, const char *node, const char *message) {
+    sl_scheduler *s = user;
+    pod_record *rec = find_record(s, pod);
+    if (!rec || rec->removed || !rec->assumed || !rec->info || rec->in_cycle) return;
+    log_info("binding %s/%s to %s failed: %s", pod->namespace_, pod->name, node, message);
+    sl_cache_forget_pod(s->cache, rec->info);
+    rec->assumed = false;
+    sched_cluster_changed(s, SL_EVENT_ASSIGNED_POD_DELETE);
+    rec->state = SL_POD_ERROR;
+    free(rec->message);
+    rec->message = xasprintf("binding rejected: %s", message);
+    free(rec->node);
+    rec->node = NULL;
+    sl_queue_add(s->queue, &rec->entry, s->now_ns);
+    s->cluster->ops->update_pod_status(s->cluster, rec->pod, "SchedulerError", rec->message, NULL);
+    if (s->cluster->ops->record_event)
+        s->cluster->ops->record_event(s->cluster, rec->pod, "Warning", "FailedScheduling", rec->message);
+}
+
 /* ------------------------------------------------------------------ */
 /* Framework host callbacks                                             */
 /* ------------------------------------------------------------------ */
@@ -470,7 +493,8 @@ sl_scheduler *sl_scheduler_new(const sl_scheduler_options *opts, char *err, size
     s->cycle = sl_cycle_new(&s->arenas);
 
     sl_cluster_handler handler = {
-        .user = s, .on_node = on_node, .on_pod = on_pod, .on_namespace = on_namespace};
+        .user = s, .on_node = on_node, .on_pod = on_pod, .on_namespace = on_namespace,
+        .on_bind_failed = on_bind_failed};
     s->cluster->ops->subscribe(s->cluster, &handler);
     return s;
 }
