@@ -23,4 +23,25 @@ bool cmd_option_value(int argc, char **argv, int *i, const char *name, const cha
 /* -h, --help or help */
 bool cmd_is_help(const char *arg);
 
+/* cmd_apiserver.c: a self-signed ECDSA certificate and key (PEM, malloc'd)
+ * for 127.0.0.1, ::1, localhost and host. */
+#include <stddef.h>
+bool cmd_self_signed(const char *host, char **cert_pem, char **key_pem, char *err, size_t errsize);
+
+/* cmd_scheduler_serve.c: kube-scheduler's serving endpoints (/healthz,
+ * /livez, /readyz, /metrics) for `schedlab scheduler`. */
+struct sl_scheduler;
+struct sl_recorder;
+typedef struct sched_serving sched_serving;
+sched_serving *sched_serving_new(void);
+/* The recorder that feeds the metrics (pass it to sl_scheduler_new). */
+const struct sl_recorder *sched_serving_recorder(sched_serving *sv);
+/* Marks ready (informers synced) and names the scheduler whose queue the
+ * pending-pods gauge reads (from the scheduler thread only). */
+void sched_serving_set_ready(sched_serving *sv, struct sl_scheduler *s);
+/* HTTPS on addr:port (cert/key files, or a self-signed pair when NULL). */
+bool sched_serving_start(sched_serving *sv, const char *addr, int port, const char *cert_file,
+                         const char *key_file, char *err, size_t errsize);
+void sched_serving_free(sched_serving *sv);
+
 #endif

@@ -28,6 +28,7 @@ static void on_signal(int sig) {
 
 static void usage(FILE *out) {
     fputs("usage: schedlab scheduler [--config FILE] [--kubeconfig FILE | --master URL]\n"
+          "                          [--leader-elect[=BOOL] ...] [--secure-port N] [--bind-address A]\n"
           "                          [--kube-api-qps N] [--kube-api-burst N] [-v N]\n\n"
           "Runs the scheduler against a Kubernetes API server (schedlab apiserver or a real\n"
           "cluster) as kube-scheduler does: lists and watches nodes, pods and namespaces,\n"
@@ -48,14 +49,17 @@ static void usage(FILE *out) {
           "  --leader-elect-retry-period 2s, --leader-elect-resource-namespace kube-system,\n"
           "  --leader-elect-resource-name kube-scheduler (also leaderElection and\n"
           "  clientConnection in the config file; flags win)\n"
-          "  --secure-port N, --bind-address ADDR are accepted; serving /healthz and /metrics\n"
-          "  is not implemented yet.\n",
+          "  --secure-port N       HTTPS port for /healthz /readyz /livez /metrics (default\n"
+          "                       10259; 0 disables serving)\n"
+          "  --bind-address ADDR   IPv4 address to serve on (default 0.0.0.0)\n"
+          "  --tls-cert-file F --tls-private-key-file F  serving certificate (default: a\n"
+          "                       generated self-signed one)\n",
           out);
 }
 
 static const char *const unsupported_flags[] = {
     "--leader-elect-resource-lock", "--authentication-kubeconfig", "--authorization-kubeconfig",
-    "--tls-cert-file", "--tls-private-key-file", "--feature-gates", "--profiling", "--contention-profiling",
+    "--feature-gates", "--profiling", "--contention-profiling",
     "--write-config-to", "--pod-max-in-unschedulable-pods-duration", "--lock-object-name", "--lock-object-namespace",
 };
 
@@ -110,6 +114,8 @@ typedef struct settings {
     bool leader_elect;
     double lease_s, renew_s, retry_s;
     const char *lease_ns, *lease_name;
+    int secure_port;
+    const char *bind_address, *tls_cert, *tls_key;
 } settings;
 
 /* leaderElection and clientConnection of the KubeSchedulerConfiguration
@@ -139,7 +145,8 @@ static void read_config_sections(const char *path, settings *st, json_t **keep) 
 
 int cmd_scheduler(int argc, char **argv) {
     settings st = {.qps = 50, .burst = 100, .leader_elect = true, .lease_s = 15, .renew_s = 10, .retry_s = 2,
-                   .lease_ns = "kube-system", .lease_name = "kube-scheduler"};
+                   .lease_ns = "kube-system", .lease_name = "kube-scheduler",
+                   .secure_port = 10259, .bind_address = "0.0.0.0"};
     /* flags override the config file: two passes, config first */
     for (int i = 1; i < argc; i++) {
         const char *v;
@@ -151,7 +158,7 @@ int cmd_scheduler(int argc, char **argv) {
                                         "-v", "--v", "--secure-port", "--bind-address",
                                         "--leader-elect-lease-duration", "--leader-elect-renew-deadline",
                                         "--leader-elect-retry-period", "--leader-elect-resource-namespace",
-                                        "--leader-elect-resource-name"};
+                                        "--leader-elect-resource-name", "--tls-cert-file", "--tls-private-key-file"};
     for (int i = 1; i < argc; i++) {
         const char *value = NULL;
         if (cmd_is_help(argv[i])) {
@@ -204,22 +211,32 @@ int cmd_scheduler(int argc, char **argv) {
             if (atoi(value) >= 4) log_set_level(SL_LOG_DEBUG);
             else if (atoi(value) >= 2) log_set_level(SL_LOG_INFO);
             break;
-        case 7:
-            if (strcmp(value, "0") != 0)
-                log_warn("--secure-port %s: serving /healthz and /metrics is not implemented yet; not serving", value);
+        case 7: {
+            char *end;
+            long port = strtol(value, &end, 10);
+            bad = *end || port < 0 || port > 65535;
+            st.secure_port = (int)port;
             break;
-        case 8: break;
+        }
+        case 8: st.bind_address = value; break;
         case 9: bad = !parse_duration(value, &st.lease_s); break;
         case 10: bad = !parse_duration(value, &st.renew_s); break;
         case 11: bad = !parse_duration(value, &st.retry_s); break;
         case 12: st.lease_ns = value; break;
         case 13: st.lease_name = value; break;
+        case 14: st.tls_cert = value; break;
+        case 15: st.tls_key = value; break;
         }
         if (bad) {
             fprintf(stderr, "schedlab scheduler: %s %s: invalid value\n", names[which], value);
             json_decref(config_doc);
             return 2;
         }
+    }
+    if (!st.tls_cert != !st.tls_key) {
+        fprintf(stderr, "schedlab scheduler: --tls-cert-file and --tls-private-key-file go together\n");
+        json_decref(config_doc);
+        return 2;
     }
     if (st.leader_elect && !(st.lease_s > st.renew_s && st.renew_s > st.retry_s * 1.2)) {
         fprintf(stderr, "schedlab scheduler: leader election needs leaseDuration > renewDeadline > 1.2 x retryPeriod\n");
@@ -237,6 +254,7 @@ int cmd_scheduler(int argc, char **argv) {
     sl_cluster *cluster = NULL;
     sl_scheduler *scheduler = NULL;
     sl_leader *leader = NULL;
+    sched_serving *serving = NULL;
     if (config_path) {
         if (!sl_config_load_file(config_path, registry, &config, err, sizeof err)) {
             fprintf(stderr, "schedlab scheduler: %s\n", err);
@@ -260,6 +278,15 @@ int cmd_scheduler(int argc, char **argv) {
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    serving = sched_serving_new();
+    if (st.secure_port > 0) {
+        if (!sched_serving_start(serving, st.bind_address, st.secure_port, st.tls_cert, st.tls_key, err, sizeof err)) {
+            fprintf(stderr, "schedlab scheduler: --secure-port: %s\n", err);
+            goto out;
+        }
+        fprintf(stderr, "schedlab scheduler: serving /healthz /readyz /livez /metrics on https://%s:%d\n",
+                st.bind_address, st.secure_port);
+    }
     char instance[320];
     make_identity(instance, sizeof instance);
     if (st.leader_elect) {
@@ -281,12 +308,14 @@ int cmd_scheduler(int argc, char **argv) {
         .cluster = cluster,
         .seed = (uint64_t)time(NULL),
         .virtual_time = false,
+        .recorder = sched_serving_recorder(serving),
     };
     scheduler = sl_scheduler_new(&opts, err, sizeof err); /* lists and replays */
     if (!scheduler) {
         fprintf(stderr, "schedlab scheduler: %s\n", err);
         goto out;
     }
+    sched_serving_set_ready(serving, scheduler);
     fprintf(stderr, "schedlab scheduler: scheduling against %s\n", sl_kube_client_server(client));
     sl_scheduler_run(scheduler, clock, &stop_requested);
     fprintf(stderr, "schedlab scheduler: stopping\n");
@@ -295,6 +324,7 @@ out:
     if (cluster) sl_cluster_remote_stop(cluster);
     if (scheduler) sl_scheduler_free(scheduler);
     if (cluster) cluster->ops->destroy(cluster);
+    sched_serving_free(serving);
     sl_leader_free(leader, true);
     if (clock) sl_clock_free(clock);
     json_decref(config_doc);

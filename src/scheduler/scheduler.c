@@ -672,12 +672,13 @@ uint64_t sl_scheduler_run(sl_scheduler *s, sl_clock *clock, volatile int *stop) 
 }
 
 void sl_scheduler_pending_counts(const sl_scheduler *s, uint32_t *active, uint32_t *backoff,
-                                 uint32_t *unschedulable) {
+                                 uint32_t *unschedulable, uint32_t *gated) {
     sl_queue_counts counts;
     sl_queue_counts_get(s->queue, &counts);
     *active = counts.active;
     *backoff = counts.backoff;
-    *unschedulable = counts.unschedulable + counts.gated;
+    *unschedulable = counts.unschedulable;
+    *gated = counts.gated;
 }
 
 /* ------------------------------------------------------------------ */

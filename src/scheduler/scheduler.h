@@ -70,9 +70,10 @@ uint64_t sl_scheduler_run_until_quiescent(sl_scheduler *s);
 struct sl_clock;
 uint64_t sl_scheduler_run(sl_scheduler *s, struct sl_clock *clock, volatile int *stop);
 
-/* Pods currently in activeQ, backoffQ and the unschedulable pool. */
+/* Pods currently in activeQ, backoffQ, the unschedulable pool and gated
+ * (scheduler_pending_pods). Scheduler thread only. */
 void sl_scheduler_pending_counts(const sl_scheduler *s, uint32_t *active, uint32_t *backoff,
-                                 uint32_t *unschedulable);
+                                 uint32_t *unschedulable, uint32_t *gated);
 
 typedef enum sl_pod_state {
     SL_POD_PENDING,        /* never attempted (no matching profile, or being deleted) */

@@ -57,7 +57,9 @@ start_api() {
 # start_sched NAME ARGS...: sets SCHED_PID
 start_sched() {
     local name=$1; shift
-    "$SCHEDLAB" scheduler "$@" >"$TMP/$name.out" 2>"$TMP/$name.log" &
+    local serve=(--secure-port 0)
+    [[ " $* " == *" --secure-port "* ]] && serve=()
+    "$SCHEDLAB" scheduler "${serve[@]}" "$@" >"$TMP/$name.out" 2>"$TMP/$name.log" &
     SCHED_PID=$!
     PIDS+=("$SCHED_PID")
 }
@@ -98,7 +100,8 @@ if [ $rc -eq 2 ] && grep -q 'no API server' "$TMP/err"; then pass; else fail "no
 PORT=$(free_port)
 mkdir -p "$TMP/data"
 start_api api --listen 127.0.0.1:$PORT --data-dir "$TMP/data" --write-kubeconfig "$TMP/kc"
-start_sched sched --master "$URL" --config "$ROOT/examples/regex-v2.yaml"
+MPORT=$(free_port)
+start_sched sched --master "$URL" --config "$ROOT/examples/regex-v2.yaml" --secure-port "$MPORT" --bind-address 127.0.0.1
 K apply -f "$ROOT/examples/regex-demo.yaml" >/dev/null 2>"$TMP/err" && pass || fail "kubectl apply regex-demo: $(cat "$TMP/err")"
 wait_for "kubecon-pod bound to a kubecon node" 10 bound_to kubecon-pod 'kubecon-*'
 wait_for "plain-pod bound" 10 bound_to plain-pod '?*'
@@ -109,6 +112,19 @@ if K get events --field-selector involvedObject.name=cncf-pod -o jsonpath='{rang
     fail "no FailedScheduling event for cncf-pod: $(K get events 2>&1 | head -5)"; fi
 if K get events --field-selector involvedObject.name=kubecon-pod -o jsonpath='{range .items[*]}{.reason}|{.message}{"\n"}{end}' 2>/dev/null | grep -q '^Scheduled|Successfully assigned default/kubecon-pod to kubecon-'; then pass; else
     fail "no Scheduled event for kubecon-pod"; fi
+
+# ---- serving: /healthz /readyz /livez /metrics over HTTPS ----
+for ep in healthz readyz livez; do
+    [ "$(curl -sk "https://127.0.0.1:$MPORT/$ep")" = ok ] && pass || fail "/$ep"
+done
+curl -sk "https://127.0.0.1:$MPORT/metrics" >"$TMP/metrics"
+grep -q '^scheduler_schedule_attempts_total{profile="default-scheduler",result="scheduled"} 2$' "$TMP/metrics" && pass || fail "attempts scheduled: $(grep attempts_total "$TMP/metrics")"
+grep -q '^scheduler_schedule_attempts_total{profile="default-scheduler",result="unschedulable"} [1-9]' "$TMP/metrics" && pass || fail "attempts unschedulable"
+grep -q '^scheduler_schedule_attempts_total{profile="default-scheduler",result="error"} [1-9]' "$TMP/metrics" && pass || fail "attempts error"
+grep -q '^scheduler_scheduling_attempt_duration_seconds_bucket{profile="default-scheduler",result="scheduled",le="16.384"} 2$' "$TMP/metrics" && pass || fail "duration histogram buckets"
+pending=$(awk '/^scheduler_pending_pods/ {n += $2} END {print n}' "$TMP/metrics")
+grep -q '^scheduler_pending_pods{queue="unschedulable"} 1$' "$TMP/metrics" && [ "$pending" = 2 ] && pass || fail "pending_pods (cncf unschedulable, invalid in backoff): $(grep pending_pods "$TMP/metrics")"
+[ "$(curl -sk -o /dev/null -w '%{http_code}' "https://127.0.0.1:$MPORT/nope")" = 404 ] && pass || fail "/nope not 404"
 
 # ---- a pod created later ----
 K run later --image=registry.k8s.io/pause:3.10 --restart=Never --annotations=scheduler.wasmkwokwizardry.io/regex='node-.*' >/dev/null 2>&1
