@@ -13,20 +13,25 @@ With --sim the objects are created through a `schedlab apiserver --data-dir`,
 which is then stopped, and `schedlab sim --data-dir` (API server and
 scheduler in one process, no HTTP between them) is timed from its start.
 
-  python3 bench/scheduler_remote.py [--sim] [SCHEDLAB] [NODES] [PODS]
+--data-dir runs the separate-process API server on SQLite too (as --sim must).
+
+  python3 bench/scheduler_remote.py [--sim | --data-dir] [SCHEDLAB] [NODES] [PODS]
 """
 import http.client, json, os, re, subprocess, sys, tempfile, time
 
 SIM = "--sim" in sys.argv
 if SIM:
     sys.argv.remove("--sim")
+PERSIST = SIM or "--data-dir" in sys.argv
+if "--data-dir" in sys.argv:
+    sys.argv.remove("--data-dir")
 schedlab = sys.argv[1] if len(sys.argv) > 1 else "build/release/schedlab"
 NODES = int(sys.argv[2]) if len(sys.argv) > 2 else 5000
 PODS = int(sys.argv[3]) if len(sys.argv) > 3 else 10000
 LATENCY_PODS = 200
 
 tmp = tempfile.mkdtemp()
-api = subprocess.Popen([schedlab, "apiserver", "--listen", "127.0.0.1:0"] + (["--data-dir", tmp] if SIM else []), stdout=subprocess.PIPE, stderr=open(os.path.join(tmp, "api.log"), "w"), text=True)
+api = subprocess.Popen([schedlab, "apiserver", "--listen", "127.0.0.1:0"] + (["--data-dir", tmp] if PERSIST else []), stdout=subprocess.PIPE, stderr=open(os.path.join(tmp, "api.log"), "w"), text=True)
 line = api.stdout.readline()
 m = re.search(r"serving on http://([\d.]+):(\d+)", line)
 host, port = m.group(1), int(m.group(2))
@@ -74,7 +79,7 @@ try:
             print("timeout: %d bound" % bound); sys.exit(1)
         time.sleep(0.2)
     dt = time.time() - t0
-    print(("sim: " if SIM else "separate processes: ") + "all %d pods bound %.2f s after the scheduler started: %.0f pods/s (including startup LIST of %d nodes + %d pods)" % (PODS, dt, PODS / dt, NODES, PODS))
+    print(("sim (SQLite store): " if SIM else "separate processes (%s store): " % ("SQLite" if PERSIST else "memory")) + "all %d pods bound %.2f s after the scheduler started: %.0f pods/s (including startup LIST of %d nodes + %d pods)" % (PODS, dt, PODS / dt, NODES, PODS))
 
     lat = []
     for i in range(LATENCY_PODS):
