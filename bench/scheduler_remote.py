@@ -63,7 +63,9 @@ try:
         api = subprocess.Popen([schedlab, "sim", "--listen", "127.0.0.1:0", "--data-dir", tmp], stdout=subprocess.PIPE,
                                stderr=open(os.path.join(tmp, "sim.log"), "w"), text=True)
         api.stdout.readline()
-        m = re.search(r"ready on http://([\d.]+):(\d+)", api.stdout.readline())
+        ready_line = api.stdout.readline()
+        print("sim: ready %.2f s after start (store loaded from SQLite, scheduler replayed it)" % (time.time() - t0))
+        m = re.search(r"ready on http://([\d.]+):(\d+)", ready_line)
         conn = http.client.HTTPConnection(m.group(1), int(m.group(2)))
     else:
         t0 = time.time()

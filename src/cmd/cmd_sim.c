@@ -123,6 +123,7 @@ int cmd_sim(int argc, char **argv) {
     printf("schedlab sim: ready on %s\n", sl_apiserver_url(api));
     fflush(stdout);
     sl_scheduler_run(scheduler, clock, &stop_requested);
+    sl_cluster_inbox_finish_binds(cluster); /* in-flight binds complete */
     status = 0;
 out:
     /* the API server first: no more writes, so no more events */

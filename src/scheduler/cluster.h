@@ -93,10 +93,13 @@ void sl_cluster_remote_stop(sl_cluster *c);
 
 /* Wraps `inner` (owned: destroyed with the wrapper): events the inner
  * source delivers on any thread are queued and handed to the handler by
- * dispatch (the scheduler loop's thread), waking `clock`; writes pass
+ * dispatch (the scheduler loop's thread), waking `clock`; binds run on
+ * binder threads (asynchronous, as the remote source), other writes pass
  * through. `schedlab sim` wraps the store adapter shared with its API
  * server this way. */
 sl_cluster *sl_cluster_inbox_new(sl_cluster *inner, struct sl_clock *clock);
+/* Waits for the queued binds (shutdown; later binds run inline). */
+void sl_cluster_inbox_finish_binds(sl_cluster *c);
 
 /* ---- the in-process store (cluster_store.c) ---- */
 

@@ -6,7 +6,9 @@
  * each event in a locked inbox, wakes the clock, and delivers the queue
  * from `dispatch` on the scheduler loop's thread. The replay made during
  * subscribe, on the subscribing thread, is delivered at once (cluster.h's
- * contract). Writes go straight to the inner source.
+ * contract). Binds are handed to binder threads (the next cycle does not
+ * wait; a failure comes back through on_bind_failed); other writes go
+ * straight to the inner source.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -15,13 +17,21 @@
 #include "base/clock.h"
 #include "scheduler/cluster.h"
 
-enum { EV_NODE, EV_POD, EV_NAMESPACE, EV_OBJECT };
+enum { EV_NODE, EV_POD, EV_NAMESPACE, EV_OBJECT, EV_BIND_FAILED };
+#define BINDERS 4
 
 typedef struct inbox_event {
     int kind;
     sl_watch_type type;
     void *old, *obj;
+    char *node;                /* EV_BIND_FAILED (message: a static string) */
+    const char *message;
 } inbox_event;
+
+typedef struct bind_job {
+    const k8s_pod *pod;
+    char *node;
+} bind_job;
 
 typedef VEC(inbox_event) inbox_vec;
 
@@ -32,6 +42,14 @@ typedef struct inbox_cluster {
     sl_cluster_handler handler;
     pthread_mutex_t lock;
     inbox_vec inbox, draining;
+    /* binds run on BINDERS threads (upstream's binding goroutines): the
+     * next cycle does not wait for the write */
+    pthread_t binders[BINDERS];
+    int nbinders;
+    pthread_cond_t bind_cond;
+    VEC(bind_job) binds;
+    size_t bind_head;
+    bool binds_done;
 } inbox_cluster;
 
 static __thread inbox_cluster *replaying;
@@ -43,11 +61,14 @@ static void deliver(inbox_cluster *w, const inbox_event *e) {
     case EV_POD: if (h->on_pod) h->on_pod(h->user, e->type, e->old, e->obj); break;
     case EV_NAMESPACE: if (h->on_namespace) h->on_namespace(h->user, e->type, e->old, e->obj); break;
     case EV_OBJECT: if (h->on_object) h->on_object(h->user, e->type, e->old, e->obj); break;
+    case EV_BIND_FAILED:
+        if (h->on_bind_failed) h->on_bind_failed(h->user, e->obj, e->node, e->message);
+        break;
     }
 }
 
 static void post(inbox_cluster *w, int kind, sl_watch_type type, const void *old, const void *obj) {
-    inbox_event e = {kind, type, (void *)old, (void *)obj};
+    inbox_event e = {kind, type, (void *)old, (void *)obj, NULL, NULL};
     if (replaying == w) {
         deliver(w, &e);
         return;
@@ -88,15 +109,64 @@ static size_t w_dispatch(sl_cluster *c) {
     w->inbox = tmp;
     w->inbox.len = 0;
     pthread_mutex_unlock(&w->lock);
-    for (size_t i = 0; i < w->draining.len; i++) deliver(w, &w->draining.items[i]);
+    for (size_t i = 0; i < w->draining.len; i++) {
+        deliver(w, &w->draining.items[i]);
+        free(w->draining.items[i].node);
+    }
     size_t n = w->draining.len;
     w->draining.len = 0;
     return n;
 }
 
+static void *binder_main(void *arg) {
+    inbox_cluster *w = arg;
+    pthread_mutex_lock(&w->lock);
+    for (;;) {
+        while (w->bind_head == w->binds.len && !w->binds_done) pthread_cond_wait(&w->bind_cond, &w->lock);
+        if (w->bind_head == w->binds.len) break;
+        bind_job job = w->binds.items[w->bind_head++];
+        if (w->bind_head == w->binds.len) w->bind_head = w->binds.len = 0;
+        pthread_mutex_unlock(&w->lock);
+        sl_status st = w->inner->ops->bind(w->inner, job.pod, job.node);
+        pthread_mutex_lock(&w->lock);
+        if (st.code != SL_SUCCESS) {
+            inbox_event e = {EV_BIND_FAILED, SL_WATCH_MODIFIED, NULL, (void *)job.pod, job.node,
+                             st.message ? st.message : "binding failed"};
+            VEC_PUSH(&w->inbox, e);
+            job.node = NULL;
+            if (w->clock) sl_clock_wake(w->clock);
+        }
+        free(job.node);
+    }
+    pthread_mutex_unlock(&w->lock);
+    return NULL;
+}
+
 static sl_status w_bind(sl_cluster *c, const k8s_pod *pod, const char *node) {
-    sl_cluster *in = self_of(c)->inner;
-    return in->ops->bind(in, pod, node);
+    inbox_cluster *w = self_of(c);
+    pthread_mutex_lock(&w->lock);
+    if (w->binds_done) {
+        pthread_mutex_unlock(&w->lock);
+        return w->inner->ops->bind(w->inner, pod, node);
+    }
+    while (w->nbinders < BINDERS && pthread_create(&w->binders[w->nbinders], NULL, binder_main, w) == 0)
+        w->nbinders++;
+    bind_job job = {pod, xstrdup(node)};
+    VEC_PUSH(&w->binds, job);
+    pthread_cond_signal(&w->bind_cond);
+    pthread_mutex_unlock(&w->lock);
+    return SL_STATUS_SUCCESS;
+}
+
+void sl_cluster_inbox_finish_binds(sl_cluster *c) {
+    inbox_cluster *w = self_of(c);
+    pthread_mutex_lock(&w->lock);
+    w->binds_done = true;
+    pthread_cond_broadcast(&w->bind_cond);
+    int n = w->nbinders;
+    w->nbinders = 0;
+    pthread_mutex_unlock(&w->lock);
+    for (int i = 0; i < n; i++) pthread_join(w->binders[i], NULL);
 }
 static sl_status w_delete_pod(sl_cluster *c, const k8s_pod *pod) {
     sl_cluster *in = self_of(c)->inner;
@@ -114,7 +184,12 @@ static void w_record_event(sl_cluster *c, const k8s_pod *pod, const char *type, 
 }
 static void w_destroy(sl_cluster *c) {
     inbox_cluster *w = self_of(c);
+    sl_cluster_inbox_finish_binds(c);
     w->inner->ops->destroy(w->inner);
+    for (size_t i = 0; i < w->inbox.len; i++) free(w->inbox.items[i].node);
+    for (size_t i = w->bind_head; i < w->binds.len; i++) free(w->binds.items[i].node);
+    VEC_FREE(&w->binds);
+    pthread_cond_destroy(&w->bind_cond);
     VEC_FREE(&w->inbox);
     VEC_FREE(&w->draining);
     pthread_mutex_destroy(&w->lock);
@@ -138,5 +213,6 @@ sl_cluster *sl_cluster_inbox_new(sl_cluster *inner, sl_clock *clock) {
     w->inner = inner;
     w->clock = clock;
     pthread_mutex_init(&w->lock, NULL);
+    pthread_cond_init(&w->bind_cond, NULL);
     return &w->base;
 }
