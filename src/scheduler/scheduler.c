@@ -56,8 +56,12 @@
 /* Pod records                                                          */
 /* ------------------------------------------------------------------ */
 
+/* Pods are keyed by uid (a pod deleted and re-created under the same name
+ * is another pod, as upstream's informers see it); by namespace/name only
+ * when a source gives no uid. */
 static void pod_key(const k8s_pod *pod, char *buf, size_t size) {
-    snprintf(buf, size, "%s/%s", pod->namespace_ ? pod->namespace_ : "default", pod->name);
+    if (pod->uid && pod->uid[0]) snprintf(buf, size, "uid:%s", pod->uid);
+    else snprintf(buf, size, "%s/%s", pod->namespace_ ? pod->namespace_ : "default", pod->name);
 }
 
 static pod_record *find_record(const sl_scheduler *s, const k8s_pod *pod) {
