@@ -225,6 +225,11 @@ wait_for "pods bound by the new leader" 10 bound_to p8 n1
 dups=$(K get events -o jsonpath='{range .items[*]}{.reason} {.involvedObject.name}{"\n"}{end}' | grep '^Scheduled ' | sort | uniq -d)
 n=$(K get events -o jsonpath='{range .items[*]}{.reason} {.involvedObject.name}{"\n"}{end}' | grep -c '^Scheduled ')
 [ -z "$dups" ] && [ "$n" -eq 8 ] && pass || fail "double binds: $dups ($n Scheduled events)"
+# a leader whose lease is taken exits 1 (kube-scheduler: "leaderelection lost")
+if grep -q "leading as" "$TMP/rep1.log" && kill -0 $P1 2>/dev/null; then NEW=$P1; NEW_LOG=$TMP/rep1.log; else NEW=$P2; NEW_LOG=$TMP/rep2.log; fi
+K patch lease -n kube-system kube-scheduler --type merge -p "{\"spec\":{\"holderIdentity\":\"intruder\",\"leaseDurationSeconds\":60,\"renewTime\":\"$(date -u +%Y-%m-%dT%H:%M:%S.000000Z)\"}}" >/dev/null
+wait "$NEW"; rc=$?
+[ $rc -eq 1 ] && grep -q "leaderelection lost" "$NEW_LOG" && pass || fail "leader that lost its lease: rc=$rc"
 kill -TERM $P1 $P2 2>/dev/null; wait $P1 $P2 2>/dev/null
 kill "$API_PID"; wait "$API_PID" 2>/dev/null
 sanitizer_check
