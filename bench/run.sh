@@ -2,8 +2,11 @@
 # run.sh — every benchmark behind bench/RESULTS.md, in one go (`make bench`):
 #   1. scheduling throughput: `schedlab bench scheduling`, 5,000 nodes x
 #      10,000 pods, default plugins, 5 runs (default and parallelism 1);
-#   2. the WebAssembly runtime against native, node and wasm-interp
-#      (bench/wasm/run.sh).
+#   2. `schedule --explain-pod` on 20,000 nodes (bench/gen_cluster.py) next
+#      to the plain run: time and peak RSS;
+#   3. the WebAssembly runtime against native, node and wasm-interp
+#      (bench/wasm/run.sh);
+#   4. per-call cost of the RegexScheduling C wasm guests (bench/wasm_guests.sh).
 # Figures go to stdout; copy them into bench/RESULTS.md with the date and
 # the machine (nproc, CPU model, load average) when they change.
 set -eu
@@ -21,5 +24,19 @@ printf 'apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfigura
 echo "## scheduling, parallelism 1 (--config with parallelism: 1)"
 for i in 1 2 3 4 5; do "$schedlab" bench scheduling --nodes 5000 --pods 10000 --config "$cfg" -o json; done
 echo
+echo "## schedule --explain-pod at 20,000 nodes (wall s, user s, sys s, peak RSS KB)"
+cluster=$(mktemp)
+trap 'rm -f "$cfg" "$cluster"' EXIT
+python3 bench/gen_cluster.py --nodes 20000 --pods 2000 >"$cluster"
+for args in "" "--explain-pod default/pod-0 -o json" "--explain-pod default/pod-49 -o json"; do
+    for i in 1 2 3; do
+        # shellcheck disable=SC2086
+        /usr/bin/time -f "[${args:-plain}] %e %U %S %M" "$schedlab" schedule --cluster "$cluster" $args 2>&1 >/dev/null | tail -1
+    done
+done
+echo
 echo "## WebAssembly runtime: bench/wasm/run.sh"
 SCHEDLAB_BUILD="$(dirname "$schedlab")" bench/wasm/run.sh
+echo
+echo "## RegexScheduling C wasm guests: bench/wasm_guests.sh"
+BENCH_TOOL="$(dirname "$schedlab")/tools/bench_wasm_guests" bench/wasm_guests.sh

@@ -2,7 +2,7 @@
 # Installs the Debian packages schedlab needs to build and test, if missing.
 # Safe to run repeatedly: it does nothing when everything is present.
 set -e
-PKGS="make clang lld libclang-rt-14-dev libclang-rt-14-dev-wasm32 wasi-libc wabt \
+PKGS="make clang lld llvm perl libclang-rt-14-dev libclang-rt-14-dev-wasm32 wasi-libc wabt \
 libjansson-dev libyaml-dev libpcre2-dev libmicrohttpd-dev libcurl4-openssl-dev libsqlite3-dev \
 valgrind nodejs python3 musl-tools libgnutls28-dev python3-kubernetes wrk curl"
 missing=""

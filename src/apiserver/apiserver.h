@@ -21,7 +21,7 @@
  * (415), protobuf beyond the flat kinds kubectl's generators send
  * (protobuf.c), RBAC enforcement (roles and bindings are stored, not
  * enforced), graceful pod deletion (a pod delete is immediate: there is no
- * kubelet to confirm it), dryRun (refused with 400 rather than persisted).
+ * kubelet to confirm it). dryRun=All validates without persisting.
  */
 #ifndef SCHEDLAB_APISERVER_H
 #define SCHEDLAB_APISERVER_H

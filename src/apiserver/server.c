@@ -18,6 +18,7 @@
 
 #include "apiserver/apiserver_internal.h"
 #include "base/strmap.h"
+#include "k8s/k8s_schema.h"
 
 #define DEFAULT_MAX_BODY (3 * 1024 * 1024)
 
@@ -282,6 +283,43 @@ static bool check_kind(const sl_resource *res, const json_t *obj, sl_store_error
     return true;
 }
 
+/* Strict field validation (k8s_schema.h, kube-apiserver's typed decoding):
+ * with fieldValidation=Strict (what kubectl 1.32 sends) unknown or duplicate
+ * fields are a 400; otherwise only type errors are (upstream's Warn/Ignore
+ * drop unknown fields; this server keeps them). Validation errors of the
+ * fields the scheduler depends on are a 422. obj must carry kind and
+ * apiVersion (the view's, filled in by the caller when absent). */
+static bool check_fields(const sl_resource *view, const json_t *obj, bool strict, sl_store_error *err) {
+    k8s_check_options opts = {.lenient = !strict};
+    k8s_check_result *r = xmalloc(sizeof *r);
+    bool ok = k8s_check_object(obj, &opts, r);
+    if (!ok) {
+        const char *msg = r->error + (r->label_len < sizeof r->error ? r->label_len : 0);
+        char av[80];
+        if (r->failure == K8S_CHECK_INVALID) {
+            const char *name = json_string_value(json_object_get(json_object_get(obj, "metadata"), "name"));
+            sl_store_invalid(err, view, name ? name : "", "FieldValueInvalid", "", "%s", msg);
+            /* field.ErrorList wording already names the field: "spec.x: ..." */
+            const char *colon = strstr(msg, ": ");
+            if (colon && (size_t)(colon - msg) < sizeof err->cause_field) {
+                snprintf(err->cause_field, sizeof err->cause_field, "%.*s", (int)(colon - msg), msg);
+                snprintf(err->cause_message, sizeof err->cause_message, "%s", colon + 2);
+            }
+            snprintf(err->message, sizeof err->message, "%s \"%s\" is invalid: %s", view->kind, name ? name : "", msg);
+        } else {
+            sl_store_fail(err, 400, "BadRequest", "%s in version \"%s\" cannot be handled as a %s: %s", view->kind,
+                          sl_resource_api_version(view, av, sizeof av), view->kind, msg);
+        }
+    }
+    free(r);
+    return ok;
+}
+
+static bool strict_requested(struct MHD_Connection *c) {
+    const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "fieldValidation");
+    return v && !strcmp(v, "Strict");
+}
+
 /* The JSON text of a version in the resource's view (events.k8s.io/v1
  * converts), appended to sb. */
 static void put_object(strbuf *sb, const sl_resource *view, sl_object *o) {
@@ -490,6 +528,13 @@ static enum MHD_Result do_create(sl_apiserver *a, struct MHD_Connection *c, requ
         json_decref(body);
         return send_error(c, &err);
     }
+    char av[80];
+    if (!json_object_get(body, "apiVersion")) json_object_set_new(body, "apiVersion", json_string(sl_resource_api_version(view, av, sizeof av)));
+    if (!json_object_get(body, "kind")) json_object_set_new(body, "kind", json_string(view->kind));
+    if (!check_fields(view, body, strict_requested(c), &err)) {
+        json_decref(body);
+        return send_error(c, &err);
+    }
     if (view->id == SL_RES_EVENTS_V1) {
         json_t *core = sl_event_from_v1(body);
         json_decref(body);
@@ -526,6 +571,7 @@ static void apply_subresource_rules(const sl_resource *res, const char *sub, con
 
 typedef struct write_args {
     const sl_resource *view;
+    bool strict;
     const char *sub;
     json_t *body;             /* PUT: the new object; PATCH: the patch */
     int patch_type;           /* 0 = PUT, 1 merge, 2 strategic, 3 json */
@@ -552,6 +598,13 @@ static int write_mutate(void *user, const sl_object *cur, json_t **next, sl_stor
         if (code == 200) code = 400;
         return sl_store_fail(err, code, code == 422 ? "Invalid" : "BadRequest", "%s", msg[0] ? msg : "the patch result is not an object");
     }
+    char av[80];
+    if (!json_object_get(out, "apiVersion")) json_object_set_new(out, "apiVersion", json_string(sl_resource_api_version(w->view, av, sizeof av)));
+    if (!json_object_get(out, "kind")) json_object_set_new(out, "kind", json_string(w->view->kind));
+    if (!check_fields(w->view, out, w->strict, err)) {
+        json_decref(out);
+        return err->code;
+    }
     if (w->view->id == SL_RES_EVENTS_V1) {
         json_t *core = sl_event_from_v1(out);
         json_decref(out);
@@ -566,7 +619,7 @@ static enum MHD_Result do_write(sl_apiserver *a, struct MHD_Connection *c, reque
                                 const sl_resource *view, const char *ns, const char *name,
                                 const char *sub, bool is_patch) {
     sl_store_error err;
-    write_args w = {view, sub, NULL, 0};
+    write_args w = {view, strict_requested(c), sub, NULL, 0};
     if (is_patch) {
         const char *ctype = header(c, MHD_HTTP_HEADER_CONTENT_TYPE);
         if (!ctype) ctype = "";
@@ -786,6 +839,10 @@ static const char version_json[] =
  * schema for any kind and skips client-side validation (kube-api.md §1.6). */
 static const char openapi_v2[] = {0x0A, 0x03, '2', '.', '0'};
 
+static enum MHD_Result route_resource(sl_apiserver *a, struct MHD_Connection *c, const char *method,
+                                      request *req, const sl_resource *res, const char *ns,
+                                      const char *name, const char *sub, bool get);
+
 static bool authorized(sl_apiserver *a, struct MHD_Connection *c) {
     if (!a->auth) return true;
     const char *h = header(c, MHD_HTTP_HEADER_AUTHORIZATION);
@@ -880,13 +937,25 @@ static enum MHD_Result route(sl_apiserver *a, struct MHD_Connection *c, const ch
         bool ok = (!strcmp(sub, "status") && res->has_status) || (!strcmp(sub, "binding") && res->id == SL_RES_PODS);
         if (!ok) return not_found_path(c);
     }
-    if (sub && !strcmp(sub, "binding")) {
+    if (sub && !strcmp(sub, "binding") && !query(c, "dryRun")) {
         if (strcmp(method, "POST") != 0) return fail(c, 405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
         return do_binding(a, c, req, ns, name);
     }
     const char *dry = query(c, "dryRun");
-    if (dry && *dry && strcmp(method, "GET") != 0)
-        return fail(c, 400, "BadRequest", "dryRun is not supported by this server");
+    if (dry && *dry && strcmp(method, "GET") != 0) {
+        if (strcmp(dry, "All") != 0)
+            return fail(c, 400, "BadRequest", "Invalid dryRun: %s: supported values: \"All\"", dry);
+        sl_store_dry_run_begin();
+        enum MHD_Result r = route_resource(a, c, method, req, res, ns, name, sub, get);
+        sl_store_dry_run_end();
+        return r;
+    }
+    return route_resource(a, c, method, req, res, ns, name, sub, get);
+}
+
+static enum MHD_Result route_resource(sl_apiserver *a, struct MHD_Connection *c, const char *method,
+                                      request *req, const sl_resource *res, const char *ns,
+                                      const char *name, const char *sub, bool get) {
     if (!name) {
         if (get) {
             if (query_bool(c, "watch")) return do_watch(a, c, res, ns);
@@ -898,6 +967,10 @@ static enum MHD_Result route(sl_apiserver *a, struct MHD_Connection *c, const ch
     }
     if (res->namespaced && !ns) return not_found_path(c);
     if (get) return do_get(a, c, res, ns, name);
+    if (sub && !strcmp(sub, "binding")) {
+        if (strcmp(method, "POST") != 0) return fail(c, 405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
+        return do_binding(a, c, req, ns, name);
+    }
     if (!strcmp(method, "PUT")) return do_write(a, c, req, res, ns, name, sub, false);
     if (!strcmp(method, "PATCH")) return do_write(a, c, req, res, ns, name, sub, true);
     if (!strcmp(method, "DELETE") && !sub) return do_delete(a, c, req, res, ns, name);
@@ -1166,6 +1239,10 @@ bool sl_apiserver_write_kubeconfig(const sl_apiserver *a, const char *path, cons
             fputs("    insecure-skip-tls-verify: true\n", f);
         }
     }
+    /* Over HTTPS kubectl asks for a username when the user entry has no
+     * credentials; without --token-file the server checks none, so a
+     * placeholder token keeps kubectl quiet. */
+    if (!token && a->tls) token = "unused-no-auth-configured";
     fprintf(f, "contexts:\n- name: schedlab\n  context:\n    cluster: schedlab\n    user: schedlab\n    namespace: default\n"
                "current-context: schedlab\nusers:\n- name: schedlab\n  user:%s\n",
             token ? "" : " {}");

@@ -11,6 +11,12 @@ int cmd_schedule(int argc, char **argv);  /* cmd_schedule.c: headless scheduler 
 int cmd_bench(int argc, char **argv);     /* cmd_bench.c: synthetic benchmarks */
 int cmd_wasm(int argc, char **argv);      /* cmd_wasm.c: run wasm modules */
 int cmd_apiserver(int argc, char **argv); /* cmd_apiserver.c: the Kubernetes API over the store */
+int cmd_plugins(int argc, char **argv);   /* cmd_plugins.c: list registered plugins */
+#include <stddef.h>
+/* cmd_plugins.c: appends "; did you mean \"X\"?" to a config error that
+ * names an unknown plugin close to one of the registry's. */
+struct sl_registry;
+void cmd_hint_unknown_plugin(const struct sl_registry *registry, char *err, size_t errsize);
 int cmd_sim(int argc, char **argv);       /* cmd_sim.c: API server + scheduler in one process */
 int cmd_scheduler(int argc, char **argv); /* cmd_scheduler.c: kube-scheduler against an API server */
 
@@ -22,6 +28,10 @@ int cmd_scheduler(int argc, char **argv); /* cmd_scheduler.c: kube-scheduler aga
 bool cmd_option_value(int argc, char **argv, int *i, const char *name, const char **value);
 /* -h, --help or help */
 bool cmd_is_help(const char *arg);
+#include <stddef.h>
+/* The candidate nearest to `word` (a misspelt command, flag or name), or
+ * NULL when none is close enough to be what was meant. */
+const char *cmd_suggest(const char *word, const char *const *candidates, size_t n);
 
 /* cmd_apiserver.c: a self-signed ECDSA certificate and key (PEM, malloc'd)
  * for 127.0.0.1, ::1, localhost and host. */

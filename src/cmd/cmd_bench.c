@@ -30,6 +30,8 @@
 
 #include "base/base.h"
 #include "cmd/cmd.h"
+#include "cmd/explain.h"
+#include "extender/extender.h"
 #include "k8s/k8s.h"
 #include "plugins/registry.h"
 #include "scheduler/cluster.h"
@@ -62,7 +64,8 @@ static void usage(FILE *out) {
             "                         taints, capacity, ...)\n"
             "  --seed N               scheduler seed (default 1)\n"
             "  -o json                print {nodes, pods, scheduled, seconds, pods_per_second,\n"
-            "                         latency_ms: {p50, p90, p99}}\n"
+            "                         latency_ms: {p50, p90, p99}, extenders (if any):\n"
+            "                         [{name, calls, mean_ms}]}\n"
             "  -h, --help             this text\n"
             "\n"
             "exit status: 0 ran, 2 usage error or bad input, 1 other failures\n",
@@ -249,7 +252,12 @@ static int bench_scheduling(int argc, char **argv) {
             output = v;
             bad = v && strcmp(v, "json") != 0 && strcmp(v, "text") != 0;
         } else {
-            fprintf(stderr, "schedlab bench scheduling: unknown argument \"%s\" (see --help)\n", a);
+            static const char *const flags[] = {"--nodes", "--pods", "--seed", "--config", "--pod-template",
+                                                "--node-template", "--output", "-o", "--help"};
+            const char *hint = a[0] == '-' ? cmd_suggest(a, flags, ARRAY_LEN(flags)) : NULL;
+            fprintf(stderr, "schedlab bench scheduling: unknown argument \"%s\"", a);
+            if (hint) fprintf(stderr, "; did you mean %s?", hint);
+            fprintf(stderr, " (see --help)\n");
             return EXIT_USAGE;
         }
         if (!v) {
@@ -270,9 +278,13 @@ static int bench_scheduling(int argc, char **argv) {
     sl_cluster *cluster = NULL;
     sl_scheduler *scheduler = NULL;
     int64_t *sorted = NULL;
+    explain_recorder *debug_log = NULL;
 
     if (config_path) {
-        if (!sl_config_load_file(config_path, registry, &config, err, sizeof err)) goto bad_input;
+        if (!sl_config_load_file(config_path, registry, &config, err, sizeof err)) {
+            cmd_hint_unknown_plugin(registry, err, sizeof err);
+            goto bad_input;
+        }
     } else {
         sl_config_default(registry, &config);
         if (config.nprofiles == 0) {
@@ -288,6 +300,11 @@ static int bench_scheduling(int argc, char **argv) {
     if (!populate(cluster, nnodes, npods, node_tmpl, pod_tmpl, err, sizeof err)) goto bad_input;
 
     sl_scheduler_options opts = {.config = &config, .registry = registry, .cluster = cluster, .seed = seed, .virtual_time = true};
+    /* SCHEDLAB_LOG=debug: one log line per attempt (and slower runs). */
+    if (log_get_level() <= SL_LOG_DEBUG) {
+        debug_log = explain_new(nnodes, false, 0, true);
+        opts.recorder = explain_hooks(debug_log);
+    }
     int64_t start = time_now_ns();
     int64_t cpu_start = cpu_time_ns(CLOCK_PROCESS_CPUTIME_ID), thread_start = cpu_time_ns(CLOCK_THREAD_CPUTIME_ID);
     scheduler = sl_scheduler_new(&opts, err, sizeof err);
@@ -311,6 +328,8 @@ static int bench_scheduling(int argc, char **argv) {
     if (nlatencies) memcpy(sorted, latencies, nlatencies * sizeof *sorted);
     qsort(sorted, nlatencies, sizeof *sorted, compare_int64);
 
+    sl_extender *const *extenders;
+    uint32_t nextenders = sl_scheduler_extenders(scheduler, &extenders);
     double seconds = (double)elapsed_ns / 1e9;
     double rate = seconds > 0 ? (double)scheduled / seconds : 0;
     double p50 = percentile_ms(sorted, nlatencies, 50), p90 = percentile_ms(sorted, nlatencies, 90),
@@ -318,8 +337,20 @@ static int bench_scheduling(int argc, char **argv) {
     if (!strcmp(output, "json")) {
         printf("{\"nodes\": %" PRIu32 ", \"pods\": %" PRIu32 ", \"scheduled\": %" PRIu32
                ", \"seconds\": %.6f, \"pods_per_second\": %.1f, "
-               "\"latency_ms\": {\"p50\": %.6f, \"p90\": %.6f, \"p99\": %.6f}}\n",
+               "\"latency_ms\": {\"p50\": %.6f, \"p90\": %.6f, \"p99\": %.6f}",
                nnodes, npods, scheduled, seconds, rate, p50, p90, p99);
+        if (nextenders) {
+            printf(", \"extenders\": [");
+            for (uint32_t i = 0; i < nextenders; i++) {
+                uint64_t calls;
+                int64_t total_ns;
+                sl_extender_stats(extenders[i], &calls, &total_ns);
+                printf("%s{\"name\": \"%s\", \"calls\": %" PRIu64 ", \"mean_ms\": %.6f}", i ? ", " : "",
+                       sl_extender_name(extenders[i]), calls, calls ? (double)total_ns / 1e6 / (double)calls : 0.0);
+            }
+            printf("]");
+        }
+        printf("}\n");
     } else {
         printf("scheduling benchmark (scheduler_perf SchedulingBasic shape)\n");
         printf("  nodes:             %" PRIu32 "\n", nnodes);
@@ -331,6 +362,13 @@ static int bench_scheduling(int argc, char **argv) {
         for (size_t i = 0; i < nlatencies; i++) in_attempts += sorted[i];
         printf("  attempts:          %zu (%.3f s inside attempts)\n", nlatencies, (double)in_attempts / 1e9);
         printf("  attempt latency:   p50 %.3f ms, p90 %.3f ms, p99 %.3f ms\n", p50, p90, p99);
+        for (uint32_t i = 0; i < nextenders; i++) {
+            uint64_t calls;
+            int64_t total_ns;
+            sl_extender_stats(extenders[i], &calls, &total_ns);
+            printf("  extender %s: %" PRIu64 " calls, mean %.3f ms\n", sl_extender_name(extenders[i]), calls,
+                   calls ? (double)total_ns / 1e6 / (double)calls : 0.0);
+        }
         /* CPU time tells a loaded machine from a slow scheduler: wall time
          * well above the scheduling thread's CPU time means it waited for a
          * CPU (other processes, or worker threads outnumbering cores). */
@@ -345,6 +383,7 @@ bad_input:
 out:
     free(sorted);
     if (scheduler) sl_scheduler_free(scheduler);
+    explain_free(debug_log);
     if (cluster) cluster->ops->destroy(cluster);
     sl_config_free(&config);
     sl_registry_free(registry);
@@ -359,7 +398,10 @@ int cmd_bench(int argc, char **argv) {
         return argc < 2 ? EXIT_USAGE : 0;
     }
     if (!strcmp(argv[1], "scheduling")) return bench_scheduling(argc - 1, argv + 1);
-    fprintf(stderr, "schedlab bench: unknown benchmark \"%s\" (expected: scheduling)\n\n", argv[1]);
+    static const char *const benchmarks[] = {"scheduling"};
+    const char *hint = cmd_suggest(argv[1], benchmarks, ARRAY_LEN(benchmarks));
+    fprintf(stderr, "schedlab bench: unknown benchmark \"%s\"%s%s%s (expected: scheduling)\n\n", argv[1],
+            hint ? "; did you mean " : "", hint ? hint : "", hint ? "?" : "");
     usage(stderr);
     return EXIT_USAGE;
 }

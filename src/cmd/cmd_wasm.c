@@ -4,14 +4,20 @@
  *
  *   schedlab wasm run [options] FILE.wasm [ARGS...]
  *       A WASI command: instantiates FILE with WASI preview1 (argv = FILE
- *       ARGS..., the --env variables, stdin from --stdin or empty, stdout and
- *       stderr passed through, no filesystem) and calls its `_start` export.
+ *       ARGS..., the --env variables, stdin, stdout and stderr passed
+ *       through (stdin from --stdin FILE instead), the --dir directories
+ *       preopened) and calls its `_start` export.
  *   schedlab wasm run --invoke NAME [options] FILE.wasm [ARGS...]
  *       A reactor: calls `_initialize` if exported, then export NAME with
  *       ARGS parsed per its parameter types, and prints each result on its
  *       own line.
  *   schedlab wasm inspect FILE.wasm
  *       Lists the imports and exports with their signatures.
+ *
+ * Guest output is written straight to fds 1 and 2 (no stdio buffer), so
+ * whatever the guest wrote is out even if this process is then killed by a
+ * signal. A file that is WebAssembly text is converted with `wat2wasm`
+ * when it is installed, otherwise the error says how to convert it.
  *
  * Exit status: the guest's proc_exit code (0 if `_start` returns); 134
  * after a trap (message and wasm backtrace on stderr; the status wasmtime
@@ -25,6 +31,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "base/base.h"
 #include "cmd/cmd.h"
@@ -41,7 +52,9 @@ static void usage(FILE *out) {
             "\n"
             "Runs a WebAssembly module on schedlab's runtime (like `wasmtime run`).\n"
             "Without --invoke FILE must be a WASI command: its `_start` export runs with\n"
-            "argv = FILE ARGS..., stdout/stderr passed through and no filesystem access.\n"
+            "argv = FILE ARGS..., stdin/stdout/stderr passed through and no filesystem\n"
+            "access beyond the --dir directories. A .wat (text) FILE is converted with\n"
+            "wat2wasm when it is installed.\n"
             "\n"
             "options (before FILE):\n"
             "  --invoke NAME           call export NAME instead of `_start` (after\n"
@@ -51,7 +64,11 @@ static void usage(FILE *out) {
             "                          null); results are printed one per line\n"
             "  --env KEY=VALUE         add an environment variable (repeatable)\n"
             "  --stdin FILE            guest stdin from FILE (\"-\" = this process's\n"
-            "                          stdin); default: empty\n"
+            "                          stdin, the default; /dev/null for none)\n"
+            "  --dir HOST[::GUEST]     preopen directory HOST for the guest, seen as\n"
+            "                          GUEST (default: HOST as given); paths resolve\n"
+            "                          beneath it only (no `..` or symlink escape);\n"
+            "                          repeatable\n"
             "  --max-memory-pages N    cap linear memory at N 64 KiB pages\n"
             "  --timeout-ms N          interrupt the guest after N milliseconds\n"
             "  -h, --help              this text\n"
@@ -62,11 +79,20 @@ static void usage(FILE *out) {
             "  loaded or linked, 1 other failures\n");
 }
 
+/* Unbuffered: what the guest wrote is out before it returns, even if the
+ * process is killed right after. */
 static void guest_write(void *user, int fd, const uint8_t *data, size_t len) {
     (void)user;
-    FILE *f = fd == 2 ? stderr : stdout;
-    fwrite(data, 1, len, f);
-    if (fd == 2) fflush(stderr);
+    int out = fd == 2 ? 2 : 1;
+    while (len > 0) {
+        ssize_t n = write(out, data, len);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return;
+        }
+        data += n;
+        len -= (size_t)n;
+    }
 }
 
 static void print_functype(FILE *out, const sl_wasm_functype *ft) {
@@ -99,6 +125,44 @@ static const char *kind_name(sl_wasm_extern_kind k) {
     return "?";
 }
 
+/* WebAssembly text rather than a binary: a .wat name, or text that opens
+ * with "(" or a ";;" comment after blanks. */
+static bool looks_like_wat(const char *path, const char *bytes, size_t len) {
+    if (len >= 4 && !memcmp(bytes, "\0asm", 4)) return false;
+    size_t n = strlen(path);
+    if (n > 4 && !strcmp(path + n - 4, ".wat")) return true;
+    size_t i = 0;
+    while (i < len && (bytes[i] == ' ' || bytes[i] == '\t' || bytes[i] == '\n' || bytes[i] == '\r')) i++;
+    return i < len && (bytes[i] == '(' || (i + 1 < len && bytes[i] == ';' && bytes[i + 1] == ';'));
+}
+
+/* Converts text with `wat2wasm PATH -o TMP`; the binary, or NULL (and a
+ * message saying why) when wat2wasm is missing or rejects the text. */
+static char *convert_wat(const char *path, size_t *len) {
+    char tmpl[] = "/tmp/schedlab-wat-XXXXXX";
+    int fd = mkstemp(tmpl);
+    if (fd < 0) return NULL;
+    close(fd);
+    char *argv[] = {"wat2wasm", (char *)path, "-o", tmpl, NULL};
+    extern char **environ;
+    pid_t pid;
+    char *bytes = NULL;
+    if (posix_spawnp(&pid, "wat2wasm", NULL, NULL, argv, environ) != 0) {
+        fprintf(stderr, "schedlab wasm: %s is WebAssembly text (.wat), not a binary module; convert it "
+                        "with `wat2wasm %s -o FILE.wasm` (wabt; not installed here)\n", path, path);
+    } else {
+        int status = 0;
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+        char err[256];
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+            bytes = file_read_all(tmpl, len, err, sizeof err);
+        else
+            fprintf(stderr, "schedlab wasm: %s is WebAssembly text and wat2wasm rejected it (see above)\n", path);
+    }
+    unlink(tmpl);
+    return bytes;
+}
+
 /* Reads and loads FILE; prints the error and returns NULL on failure. */
 static sl_wasm_module *load_file(const char *path) {
     char err[512];
@@ -107,6 +171,10 @@ static sl_wasm_module *load_file(const char *path) {
     if (!bytes) {
         fprintf(stderr, "schedlab wasm: cannot read %s\n", err); /* err names the file */
         return NULL;
+    }
+    if (looks_like_wat(path, bytes, len)) {
+        free(bytes);
+        if (!(bytes = convert_wat(path, &len))) return NULL;
     }
     err[0] = 0;
     sl_wasm_module *m = sl_wasm_module_load((const uint8_t *)bytes, len, err, sizeof err);
@@ -253,9 +321,37 @@ static int report_trap(sl_wasm_trap *trap, const char *what, long timeout_ms) {
     return status;
 }
 
+/* --invoke NAME that is not an exported function: says what NAME is and
+ * lists the functions that are exported. */
+static void report_not_a_function(const sl_wasm_module *m, const char *file, const char *name,
+                                  const sl_wasm_extern *found) {
+    if (found)
+        fprintf(stderr, "schedlab wasm: %s: export \"%s\" is a %s, not a function\n", file, name,
+                kind_name(sl_wasm_extern_kind_of(found)));
+    else
+        fprintf(stderr, "schedlab wasm: %s: no exported function \"%s\"\n", file, name);
+    uint32_t ne = sl_wasm_module_export_count(m), nfuncs = 0;
+    VEC(const char *) names = {0};
+    for (uint32_t i = 0; i < ne; i++) {
+        sl_wasm_export_info info;
+        sl_wasm_module_export(m, i, &info);
+        if (info.kind != SL_WASM_EXTERN_FUNC) continue;
+        if (nfuncs++ == 0) fprintf(stderr, "exported functions:\n");
+        fprintf(stderr, "  %s ", info.name);
+        print_functype(stderr, &info.func);
+        fputc('\n', stderr);
+        VEC_PUSH(&names, info.name);
+    }
+    if (nfuncs == 0) fprintf(stderr, "the module exports no functions\n");
+    const char *hint = found ? NULL : cmd_suggest(name, names.items, names.len);
+    if (hint) fprintf(stderr, "did you mean %s?\n", hint);
+    VEC_FREE(&names);
+}
+
 typedef struct run_options {
     const char *invoke;
     const char *stdin_path;
+    VEC(sl_wasm_wasi_preopen) dirs;
     VEC(const char *) env;
     uint32_t max_memory_pages;
     long timeout_ms;
@@ -269,7 +365,7 @@ static int run_module(sl_wasm_module *m, const run_options *o, int gargc, char *
     size_t stdin_len = 0;
     const char *file = gargv[0];
 
-    if (o->stdin_path) {
+    if (o->stdin_path && strcmp(o->stdin_path, "-") != 0) {
         char rerr[256];
         stdin_data = (uint8_t *)file_read_all(o->stdin_path, &stdin_len, rerr, sizeof rerr);
         if (!stdin_data) {
@@ -288,11 +384,15 @@ static int run_module(sl_wasm_module *m, const run_options *o, int gargc, char *
         .write = guest_write,
         .stdin_data = stdin_data,
         .stdin_len = stdin_len,
+        .stdin_inherit = !o->stdin_path || !strcmp(o->stdin_path, "-"),
+        .npreopens = (int)o->dirs.len,
+        .preopens = o->dirs.items,
     };
     if (!sl_wasm_wasi_define(linker, &wasi)) {
-        fprintf(stderr, "schedlab wasm: cannot define the WASI imports\n");
+        fprintf(stderr, "schedlab wasm: cannot define the WASI imports: %s\n", strerror(errno));
         goto out;
     }
+    fflush(stdout);
     if (o->timeout_ms > 0) sl_wasm_store_set_deadline(store, time_now_ns() + (int64_t)o->timeout_ms * 1000000);
 
     sl_wasm_instance *inst = sl_wasm_instantiate(store, m, linker, &trap, err, sizeof err);
@@ -320,7 +420,7 @@ static int run_module(sl_wasm_module *m, const run_options *o, int gargc, char *
     sl_wasm_extern *fn = sl_wasm_instance_export(inst, name);
     if (!fn || sl_wasm_extern_kind_of(fn) != SL_WASM_EXTERN_FUNC) {
         if (o->invoke)
-            fprintf(stderr, "schedlab wasm: %s: no exported function \"%s\"\n", file, name);
+            report_not_a_function(m, file, name, fn);
         else
             fprintf(stderr, "schedlab wasm: %s: no `_start` export (not a WASI command); "
                             "use --invoke NAME to call an export\n", file);
@@ -379,6 +479,33 @@ out:
     return status;
 }
 
+/* --dir HOST[::GUEST]: HOST must be a directory we can open. */
+static bool add_dir(run_options *o, const char *spec) {
+    const char *sep = strstr(spec, "::");
+    char *host = sep ? xstrndup(spec, (size_t)(sep - spec)) : xstrdup(spec);
+    const char *guest = sep ? sep + 2 : spec;
+    struct stat sb;
+    if (!*host || !*guest) {
+        fprintf(stderr, "schedlab wasm: --dir %s: expected HOST[::GUEST]\n", spec);
+        free(host);
+        return false;
+    }
+    if (stat(host, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+        fprintf(stderr, "schedlab wasm: --dir %s: %s\n", spec, errno && stat(host, &sb) != 0 ? strerror(errno) : "not a directory");
+        free(host);
+        return false;
+    }
+    /* host is freed with the options; guest lives in argv. */
+    sl_wasm_wasi_preopen p = {host, guest};
+    VEC_PUSH(&o->dirs, p);
+    return true;
+}
+
+static void free_dirs(run_options *o) {
+    for (size_t k = 0; k < o->dirs.len; k++) free((char *)o->dirs.items[k].host_path);
+    VEC_FREE(&o->dirs);
+}
+
 static int cmd_run(int argc, char **argv) {
     run_options o = {0};
     int i = 1;
@@ -393,6 +520,7 @@ static int cmd_run(int argc, char **argv) {
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage(stdout);
             VEC_FREE(&o.env);
+            free_dirs(&o);
             return 0;
         }
         if (cmd_option_value(argc, argv, &i, "--invoke", &v)) {
@@ -405,6 +533,8 @@ static int cmd_run(int argc, char **argv) {
             if (v) VEC_PUSH(&o.env, v);
         } else if (cmd_option_value(argc, argv, &i, "--stdin", &v)) {
             o.stdin_path = v;
+        } else if (cmd_option_value(argc, argv, &i, "--dir", &v)) {
+            if (v && !add_dir(&o, v)) goto out;
         } else if (cmd_option_value(argc, argv, &i, "--max-memory-pages", &v)) {
             uint64_t n;
             if (!v || !parse_int(v, 32, &n) || n == 0 || n > 65536 || v[0] == '-') {
@@ -420,7 +550,12 @@ static int cmd_run(int argc, char **argv) {
             }
             o.timeout_ms = (long)n;
         } else {
-            fprintf(stderr, "schedlab wasm: unknown option %s (see schedlab wasm --help)\n", a);
+            static const char *const flags[] = {"--invoke", "--env", "--stdin", "--dir", "--max-memory-pages",
+                                                "--timeout-ms", "--help"};
+            const char *hint = cmd_suggest(a, flags, ARRAY_LEN(flags));
+            fprintf(stderr, "schedlab wasm: unknown option %s", a);
+            if (hint) fprintf(stderr, "; did you mean %s?", hint);
+            fprintf(stderr, " (see schedlab wasm --help)\n");
             goto out;
         }
         if (!v) {
@@ -439,6 +574,7 @@ static int cmd_run(int argc, char **argv) {
     sl_wasm_module_free(m);
 out:
     VEC_FREE(&o.env);
+    free_dirs(&o);
     return status;
 }
 
@@ -449,7 +585,11 @@ int cmd_wasm(int argc, char **argv) {
     }
     if (!strcmp(argv[1], "run")) return cmd_run(argc - 1, argv + 1);
     if (!strcmp(argv[1], "inspect")) return cmd_inspect(argc - 1, argv + 1);
-    fprintf(stderr, "schedlab wasm: unknown subcommand \"%s\" (expected run or inspect)\n\n", argv[1]);
+    static const char *const subcommands[] = {"run", "inspect"};
+    const char *hint = cmd_suggest(argv[1], subcommands, ARRAY_LEN(subcommands));
+    fprintf(stderr, "schedlab wasm: unknown subcommand \"%s\"", argv[1]);
+    if (hint) fprintf(stderr, "; did you mean %s?", hint);
+    fprintf(stderr, " (expected run or inspect)\n\n");
     usage(stderr);
     return EXIT_USAGE;
 }

@@ -50,10 +50,15 @@
  *     ties by Go map order (random); here by discovery order.
  *   - A victim already being deleted (deletionTimestamp set) is deleted
  *     again, as v1.33 does (later releases skip the call).
- *   - Extenders' preempt verb is not consulted, and lower-priority pods
- *     nominated to the chosen node keep their nomination (the framework
- *     contract has no call to clear one; upstream clears it so they get
- *     requeued — here they are re-filtered on their next attempt anyway).
+ *   - Lower-priority pods nominated to the chosen node keep their
+ *     nomination (the framework contract has no call to clear one; upstream
+ *     clears it so they get requeued — here they are re-filtered on their
+ *     next attempt anyway).
+ *
+ * Extenders: after the dry run, every interested extender with a
+ * preemptVerb narrows the candidates (upstream callExtenders, through the
+ * framework's extender handle); none left -> "no candidate node for
+ * preemption".
  *
  * Args: minCandidateNodesPercentage (0..100, default 10) and
  * minCandidateNodesAbsolute (>= 0, default 100), not both 0.
@@ -63,6 +68,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "extender/extender.h"
 #include "plugins/plugin_args.h"
 #include "scheduler/framework.h"
 
@@ -75,11 +81,9 @@ typedef struct preemption_plugin {
     int64_t min_candidate_nodes_absolute;
 } preemption_plugin;
 
-typedef struct candidate {
-    const sl_node_info *node;
-    uint32_t nvictims;
-    sl_pod_info **victims;   /* most important first */
-} candidate;
+/* A node and its victims (most important first); the extender module's
+ * type, so the candidates can go to extenders' preempt verb as they are. */
+typedef sl_preemption_candidate candidate;
 
 /* corev1helpers.PodPriority */
 static int32_t pod_priority(const sl_pod_info *p) { return p->pod->priority; }
@@ -389,6 +393,16 @@ static sl_status default_preemption_post_filter(sl_plugin *p, sl_cycle *c, const
         if (first_error) return sl_status_newf(c, SL_ERROR, "preemption: %s", first_error);
         result->nominated_node_name = ""; /* clear the nomination */
         return sl_status_make(SL_UNSCHEDULABLE, fit_error_message(c, &hist));
+    }
+
+    /* Extenders with a preemptVerb narrow the candidates (upstream
+     * Evaluator.callExtenders, between the dry run and the choice). */
+    sl_extender *const *extenders;
+    uint32_t nextenders = sl_framework_extenders(fw, &extenders);
+    if (nextenders) {
+        sl_status es = sl_extenders_preempt(extenders, nextenders, c, pod, cands, &ncands, NULL);
+        if (es.code != SL_SUCCESS) return es;
+        if (ncands == 0) return sl_status_make(SL_UNSCHEDULABLE, "no candidate node for preemption");
     }
 
     const candidate *best = ncands == 1 ? &cands[0] : pick_one(c, cands, ncands);

@@ -43,6 +43,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "plugins/go_regexp_syntax.h"
+
 typedef struct go_regexp go_regexp;
 
 /* Compiles `pattern` (NUL-terminated UTF-8) with Go's syntax rules. On
@@ -60,12 +62,6 @@ int go_regexp_match(const go_regexp *re, const char *subject, size_t len, char *
  * debugging). */
 const char *go_regexp_pcre2_pattern(const go_regexp *re);
 
-/* Go's strconv.Quote (what fmt's %q prints for a string), with snprintf
- * semantics: writes at most bufsize bytes including the NUL (buf may be
- * NULL when bufsize is 0) and returns the full length. Never allocates.
- * Printability of non-ASCII runes follows unicode.IsPrint closely but not
- * exactly (format and private-use characters are escaped; unassigned code
- * points are not). */
-size_t go_quote(const char *s, char *buf, size_t bufsize);
+/* go_quote (Go's %q) lives in go_regexp_syntax.h, included here. */
 
 #endif

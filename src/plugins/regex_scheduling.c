@@ -3,7 +3,9 @@
  * scheduling-framework plugin of the KubeCon NA 2024 "wasm kwok wizardry"
  * demo (wasmkwokwizardry/kubecon-na-2024, scheduling-framework-regex-plugin
  * v1 and v2), re-implemented natively. The extender and wasm variants of
- * the same demo give the same answers.
+ * the same demo give the same answers; guests/regex_v1.c and regex_v2.c are
+ * this plugin as C wasm guests (same messages, checked status for status by
+ * tests/unit/test_wasm_guests.c).
  *
  * Contract: a pod annotated `scheduler.wasmkwokwizardry.io/regex: <re>`
  * fits only nodes whose NAME matches <re> (Go regexp.MatchString: RE2

@@ -241,11 +241,25 @@ static sl_status status_of(int code, const sl_store_error *err, const char *not_
     return sl_status_make(SL_ERROR, failed);
 }
 
+/* The bound version's typed view: the unbound one's with node_name set (its
+ * arrays stay in the unbound version, which the store keeps alive). */
+static void *bind_derive(void *user, const sl_object *cur, json_t *next) {
+    bind_args *a = user;
+    const k8s_pod *old = cur->typed;
+    k8s_pod *pod = xmalloc(sizeof(*pod));
+    *pod = *old;
+    arena_init(&pod->mem, 256);
+    pod->raw = json_incref(next);
+    pod->node_name = arena_strdup(&pod->mem, a->node);
+    return pod;
+}
+
 static sl_status store_bind(sl_cluster *c, const k8s_pod *pod, const char *node_name) {
     store_cluster *m = self_of(c);
     bind_args a = {m->store, node_name};
     sl_store_error err;
-    int code = sl_store_update(m->store, pods_res(), pod->namespace_, pod->name, bind_mutate, &a, NULL, &err);
+    int code = sl_store_update_derived(m->store, pods_res(), pod->namespace_, pod->name, bind_mutate,
+                                       bind_derive, &a, NULL, &err);
     return status_of(code, &err, "binding: pod not found in the cluster store", "binding: the store refused the write");
 }
 

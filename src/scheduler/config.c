@@ -274,6 +274,7 @@ static bool load_config(cfg_loader *l, const json_t *doc, sl_config *out) {
         cfg_leave(l, mark);
     }
     if (!cfg_check_extenders(l, out)) goto out;
+    cfg_apply_extender_ignored_resources(out);
     ok = true;
 out:
     json_decref(implicit);

@@ -156,3 +156,26 @@ void cfg_extender_free(sl_extender_config *e) {
     free(e->managed_resources);
     json_decref(e->raw);
 }
+
+/* upstream buildExtenders: managed resources with ignoredByScheduler
+ * become NodeResourcesFit's ignoredResources in every profile (replacing
+ * the configured list, as upstream does), so Filter does not reject nodes
+ * for resources only an extender knows about. */
+void cfg_apply_extender_ignored_resources(sl_config *cfg) {
+    json_t *ignored = json_array();
+    for (uint32_t i = 0; i < cfg->nextenders; i++)
+        for (uint32_t r = 0; r < cfg->extenders[i].nmanaged; r++)
+            if (cfg->extenders[i].managed_resources[r].ignored_by_scheduler)
+                json_array_append_new(ignored, json_string(cfg->extenders[i].managed_resources[r].name));
+    for (uint32_t p = 0; json_array_size(ignored) && p < cfg->nprofiles; p++) {
+        sl_profile_config *prof = &cfg->profiles[p];
+        for (uint32_t j = 0; j < prof->nargs; j++) {
+            if (strcmp(prof->args[j].name, "NodeResourcesFit") != 0) continue;
+            json_t *args = prof->args[j].args ? json_deep_copy(prof->args[j].args) : json_object();
+            json_object_set(args, "ignoredResources", ignored);
+            json_decref(prof->args[j].args);
+            prof->args[j].args = args;
+        }
+    }
+    json_decref(ignored);
+}

@@ -96,6 +96,8 @@ void cfg_plugin_sets_free(struct sl_profile_config *profile);
 bool cfg_decode_extender(cfg_loader *l, const json_t *obj, struct sl_extender_config *out);
 /* validateExtenders across the list. */
 bool cfg_check_extenders(cfg_loader *l, const struct sl_config *cfg);
+/* ignoredByScheduler managed resources -> NodeResourcesFit ignoredResources. */
+void cfg_apply_extender_ignored_resources(struct sl_config *cfg);
 void cfg_extender_free(struct sl_extender_config *e);
 
 /* ---- plugin args (config_args.c) ---- */

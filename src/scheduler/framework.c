@@ -41,6 +41,8 @@ struct sl_framework {
     sl_framework_host host;
     const sl_recorder *recorder;
     sl_worker_pool *pool;
+    sl_extender *const *extenders;
+    uint32_t nextenders;
 
     uint32_t nplugins;
     sl_plugin plugins[SL_MAX_PLUGINS];
@@ -232,6 +234,8 @@ sl_framework *sl_framework_new(const sl_framework_options *opts, char *err, size
     if (opts->host) fw->host = *opts->host;
     fw->recorder = opts->recorder;
     fw->pool = opts->pool;
+    fw->extenders = opts->extenders;
+    fw->nextenders = opts->nextenders;
     if (!profile) return fw;
 
     /* Instances first (upstream creates every plugin, then checks what
@@ -281,6 +285,11 @@ void sl_framework_set_recorder(sl_framework *fw, const sl_recorder *recorder) {
 }
 const sl_recorder *sl_framework_recorder(const sl_framework *fw) { return fw->recorder; }
 sl_worker_pool *sl_framework_pool(const sl_framework *fw) { return fw->pool; }
+
+uint32_t sl_framework_extenders(const sl_framework *fw, sl_extender *const **out) {
+    *out = fw->extenders;
+    return fw->nextenders;
+}
 int32_t sl_framework_percentage_of_nodes_to_score(const sl_framework *fw) {
     return fw->percentage_of_nodes_to_score;
 }

@@ -454,6 +454,13 @@ const char *sl_framework_profile_name(const sl_framework *fw);
  * range of sl_cycle_worker. */
 uint32_t sl_framework_num_workers(const sl_framework *fw);
 
+/* The scheduler's HTTP extenders (the config's `extenders:`, in order),
+ * upstream framework.Handle.Extenders(). The type and what can be done
+ * with one are src/extender/extender.h's (DefaultPreemption consults their
+ * preempt verb through it). */
+typedef struct sl_extender sl_extender;
+uint32_t sl_framework_extenders(const sl_framework *fw, sl_extender *const **out);
+
 /* ------------------------------------------------------------------ */
 /* Pods waiting at Permit (upstream Handle.GetWaitingPod & co.)         */
 /* ------------------------------------------------------------------ */
@@ -526,6 +533,11 @@ typedef struct sl_recorder {
     void (*permit)(void *user, const char *plugin, sl_status status, int64_t timeout_ms);
     void (*pre_bind)(void *user, const char *plugin, sl_status status);
     void (*bind)(void *user, const char *plugin, sl_status status);
+    /* One extender call (scheduling thread): verb "filter", "prioritize",
+     * "bind" or "preempt"; `answer` is the decoded reply (NULL when the call
+     * failed before one was read); the call's wall-clock duration. */
+    void (*extender)(void *user, const char *extender, const char *verb, const json_t *answer,
+                     sl_status status, int64_t latency_ns);
     void (*cycle_end)(void *user, const sl_pod_info *pod, const char *selected_node,
                       sl_status result);
 } sl_recorder;

@@ -150,6 +150,8 @@ typedef struct sl_framework_options {
     const sl_recorder *recorder;          /* borrowed, may be NULL */
     sl_worker_pool *pool;                 /* borrowed, NULL = run on the caller */
     const sl_registry *registry;          /* borrowed: where plugin names resolve */
+    sl_extender *const *extenders;        /* borrowed (the scheduler's), may be NULL */
+    uint32_t nextenders;
 } sl_framework_options;
 
 /* Instantiates the profile's plugins (one instance per name, shared by all

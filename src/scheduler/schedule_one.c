@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "extender/extender.h"
 #include "scheduler/scheduler_internal.h"
 
 #define MIN_FEASIBLE_NODES_TO_FIND 100
@@ -305,7 +306,7 @@ static sl_status find_nodes_that_pass_filters(sl_scheduler *s, sl_framework *fw,
     *nfeasible = 0;
     if (n == 0) return SL_STATUS_SUCCESS;
     uint32_t want = num_feasible_nodes_to_find(s, fw, n);
-    if (!sl_framework_has_score_plugins(fw)) want = 1; /* no extenders, no scoring */
+    if (!sl_framework_has_score_plugins(fw) && s->nextenders == 0) want = 1; /* no scoring */
     uint32_t start = s->next_start_node_index % n;
 
     if (!sl_framework_has_filter_plugins(fw)) {
@@ -384,7 +385,20 @@ static sl_status find_nodes_that_pass_filters(sl_scheduler *s, sl_framework *fw,
     return SL_STATUS_SUCCESS;
 }
 
-/* upstream findNodesThatFitPod (without extenders). */
+/* upstream findNodesThatPassExtenders over the nodes the Filter plugins
+ * kept. Nodes an extender removed make the pod retry on any cluster event
+ * (upstream adds the pseudo-plugin "Extender" to its unschedulable plugins). */
+static sl_status pass_extenders(sl_scheduler *s, sl_cycle *c, const sl_pod_info *pod, attempt *a,
+                                sl_node_info **feasible, uint32_t *nfeasible) {
+    if (s->nextenders == 0) return SL_STATUS_SUCCESS;
+    uint32_t before = *nfeasible;
+    sl_status st = sl_extenders_filter(s->extenders, s->nextenders, c, pod, feasible, nfeasible,
+                                       a->statuses, s->recorder);
+    if (st.code == SL_SUCCESS && *nfeasible != before) a->events |= SL_EVENT_ALL;
+    return st;
+}
+
+/* upstream findNodesThatFitPod. */
 static sl_status find_nodes_that_fit(sl_scheduler *s, sl_framework *fw, sl_cycle *c,
                                      pod_record *rec, attempt *a, sl_node_info **feasible,
                                      uint32_t *nfeasible) {
@@ -414,6 +428,7 @@ static sl_status find_nodes_that_fit(sl_scheduler *s, sl_framework *fw, sl_cycle
             uint32_t nf = 0;
             sl_status fs = find_nodes_that_pass_filters(s, fw, c, pod, a, &one, 1, nall, false,
                                                         feasible, &nf);
+            if (fs.code == SL_SUCCESS) fs = pass_extenders(s, c, pod, a, feasible, &nf);
             if (fs.code == SL_SUCCESS && nf == 1) {
                 *nfeasible = 1;
                 return SL_STATUS_SUCCESS;
@@ -447,8 +462,10 @@ static sl_status find_nodes_that_fit(sl_scheduler *s, sl_framework *fw, sl_cycle
                                              strbuf_cstr(&sb));
         strbuf_free(&sb);
     }
-    return find_nodes_that_pass_filters(s, fw, c, pod, a, nodes, n, nall, true, feasible,
-                                        nfeasible);
+    st = find_nodes_that_pass_filters(s, fw, c, pod, a, nodes, n, nall, true, feasible,
+                                      nfeasible);
+    if (st.code != SL_SUCCESS) return st;
+    return pass_extenders(s, c, pod, a, feasible, nfeasible);
 }
 
 /* ------------------------------------------------------------------ */
@@ -503,8 +520,10 @@ static sl_status schedule_pod(sl_scheduler *s, sl_framework *fw, sl_cycle *c, po
     }
 
     int64_t *totals = sl_cycle_alloc(c, nfeasible * sizeof(int64_t));
-    if (!sl_framework_has_score_plugins(fw)) {
+    if (!sl_framework_has_score_plugins(fw) && s->nextenders == 0) {
         for (uint32_t i = 0; i < nfeasible; i++) totals[i] = 1;
+    } else if (!sl_framework_has_score_plugins(fw)) {
+        memset(totals, 0, nfeasible * sizeof(int64_t));
     } else {
         st = sl_framework_run_pre_score(fw, c, rec->info, feasible, nfeasible);
         if (st.code == SL_SUCCESS)
@@ -516,6 +535,11 @@ static sl_status schedule_pod(sl_scheduler *s, sl_framework *fw, sl_cycle *c, po
             return st;
         }
     }
+
+    /* Extender scores (× weight × 10) are added to the framework's. */
+    if (s->nextenders)
+        sl_extenders_prioritize(s->extenders, s->nextenders, c, rec->info, feasible, nfeasible,
+                                totals, s->recorder);
 
     /* selectHost: reservoir sampling over the maximum. */
     uint32_t selected = 0, ties = 1;
@@ -635,7 +659,12 @@ static void binding_cycle(sl_scheduler *s, sl_framework *fw, sl_cycle *c, pod_re
      * it stays valid for the rest of this cycle. */
     sl_pod_info *info = rec->info;
     sl_status st = sl_framework_run_pre_bind(fw, c, info, host);
-    if (st.code == SL_SUCCESS) st = sl_framework_run_bind(fw, c, info, host);
+    /* An interested extender with a bindVerb binds instead of the Bind
+     * plugins (upstream extendersBinding). */
+    if (st.code == SL_SUCCESS &&
+        !(s->nextenders &&
+          sl_extenders_bind(s->extenders, s->nextenders, c, info, host, &st, s->recorder)))
+        st = sl_framework_run_bind(fw, c, info, host);
     if (st.code != SL_SUCCESS) {
         forget(s, fw, c, rec, host);
         announce_forget(s, rec);

@@ -44,6 +44,7 @@
 #include <time.h>
 
 #include "base/clock.h"
+#include "extender/extender.h"
 #include "scheduler/scheduler_internal.h"
 
 #define NS_PER_SEC 1000000000LL
@@ -432,6 +433,8 @@ void sched_return_cycle(sl_scheduler *s, sl_cycle *c) {
 /* Construction                                                         */
 /* ------------------------------------------------------------------ */
 
+static bool sched_extenders_new(sl_scheduler *s, char *err, size_t errsize);
+
 sl_scheduler *sl_scheduler_new(const sl_scheduler_options *opts, char *err, size_t errsize) {
     const sl_config *cfg = opts->config;
     if (!cfg || !opts->registry || !opts->cluster) {
@@ -466,6 +469,10 @@ sl_scheduler *sl_scheduler_new(const sl_scheduler_options *opts, char *err, size
     s->host.nominated_count = host_nominated_count;
     s->host.waiting_pods = host_waiting_pods;
 
+    if (!sched_extenders_new(s, err, errsize)) {
+        sl_scheduler_free(s);
+        return NULL;
+    }
     s->nprofiles = cfg->nprofiles;
     s->frameworks = xcalloc(cfg->nprofiles, sizeof(sl_framework *));
     for (uint32_t i = 0; i < cfg->nprofiles; i++) {
@@ -477,6 +484,8 @@ sl_scheduler *sl_scheduler_new(const sl_scheduler_options *opts, char *err, size
             .recorder = opts->recorder,
             .pool = s->pool,
             .registry = opts->registry,
+            .extenders = s->extenders,
+            .nextenders = s->nextenders,
         };
         s->frameworks[i] = sl_framework_new(&fo, err, errsize);
         if (!s->frameworks[i]) {
@@ -532,6 +541,8 @@ void sl_scheduler_free(sl_scheduler *s) {
     if (s->cache) sl_cache_free(s->cache);
     for (uint32_t i = 0; i < s->nprofiles; i++) sl_framework_free(s->frameworks[i]);
     free(s->frameworks);
+    for (uint32_t i = 0; i < s->nextenders; i++) sl_extender_free(s->extenders[i]);
+    free(s->extenders);
     sl_cycle_free(s->cycle);
     for (size_t i = 0; i < s->spare_cycles.len; i++) sl_cycle_free(s->spare_cycles.items[i]);
     VEC_FREE(&s->spare_cycles);
@@ -539,6 +550,18 @@ void sl_scheduler_free(sl_scheduler *s) {
     sl_cycle_arenas_free(&s->arenas);
     VEC_FREE(&s->latencies);
     free(s);
+}
+
+/* The config's HTTP extenders (src/extender), shared by all profiles. */
+static bool sched_extenders_new(sl_scheduler *s, char *err, size_t errsize) {
+    const sl_config *cfg = s->config;
+    s->extenders = cfg->nextenders ? xcalloc(cfg->nextenders, sizeof(sl_extender *)) : NULL;
+    for (uint32_t i = 0; i < cfg->nextenders; i++) {
+        s->extenders[i] = sl_extender_new(&cfg->extenders[i], err, errsize);
+        if (!s->extenders[i]) return false;
+        s->nextenders = i + 1;
+    }
+    return true;
 }
 
 /* ------------------------------------------------------------------ */
@@ -698,6 +721,11 @@ bool sl_scheduler_pod_result(const sl_scheduler *s, const k8s_pod *pod, sl_pod_r
     out->attempts = rec->entry.qp.attempts;
     out->nominated_node = rec->entry.nominated_node;
     return true;
+}
+
+uint32_t sl_scheduler_extenders(const sl_scheduler *s, sl_extender *const **out) {
+    *out = s->extenders;
+    return s->nextenders;
 }
 
 void sl_scheduler_attempt_latencies(const sl_scheduler *s, const int64_t **ns, size_t *n) {

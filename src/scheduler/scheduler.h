@@ -95,6 +95,10 @@ typedef struct sl_pod_result {
 /* Outcome per pod (strings owned by the scheduler). false if unknown. */
 bool sl_scheduler_pod_result(const sl_scheduler *s, const k8s_pod *pod, sl_pod_result *out);
 
+/* The config's HTTP extenders, as built (extender/extender.h reads their
+ * call statistics). */
+uint32_t sl_scheduler_extenders(const sl_scheduler *s, sl_extender *const **out);
+
 /* Durations of every scheduling attempt so far (ns), for percentiles. */
 void sl_scheduler_attempt_latencies(const sl_scheduler *s, const int64_t **ns, size_t *n);
 

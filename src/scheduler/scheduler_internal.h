@@ -37,6 +37,8 @@ struct sl_scheduler {
     const sl_recorder *recorder;
     int64_t last_bind_ns;         /* clock at the last successful bind (progress guard) */
 
+    uint32_t nextenders;
+    sl_extender **extenders;      /* the config's extenders, shared by every profile */
     uint32_t nprofiles;
     sl_framework **frameworks;    /* one per config profile, same order */
     sl_framework_host host;

@@ -21,10 +21,11 @@
  * nodeName and deletionTimestamp stay, and DefaultTolerationSeconds and the
  * container defaults are not applied (the file says what the pods are).
  *
- * STRICT VALIDATION HOOK: the strict field validator (k8s_schema.h, written
- * on the `strict` branch) plugs in at strict_validate() below: it should
- * reject unknown/duplicate fields of the served kinds with 422 (API server:
- * fieldValidation=Strict; schedule --cluster: always).
+ * Strict field validation (k8s_schema.h) is applied where the request is
+ * known: the API server checks bodies and patch results (check_fields in
+ * server.c, strict with fieldValidation=Strict), cluster files are checked
+ * on load (sl_cluster_memory_load_with). strict_validate() below stays the
+ * hook for writes that reach the store by other paths.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -97,7 +97,7 @@ static bool load(sl_store *s, char *err, size_t errsize) {
     }
     sqlite3_finalize(st);
     if (!prepare(db, "SELECT rv, type, res, json FROM log ORDER BY rv", &st, err, errsize)) return false;
-    strmap last = {0}; /* key -> the previous logged version (borrowed from the ring) */
+    strmap last = {0}; /* key -> the previous logged version (referenced: the ring may evict it) */
     uint64_t first = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
         uint64_t rv = (uint64_t)sqlite3_column_int64(st, 0);
@@ -120,10 +120,13 @@ static bool load(sl_store *s, char *err, size_t errsize) {
         if (!first) first = rv;
         if (rv > s->rv) s->rv = rv;
         store_log_append(s, (sl_event_type)type, rv, o, old);
-        strmap_put(&last, full, o);
+        sl_object_unref(strmap_put(&last, full, sl_object_ref(o)));
         if (rv > max_rv) max_rv = rv;
     }
     sqlite3_finalize(st);
+    size_t pos = 0;
+    void *value;
+    while (strmap_next(&last, &pos, NULL, &value)) sl_object_unref(value);
     strmap_free(&last);
     s->rv = max_rv;
     s->log_oldest = first ? first : max_rv + 1;

@@ -88,7 +88,9 @@ void sl_object_unref(sl_object *o) {
     }
     json_decref(o->json);
     free(__atomic_load_n(&o->text, __ATOMIC_ACQUIRE));
+    sl_object *base = o->base;
     free(o);
+    sl_object_unref(base);
 }
 
 const char *sl_object_text(sl_object *o, size_t *len) {
@@ -119,7 +121,8 @@ static const char *meta_string(const json_t *obj, const char *key) {
 
 /* A new version around json (stolen). Decodes the typed view; on failure
  * returns NULL with a 422. */
-sl_object *store_object_new(const sl_resource *res, json_t *json, sl_store_error *err) {
+static sl_object *object_new(const sl_resource *res, json_t *json, const sl_object *base,
+                             void *derived, sl_store_error *err) {
     const sl_resource *storage = sl_resource_get(res->storage);
     const char *ns = storage->namespaced ? meta_string(json, "namespace") : "";
     const char *name = meta_string(json, "name");
@@ -145,6 +148,11 @@ sl_object *store_object_new(const sl_resource *res, json_t *json, sl_store_error
     o->res = storage;
     o->json = json;
     o->refs = 1;
+    if (derived) {
+        o->typed = derived;
+        o->base = sl_object_ref((sl_object *)base);
+        return o;
+    }
     char msg[1024];
     msg[0] = 0;
     switch (storage->id) {
@@ -177,6 +185,10 @@ sl_object *store_object_new(const sl_resource *res, json_t *json, sl_store_error
         return NULL;
     }
     return o;
+}
+
+sl_object *store_object_new(const sl_resource *res, json_t *json, sl_store_error *err) {
+    return object_new(res, json, NULL, NULL, err);
 }
 
 /* ------------------------------------------------------------------ */
@@ -430,6 +442,10 @@ static void dispatch(sl_store *s);
 
 typedef enum commit_kind { COMMIT_CREATE, COMMIT_UPDATE, COMMIT_DELETE } commit_kind;
 
+static __thread int dry_run_depth;
+void sl_store_dry_run_begin(void) { dry_run_depth++; }
+void sl_store_dry_run_end(void) { dry_run_depth--; }
+
 /* Publishes obj (a new, unpublished version: its json may still be
  * modified) for key. expected: the version the write was computed from
  * (update/delete); a different current version means retry (returns -1).
@@ -458,6 +474,12 @@ static int commit(sl_store *s, commit_kind kind, sl_object *obj, sl_object *expe
         pthread_rwlock_unlock(&s->lock);
         if (!cur) return not_found(err, res, obj->name);
         return -1;
+    }
+    if (dry_run_depth > 0) {
+        pthread_rwlock_unlock(&s->lock);
+        if (out) *out = obj;
+        else sl_object_unref(obj);
+        return kind == COMMIT_CREATE ? 201 : 200;
     }
     uint64_t rv = s->rv + 1;
     obj->rv = rv;
@@ -750,6 +772,12 @@ static void keep_identity(const sl_object *cur, json_t *next) {
 
 int sl_store_update(sl_store *s, const sl_resource *res, const char *namespace_, const char *name,
                     sl_mutate_fn mutate, void *user, sl_object **out, sl_store_error *err) {
+    return sl_store_update_derived(s, res, namespace_, name, mutate, NULL, user, out, err);
+}
+
+int sl_store_update_derived(sl_store *s, const sl_resource *res, const char *namespace_,
+                            const char *name, sl_mutate_fn mutate, sl_derive_fn derive, void *user,
+                            sl_object **out, sl_store_error *err) {
     const sl_resource *storage = sl_resource_get(res->storage);
     for (;;) {
         sl_object *cur;
@@ -804,7 +832,8 @@ int sl_store_update(sl_store *s, const sl_resource *res, const char *namespace_,
             else sl_object_unref(cur);
             return 200;
         }
-        sl_object *o = store_object_new(storage, next, err);
+        void *typed = derive ? derive(user, cur, next) : NULL;
+        sl_object *o = object_new(storage, next, cur, typed, err);
         if (!o) {
             json_decref(next);
             sl_object_unref(cur);

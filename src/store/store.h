@@ -143,6 +143,7 @@ typedef struct sl_object {
      * lives as long as the version. */
     void *typed;
     /* private */
+    struct sl_object *base;    /* a derived typed view points into this version (kept alive) */
     int refs;                  /* atomic */
     char *text;                /* cached compact JSON (atomic, set once) */
     size_t text_len;
@@ -299,6 +300,16 @@ int sl_store_create_take(sl_store *s, const sl_resource *res, const char *namesp
 typedef int (*sl_mutate_fn)(void *user, const sl_object *cur, json_t **next, sl_store_error *err);
 int sl_store_update(sl_store *s, const sl_resource *res, const char *namespace_, const char *name,
                     sl_mutate_fn mutate, void *user, sl_object **out, sl_store_error *err);
+/* The same, for writes whose effect on the typed view is known (a bind sets
+ * node_name): derive returns the new version's typed view built from cur's
+ * (e.g. a struct copy with its own arena for the changed strings, sharing
+ * cur's arrays); the new version then keeps cur alive. Saves a full decode
+ * per bind. derive must not be used for writes that repeat on one object
+ * (every use lengthens the chain of versions kept alive by one). */
+typedef void *(*sl_derive_fn)(void *user, const sl_object *cur, json_t *next);
+int sl_store_update_derived(sl_store *s, const sl_resource *res, const char *namespace_,
+                            const char *name, sl_mutate_fn mutate, sl_derive_fn derive, void *user,
+                            sl_object **out, sl_store_error *err);
 /* Replaces the object with obj (an update without read-modify-write). */
 int sl_store_replace(sl_store *s, const sl_resource *res, const char *namespace_,
                      const json_t *obj, sl_object **out, sl_store_error *err);
@@ -310,6 +321,13 @@ int sl_store_replace(sl_store *s, const sl_resource *res, const char *namespace_
 int sl_store_delete(sl_store *s, const sl_resource *res, const char *namespace_, const char *name,
                     uint64_t precondition_rv, const char *precondition_uid, sl_object **out,
                     sl_store_error *err);
+
+/* Dry run (dryRun=All): writes this thread makes between begin and end go
+ * through everything (admission, validation, preconditions, conflicts) but
+ * are not published: no resourceVersion is taken, nothing is stored,
+ * logged or delivered; *out gets the object as it would have been. */
+void sl_store_dry_run_begin(void);
+void sl_store_dry_run_end(void);
 
 /* ------------------------------------------------------------------ */
 /* Watching                                                             */

@@ -53,6 +53,14 @@
  *     path only.
  *   - Calls: arguments are made HOME; the callee's frame starts at the home
  *     slot of the first argument, its results come back in the same slots.
+ *     Entries below the arguments are left as they are (a LOCAL there
+ *     still reads the local after the call).
+ *   - `flushed`: every entry below that height is HOME, so the preserve
+ *     check and flush_all start there. It is only raised when that holds:
+ *     raising it over a LOCAL entry (as calls once did) hides the entry
+ *     from a later local.set/tee of that local, which then overwrites a
+ *     value still on the stack (`local.get 3; ...; call f; local.tee 3;
+ *     i32.store` stored to the new address).
  *   - Unreachable code (after br, br_table, return, unreachable) is parsed
  *     but not emitted until the matching else/end.
  * Forward branch targets are patched at the label's end through a chain
@@ -1217,6 +1225,7 @@ static void skip_immediates(translator *t, uint8_t op) {
 static void emit_call(translator *t, uint32_t func_index) {
     const sl_wasm_func *f = &t->m->funcs[func_index];
     const sl_wasm_type *ty = &t->m->types[f->type_index];
+    bool below_home = t->flushed >= t->height - ty->nparams;
     flush_range(t, t->height - ty->nparams, t->height);
     uint32_t argbase = home(t, t->height - ty->nparams);
     if (func_index < t->m->num_imported_funcs) {
@@ -1232,12 +1241,16 @@ static void emit_call(translator *t, uint32_t func_index) {
     }
     truncate_stack(t, t->height - ty->nparams);
     for (uint32_t i = 0; i < ty->nresults; i++) push_home(t);
-    t->flushed = t->height;
+    /* Only the arguments were flushed: entries below them keep their
+     * kind (a LOCAL there must stay visible to the preserve check of a
+     * later local.set/tee and to the flush at the next join). */
+    if (below_home) t->flushed = t->height;
 }
 
 static void emit_call_indirect(translator *t, uint32_t type_index, uint32_t table) {
     const sl_wasm_type *ty = &t->m->types[type_index];
     uint32_t index = pop_slot(t);
+    bool below_home = t->flushed >= t->height - ty->nparams;
     flush_range(t, t->height - ty->nparams, t->height);
     uint32_t argbase = home(t, t->height - ty->nparams);
     emit_op(t, SL_WASM_OP_call_indirect);
@@ -1247,7 +1260,10 @@ static void emit_call_indirect(translator *t, uint32_t type_index, uint32_t tabl
     emit_unit(t, t->cm->type_ids[type_index]);
     truncate_stack(t, t->height - ty->nparams);
     for (uint32_t i = 0; i < ty->nresults; i++) push_home(t);
-    t->flushed = t->height;
+    /* Only the arguments were flushed: entries below them keep their
+     * kind (a LOCAL there must stay visible to the preserve check of a
+     * later local.set/tee and to the flush at the next join). */
+    if (below_home) t->flushed = t->height;
 }
 
 /* Emits an operation whose operands are all popped slots, in stack order,

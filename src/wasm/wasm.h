@@ -311,12 +311,26 @@ typedef struct sl_wasm_wasi_config {
     const uint8_t *stdin_data;
     size_t stdin_len;
     uint64_t random_seed;      /* 0 = seed from the OS */
+    /* true: fd 0 reads this process's stdin directly (stdin_data ignored) */
+    bool stdin_inherit;
+    /* Host directories the guest may reach, as fds 3, 4, ... in order.
+     * Paths resolve beneath them only: no `..` or symlink escape
+     * (openat2 RESOLVE_BENEATH). */
+    int npreopens;
+    const struct sl_wasm_wasi_preopen *preopens;
 } sl_wasm_wasi_config;
 
+typedef struct sl_wasm_wasi_preopen {
+    const char *host_path;     /* an existing directory */
+    const char *guest_path;    /* the name the guest sees ("/data", ".") */
+} sl_wasm_wasi_preopen;
+
 /* Defines every wasi_snapshot_preview1 import in the linker. The config's
- * strings are copied. Per-instance state (stdin position, ...) is created
- * lazily. Unsupported calls return ENOSYS (52). proc_exit produces a
- * SL_WASM_TRAP_EXIT trap. No filesystem: no preopens. */
+ * strings are copied and the preopened directories opened now. Per-instance
+ * state (stdin position, the fd table, ...) is created lazily. Unsupported
+ * calls return ENOSYS (52). proc_exit produces a SL_WASM_TRAP_EXIT trap.
+ * false when a preopen cannot be opened (errno tells why) or a definition
+ * fails. */
 bool sl_wasm_wasi_define(sl_wasm_linker *linker, const sl_wasm_wasi_config *config);
 
 #endif

@@ -96,6 +96,10 @@ EOF
 start main --watch-history 200 --watch-bookmark-seconds 1
 k get ns
 expect "get ns: Table" "kube-node-lease   Active"
+k create -f "$TMP/pod.yaml" --dry-run=server
+expect "create --dry-run=server" "pod/web created (server dry run)"
+k get pod web
+if [ "$rc" -ne 0 ]; then pass; else fail "a server dry run stored the pod"; fi
 k create -f "$TMP/pod.yaml"
 expect "create" "pod/web created"
 k create -f "$TMP/node.yaml"
@@ -135,6 +139,11 @@ if [ "$rc" -ne 0 ]; then pass; else fail "json patch test op should fail"; fi
 k cordon n1
 k get nodes
 expect "cordon" "Ready,SchedulingDisabled"
+# nodes/status keeps the spec; the main resource keeps the status
+http PATCH /api/v1/nodes/n1/status -H 'Content-Type: application/merge-patch+json' -d '{"spec":{"unschedulable":false},"status":{"allocatable":{"cpu":"3"}}}'
+if [ "$code" = 200 ] && python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["spec"]["unschedulable"] is True and d["status"]["allocatable"]["cpu"]=="3"' "$TMP/out"; then pass; else fail "nodes/status patch: $code $(head -c 300 "$TMP/out")"; fi
+http PATCH /api/v1/nodes/n1 -H 'Content-Type: application/merge-patch+json' -d '{"status":{"allocatable":{"cpu":"1"}}}'
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["status"]["allocatable"]["cpu"]=="3"' "$TMP/out"; then pass; else fail "node main resource changed the status"; fi
 k uncordon n1
 k get nodes
 expect "uncordon" "n1     Ready    worker"
@@ -164,6 +173,8 @@ k get events
 expect "get events Table" "pod/web"
 k api-resources
 expect "api-resources" "priorityclasses"
+k get all
+expect "get all (categories)" "pod/web"
 k get priorityclasses
 expect "built-in priority classes" "system-node-critical"
 # get -w sees a change
@@ -241,6 +252,16 @@ expect_code "unknown kind" 404
 http POST /api/v1/namespaces/default/pods -H 'Content-Type: application/json' -d '{"metadata":{"name":"Bad_Name"},"spec":{"containers":[{"name":"c","image":"i"}]}}'
 expect_code "invalid name" 422
 grep -q '"field":"metadata.name"' "$TMP/out" && pass || fail "invalid name: causes[].field"
+http POST "/api/v1/namespaces/default/pods?fieldValidation=Strict" -H 'Content-Type: application/json' -d '{"metadata":{"name":"strict1"},"spec":{"containerz":[],"containers":[{"name":"c","image":"i"}]}}'
+expect_code "unknown field with fieldValidation=Strict" 400
+expect "strict: names the field" 'unknown field \"spec.containerz\"'
+http POST /api/v1/namespaces/default/pods -H 'Content-Type: application/json' -d '{"metadata":{"name":"lenient1"},"spec":{"containerz":[],"containers":[{"name":"c","image":"i"}]}}'
+expect_code "unknown field without Strict is accepted" 201
+http POST /api/v1/namespaces/default/pods -H 'Content-Type: application/json' -d '{"metadata":{"name":"typed1"},"spec":{"containers":[{"name":"c","image":"i","resources":{"requests":{"cpu":"lots"}}}]}}'
+if [ "$code" = 400 ] || [ "$code" = 422 ]; then pass; else fail "a bad quantity: HTTP $code"; fi
+sed 's/containers:/containerz: []\n  containers:/' "$TMP/pod.yaml" | sed 's/name: web/name: web-typo/' >"$TMP/typo.yaml"
+timeout 30 /usr/bin/kubectl --server "$URL" apply -f "$TMP/typo.yaml" >"$TMP/out" 2>"$TMP/err"
+expect "kubectl apply of a typo (strict)" 'unknown field "spec.containerz"'
 http POST /api/v1/namespaces/default/pods -H 'Content-Type: application/json' -d '{"kind":"Node","metadata":{"name":"x"}}'
 expect_code "kind mismatch" 400
 http POST /api/v1/namespaces/default/pods -H 'Content-Type: application/json' -d '{"metadata":{"name":"nocont"},"spec":{}}'
@@ -262,6 +283,16 @@ http POST /api/v1/namespaces/default/configmaps -H 'Content-Type: application/js
 expect_code "oversized body" 413
 http DELETE /api/v1/namespaces/default
 expect_code "default namespace is protected" 403
+# list pagination over HTTP, then deletecollection with a selector
+for i in 1 2 3 4 5; do curl -s -o /dev/null -X POST "$URL/api/v1/namespaces/default/configmaps" -H 'Content-Type: application/json' -d "{\"metadata\":{\"name\":\"page-$i\",\"labels\":{\"set\":\"page\"}}}"; done
+http GET "/api/v1/namespaces/default/configmaps?labelSelector=set%3Dpage&limit=2"
+token=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d["items"])==2; print(d["metadata"]["continue"])' "$TMP/out")
+http GET "/api/v1/namespaces/default/configmaps?labelSelector=set%3Dpage&limit=2&continue=$(python3 -c 'import urllib.parse,sys; print(urllib.parse.quote(sys.argv[1]))' "$token")"
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert [i["metadata"]["name"] for i in d["items"]]==["page-3","page-4"] and d["metadata"]["continue"]' "$TMP/out"; then pass; else fail "limit/continue: $(head -c 300 "$TMP/out")"; fi
+http DELETE "/api/v1/namespaces/default/configmaps?labelSelector=set%3Dpage"
+if [ "$code" = 200 ] && python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d["items"])==5' "$TMP/out"; then pass; else fail "deletecollection: $code"; fi
+http GET "/api/v1/namespaces/default/configmaps?labelSelector=set%3Dpage"
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["items"]==[]' "$TMP/out"; then pass; else fail "deletecollection left objects"; fi
 # a watch client that never reads, and a slow-loris connection, while others are served
 python3 - "$URL" >"$TMP/slow.out" 2>&1 <<'EOF' &
 import socket, sys, time, urllib.parse
@@ -292,6 +323,40 @@ expect_code "serving others during a stuck watch and a slow loris" 200
 t1=$(date +%s%N)
 if [ $(( (t1 - t0) / 1000000 )) -lt 20000 ]; then pass; else fail "300 writes took $(( (t1 - t0) / 1000000 )) ms beside a stuck watcher"; fi
 wait $slowpid
+# 300 long-lived watches held open do not slow other requests down
+python3 - "$URL" >"$TMP/many.out" 2>&1 <<'EOF'
+import socket, sys, time, urllib.parse, urllib.request, json
+u = urllib.parse.urlparse(sys.argv[1])
+socks = []
+for i in range(300):
+    s = socket.create_connection((u.hostname, u.port))
+    s.sendall(b"GET /api/v1/namespaces/default/configmaps?watch=true&resourceVersion=0 HTTP/1.1\r\nHost: x\r\n\r\n")
+    socks.append(s)
+time.sleep(0.5)
+t0 = time.time()
+for i in range(50):
+    body = json.dumps({"metadata": {"name": "many-%d" % i}}).encode()
+    urllib.request.urlopen(urllib.request.Request(sys.argv[1] + "/api/v1/namespaces/default/configmaps", body,
+                                                  {"Content-Type": "application/json"}), timeout=5).read()
+    urllib.request.urlopen(sys.argv[1] + "/api/v1/namespaces/default/configmaps/many-%d" % i, timeout=5).read()
+took = time.time() - t0
+# every watcher got the last write
+got = 0
+for s in socks:
+    s.settimeout(5)
+    buf = b""
+    while b"many-49" not in buf:
+        try:
+            chunk = s.recv(1 << 20)
+        except socket.timeout:
+            break
+        if not chunk:
+            break
+        buf += chunk
+    got += b"many-49" in buf
+print("writes %.2f s, watchers with the last event: %d" % (took, got))
+EOF
+if grep -q "watchers with the last event: 300" "$TMP/many.out" && python3 -c "import re,sys; sys.exit(0 if float(re.search(r'writes ([0-9.]+)', open(sys.argv[1]).read()).group(1)) < 10 else 1)" "$TMP/many.out"; then pass; else fail "300 watches: $(cat "$TMP/many.out")"; fi
 stop "$PID"
 
 # ---------------------------------------------------------------- kubectl 1.20
@@ -339,6 +404,20 @@ code=$(curl -sk -o "$TMP/out" -w '%{http_code}' -H 'Authorization: Bearer s3cret
 expect_code "token -> 200" 200
 [ -s "$TMP/tlsdata/tls.crt" ] && pass || fail "self-signed pair kept in the data dir"
 stop "$PID"
+# the same pair given as files
+start tls2 --tls-cert "$TMP/tlsdata/tls.crt" --tls-key "$TMP/tlsdata/tls.key" --write-kubeconfig "$TMP/kubeconfig2"
+timeout 30 /usr/bin/kubectl --kubeconfig "$TMP/kubeconfig2" get ns >"$TMP/out" 2>"$TMP/err"
+expect "kubectl over HTTPS with --tls-cert/--tls-key" "kube-public"
+stop "$PID"
+start tls --tls-self-signed --token-file "$TMP/tokens.csv" --write-kubeconfig "$TMP/kubeconfig" --data-dir "$TMP/tlsdata"
+if /usr/bin/python3 -c 'import kubernetes' 2>/dev/null; then
+    if timeout 30 /usr/bin/python3 -c 'import sys
+from kubernetes import client, config
+config.load_kube_config(sys.argv[1])
+names = [n.metadata.name for n in client.CoreV1Api().list_namespace().items]
+assert "kube-system" in names, names' "$TMP/kubeconfig" 2>"$TMP/err"; then pass; else fail "python over HTTPS with the kubeconfig's token"; fi
+fi
+stop "$PID"
 
 # ---------------------------------------------------------------- persistence: kill -9 mid storm
 start persist --data-dir "$TMP/data"
@@ -367,8 +446,14 @@ for t in ts: t.start()
 for t in ts: t.join()
 EOF
 storm=$!
-sleep 1.5
+# kill -9 mid-storm: once some writes are acknowledged (bounded wait on a loaded machine)
+for _ in $(seq 200); do
+    [ -f "$TMP/acked" ] && [ "$(wc -l <"$TMP/acked")" -ge 100 ] && break
+    sleep 0.1
+done
+sleep 0.3
 kill -9 "$PID"
+wait "$PID" 2>/dev/null
 wait "$storm" 2>/dev/null
 nacked=$(wc -l <"$TMP/acked")
 maxrv=$(awk '{print $2}' "$TMP/acked" | sort -n | tail -1)

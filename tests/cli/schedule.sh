@@ -108,7 +108,7 @@ check_json "default config: every pod scheduled" 'all(p["status"] == "Scheduled"
 
 # JSON shape: exactly the documented keys, input order.
 run schedule --cluster "$DATA/regex-cluster.yaml" --config "$DATA/regex-v2-multipoint.yaml" -o json
-check_json "json: top level is {pods: [...]}" 'list(d.keys()) == ["pods"] and isinstance(d["pods"], list)'
+check_json "json: top level is {pods: [...], totals: {...}}" 'list(d.keys()) == ["pods", "totals"] and isinstance(d["pods"], list)'
 check_json "json: pods in input order" \
     '[p["name"] for p in d["pods"]] == ["kubecon-pod", "cncf-pod", "invalid-pod", "plain-pod"]'
 check_json "json: keys of every pod" \
@@ -174,15 +174,17 @@ expect_rc "table: exit status" 0
 check_grep "table: header" "$TMP/out" "NAMESPACE  NAME         STATUS         NODE"
 check_grep "table: unschedulable row" "$TMP/out" "cncf-pod     Unschedulable  <none>"
 check_grep "table: error row" "$TMP/out" "invalid-pod  Error          <none>"
-if [ "$(wc -l <"$TMP/out")" -eq 5 ]; then pass; else fail "table: 5 lines (header + 4 pods)"; fi
+if [ "$(wc -l <"$TMP/out")" -eq 6 ]; then pass; else fail "table: 6 lines (header + 4 pods + totals)"; fi
+check_grep "table: totals line" "$TMP/out" "4 pods: 2 scheduled, 1 unschedulable, 1 error, 0 gated, 0 pending"
 # Columns line up: STATUS starts at the same offset on every line.
-if awk 'NR == 1 { col = index($0, "STATUS") } NR > 1 { if (substr($0, col - 2, 2) != "  ") bad = 1 } END { exit bad }' "$TMP/out"; then
+if awk 'NR == 1 { col = index($0, "STATUS") } NR > 1 && !/ pods: / { if (substr($0, col - 2, 2) != "  ") bad = 1 } END { exit bad }' "$TMP/out"; then
     pass
 else
     fail "table: columns aligned"
 fi
 run schedule --cluster "$DATA/regex-cluster.yaml" --config "$DATA/regex-v1-filter.yaml" -o table --explain
-check_grep "table --explain: per-node lines" "$TMP/out" '    node-0: '
+check_grep "table --explain: rejections per plugin, not per node" "$TMP/out" '    rejected by RegexScheduling on 1 nodes: 1 node "node-0" does not match regex'
+check_grep "table --explain: top nodes with the selected one marked" "$TMP/out" '    top kubecon-1 score=496 (TaintToleration=300 NodeResourcesFit=98 NodeResourcesBalancedAllocation=98 ImageLocality=0) <- selected [tie]'
 
 # ---------------------------------------------------------------------------
 # Bad input: exit 2, message names the file and the field

@@ -24,7 +24,7 @@ bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
 
 # run NAME ARGS...: runs schedlab with a 60 s cap; sets $rc, $out, $err
 run() {
-    timeout 60 "$bin" "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?
+    timeout 60 "$bin" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null; rc=$?
     out="$(cat "$tmp/out")"; err="$(cat "$tmp/err")"
 }
 expect_rc() {  # what wanted

@@ -3,6 +3,7 @@
  * listeners, admission and SQLite persistence. */
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include "store/store.h"
@@ -361,6 +362,128 @@ TEST(persistence_survives_reopen) {
     CHECK_EQ_INT(system(cmd), 0);
 }
 
+/* Writers, readers, watchers and a listener at once: every watcher sees
+ * every revision in order, the listener too, nothing crashes (run under
+ * ASan/TSan to check the locking). */
+typedef struct stress {
+    sl_store *s;
+    int id;
+    uint64_t last_rv;
+    int events;
+    bool ordered;
+} stress;
+
+static void *stress_writer(void *arg) {
+    stress *st = arg;
+    for (int i = 0; i < 300; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "w%d-%d", st->id, i);
+        create_pod(st->s, name, NULL, "web", NULL);
+        sl_store_error err;
+        sl_store_update(st->s, PODS, "default", name, set_node, "n1", NULL, &err);
+        if (i % 3 == 0) sl_store_delete(st->s, PODS, "default", name, 0, NULL, NULL, &err);
+        sl_list l;
+        if (i % 50 == 0 && sl_store_list(st->s, PODS, NULL, &l, &err) == 200) sl_list_free(&l);
+    }
+    return NULL;
+}
+
+static void *stress_watcher(void *arg) {
+    stress *st = arg;
+    sl_watcher *w;
+    sl_store_error err;
+    if (sl_store_watch(st->s, PODS, NULL, NULL, st->last_rv, &w, &err) != 200) return NULL;
+    st->ordered = true;
+    while (st->events < 4 * 700) {
+        sl_store_event ev;
+        int r = sl_watcher_next(w, &ev, 2000000000LL);
+        if (r <= 0) break;
+        if (ev.rv <= st->last_rv) st->ordered = false;
+        st->last_rv = ev.rv;
+        st->events++;
+        sl_store_event_release(&ev);
+    }
+    sl_watcher_close(w);
+    return NULL;
+}
+
+static void count_listener(void *user, const sl_store_event *ev) {
+    stress *st = user;
+    if (ev->rv <= st->last_rv) st->ordered = false;
+    st->last_rv = ev->rv;
+    st->events++;
+}
+
+TEST(concurrent_writers_watchers_listener) {
+    sl_store *s = open_store(NULL, 100000);
+    stress writers[4], watchers[3], listener = {.s = s, .ordered = true};
+    uint64_t start = sl_store_revision(s);
+    listener.last_rv = start;
+    uint64_t id = sl_store_listen(s, count_listener, &listener, NULL, 0);
+    pthread_t wt[4], rt[3];
+    for (int i = 0; i < 3; i++) {
+        watchers[i] = (stress){.s = s, .id = i, .last_rv = start};
+        pthread_create(&rt[i], NULL, stress_watcher, &watchers[i]);
+    }
+    for (int i = 0; i < 4; i++) {
+        writers[i] = (stress){.s = s, .id = i};
+        pthread_create(&wt[i], NULL, stress_writer, &writers[i]);
+    }
+    for (int i = 0; i < 4; i++) pthread_join(wt[i], NULL);
+    for (int i = 0; i < 3; i++) pthread_join(rt[i], NULL);
+    /* 4 writers x (300 creates + 300 updates + 100 deletes) */
+    CHECK_EQ_INT(sl_store_revision(s) - start, 4 * 700);
+    for (int i = 0; i < 3; i++) {
+        CHECK_EQ_INT(watchers[i].events, 4 * 700);
+        CHECK(watchers[i].ordered);
+    }
+    CHECK_EQ_INT(listener.events, 4 * 700);
+    CHECK(listener.ordered);
+    sl_store_unlisten(s, id);
+    sl_store_close(s);
+}
+
+TEST(reopen_with_a_log_longer_than_the_ring) {
+    char dir[] = "/tmp/schedlab-store-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    sl_store *s = open_store(dir, 16);
+    sl_store_error err;
+    create_pod(s, "a", NULL, "web", NULL);
+    for (int i = 0; i < 1500; i++) {   /* the log is pruned every 1024 writes only */
+        char node[16];
+        snprintf(node, sizeof node, "n%d", i % 2);
+        json_t *l = json_pack("{s:{s:{s:s}}}", "metadata", "labels", "i", node);
+        sl_object *o;
+        if (sl_store_get(s, PODS, "default", "a", &o, &err) == 200) {
+            json_t *next = json_deep_copy(o->json);
+            json_object_set_new(json_object_get(next, "metadata"), "labels", json_pack("{s:s}", "i", node));
+            sl_object_unref(o);
+            sl_store_replace(s, PODS, "default", next, NULL, &err);
+            json_decref(next);
+        }
+        json_decref(l);
+    }
+    uint64_t last = sl_store_revision(s);
+    sl_store_close(s);
+    s = open_store(dir, 16);
+    CHECK_EQ_INT(sl_store_revision(s), last);
+    sl_watcher *w;
+    CHECK_EQ_INT(sl_store_watch(s, PODS, NULL, NULL, last - 5, &w, &err), 200);
+    sl_store_event ev;
+    int n = 0;
+    while (sl_watcher_next(w, &ev, 0) == 1) {
+        CHECK(ev.old != NULL);
+        n++;
+        sl_store_event_release(&ev);
+    }
+    CHECK_EQ_INT(n, 5);
+    sl_watcher_close(w);
+    sl_store_close(s);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK_EQ_INT(system(cmd), 0);
+}
+
 int main(void) {
     PODS = sl_resource_get(SL_RES_PODS);
     NODES = sl_resource_get(SL_RES_NODES);
@@ -376,5 +499,7 @@ int main(void) {
     RUN(admission_priority_and_defaults);
     RUN(namespace_delete_cascades);
     RUN(persistence_survives_reopen);
+    RUN(reopen_with_a_log_longer_than_the_ring);
+    RUN(concurrent_writers_watchers_listener);
     return test_summary("store");
 }

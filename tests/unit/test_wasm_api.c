@@ -42,7 +42,7 @@ static bool build_guests(const char *argv0) {
     char cmd[16384];
     snprintf(cmd, sizeof cmd,
              "set -e; mkdir -p '%s'; cd tests/data/wasm; "
-             "for f in api wasi_raw reactor; do wat2wasm --debug-names $f.wat -o '%s'/$f.wasm; done; "
+             "for f in api wasi_raw wasi_fs_raw reactor; do wat2wasm --debug-names $f.wat -o '%s'/$f.wasm; done; "
              "for f in hello trap loop; do clang --target=wasm32-wasi -O2 $f.c -o '%s'/$f.wasm; done",
              guest_dir, guest_dir, guest_dir);
     if (system(cmd) != 0) {
@@ -834,7 +834,7 @@ TEST(wasi_bad_pointers_are_efault) {
         CHECK(call_i32(inst, "nread", 0, 0, 0, &r) == NULL);
         CHECK_EQ_INT(r, 0); /* EOF */
         CHECK(call_i32(inst, "path_open", 0, 0, 0, &r) == NULL);
-        CHECK_EQ_INT(r, 52); /* ENOSYS */
+        CHECK_EQ_INT(r, 8); /* EBADF: no preopened directory behind that fd */
         CHECK(call_i32(inst, "seek_stdout", 0, 0, 0, &r) == NULL);
         CHECK_EQ_INT(r, 70); /* ESPIPE */
         CHECK(call_i32(inst, "prestat", 1, 3, 0, &r) == NULL);
@@ -866,6 +866,154 @@ TEST(wasi_bad_pointers_are_efault) {
     strbuf_free(&cap.err);
 }
 
+/* wasi_fs_raw.wat: the filesystem imports with good and bad pointers,
+ * escapes and per-instance fd tables, on a preopened temporary directory. */
+TEST(wasi_preopen_paths_and_bad_pointers) {
+    sl_wasm_module *m = load_guest("wasi_fs_raw");
+    CHECK(m != NULL);
+    if (!m) return;
+    char dir[] = "/tmp/wasi_fs_raw.XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char path[256];
+    snprintf(path, sizeof path, "%s/a.txt", dir);
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    if (f) {
+        fputs("hello", f);
+        fclose(f);
+    }
+    sl_wasm_wasi_preopen pre = {dir, "/sandbox"};
+    sl_wasm_wasi_config cfg = {.npreopens = 1, .preopens = &pre};
+    sl_wasm_linker *l = sl_wasm_linker_new();
+    CHECK(sl_wasm_wasi_define(l, &cfg));
+    sl_wasm_wasi_preopen missing = {"/nonexistent/dir", "/x"};
+    sl_wasm_wasi_config bad_cfg = {.npreopens = 1, .preopens = &missing};
+    sl_wasm_linker *l2 = sl_wasm_linker_new();
+    CHECK(!sl_wasm_wasi_define(l2, &bad_cfg)); /* a preopen that cannot be opened */
+    sl_wasm_linker_free(l2);
+    sl_wasm_store *s = sl_wasm_store_new(NULL);
+    char err[256] = "";
+    sl_wasm_trap *trap = NULL;
+    sl_wasm_instance *inst = sl_wasm_instantiate(s, m, l, &trap, err, sizeof err);
+    sl_wasm_instance *other = sl_wasm_instantiate(s, m, l, &trap, err, sizeof err);
+    CHECK(inst != NULL && other != NULL);
+    if (inst && other) {
+        int32_t r = -1;
+        CHECK(call_i32(inst, "prestat", 1, 3, 0, &r) == NULL);
+        CHECK_EQ_INT(r, 0);
+        CHECK(call_i32(inst, "prestat_len", 0, 0, 0, &r) == NULL);
+        CHECK_EQ_INT(r, 8); /* "/sandbox" */
+        CHECK(call_i32(inst, "prestat", 1, 4, 0, &r) == NULL);
+        CHECK_EQ_INT(r, 8); /* EBADF: the scan's end */
+        CHECK(call_i32(inst, "prestat", 1, 1, 0, &r) == NULL);
+        CHECK_EQ_INT(r, 8);
+        CHECK(call_i32(inst, "prestat_name", 2, 600, 8, &r) == NULL);
+        CHECK_EQ_INT(r, 0);
+        CHECK(call_i32(inst, "prestat_name", 2, 600, 3, &r) == NULL);
+        CHECK_EQ_INT(r, 37); /* ENAMETOOLONG: buffer too small */
+        CHECK(call_i32(inst, "prestat_name", 2, 65534, 8, &r) == NULL);
+        CHECK_EQ_INT(r, 21); /* EFAULT */
+
+        sl_wasm_val args[4] = {{.type = SL_WASM_I32, .of.i32 = 3}, {.type = SL_WASM_I32, .of.i32 = 100},
+                               {.type = SL_WASM_I32, .of.i32 = 5}, {.type = SL_WASM_I32, .of.i32 = 300}};
+        sl_wasm_val res = {.type = SL_WASM_I32};
+        sl_wasm_extern *open_fn = sl_wasm_instance_export(inst, "open");
+        CHECK(sl_wasm_func_call(open_fn, args, 4, &res, 1) == NULL);
+        CHECK_EQ_INT(res.of.i32, 0);
+        CHECK(call_i32(inst, "opened", 0, 0, 0, &r) == NULL);
+        int32_t fd = r;
+        CHECK_EQ_INT(fd, 4);
+        sl_wasm_val rargs[3] = {{.type = SL_WASM_I32, .of.i32 = fd}, {.type = SL_WASM_I32, .of.i32 = 1024},
+                                {.type = SL_WASM_I32, .of.i32 = 100}};
+        sl_wasm_extern *read_fn = sl_wasm_instance_export(inst, "read");
+        CHECK(sl_wasm_func_call(read_fn, rargs, 3, &res, 1) == NULL);
+        CHECK_EQ_INT(res.of.i32, 0);
+        CHECK(call_i32(inst, "nread", 0, 0, 0, &r) == NULL);
+        CHECK_EQ_INT(r, 5);
+        CHECK(call_i32(inst, "byte", 1, 1024, 0, &r) == NULL);
+        CHECK_EQ_INT(r, 'h');
+        /* a read buffer past the end of memory: EFAULT, nothing read */
+        rargs[1].of.i32 = 65530;
+        CHECK(sl_wasm_func_call(read_fn, rargs, 3, &res, 1) == NULL);
+        CHECK_EQ_INT(res.of.i32, 21);
+        /* the other instance has its own table: fd 4 is not open there */
+        sl_wasm_extern *other_read = sl_wasm_instance_export(other, "read");
+        rargs[1].of.i32 = 1024;
+        CHECK(sl_wasm_func_call(other_read, rargs, 3, &res, 1) == NULL);
+        CHECK_EQ_INT(res.of.i32, 8);
+        /* path_open with bad pointers / fds / escapes */
+        args[1].of.i32 = 65534; /* path outside memory */
+        CHECK(sl_wasm_func_call(open_fn, args, 4, &res, 1) == NULL);
+        CHECK_EQ_INT(res.of.i32, 21);
+        args[1].of.i32 = 100;
+        args[3].of.i32 = 65534; /* fd_ptr outside memory */
+        CHECK(sl_wasm_func_call(open_fn, args, 4, &res, 1) == NULL);
+        CHECK_EQ_INT(res.of.i32, 21);
+        args[3].of.i32 = 300;
+        args[0].of.i32 = fd; /* a file, not a directory */
+        CHECK(sl_wasm_func_call(open_fn, args, 4, &res, 1) == NULL);
+        CHECK_EQ_INT(res.of.i32, 54); /* ENOTDIR */
+        args[0].of.i32 = 99;
+        CHECK(sl_wasm_func_call(open_fn, args, 4, &res, 1) == NULL);
+        CHECK_EQ_INT(res.of.i32, 8); /* EBADF */
+        args[0].of.i32 = 3;
+        args[1].of.i32 = 110; /* "../x" */
+        args[2].of.i32 = 4;
+        CHECK(sl_wasm_func_call(open_fn, args, 4, &res, 1) == NULL);
+        CHECK_EQ_INT(res.of.i32, 76); /* ENOTCAPABLE */
+        args[1].of.i32 = 120; /* "/etc/passwd" */
+        args[2].of.i32 = 11;
+        CHECK(sl_wasm_func_call(open_fn, args, 4, &res, 1) == NULL);
+        CHECK_EQ_INT(res.of.i32, 76);
+        args[2].of.i32 = 0; /* empty path */
+        CHECK(sl_wasm_func_call(open_fn, args, 4, &res, 1) == NULL);
+        CHECK_EQ_INT(res.of.i32, 44); /* ENOENT */
+        /* readdir: a good buffer lists a.txt; a bad one is EFAULT */
+        sl_wasm_extern *readdir_fn = sl_wasm_instance_export(inst, "readdir");
+        sl_wasm_val dargs[3] = {{.type = SL_WASM_I32, .of.i32 = 3}, {.type = SL_WASM_I32, .of.i32 = 2048},
+                                {.type = SL_WASM_I32, .of.i32 = 4096}};
+        CHECK(sl_wasm_func_call(readdir_fn, dargs, 3, &res, 1) == NULL);
+        CHECK_EQ_INT(res.of.i32, 0);
+        CHECK(call_i32(inst, "readdir_used", 0, 0, 0, &r) == NULL);
+        CHECK(r >= 3 * 24 + 5 + 1 + 2 && r < 4096); /* ".", "..", "a.txt" */
+        dargs[1].of.i32 = 65000;
+        CHECK(sl_wasm_func_call(readdir_fn, dargs, 3, &res, 1) == NULL);
+        CHECK_EQ_INT(res.of.i32, 21);
+        dargs[1].of.i32 = 2048;
+        dargs[2].of.i32 = 10; /* a buffer shorter than one entry: filled, cut */
+        CHECK(sl_wasm_func_call(readdir_fn, dargs, 3, &res, 1) == NULL);
+        CHECK_EQ_INT(res.of.i32, 0);
+        CHECK(call_i32(inst, "readdir_used", 0, 0, 0, &r) == NULL);
+        CHECK_EQ_INT(r, 10);
+        /* path_filestat_get: size of a.txt; bad output pointer */
+        sl_wasm_extern *stat_fn = sl_wasm_instance_export(inst, "filestat");
+        sl_wasm_val sargs[3] = {{.type = SL_WASM_I32, .of.i32 = 100}, {.type = SL_WASM_I32, .of.i32 = 5},
+                                {.type = SL_WASM_I32, .of.i32 = 600}};
+        CHECK(sl_wasm_func_call(stat_fn, sargs, 3, &res, 1) == NULL);
+        CHECK_EQ_INT(res.of.i32, 0);
+        CHECK(call_i32(inst, "filesize", 0, 0, 0, &r) == NULL);
+        CHECK_EQ_INT(r, 5);
+        sargs[2].of.i32 = 65530;
+        CHECK(sl_wasm_func_call(stat_fn, sargs, 3, &res, 1) == NULL);
+        CHECK_EQ_INT(res.of.i32, 21);
+        /* unlink "../x": refused; close twice: EBADF the second time */
+        CHECK(call_i32(inst, "unlink", 2, 110, 4, &r) == NULL);
+        CHECK_EQ_INT(r, 76);
+        CHECK(call_i32(inst, "close", 1, fd, 0, &r) == NULL);
+        CHECK_EQ_INT(r, 0);
+        CHECK(call_i32(inst, "close", 1, fd, 0, &r) == NULL);
+        CHECK_EQ_INT(r, 8);
+        CHECK(call_i32(inst, "unlink", 2, 100, 5, &r) == NULL);
+        CHECK_EQ_INT(r, 0);
+        CHECK(access(path, F_OK) != 0);
+    }
+    sl_wasm_store_free(s);
+    sl_wasm_linker_free(l);
+    sl_wasm_module_free(m);
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(int argc, char **argv) {
     (void)argc;
     guests_ok = build_guests(argv[0]);
@@ -887,6 +1035,7 @@ int main(int argc, char **argv) {
         RUN(wasi_proc_exit_code_and_stdin);
         RUN(wasi_trap_in_c_guest_names_functions);
         RUN(wasi_bad_pointers_are_efault);
+        RUN(wasi_preopen_paths_and_bad_pointers);
     } else {
         test_failed_count++;
     }

@@ -265,6 +265,52 @@ TEST(local_set_preserves_values_still_on_the_stack) {
     fixture_close(&fx);
 }
 
+/* Regression: a call used to mark every entry below its arguments as
+ * already in its home slot, so a LOCAL entry under a call's arguments was
+ * invisible to a later local.set/tee of that local (and to the flush at the
+ * next block), which then overwrote the value still on the stack. TinyGo's
+ * reflect.New has exactly `local.get 3; local.get 1; call; local.tee 3;
+ * i32.store` and stored to the new pointer instead of the old one, which
+ * made the upstream imagelocality guest panic in encoding/json. */
+TEST(local_set_after_a_call_preserves_values_under_its_arguments) {
+    fixture fx;
+    CHECK(fixture_open(&fx,
+        "(module"
+        " (memory 1)"
+        " (type $ii (func (param i32) (result i32)))"
+        " (table 1 funcref) (elem (i32.const 0) $id)"
+        " (func $id (param i32) (result i32) local.get 0)"
+        " (func $nop)"
+        /* old a - b, with b from a call */
+        " (func (export \"set_after_call\") (param i32 i32) (result i32)"
+        "   local.get 0 local.get 1 call $id local.set 0 local.get 0 i32.sub)"
+        /* the TinyGo shape: store at the old address the value tee'd into it */
+        " (func (export \"tee_store\") (param i32) (result i32) (local i32)"
+        "   i32.const 64 local.set 1"
+        "   local.get 1 local.get 0 call $id local.tee 1 i32.store"
+        "   i32.const 64 i32.load)"
+        /* the same through call_indirect */
+        " (func (export \"tee_store_indirect\") (param i32) (result i32) (local i32)"
+        "   i32.const 128 local.set 1"
+        "   local.get 1 local.get 0 i32.const 0 call_indirect (type $ii) local.tee 1 i32.store"
+        "   i32.const 128 i32.load)"
+        /* a zero-argument call, then a block that writes the local */
+        " (func (export \"call_then_block\") (param i32) (result i32)"
+        "   local.get 0 call $nop block i32.const 100 local.set 0 end local.get 0 i32.add)"
+        /* ... and an if whose arm writes it */
+        " (func (export \"call_then_if\") (param i32 i32) (result i32)"
+        "   local.get 0 local.get 1 call $id if i32.const 100 local.set 0 end local.get 0 i32.add))",
+        NULL, NULL));
+    if (!fx.instance) { fixture_close(&fx); return; }
+    CHECK_EQ_INT(must_i32(&fx, "set_after_call", 2, 10, 3), 7);
+    CHECK_EQ_INT(must_i32(&fx, "tee_store", 1, 1000, 0), 1000);
+    CHECK_EQ_INT(must_i32(&fx, "tee_store_indirect", 1, 2000, 0), 2000);
+    CHECK_EQ_INT(must_i32(&fx, "call_then_block", 1, 1, 0), 101);
+    CHECK_EQ_INT(must_i32(&fx, "call_then_if", 2, 1, 1), 101);
+    CHECK_EQ_INT(must_i32(&fx, "call_then_if", 2, 1, 0), 2);
+    fixture_close(&fx);
+}
+
 TEST(multi_value_blocks_and_calls) {
     fixture fx;
     CHECK(fixture_open(&fx,
@@ -947,6 +993,7 @@ int main(void) {
     RUN_TIMED(float_semantics);
     RUN_TIMED(control_flow_loops_and_br_table);
     RUN_TIMED(local_set_preserves_values_still_on_the_stack);
+    RUN_TIMED(local_set_after_a_call_preserves_values_under_its_arguments);
     RUN_TIMED(multi_value_blocks_and_calls);
     RUN_TIMED(host_calls_and_reentrancy);
     RUN_TIMED(cross_instance_imports_and_tables);

@@ -1,0 +1,46 @@
+;; wasi_fs_raw.wat — calls the WASI filesystem imports directly, with good
+;; and bad pointers, for tests/unit/test_wasm_api.c: a preopen at fd 3,
+;; path_open / fd_read / fd_readdir / path_filestat_get answering EFAULT
+;; (never crashing) for pointers outside memory, EBADF for fds that are not
+;; directories, ENOTCAPABLE for escapes, and per-instance fd tables.
+(module
+  (import "wasi_snapshot_preview1" "fd_prestat_get" (func $prestat (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_prestat_dir_name" (func $prestat_name (param i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "path_open" (func $path_open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_close" (func $fd_close (param i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_readdir" (func $fd_readdir (param i32 i32 i32 i64 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "path_filestat_get" (func $path_filestat_get (param i32 i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "path_unlink_file" (func $unlink (param i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  ;; paths: "a.txt" @100 (5), "../x" @110 (4), "/etc/passwd" @120 (11)
+  (data (i32.const 100) "a.txt")
+  (data (i32.const 110) "../x")
+  (data (i32.const 120) "/etc/passwd")
+
+  (func (export "prestat") (param $fd i32) (result i32) (call $prestat (local.get $fd) (i32.const 200)))
+  (func (export "prestat_len") (result i32) (i32.load (i32.const 204)))
+  (func (export "prestat_name") (param $ptr i32) (param $len i32) (result i32)
+    (call $prestat_name (i32.const 3) (local.get $ptr) (local.get $len)))
+  ;; open(dirfd, path @ptr len, fd -> @fdptr), read rights
+  (func (export "open") (param $dir i32) (param $ptr i32) (param $len i32) (param $fdptr i32) (result i32)
+    (call $path_open (local.get $dir) (i32.const 1) (local.get $ptr) (local.get $len) (i32.const 0)
+                     (i64.const 2) (i64.const 0) (i32.const 0) (local.get $fdptr)))
+  (func (export "opened") (result i32) (i32.load (i32.const 300)))
+  ;; read(fd, iov @400 -> {1024, len}, nread @408)
+  (func (export "read") (param $fd i32) (param $buf i32) (param $len i32) (result i32)
+    (i32.store (i32.const 400) (local.get $buf))
+    (i32.store (i32.const 404) (local.get $len))
+    (call $fd_read (local.get $fd) (i32.const 400) (i32.const 1) (i32.const 408)))
+  (func (export "nread") (result i32) (i32.load (i32.const 408)))
+  (func (export "byte") (param $at i32) (result i32) (i32.load8_u (local.get $at)))
+  (func (export "close") (param $fd i32) (result i32) (call $fd_close (local.get $fd)))
+  (func (export "readdir") (param $fd i32) (param $buf i32) (param $len i32) (result i32)
+    (call $fd_readdir (local.get $fd) (local.get $buf) (local.get $len) (i64.const 0) (i32.const 500)))
+  (func (export "readdir_used") (result i32) (i32.load (i32.const 500)))
+  (func (export "filestat") (param $ptr i32) (param $len i32) (param $out i32) (result i32)
+    (call $path_filestat_get (i32.const 3) (i32.const 1) (local.get $ptr) (local.get $len) (local.get $out)))
+  (func (export "filesize") (result i32) (i32.load (i32.const 632)))
+  (func (export "unlink") (param $ptr i32) (param $len i32) (result i32)
+    (call $unlink (i32.const 3) (local.get $ptr) (local.get $len)))
+)
