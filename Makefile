@@ -26,7 +26,7 @@ MODE     ?= release
 BUILD    ?= build/$(MODE)
 # MODULES limits what goes into libschedlab.a (e.g. `make MODULES="base wasm"`
 # while other modules are half-written); the default is everything.
-MODULES  ?= base k8s store apiserver scheduler plugins extender wasm wasmplugin cmd
+MODULES  ?= base k8s store apiserver client scheduler plugins extender wasm wasmplugin cmd
 ifeq ($(MODE),asan)
 OPT      := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 endif

@@ -17,6 +17,8 @@ int cmd_plugins(int argc, char **argv);   /* cmd_plugins.c: list registered plug
  * names an unknown plugin close to one of the registry's. */
 struct sl_registry;
 void cmd_hint_unknown_plugin(const struct sl_registry *registry, char *err, size_t errsize);
+int cmd_sim(int argc, char **argv);       /* cmd_sim.c: API server + scheduler in one process */
+int cmd_scheduler(int argc, char **argv); /* cmd_scheduler.c: kube-scheduler against an API server */
 
 /* registry.c — the registry of every command that runs the scheduler
  * (schedule, bench scheduling, ...): the in-tree plugins, and wasm plugins
@@ -37,5 +39,26 @@ bool cmd_is_help(const char *arg);
 /* The candidate nearest to `word` (a misspelt command, flag or name), or
  * NULL when none is close enough to be what was meant. */
 const char *cmd_suggest(const char *word, const char *const *candidates, size_t n);
+
+/* cmd_apiserver.c: a self-signed ECDSA certificate and key (PEM, malloc'd)
+ * for 127.0.0.1, ::1, localhost and host. */
+#include <stddef.h>
+bool cmd_self_signed(const char *host, char **cert_pem, char **key_pem, char *err, size_t errsize);
+
+/* cmd_scheduler_serve.c: kube-scheduler's serving endpoints (/healthz,
+ * /livez, /readyz, /metrics) for `schedlab scheduler`. */
+struct sl_scheduler;
+struct sl_recorder;
+typedef struct sched_serving sched_serving;
+sched_serving *sched_serving_new(void);
+/* The recorder that feeds the metrics (pass it to sl_scheduler_new). */
+const struct sl_recorder *sched_serving_recorder(sched_serving *sv);
+/* Marks ready (informers synced) and names the scheduler whose queue the
+ * pending-pods gauge reads (from the scheduler thread only). */
+void sched_serving_set_ready(sched_serving *sv, struct sl_scheduler *s);
+/* HTTPS on addr:port (cert/key files, or a self-signed pair when NULL). */
+bool sched_serving_start(sched_serving *sv, const char *addr, int port, const char *cert_file,
+                         const char *key_file, char *err, size_t errsize);
+void sched_serving_free(sched_serving *sv);
 
 #endif

@@ -65,7 +65,7 @@ static bool write_file(const char *path, const void *data, size_t len, char *err
 
 /* A self-signed ECDSA P-256 certificate for 127.0.0.1, ::1 and localhost
  * (and the listen host), valid for a year; it is its own CA. */
-static bool self_signed(const char *host, char **cert_pem, char **key_pem, char *err, size_t errsize) {
+bool cmd_self_signed(const char *host, char **cert_pem, char **key_pem, char *err, size_t errsize) {
     gnutls_x509_privkey_t key = NULL;
     gnutls_x509_crt_t crt = NULL;
     gnutls_datum_t c = {0}, k = {0};
@@ -164,7 +164,7 @@ int cmd_apiserver(int argc, char **argv) {
             char host[64] = "";
             const char *colon = strrchr(listen, ':');
             if (colon && (size_t)(colon - listen) < sizeof host) snprintf(host, sizeof host, "%.*s", (int)(colon - listen), listen);
-            if (!self_signed(host, &cert_pem, &key_pem, err, sizeof err) ||
+            if (!cmd_self_signed(host, &cert_pem, &key_pem, err, sizeof err) ||
                 (data_dir && (!write_file(cpath, cert_pem, strlen(cert_pem), err, sizeof err) ||
                               !write_file(kpath, key_pem, strlen(key_pem), err, sizeof err)))) {
                 fprintf(stderr, "schedlab apiserver: %s\n", err);

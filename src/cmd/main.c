@@ -20,6 +20,8 @@ static const struct {
     {"schedule", cmd_schedule, "schedule a cluster file headlessly and print where every pod went"},
     {"bench", cmd_bench, "run a synthetic benchmark (bench scheduling ...)"},
     {"wasm", cmd_wasm, "run or inspect a WebAssembly module (wasm run | wasm inspect)"},
+    {"scheduler", cmd_scheduler, "run as kube-scheduler against an API server (--master URL / --kubeconfig)"},
+    {"sim", cmd_sim, "API server + scheduler in one process sharing the store (kubectl-ready)"},
     {"apiserver", cmd_apiserver, "serve the Kubernetes API (kubectl, client libraries) from the object store"},
     {"plugins", cmd_plugins, "list the registered plugins, their extension points and default args"},
 };

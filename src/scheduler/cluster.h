@@ -36,6 +36,10 @@ typedef struct sl_cluster_handler {
      * as store versions (obj->res->id says which; the JSON is obj->json);
      * may be NULL. Replayed after namespaces and before nodes. */
     void (*on_object)(void *user, sl_watch_type type, const sl_object *old, const sl_object *obj);
+    /* Sources that bind asynchronously (bind returned success at once, the
+     * POST ran later) report a bind that failed: the scheduler forgets the
+     * assumed pod and queues it again. node and message are borrowed. */
+    void (*on_bind_failed)(void *user, k8s_pod *pod, const char *node, const char *message);
 } sl_cluster_handler;
 
 typedef struct sl_cluster sl_cluster;
@@ -46,7 +50,9 @@ typedef struct sl_cluster_ops {
      * creation order). One handler at a time. */
     void (*subscribe)(sl_cluster *c, const sl_cluster_handler *handler);
     /* POST pods/binding: sets spec.nodeName. The source then delivers a
-     * MODIFIED pod event (possibly synchronously, from inside this call). */
+     * MODIFIED pod event (possibly synchronously, from inside this call).
+     * An asynchronous source (remote) queues the POST and returns success;
+     * a failure comes back later through on_bind_failed. */
     sl_status (*bind)(sl_cluster *c, const k8s_pod *pod, const char *node_name);
     /* Deletes a pod (preemption victims); a DELETED event follows. */
     sl_status (*delete_pod)(sl_cluster *c, const k8s_pod *pod);
@@ -59,12 +65,41 @@ typedef struct sl_cluster_ops {
     void (*record_event)(sl_cluster *c, const k8s_pod *pod, const char *type,
                          const char *reason, const char *message);
     void (*destroy)(sl_cluster *c);
+    /* Sources whose events arrive on other threads (the remote informers)
+     * queue them in a locked inbox; dispatch delivers the queued events to
+     * the handler on the caller's thread (the scheduler loop) and returns
+     * how many. NULL: events are delivered synchronously (the store). */
+    size_t (*dispatch)(sl_cluster *c);
 } sl_cluster_ops;
 
 struct sl_cluster {
     const sl_cluster_ops *ops;
     void *self;
 };
+
+/* ---- a Kubernetes API server over HTTP (cluster_remote.c) ---- */
+
+struct sl_kube_client;
+struct sl_clock;
+/* Informers over `client` (borrowed; must outlive the cluster): subscribe
+ * lists and replays, then watch threads post to the inbox and wake `clock`
+ * (may be NULL). instance names this scheduler in events. */
+sl_cluster *sl_cluster_remote_new(struct sl_kube_client *client, struct sl_clock *clock,
+                                  const char *instance);
+/* Stops the watch threads (also done by destroy). */
+void sl_cluster_remote_stop(sl_cluster *c);
+
+/* ---- events from other threads (cluster_inbox.c) ---- */
+
+/* Wraps `inner` (owned: destroyed with the wrapper): events the inner
+ * source delivers on any thread are queued and handed to the handler by
+ * dispatch (the scheduler loop's thread), waking `clock`; binds run on
+ * binder threads (asynchronous, as the remote source), other writes pass
+ * through. `schedlab sim` wraps the store adapter shared with its API
+ * server this way. */
+sl_cluster *sl_cluster_inbox_new(sl_cluster *inner, struct sl_clock *clock);
+/* Waits for the queued binds (shutdown; later binds run inline). */
+void sl_cluster_inbox_finish_binds(sl_cluster *c);
 
 /* ---- the in-process store (cluster_store.c) ---- */
 

@@ -501,7 +501,7 @@ static sl_status schedule_pod(sl_scheduler *s, sl_framework *fw, sl_cycle *c, po
             sl_status ps = sl_framework_run_post_filter(fw, c, rec->info, a->statuses, &pr);
             a->postfilter_msg = sl_status_message_joined(c, ps);
             if (ps.code == SL_ERROR)
-                log_warn("PostFilter for pod %s: %s", rec->key, a->postfilter_msg);
+                log_warn("PostFilter for pod %s/%s: %s", rec->pod->namespace_, rec->pod->name, a->postfilter_msg);
             /* A result (a node, or "" to clear) overrides the pod's
              * nomination; no result keeps it (upstream's nil
              * PostFilterResult: nominator ModeNoop), e.g. a pod that may
@@ -708,7 +708,7 @@ void sched_schedule_one(sl_scheduler *s, pod_record *rec) {
     if (rec->pod->deleting) {
         /* upstream skipPodSchedule: an event and a log line, no attempt,
          * no requeue. The pod stays Pending with this as its message. */
-        char *msg = xasprintf("skip schedule deleting pod: %s", rec->key);
+        char *msg = xasprintf("skip schedule deleting pod: %s/%s", rec->pod->namespace_, rec->pod->name);
         sl_framework_event(fw, rec->info, "Warning", "FailedScheduling", msg);
         log_info("%s", msg);
         free(rec->message);

@@ -43,6 +43,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/clock.h"
 #include "extender/extender.h"
 #include "scheduler/scheduler_internal.h"
 
@@ -56,8 +57,12 @@
 /* Pod records                                                          */
 /* ------------------------------------------------------------------ */
 
+/* Pods are keyed by uid (a pod deleted and re-created under the same name
+ * is another pod, as upstream's informers see it); by namespace/name only
+ * when a source gives no uid. */
 static void pod_key(const k8s_pod *pod, char *buf, size_t size) {
-    snprintf(buf, size, "%s/%s", pod->namespace_ ? pod->namespace_ : "default", pod->name);
+    if (pod->uid && pod->uid[0]) snprintf(buf, size, "uid:%s", pod->uid);
+    else snprintf(buf, size, "%s/%s", pod->namespace_ ? pod->namespace_ : "default", pod->name);
 }
 
 static pod_record *find_record(const sl_scheduler *s, const k8s_pod *pod) {
@@ -344,6 +349,29 @@ static void on_pod(void *user, sl_watch_type type, k8s_pod *old, k8s_pod *pod) {
     else if (rec->state == SL_POD_GATED) rec->state = SL_POD_PENDING;
 }
 
+/* An asynchronous bind failed (cluster.h on_bind_failed): as upstream's
+ * binding cycle failing — forget the assumed pod (its node's resources
+ * are free again), record the error and queue the pod again. Unreserve
+ * plugins are not run (the cycle that reserved is gone). */
+static void on_bind_failed(void *user, k8s_pod *pod, const char *node, const char *message) {
+    sl_scheduler *s = user;
+    pod_record *rec = find_record(s, pod);
+    if (!rec || rec->removed || !rec->assumed || !rec->info || rec->in_cycle) return;
+    log_info("binding %s/%s to %s failed: %s", pod->namespace_, pod->name, node, message);
+    sl_cache_forget_pod(s->cache, rec->info);
+    rec->assumed = false;
+    sched_cluster_changed(s, SL_EVENT_ASSIGNED_POD_DELETE);
+    rec->state = SL_POD_ERROR;
+    free(rec->message);
+    rec->message = xasprintf("binding rejected: %s", message);
+    free(rec->node);
+    rec->node = NULL;
+    sl_queue_add(s->queue, &rec->entry, s->now_ns);
+    s->cluster->ops->update_pod_status(s->cluster, rec->pod, "SchedulerError", rec->message, NULL);
+    if (s->cluster->ops->record_event)
+        s->cluster->ops->record_event(s->cluster, rec->pod, "Warning", "FailedScheduling", rec->message);
+}
+
 /* ------------------------------------------------------------------ */
 /* Framework host callbacks                                             */
 /* ------------------------------------------------------------------ */
@@ -478,7 +506,8 @@ sl_scheduler *sl_scheduler_new(const sl_scheduler_options *opts, char *err, size
     s->cycle = sl_cycle_new(&s->arenas);
 
     sl_cluster_handler handler = {
-        .user = s, .on_node = on_node, .on_pod = on_pod, .on_namespace = on_namespace};
+        .user = s, .on_node = on_node, .on_pod = on_pod, .on_namespace = on_namespace,
+        .on_bind_failed = on_bind_failed};
     s->cluster->ops->subscribe(s->cluster, &handler);
     return s;
 }
@@ -635,6 +664,48 @@ uint64_t sl_scheduler_run_until_quiescent(sl_scheduler *s) {
         if (flush_unschedulable) sl_queue_flush_unschedulable(s->queue, s->now_ns);
     }
     return s->attempts - start_attempts;
+}
+
+/* The long-running loop (scheduler.h). Same queueing rules as the
+ * quiescent run; time is the clock's, and an empty queue sleeps on the
+ * clock until the next tick or deadline or an informer's wake-up. */
+uint64_t sl_scheduler_run(sl_scheduler *s, sl_clock *clock, volatile int *stop) {
+    uint64_t start_attempts = s->attempts;
+    int64_t next_unschedulable_flush = 0;
+    while (!*stop) {
+        if (s->cluster->ops->dispatch) s->cluster->ops->dispatch(s->cluster);
+        sl_clock_run_due(clock);
+        int64_t now = sl_clock_now_ns(clock);
+        if (now > s->now_ns) s->now_ns = now;
+        sched_expire_waiting(s);
+        sl_queue_flush_backoff(s->queue, s->now_ns);
+        if (s->now_ns >= next_unschedulable_flush) {
+            sl_queue_flush_unschedulable(s->queue, s->now_ns);
+            next_unschedulable_flush = s->now_ns + UNSCHEDULABLE_FLUSH_PERIOD_NS;
+        }
+        sl_queue_entry *e = sl_queue_pop(s->queue);
+        if (e) {
+            sched_schedule_one(s, (pod_record *)e);
+            continue;
+        }
+        int64_t next = s->now_ns + 100 * 1000000LL;
+        int64_t backoff = sl_queue_next_backoff_expiry(s->queue);
+        if (backoff != INT64_MAX) next = SL_MIN(next, SL_MAX(backoff, s->now_ns));
+        next = SL_MIN(next, next_unschedulable_flush);
+        for (size_t i = 0; i < s->waiting.len; i++) next = SL_MIN(next, s->waiting.items[i]->deadline_ns);
+        if (next > s->now_ns) sl_clock_wait_until(clock, next);
+    }
+    return s->attempts - start_attempts;
+}
+
+void sl_scheduler_pending_counts(const sl_scheduler *s, uint32_t *active, uint32_t *backoff,
+                                 uint32_t *unschedulable, uint32_t *gated) {
+    sl_queue_counts counts;
+    sl_queue_counts_get(s->queue, &counts);
+    *active = counts.active;
+    *backoff = counts.backoff;
+    *unschedulable = counts.unschedulable;
+    *gated = counts.gated;
 }
 
 /* ------------------------------------------------------------------ */

@@ -61,6 +61,20 @@ void sl_scheduler_free(sl_scheduler *s);
  * scheduling attempts made. */
 uint64_t sl_scheduler_run_until_quiescent(sl_scheduler *s);
 
+/* The long-running loop (`schedlab scheduler`): until *stop becomes
+ * non-zero, delivers the cluster's queued events (cluster dispatch), runs
+ * cycles while activeQ has pods, and otherwise sleeps on `clock` until the
+ * next backoff / unschedulable-flush tick or Permit deadline, or until an
+ * informer wakes the clock (at most 100 ms, so a signal is seen). The
+ * scheduler's time is the clock's now. Returns the attempts made. */
+struct sl_clock;
+uint64_t sl_scheduler_run(sl_scheduler *s, struct sl_clock *clock, volatile int *stop);
+
+/* Pods currently in activeQ, backoffQ, the unschedulable pool and gated
+ * (scheduler_pending_pods). Scheduler thread only. */
+void sl_scheduler_pending_counts(const sl_scheduler *s, uint32_t *active, uint32_t *backoff,
+                                 uint32_t *unschedulable, uint32_t *gated);
+
 typedef enum sl_pod_state {
     SL_POD_PENDING,        /* never attempted (no matching profile, or being deleted) */
     SL_POD_SCHEDULED,

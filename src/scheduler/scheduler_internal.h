@@ -18,7 +18,7 @@
  * first so a queue pointer converts back with a cast. */
 typedef struct pod_record {
     sl_queue_entry entry;
-    char *key;                    /* "namespace/name" */
+    char *key;                    /* "uid:UID" ("namespace/name" without a uid) */
     k8s_pod *pod;                 /* the current object (the cluster's) */
     sl_pod_info *info;            /* owned while the pod is pending, else NULL */
     sl_pod_state state;

@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""scheduler_remote.py — throughput of `schedlab scheduler` against
+`schedlab apiserver` as separate processes on loopback.
+
+Creates NODES nodes and PODS pods through the API (before the scheduler
+starts), starts `schedlab scheduler --master URL --kube-api-qps 5000
+--kube-api-burst 5000 --leader-elect=false`, and measures the time from
+its start until every pod is bound (polling a pod list). Then measures
+create-to-bind latency for LATENCY_PODS pods created one at a time while the
+scheduler runs (watching for the bind).
+
+With --sim the objects are created through a `schedlab apiserver --data-dir`,
+which is then stopped, and `schedlab sim --data-dir` (API server and
+scheduler in one process, no HTTP between them) is timed from its start.
+
+--data-dir runs the separate-process API server on SQLite too (as --sim must).
+
+  python3 bench/scheduler_remote.py [--sim | --data-dir] [SCHEDLAB] [NODES] [PODS]
+"""
+import http.client, json, os, re, subprocess, sys, tempfile, time
+
+SIM = "--sim" in sys.argv
+if SIM:
+    sys.argv.remove("--sim")
+PERSIST = SIM or "--data-dir" in sys.argv
+if "--data-dir" in sys.argv:
+    sys.argv.remove("--data-dir")
+schedlab = sys.argv[1] if len(sys.argv) > 1 else "build/release/schedlab"
+NODES = int(sys.argv[2]) if len(sys.argv) > 2 else 5000
+PODS = int(sys.argv[3]) if len(sys.argv) > 3 else 10000
+LATENCY_PODS = 200
+
+tmp = tempfile.mkdtemp()
+api = subprocess.Popen([schedlab, "apiserver", "--listen", "127.0.0.1:0"] + (["--data-dir", tmp] if PERSIST else []), stdout=subprocess.PIPE, stderr=open(os.path.join(tmp, "api.log"), "w"), text=True)
+line = api.stdout.readline()
+m = re.search(r"serving on http://([\d.]+):(\d+)", line)
+host, port = m.group(1), int(m.group(2))
+url = "http://%s:%d" % (host, port)
+conn = http.client.HTTPConnection(host, port)
+
+def req(method, path, body=None):
+    conn.request(method, path, body=json.dumps(body) if body is not None else None, headers={"Content-Type": "application/json"})
+    r = conn.getresponse()
+    data = r.read()
+    return r.status, data
+
+sched = None
+try:
+    t = time.time()
+    for i in range(NODES):
+        st, _ = req("POST", "/api/v1/nodes", {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node-%d" % i, "labels": {"kubernetes.io/hostname": "node-%d" % i}},
+                                             "status": {"capacity": {"cpu": "32", "memory": "256Gi", "pods": "110"}, "allocatable": {"cpu": "32", "memory": "256Gi", "pods": "110"}}})
+        assert st == 201, st
+    for i in range(PODS):
+        st, _ = req("POST", "/api/v1/namespaces/default/pods", {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "pod-%d" % i},
+                    "spec": {"containers": [{"name": "c", "image": "registry.k8s.io/pause:3.10", "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}}}]}})
+        assert st == 201, st
+    print("created %d nodes and %d pods in %.1f s" % (NODES, PODS, time.time() - t))
+
+    if SIM:
+        api.terminate(); api.wait()
+        t0 = time.time()
+        api = subprocess.Popen([schedlab, "sim", "--listen", "127.0.0.1:0", "--data-dir", tmp], stdout=subprocess.PIPE,
+                               stderr=open(os.path.join(tmp, "sim.log"), "w"), text=True)
+        api.stdout.readline()
+        ready_line = api.stdout.readline()
+        print("sim: ready %.2f s after start (store loaded from SQLite, scheduler replayed it)" % (time.time() - t0))
+        m = re.search(r"ready on http://([\d.]+):(\d+)", ready_line)
+        conn = http.client.HTTPConnection(m.group(1), int(m.group(2)))
+    else:
+        t0 = time.time()
+        sched = subprocess.Popen([schedlab, "scheduler", "--master", url, "--kube-api-qps", "5000", "--kube-api-burst", "5000", "--leader-elect=false"],
+                                 stderr=open(os.path.join(tmp, "sched.log"), "w"))
+    while True:
+        st, data = req("GET", "/api/v1/pods?limit=0")
+        items = json.loads(data)["items"]
+        bound = sum(1 for p in items if p.get("spec", {}).get("nodeName"))
+        if bound == PODS:
+            break
+        if time.time() - t0 > 600:
+            print("timeout: %d bound" % bound); sys.exit(1)
+        time.sleep(0.2)
+    dt = time.time() - t0
+    print(("sim (SQLite store): " if SIM else "separate processes (%s store): " % ("SQLite" if PERSIST else "memory")) + "all %d pods bound %.2f s after the scheduler started: %.0f pods/s (including startup LIST of %d nodes + %d pods)" % (PODS, dt, PODS / dt, NODES, PODS))
+
+    lat = []
+    for i in range(LATENCY_PODS):
+        name = "lat-%d" % i
+        t1 = time.time()
+        st, data = req("POST", "/api/v1/namespaces/default/pods", {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
+                       "spec": {"containers": [{"name": "c", "image": "x", "resources": {"requests": {"cpu": "100m"}}}]}})
+        while True:
+            st, data = req("GET", "/api/v1/namespaces/default/pods/" + name)
+            if json.loads(data).get("spec", {}).get("nodeName"):
+                break
+            time.sleep(0.0005)
+        lat.append(time.time() - t1)
+    lat.sort()
+    print("create-to-bind latency over %d pods (one at a time, polled): p50 %.1f ms, p90 %.1f ms, p99 %.1f ms" % (
+        LATENCY_PODS, 1000 * lat[len(lat) // 2], 1000 * lat[int(len(lat) * 0.9)], 1000 * lat[int(len(lat) * 0.99)]))
+finally:
+    if sched:
+        sched.terminate(); sched.wait()
+    api.terminate(); api.wait()

@@ -1,0 +1,464 @@
+/*
+ * client.c — the Kubernetes API client (client.h) over libcurl.
+ *
+ *   - configuration: --master URL, or a kubeconfig's current context
+ *     (cluster server, certificate-authority(-data),
+ *     insecure-skip-tls-verify; user token / tokenFile,
+ *     client-certificate(-data) / client-key(-data)); *-data fields are
+ *     decoded into private temporary files libcurl can read;
+ *   - a pool of curl easy handles (each keeps its connection alive);
+ *   - a token bucket (qps, burst) every request waits on, as client-go's
+ *     flowcontrol rate limiter; watches are not limited (client-go neither
+ *     limits the long-running stream);
+ *   - retries: 429 / 5xx / no answer, up to max_retries, with exponential
+ *     backoff from 50 ms (or the server's Retry-After).
+ */
+#include <curl/curl.h>
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/base.h"
+#include "client/client.h"
+#include "k8s/k8s.h"
+
+struct sl_kube_client {
+    char *server;              /* no trailing slash */
+    char *token;
+    char *ca_file, *cert_file, *key_file;
+    bool insecure;
+    VEC(char *) temp_files;
+    int max_retries;
+    /* limiter */
+    pthread_mutex_t lock;
+    double qps, burst, tokens;
+    int64_t last_ns;
+    VEC(CURL *) idle;
+    atomic_bool cancelled;
+};
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static void curl_init_once(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
+
+/* ---- kubeconfig ---- */
+
+static int b64val(int ch) {
+    if (ch >= 'A' && ch <= 'Z') return ch - 'A';
+    if (ch >= 'a' && ch <= 'z') return ch - 'a' + 26;
+    if (ch >= '0' && ch <= '9') return ch - '0' + 52;
+    if (ch == '+' || ch == '-') return 62;
+    if (ch == '/' || ch == '_') return 63;
+    return -1;
+}
+
+static char *b64decode(const char *in, size_t *outlen) {
+    size_t n = strlen(in);
+    char *out = xmalloc(n * 3 / 4 + 4);
+    size_t o = 0;
+    unsigned acc = 0;
+    int bits = 0;
+    for (size_t i = 0; i < n; i++) {
+        int v = b64val((unsigned char)in[i]);
+        if (v < 0) continue;
+        acc = (acc << 6) | (unsigned)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out[o++] = (char)((acc >> bits) & 0xff);
+        }
+    }
+    out[o] = 0;
+    *outlen = o;
+    return out;
+}
+
+static char *data_to_file(sl_kube_client *c, const char *b64, char *err, size_t errsize) {
+    size_t len;
+    char *data = b64decode(b64, &len);
+    char path[] = "/tmp/schedlab-kube-XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0 || write(fd, data, len) != (ssize_t)len) {
+        snprintf(err, errsize, "kubeconfig: cannot write a temporary file: %s", strerror(errno));
+        if (fd >= 0) close(fd);
+        free(data);
+        return NULL;
+    }
+    close(fd);
+    free(data);
+    char *p = xstrdup(path);
+    VEC_PUSH(&c->temp_files, p);
+    return xstrdup(path);
+}
+
+static json_t *named(json_t *list, const char *field, const char *name) {
+    size_t i;
+    json_t *it;
+    json_array_foreach(list, i, it) {
+        const char *n = json_string_value(json_object_get(it, "name"));
+        if (n && name && !strcmp(n, name)) return json_object_get(it, field);
+    }
+    return NULL;
+}
+
+/* A relative path in a kubeconfig is relative to the kubeconfig's dir. */
+static char *resolve(const char *kcpath, const char *p) {
+    if (!p) return NULL;
+    if (p[0] == '/') return xstrdup(p);
+    const char *slash = strrchr(kcpath, '/');
+    if (!slash) return xstrdup(p);
+    size_t n = (size_t)(slash - kcpath) + 1 + strlen(p) + 1;
+    char *out = xmalloc(n);
+    snprintf(out, n, "%.*s/%s", (int)(slash - kcpath), kcpath, p);
+    return out;
+}
+
+static bool load_kubeconfig(sl_kube_client *c, const char *path, char *err, size_t errsize) {
+    size_t len;
+    char *text = file_read_all(path, &len, err, errsize);
+    if (!text) return false;
+    json_t *kc = k8s_parse_document(text, len, path, err, errsize);
+    free(text);
+    if (!kc) return false;
+    bool ok = false;
+    const char *ctxname = json_string_value(json_object_get(kc, "current-context"));
+    json_t *ctx = named(json_object_get(kc, "contexts"), "context", ctxname);
+    if (!ctx) {
+        snprintf(err, errsize, "%s: current-context \"%s\" is not among contexts", path, ctxname ? ctxname : "");
+        goto out;
+    }
+    json_t *cluster = named(json_object_get(kc, "clusters"), "cluster",
+                            json_string_value(json_object_get(ctx, "cluster")));
+    json_t *user = named(json_object_get(kc, "users"), "user", json_string_value(json_object_get(ctx, "user")));
+    if (!cluster || !json_string_value(json_object_get(cluster, "server"))) {
+        snprintf(err, errsize, "%s: context \"%s\": cluster has no server", path, ctxname);
+        goto out;
+    }
+    if (!c->server) c->server = xstrdup(json_string_value(json_object_get(cluster, "server")));
+    c->insecure = json_is_true(json_object_get(cluster, "insecure-skip-tls-verify"));
+    const char *s;
+    if ((s = json_string_value(json_object_get(cluster, "certificate-authority-data")))) {
+        if (!(c->ca_file = data_to_file(c, s, err, errsize))) goto out;
+    } else if ((s = json_string_value(json_object_get(cluster, "certificate-authority")))) {
+        c->ca_file = resolve(path, s);
+    }
+    if (user) {
+        if ((s = json_string_value(json_object_get(user, "token")))) c->token = xstrdup(s);
+        else if ((s = json_string_value(json_object_get(user, "tokenFile")))) {
+            char *tp = resolve(path, s);
+            size_t tl;
+            char *tok = file_read_all(tp, &tl, err, errsize);
+            free(tp);
+            if (!tok) goto out;
+            while (tl && (tok[tl - 1] == '\n' || tok[tl - 1] == '\r' || tok[tl - 1] == ' ')) tok[--tl] = 0;
+            c->token = tok;
+        }
+        if ((s = json_string_value(json_object_get(user, "client-certificate-data")))) {
+            if (!(c->cert_file = data_to_file(c, s, err, errsize))) goto out;
+        } else if ((s = json_string_value(json_object_get(user, "client-certificate")))) {
+            c->cert_file = resolve(path, s);
+        }
+        if ((s = json_string_value(json_object_get(user, "client-key-data")))) {
+            if (!(c->key_file = data_to_file(c, s, err, errsize))) goto out;
+        } else if ((s = json_string_value(json_object_get(user, "client-key")))) {
+            c->key_file = resolve(path, s);
+        }
+    }
+    ok = true;
+out:
+    json_decref(kc);
+    return ok;
+}
+
+sl_kube_client *sl_kube_client_new(const sl_kube_client_options *opts, char *err, size_t errsize) {
+    pthread_once(&curl_once, curl_init_once);
+    sl_kube_client *c = xcalloc(1, sizeof(*c));
+    pthread_mutex_init(&c->lock, NULL);
+    c->qps = opts->qps > 0 ? opts->qps : 50;
+    c->burst = opts->burst > 0 ? opts->burst : 100;
+    c->tokens = c->burst;
+    c->last_ns = time_now_ns();
+    c->max_retries = opts->max_retries < 0 ? 0 : opts->max_retries == 0 ? 5 : opts->max_retries;
+    if (opts->master) c->server = xstrdup(opts->master);
+    const char *kc = opts->kubeconfig;
+    char home_kc[1024];
+    if (!kc && !opts->master) {
+        kc = getenv("KUBECONFIG");
+        if (kc && !*kc) kc = NULL;
+        if (kc && strchr(kc, ':')) {
+            /* first file of a list */
+            static __thread char first[1024];
+            snprintf(first, sizeof first, "%.*s", (int)(strchr(kc, ':') - kc), kc);
+            kc = first;
+        }
+        /* in-cluster: the pod's service account (client-go InClusterConfig) */
+        const char *sa_token = "/var/run/secrets/kubernetes.io/serviceaccount/token";
+        if (!kc && getenv("KUBERNETES_SERVICE_HOST") && getenv("KUBERNETES_SERVICE_PORT") && access(sa_token, R_OK) == 0) {
+            size_t tl;
+            char *tok = file_read_all(sa_token, &tl, err, errsize);
+            if (tok) {
+                while (tl && (tok[tl - 1] == '\n' || tok[tl - 1] == ' ')) tok[--tl] = 0;
+                c->token = tok;
+                const char *h = getenv("KUBERNETES_SERVICE_HOST");
+                c->server = strchr(h, ':') ? xasprintf("https://[%s]:%s", h, getenv("KUBERNETES_SERVICE_PORT"))
+                                           : xasprintf("https://%s:%s", h, getenv("KUBERNETES_SERVICE_PORT"));
+                c->ca_file = xstrdup("/var/run/secrets/kubernetes.io/serviceaccount/ca.crt");
+                return c;
+            }
+        }
+        if (!kc && getenv("HOME")) {
+            snprintf(home_kc, sizeof home_kc, "%s/.kube/config", getenv("HOME"));
+            if (access(home_kc, R_OK) == 0) kc = home_kc;
+        }
+    }
+    if (kc && !load_kubeconfig(c, kc, err, errsize)) {
+        sl_kube_client_free(c);
+        return NULL;
+    }
+    if (!c->server) {
+        snprintf(err, errsize, "no API server: give --master URL or --kubeconfig FILE (or set KUBECONFIG)");
+        sl_kube_client_free(c);
+        return NULL;
+    }
+    size_t n = strlen(c->server);
+    while (n && c->server[n - 1] == '/') c->server[--n] = 0;
+    return c;
+}
+
+void sl_kube_client_free(sl_kube_client *c) {
+    if (!c) return;
+    for (size_t i = 0; i < c->idle.len; i++) curl_easy_cleanup(c->idle.items[i]);
+    VEC_FREE(&c->idle);
+    for (size_t i = 0; i < c->temp_files.len; i++) {
+        unlink(c->temp_files.items[i]);
+        free(c->temp_files.items[i]);
+    }
+    VEC_FREE(&c->temp_files);
+    free(c->server);
+    free(c->token);
+    free(c->ca_file);
+    free(c->cert_file);
+    free(c->key_file);
+    pthread_mutex_destroy(&c->lock);
+    free(c);
+}
+
+const char *sl_kube_client_server(const sl_kube_client *c) { return c->server; }
+
+void sl_kube_client_cancel(sl_kube_client *c) { atomic_store(&c->cancelled, true); }
+
+/* ---- limiter ---- */
+
+static void sleep_ns(int64_t ns) {
+    if (ns <= 0) return;
+    struct timespec ts = {(time_t)(ns / 1000000000LL), (long)(ns % 1000000000LL)};
+    nanosleep(&ts, NULL);
+}
+
+static void rate_wait(sl_kube_client *c) {
+    pthread_mutex_lock(&c->lock);
+    int64_t now = time_now_ns();
+    c->tokens = fmin(c->burst, c->tokens + (double)(now - c->last_ns) * c->qps / 1e9);
+    c->last_ns = now;
+    c->tokens -= 1;
+    double deficit = -c->tokens;
+    pthread_mutex_unlock(&c->lock);
+    if (deficit > 0) sleep_ns((int64_t)(deficit / c->qps * 1e9));
+}
+
+/* ---- handles ---- */
+
+static CURL *take_handle(sl_kube_client *c) {
+    pthread_mutex_lock(&c->lock);
+    CURL *h = c->idle.len ? c->idle.items[--c->idle.len] : NULL;
+    pthread_mutex_unlock(&c->lock);
+    if (!h) h = curl_easy_init();
+    else curl_easy_reset(h);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+    if (c->insecure) {
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    if (c->ca_file) curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
+    if (c->cert_file) curl_easy_setopt(h, CURLOPT_SSLCERT, c->cert_file);
+    if (c->key_file) curl_easy_setopt(h, CURLOPT_SSLKEY, c->key_file);
+    return h;
+}
+
+static void give_handle(sl_kube_client *c, CURL *h) {
+    pthread_mutex_lock(&c->lock);
+    VEC_PUSH(&c->idle, h);
+    pthread_mutex_unlock(&c->lock);
+}
+
+typedef struct buf {
+    char *data;
+    size_t len, cap;
+} buf;
+
+static size_t on_body(char *ptr, size_t size, size_t nmemb, void *user) {
+    buf *b = user;
+    size_t n = size * nmemb;
+    if (b->len + n + 1 > b->cap) {
+        b->cap = (b->len + n + 1) * 2;
+        b->data = xrealloc(b->data, b->cap);
+    }
+    memcpy(b->data + b->len, ptr, n);
+    b->len += n;
+    b->data[b->len] = 0;
+    return n;
+}
+
+static struct curl_slist *headers(sl_kube_client *c, const char *content_type) {
+    struct curl_slist *hl = NULL;
+    hl = curl_slist_append(hl, "Accept: application/json");
+    char line[256];
+    if (content_type) {
+        snprintf(line, sizeof line, "Content-Type: %s", content_type);
+        hl = curl_slist_append(hl, line);
+    }
+    hl = curl_slist_append(hl, "User-Agent: schedlab-scheduler");
+    if (c->token) {
+        size_t n = strlen(c->token) + 32;
+        char *auth = xmalloc(n);
+        snprintf(auth, n, "Authorization: Bearer %s", c->token);
+        hl = curl_slist_append(hl, auth);
+        free(auth);
+    }
+    return hl;
+}
+
+int sl_kube_request(sl_kube_client *c, const char *method, const char *path, const json_t *body,
+                    const char *content_type, json_t **out) {
+    if (out) *out = NULL;
+    char *payload = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    size_t url_len = strlen(c->server) + strlen(path) + 1;
+    char *url = xmalloc(url_len);
+    snprintf(url, url_len, "%s%s", c->server, path);
+    struct curl_slist *hl = headers(c, payload ? (content_type ? content_type : "application/json") : NULL);
+    int64_t backoff = 50 * 1000000LL;
+    long code = 0;
+    for (int attempt = 0;; attempt++) {
+        if (atomic_load(&c->cancelled) && attempt > 0) break;
+        rate_wait(c);
+        CURL *h = take_handle(c);
+        buf b = {0};
+        curl_easy_setopt(h, CURLOPT_URL, url);
+        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+        curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
+        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 60000L);
+        if (payload) {
+            curl_easy_setopt(h, CURLOPT_POSTFIELDS, payload);
+            curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(payload));
+        }
+        curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+        curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
+        CURLcode rc = curl_easy_perform(h);
+        code = 0;
+        curl_off_t retry_after = 0;
+        if (rc == CURLE_OK) {
+            curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+            curl_easy_getinfo(h, CURLINFO_RETRY_AFTER, &retry_after);
+        }
+        give_handle(c, h);
+        bool retry = rc != CURLE_OK || code == 429 || code >= 500;
+        if (!retry || attempt >= c->max_retries) {
+            if (rc != CURLE_OK) log_debug("%s %s: %s", method, path, curl_easy_strerror(rc));
+            if (out && b.data) *out = json_loadb(b.data, b.len, 0, NULL);
+            free(b.data);
+            break;
+        }
+        free(b.data);
+        log_debug("%s %s: %s; retrying", method, path, rc != CURLE_OK ? curl_easy_strerror(rc) : "server busy");
+        sleep_ns(retry_after > 0 ? (int64_t)retry_after * 1000000000LL : backoff);
+        backoff = backoff * 2 > 2000000000LL ? 2000000000LL : backoff * 2;
+    }
+    curl_slist_free_all(hl);
+    free(url);
+    free(payload);
+    return (int)code;
+}
+
+/* ---- watch ---- */
+
+typedef struct watch_state {
+    sl_kube_client *c;
+    buf line;
+    bool (*on_event)(void *, json_t *);
+    void *user;
+    bool stop;
+    long code;
+    CURL *h;
+} watch_state;
+
+static size_t on_watch_body(char *ptr, size_t size, size_t nmemb, void *user) {
+    watch_state *w = user;
+    size_t n = size * nmemb;
+    if (w->stop) return 0;
+    if (!w->code) curl_easy_getinfo(w->h, CURLINFO_RESPONSE_CODE, &w->code);
+    on_body(ptr, 1, n, &w->line);
+    if (w->code != 200) return n; /* keep the Status body */
+    char *start = w->line.data;
+    char *nl;
+    while ((nl = memchr(start, '\n', w->line.len - (size_t)(start - w->line.data)))) {
+        json_t *ev = json_loadb(start, (size_t)(nl - start), 0, NULL);
+        start = nl + 1;
+        if (ev) {
+            bool go_on = w->on_event(w->user, ev);
+            json_decref(ev);
+            if (!go_on) {
+                w->stop = true;
+                return 0;
+            }
+        }
+    }
+    size_t rest = w->line.len - (size_t)(start - w->line.data);
+    memmove(w->line.data, start, rest);
+    w->line.len = rest;
+    w->line.data[rest] = 0;
+    return n;
+}
+
+static int on_progress(void *user, curl_off_t a, curl_off_t b, curl_off_t c2, curl_off_t d) {
+    watch_state *w = user;
+    UNUSED(a), UNUSED(b), UNUSED(c2), UNUSED(d);
+    return atomic_load(&w->c->cancelled) ? 1 : 0;
+}
+
+int sl_kube_watch(sl_kube_client *c, const char *path, bool (*on_event)(void *user, json_t *event),
+                  void *user) {
+    if (atomic_load(&c->cancelled)) return 0;
+    size_t url_len = strlen(c->server) + strlen(path) + 1;
+    char *url = xmalloc(url_len);
+    snprintf(url, url_len, "%s%s", c->server, path);
+    struct curl_slist *hl = headers(c, NULL);
+    CURL *h = take_handle(c);
+    watch_state w = {.c = c, .on_event = on_event, .user = user, .h = h};
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_watch_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &w);
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, &w);
+    /* a dead server: no byte (not even a bookmark) for 2 minutes */
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 120L);
+    CURLcode rc = curl_easy_perform(h);
+    long code = 0;
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+    give_handle(c, h);
+    curl_slist_free_all(hl);
+    free(url);
+    free(w.line.data);
+    if (w.stop) return 200;
+    if (rc != CURLE_OK && code == 200) return 0;
+    return (int)code;
+}

@@ -1,0 +1,81 @@
+/*
+ * client.h — a Kubernetes API client over HTTP(S) (libcurl), the way
+ * client-go talks to kube-apiserver: where the server is and how to
+ * authenticate (a kubeconfig, or a bare --master URL), JSON requests on
+ * kept-alive connections, a client-side QPS/burst limiter (token bucket,
+ * client-go's defaults 50/100), retries with backoff on 429, 5xx and
+ * connection errors, and streaming watches (one JSON event per line).
+ *
+ * Threads: a client may be used from several threads at once; each call
+ * takes a pooled curl handle (connections are reused) and the limiter is
+ * shared. A watch blocks its calling thread until the stream ends, the
+ * callback returns false, or sl_kube_client_cancel is called.
+ */
+#ifndef SCHEDLAB_CLIENT_H
+#define SCHEDLAB_CLIENT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct sl_kube_client sl_kube_client;
+
+typedef struct sl_kube_client_options {
+    const char *master;        /* URL; overrides the kubeconfig's server */
+    const char *kubeconfig;    /* NULL: $KUBECONFIG, then ~/.kube/config (only if no master) */
+    double qps;                /* <= 0: 50 */
+    int burst;                 /* <= 0: 100 */
+    int max_retries;           /* < 0: 0; 0 = default (5) */
+} sl_kube_client_options;
+
+sl_kube_client *sl_kube_client_new(const sl_kube_client_options *opts, char *err, size_t errsize);
+void sl_kube_client_free(sl_kube_client *c);
+const char *sl_kube_client_server(const sl_kube_client *c);
+
+/* One request. path starts with "/" (e.g. "/api/v1/nodes"); body may be
+ * NULL; content_type NULL = application/json. Returns the HTTP status (0
+ * when no answer came after the retries); *out (if non-NULL) receives the
+ * decoded JSON answer or NULL. 429/5xx/connection failures are retried with
+ * exponential backoff (honouring Retry-After). */
+int sl_kube_request(sl_kube_client *c, const char *method, const char *path, const json_t *body,
+                    const char *content_type, json_t **out);
+
+/* Streams a watch (path with ?watch=1...). on_event(user, event) gets each
+ * decoded {"type":..,"object":..} line (borrowed); returning false ends the
+ * watch. Returns the HTTP status of the stream (200 when it ended normally,
+ * 0 on a connection error or cancel). */
+int sl_kube_watch(sl_kube_client *c, const char *path, bool (*on_event)(void *user, json_t *event),
+                  void *user);
+
+/* Ends every running watch and makes later requests fail fast (shutdown). */
+void sl_kube_client_cancel(sl_kube_client *c);
+
+#endif
+
+/* ---- leader election (leader.c): a coordination.k8s.io/v1 Lease as
+ * client-go's leaderelection with the LeaseLock ---- */
+
+typedef struct sl_leader sl_leader;
+
+typedef struct sl_leader_options {
+    const char *namespace_;      /* "kube-system" */
+    const char *name;            /* "kube-scheduler" */
+    const char *identity;        /* "<hostname>_<uuid>" */
+    double lease_duration_s;     /* 15 */
+    double renew_deadline_s;     /* 10 */
+    double retry_period_s;       /* 2 */
+    /* Called once, on the renewing thread, when the lease is lost (not
+     * renewed within the renew deadline, or taken by another holder). */
+    void (*on_lost)(void *user);
+    void *user;
+} sl_leader_options;
+
+sl_leader *sl_leader_new(sl_kube_client *client, const sl_leader_options *opts);
+/* Blocks until this identity holds the lease (retrying every retry
+ * period) or *stop becomes non-zero (then false). On success a thread
+ * keeps renewing until sl_leader_free. */
+bool sl_leader_acquire(sl_leader *l, volatile int *stop);
+/* Stops renewing; when release is true and we still hold the lease,
+ * gives it up (holderIdentity cleared, leaseDurationSeconds 1) so another
+ * replica takes over at once, as client-go's ReleaseOnCancel. */
+void sl_leader_free(sl_leader *l, bool release);

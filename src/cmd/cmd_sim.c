@@ -1,0 +1,142 @@
+/*
+ * cmd_sim.c — `schedlab sim`: the API server and the scheduler in one
+ * process sharing one store — kubectl and clients talk HTTP to the API
+ * server, the scheduler reads and writes the store directly (the store
+ * adapter behind an inbox, cluster_inbox.c), on the store's clock.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "apiserver/apiserver.h"
+#include "base/clock.h"
+#include "cmd/cmd.h"
+#include "plugins/registry.h"
+#include "scheduler/scheduler.h"
+
+static volatile int stop_requested;
+
+static void on_signal(int sig) {
+    UNUSED(sig);
+    stop_requested = 1;
+}
+
+static void usage(FILE *out) {
+    fputs("usage: schedlab sim [--listen ADDR:PORT] [--config FILE] [--data-dir DIR]\n"
+          "                    [--write-kubeconfig FILE]\n\n"
+          "Runs the API server (as `schedlab apiserver`, plain HTTP) and the scheduler (as\n"
+          "`schedlab scheduler`, in real time) in one process sharing one store: no HTTP\n"
+          "between them. Prints `schedlab sim: kubeconfig PATH` and then\n"
+          "`schedlab sim: ready on URL`; runs until SIGINT/SIGTERM.\n\n"
+          "  --listen ADDR:PORT      API address (default 127.0.0.1:6443; port 0 = any free port)\n"
+          "  --config FILE           KubeSchedulerConfiguration\n"
+          "  --data-dir DIR          persist the store in DIR (see schedlab apiserver)\n"
+          "  --write-kubeconfig FILE where to write the kubeconfig (default: a new temporary\n"
+          "                          directory)\n",
+          out);
+}
+
+int cmd_sim(int argc, char **argv) {
+    const char *listen = "127.0.0.1:6443", *config_path = NULL, *data_dir = NULL, *kubeconfig = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *v = NULL;
+        if (cmd_is_help(argv[i])) {
+            usage(stdout);
+            return 0;
+        }
+        if (cmd_option_value(argc, argv, &i, "--listen", &v)) listen = v;
+        else if (cmd_option_value(argc, argv, &i, "--config", &v)) config_path = v;
+        else if (cmd_option_value(argc, argv, &i, "--data-dir", &v)) data_dir = v;
+        else if (cmd_option_value(argc, argv, &i, "--write-kubeconfig", &v)) kubeconfig = v;
+        else {
+            fprintf(stderr, "schedlab sim: unknown option %s (see --help)\n", argv[i]);
+            return 2;
+        }
+        if (!v) {
+            fprintf(stderr, "schedlab sim: %s needs a value\n", argv[i]);
+            return 2;
+        }
+    }
+    char err[1024] = "";
+    int status = 1;
+    sl_config config = {0};
+    sl_registry *registry = sl_registry_new_default();
+    sl_store *store = NULL;
+    sl_apiserver *api = NULL;
+    sl_cluster *cluster = NULL;
+    sl_scheduler *scheduler = NULL;
+    char kc_default[64] = "";
+    if (config_path) {
+        if (!sl_config_load_file(config_path, registry, &config, err, sizeof err)) {
+            fprintf(stderr, "schedlab sim: %s\n", err);
+            status = 2;
+            goto out;
+        }
+    } else {
+        sl_config_default(registry, &config);
+    }
+    sl_store_options so = {.data_dir = data_dir};
+    store = sl_store_open(&so, err, sizeof err);
+    if (!store) {
+        fprintf(stderr, "schedlab sim: %s\n", err);
+        goto out;
+    }
+    sl_admission_install(store, false);
+    sl_apiserver_options ao = {.store = store, .listen = listen};
+    api = sl_apiserver_start(&ao, err, sizeof err);
+    if (!api) {
+        fprintf(stderr, "schedlab sim: %s\n", err);
+        goto out;
+    }
+    if (!kubeconfig) {
+        snprintf(kc_default, sizeof kc_default, "/tmp/schedlab-sim-XXXXXX");
+        if (!mkdtemp(kc_default)) {
+            fprintf(stderr, "schedlab sim: cannot make a temporary directory\n");
+            goto out;
+        }
+        strcat(kc_default, "/kubeconfig");
+        kubeconfig = kc_default;
+    }
+    if (!sl_apiserver_write_kubeconfig(api, kubeconfig, NULL, NULL, err, sizeof err)) {
+        fprintf(stderr, "schedlab sim: %s\n", err);
+        goto out;
+    }
+    sl_clock *clock = sl_store_clock(store);
+    cluster = sl_cluster_inbox_new(sl_cluster_store_new(store), clock);
+    sl_scheduler_options opts = {.config = &config, .registry = registry, .cluster = cluster,
+                                 .seed = (uint64_t)time(NULL), .virtual_time = false};
+    scheduler = sl_scheduler_new(&opts, err, sizeof err);
+    if (!scheduler) {
+        fprintf(stderr, "schedlab sim: %s\n", err);
+        goto out;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    printf("schedlab sim: kubeconfig %s\n", kubeconfig);
+    printf("schedlab sim: ready on %s\n", sl_apiserver_url(api));
+    fflush(stdout);
+    sl_scheduler_run(scheduler, clock, &stop_requested);
+    sl_cluster_inbox_finish_binds(cluster); /* in-flight binds complete */
+    status = 0;
+out:
+    /* the API server first: no more writes, so no more events */
+    if (api) sl_apiserver_stop(api);
+    if (scheduler) sl_scheduler_free(scheduler);
+    if (cluster) cluster->ops->destroy(cluster);
+    if (store) sl_store_close(store);
+    if (kc_default[0]) {
+        unlink(kc_default);
+        *strrchr(kc_default, '/') = 0;
+        rmdir(kc_default);
+    }
+    sl_config_free(&config);
+    sl_registry_free(registry);
+    return status;
+}

@@ -1,0 +1,651 @@
+/*
+ * cluster_remote.c — the cluster source (cluster.h) over the Kubernetes
+ * API (src/client): informers and kube-scheduler's writes.
+ *
+ * Informers. subscribe lists namespaces, nodes and pods on the caller's
+ * thread and replays them as ADDED (the contract of cluster.h), then one
+ * thread per kind watches from the list's resourceVersion
+ * (allowWatchBookmarks): BOOKMARKs move the resourceVersion, a watch that
+ * ends is resumed from it, a 410 Gone (HTTP or an ERROR event) relists and
+ * the difference against what was known becomes ADDED / MODIFIED / DELETED
+ * events. Watch threads never call the handler: they post events to a
+ * locked inbox and wake the scheduler's clock; `dispatch` (called by
+ * sl_scheduler_run on the scheduler thread) delivers them in order.
+ *
+ * Writes, as kube-scheduler makes them:
+ *   - bind: POST pods/NAME/binding (metadata.uid preconditions the pod);
+ *   - update_pod_status: strategic merge PATCH of pods/NAME/status with the
+ *     PodScheduled condition and status.nominatedNodeName;
+ *   - delete_pod (preemption victim): PATCH its status with the
+ *     DisruptionTarget condition (reason PreemptionByScheduler), then DELETE;
+ *   - record_event: events.k8s.io/v1 Event (reportingController
+ *     default-scheduler, action Scheduling/Binding/Preempting), falling
+ *     back to core/v1 when the server does not serve events.k8s.io.
+ *
+ * Lifetimes: every decoded version stays alive until destroy (cluster.h:
+ * the scheduler may keep pointers into old versions).
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/clock.h"
+#include "base/strmap.h"
+#include "client/client.h"
+#include "scheduler/cluster.h"
+
+enum { KIND_NAMESPACE, KIND_NODE, KIND_POD, NKINDS, KIND_BIND_FAILED = 100 };
+#define BINDERS 4
+
+static const char *const list_paths[NKINDS] = {"/api/v1/namespaces", "/api/v1/nodes", "/api/v1/pods"};
+
+typedef struct known {
+    void *obj;
+    char *rv;
+} known;
+
+typedef struct remote_event {
+    int kind;
+    sl_watch_type type;
+    void *old, *obj;
+    char *node, *message;      /* KIND_BIND_FAILED */
+} remote_event;
+
+typedef struct bind_job {
+    const k8s_pod *pod;        /* retained by the cluster */
+    char *node;
+} bind_job;
+
+typedef struct remote_cluster remote_cluster;
+typedef VEC(remote_event) event_vec;
+
+typedef struct informer {
+    remote_cluster *rc;
+    int kind;
+    strmap known;              /* "ns/name" -> known (informer thread only after subscribe) */
+    char *rv;
+    pthread_t thread;
+    bool started;
+} informer;
+
+struct remote_cluster {
+    sl_cluster base;
+    sl_kube_client *client;
+    sl_clock *clock;           /* woken when events arrive; may be NULL */
+    sl_cluster_handler handler;
+    informer inf[NKINDS];
+    pthread_mutex_t lock;      /* inbox, retained */
+    event_vec inbox;
+    event_vec draining;
+    VEC(void *) retained[NKINDS];
+    atomic_bool stopping;
+    bool events_v1_missing;    /* event thread only */
+    /* events are written by a background thread (the cycle does not wait
+     * for them, as client-go's event broadcaster) */
+    pthread_t event_thread;
+    bool event_thread_started;
+    pthread_cond_t event_cond;
+    VEC(json_t *) event_queue;   /* pairs: events.k8s.io body, core/v1 body */
+    bool events_done;
+    /* binds are POSTed by BINDERS threads (upstream's binding goroutines):
+     * the next cycle does not wait for the round trip */
+    pthread_t binders[BINDERS];
+    int nbinders;
+    pthread_cond_t bind_cond, bind_idle;
+    VEC(bind_job) bind_queue;  /* items[bind_head..len) are waiting */
+    size_t bind_head;
+    size_t binds_in_flight;
+    bool binds_done;
+    char *instance;            /* reportingInstance */
+};
+
+static remote_cluster *self_of(sl_cluster *c) { return c->self; }
+
+/* ---- decoding ---- */
+
+static void *decode(int kind, json_t *obj) {
+    char err[512];
+    void *out = NULL;
+    switch (kind) {
+    case KIND_NAMESPACE: out = k8s_namespace_decode(obj, "watch", err, sizeof err); break;
+    case KIND_NODE: out = k8s_node_decode(obj, "watch", err, sizeof err); break;
+    case KIND_POD: out = k8s_pod_decode(obj, "watch", err, sizeof err); break;
+    }
+    if (!out) log_warn("informer: ignoring an object that does not decode: %s", err);
+    return out;
+}
+
+static void free_obj(int kind, void *o) {
+    switch (kind) {
+    case KIND_NAMESPACE: k8s_namespace_free(o); break;
+    case KIND_NODE: k8s_node_free(o); break;
+    case KIND_POD: k8s_pod_free(o); break;
+    }
+}
+
+static void retain(remote_cluster *rc, int kind, void *o) {
+    pthread_mutex_lock(&rc->lock);
+    VEC_PUSH(&rc->retained[kind], o);
+    pthread_mutex_unlock(&rc->lock);
+}
+
+static void object_key(const json_t *obj, char *buf, size_t size) {
+    json_t *meta = json_object_get(obj, "metadata");
+    const char *ns = json_string_value(json_object_get(meta, "namespace"));
+    const char *name = json_string_value(json_object_get(meta, "name"));
+    snprintf(buf, size, "%s/%s", ns ? ns : "", name ? name : "");
+}
+
+static const char *object_rv(const json_t *obj) {
+    const char *rv = json_string_value(json_object_get(json_object_get(obj, "metadata"), "resourceVersion"));
+    return rv ? rv : "";
+}
+
+/* ---- delivery ---- */
+
+static void deliver(remote_cluster *rc, const remote_event *e) {
+    const sl_cluster_handler *h = &rc->handler;
+    switch (e->kind) {
+    case KIND_NAMESPACE:
+        if (h->on_namespace) h->on_namespace(h->user, e->type, e->old, e->obj);
+        break;
+    case KIND_NODE:
+        if (h->on_node) h->on_node(h->user, e->type, e->old, e->obj);
+        break;
+    case KIND_POD:
+        if (h->on_pod) h->on_pod(h->user, e->type, e->old, e->obj);
+        break;
+    case KIND_BIND_FAILED:
+        if (h->on_bind_failed) h->on_bind_failed(h->user, e->obj, e->node, e->message);
+        break;
+    }
+}
+
+/* Informer thread (or subscribe, with direct = true): one change. */
+static void emit(informer *inf, sl_watch_type type, void *old, void *obj, bool direct) {
+    remote_cluster *rc = inf->rc;
+    remote_event e = {inf->kind, type, type == SL_WATCH_MODIFIED ? old : NULL, obj, NULL, NULL};
+    if (direct) {
+        deliver(rc, &e);
+        return;
+    }
+    pthread_mutex_lock(&rc->lock);
+    VEC_PUSH(&rc->inbox, e);
+    pthread_mutex_unlock(&rc->lock);
+    if (rc->clock) sl_clock_wake(rc->clock);
+}
+
+static void apply(informer *inf, const char *type, json_t *obj, bool direct) {
+    char key[600];
+    object_key(obj, key, sizeof key);
+    known *k = strmap_get(&inf->known, key);
+    if (!strcmp(type, "DELETED")) {
+        if (!k) return;
+        void *last = decode(inf->kind, obj);
+        if (!last) last = k->obj;
+        else retain(inf->rc, inf->kind, last);
+        strmap_remove(&inf->known, key);
+        free(k->rv);
+        free(k);
+        emit(inf, SL_WATCH_DELETED, NULL, last, direct);
+        return;
+    }
+    if (k && !strcmp(k->rv, object_rv(obj))) return;
+    void *o = decode(inf->kind, obj);
+    if (!o) return;
+    retain(inf->rc, inf->kind, o);
+    if (k) {
+        void *old = k->obj;
+        k->obj = o;
+        free(k->rv);
+        k->rv = xstrdup(object_rv(obj));
+        emit(inf, SL_WATCH_MODIFIED, old, o, direct);
+    } else {
+        k = xcalloc(1, sizeof(*k));
+        k->obj = o;
+        k->rv = xstrdup(object_rv(obj));
+        strmap_put(&inf->known, key, k);
+        emit(inf, SL_WATCH_ADDED, NULL, o, direct);
+    }
+}
+
+/* LIST, then the difference against what is known. false on failure. */
+static bool relist(informer *inf, bool direct) {
+    json_t *list = NULL;
+    int code = sl_kube_request(inf->rc->client, "GET", list_paths[inf->kind], NULL, NULL, &list);
+    if (code != 200 || !list) {
+        if (!atomic_load(&inf->rc->stopping))
+            log_warn("informer: LIST %s: HTTP %d", list_paths[inf->kind], code);
+        json_decref(list);
+        return false;
+    }
+    json_t *items = json_object_get(list, "items");
+    strmap seen;
+    strmap_init(&seen);
+    size_t i;
+    json_t *item;
+    json_array_foreach(items, i, item) {
+        char key[600];
+        object_key(item, key, sizeof key);
+        strmap_put(&seen, key, item);
+        apply(inf, "ADDED", item, direct);
+    }
+    /* deletions missed while away */
+    VEC(char *) gone = {0};
+    size_t pos = 0;
+    const char *key;
+    void *val;
+    while (strmap_next(&inf->known, &pos, &key, &val))
+        if (!strmap_get(&seen, key)) VEC_PUSH(&gone, xstrdup(key));
+    for (size_t g = 0; g < gone.len; g++) {
+        known *k = strmap_get(&inf->known, gone.items[g]);
+        strmap_remove(&inf->known, gone.items[g]);
+        emit(inf, SL_WATCH_DELETED, NULL, k->obj, direct);
+        free(k->rv);
+        free(k);
+        free(gone.items[g]);
+    }
+    VEC_FREE(&gone);
+    strmap_free(&seen);
+    free(inf->rv);
+    inf->rv = xstrdup(object_rv(list));
+    json_decref(list);
+    return true;
+}
+
+typedef struct watch_ctx {
+    informer *inf;
+    bool gone;
+} watch_ctx;
+
+static bool on_watch_event(void *user, json_t *ev) {
+    watch_ctx *w = user;
+    informer *inf = w->inf;
+    const char *type = json_string_value(json_object_get(ev, "type"));
+    json_t *obj = json_object_get(ev, "object");
+    if (!type || !json_is_object(obj)) return true;
+    if (!strcmp(type, "ERROR")) {
+        json_int_t code = json_integer_value(json_object_get(obj, "code"));
+        if (code == 410) w->gone = true;
+        return false;
+    }
+    if (!strcmp(type, "BOOKMARK")) {
+        free(inf->rv);
+        inf->rv = xstrdup(object_rv(obj));
+        return true;
+    }
+    apply(inf, type, obj, false);
+    free(inf->rv);
+    inf->rv = xstrdup(object_rv(obj));
+    return true;
+}
+
+static void pause_ms(remote_cluster *rc, int ms) {
+    for (int i = 0; i < ms / 50 && !atomic_load(&rc->stopping); i++) {
+        struct timespec ts = {0, 50 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
+static void *informer_main(void *arg) {
+    informer *inf = arg;
+    remote_cluster *rc = inf->rc;
+    bool need_list = false;
+    int failures = 0;
+    while (!atomic_load(&rc->stopping)) {
+        if (need_list) {
+            if (!relist(inf, false)) {
+                pause_ms(rc, failures++ < 5 ? 200 : 1000);
+                continue;
+            }
+            need_list = false;
+        }
+        char path[512];
+        snprintf(path, sizeof path, "%s?watch=1&allowWatchBookmarks=true&timeoutSeconds=300&resourceVersion=%s",
+                 list_paths[inf->kind], inf->rv ? inf->rv : "0");
+        watch_ctx w = {inf, false};
+        int code = sl_kube_watch(rc->client, path, on_watch_event, &w);
+        if (atomic_load(&rc->stopping)) break;
+        if (w.gone || code == 410) {
+            log_info("informer %s: resourceVersion %s is gone; relisting", list_paths[inf->kind], inf->rv);
+            need_list = true;
+            failures = 0;
+            continue;
+        }
+        if (code == 200) {
+            failures = 0;
+            continue;
+        }
+        log_debug("informer %s: watch ended (HTTP %d); resuming", list_paths[inf->kind], code);
+        pause_ms(rc, failures++ < 5 ? 200 : 1000);
+        if (failures > 3) need_list = true; /* e.g. the server restarted */
+    }
+    return NULL;
+}
+
+/* ---- ops ---- */
+
+static void remote_subscribe(sl_cluster *c, const sl_cluster_handler *handler) {
+    remote_cluster *rc = self_of(c);
+    rc->handler = *handler;
+    for (int k = 0; k < NKINDS; k++) {
+        informer *inf = &rc->inf[k];
+        int tries = 0;
+        while (!relist(inf, true) && !atomic_load(&rc->stopping)) {
+            if (++tries == 1) log_warn("informer: waiting for the API server at %s", sl_kube_client_server(rc->client));
+            pause_ms(rc, 500);
+        }
+    }
+    for (int k = 0; k < NKINDS; k++) {
+        rc->inf[k].started = pthread_create(&rc->inf[k].thread, NULL, informer_main, &rc->inf[k]) == 0;
+    }
+}
+
+static size_t remote_dispatch(sl_cluster *c) {
+    remote_cluster *rc = self_of(c);
+    pthread_mutex_lock(&rc->lock);
+    event_vec tmp = rc->draining;
+    rc->draining = rc->inbox;
+    rc->inbox = tmp;
+    rc->inbox.len = 0;
+    pthread_mutex_unlock(&rc->lock);
+    for (size_t i = 0; i < rc->draining.len; i++) {
+        deliver(rc, &rc->draining.items[i]);
+        free(rc->draining.items[i].node);
+        free(rc->draining.items[i].message);
+    }
+    size_t n = rc->draining.len;
+    rc->draining.len = 0;
+    return n;
+}
+
+static char *pod_path(const k8s_pod *pod, const char *sub) {
+    return xasprintf("/api/v1/namespaces/%s/pods/%s%s%s", pod->namespace_, pod->name, sub ? "/" : "", sub ? sub : "");
+}
+
+static void timestamp(char *buf, size_t size) {
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static sl_status bind_now(remote_cluster *rc, const k8s_pod *pod, const char *node_name) {
+    json_t *meta = json_pack("{s:s, s:s}", "name", pod->name, "namespace", pod->namespace_);
+    if (pod->uid && pod->uid[0]) json_object_set_new(meta, "uid", json_string(pod->uid));
+    json_t *body = json_pack("{s:s, s:s, s:o, s:{s:s, s:s, s:s}}", "apiVersion", "v1", "kind", "Binding",
+                             "metadata", meta, "target", "apiVersion", "v1", "kind", "Node", "name", node_name);
+    char *path = pod_path(pod, "binding");
+    json_t *out = NULL;
+    int code = sl_kube_request(rc->client, "POST", path, body, NULL, &out);
+    free(path);
+    json_decref(body);
+    sl_status st = SL_STATUS_SUCCESS;
+    if (code < 200 || code >= 300) {
+        const char *msg = json_string_value(json_object_get(out, "message"));
+        log_info("binding %s/%s to %s: HTTP %d %s", pod->namespace_, pod->name, node_name, code, msg ? msg : "");
+        st = sl_status_make(SL_ERROR, code == 404 ? "binding: pod not found" : code == 409 ? "binding: conflict" : "binding: the API server refused the write");
+    }
+    json_decref(out);
+    return st;
+}
+
+static void *binder_main(void *arg) {
+    remote_cluster *rc = arg;
+    pthread_mutex_lock(&rc->lock);
+    for (;;) {
+        while (rc->bind_head == rc->bind_queue.len && !rc->binds_done) pthread_cond_wait(&rc->bind_cond, &rc->lock);
+        if (rc->bind_head == rc->bind_queue.len) break;
+        bind_job job = rc->bind_queue.items[rc->bind_head++];
+        if (rc->bind_head == rc->bind_queue.len) rc->bind_head = rc->bind_queue.len = 0;
+        rc->binds_in_flight++;
+        pthread_mutex_unlock(&rc->lock);
+        sl_status st = bind_now(rc, job.pod, job.node);
+        pthread_mutex_lock(&rc->lock);
+        if (st.code != SL_SUCCESS) {
+            remote_event e = {KIND_BIND_FAILED, SL_WATCH_MODIFIED, NULL, (void *)job.pod, job.node,
+                              xstrdup(st.message ? st.message : "binding failed")};
+            VEC_PUSH(&rc->inbox, e);
+            job.node = NULL;
+            if (rc->clock) sl_clock_wake(rc->clock);
+        }
+        free(job.node);
+        rc->binds_in_flight--;
+        if (rc->bind_head == rc->bind_queue.len && !rc->binds_in_flight) pthread_cond_broadcast(&rc->bind_idle);
+    }
+    pthread_mutex_unlock(&rc->lock);
+    return NULL;
+}
+
+static sl_status remote_bind(sl_cluster *c, const k8s_pod *pod, const char *node_name) {
+    remote_cluster *rc = self_of(c);
+    pthread_mutex_lock(&rc->lock);
+    if (rc->binds_done) {
+        pthread_mutex_unlock(&rc->lock);
+        return bind_now(rc, pod, node_name);
+    }
+    while (rc->nbinders < BINDERS &&
+           pthread_create(&rc->binders[rc->nbinders], NULL, binder_main, rc) == 0)
+        rc->nbinders++;
+    bind_job job = {pod, xstrdup(node_name)};
+    VEC_PUSH(&rc->bind_queue, job);
+    pthread_cond_signal(&rc->bind_cond);
+    pthread_mutex_unlock(&rc->lock);
+    return SL_STATUS_SUCCESS;
+}
+
+static json_t *condition(const char *type, const char *status, const char *reason, const char *message) {
+    char now[32];
+    timestamp(now, sizeof now);
+    json_t *cond = json_pack("{s:s, s:s, s:n, s:s}", "type", type, "status", status, "lastProbeTime",
+                             "lastTransitionTime", now);
+    if (reason) json_object_set_new(cond, "reason", json_string(reason));
+    if (message) json_object_set_new(cond, "message", json_string(message));
+    return cond;
+}
+
+static int patch_status(remote_cluster *rc, const k8s_pod *pod, json_t *status) {
+    json_t *body = json_pack("{s:o}", "status", status);
+    char *path = pod_path(pod, "status");
+    int code = sl_kube_request(rc->client, "PATCH", path, body, "application/strategic-merge-patch+json", NULL);
+    if (code < 200 || code >= 300) log_info("PATCH %s: HTTP %d", path, code);
+    free(path);
+    json_decref(body);
+    return code;
+}
+
+static sl_status remote_update_pod_status(sl_cluster *c, const k8s_pod *pod, const char *reason,
+                                          const char *message, const char *nominated_node) {
+    remote_cluster *rc = self_of(c);
+    json_t *status = json_pack("{s:[o]}", "conditions", condition("PodScheduled", "False", reason, message));
+    if (nominated_node) json_object_set_new(status, "nominatedNodeName", nominated_node[0] ? json_string(nominated_node) : json_null());
+    int code = patch_status(rc, pod, status);
+    return code >= 200 && code < 300 ? SL_STATUS_SUCCESS : sl_status_make(SL_ERROR, "pod status: the API server refused the write");
+}
+
+static sl_status remote_delete_pod(sl_cluster *c, const k8s_pod *pod) {
+    remote_cluster *rc = self_of(c);
+    json_t *status = json_pack("{s:[o]}", "conditions",
+                               condition("DisruptionTarget", "True", "PreemptionByScheduler",
+                                         "default-scheduler: preempting to accommodate a higher priority pod"));
+    int code = patch_status(rc, pod, status);
+    if (code == 404) return SL_STATUS_SUCCESS;
+    char *path = pod_path(pod, NULL);
+    code = sl_kube_request(rc->client, "DELETE", path, NULL, NULL, NULL);
+    free(path);
+    if (code == 404 || (code >= 200 && code < 300)) return SL_STATUS_SUCCESS;
+    return sl_status_make(SL_ERROR, "preemption: the API server refused to delete the victim");
+}
+
+static void post_event(remote_cluster *rc, json_t *v1, json_t *core) {
+    const char *ns = json_string_value(json_object_get(json_object_get(core, "metadata"), "namespace"));
+    if (!rc->events_v1_missing) {
+        char *path = xasprintf("/apis/events.k8s.io/v1/namespaces/%s/events", ns);
+        int code = sl_kube_request(rc->client, "POST", path, v1, NULL, NULL);
+        free(path);
+        if (code != 404) return;
+        rc->events_v1_missing = true;
+    }
+    char *path = xasprintf("/api/v1/namespaces/%s/events", ns);
+    sl_kube_request(rc->client, "POST", path, core, NULL, NULL);
+    free(path);
+}
+
+static void *event_main(void *arg) {
+    remote_cluster *rc = arg;
+    VEC(json_t *) batch = {0};
+    pthread_mutex_lock(&rc->lock);
+    for (;;) {
+        while (!rc->event_queue.len && !rc->events_done) pthread_cond_wait(&rc->event_cond, &rc->lock);
+        if (!rc->event_queue.len && rc->events_done) break;
+        VEC(json_t *) tmp = {0};
+        memcpy(&tmp, &rc->event_queue, sizeof tmp);
+        memcpy(&rc->event_queue, &batch, sizeof tmp);
+        memcpy(&batch, &tmp, sizeof tmp);
+        pthread_mutex_unlock(&rc->lock);
+        for (size_t i = 0; i + 1 < batch.len; i += 2) {
+            post_event(rc, batch.items[i], batch.items[i + 1]);
+            json_decref(batch.items[i]);
+            json_decref(batch.items[i + 1]);
+        }
+        batch.len = 0;
+        pthread_mutex_lock(&rc->lock);
+    }
+    pthread_mutex_unlock(&rc->lock);
+    VEC_FREE(&batch);
+    return NULL;
+}
+
+static void remote_record_event(sl_cluster *c, const k8s_pod *pod, const char *type, const char *reason,
+                                const char *message) {
+    remote_cluster *rc = self_of(c);
+    char now[40];
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct tm tm;
+    gmtime_r(&ts.tv_sec, &tm);
+    size_t n = strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(now + n, sizeof now - n, ".%06ldZ", ts.tv_nsec / 1000);
+    char name[300];
+    static atomic_uint seq;
+    snprintf(name, sizeof name, "%.200s.%lx%05x", pod->name, (long)ts.tv_sec, atomic_fetch_add(&seq, 1) & 0xfffff);
+    const char *action = !strcmp(reason, "Scheduled") ? "Binding" : !strcmp(reason, "Preempted") ? "Preempting" : "Scheduling";
+    json_t *regarding = json_pack("{s:s, s:s, s:s, s:s, s:s}", "apiVersion", "v1", "kind", "Pod", "namespace",
+                                  pod->namespace_, "name", pod->name, "uid", pod->uid ? pod->uid : "");
+    json_t *v1 = json_pack("{s:s, s:s, s:{s:s, s:s}, s:s, s:O, s:s, s:s, s:s, s:s, s:s, s:s}",
+                           "apiVersion", "events.k8s.io/v1", "kind", "Event", "metadata", "name", name,
+                           "namespace", pod->namespace_, "eventTime", now, "regarding", regarding,
+                           "reason", reason, "note", message, "type", type, "action", action,
+                           "reportingController", "default-scheduler", "reportingInstance", rc->instance);
+    char ts2[32];
+    timestamp(ts2, sizeof ts2);
+    json_t *core = json_pack("{s:s, s:s, s:{s:s, s:s}, s:O, s:s, s:s, s:s, s:{s:s}, s:s, s:s, s:i}", "apiVersion", "v1",
+                             "kind", "Event", "metadata", "name", name, "namespace", pod->namespace_,
+                             "involvedObject", regarding, "reason", reason, "message", message, "type", type,
+                             "source", "component", "default-scheduler", "firstTimestamp", ts2, "lastTimestamp", ts2,
+                             "count", 1);
+    json_decref(regarding);
+    pthread_mutex_lock(&rc->lock);
+    if (!rc->event_thread_started) {
+        rc->event_thread_started = pthread_create(&rc->event_thread, NULL, event_main, rc) == 0;
+    }
+    VEC_PUSH(&rc->event_queue, v1);
+    VEC_PUSH(&rc->event_queue, core);
+    pthread_cond_signal(&rc->event_cond);
+    pthread_mutex_unlock(&rc->lock);
+}
+
+void sl_cluster_remote_stop(sl_cluster *c) {
+    remote_cluster *rc = self_of(c);
+    /* in-flight binds are finished (SIGTERM) */
+    pthread_mutex_lock(&rc->lock);
+    rc->binds_done = true;
+    pthread_cond_broadcast(&rc->bind_cond);
+    int nb = rc->nbinders;
+    rc->nbinders = 0;
+    pthread_mutex_unlock(&rc->lock);
+    for (int i = 0; i < nb; i++) pthread_join(rc->binders[i], NULL);
+    /* events already recorded are still written */
+    pthread_mutex_lock(&rc->lock);
+    rc->events_done = true;
+    pthread_cond_signal(&rc->event_cond);
+    bool joined = rc->event_thread_started;
+    rc->event_thread_started = false;
+    pthread_mutex_unlock(&rc->lock);
+    if (joined) pthread_join(rc->event_thread, NULL);
+    atomic_store(&rc->stopping, true);
+    sl_kube_client_cancel(rc->client);
+    for (int k = 0; k < NKINDS; k++)
+        if (rc->inf[k].started) {
+            pthread_join(rc->inf[k].thread, NULL);
+            rc->inf[k].started = false;
+        }
+}
+
+static void remote_destroy(sl_cluster *c) {
+    remote_cluster *rc = self_of(c);
+    sl_cluster_remote_stop(c);
+    for (int k = 0; k < NKINDS; k++) {
+        informer *inf = &rc->inf[k];
+        size_t pos = 0;
+        void *val;
+        while (strmap_next(&inf->known, &pos, NULL, &val)) {
+            known *kn = val;
+            free(kn->rv);
+            free(kn);
+        }
+        strmap_free(&inf->known);
+        free(inf->rv);
+        for (size_t i = 0; i < rc->retained[k].len; i++) free_obj(k, rc->retained[k].items[i]);
+        VEC_FREE(&rc->retained[k]);
+    }
+    for (size_t i = 0; i < rc->inbox.len; i++) {
+        free(rc->inbox.items[i].node);
+        free(rc->inbox.items[i].message);
+    }
+    VEC_FREE(&rc->inbox);
+    VEC_FREE(&rc->draining);
+    for (size_t i = rc->bind_head; i < rc->bind_queue.len; i++) free(rc->bind_queue.items[i].node);
+    VEC_FREE(&rc->bind_queue);
+    pthread_cond_destroy(&rc->bind_cond);
+    pthread_cond_destroy(&rc->bind_idle);
+    for (size_t i = 0; i < rc->event_queue.len; i++) json_decref(rc->event_queue.items[i]);
+    VEC_FREE(&rc->event_queue);
+    pthread_cond_destroy(&rc->event_cond);
+    pthread_mutex_destroy(&rc->lock);
+    free(rc->instance);
+    free(rc);
+}
+
+static const sl_cluster_ops remote_ops = {
+    .subscribe = remote_subscribe,
+    .bind = remote_bind,
+    .delete_pod = remote_delete_pod,
+    .update_pod_status = remote_update_pod_status,
+    .record_event = remote_record_event,
+    .destroy = remote_destroy,
+    .dispatch = remote_dispatch,
+};
+
+sl_cluster *sl_cluster_remote_new(sl_kube_client *client, sl_clock *clock, const char *instance) {
+    remote_cluster *rc = xcalloc(1, sizeof(*rc));
+    rc->base.ops = &remote_ops;
+    rc->base.self = rc;
+    rc->client = client;
+    rc->clock = clock;
+    rc->instance = xstrdup(instance ? instance : "schedlab");
+    pthread_mutex_init(&rc->lock, NULL);
+    pthread_cond_init(&rc->event_cond, NULL);
+    pthread_cond_init(&rc->bind_cond, NULL);
+    pthread_cond_init(&rc->bind_idle, NULL);
+    for (int k = 0; k < NKINDS; k++) {
+        rc->inf[k].rc = rc;
+        rc->inf[k].kind = k;
+        strmap_init(&rc->inf[k].known);
+    }
+    return &rc->base;
+}
