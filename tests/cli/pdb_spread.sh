@@ -118,5 +118,32 @@ PY
 run "$TMP/rs.yaml"
 check "the controlling ReplicaSet's selector spreads too" 'pod("web-3")["node"] == "n2"'
 
+# The system defaults through Services place every pod exactly where the
+# same constraints written into each pod would (all nodes have both labels).
+python3 bench/gen-services-cluster.py 40 300 7 --services >"$TMP/svc.json"
+python3 - "$TMP/svc.json" >"$TMP/explicit.json" <<'PY'
+import json, sys
+docs = [d for d in json.load(open(sys.argv[1])) if d["kind"] in ("Node", "Pod", "PodDisruptionBudget")]
+for d in docs:
+    if d["kind"] == "Pod":
+        sel = {"matchLabels": {"app": d["metadata"]["labels"]["app"]}}
+        d["spec"]["topologySpreadConstraints"] = [
+            {"maxSkew": 3, "topologyKey": "kubernetes.io/hostname", "whenUnsatisfiable": "ScheduleAnyway", "labelSelector": sel},
+            {"maxSkew": 5, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "ScheduleAnyway", "labelSelector": sel}]
+json.dump(docs, sys.stdout)
+PY
+"$SCHEDLAB" schedule --cluster "$TMP/svc.json" -o json >"$TMP/a.out" 2>"$TMP/err"
+"$SCHEDLAB" schedule --cluster "$TMP/explicit.json" -o json >"$TMP/b.out" 2>>"$TMP/err"
+python3 bench/gen-services-cluster.py 40 300 7 >"$TMP/plain.json"
+"$SCHEDLAB" schedule --cluster "$TMP/plain.json" -o json >"$TMP/c.out" 2>>"$TMP/err"
+if python3 -c '
+import json, sys
+a, b, c = ({p["name"]: p["node"] for p in json.load(open(f))["pods"]} for f in sys.argv[1:4])
+sys.exit(0 if a == b and a != c and len(a) == 300 and all(a.values()) else 1)' "$TMP/a.out" "$TMP/b.out" "$TMP/c.out"; then
+    pass
+else
+    cp "$TMP/a.out" "$TMP/out"; fail "Services give the placements of explicit default constraints"
+fi
+
 echo "pdb_spread: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
