@@ -39,6 +39,14 @@
  * returns NULL for a namespace without an object, as upstream's namespace
  * lister finds none (InterPodAffinity: not selected by the incoming pod's
  * namespaceSelector; no labels for existing pods' selectors).
+ *
+ * PDBs, Services, ReplicationControllers, ReplicaSets, StatefulSets: each
+ * is decoded once on arrival into an immutable, refcounted cache_object
+ * (selectors compiled, PDB status read); a snapshot takes references to
+ * the current set when it changed (object generation), so an older snapshot
+ * keeps the versions it saw. sl_snapshot_default_spread_selector builds
+ * upstream's helper.DefaultSelector from them in cycle memory (a linear scan
+ * over the objects; none at all costs one comparison).
  */
 #include <stdio.h>
 #include <stdlib.h>
