@@ -6,7 +6,9 @@
 #      to the plain run: time and peak RSS;
 #   3. the WebAssembly runtime against native, node and wasm-interp
 #      (bench/wasm/run.sh);
-#   4. per-call cost of the RegexScheduling C wasm guests (bench/wasm_guests.sh).
+#   4. per-call cost of the RegexScheduling C wasm guests (bench/wasm_guests.sh);
+#   5. RegexScheduling native vs wasm v1 vs wasm v2 end to end
+#      (bench/wasm-plugins.sh).
 # Figures go to stdout; copy them into bench/RESULTS.md with the date and
 # the machine (nproc, CPU model, load average) when they change.
 set -eu
@@ -40,3 +42,6 @@ SCHEDLAB_BUILD="$(dirname "$schedlab")" bench/wasm/run.sh
 echo
 echo "## RegexScheduling C wasm guests: bench/wasm_guests.sh"
 BENCH_TOOL="$(dirname "$schedlab")/tools/bench_wasm_guests" bench/wasm_guests.sh
+echo
+echo "## RegexScheduling native vs wasm v1 vs wasm v2: bench/wasm-plugins.sh"
+SCHEDLAB="$schedlab" bench/wasm-plugins.sh

@@ -52,42 +52,85 @@ static inline int32_t regex_compile_failed(const char *quoted_pattern, const cha
     return sl_status(SL_CODE_ERROR, "failed to compile regex %s: %s", quoted_pattern, err);
 }
 
-/* Filter verdict for the current node. `quoted_pattern` may be NULL: then
- * `pattern` is quoted only when the node does not match. The Unschedulable
- * message is assembled without printf (it is built once per rejected node). */
-static inline int32_t regex_match_node(go_vm_regexp *re, const char *pattern,
-                                       const char *quoted_pattern) {
-    static cbuf name, quoted_buf, msg;
-    static const char head[] = "node ", mid[] = " does not match regex ";
+/* The part of the Unschedulable message after the node's quoted name:
+ * ` does not match regex "PATTERN"` (Go's %q of the pattern), into b;
+ * returns its length. v2 builds it once per cycle, v1 on a rejection. */
+static inline size_t reject_tail_into(cbuf *b, const char *pattern) {
+    static const char mid[] = " does not match regex ";
+    size_t q = go_quote(pattern, NULL, 0);
+    cbuf_reserve(b, sizeof(mid) - 1 + q + 1);
+    memcpy(b->data, mid, sizeof(mid) - 1);
+    go_quote(pattern, b->data + sizeof(mid) - 1, q + 1);
+    return sizeof(mid) - 1 + q;
+}
+
+/* True when Go's %q of these bytes is just the bytes in quotes: printable
+ * ASCII without " or \. Eight bytes at a time (SWAR): a byte is bad when
+ * >= 0x80, < 0x20, or equal to 0x7f, '"' or '\\'. */
+static inline uint64_t swar_bad(uint64_t x) {
+    const uint64_t L = 0x0101010101010101ull, H = 0x8080808080808080ull;
+#define SWAR_ZERO(v) (((v) - L) & ~(v) & H)
+    return (x & H) | ((x - L * 0x20) & ~x & H) | SWAR_ZERO(x ^ (L * 0x7f)) | SWAR_ZERO(x ^ (L * 0x22)) |
+           SWAR_ZERO(x ^ (L * 0x5c));
+#undef SWAR_ZERO
+}
+
+static inline bool quote_is_plain(const char *s, size_t n) {
+    uint64_t w;
+    if (n >= 8) {
+        size_t i = 0;
+        for (; i + 8 <= n; i += 8) {
+            memcpy(&w, s + i, 8);
+            if (swar_bad(w)) return false;
+        }
+        if (i == n) return true;
+        memcpy(&w, s + n - 8, 8); /* the last 8 bytes, overlapping */
+        return swar_bad(w) == 0;
+    }
+    if (n >= 4) { /* first 4 and last 4 bytes, as one word */
+        uint32_t a, b;
+        memcpy(&a, s, 4);
+        memcpy(&b, s + n - 4, 4);
+        return swar_bad(((uint64_t)b << 32) | a) == 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') return false;
+    }
+    return true;
+}
+
+/* Filter verdict for the current node. `tail` (of `tail_len` bytes) is
+ * reject_tail_into's text for `pattern`, or NULL: then it is built only
+ * when the node does not match. The Unschedulable message
+ * `node "NAME" does not match regex "PATTERN"` is assembled without printf
+ * straight into the SDK's reason buffer (it is built once per rejected node). */
+static inline int32_t regex_match_node(go_vm_regexp *re, const char *pattern, const char *tail,
+                                       size_t tail_len) {
+    static cbuf name, tail_buf;
+    static const char head[] = "node ";
     sl_str node = sl_current_node_name();
     if (go_vm_match(re, node.ptr, node.len)) return SL_CODE_SUCCESS;
-    if (!quoted_pattern) quoted_pattern = quote_into(&quoted_buf, pattern);
-    const char *n = cbuf_set(&name, node.ptr, node.len);
-    size_t qp = strlen(quoted_pattern);
+    if (!tail) {
+        tail_len = reject_tail_into(&tail_buf, pattern);
+        tail = tail_buf.data;
+    }
     /* %q grows a byte to at most 4 characters (\xff): one pass is enough */
     size_t room = 4 * node.len + 3;
-    cbuf_reserve(&msg, sizeof(head) - 1 + room + sizeof(mid) - 1 + qp + 1);
-    char *w = msg.data;
+    char *msg = sl_reason_buffer(sizeof(head) - 1 + room + tail_len);
+    char *w = msg;
     memcpy(w, head, sizeof(head) - 1);
     w += sizeof(head) - 1;
-    bool plain = true; /* printable ASCII without " or \: %q just adds quotes */
-    for (size_t i = 0; i < node.len && plain; i++) {
-        unsigned char c = (unsigned char)n[i];
-        plain = c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
-    }
-    if (plain) {
+    if (quote_is_plain(node.ptr, node.len)) {
         *w++ = '"';
-        memcpy(w, n, node.len);
+        memcpy(w, node.ptr, node.len);
         w += node.len;
         *w++ = '"';
     } else {
-        w += go_quote(n, w, room);
+        w += go_quote(cbuf_set(&name, node.ptr, node.len), w, room);
     }
-    memcpy(w, mid, sizeof(mid) - 1);
-    w += sizeof(mid) - 1;
-    memcpy(w, quoted_pattern, qp);
-    size_t total = (size_t)(w + qp - msg.data);
-    sl_set_reason_bytes(msg.data, total);
+    memcpy(w, tail, tail_len);
+    sl_set_reason_length((size_t)(w + tail_len - msg));
     return SL_CODE_UNSCHEDULABLE;
 }
 

@@ -19,7 +19,7 @@ static int32_t regex_v1_filter(void) {
     char err[512];
     go_vm_regexp *re = go_vm_compile(p, strlen(p), err, sizeof(err));
     if (!re) return regex_compile_failed(quote_into(&quoted, p), err);
-    int32_t code = regex_match_node(re, p, NULL);
+    int32_t code = regex_match_node(re, p, NULL, 0);
     go_vm_free(re);
     return code;
 }

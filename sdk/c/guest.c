@@ -216,6 +216,13 @@ void sl_set_reason_bytes(const char *p, size_t n) {
     buf_append(&reason, p, (uint32_t)n);
 }
 
+char *sl_reason_buffer(size_t cap) {
+    if (!buf_reserve(&reason, (uint32_t)cap)) __builtin_trap();
+    return (char *)reason.data;
+}
+
+void sl_set_reason_length(size_t len) { reason.len = len <= reason.cap ? (uint32_t)len : reason.cap; }
+
 int32_t sl_status(int32_t code, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);

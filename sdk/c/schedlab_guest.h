@@ -208,6 +208,11 @@ bool sl_json_object_begin(sl_json_iter *it, const char *json, size_t len);
 void sl_set_reason(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The same from bytes (no formatting: the cheap path for hot hooks). */
 void sl_set_reason_bytes(const char *reason, size_t len);
+/* The zero-copy form: a writable buffer of at least `cap` bytes for the
+ * reason, then sl_set_reason_length(n) with the n bytes written (both in
+ * the same hook call). For hooks that assemble their reason in pieces. */
+char *sl_reason_buffer(size_t cap);
+void sl_set_reason_length(size_t len);
 /* sl_set_reason + return code: `return sl_status(SL_CODE_UNSCHEDULABLE, "...", ...);` */
 int32_t sl_status(int32_t code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

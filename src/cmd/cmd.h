@@ -18,6 +18,13 @@ int cmd_plugins(int argc, char **argv);   /* cmd_plugins.c: list registered plug
 struct sl_registry;
 void cmd_hint_unknown_plugin(const struct sl_registry *registry, char *err, size_t errsize);
 
+/* registry.c — the registry of every command that runs the scheduler
+ * (schedule, bench scheduling, ...): the in-tree plugins, and wasm plugins
+ * through the resolver (pluginConfig args with guestURL). Free it with
+ * sl_registry_free. */
+struct sl_registry;
+struct sl_registry *cmd_registry_new(void);
+
 /* options.c — option parsing shared by the subcommands. */
 #include <stdbool.h>
 /* Matches argv[*i] against `name` ("--config"), accepting "--config=V" and

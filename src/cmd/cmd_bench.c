@@ -57,7 +57,8 @@ static void usage(FILE *out) {
             "options:\n"
             "  --nodes N              number of nodes (default 5000)\n"
             "  --pods M               number of pods (default 10000)\n"
-            "  --config FILE          a KubeSchedulerConfiguration (default: upstream defaults)\n"
+            "  --config FILE          a KubeSchedulerConfiguration (default: upstream defaults;\n"
+            "                         wasm plugins: pluginConfig args with guestURL)\n"
             "  --pod-template FILE    YAML/JSON merged into every generated pod (labels,\n"
             "                         annotations, resources, tolerations, affinity, ...)\n"
             "  --node-template FILE   YAML/JSON merged into every generated node (labels,\n"
@@ -273,7 +274,7 @@ static int bench_scheduling(int argc, char **argv) {
     int status = EXIT_USAGE;
     char err[1024] = "";
     sl_config config = {0};
-    sl_registry *registry = sl_registry_new_default();
+    sl_registry *registry = cmd_registry_new();
     json_t *pod_tmpl = NULL, *node_tmpl = NULL;
     sl_cluster *cluster = NULL;
     sl_scheduler *scheduler = NULL;

@@ -72,7 +72,7 @@ int cmd_plugins(int argc, char **argv) {
         fprintf(stderr, " (see schedlab plugins --help)\n");
         return 2;
     }
-    sl_registry *registry = sl_registry_new_default();
+    sl_registry *registry = cmd_registry_new();
     sl_config defaults;
     sl_config_default(registry, &defaults);
     const sl_profile_config *profile = defaults.nprofiles ? &defaults.profiles[0] : NULL;

@@ -58,7 +58,9 @@ static void usage(FILE *out) {
             "options:\n"
             "  --cluster FILE        the Nodes and Pods to schedule (required)\n"
             "  --config FILE         a KubeSchedulerConfiguration (kubescheduler.config.k8s.io/v1);\n"
-            "                        default: upstream's defaults, one profile \"default-scheduler\"\n"
+            "                        default: upstream's defaults, one profile \"default-scheduler\";\n"
+            "                        wasm plugins: a multiPoint plugin whose pluginConfig args\n"
+            "                        carry guestURL (file://, http(s)://, or a path)\n"
             "  --explain-pod NS/NAME explain this pod's last attempt (NAME alone: namespace\n"
             "                        \"default\"); repeatable. Cheap at any cluster size: the\n"
             "                        other pods are not recorded\n"
@@ -566,7 +568,7 @@ int cmd_schedule(int argc, char **argv) {
         fprintf(stderr, "schedlab schedule: %s\n", err);
         goto out;
     }
-    registry = sl_registry_new_default();
+    registry = cmd_registry_new();
     if (config_path) {
         if (!sl_config_load_file(config_path, registry, &config, err, sizeof err)) {
             cmd_hint_unknown_plugin(registry, err, sizeof err);

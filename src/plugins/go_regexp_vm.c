@@ -225,7 +225,7 @@ typedef struct dfa_state {
     int32_t chain;           /* next state in the same bucket, -1 = none */
 } dfa_state;
 
-enum { DF_MATCH = 1, DF_DEAD = 2, DF_IDLE = 4, DF_END_KNOWN = 8, DF_END_MATCH = 16 };
+enum { DF_MATCH = 1, DF_DEAD = 2, DF_IDLE = 4, DF_END_KNOWN = 8, DF_END_MATCH = 16, DF_STOP = DF_MATCH | DF_DEAD | DF_IDLE };
 
 #define DFA_MAX_STATES 512
 #define DFA_MAX_POOL (1u << 16)
@@ -780,18 +780,49 @@ static uint32_t rune_at(const char *s, size_t len, size_t pos, size_t *width) {
 }
 
 /* The first position >= from where the prefix occurs, or len if none. */
-static size_t find_prefix(const go_vm_regexp *re, const char *s, size_t len, size_t from) {
+/* Whether s (with at least prefix_len bytes) starts with the prefix. Words,
+ * not bytes, and no memcmp call: 4..8 bytes are two overlapping 32-bit
+ * compares (this runs on every call in wasm, where each op counts). */
+static inline bool prefix_at(const go_vm_regexp *re, const char *s) {
+    size_t n = re->prefix_len;
+    const char *p = re->prefix;
+    if (n >= 4) {
+        uint32_t a, b, c, d;
+        for (; n > 8; n -= 4, p += 4, s += 4) {
+            memcpy(&a, s, 4);
+            memcpy(&b, p, 4);
+            if (a != b) return false;
+        }
+        memcpy(&a, s, 4);
+        memcpy(&b, p, 4);
+        memcpy(&c, s + n - 4, 4);
+        memcpy(&d, p + n - 4, 4);
+        return ((a ^ b) | (c ^ d)) == 0;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != p[i]) return false;
+    return true;
+}
+
+static __attribute__((noinline)) size_t find_prefix_scan(const go_vm_regexp *re, const char *s, size_t len,
+                                                         size_t from) {
     while (from + re->prefix_len <= len) {
         const char *hit = memchr(s + from, re->prefix[0], len - from - re->prefix_len + 1);
         if (!hit) break;
         size_t at = (size_t)(hit - s);
-        if (memcmp(hit, re->prefix, re->prefix_len) == 0) return at;
+        if (prefix_at(re, hit)) return at;
         from = at + 1;
     }
     return len;
 }
 
-static int nfa_match(go_vm_regexp *re, const char *subject, size_t len) {
+static inline size_t find_prefix(const go_vm_regexp *re, const char *s, size_t len, size_t from) {
+    /* fast path, inlined: the prefix starts right here (node names usually begin with it) */
+    if (from + re->prefix_len <= len && prefix_at(re, s + from)) return from;
+    return find_prefix_scan(re, s, len, from + 1);
+}
+
+static __attribute__((noinline)) int nfa_match(go_vm_regexp *re, const char *subject, size_t len) {
     int cur = 0;
     re->count[0] = re->count[1] = 0;
     position at = {0, len, NO_RUNE, 0};
@@ -936,8 +967,47 @@ static int32_t dfa_step(go_vm_regexp *re, int32_t from, uint32_t c) {
     return dfa_intern(re, 1);
 }
 
+/* A step the table does not have: an uncached ASCII byte (then cached) or a
+ * non-ASCII rune (stepped through the NFA each time). Out of line, so the
+ * hot loop has no stack frame. (width << 32) | next state, or -1 when the
+ * cache is full. */
+static __attribute__((noinline)) int64_t dfa_slow_step(go_vm_regexp *re, int32_t s, const char *subject,
+                                                       size_t len, size_t pos) {
+    unsigned char b = (unsigned char)subject[pos];
+    int32_t n;
+    size_t w = 1;
+    if (b < 0x80) {
+        n = dfa_step(re, s, b);
+        if (n < 0) return -1;
+        re->trans[(size_t)s * 128 + b] = n;
+    } else {
+        uint32_t c = rune_at(subject, len, pos, &w);
+        n = dfa_step(re, s, c);
+        if (n < 0) return -1;
+    }
+    return (int64_t)(((uint64_t)w << 32) | (uint32_t)n);
+}
+
+/* The state after the literal prefix from the idle state (built once). */
+static __attribute__((noinline)) int32_t dfa_after_prefix(go_vm_regexp *re) {
+    int32_t t = re->idle;
+    for (size_t i = 0; i < re->prefix_len && t >= 0; i++) {
+        unsigned char pb = (unsigned char)re->prefix[i];
+        int32_t n = re->trans[(size_t)t * 128 + pb];
+        if (n < 0) {
+            n = dfa_step(re, t, pb);
+            if (n >= 0) re->trans[(size_t)t * 128 + pb] = n;
+        }
+        t = n;
+    }
+    if (t >= 0) re->after_prefix = t;
+    return t;
+}
+
 /* 1/0, or -1 when the cache filled up (the caller falls back to the NFA). */
-static int dfa_match(go_vm_regexp *re, const char *subject, size_t len) {
+/* The first call's set-up: the start and idle states (out of line: the
+ * hot path stays small, with few locals and no stack frame). 0 or -1. */
+static __attribute__((noinline)) int dfa_init(go_vm_regexp *re) {
     if (re->start0 < 0) {
         position at0 = {0, 2, NO_RUNE, 'a'};
         re->count[1] = 0;
@@ -953,60 +1023,12 @@ static int dfa_match(go_vm_regexp *re, const char *subject, size_t len) {
         if (re->idle < 0) return -1;
         re->dflags[re->idle] |= DF_IDLE;
     }
-    int32_t s = re->start0;
-    size_t pos = 0;
-    for (;;) {
-        uint8_t f = re->dflags[s];
-        if (f) {
-            if (f & DF_MATCH) return 1;
-            if (f & DF_DEAD) return 0;
-            if (f & DF_IDLE) { /* nothing alive: jump over the next prefix */
-                pos = find_prefix(re, subject, len, pos);
-                if (pos >= len) break; /* the state at the end is idle too */
-                if (re->after_prefix < 0) {
-                    int32_t t = re->idle;
-                    for (size_t i = 0; i < re->prefix_len && t >= 0; i++) {
-                        unsigned char pb = (unsigned char)re->prefix[i];
-                        int32_t n = re->trans[(size_t)t * 128 + pb];
-                        if (n < 0) {
-                            n = dfa_step(re, t, pb);
-                            if (n >= 0) re->trans[(size_t)t * 128 + pb] = n;
-                        }
-                        t = n;
-                    }
-                    if (t < 0) return -1;
-                    re->after_prefix = t;
-                }
-                s = re->after_prefix;
-                pos += re->prefix_len;
-                continue;
-            }
-        }
-        if (pos >= len) break;
-        unsigned char b = (unsigned char)subject[pos];
-        int32_t n;
-        if (b < 0x80) {
-            n = re->trans[(size_t)s * 128 + b];
-            if (n < 0) {
-                n = dfa_step(re, s, b);
-                if (n < 0) return -1;
-                re->trans[(size_t)s * 128 + b] = n;
-            }
-            pos++;
-        } else {
-            size_t w;
-            uint32_t c = rune_at(subject, len, pos, &w);
-            n = dfa_step(re, s, c);
-            if (n < 0) return -1;
-            pos += w;
-        }
-        s = n;
-    }
-    uint8_t f = re->dflags[s];
-    if (f & DF_MATCH) return 1;
-    /* the cached answer assumes position > 0 (\A false): not for "" */
-    if ((f & DF_END_KNOWN) && len > 0) return (f & DF_END_MATCH) != 0;
-    /* the end: \z holds now (worked out once per state) */
+    return 0;
+}
+
+/* Whether the subject is matched when it ends in state s: \z holds now
+ * (worked out once per state and cached in its flags). */
+static __attribute__((noinline)) int dfa_end_verdict(go_vm_regexp *re, int32_t s, size_t len) {
     const dfa_state *st = &re->states[s];
     position end = {len, len, NO_RUNE, NO_RUNE};
     re->count[0] = 0;
@@ -1020,6 +1042,58 @@ static int dfa_match(go_vm_regexp *re, const char *subject, size_t len) {
     /* \A after \z can hold only on an empty subject: cache the other case */
     if (len > 0) re->dflags[s] |= (uint8_t)(DF_END_KNOWN | (m ? DF_END_MATCH : 0));
     return m;
+}
+
+static int dfa_match(go_vm_regexp *re, const char *subject, size_t len) {
+    bool skip = re->prefix_len && !re->anchored;
+    if ((re->start0 < 0 || (skip && re->idle < 0)) && dfa_init(re) < 0) return -1;
+    int32_t s = re->start0;
+    size_t pos = 0;
+    /* the table and flags in locals: reloaded only after a slow step (which
+     * may grow them), so the hot loop is a load, a compare and a jump per byte */
+    const int32_t *trans = re->trans;
+    const uint8_t *flags = re->dflags;
+    for (;;) {
+        uint8_t f = flags[s];
+        if (f) {
+            if (f & DF_MATCH) return 1;
+            if (f & DF_DEAD) return 0;
+            if (f & DF_IDLE) { /* nothing alive: jump over the next prefix */
+                pos = find_prefix(re, subject, len, pos);
+                if (pos >= len) break; /* the state at the end is idle too */
+                if (re->after_prefix < 0) {
+                    if (dfa_after_prefix(re) < 0) return -1;
+                    trans = re->trans;
+                    flags = re->dflags;
+                }
+                s = re->after_prefix;
+                pos += re->prefix_len;
+                continue;
+            }
+        }
+        /* hot loop: cached ASCII transitions into flag-free states */
+        while (pos < len) {
+            unsigned char b = (unsigned char)subject[pos];
+            int32_t n = b < 0x80 ? trans[(size_t)s * 128 + b] : -1;
+            if (n < 0) break;
+            s = n;
+            pos++;
+            if (flags[s] & DF_STOP) break;
+        }
+        if (flags[s] & DF_STOP) continue; /* match, dead or idle: handled above */
+        if (pos >= len) break;
+        int64_t r = dfa_slow_step(re, s, subject, len, pos);
+        if (r < 0) return -1;
+        s = (int32_t)(uint32_t)r;
+        pos += (size_t)(r >> 32);
+        trans = re->trans;
+        flags = re->dflags;
+    }
+    uint8_t f = re->dflags[s];
+    if (f & DF_MATCH) return 1;
+    /* the cached answer assumes position > 0 (\A false): not for "" */
+    if ((f & DF_END_KNOWN) && len > 0) return (f & DF_END_MATCH) != 0;
+    return dfa_end_verdict(re, s, len);
 }
 
 int go_vm_match(go_vm_regexp *re, const char *subject, size_t len) {

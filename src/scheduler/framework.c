@@ -167,7 +167,8 @@ static bool instance_implements(void *user, const char *plugin, sl_extension_poi
 
 /* The lists of a profile loaded from a config: its merged sets expanded
  * with the instances' ops. */
-static bool build_lists_from_sets(sl_framework *fw, char *err, size_t errsize) {
+static bool build_lists_from_sets(sl_framework *fw, extension_point_list *points, char *err,
+                                  size_t errsize) {
     uint32_t n[SL_EP_COUNT];
     sl_plugin_ref *refs[SL_EP_COUNT];
     sl_expand_problem problem;
@@ -181,7 +182,7 @@ static bool build_lists_from_sets(sl_framework *fw, char *err, size_t errsize) {
         return false;
     }
     for (int ep = 0; ep < SL_EP_COUNT; ep++) {
-        extension_point_list *list = &fw->points[ep];
+        extension_point_list *list = &points[ep];
         for (uint32_t i = 0; i < n[ep]; i++) {
             /* Every name expanded is an instance (instance_implements). */
             list->plugins[list->n] = find_instance(fw, refs[ep][i].name);
@@ -195,10 +196,11 @@ static bool build_lists_from_sets(sl_framework *fw, char *err, size_t errsize) {
 }
 
 /* The lists of a hand-built profile: as listed, each plugin checked. */
-static bool build_lists_as_given(sl_framework *fw, char *err, size_t errsize) {
+static bool build_lists_as_given(sl_framework *fw, extension_point_list *points, char *err,
+                                 size_t errsize) {
     const sl_profile_config *profile = fw->profile;
     for (int ep = 0; ep < SL_EP_COUNT; ep++) {
-        extension_point_list *list = &fw->points[ep];
+        extension_point_list *list = &points[ep];
         const char *interface = sl_extension_point_interface(ep);
         for (uint32_t i = 0; i < profile->nplugins[ep]; i++) {
             const sl_plugin_ref *ref = &profile->plugins[ep][i];
@@ -220,6 +222,68 @@ static bool build_lists_as_given(sl_framework *fw, char *err, size_t errsize) {
             list->n++;
         }
     }
+    return true;
+}
+
+/* Every extension point's list from the instances' current ops, into
+ * `points` (zeroed here), with upstream's profile checks. */
+static bool build_lists(sl_framework *fw, extension_point_list *points, char *err,
+                        size_t errsize) {
+    memset(points, 0, sizeof(extension_point_list) * SL_EP_COUNT);
+    if (!(fw->profile->has_sets ? build_lists_from_sets(fw, points, err, errsize)
+                                : build_lists_as_given(fw, points, err, errsize)))
+        return false;
+    if (points[SL_EP_QUEUE_SORT].n != 1) {
+        snprintf(err, errsize,
+                 "only one queue sort plugin required for profile with scheduler name \"%s\", but got %u",
+                 fw->profile_name, points[SL_EP_QUEUE_SORT].n);
+        return false;
+    }
+    if (points[SL_EP_BIND].n == 0) {
+        snprintf(err, errsize, "at least one bind plugin is needed for profile with scheduler name \"%s\"",
+                 fw->profile_name);
+        return false;
+    }
+    return true;
+}
+
+static sl_plugin *own_instance(sl_framework *fw, const sl_plugin *p) {
+    return p && p >= fw->plugins && p < fw->plugins + fw->nplugins ? (sl_plugin *)p : NULL;
+}
+
+bool sl_framework_check_plugin_ops(sl_framework *fw, const sl_plugin *plugin,
+                                   const sl_plugin_ops *ops, char *err, size_t errsize) {
+    sl_plugin *p = own_instance(fw, plugin);
+    if (!p || !ops) {
+        snprintf(err, errsize, "profile \"%s\": no such plugin instance", fw->profile_name);
+        return false;
+    }
+    if (!fw->profile) return true;
+    extension_point_list *points = xcalloc(SL_EP_COUNT, sizeof *points);
+    const sl_plugin_ops *saved = p->ops;
+    p->ops = ops; /* the lists as they would be with the new ops */
+    bool ok = build_lists(fw, points, err, errsize);
+    p->ops = saved;
+    free(points);
+    return ok;
+}
+
+bool sl_framework_plugin_changed(sl_framework *fw, sl_plugin *plugin, char *err, size_t errsize) {
+    sl_plugin *p = own_instance(fw, plugin);
+    if (!p) {
+        snprintf(err, errsize, "profile \"%s\": no such plugin instance", fw->profile_name);
+        return false;
+    }
+    if (fw->profile) {
+        extension_point_list *points = xcalloc(SL_EP_COUNT, sizeof *points);
+        if (!build_lists(fw, points, err, errsize)) {
+            free(points);
+            return false;
+        }
+        memcpy(fw->points, points, sizeof fw->points);
+        free(points);
+    }
+    fw->events[p - fw->plugins] = instance_events(p);
     return true;
 }
 
@@ -248,20 +312,7 @@ sl_framework *sl_framework_new(const sl_framework_options *opts, char *err, size
                 goto fail;
         }
     }
-    if (!(profile->has_sets ? build_lists_from_sets(fw, err, errsize)
-                            : build_lists_as_given(fw, err, errsize)))
-        goto fail;
-    if (fw->points[SL_EP_QUEUE_SORT].n != 1) {
-        snprintf(err, errsize,
-                 "only one queue sort plugin required for profile with scheduler name \"%s\", but got %u",
-                 fw->profile_name, fw->points[SL_EP_QUEUE_SORT].n);
-        goto fail;
-    }
-    if (fw->points[SL_EP_BIND].n == 0) {
-        snprintf(err, errsize, "at least one bind plugin is needed for profile with scheduler name \"%s\"",
-                 fw->profile_name);
-        goto fail;
-    }
+    if (!build_lists(fw, fw->points, err, errsize)) goto fail;
     return fw;
 
 fail:

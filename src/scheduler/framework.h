@@ -476,6 +476,21 @@ uint32_t sl_framework_num_workers(const sl_framework *fw);
 typedef struct sl_extender sl_extender;
 uint32_t sl_framework_extenders(const sl_framework *fw, sl_extender *const **out);
 
+/* A plugin reloaded in place (a wasm guest whose module changed) may
+ * implement other extension points or register other events than before.
+ * sl_framework_check_plugin_ops: would the profile still be valid with
+ * `ops` as p's table (explicitly listed extension points still
+ * implemented, one QueueSort, a Bind)? Changes nothing.
+ * sl_framework_plugin_changed: after p->ops (or what its
+ * events_to_register reports) changed, rebuilds every extension-point list
+ * of p's profile from the instances' current ops (multiPoint re-expanded)
+ * and re-reads p's events; every other instance is kept. On false the
+ * lists are unchanged. Both on the scheduling thread, between cycles (no
+ * pod in its scheduling or binding cycle). */
+bool sl_framework_check_plugin_ops(sl_framework *fw, const sl_plugin *p, const sl_plugin_ops *ops,
+                                   char *err, size_t errsize);
+bool sl_framework_plugin_changed(sl_framework *fw, sl_plugin *p, char *err, size_t errsize);
+
 /* ------------------------------------------------------------------ */
 /* Pods waiting at Permit (upstream Handle.GetWaitingPod & co.)         */
 /* ------------------------------------------------------------------ */

@@ -681,3 +681,13 @@ void sl_scheduler_attempt_latencies(const sl_scheduler *s, const int64_t **ns, s
     *ns = s->latencies.items;
     *n = s->latencies.len;
 }
+
+uint32_t sl_scheduler_plugins_named(sl_scheduler *s, const char *name, sl_plugin **out, uint32_t max) {
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < s->nprofiles; i++) {
+        sl_plugin *p = sl_framework_plugin_named(s->frameworks[i], name);
+        if (p && n < max) out[n] = p;
+        if (p) n++;
+    }
+    return n;
+}

@@ -85,6 +85,10 @@ bool sl_scheduler_pod_result(const sl_scheduler *s, const k8s_pod *pod, sl_pod_r
  * call statistics). */
 uint32_t sl_scheduler_extenders(const sl_scheduler *s, sl_extender *const **out);
 
+/* Plugin instances named `name` in every profile (at most max), for
+ * in-process reconfiguration (wasm plugins). Returns how many exist. */
+uint32_t sl_scheduler_plugins_named(sl_scheduler *s, const char *name, sl_plugin **out, uint32_t max);
+
 /* Durations of every scheduling attempt so far (ns), for percentiles. */
 void sl_scheduler_attempt_latencies(const sl_scheduler *s, const int64_t **ns, size_t *n);
 

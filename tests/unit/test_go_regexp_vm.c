@@ -310,11 +310,51 @@ TEST(vm_is_linear_on_pathological_patterns) {
     }
 }
 
+/* The literal-prefix fast paths (word compares of 4..8 bytes, longer
+ * prefixes in 4-byte steps, the at-position check before the scan): for
+ * every prefix length, a subject with the prefix at 0 and later, and each
+ * byte of it changed, against a naive search. */
+static bool naive_prefix_digit(const char *lit, size_t n, const char *s, size_t len) {
+    for (size_t i = 0; i + n < len; i++)
+        if (memcmp(s + i, lit, n) == 0 && s[i + n] >= '0' && s[i + n] <= '9') return true;
+    return false;
+}
+
+TEST(vm_literal_prefix_paths) {
+    static const char lit[] = "kubecon-node-zone-x";
+    int checked = 0;
+    for (size_t n = 1; n < sizeof(lit) - 1; n++) {
+        char pat[64], err[256];
+        snprintf(pat, sizeof(pat), "%.*s\\d", (int)n, lit);
+        go_vm_regexp *re = go_vm_compile(pat, strlen(pat), err, sizeof(err));
+        CHECK(re != NULL);
+        if (!re) continue;
+        for (size_t at = 0; at < 4; at++)
+            for (size_t flip = 0; flip <= n; flip++) { /* flip == n: unchanged */
+                char subj[64];
+                size_t len = 0;
+                for (size_t k = 0; k < at; k++) subj[len++] = lit[k % 3]; /* near-miss lead-in */
+                memcpy(subj + len, lit, n);
+                if (flip < n) subj[len + flip] ^= 0x20;
+                len += n;
+                subj[len++] = '7';
+                int want = naive_prefix_digit(lit, n, subj, len);
+                if (go_vm_match(re, subj, len) != want) {
+                    TEST_FAIL_AT("pattern %s subject %.*s: want %d", pat, (int)len, subj, want);
+                }
+                checked++;
+            }
+        go_vm_free(re);
+    }
+    CHECK(checked > 500);
+}
+
 int main(void) {
     RUN(vm_matches_like_go);
     RUN(vm_errors_are_go_errors);
     RUN(vm_agrees_with_pcre2_on_random_patterns);
     RUN(vm_dfa_cache_overflow_falls_back);
     RUN(vm_is_linear_on_pathological_patterns);
+    RUN(vm_literal_prefix_paths);
     return test_summary("go_regexp_vm");
 }

@@ -216,7 +216,12 @@ TEST(guests_match_the_native_plugins_status_for_status) {
         "(?U)k.+?1", "^$", "\"quoted\\\\\"",
     };
     static const char *const nodes[] = {"node-0", "kubecon-1", "kubecon-2", "KUBECON-3", "con",
-                                        "xx-1", "α-1", "é", "Node \"q\"", ""};
+                                        "xx-1", "α-1", "é", "Node \"q\"", "",
+                                        /* the guest's 4/8-byte quoting fast path: every length
+                                         * class, bad bytes first, last, in the overlap */
+                                        "n", "abc\x01", "kube", "ab\\cd", "con-1\x7f", "kubecon-",
+                                        "kubecon-1\t", "01234567\"", "0123456789abcdef",
+                                        "node-10-kubecon-1", "\x1fnode-123456789", "ñandú-kubecon-10"};
     guest g[2];
     char err[512];
     bool ok = guest_open(&g[0], V1, err, sizeof(err));
@@ -449,12 +454,55 @@ TEST(sdk_start_reads_config_and_severity) {
     guest_close(&g);
 }
 
+/* v2 reuses the compiled regex when a pod's pattern equals the last valid
+ * one it compiled: a sequence of cycles with repeats, an invalid pattern, a
+ * pod without the annotation and a prefix/extension of the pattern in
+ * between must give exactly the statuses and messages of fresh compiles. */
+TEST(v2_reuses_the_last_pattern_across_cycles) {
+    guest g;
+    char err[512];
+    if (!guest_open(&g, V2, err, sizeof(err))) {
+        TEST_FAIL_AT("%s", err);
+        guest_close(&g);
+        return;
+    }
+    static const char *const seq[] = {"node-\\d*[02468]$", "node-\\d*[02468]$", "([", "node-\\d*[02468]$",
+                                      NULL, "node-\\d*[02468]$", "node-\\d*[02468]", "node-\\d*[02468]$",
+                                      "kubecon-.*", "node-\\d*[02468]$"};
+    for (size_t i = 0; i < ARRAY_LEN(seq); i++) {
+        set_pod(&g, seq[i], 0);
+        int64_t pre = call(&g, "prefilter");
+        if (seq[i] && strcmp(seq[i], "([") == 0) {
+            CHECK_EQ_INT(pre, 1 /* Error */);
+            CHECK_EQ_STR(g.host.reason, "failed to compile regex \"([\": error parsing regexp: "
+                                        "missing closing ]: `[`");
+            continue;
+        }
+        CHECK_EQ_INT(pre, 0);
+        bool anchored_end = seq[i] && strcmp(seq[i], "node-\\d*[02468]$") == 0;
+        bool kubecon = seq[i] && strcmp(seq[i], "kubecon-.*") == 0;
+        /* node-10: matches every node pattern; node-11: none; node-12x: only the unanchored one */
+        CHECK_EQ_INT(filter_node(&g, "node-10"), kubecon ? 2 /* Unschedulable */ : 0);
+        int64_t r11 = filter_node(&g, "node-11");
+        CHECK_EQ_INT(r11, seq[i] ? 2 : 0);
+        if (seq[i]) {
+            char want[256];
+            snprintf(want, sizeof(want), "node \"node-11\" does not match regex \"%s\"",
+                     kubecon ? "kubecon-.*" : anchored_end ? "node-\\\\d*[02468]$" : "node-\\\\d*[02468]");
+            CHECK_EQ_STR(g.host.reason, want);
+        }
+        CHECK_EQ_INT(filter_node(&g, "node-12x"), seq[i] && !anchored_end && !kubecon ? 0 : (seq[i] ? 2 : 0));
+    }
+    guest_close(&g);
+}
+
 int main(void) {
     RUN(guests_export_what_the_abi_needs);
     RUN(demo_flow_v1_and_v2);
     RUN(pod_is_fetched_once_per_cycle_with_the_retry_protocol);
     RUN(deep_and_large_patterns_in_the_guest);
     RUN(guests_match_the_native_plugins_status_for_status);
+    RUN(v2_reuses_the_last_pattern_across_cycles);
     RUN(sdk_hooks_through_the_abi);
     RUN(sdk_start_reads_config_and_severity);
     return test_summary("wasm_guests");
