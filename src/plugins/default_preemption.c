@@ -29,7 +29,7 @@
  *      others, each group most important first (higher priority, then
  *      earlier start) — keeping each that still lets the pod fit. The rest
  *      are the victims (sorted most important first again when both groups
- *      gave victims); the violating ones among them are the candidate's
+ *      were non-empty); the violating ones among them are the candidate's
  *      PDB violations. PDBs as filterPodsWithPDBViolation reads them: same
  *      namespace, a selector that is neither nil nor empty matching the
  *      pod, the pod not in status.disruptedPods; each matching pod uses one
@@ -229,7 +229,8 @@ static sl_status select_victims(sl_framework *fw, sl_cycle *c, const sl_pod_info
         victims[nvictims++] = v;
         if (violating[i]) num_violating_victims++;
     }
-    /* Keep the victims most important first when both groups gave some. */
+    /* Victims most important first again when both groups were non-empty
+     * (as upstream: even if one of them gave no victim). */
     if (nviolating > 0 && nviolating < npotential) sort_by_importance(victims, nvictims);
     if (nvictims == 0)
         return sl_status_newf(c, SL_ERROR, "expected at least one victim pod on node \"%s\"",
