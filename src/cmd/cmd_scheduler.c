@@ -248,7 +248,7 @@ int cmd_scheduler(int argc, char **argv) {
     char err[1024] = "";
     int status = 1;
     sl_config config = {0};
-    sl_registry *registry = sl_registry_new_default();
+    sl_registry *registry = cmd_registry_new();
     sl_kube_client *client = NULL;
     sl_clock *clock = NULL;
     sl_cluster *cluster = NULL;

@@ -63,7 +63,7 @@ int cmd_sim(int argc, char **argv) {
     char err[1024] = "";
     int status = 1;
     sl_config config = {0};
-    sl_registry *registry = sl_registry_new_default();
+    sl_registry *registry = cmd_registry_new();
     sl_store *store = NULL;
     sl_apiserver *api = NULL;
     sl_cluster *cluster = NULL;

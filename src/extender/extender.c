@@ -1079,7 +1079,7 @@ sl_status sl_extender_process_preemption(sl_extender *e, sl_cycle *c, const sl_p
                 put_pod(&body, cands[i].victims[j]);
             }
         }
-        strbuf_puts(&body, "],\"NumPDBViolations\":0}");
+        strbuf_printf(&body, "],\"NumPDBViolations\":%lld}", (long long)cands[i].num_pdb_violations);
     }
     strbuf_puts(&body, e->node_cache_capable ? "}}" : "},\"NodeNameToMetaVictims\":null}");
     char err[1024];
@@ -1123,6 +1123,7 @@ static sl_status preempt_interpret(sl_extender *e, sl_cycle *c, const json_t *r,
         size_t np = json_is_array(pods) ? json_array_size(pods) : 0;
         cand->victims = sl_cycle_alloc(c, (np ? np : 1) * sizeof(sl_pod_info *));
         cand->nvictims = 0;
+        cand->num_pdb_violations = json_integer_value(field(victims, "NumPDBViolations"));
         size_t i;
         json_t *x;
         json_array_foreach(pods, i, x) {

@@ -105,6 +105,7 @@ typedef struct sl_preemption_candidate {
     const sl_node_info *node;
     uint32_t nvictims;
     sl_pod_info **victims;
+    int64_t num_pdb_violations;   /* victims whose eviction violates a PDB */
 } sl_preemption_candidate;
 
 /* ProcessPreemption: sends the candidates (NodeNameToVictims, or

@@ -24,9 +24,16 @@
  *      the scan starting at a random offset (the cycle's rng).
  *   3. Dry run per node, on a copy of the node info and of the CycleState:
  *      remove every lower-priority pod (RemovePod hooks), run the Filters;
- *      if the pod fits, reprieve the removed pods one by one, most
- *      important first (higher priority, then earlier start), keeping each
- *      that still lets the pod fit. The rest are the victims.
+ *      if the pod fits, reprieve the removed pods one by one — first the
+ *      ones whose eviction would violate a PodDisruptionBudget, then the
+ *      others, each group most important first (higher priority, then
+ *      earlier start) — keeping each that still lets the pod fit. The rest
+ *      are the victims (sorted most important first again when both groups
+ *      were non-empty); the violating ones among them are the candidate's
+ *      PDB violations. PDBs as filterPodsWithPDBViolation reads them: same
+ *      namespace, a selector that is neither nil nor empty matching the
+ *      pod, the pod not in status.disruptedPods; each matching pod uses one
+ *      of status.disruptionsAllowed and violates once it goes below zero.
  *   4. Choice, by upstream's ordered criteria: fewest PDB violations;
  *      lowest highest-victim priority; smallest sum of victim priorities;
  *      fewest victims; latest start among the highest-priority victims;
@@ -41,8 +48,6 @@
  * result (the nomination is kept).
  *
  * Differences from upstream, all deliberate:
- *   - PodDisruptionBudgets: schedlab has no PDB objects, so every victim is
- *     "non-violating" and criterion 1 is always a tie.
  *   - Upstream dry-runs nodes in parallel and stops as soon as enough
  *     candidates are found, so WHICH candidates it finds can vary run to
  *     run; here the scan is sequential from the random offset and stops at
@@ -136,6 +141,49 @@ static const char *not_eligible_reason(sl_cycle *c, const sl_pod_info *pod,
 }
 
 /* ------------------------------------------------------------------ */
+/* PodDisruptionBudgets (filterPodsWithPDBViolation)                    */
+/* ------------------------------------------------------------------ */
+
+/* Splits `pods` (most important first) into the ones whose eviction would
+ * violate a PDB and the others, each in the given order: `out` receives the
+ * violating ones first, violating[i] says which. A PDB counts a pod when it
+ * is in the pod's namespace, its selector is neither nil nor empty and
+ * matches the pod's labels (a pod without labels matches none), and the pod
+ * is not already in status.disruptedPods; each such pod uses one of the
+ * PDB's status.disruptionsAllowed, and a pod that takes the PDB below zero
+ * violates it. Returns the number of violating pods. */
+static uint32_t split_by_pdb_violation(sl_cycle *c, const sl_snapshot *snap, sl_pod_info **pods,
+                                       uint32_t n, sl_pod_info **out, uint8_t *violating) {
+    uint32_t npdbs;
+    const sl_pdb *const *pdbs = sl_snapshot_pdbs(snap, &npdbs);
+    int64_t *allowed = sl_cycle_alloc(c, (npdbs ? npdbs : 1) * sizeof(*allowed));
+    for (uint32_t k = 0; k < npdbs; k++) allowed[k] = pdbs[k]->disruptions_allowed;
+    uint8_t *flag = sl_cycle_alloc(c, n ? n : 1);
+    uint32_t nviolating = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        const k8s_pod *p = pods[i]->pod;
+        flag[i] = 0;
+        if (p->labels.len == 0) continue;
+        for (uint32_t k = 0; k < npdbs; k++) {
+            const sl_pdb *pdb = pdbs[k];
+            if (strcmp(pdb->namespace_, p->namespace_) != 0) continue;
+            if (!pdb->selector.present || pdb->selector.nreqs == 0) continue;
+            if (!k8s_label_selector_matches(&pdb->selector, &p->labels)) continue;
+            if (k8s_map_get(&pdb->disrupted_pods, p->name)) continue;
+            if (--allowed[k] < 0) flag[i] = 1;
+        }
+        nviolating += flag[i];
+    }
+    uint32_t a = 0, b = nviolating;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t at = flag[i] ? a++ : b++;
+        out[at] = pods[i];
+        violating[at] = flag[i];
+    }
+    return nviolating;
+}
+
+/* ------------------------------------------------------------------ */
 /* Dry run on one node (SelectVictimsOnNode)                            */
 /* ------------------------------------------------------------------ */
 
@@ -161,10 +209,16 @@ static sl_status select_victims(sl_framework *fw, sl_cycle *c, const sl_pod_info
     if (fits.code != SL_SUCCESS) return fits;
 
     sort_by_importance(potential, npotential);
+    /* Reprieve the PDB-violating pods first, then the others, each group
+     * most important first (filterPodsWithPDBViolation keeps the order). */
+    sl_pod_info **ordered = sl_cycle_alloc(state, npotential * sizeof(*ordered));
+    uint8_t *violating = sl_cycle_alloc(state, npotential);
+    uint32_t nviolating = split_by_pdb_violation(state, sl_cycle_snapshot(c), potential,
+                                                 npotential, ordered, violating);
     sl_pod_info **victims = sl_cycle_alloc(state, npotential * sizeof(*victims));
-    uint32_t nvictims = 0;
+    uint32_t nvictims = 0, num_violating_victims = 0;
     for (uint32_t i = 0; i < npotential; i++) {
-        sl_pod_info *v = potential[i];
+        sl_pod_info *v = ordered[i];
         sl_node_info_add_pod(state, copy, v);
         sl_status s = sl_framework_run_add_pod(fw, state, pod, v, copy);
         if (s.code != SL_SUCCESS) return sl_status_make(SL_ERROR, s.message);
@@ -173,13 +227,18 @@ static sl_status select_victims(sl_framework *fw, sl_cycle *c, const sl_pod_info
         s = sl_framework_run_remove_pod(fw, state, pod, v, copy);
         if (s.code != SL_SUCCESS) return sl_status_make(SL_ERROR, s.message);
         victims[nvictims++] = v;
+        if (violating[i]) num_violating_victims++;
     }
+    /* Victims most important first again when both groups were non-empty
+     * (as upstream: even if one of them gave no victim). */
+    if (nviolating > 0 && nviolating < npotential) sort_by_importance(victims, nvictims);
     if (nvictims == 0)
         return sl_status_newf(c, SL_ERROR, "expected at least one victim pod on node \"%s\"",
                               node->node->name);
     out->node = node;
     out->nvictims = nvictims;
     out->victims = victims;
+    out->num_pdb_violations = num_violating_victims;
     return SL_STATUS_SUCCESS;
 }
 
@@ -189,7 +248,9 @@ static sl_status select_victims(sl_framework *fw, sl_cycle *c, const sl_pod_info
 
 typedef int64_t (*candidate_score_fn)(const candidate *cand);
 
-static int64_t score_fewest_pdb_violations(const candidate *cand) { return 0; /* no PDBs */ }
+static int64_t score_fewest_pdb_violations(const candidate *cand) {
+    return -cand->num_pdb_violations;
+}
 
 static int64_t score_lowest_highest_priority(const candidate *cand) {
     return -(int64_t)pod_priority(cand->victims[0]);

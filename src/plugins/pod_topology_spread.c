@@ -33,14 +33,18 @@
  * 100 * (max + min - s) / max over the scored nodes (100 everywhere when
  * max is 0); filtered nodes missing a topology key score 0.
  *
- * Default constraints: when the pod has no constraints of its own,
- * upstream applies `defaultConstraints` (List) or the system defaults
- * (hostname maxSkew 3 + zone maxSkew 5, ScheduleAnyway) with a selector
- * built from the Services, ReplicaSets, StatefulSets and
- * ReplicationControllers selecting the pod. schedlab's cluster model has
- * none of those objects yet, so that selector is always empty and — exactly
- * as upstream does for an orphan pod — no default constraint applies. The
- * args are still decoded and validated as upstream does.
+ * Default constraints: when the pod has no constraints of its own, the
+ * plugin applies `defaultConstraints` (defaultingType List) or the system
+ * defaults (System, the default: kubernetes.io/hostname maxSkew 3 and
+ * topology.kubernetes.io/zone maxSkew 5, both ScheduleAnyway) with the
+ * selector of upstream's helper.DefaultSelector: the Services of the pod's
+ * namespace selecting it and its controller (ReplicationController,
+ * ReplicaSet, StatefulSet), from the snapshot
+ * (sl_snapshot_default_spread_selector). An empty selector (an orphan pod)
+ * means no constraint. With the system defaults, PreScore does not ignore
+ * filtered nodes lacking a topology label (upstream's requireAllTopologies
+ * is false): a node without a zone label counts as one more zone (the ""
+ * value) in the zone weight and scores 0 for that constraint.
  *
  * Performance: PreFilter and PreScore return Skip at once for pods without
  * constraints of the relevant kind (the common case). Otherwise domains are
@@ -68,10 +72,23 @@
 #define REASON_CONSTRAINTS_NOT_MATCH "node(s) didn't match pod topology spread constraints"
 #define REASON_NODE_LABEL_NOT_MATCH REASON_CONSTRAINTS_NOT_MATCH " (missing required label)"
 
+/* A default constraint (args.defaultConstraints or the system ones). */
+typedef struct default_constraint {
+    int32_t max_skew;
+    int32_t min_domains;
+    char *topology_key;
+    bool do_not_schedule;
+    bool honor_node_affinity;
+    bool honor_node_taints;
+} default_constraint;
+
 typedef struct spread_plugin {
     bool list_defaulting;          /* defaultingType: List (else System) */
-    uint32_t ndefault_constraints; /* validated; never applied (see top comment) */
+    uint32_t ndefault_constraints;
+    default_constraint *default_constraints;
 } spread_plugin;
+
+#define LABEL_ZONE "topology.kubernetes.io/zone"
 
 /* A constraint of the incoming pod, selector merged with matchLabelKeys. */
 typedef struct spread_constraint {
@@ -91,10 +108,41 @@ typedef struct spread_constraint {
 
 /* Builds the pod's constraints with the given whenUnsatisfiable, in the
  * cycle arena. Returns the count. */
-static uint32_t collect_constraints(sl_cycle *c, const k8s_pod *pod, bool do_not_schedule,
-                                    spread_constraint **out) {
+static uint32_t collect_default_constraints(const spread_plugin *self, sl_cycle *c,
+                                            const k8s_pod *pod, bool do_not_schedule,
+                                            spread_constraint **out) {
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < self->ndefault_constraints; i++)
+        if (self->default_constraints[i].do_not_schedule == do_not_schedule) n++;
+    if (n == 0) return 0;
+    k8s_label_selector selector;
+    if (!sl_snapshot_default_spread_selector(sl_cycle_snapshot(c), c, pod, &selector)) return 0;
+    bool self_match = k8s_label_selector_matches(&selector, &pod->labels);
+    spread_constraint *constraints = sl_cycle_alloc(c, n * sizeof *constraints);
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < self->ndefault_constraints; i++) {
+        const default_constraint *src = &self->default_constraints[i];
+        if (src->do_not_schedule != do_not_schedule) continue;
+        constraints[k++] = (spread_constraint){
+            .max_skew = src->max_skew,
+            .min_domains = src->min_domains > 0 ? src->min_domains : 1,
+            .topology_key = src->topology_key,
+            .is_hostname = strcmp(src->topology_key, LABEL_HOSTNAME) == 0,
+            .honor_node_affinity = src->honor_node_affinity,
+            .honor_node_taints = src->honor_node_taints,
+            .pod_matches_itself = self_match,
+            .selector = selector,
+        };
+    }
+    *out = constraints;
+    return n;
+}
+
+static uint32_t collect_constraints(const spread_plugin *self, sl_cycle *c, const k8s_pod *pod,
+                                    bool do_not_schedule, spread_constraint **out) {
     uint32_t n = 0;
     *out = NULL;
+    if (pod->nspread == 0) return collect_default_constraints(self, c, pod, do_not_schedule, out);
     for (uint32_t i = 0; i < pod->nspread; i++)
         if (pod->spread[i].do_not_schedule == do_not_schedule) n++;
     if (n == 0) return 0;
@@ -249,10 +297,10 @@ static void *spread_filter_state_clone(sl_cycle *c, const void *data) {
 
 static sl_status spread_pre_filter(sl_plugin *p, sl_cycle *c, const sl_pod_info *info,
                                    sl_prefilter_result *result) {
-    UNUSED(p), UNUSED(result);
+    UNUSED(result);
     const k8s_pod *pod = info->pod;
     spread_constraint *constraints;
-    uint32_t n = collect_constraints(c, pod, true, &constraints);
+    uint32_t n = collect_constraints(p->self, c, pod, true, &constraints);
     if (LIKELY(n == 0)) return sl_status_make(SL_SKIP, NULL);
 
     const sl_snapshot *snap = sl_cycle_snapshot(c);
@@ -395,11 +443,13 @@ typedef struct spread_score_state {
 
 static sl_status spread_pre_score(sl_plugin *p, sl_cycle *c, const sl_pod_info *info,
                                   sl_node_info *const *filtered, uint32_t nfiltered) {
-    UNUSED(p);
+    const spread_plugin *self = p->self;
     const k8s_pod *pod = info->pod;
     spread_constraint *constraints;
-    uint32_t n = collect_constraints(c, pod, false, &constraints);
+    uint32_t n = collect_constraints(self, c, pod, false, &constraints);
     if (LIKELY(n == 0)) return sl_status_make(SL_SKIP, NULL);
+    /* requireAllTopologies: false only for the system default constraints. */
+    bool require_all = pod->nspread > 0 || self->list_defaulting;
 
     const sl_snapshot *snap = sl_cycle_snapshot(c);
     uint32_t nnodes = sl_snapshot_num_nodes(snap);
@@ -433,9 +483,11 @@ static sl_status spread_pre_score(sl_plugin *p, sl_cycle *c, const sl_pod_info *
         }
     }
     uint32_t nignored = 0;
+    uint8_t *missing_counted = sl_cycle_alloc(c, n);
+    memset(missing_counted, 0, n);
     for (uint32_t k = 0; k < nfiltered; k++) {
         const sl_node_info *node = filtered[k];
-        if (!node_has_all_keys(node->node, constraints, n)) {
+        if (require_all && !node_has_all_keys(node->node, constraints, n)) {
             if (node->index < nnodes && !state->ignored[node->index]) {
                 state->ignored[node->index] = 1;
                 nignored++;
@@ -447,6 +499,9 @@ static sl_status spread_pre_score(sl_plugin *p, sl_cycle *c, const sl_pod_info *
             int32_t d = topology_domain_of(&indexes[i], node);
             if (d >= 0 && !present[i][d]) {
                 present[i][d] = 1;
+                domains_present[i]++;
+            } else if (d == TOPOLOGY_LABEL_MISSING && !missing_counted[i]) {
+                missing_counted[i] = 1;   /* the pair {key, ""} */
                 domains_present[i]++;
             }
         }
@@ -460,7 +515,7 @@ static sl_status spread_pre_score(sl_plugin *p, sl_cycle *c, const sl_pod_info *
     /* Matching pods per present domain, over all eligible nodes. */
     for (uint32_t k = 0; k < nnodes; k++) {
         const sl_node_info *node = nodes[k];
-        if (!node_has_all_keys(node->node, constraints, n)) continue;
+        if (require_all && !node_has_all_keys(node->node, constraints, n)) continue;
         node_policy_facts facts = {-1, -1};
         for (uint32_t i = 0; i < n; i++) {
             if (constraints[i].is_hostname) continue;
@@ -597,6 +652,14 @@ static bool validate_default_constraint(const json_t *item, const char *path, co
     return true;
 }
 
+static void spread_free(spread_plugin *self) {
+    if (!self) return;
+    for (uint32_t i = 0; i < self->ndefault_constraints; i++)
+        free(self->default_constraints[i].topology_key);
+    free(self->default_constraints);
+    free(self);
+}
+
 static bool spread_factory(sl_plugin *p, const json_t *args, char *err, size_t errsize) {
     static const char *const known[] = {"defaultConstraints", "defaultingType", NULL};
     char path[96];
@@ -637,17 +700,42 @@ static bool spread_factory(sl_plugin *p, const json_t *args, char *err, size_t e
                                              errsize))
                 goto fail;
         }
-        self->ndefault_constraints = (uint32_t)n;
+        if (n > 0) {
+            self->default_constraints = xcalloc(n, sizeof *self->default_constraints);
+            for (size_t i = 0; i < n; i++) {
+                const json_t *item = json_array_get(list, i);
+                default_constraint *d = &self->default_constraints[i];
+                const char *affinity = json_string_value(json_object_get(item, "nodeAffinityPolicy"));
+                const char *taints = json_string_value(json_object_get(item, "nodeTaintsPolicy"));
+                d->max_skew = (int32_t)json_integer_value(json_object_get(item, "maxSkew"));
+                d->min_domains = (int32_t)json_integer_value(json_object_get(item, "minDomains"));
+                d->topology_key = xstrdup(json_string_value(json_object_get(item, "topologyKey")));
+                d->do_not_schedule = strcmp(json_string_value(json_object_get(item, "whenUnsatisfiable")),
+                                            "DoNotSchedule") == 0;
+                d->honor_node_affinity = !affinity || strcmp(affinity, "Ignore") != 0;
+                d->honor_node_taints = taints && strcmp(taints, "Honor") == 0;
+                self->ndefault_constraints++;
+            }
+        }
+    }
+    if (!self->list_defaulting) {
+        /* systemDefaultConstraints */
+        self->default_constraints = xcalloc(2, sizeof *self->default_constraints);
+        self->default_constraints[0] = (default_constraint){
+            .max_skew = 3, .topology_key = xstrdup(LABEL_HOSTNAME), .honor_node_affinity = true};
+        self->default_constraints[1] = (default_constraint){
+            .max_skew = 5, .topology_key = xstrdup(LABEL_ZONE), .honor_node_affinity = true};
+        self->ndefault_constraints = 2;
     }
     p->self = self;
     return true;
 fail:
-    free(self);
+    spread_free(self);
     return false;
 }
 
 static void spread_destroy(sl_plugin *p) {
-    free(p->self);
+    spread_free(p->self);
     p->self = NULL;
 }
 

@@ -39,6 +39,14 @@
  * returns NULL for a namespace without an object, as upstream's namespace
  * lister finds none (InterPodAffinity: not selected by the incoming pod's
  * namespaceSelector; no labels for existing pods' selectors).
+ *
+ * PDBs, Services, ReplicationControllers, ReplicaSets, StatefulSets: each
+ * is decoded once on arrival into an immutable, refcounted cache_object
+ * (selectors compiled, PDB status read); a snapshot takes references to
+ * the current set when it changed (object generation), so an older snapshot
+ * keeps the versions it saw. sl_snapshot_default_spread_selector builds
+ * upstream's helper.DefaultSelector from them in cycle memory (a linear scan
+ * over the objects; none at all costs one comparison).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -382,7 +390,31 @@ struct sl_cache {
     arena scratch;             /* image name normalisation */
     strmap namespaces;         /* name -> cache_namespace */
     uint64_t ns_generation;    /* bumps on every namespace change */
+    strmap objects;            /* "kind/namespace/name" -> cache_object */
+    uint64_t obj_generation;   /* bumps on every workload/PDB change */
 };
+
+/* A PDB or a spreading-relevant workload, decoded once when it arrives
+ * (selectors compiled), immutable afterwards and shared by the cache and
+ * every snapshot holding it (refcounted; the scheduler serialises access). */
+typedef struct cache_object {
+    int refs;
+    arena mem;
+    sl_cache_object_kind kind;
+    const char *namespace_, *name;
+    /* Services / RCs: spec.selector (a map; has_map false when nil).
+     * RS / StatefulSets / PDBs: spec.selector (a LabelSelector). */
+    bool has_map;
+    k8s_map map;
+    k8s_label_selector selector;
+    sl_pdb pdb;
+} cache_object;
+
+static void object_release(cache_object *o) {
+    if (!o || --o->refs > 0) return;
+    arena_free(&o->mem);
+    free(o);
+}
 
 /* A namespace's labels, copied into one arena (cache and snapshot alike). */
 typedef struct cache_namespace {
@@ -473,6 +505,8 @@ void sl_cache_free(sl_cache *cache) {
     }
     for (size_t i = 0; i < cache->parked.len; i++) sl_pod_info_free(cache->parked.items[i]);
     namespaces_free(&cache->namespaces);
+    for (pos = 0; strmap_next(&cache->objects, &pos, NULL, &value);) object_release(value);
+    strmap_free(&cache->objects);
     VEC_FREE(&cache->parked);
     VEC_FREE(&cache->zones);
     strmap_free(&cache->zones_by_key);
@@ -841,6 +875,100 @@ void sl_cache_remove_namespace(sl_cache *cache, const char *name) {
 }
 
 /* ------------------------------------------------------------------ */
+/* PodDisruptionBudgets and spreading workloads                         */
+/* ------------------------------------------------------------------ */
+
+static const char *const object_kind_names[] = {"PodDisruptionBudget", "Service",
+                                                "ReplicationController", "ReplicaSet",
+                                                "StatefulSet"};
+
+static char *object_key(sl_cache_object_kind kind, const char *ns, const char *name) {
+    return xasprintf("%s/%s/%s", object_kind_names[kind], ns ? ns : "", name ? name : "");
+}
+
+/* A map of strings (Service / RC spec.selector); non-strings are skipped
+ * (admission already rejected them). Sorted by key as k8s_map requires. */
+static int compare_kv(const void *a, const void *b) {
+    return strcmp(((const k8s_kv *)a)->key, ((const k8s_kv *)b)->key);
+}
+
+static void decode_map(arena *mem, const json_t *v, k8s_map *out) {
+    *out = (k8s_map){0};
+    size_t n = json_object_size(v);
+    if (!n) return;
+    out->items = arena_alloc(mem, n * sizeof(*out->items));
+    const char *key;
+    json_t *value;
+    json_object_foreach((json_t *)v, key, value) {
+        if (!json_is_string(value)) continue;
+        out->items[out->len++] = (k8s_kv){arena_strdup(mem, key),
+                                           arena_strdup(mem, json_string_value(value))};
+    }
+    qsort(out->items, out->len, sizeof(*out->items), compare_kv);
+}
+
+static cache_object *object_decode(sl_cache_object_kind kind, const json_t *obj) {
+    const json_t *meta = json_object_get(obj, "metadata");
+    const json_t *spec = json_object_get(obj, "spec");
+    const json_t *status = json_object_get(obj, "status");
+    const char *ns = json_string_value(json_object_get(meta, "namespace"));
+    const char *name = json_string_value(json_object_get(meta, "name"));
+    if (!name) return NULL;
+    cache_object *o = xcalloc(1, sizeof(*o));
+    o->refs = 1;
+    o->kind = kind;
+    arena_init(&o->mem, 512);
+    o->namespace_ = arena_strdup(&o->mem, ns ? ns : "");
+    o->name = arena_strdup(&o->mem, name);
+    const json_t *sel = json_object_get(spec, "selector");
+    char err[256];
+    switch (kind) {
+    case SL_CACHE_SERVICE:
+    case SL_CACHE_REPLICATION_CONTROLLER:
+        o->has_map = json_is_object(sel);
+        if (o->has_map) decode_map(&o->mem, sel, &o->map);
+        break;
+    case SL_CACHE_PDB:
+    case SL_CACHE_REPLICA_SET:
+    case SL_CACHE_STATEFUL_SET:
+        /* An invalid selector (LabelSelectorAsSelector error) selects
+         * nothing, as upstream skips it. */
+        if (json_is_object(sel) &&
+            !k8s_label_selector_decode(sel, &o->mem, "spec.selector", &o->selector, err, sizeof err))
+            o->selector = (k8s_label_selector){0};
+        break;
+    }
+    if (kind == SL_CACHE_PDB) {
+        o->pdb.namespace_ = o->namespace_;
+        o->pdb.name = o->name;
+        o->pdb.selector = o->selector;
+        json_int_t allowed = json_integer_value(json_object_get(status, "disruptionsAllowed"));
+        o->pdb.disruptions_allowed = (int32_t)SL_MAX(SL_MIN(allowed, INT32_MAX), INT32_MIN);
+        decode_map(&o->mem, json_object_get(status, "disruptedPods"), &o->pdb.disrupted_pods);
+    }
+    return o;
+}
+
+void sl_cache_set_object(sl_cache *cache, sl_cache_object_kind kind, const json_t *obj) {
+    cache_object *o = object_decode(kind, obj);
+    if (!o) return;
+    char *key = object_key(kind, o->namespace_, o->name);
+    object_release(strmap_put(&cache->objects, key, o));
+    free(key);
+    cache->obj_generation++;
+}
+
+void sl_cache_remove_object(sl_cache *cache, sl_cache_object_kind kind, const char *namespace_,
+                            const char *name) {
+    char *key = object_key(kind, namespace_, name);
+    cache_object *old = strmap_remove(&cache->objects, key);
+    free(key);
+    if (!old) return;
+    object_release(old);
+    cache->obj_generation++;
+}
+
+/* ------------------------------------------------------------------ */
 /* Snapshots                                                            */
 /* ------------------------------------------------------------------ */
 
@@ -862,12 +990,16 @@ struct sl_snapshot {
     VEC(sl_node_info *) with_required_anti_affinity;
     strmap namespaces;         /* name -> cache_namespace (own copies) */
     uint64_t ns_generation;
+    VEC(cache_object *) objects;   /* held references, creation order unknown */
+    VEC(const sl_pdb *) pdbs;
+    uint64_t obj_generation;
 };
 
 sl_snapshot *sl_snapshot_new(void) {
     sl_snapshot *snap = xcalloc(1, sizeof(*snap));
     snap->tree_generation = UINT64_MAX;
     snap->ns_generation = UINT64_MAX;
+    snap->obj_generation = UINT64_MAX;
     return snap;
 }
 
@@ -884,6 +1016,9 @@ void sl_snapshot_free(sl_snapshot *snap) {
     while (strmap_next(&snap->by_name, &pos, NULL, &sn)) free_snapshot_node(sn);
     strmap_free(&snap->by_name);
     namespaces_free(&snap->namespaces);
+    for (size_t i = 0; i < snap->objects.len; i++) object_release(snap->objects.items[i]);
+    VEC_FREE(&snap->objects);
+    VEC_FREE(&snap->pdbs);
     VEC_FREE(&snap->nodes);
     VEC_FREE(&snap->with_affinity);
     VEC_FREE(&snap->with_required_anti_affinity);
@@ -970,6 +1105,7 @@ void sl_cache_update_snapshot(sl_cache *cache, sl_snapshot *snap) {
     bool list_changed = snap->cache != cache || snap->tree_generation != cache->tree_generation;
     bool affinity_changed = list_changed;
     bool namespaces_changed = snap->cache != cache || snap->ns_generation != cache->ns_generation;
+    bool objects_changed = snap->cache != cache || snap->obj_generation != cache->obj_generation;
     snap->cache = cache;
     for (cache_node *n = cache->newest; n && n->info.generation > snap->generation; n = n->older) {
         if (!n->info.node) continue;
@@ -996,6 +1132,20 @@ void sl_cache_update_snapshot(sl_cache *cache, sl_snapshot *snap) {
             strmap_put(&snap->namespaces, name,
                        namespace_copy(&((const cache_namespace *)value)->labels));
         snap->ns_generation = cache->ns_generation;
+    }
+    if (objects_changed) {
+        for (size_t i = 0; i < snap->objects.len; i++) object_release(snap->objects.items[i]);
+        snap->objects.len = 0;
+        snap->pdbs.len = 0;
+        size_t pos = 0;
+        void *value;
+        while (strmap_next(&cache->objects, &pos, NULL, &value)) {
+            cache_object *o = value;
+            o->refs++;
+            VEC_PUSH(&snap->objects, o);
+            if (o->kind == SL_CACHE_PDB) VEC_PUSH(&snap->pdbs, &o->pdb);
+        }
+        snap->obj_generation = cache->obj_generation;
     }
     if (list_changed) rebuild_node_list(snap, cache);
     if (affinity_changed) rebuild_affinity_lists(snap);
@@ -1034,4 +1184,116 @@ const sl_image_state *sl_snapshot_image(const sl_snapshot *snap, const char *nor
 const k8s_map *sl_snapshot_namespace_labels(const sl_snapshot *snap, const char *namespace_) {
     const cache_namespace *ns = strmap_get(&snap->namespaces, namespace_);
     return ns ? &ns->labels : NULL;
+}
+
+const sl_pdb *const *sl_snapshot_pdbs(const sl_snapshot *snap, uint32_t *n) {
+    *n = (uint32_t)snap->pdbs.len;
+    return snap->pdbs.items;
+}
+
+/* ---- helper.DefaultSelector ---- */
+
+static void selector_push(sl_cycle *c, k8s_requirement **reqs, uint32_t *n, uint32_t *cap,
+                          k8s_requirement r) {
+    if (*n == *cap) {
+        uint32_t ncap = *cap ? 2 * *cap : 8;
+        k8s_requirement *grown = sl_cycle_alloc(c, ncap * sizeof(*grown));
+        if (*n) memcpy(grown, *reqs, *n * sizeof(*grown));
+        *reqs = grown;
+        *cap = ncap;
+    }
+    (*reqs)[(*n)++] = r;
+}
+
+/* labels.Merge into the set (a later map overrides a key). */
+static void label_set_merge(sl_cycle *c, k8s_kv **set, uint32_t *n, uint32_t *cap,
+                            const k8s_map *m) {
+    for (uint32_t i = 0; i < m->len; i++) {
+        uint32_t j = 0;
+        while (j < *n && strcmp((*set)[j].key, m->items[i].key) != 0) j++;
+        if (j < *n) {
+            (*set)[j].value = m->items[i].value;
+            continue;
+        }
+        if (*n == *cap) {
+            uint32_t ncap = *cap ? 2 * *cap : 8;
+            k8s_kv *grown = sl_cycle_alloc(c, ncap * sizeof(*grown));
+            if (*n) memcpy(grown, *set, *n * sizeof(*grown));
+            *set = grown;
+            *cap = ncap;
+        }
+        (*set)[(*n)++] = m->items[i];
+    }
+}
+
+static const cache_object *snapshot_find_object(const sl_snapshot *snap, sl_cache_object_kind kind,
+                                                const char *ns, const char *name) {
+    for (size_t i = 0; i < snap->objects.len; i++) {
+        const cache_object *o = snap->objects.items[i];
+        if (o->kind == kind && !strcmp(o->namespace_, ns) && !strcmp(o->name, name)) return o;
+    }
+    return NULL;
+}
+
+bool sl_snapshot_default_spread_selector(const sl_snapshot *snap, sl_cycle *c, const k8s_pod *pod,
+                                         k8s_label_selector *out) {
+    *out = (k8s_label_selector){0};
+    if (!snap->objects.len) return false;
+    const char *ns = pod->namespace_ ? pod->namespace_ : "";
+    k8s_kv *set = NULL;
+    uint32_t nset = 0, capset = 0;
+    /* GetPodServices: Services of the pod's namespace with a non-nil
+     * selector matching the pod's labels. */
+    for (size_t i = 0; i < snap->objects.len; i++) {
+        const cache_object *o = snap->objects.items[i];
+        if (o->kind != SL_CACHE_SERVICE || !o->has_map || strcmp(o->namespace_, ns) != 0) continue;
+        bool matches = true;
+        for (uint32_t k = 0; k < o->map.len && matches; k++) {
+            const char *v = k8s_map_get(&pod->labels, o->map.items[k].key);
+            matches = v && !strcmp(v, o->map.items[k].value);
+        }
+        if (matches) label_set_merge(c, &set, &nset, &capset, &o->map);
+    }
+    /* The controller owner (metav1.GetControllerOf): the first owner
+     * reference with controller: true, looked up by kind and name. */
+    const k8s_label_selector *owner_selector = NULL;
+    const json_t *owners = json_object_get(json_object_get(pod->raw, "metadata"), "ownerReferences");
+    size_t i;
+    const json_t *ref;
+    json_array_foreach(owners, i, ref) {
+        if (!json_is_true(json_object_get(ref, "controller"))) continue;
+        const char *api = json_string_value(json_object_get(ref, "apiVersion"));
+        const char *kind = json_string_value(json_object_get(ref, "kind"));
+        const char *name = json_string_value(json_object_get(ref, "name"));
+        if (!api || !kind || !name) break;
+        if (!strcmp(api, "v1") && !strcmp(kind, "ReplicationController")) {
+            const cache_object *rc =
+                snapshot_find_object(snap, SL_CACHE_REPLICATION_CONTROLLER, ns, name);
+            if (rc) label_set_merge(c, &set, &nset, &capset, &rc->map);
+        } else if (!strcmp(api, "apps/v1") &&
+                   (!strcmp(kind, "ReplicaSet") || !strcmp(kind, "StatefulSet"))) {
+            const cache_object *w = snapshot_find_object(
+                snap, kind[0] == 'R' ? SL_CACHE_REPLICA_SET : SL_CACHE_STATEFUL_SET, ns, name);
+            /* A nil selector (labels.Nothing) adds no requirement. */
+            if (w && w->selector.present) owner_selector = &w->selector;
+        }
+        break;
+    }
+    k8s_requirement *reqs = NULL;
+    uint32_t nreqs = 0, capreqs = 0;
+    for (uint32_t k = 0; k < nset; k++) {
+        const char **values = sl_cycle_alloc(c, sizeof(*values));
+        values[0] = set[k].value;
+        selector_push(c, &reqs, &nreqs, &capreqs,
+                      (k8s_requirement){.key = set[k].key, .op = K8S_OP_IN, .nvalues = 1,
+                                        .values = values});
+    }
+    if (owner_selector)
+        for (uint32_t k = 0; k < owner_selector->nreqs; k++)
+            selector_push(c, &reqs, &nreqs, &capreqs, owner_selector->reqs[k]);
+    if (nreqs == 0) return false;
+    out->present = true;
+    out->nreqs = nreqs;
+    out->reqs = reqs;
+    return true;
 }

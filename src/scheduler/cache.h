@@ -62,6 +62,23 @@ bool sl_cache_is_assumed(const sl_cache *cache, const k8s_pod *pod);
 void sl_cache_set_namespace(sl_cache *cache, const k8s_namespace *ns);
 void sl_cache_remove_namespace(sl_cache *cache, const char *name);
 
+/* PodDisruptionBudgets (for DefaultPreemption) and the objects that make
+ * PodTopologySpread's default selector: Services, ReplicationControllers,
+ * ReplicaSets, StatefulSets. Decoded once here from the object's JSON
+ * (selectors compiled); snapshots share them (sl_snapshot_pdbs,
+ * sl_snapshot_default_spread_selector in framework.h). Set replaces an
+ * earlier object of the same kind, namespace and name. */
+typedef enum sl_cache_object_kind {
+    SL_CACHE_PDB,
+    SL_CACHE_SERVICE,
+    SL_CACHE_REPLICATION_CONTROLLER,
+    SL_CACHE_REPLICA_SET,
+    SL_CACHE_STATEFUL_SET,
+} sl_cache_object_kind;
+void sl_cache_set_object(sl_cache *cache, sl_cache_object_kind kind, const json_t *obj);
+void sl_cache_remove_object(sl_cache *cache, sl_cache_object_kind kind, const char *namespace_,
+                            const char *name);
+
 /* Node-info copies for dry runs (framework.h's sl_node_info_clone & co.,
  * which cycle.c builds on these with the cycle's arenas): the copy and
  * every array it grows come from `alloc` and are never freed one by one.

@@ -128,6 +128,21 @@ sl_node_info *const *sl_snapshot_nodes_with_required_anti_affinity(const sl_snap
 const sl_image_state *sl_snapshot_image(const sl_snapshot *snap, const char *normalized_name);
 /* Labels of a namespace, for namespaceSelector; NULL when unknown. */
 const k8s_map *sl_snapshot_namespace_labels(const sl_snapshot *snap, const char *namespace_);
+typedef struct sl_cycle sl_cycle;
+/* PodDisruptionBudgets (policy/v1) as DefaultPreemption reads them. */
+typedef struct sl_pdb {
+    const char *namespace_, *name;
+    k8s_label_selector selector;      /* spec.selector; nil or {} select nothing here */
+    int32_t disruptions_allowed;      /* status.disruptionsAllowed */
+    k8s_map disrupted_pods;           /* status.disruptedPods: pod name -> time */
+} sl_pdb;
+const sl_pdb *const *sl_snapshot_pdbs(const sl_snapshot *snap, uint32_t *n);
+/* Upstream's helper.DefaultSelector: the selectors of the Services of the
+ * pod's namespace selecting it, and of its controller (ReplicationController,
+ * ReplicaSet or StatefulSet), merged, in cycle memory. False (and an empty
+ * *out) when that selector is empty. */
+bool sl_snapshot_default_spread_selector(const sl_snapshot *snap, sl_cycle *c, const k8s_pod *pod,
+                                         k8s_label_selector *out);
 
 /* ------------------------------------------------------------------ */
 /* Cycle: CycleState, arenas, snapshot                                  */

@@ -181,6 +181,25 @@ static void on_namespace(void *user, sl_watch_type type, k8s_namespace *old, k8s
     s->epoch++;
 }
 
+/* PDBs and the workloads behind PodTopologySpread's default selector go
+ * to the cache; like upstream, their changes requeue nothing by themselves. */
+static void on_object(void *user, sl_watch_type type, const sl_object *old, const sl_object *obj) {
+    sl_scheduler *s = user;
+    UNUSED(old);
+    sl_cache_object_kind kind;
+    switch (obj->res->id) {
+    case SL_RES_PODDISRUPTIONBUDGETS: kind = SL_CACHE_PDB; break;
+    case SL_RES_SERVICES: kind = SL_CACHE_SERVICE; break;
+    case SL_RES_REPLICATIONCONTROLLERS: kind = SL_CACHE_REPLICATION_CONTROLLER; break;
+    case SL_RES_REPLICASETS: kind = SL_CACHE_REPLICA_SET; break;
+    case SL_RES_STATEFULSETS: kind = SL_CACHE_STATEFUL_SET; break;
+    default: return;
+    }
+    if (type == SL_WATCH_DELETED) sl_cache_remove_object(s->cache, kind, obj->namespace_, obj->name);
+    else sl_cache_set_object(s->cache, kind, obj->json);
+    s->epoch++;
+}
+
 static bool assigned(const k8s_pod *pod) { return pod->node_name && pod->node_name[0]; }
 
 static bool finished(const k8s_pod *pod) {
@@ -507,7 +526,7 @@ sl_scheduler *sl_scheduler_new(const sl_scheduler_options *opts, char *err, size
 
     sl_cluster_handler handler = {
         .user = s, .on_node = on_node, .on_pod = on_pod, .on_namespace = on_namespace,
-        .on_bind_failed = on_bind_failed};
+        .on_bind_failed = on_bind_failed, .on_object = on_object};
     s->cluster->ops->subscribe(s->cluster, &handler);
     return s;
 }

@@ -99,6 +99,14 @@ static inline void fixture_namespace(fixture *f, const char *text) {
     k8s_namespace_free(ns);
 }
 
+/* A PodDisruptionBudget, Service, ReplicationController, ReplicaSet or
+ * StatefulSet object: the cache decodes and keeps it. */
+static inline void fixture_object(fixture *f, sl_cache_object_kind kind, const char *text) {
+    json_t *obj = fixture_json(text);
+    sl_cache_set_object(f->cache, kind, obj);
+    json_decref(obj);
+}
+
 static inline k8s_pod *fixture_decode_pod(fixture *f, const char *text) {
     json_t *obj = fixture_json(text);
     char err[512];

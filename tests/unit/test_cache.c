@@ -452,6 +452,60 @@ TEST(snapshot_update_rate_on_5000_nodes) {
     k8s_pod_free(pod);
 }
 
+static json_t *obj_json(const char *text) {
+    json_error_t e;
+    json_t *v = json_loads(text, 0, &e);
+    if (!v) abort();
+    return v;
+}
+
+TEST(pdbs_are_decoded_once_and_shared_with_snapshots) {
+    sl_cache *cache = sl_cache_new();
+    sl_snapshot *old = sl_snapshot_new(), *snap = sl_snapshot_new();
+    json_t *v1 = obj_json("{\"metadata\":{\"name\":\"p\",\"namespace\":\"ns\"},\"spec\":{\"selector\":"
+                          "{\"matchLabels\":{\"app\":\"db\"}}},\"status\":{\"disruptionsAllowed\":2,"
+                          "\"disruptedPods\":{\"db-0\":\"2024-01-01T00:00:00Z\"}}}");
+    sl_cache_set_object(cache, SL_CACHE_PDB, v1);
+    json_decref(v1);   /* decoded: the JSON is not kept */
+    sl_cache_update_snapshot(cache, old);
+    uint32_t n;
+    const sl_pdb *const *pdbs = sl_snapshot_pdbs(old, &n);
+    CHECK_EQ_INT(n, 1);
+    CHECK_EQ_STR(pdbs[0]->namespace_, "ns");
+    CHECK_EQ_STR(pdbs[0]->name, "p");
+    CHECK_EQ_INT(pdbs[0]->disruptions_allowed, 2);
+    CHECK(pdbs[0]->selector.present);
+    CHECK_EQ_INT(pdbs[0]->selector.nreqs, 1);
+    CHECK(k8s_map_get(&pdbs[0]->disrupted_pods, "db-0") != NULL);
+    const sl_pdb *first = pdbs[0];
+
+    /* MODIFIED replaces it; a Service of the same name is another object. */
+    json_t *v2 = obj_json("{\"metadata\":{\"name\":\"p\",\"namespace\":\"ns\"},\"spec\":{},"
+                          "\"status\":{\"disruptionsAllowed\":0}}");
+    sl_cache_set_object(cache, SL_CACHE_PDB, v2);
+    json_decref(v2);
+    json_t *svc = obj_json("{\"metadata\":{\"name\":\"p\",\"namespace\":\"ns\"},\"spec\":{\"selector\":{\"a\":\"b\"}}}");
+    sl_cache_set_object(cache, SL_CACHE_SERVICE, svc);
+    json_decref(svc);
+    sl_cache_update_snapshot(cache, snap);
+    pdbs = sl_snapshot_pdbs(snap, &n);
+    CHECK_EQ_INT(n, 1);
+    CHECK_EQ_INT(pdbs[0]->disruptions_allowed, 0);
+    CHECK(!pdbs[0]->selector.present);
+    /* The older snapshot still holds the first version. */
+    CHECK_EQ_INT(first->disruptions_allowed, 2);
+
+    sl_cache_remove_object(cache, SL_CACHE_PDB, "ns", "p");
+    sl_cache_remove_object(cache, SL_CACHE_PDB, "ns", "absent");
+    sl_cache_update_snapshot(cache, snap);
+    sl_snapshot_pdbs(snap, &n);
+    CHECK_EQ_INT(n, 0);
+    sl_cache_free(cache);   /* snapshots keep their references */
+    CHECK_EQ_INT(first->disruptions_allowed, 2);
+    sl_snapshot_free(old);
+    sl_snapshot_free(snap);
+}
+
 int main(void) {
     arena_init(&cycle_memory, 4096);
     RUN(zone_interleaving_and_indices);
@@ -463,6 +517,7 @@ int main(void) {
     RUN(incremental_snapshot_copies_only_changes);
     RUN(dry_run_copies);
     RUN(snapshot_update_rate_on_5000_nodes);
+    RUN(pdbs_are_decoded_once_and_shared_with_snapshots);
     arena_free(&cycle_memory);
     return test_summary("cache");
 }

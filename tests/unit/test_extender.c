@@ -599,7 +599,7 @@ TEST(preempt_verb) {
     sl_pod_info *pod = incoming(&f);
     fixture_begin(&f);
     const sl_node_info *n1 = fixture_node_info(&f, "n1"), *n2 = fixture_node_info(&f, "n2");
-    sl_preemption_candidate cands[2] = {{n1, n1->npods, n1->pods}, {n2, n2->npods, n2->pods}};
+    sl_preemption_candidate cands[2] = {{n1, n1->npods, n1->pods, 0}, {n2, n2->npods, n2->pods, 1}};
     uint32_t ncands = 2;
     sl_status st = sl_extenders_preempt(e, n, f.cycle, pod, cands, &ncands, NULL);
     CHECK_EQ_INT(st.code, SL_SUCCESS);
@@ -614,13 +614,15 @@ TEST(preempt_verb) {
     json_t *meta = json_object_get(req, "NodeNameToMetaVictims");
     CHECK_EQ_INT(json_array_size(json_object_get(json_object_get(meta, "n1"), "Pods")), 2);
     CHECK_EQ_STR(json_string_value(json_object_get(json_array_get(json_object_get(json_object_get(meta, "n1"), "Pods"), 1), "UID")), "uid-b");
-    CHECK_EQ_INT(json_integer_value(json_object_get(json_object_get(meta, "n2"), "NumPDBViolations")), 0);
+    /* The candidate's PDB violations go out; the reply's come back. */
+    CHECK_EQ_INT(json_integer_value(json_object_get(json_object_get(meta, "n2"), "NumPDBViolations")), 1);
+    CHECK_EQ_INT(cands[0].num_pdb_violations, 0);
     json_decref(req);
     free_extenders(&cfg, e, n);
 
     /* full victims when not nodeCacheCapable */
     n = make_extenders(&cfg, "[{'urlPrefix':'BASE','preemptVerb':'preempt'}]", e);
-    sl_preemption_candidate c2[2] = {{n1, n1->npods, n1->pods}, {n2, n2->npods, n2->pods}};
+    sl_preemption_candidate c2[2] = {{n1, n1->npods, n1->pods, 0}, {n2, n2->npods, n2->pods, 0}};
     ncands = 2;
     st = sl_extenders_preempt(e, n, f.cycle, pod, c2, &ncands, NULL);
     CHECK_EQ_INT(st.code, SL_SUCCESS);
@@ -633,7 +635,7 @@ TEST(preempt_verb) {
 
     /* an unknown UID is an error; a node without victims too (unless ignorable) */
     n = make_extenders(&cfg, "[{'urlPrefix':'BASE','preemptVerb':'preempt-bad'}]", e);
-    sl_preemption_candidate c3[2] = {{n1, n1->npods, n1->pods}, {n2, n2->npods, n2->pods}};
+    sl_preemption_candidate c3[2] = {{n1, n1->npods, n1->pods, 0}, {n2, n2->npods, n2->pods, 0}};
     ncands = 2;
     st = sl_extenders_preempt(e, n, f.cycle, pod, c3, &ncands, NULL);
     CHECK_EQ_INT(st.code, SL_ERROR);

@@ -439,6 +439,205 @@ TEST(args_are_validated) {
     fixture_free(&f);
 }
 
+/* ---- Default constraints (upstream scoring_test.go / filtering_test.go
+ * rows with Services and ReplicaSets, helper.DefaultSelector) ---- */
+
+#define RS_OWNER(name)                                                                       \
+    "'ownerReferences':[{'apiVersion':'apps/v1','kind':'ReplicaSet','name':'" name "',"     \
+    "'uid':'u-" name "','controller':true}]"
+
+/* A pod with labels, owner references (or NULL) and a node (NULL: unscheduled). */
+static sl_pod_info *owned_pod(fixture *f, bool incoming_pod, const char *name, const char *labels,
+                              const char *owners, const char *node) {
+    char buf[2048];
+    snprintf(buf, sizeof buf,
+             "{'metadata':{'name':'%s','namespace':'default','labels':{%s}%s%s},"
+             "'spec':{%s%s%s'containers':[{'name':'c'}]}}",
+             name, labels, owners ? "," : "", owners ? owners : "", node ? "'nodeName':'" : "",
+             node ? node : "", node ? "'," : "");
+    return incoming_pod ? fixture_incoming(f, buf) : fixture_pod(f, buf);
+}
+
+TEST(system_defaulting_with_a_service_matches_upstream) {
+    /* "system defaulting, nodes don't have zone, pods match service":
+     * spread 4/3/2/1, same scores as one hostname constraint of maxSkew 3. */
+    for (int with_service = 0; with_service < 2; with_service++) {
+        fixture f;
+        fixture_init(&f);
+        const char *names[] = {"node-a", "node-b", "node-c", "node-d"};
+        const int spread[] = {4, 3, 2, 1};
+        char buf[512], pname[32];
+        for (int i = 0; i < 4; i++) {
+            snprintf(buf, sizeof buf,
+                     "{'metadata':{'name':'%s','labels':{'" HOST "':'%s'}},'status':"
+                     "{'allocatable':{'cpu':'4','memory':'8Gi','pods':'110'}}}",
+                     names[i], names[i]);
+            fixture_node(&f, buf);
+            for (int k = 0; k < spread[i]; k++) {
+                snprintf(pname, sizeof pname, "p-%c%d", 'a' + i, k);
+                add_pod(&f, pname, "'foo':''", names[i]);
+            }
+        }
+        if (with_service)
+            fixture_object(&f, SL_CACHE_SERVICE,
+                           "{'metadata':{'name':'svc','namespace':'default'},"
+                           "'spec':{'selector':{'foo':''}}}");
+        sl_pod_info *pod = incoming(&f, "'foo':''", NULL);
+        fixture_begin(&f);
+        sl_plugin *p = fixture_plugin(&f, "PodTopologySpread", NULL);
+        int64_t scores[4];
+        sl_status s = fixture_score(&f, p, pod, names, 4, scores);
+        if (!with_service) {
+            CHECK_EQ_INT(s.code, SL_SKIP);
+        } else {
+            CHECK_EQ_INT(s.code, SL_SUCCESS);
+            CHECK_EQ_INT(scores[0], 44);
+            CHECK_EQ_INT(scores[1], 66);
+            CHECK_EQ_INT(scores[2], 77);
+            CHECK_EQ_INT(scores[3], 100);
+        }
+        /* System defaults are all ScheduleAnyway: Filter has nothing to do. */
+        CHECK_EQ_INT(p->ops->pre_filter(p, f.cycle, pod, NULL).code, SL_SKIP);
+        fixture_free(&f);
+    }
+}
+
+TEST(system_defaulting_counts_nodes_without_zone_as_one_zone) {
+    /* "system default constraints and a replicaset": node-c and node-d have
+     * no zone and are not ignored; zones are {mars, ""} (weight ln 4),
+     * hostnames 4 (weight ln 6). foo pods: a 2, c 1. Raw scores:
+     * a round(2 ln6 + 2 + 2 ln4 + 4) = 12, b round(2 + 2 ln4 + 4) = 9,
+     * c round(ln6 + 2) = 4 (no zone term), d 2; normalized
+     * 100 (14 - s) / 12. */
+    fixture f;
+    fixture_init(&f);
+    add_node(&f, "node-a", "mars", NULL);
+    add_node(&f, "node-b", "mars", NULL);
+    add_node(&f, "node-c", NULL, NULL);
+    add_node(&f, "node-d", NULL, NULL);
+    owned_pod(&f, false, "e1", "'foo':'x'", RS_OWNER("rs1"), "node-a");
+    owned_pod(&f, false, "e2", "'foo':'y'", NULL, "node-a");
+    owned_pod(&f, false, "e3", "'foo':'z'", NULL, "node-c");
+    owned_pod(&f, false, "other", "'bar':''", NULL, "node-b");
+    fixture_object(&f, SL_CACHE_REPLICA_SET,
+                   "{'metadata':{'name':'rs1','namespace':'default'},'spec':{'selector':"
+                   "{'matchExpressions':[{'key':'foo','operator':'Exists'}]}}}");
+    sl_pod_info *pod = owned_pod(&f, true, "p", "'foo':'tar','baz':'sup'", RS_OWNER("rs1"), NULL);
+    fixture_begin(&f);
+    sl_plugin *p = fixture_plugin(&f, "PodTopologySpread", NULL);
+    const char *names[] = {"node-a", "node-b", "node-c", "node-d"};
+    int64_t scores[4];
+    CHECK_EQ_INT(fixture_score(&f, p, pod, names, 4, scores).code, SL_SUCCESS);
+    CHECK_EQ_INT(scores[0], 16);
+    CHECK_EQ_INT(scores[1], 41);
+    CHECK_EQ_INT(scores[2], 83);
+    CHECK_EQ_INT(scores[3], 100);
+    fixture_free(&f);
+}
+
+TEST(default_selector_sources) {
+    /* Which objects make the default selector: PreScore is Skip exactly
+     * when the selector is empty (upstream TestPreScoreSkip rows and
+     * helper.DefaultSelector). */
+    static const struct {
+        const char *name;
+        sl_cache_object_kind kind;
+        const char *object;
+        const char *owners;
+        bool applies;
+    } rows[] = {
+        {"a Service selecting the pod", SL_CACHE_SERVICE,
+         "{'metadata':{'name':'s','namespace':'default'},'spec':{'selector':{'foo':'bar'}}}", NULL, true},
+        {"a Service of another namespace", SL_CACHE_SERVICE,
+         "{'metadata':{'name':'s','namespace':'other'},'spec':{'selector':{'foo':'bar'}}}", NULL, false},
+        {"a Service not selecting the pod", SL_CACHE_SERVICE,
+         "{'metadata':{'name':'s','namespace':'default'},'spec':{'selector':{'foo':'baz'}}}", NULL, false},
+        {"a Service without selector", SL_CACHE_SERVICE,
+         "{'metadata':{'name':'s','namespace':'default'},'spec':{}}", NULL, false},
+        {"a Service with an empty selector", SL_CACHE_SERVICE,
+         "{'metadata':{'name':'s','namespace':'default'},'spec':{'selector':{}}}", NULL, false},
+        {"the controlling ReplicationController", SL_CACHE_REPLICATION_CONTROLLER,
+         "{'metadata':{'name':'rc','namespace':'default'},'spec':{'selector':{'foo':'bar'}}}",
+         "'ownerReferences':[{'apiVersion':'v1','kind':'ReplicationController','name':'rc',"
+         "'uid':'u','controller':true}]", true},
+        {"a ReplicationController that does not own the pod", SL_CACHE_REPLICATION_CONTROLLER,
+         "{'metadata':{'name':'rc','namespace':'default'},'spec':{'selector':{'foo':'bar'}}}", NULL, false},
+        {"the controlling StatefulSet", SL_CACHE_STATEFUL_SET,
+         "{'metadata':{'name':'ss','namespace':'default'},'spec':{'selector':{'matchLabels':"
+         "{'foo':'bar'}}}}",
+         "'ownerReferences':[{'apiVersion':'apps/v1','kind':'StatefulSet','name':'ss',"
+         "'uid':'u','controller':true}]", true},
+        {"an owner that is not the controller", SL_CACHE_REPLICA_SET,
+         "{'metadata':{'name':'rs1','namespace':'default'},'spec':{'selector':{'matchLabels':"
+         "{'foo':'bar'}}}}",
+         "'ownerReferences':[{'apiVersion':'apps/v1','kind':'ReplicaSet','name':'rs1',"
+         "'uid':'u'}]", false},
+        {"a ReplicaSet of another name (upstream: replicaset that doesn't match)",
+         SL_CACHE_REPLICA_SET,
+         "{'metadata':{'name':'rs1','namespace':'default'},'spec':{'selector':{'matchExpressions':"
+         "[{'key':'tar','operator':'Exists'}]}}}", RS_OWNER("rs2"), false},
+        {"the controlling ReplicaSet with an empty selector", SL_CACHE_REPLICA_SET,
+         "{'metadata':{'name':'rs1','namespace':'default'},'spec':{'selector':{}}}",
+         RS_OWNER("rs1"), false},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(rows); i++) {
+        fixture f;
+        fixture_init(&f);
+        add_node(&f, "a", "zone1", NULL);
+        fixture_object(&f, rows[i].kind, rows[i].object);
+        sl_pod_info *pod = owned_pod(&f, true, "p", "'foo':'bar','baz':'sup'", rows[i].owners, NULL);
+        fixture_begin(&f);
+        sl_plugin *p = fixture_plugin(&f, "PodTopologySpread", NULL);
+        sl_node_info *nodes[] = {(sl_node_info *)fixture_node_info(&f, "a")};
+        sl_code code = p->ops->pre_score(p, f.cycle, pod, nodes, 1).code;
+        if ((code == SL_SUCCESS) != rows[i].applies)
+            fprintf(stderr, "row \"%s\": PreScore %d\n", rows[i].name, code);
+        CHECK_EQ_INT(code, rows[i].applies ? SL_SUCCESS : SL_SKIP);
+        fixture_free(&f);
+    }
+}
+
+TEST(list_defaulting_constraints_filter_and_score) {
+    /* upstream "default constraints and a replicaset" (List): hostname
+     * maxSkew 1 and planet maxSkew 2 score, rack maxSkew 2 DoNotSchedule
+     * filters; pods with constraints of their own ignore the defaults. */
+    fixture f;
+    fixture_init(&f);
+    fixture_node(&f, "{'metadata':{'name':'a','labels':{'rack':'rack1','" HOST "':'a','planet':"
+                     "'mars'}},'status':{'allocatable':{'cpu':'4','memory':'8Gi','pods':'110'}}}");
+    fixture_node(&f, "{'metadata':{'name':'b','labels':{'rack':'rack2','" HOST "':'b','planet':"
+                     "'mars'}},'status':{'allocatable':{'cpu':'4','memory':'8Gi','pods':'110'}}}");
+    for (int i = 0; i < 3; i++) {
+        char name[8];
+        snprintf(name, sizeof name, "e%d", i);
+        owned_pod(&f, false, name, "'foo':'x'", NULL, "a");
+    }
+    fixture_object(&f, SL_CACHE_REPLICA_SET,
+                   "{'metadata':{'name':'rs1','namespace':'default'},'spec':{'selector':"
+                   "{'matchExpressions':[{'key':'foo','operator':'Exists'}]}}}");
+    sl_pod_info *pod = owned_pod(&f, true, "p", "'foo':'tar'", RS_OWNER("rs1"), NULL);
+    fixture_begin(&f);
+    sl_plugin *p = fixture_plugin(
+        &f, "PodTopologySpread",
+        "{'defaultingType':'List','defaultConstraints':["
+        "{'maxSkew':1,'topologyKey':'" HOST "','whenUnsatisfiable':'ScheduleAnyway'},"
+        "{'maxSkew':2,'topologyKey':'rack','whenUnsatisfiable':'DoNotSchedule'},"
+        "{'maxSkew':2,'topologyKey':'planet','whenUnsatisfiable':'ScheduleAnyway'}]}");
+    CHECK_EQ_INT(p->ops->pre_filter(p, f.cycle, pod, NULL).code, SL_SUCCESS);
+    /* rack1 holds 3 matching pods, rack2 none: 3 + 1 - 0 > 2. */
+    CHECK_EQ_INT(filter_code(&f, p, pod, "a"), SL_UNSCHEDULABLE);
+    CHECK_EQ_INT(filter_code(&f, p, pod, "b"), SL_SUCCESS);
+    const char *names[] = {"a", "b"};
+    int64_t scores[2];
+    CHECK_EQ_INT(fixture_score(&f, p, pod, names, 2, scores).code, SL_SUCCESS);
+    /* hostname weight ln 4, planet weight ln 3 (one planet):
+     * a round(3 ln4 + 0 + 3 ln3 + 1) = 8, b round(0 + 3 ln3 + 1) = 4;
+     * normalized 100 (12 - s) / 8. */
+    CHECK_EQ_INT(scores[0], 50);
+    CHECK_EQ_INT(scores[1], 100);
+    fixture_free(&f);
+}
+
 int main(void) {
     RUN(filter_checks_skew_per_zone);
     RUN(filter_counts_self_only_when_the_pod_matches);
@@ -453,5 +652,9 @@ int main(void) {
     RUN(score_zone_constraint_and_nodes_missing_labels);
     RUN(score_matches_upstream_table);
     RUN(args_are_validated);
+    RUN(system_defaulting_with_a_service_matches_upstream);
+    RUN(system_defaulting_counts_nodes_without_zone_as_one_zone);
+    RUN(default_selector_sources);
+    RUN(list_defaulting_constraints_filter_and_score);
     return test_summary("plugins_spread");
 }

@@ -283,6 +283,190 @@ TEST(args_validation) {
     fixture_free(&f);
 }
 
+/* ---- PodDisruptionBudgets (upstream TestDryRunPreemption's PDB rows,
+ * filterPodsWithPDBViolation, pickOneNodeForPreemption) ---- */
+
+/* Node "n1" holds p1 and p2 (1 cpu each, priority 1, labels per case) and
+ * the preemptor needs 2 cpu, so both are victims; the case's PDBs decide
+ * how many of them violate one. Node "ctl" holds `ctl` victims of priority
+ * 2 that each violate a PDB (or, for ctl = 0, one victim violating none).
+ * n1 wins iff its violations <= ctl (on a tie its lower victim priority
+ * decides): running ctl = want - 1 and ctl = want pins n1's count. */
+typedef struct pdb_case {
+    const char *name;
+    const char *labels;          /* p1/p2 metadata.labels JSON, NULL: none */
+    const char *pdbs[2];         /* PDB objects (namespace default unless said) */
+    int want;                    /* n1's PDB violations */
+} pdb_case;
+
+#define PDB(extra) "{'metadata':{'name':'pdb','namespace':'default'}," extra "}"
+static const pdb_case pdb_cases[] = {
+    {"no PDB", "{'app':'foo'}", {NULL}, 0},
+    {"violation of same pdb", "{'app':'foo'}",
+     {PDB("'spec':{'selector':{'matchLabels':{'app':'foo'}}},'status':{'disruptionsAllowed':1}")}, 1},
+    {"pdb allowing both", "{'app':'foo'}",
+     {PDB("'spec':{'selector':{'matchLabels':{'app':'foo'}}},'status':{'disruptionsAllowed':2}")}, 0},
+    {"processed eviction, victim not in DisruptedPods", "{'app':'foo'}",
+     {PDB("'spec':{'selector':{'matchLabels':{'app':'foo'}}},'status':{'disruptionsAllowed':1,"
+          "'disruptedPods':{'p3':'2024-01-01T00:00:00Z'}}")}, 1},
+    {"processed eviction, victim in DisruptedPods", "{'app':'foo'}",
+     {PDB("'spec':{'selector':{'matchLabels':{'app':'foo'}}},'status':{'disruptionsAllowed':1,"
+          "'disruptedPods':{'p1':'2024-01-01T00:00:00Z'}}")}, 0},
+    {"victim in DisruptedPods treated as non-violating", "{'app':'foo'}",
+     {PDB("'spec':{'selector':{'matchLabels':{'app':'foo'}}},'status':{'disruptionsAllowed':0,"
+          "'disruptedPods':{'p1':'2024-01-01T00:00:00Z'}}")}, 1},
+    {"no disruption allowed", "{'app':'foo'}",
+     {PDB("'spec':{'selector':{'matchLabels':{'app':'foo'}}},'status':{'disruptionsAllowed':0}")}, 2},
+    {"PDB of another namespace", "{'app':'foo'}",
+     {"{'metadata':{'name':'pdb','namespace':'other'},'spec':{'selector':{'matchLabels':"
+      "{'app':'foo'}}},'status':{'disruptionsAllowed':0}}"}, 0},
+    {"empty selector matches nothing", "{'app':'foo'}",
+     {PDB("'spec':{'selector':{}},'status':{'disruptionsAllowed':0}")}, 0},
+    {"nil selector matches nothing", "{'app':'foo'}",
+     {PDB("'spec':{},'status':{'disruptionsAllowed':0}")}, 0},
+    {"selector not matching", "{'app':'foo'}",
+     {PDB("'spec':{'selector':{'matchLabels':{'app':'bar'}}},'status':{'disruptionsAllowed':0}")}, 0},
+    {"pods without labels match no PDB", NULL,
+     {PDB("'spec':{'selector':{'matchExpressions':[{'key':'x','operator':'DoesNotExist'}]}},"
+          "'status':{'disruptionsAllowed':0}")}, 0},
+    {"two PDBs, one violated", "{'app':'foo'}",
+     {PDB("'spec':{'selector':{'matchLabels':{'app':'foo'}}},'status':{'disruptionsAllowed':5}"),
+      "{'metadata':{'name':'pdb2','namespace':'default'},'spec':{'selector':{'matchExpressions':"
+      "[{'key':'app','operator':'In','values':['foo']}]}},'status':{'disruptionsAllowed':1}}"}, 1},
+};
+
+static void add_labelled_pod(preempt_env *e, const char *name, const char *node, int prio,
+                             const char *cpu, const char *labels) {
+    char json[768];
+    snprintf(json, sizeof(json),
+             "{'metadata':{'name':'%s','namespace':'default','uid':'uid-%s'%s%s},"
+             "'spec':{'nodeName':'%s','priority':%d,"
+             "'containers':[{'name':'c','resources':{'requests':{'cpu':'%s'}}}]},"
+             "'status':{'phase':'Running'}}",
+             name, name, labels ? ",'labels':" : "", labels ? labels : "", node, prio, cpu);
+    fixture_pod(&e->f, json);
+}
+
+/* Runs the case against a control node with `ctl` violations; returns the
+ * nominated node name (static buffer). */
+static const char *run_pdb_case(const pdb_case *pc, int ctl) {
+    static char nominated_copy[64];
+    preempt_env e;
+    env_init(&e);
+    fixture_node(&e.f, NODE_2CPU("n1"));
+    fixture_node(&e.f, NODE_2CPU("ctl"));
+    add_labelled_pod(&e, "p1", "n1", 1, "1", pc->labels);
+    add_labelled_pod(&e, "p2", "n1", 1, "1", pc->labels);
+    if (ctl == 0) {
+        add_labelled_pod(&e, "c1", "ctl", 2, "2", NULL);
+    } else {
+        for (int i = 0; i < ctl; i++) {
+            char name[16];
+            snprintf(name, sizeof name, "c%d", i + 1);
+            add_labelled_pod(&e, name, "ctl", 2, ctl == 1 ? "2" : "1", "{'ctl':'yes'}");
+        }
+        fixture_object(&e.f, SL_CACHE_PDB,
+                       "{'metadata':{'name':'ctl','namespace':'default'},'spec':{'selector':"
+                       "{'matchLabels':{'ctl':'yes'}}},'status':{'disruptionsAllowed':0}}");
+    }
+    for (int i = 0; i < 2; i++)
+        if (pc->pdbs[i]) fixture_object(&e.f, SL_CACHE_PDB, pc->pdbs[i]);
+    sl_pod_info *pod = incoming(&e, 10, "2", NULL);
+    env_begin(&e);
+    const char *nominated = NULL;
+    sl_status s = preempt(&e, pod, &nominated);
+    snprintf(nominated_copy, sizeof nominated_copy, "%s",
+             s.code == SL_SUCCESS && nominated ? nominated : "(none)");
+    env_free(&e);
+    return nominated_copy;
+}
+
+TEST(pdb_violations_match_upstream_table) {
+    for (size_t i = 0; i < ARRAY_LEN(pdb_cases); i++) {
+        const pdb_case *pc = &pdb_cases[i];
+        const char *at_want = run_pdb_case(pc, pc->want);
+        if (strcmp(at_want, "n1") != 0)
+            fprintf(stderr, "case \"%s\": with %d control violations got %s\n", pc->name, pc->want,
+                    at_want);
+        CHECK_EQ_STR(at_want, "n1");
+        if (pc->want > 0) {
+            const char *below = run_pdb_case(pc, pc->want - 1);
+            if (strcmp(below, "ctl") != 0)
+                fprintf(stderr, "case \"%s\": with %d control violations got %s\n", pc->name,
+                        pc->want - 1, below);
+            CHECK_EQ_STR(below, "ctl");
+        }
+    }
+}
+
+TEST(pdb_violating_pods_are_reprieved_first) {
+    /* Without the PDB the higher-priority pod is reprieved and "low" goes;
+     * with it, "low" (violating) is reprieved first and "high" goes. */
+    for (int with_pdb = 0; with_pdb < 2; with_pdb++) {
+        preempt_env e;
+        env_init(&e);
+        fixture_node(&e.f, NODE_2CPU("n1"));
+        add_labelled_pod(&e, "high", "n1", 5, "1", NULL);
+        add_labelled_pod(&e, "low", "n1", 1, "1", "{'app':'db'}");
+        if (with_pdb)
+            fixture_object(&e.f, SL_CACHE_PDB,
+                           PDB("'spec':{'selector':{'matchLabels':{'app':'db'}}},"
+                               "'status':{'disruptionsAllowed':0}"));
+        sl_pod_info *pod = incoming(&e, 10, "1", NULL);
+        env_begin(&e);
+        const char *nominated = NULL;
+        sl_status s = preempt(&e, pod, &nominated);
+        CHECK_EQ_INT(s.code, SL_SUCCESS);
+        CHECK_EQ_INT(e.rec.ndeleted, 1);
+        CHECK_EQ_STR(e.rec.deleted[0], with_pdb ? "high" : "low");
+        env_free(&e);
+    }
+}
+
+TEST(pdb_victims_stay_sorted_by_importance) {
+    /* Both groups give a victim: listed (and deleted) most important first. */
+    preempt_env e;
+    env_init(&e);
+    fixture_node(&e.f, NODE_2CPU("n1"));
+    add_labelled_pod(&e, "violating", "n1", 1, "1", "{'app':'db'}");
+    add_labelled_pod(&e, "plain", "n1", 5, "1", NULL);
+    fixture_object(&e.f, SL_CACHE_PDB,
+                   PDB("'spec':{'selector':{'matchLabels':{'app':'db'}}},"
+                       "'status':{'disruptionsAllowed':0}"));
+    sl_pod_info *pod = incoming(&e, 10, "2", NULL);
+    env_begin(&e);
+    const char *nominated = NULL;
+    CHECK_EQ_INT(preempt(&e, pod, &nominated).code, SL_SUCCESS);
+    CHECK_EQ_INT(e.rec.ndeleted, 2);
+    CHECK_EQ_STR(e.rec.deleted[0], "plain");
+    CHECK_EQ_STR(e.rec.deleted[1], "violating");
+    env_free(&e);
+}
+
+TEST(pdb_removed_from_cache_no_longer_counts) {
+    preempt_env e;
+    env_init(&e);
+    fixture_node(&e.f, NODE_2CPU("n1"));
+    add_labelled_pod(&e, "high", "n1", 5, "1", NULL);
+    add_labelled_pod(&e, "low", "n1", 1, "1", "{'app':'db'}");
+    fixture_object(&e.f, SL_CACHE_PDB,
+                   PDB("'spec':{'selector':{'matchLabels':{'app':'db'}}},"
+                       "'status':{'disruptionsAllowed':0}"));
+    fixture_begin(&e.f);
+    uint32_t n;
+    sl_snapshot_pdbs(e.f.snapshot, &n);
+    CHECK_EQ_INT(n, 1);
+    sl_cache_remove_object(e.f.cache, SL_CACHE_PDB, "default", "pdb");
+    sl_pod_info *pod = incoming(&e, 10, "1", NULL);
+    env_begin(&e);
+    sl_snapshot_pdbs(e.f.snapshot, &n);
+    CHECK_EQ_INT(n, 0);
+    const char *nominated = NULL;
+    CHECK_EQ_INT(preempt(&e, pod, &nominated).code, SL_SUCCESS);
+    CHECK_EQ_STR(e.rec.deleted[0], "low");
+    env_free(&e);
+}
+
 int main(void) {
     RUN(preempts_lowest_priority_victims);
     RUN(reprieves_most_important_pods_first);
@@ -291,5 +475,9 @@ int main(void) {
     RUN(not_helpful_messages);
     RUN(victims_that_do_not_free_enough_are_not_candidates);
     RUN(args_validation);
+    RUN(pdb_violations_match_upstream_table);
+    RUN(pdb_violating_pods_are_reprieved_first);
+    RUN(pdb_victims_stay_sorted_by_importance);
+    RUN(pdb_removed_from_cache_no_longer_counts);
     return test_summary("preemption");
 }

@@ -476,6 +476,42 @@ TEST(permit_wait_times_out) {
     stop(&w);
 }
 
+/* A PDB written to the store while the scheduler runs (as an
+ * API server sharing the store writes it) reaches the cache through the
+ * cluster source's on_object, and the next cycles use it. */
+TEST(pdb_arrives_live) {
+    world w;
+    add_node("n1", "1", NULL);
+    add_node("n2", "1", NULL);
+    strbuf_printf(&docs, "---\napiVersion: v1\nkind: Pod\nmetadata: {name: db, namespace: default, uid: uid-db, labels: {app: db}}\n"
+                         "spec:\n  nodeName: n1\n  priority: 0\n  containers: [{name: app, resources: {requests: {cpu: \"1\"}}}]\n");
+    strbuf_printf(&docs, "---\napiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: default, uid: uid-web, labels: {app: web}}\n"
+                         "spec:\n  nodeName: n2\n  priority: 10\n  containers: [{name: app, resources: {requests: {cpu: \"1\"}}}]\n");
+    if (!start(&w, NULL, 1, NULL)) {
+        TEST_FAIL_AT("start failed");
+        stop(&w);
+        return;
+    }
+    const char *later =
+        "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: db, namespace: default}\n"
+        "spec: {minAvailable: 1, selector: {matchLabels: {app: db}}}\nstatus: {disruptionsAllowed: 0, "
+        "currentHealthy: 1, desiredHealthy: 1, expectedPods: 1, observedGeneration: 1}\n"
+        "---\napiVersion: v1\nkind: Pod\nmetadata: {name: urgent, namespace: default, uid: uid-urgent}\n"
+        "spec:\n  priority: 100\n  containers: [{name: app, resources: {requests: {cpu: \"1\"}}}]\n";
+    char err[512];
+    json_t *objs = k8s_parse_documents(later, strlen(later), "later", err, sizeof err);
+    CHECK(objs != NULL);
+    CHECK(sl_cluster_memory_load(w.cluster, objs, "later", err, sizeof err));
+    json_decref(objs);
+    sl_scheduler_run_until_quiescent(w.scheduler);
+    sl_pod_result r = result_of(&w, "urgent");
+    CHECK_EQ_INT(r.state, SL_POD_SCHEDULED);
+    CHECK_EQ_STR(r.node, "n2");
+    CHECK(sl_cluster_memory_pod_deleted(w.cluster, "default", "web"));
+    CHECK(!sl_cluster_memory_pod_deleted(w.cluster, "default", "db"));
+    stop(&w);
+}
+
 int main(void) {
     log_set_level(SL_LOG_ERROR);
     strbuf_init(&docs);
@@ -487,6 +523,7 @@ int main(void) {
     RUN(preemption_then_scheduled);
     RUN(quiescence);
     RUN(permit_wait_times_out);
+    RUN(pdb_arrives_live);
     strbuf_free(&docs);
     return test_summary("scheduler");
 }
