@@ -196,7 +196,17 @@ sl_object *store_object_new(const sl_resource *res, json_t *json, sl_store_error
 /* ------------------------------------------------------------------ */
 
 void sl_store_timestamp(sl_store *s, char *buf, size_t size) {
-    time_format_rfc3339(sl_clock_wall_ns(s->clock), buf, size);
+    /* whole seconds: one formatting per second and thread (every bind
+     * stamps its PodScheduled condition) */
+    static __thread int64_t cached_secs = -1;
+    static __thread char cached[32];
+    int64_t wall = sl_clock_wall_ns(s->clock);
+    int64_t secs = wall / 1000000000 - (wall % 1000000000 < 0);
+    if (secs != cached_secs) {
+        time_format_rfc3339(wall, cached, sizeof cached);
+        cached_secs = secs;
+    }
+    snprintf(buf, size, "%s", cached);
 }
 
 void sl_store_new_uid(sl_store *s, char *buf) {
@@ -427,9 +437,10 @@ void store_log_append(sl_store *s, sl_event_type type, uint64_t rv, sl_object *o
 
 static void set_rv(json_t *obj, uint64_t rv) {
     json_t *meta = json_object_get(obj, "metadata");
-    char buf[24];
-    snprintf(buf, sizeof buf, "%" PRIu64, rv);
-    json_object_set_new(meta, "resourceVersion", json_string(buf));
+    char buf[24], *at = buf + sizeof buf - 1;
+    *at = 0;
+    do *--at = (char)('0' + rv % 10); while ((rv /= 10) != 0);
+    json_object_set_new(meta, "resourceVersion", json_string(at));
 }
 
 static void notify_watchers(sl_store *s) {
@@ -758,13 +769,18 @@ static void keep_identity(const sl_object *cur, json_t *next) {
     static const char *const keep[] = {"name", "namespace", "uid", "creationTimestamp",
                                        "deletionTimestamp", "deletionGracePeriodSeconds",
                                        "generation"};
+    /* most writers copy cur's metadata: skip what is already the same value */
     for (size_t i = 0; i < ARRAY_LEN(keep); i++) {
-        json_t *v = json_object_get(cm, keep[i]);
+        json_t *v = json_object_get(cm, keep[i]), *have = json_object_get(meta, keep[i]);
+        if (v == have) continue;
         if (v) json_object_set(meta, keep[i], v);
         else json_object_del(meta, keep[i]);
     }
-    json_object_set(next, "apiVersion", json_object_get(cur->json, "apiVersion"));
-    json_object_set(next, "kind", json_object_get(cur->json, "kind"));
+    static const char *const top[] = {"apiVersion", "kind"};
+    for (size_t i = 0; i < ARRAY_LEN(top); i++) {
+        json_t *v = json_object_get(cur->json, top[i]);
+        if (json_object_get(next, top[i]) != v) json_object_set(next, top[i], v);
+    }
     json_t *gen = json_object_get(cm, "generation");
     if (json_is_integer(gen) && !spec_equal(cur->json, next))
         json_object_set_new(meta, "generation", json_integer(json_integer_value(gen) + 1));
