@@ -59,6 +59,11 @@ typedef struct store_cluster {
     bool subscribed;
     uint64_t listener;
     strmap retained;           /* "%p" -> sl_object (one reference each) */
+    /* Versions the listener handed out: each event's new version, once
+     * (the old one was an earlier event's new version or a replayed one).
+     * A plain list: deduplicating them in `retained` was a hash insert and
+     * a key allocation per event. */
+    VEC(sl_object *) delivered;
     strmap deleted_pods;       /* "ns/name" -> last deleted version (retained) */
     VEC(k8s_pod *) listing;
     VEC(sl_cluster_event) events;
@@ -88,6 +93,13 @@ static void retain(store_cluster *m, sl_object *o) {
     pthread_mutex_unlock(&m->lock);
 }
 
+/* The listener's retain (on the dispatching thread). */
+static void keep_delivered(store_cluster *m, sl_object *o) {
+    pthread_mutex_lock(&m->lock);
+    VEC_PUSH(&m->delivered, sl_object_ref(o));
+    pthread_mutex_unlock(&m->lock);
+}
+
 static const sl_resource *pods_res(void) { return sl_resource_get(SL_RES_PODS); }
 
 /* ---- the store listener ---- */
@@ -113,13 +125,11 @@ static void on_store_event(void *user, const sl_store_event *ev) {
     sl_cluster_handler h = m->handler;
     if (id != SL_RES_PODS && id != SL_RES_NODES && id != SL_RES_NAMESPACES) {
         if (!h.on_object || !is_scheduler_kind(id)) return;
-        retain(m, ev->obj);
-        retain(m, ev->old);
+        keep_delivered(m, ev->obj);
         h.on_object(h.user, watch_type(ev->type), ev->type == SL_EVENT_MODIFIED ? ev->old : NULL, ev->obj);
         return;
     }
-    retain(m, ev->obj);
-    retain(m, ev->old);
+    keep_delivered(m, ev->obj);
     sl_watch_type type = watch_type(ev->type);
     void *old = type == SL_WATCH_MODIFIED && ev->old ? ev->old->typed : NULL;
     switch (id) {
@@ -443,6 +453,8 @@ static void store_destroy(sl_cluster *c) {
     void *value;
     while (strmap_next(&m->retained, &pos, NULL, &value)) sl_object_unref(value);
     strmap_free(&m->retained);
+    for (size_t i = 0; i < m->delivered.len; i++) sl_object_unref(m->delivered.items[i]);
+    VEC_FREE(&m->delivered);
     strmap_free(&m->deleted_pods);
     for (size_t i = 0; i < m->events.len; i++) free_event(&m->events.items[i]);
     VEC_FREE(&m->events);

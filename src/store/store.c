@@ -762,6 +762,13 @@ static bool spec_equal(const json_t *a, const json_t *b) {
     return sa && sb && json_equal(sa, sb);
 }
 
+/* metadata.generation + 1 when the spec changed (kinds that have one). */
+static void bump_generation(const sl_object *cur, json_t *next) {
+    json_t *gen = json_object_get(json_object_get(cur->json, "metadata"), "generation");
+    if (json_is_integer(gen) && !spec_equal(cur->json, next))
+        json_object_set_new(json_object_get(next, "metadata"), "generation", json_integer(json_integer_value(gen) + 1));
+}
+
 /* Keeps identity and system fields of cur in next. */
 static void keep_identity(const sl_object *cur, json_t *next) {
     json_t *meta = ensure_metadata(next);
@@ -781,9 +788,7 @@ static void keep_identity(const sl_object *cur, json_t *next) {
         json_t *v = json_object_get(cur->json, top[i]);
         if (json_object_get(next, top[i]) != v) json_object_set(next, top[i], v);
     }
-    json_t *gen = json_object_get(cm, "generation");
-    if (json_is_integer(gen) && !spec_equal(cur->json, next))
-        json_object_set_new(meta, "generation", json_integer(json_integer_value(gen) + 1));
+    bump_generation(cur, next);
 }
 
 int sl_store_update(sl_store *s, const sl_resource *res, const char *namespace_, const char *name,
@@ -814,9 +819,14 @@ int sl_store_update_derived(sl_store *s, const sl_resource *res, const char *nam
         /* metadata is always private to the new version (a mutate may
          * share the rest of the tree with cur: it is never modified) */
         json_t *meta = json_object_get(next, "metadata");
+        /* mutate left cur's metadata as it was (a status write, a bind):
+         * identity and resourceVersion are cur's already */
+        bool same_meta = meta && meta == json_object_get(cur->json, "metadata") &&
+                         json_object_get(next, "apiVersion") == json_object_get(cur->json, "apiVersion") &&
+                         json_object_get(next, "kind") == json_object_get(cur->json, "kind");
         json_object_set_new(next, "metadata", json_is_object(meta) ? json_copy(meta) : json_object());
         meta = json_object_get(next, "metadata");
-        const char *want = json_string_value(json_object_get(meta, "resourceVersion"));
+        const char *want = same_meta ? NULL : json_string_value(json_object_get(meta, "resourceVersion"));
         if (want && *want) {
             char *end;
             unsigned long long w = strtoull(want, &end, 10);
@@ -834,14 +844,16 @@ int sl_store_update_derived(sl_store *s, const sl_resource *res, const char *nam
                 return 409;
             }
         }
-        keep_identity(cur, next);
+        if (!same_meta) keep_identity(cur, next);
+        else bump_generation(cur, next);
         code = run_admission(s, storage, next, cur, err);
         if (code >= 300) {
             sl_object_unref(cur);
             json_decref(next);
             return code;
         }
-        json_object_set(meta, "resourceVersion", json_object_get(json_object_get(cur->json, "metadata"), "resourceVersion"));
+        if (!same_meta)
+            json_object_set(meta, "resourceVersion", json_object_get(json_object_get(cur->json, "metadata"), "resourceVersion"));
         if (json_equal(next, cur->json)) { /* nothing changed: no new version */
             json_decref(next);
             if (out) *out = cur;
