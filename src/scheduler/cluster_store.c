@@ -349,8 +349,7 @@ static const char *event_uid(const sl_cluster_event *e) {
 }
 
 /* The core/v1 Event object of e, as kube-scheduler's recorder writes it,
- * created in the store (the oldest past EVENT_OBJECTS are deleted).
- * publish_lock held. */
+ * created in the store (the oldest past EVENT_OBJECTS are deleted). */
 static void publish_event(store_cluster *m, const sl_cluster_event *e) {
     char name[400], when[32];
     snprintf(name, sizeof name, "%.200s.%016" PRIx64, e->pod_name, (uint64_t)e->wall_ns + block_of(e)->seq);
@@ -400,12 +399,22 @@ static void publish_event(store_cluster *m, const sl_cluster_event *e) {
 /* From now on events are Event objects in the store; the ones recorded so
  * far (the last EVENT_OBJECTS) are created now, in order. */
 static void expose_events(store_cluster *m) {
+    if (__atomic_load_n(&m->events_exposed, __ATOMIC_ACQUIRE)) return;
     pthread_mutex_lock(&m->publish_lock);
     if (!m->events_exposed) {
-        m->events_exposed = true;
-        /* record_event, the only writer of the list, waits for publish_lock */
+        /* other threads' record_event waits for publish_lock until the
+         * backlog is in the store (each entry copied under the lock: a
+         * listener on this thread could still record one meanwhile) */
+        pthread_mutex_lock(&m->lock);
         size_t n = m->events.len, from = n > EVENT_OBJECTS ? n - EVENT_OBJECTS : 0;
-        for (size_t i = from; i < n; i++) publish_event(m, &m->events.items[i]);
+        pthread_mutex_unlock(&m->lock);
+        for (size_t i = from; i < n; i++) {
+            pthread_mutex_lock(&m->lock);
+            sl_cluster_event e = m->events.items[i];
+            pthread_mutex_unlock(&m->lock);
+            publish_event(m, &e);
+        }
+        __atomic_store_n(&m->events_exposed, true, __ATOMIC_RELEASE);
     }
     pthread_mutex_unlock(&m->publish_lock);
 }
@@ -427,7 +436,15 @@ static void store_record_event(sl_cluster *c, const k8s_pod *pod, const char *ty
     }
     int64_t wall = sl_clock_wall_ns(sl_store_clock(m->store));
     sl_cluster_event e = {copies[0], copies[1], copies[2], copies[3], copies[4], wall};
-    pthread_mutex_lock(&m->publish_lock);
+    /* Exposed (always, for a store someone passed in): no publish_lock, so
+     * no store write is made under it on this path (a listener running
+     * under the store's dispatch lock may record events). */
+    bool exposed = __atomic_load_n(&m->events_exposed, __ATOMIC_ACQUIRE);
+    if (!exposed) {
+        pthread_mutex_lock(&m->publish_lock);
+        exposed = m->events_exposed;
+        if (exposed) pthread_mutex_unlock(&m->publish_lock); /* the backlog is in */
+    }
     pthread_mutex_lock(&m->lock);
     if (m->events.len >= EVENT_LIMIT) {
         size_t drop = EVENT_LIMIT / 2;
@@ -442,8 +459,8 @@ static void store_record_event(sl_cluster *c, const k8s_pod *pod, const char *ty
     /* Building and storing an Event object per scheduling event was a third
      * of a headless bind's cost; a private store (sl_cluster_memory_new)
      * gets them only once someone can read it (sl_cluster_store). */
-    if (m->events_exposed) publish_event(m, &e);
-    pthread_mutex_unlock(&m->publish_lock);
+    if (exposed) publish_event(m, &e);
+    else pthread_mutex_unlock(&m->publish_lock);
 }
 
 static void store_destroy(sl_cluster *c) {
