@@ -12,9 +12,13 @@
  *     (read-modify-write on a copy; a new immutable version is published
  *     and its MODIFIED/DELETED event comes back through the listener,
  *     synchronously on the writing thread);
- *   - record_event creates a core/v1 Event in the store (bounded: the
- *     oldest are deleted past EVENT_OBJECTS) and keeps the compact
- *     sl_cluster_event list the headless commands print.
+ *   - record_event keeps the compact sl_cluster_event list the headless
+ *     commands print and creates a core/v1 Event in the store (bounded:
+ *     the oldest are deleted past EVENT_OBJECTS). For the private store
+ *     of sl_cluster_memory_new the Event objects are created only once
+ *     the store is handed out (sl_cluster_store: the recorded ones first,
+ *     then each as it is recorded): nobody can read them before, and
+ *     building them was a third of a headless bind's cost.
  *
  * Lifetimes: every version handed to the handler (or returned by
  * find_pod / pods) stays referenced by the adapter until destroy, so the
@@ -55,10 +59,21 @@ typedef struct store_cluster {
     bool subscribed;
     uint64_t listener;
     strmap retained;           /* "%p" -> sl_object (one reference each) */
+    /* Versions the listener handed out: each event's new version, once
+     * (the old one was an earlier event's new version or a replayed one).
+     * A plain list: deduplicating them in `retained` was a hash insert and
+     * a key allocation per event. */
+    VEC(sl_object *) delivered;
     strmap deleted_pods;       /* "ns/name" -> last deleted version (retained) */
     VEC(k8s_pod *) listing;
     VEC(sl_cluster_event) events;
     VEC(char *) event_keys;    /* "ns\0name" of Event objects, oldest first */
+    /* Serialises recording and publishing events (recursive: a store
+     * listener may record one); events_exposed: Event objects are created
+     * in the store (always for a store someone else passed in; for a
+     * private one once sl_cluster_store hands it out). */
+    pthread_mutex_t publish_lock;
+    bool events_exposed;
     size_t event_keys_head;
     uint64_t event_seq;
 } store_cluster;
@@ -75,6 +90,13 @@ static void retain(store_cluster *m, sl_object *o) {
     key[16] = 0;
     pthread_mutex_lock(&m->lock);
     if (!strmap_get(&m->retained, key)) strmap_put(&m->retained, key, sl_object_ref(o));
+    pthread_mutex_unlock(&m->lock);
+}
+
+/* The listener's retain (on the dispatching thread). */
+static void keep_delivered(store_cluster *m, sl_object *o) {
+    pthread_mutex_lock(&m->lock);
+    VEC_PUSH(&m->delivered, sl_object_ref(o));
     pthread_mutex_unlock(&m->lock);
 }
 
@@ -103,13 +125,11 @@ static void on_store_event(void *user, const sl_store_event *ev) {
     sl_cluster_handler h = m->handler;
     if (id != SL_RES_PODS && id != SL_RES_NODES && id != SL_RES_NAMESPACES) {
         if (!h.on_object || !is_scheduler_kind(id)) return;
-        retain(m, ev->obj);
-        retain(m, ev->old);
+        keep_delivered(m, ev->obj);
         h.on_object(h.user, watch_type(ev->type), ev->type == SL_EVENT_MODIFIED ? ev->old : NULL, ev->obj);
         return;
     }
-    retain(m, ev->obj);
-    retain(m, ev->old);
+    keep_delivered(m, ev->obj);
     sl_watch_type type = watch_type(ev->type);
     void *old = type == SL_WATCH_MODIFIED && ev->old ? ev->old->typed : NULL;
     switch (id) {
@@ -310,26 +330,121 @@ static sl_status store_update_pod_status(sl_cluster *c, const k8s_pod *pod, cons
     return status_of(code, &err, "status update: pod not found in the cluster store", "status update: the store refused the write");
 }
 
+/* Each sl_cluster_event's strings live in one block after this header
+ * (namespace, pod name, type, reason, message, pod uid). */
+typedef struct event_block {
+    uint64_t seq;
+} event_block;
+
+static event_block *block_of(const sl_cluster_event *e) {
+    return (event_block *)(void *)((char *)e->namespace_ - sizeof(event_block));
+}
+
 static void free_event(sl_cluster_event *e) {
-    free((void *)e->namespace_); /* one block: the strings were allocated together */
+    free(block_of(e));
+}
+
+static const char *event_uid(const sl_cluster_event *e) {
+    return e->message + strlen(e->message) + 1;
+}
+
+/* The core/v1 Event object of e, as kube-scheduler's recorder writes it,
+ * created in the store (the oldest past EVENT_OBJECTS are deleted). */
+static void publish_event(store_cluster *m, const sl_cluster_event *e) {
+    char name[400], when[32];
+    snprintf(name, sizeof name, "%.200s.%016" PRIx64, e->pod_name, (uint64_t)e->wall_ns + block_of(e)->seq);
+    time_format_rfc3339(e->wall_ns, when, sizeof when);
+    json_t *ev = json_object(), *meta = json_object(), *inv = json_object(), *src = json_object();
+    json_object_set_new(ev, "apiVersion", json_string("v1"));
+    json_object_set_new(ev, "kind", json_string("Event"));
+    json_object_set_new(meta, "name", json_string(name));
+    json_object_set_new(meta, "namespace", json_string(e->namespace_));
+    json_object_set_new(ev, "metadata", meta);
+    json_object_set_new(inv, "kind", json_string("Pod"));
+    json_object_set_new(inv, "namespace", json_string(e->namespace_));
+    json_object_set_new(inv, "name", json_string(e->pod_name));
+    json_object_set_new(inv, "uid", json_string(event_uid(e)));
+    json_object_set_new(inv, "apiVersion", json_string("v1"));
+    json_object_set_new(ev, "involvedObject", inv);
+    json_object_set_new(ev, "reason", json_string(e->reason));
+    json_object_set_new(ev, "message", json_string(e->message));
+    json_object_set_new(ev, "type", json_string(e->type));
+    json_object_set_new(src, "component", json_string("default-scheduler"));
+    json_object_set_new(ev, "source", src);
+    json_object_set_new(ev, "reportingComponent", json_string("default-scheduler"));
+    json_object_set_new(ev, "firstTimestamp", json_string(when));
+    json_object_set_new(ev, "lastTimestamp", json_string(when));
+    json_object_set_new(ev, "count", json_integer(1));
+    sl_store_error err;
+    const sl_resource *events = sl_resource_get(SL_RES_EVENTS);
+    if (sl_store_create_take(m->store, events, e->namespace_, ev, NULL, &err) >= 300) return;
+    char *key = xasprintf("%s%c%s", e->namespace_, 0, name);
+    char *oldest = NULL;
+    pthread_mutex_lock(&m->lock);
+    VEC_PUSH(&m->event_keys, key);
+    if (m->event_keys.len - m->event_keys_head > EVENT_OBJECTS) oldest = m->event_keys.items[m->event_keys_head++];
+    if (m->event_keys_head > EVENT_OBJECTS) {
+        memmove(m->event_keys.items, m->event_keys.items + m->event_keys_head,
+                (m->event_keys.len - m->event_keys_head) * sizeof(char *));
+        m->event_keys.len -= m->event_keys_head;
+        m->event_keys_head = 0;
+    }
+    pthread_mutex_unlock(&m->lock);
+    if (oldest) {
+        sl_store_delete(m->store, events, oldest, oldest + strlen(oldest) + 1, 0, NULL, NULL, &err);
+        free(oldest);
+    }
+}
+
+/* From now on events are Event objects in the store; the ones recorded so
+ * far (the last EVENT_OBJECTS) are created now, in order. */
+static void expose_events(store_cluster *m) {
+    if (__atomic_load_n(&m->events_exposed, __ATOMIC_ACQUIRE)) return;
+    pthread_mutex_lock(&m->publish_lock);
+    if (!m->events_exposed) {
+        /* other threads' record_event waits for publish_lock until the
+         * backlog is in the store (each entry copied under the lock: a
+         * listener on this thread could still record one meanwhile) */
+        pthread_mutex_lock(&m->lock);
+        size_t n = m->events.len, from = n > EVENT_OBJECTS ? n - EVENT_OBJECTS : 0;
+        pthread_mutex_unlock(&m->lock);
+        for (size_t i = from; i < n; i++) {
+            pthread_mutex_lock(&m->lock);
+            sl_cluster_event e = m->events.items[i];
+            pthread_mutex_unlock(&m->lock);
+            publish_event(m, &e);
+        }
+        __atomic_store_n(&m->events_exposed, true, __ATOMIC_RELEASE);
+    }
+    pthread_mutex_unlock(&m->publish_lock);
 }
 
 static void store_record_event(sl_cluster *c, const k8s_pod *pod, const char *type,
                                const char *reason, const char *message) {
     store_cluster *m = self_of(c);
-    const char *parts[5] = {pod->namespace_, pod->name, type ? type : "", reason ? reason : "",
-                            message ? message : ""};
-    size_t lens[5], total = 0;
-    for (int i = 0; i < 5; i++) total += (lens[i] = strlen(parts[i])) + 1;
-    char *block = xmalloc(total), *at = block;
-    const char *copies[5];
-    for (int i = 0; i < 5; i++) {
+    const char *parts[6] = {pod->namespace_, pod->name, type ? type : "", reason ? reason : "",
+                            message ? message : "", pod->uid ? pod->uid : ""};
+    size_t lens[6], total = sizeof(event_block);
+    for (int i = 0; i < 6; i++) total += (lens[i] = strlen(parts[i])) + 1;
+    event_block *block = xmalloc(total);
+    char *at = (char *)(block + 1);
+    const char *copies[6];
+    for (int i = 0; i < 6; i++) {
         memcpy(at, parts[i], lens[i] + 1);
         copies[i] = at;
         at += lens[i] + 1;
     }
     int64_t wall = sl_clock_wall_ns(sl_store_clock(m->store));
     sl_cluster_event e = {copies[0], copies[1], copies[2], copies[3], copies[4], wall};
+    /* Exposed (always, for a store someone passed in): no publish_lock, so
+     * no store write is made under it on this path (a listener running
+     * under the store's dispatch lock may record events). */
+    bool exposed = __atomic_load_n(&m->events_exposed, __ATOMIC_ACQUIRE);
+    if (!exposed) {
+        pthread_mutex_lock(&m->publish_lock);
+        exposed = m->events_exposed;
+        if (exposed) pthread_mutex_unlock(&m->publish_lock); /* the backlog is in */
+    }
     pthread_mutex_lock(&m->lock);
     if (m->events.len >= EVENT_LIMIT) {
         size_t drop = EVENT_LIMIT / 2;
@@ -338,55 +453,14 @@ static void store_record_event(sl_cluster *c, const k8s_pod *pod, const char *ty
                 (m->events.len - drop) * sizeof(sl_cluster_event));
         m->events.len -= drop;
     }
+    block->seq = ++m->event_seq;
     VEC_PUSH(&m->events, e);
-    uint64_t seq = ++m->event_seq;
     pthread_mutex_unlock(&m->lock);
-
-    /* the core/v1 Event object, as kube-scheduler's recorder writes it */
-    char name[400], now[32];
-    snprintf(name, sizeof name, "%.200s.%016" PRIx64, pod->name, (uint64_t)wall + seq);
-    sl_store_timestamp(m->store, now, sizeof now);
-    json_t *ev = json_object(), *meta = json_object(), *inv = json_object(), *src = json_object();
-    json_object_set_new(ev, "apiVersion", json_string("v1"));
-    json_object_set_new(ev, "kind", json_string("Event"));
-    json_object_set_new(meta, "name", json_string(name));
-    json_object_set_new(meta, "namespace", json_string(pod->namespace_));
-    json_object_set_new(ev, "metadata", meta);
-    json_object_set_new(inv, "kind", json_string("Pod"));
-    json_object_set_new(inv, "namespace", json_string(pod->namespace_));
-    json_object_set_new(inv, "name", json_string(pod->name));
-    json_object_set_new(inv, "uid", json_string(pod->uid));
-    json_object_set_new(inv, "apiVersion", json_string("v1"));
-    json_object_set_new(ev, "involvedObject", inv);
-    json_object_set_new(ev, "reason", json_string(parts[3]));
-    json_object_set_new(ev, "message", json_string(parts[4]));
-    json_object_set_new(ev, "type", json_string(parts[2]));
-    json_object_set_new(src, "component", json_string("default-scheduler"));
-    json_object_set_new(ev, "source", src);
-    json_object_set_new(ev, "reportingComponent", json_string("default-scheduler"));
-    json_object_set_new(ev, "firstTimestamp", json_string(now));
-    json_object_set_new(ev, "lastTimestamp", json_string(now));
-    json_object_set_new(ev, "count", json_integer(1));
-    sl_store_error err;
-    const sl_resource *events = sl_resource_get(SL_RES_EVENTS);
-    if (sl_store_create_take(m->store, events, pod->namespace_, ev, NULL, &err) < 300) {
-        char *key = xasprintf("%s%c%s", pod->namespace_, 0, name);
-        char *oldest = NULL;
-        pthread_mutex_lock(&m->lock);
-        VEC_PUSH(&m->event_keys, key);
-        if (m->event_keys.len - m->event_keys_head > EVENT_OBJECTS) oldest = m->event_keys.items[m->event_keys_head++];
-        if (m->event_keys_head > EVENT_OBJECTS) {
-            memmove(m->event_keys.items, m->event_keys.items + m->event_keys_head,
-                    (m->event_keys.len - m->event_keys_head) * sizeof(char *));
-            m->event_keys.len -= m->event_keys_head;
-            m->event_keys_head = 0;
-        }
-        pthread_mutex_unlock(&m->lock);
-        if (oldest) {
-            sl_store_delete(m->store, events, oldest, oldest + strlen(oldest) + 1, 0, NULL, NULL, &err);
-            free(oldest);
-        }
-    }
+    /* Building and storing an Event object per scheduling event was a third
+     * of a headless bind's cost; a private store (sl_cluster_memory_new)
+     * gets them only once someone can read it (sl_cluster_store). */
+    if (exposed) publish_event(m, &e);
+    else pthread_mutex_unlock(&m->publish_lock);
 }
 
 static void store_destroy(sl_cluster *c) {
@@ -396,6 +470,8 @@ static void store_destroy(sl_cluster *c) {
     void *value;
     while (strmap_next(&m->retained, &pos, NULL, &value)) sl_object_unref(value);
     strmap_free(&m->retained);
+    for (size_t i = 0; i < m->delivered.len; i++) sl_object_unref(m->delivered.items[i]);
+    VEC_FREE(&m->delivered);
     strmap_free(&m->deleted_pods);
     for (size_t i = 0; i < m->events.len; i++) free_event(&m->events.items[i]);
     VEC_FREE(&m->events);
@@ -404,6 +480,7 @@ static void store_destroy(sl_cluster *c) {
     VEC_FREE(&m->listing);
     if (m->owns_store) sl_store_close(m->store);
     pthread_mutex_destroy(&m->lock);
+    pthread_mutex_destroy(&m->publish_lock);
     free(m);
 }
 
@@ -419,6 +496,12 @@ static const sl_cluster_ops store_ops = {
 sl_cluster *sl_cluster_store_new(sl_store *store) {
     store_cluster *m = xcalloc(1, sizeof(*m));
     pthread_mutex_init(&m->lock, NULL);
+    pthread_mutexattr_t attr;
+    pthread_mutexattr_init(&attr);
+    pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+    pthread_mutex_init(&m->publish_lock, &attr);
+    pthread_mutexattr_destroy(&attr);
+    m->events_exposed = true;
     m->store = store;
     m->base.ops = &store_ops;
     m->base.self = m;
@@ -436,10 +519,14 @@ sl_cluster *sl_cluster_memory_new(void) {
     sl_admission_install(store, true);
     sl_cluster *c = sl_cluster_store_new(store);
     self_of(c)->owns_store = true;
+    self_of(c)->events_exposed = false; /* nobody else reads it yet */
     return c;
 }
 
-sl_store *sl_cluster_store(sl_cluster *c) { return self_of(c)->store; }
+sl_store *sl_cluster_store(sl_cluster *c) {
+    expose_events(self_of(c));
+    return self_of(c)->store;
+}
 
 /* ---- loading and queries ---- */
 

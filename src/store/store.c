@@ -196,7 +196,17 @@ sl_object *store_object_new(const sl_resource *res, json_t *json, sl_store_error
 /* ------------------------------------------------------------------ */
 
 void sl_store_timestamp(sl_store *s, char *buf, size_t size) {
-    time_format_rfc3339(sl_clock_wall_ns(s->clock), buf, size);
+    /* whole seconds: one formatting per second and thread (every bind
+     * stamps its PodScheduled condition) */
+    static __thread int64_t cached_secs = -1;
+    static __thread char cached[32];
+    int64_t wall = sl_clock_wall_ns(s->clock);
+    int64_t secs = wall / 1000000000 - (wall % 1000000000 < 0);
+    if (secs != cached_secs) {
+        time_format_rfc3339(wall, cached, sizeof cached);
+        cached_secs = secs;
+    }
+    snprintf(buf, size, "%s", cached);
 }
 
 void sl_store_new_uid(sl_store *s, char *buf) {
@@ -427,9 +437,10 @@ void store_log_append(sl_store *s, sl_event_type type, uint64_t rv, sl_object *o
 
 static void set_rv(json_t *obj, uint64_t rv) {
     json_t *meta = json_object_get(obj, "metadata");
-    char buf[24];
-    snprintf(buf, sizeof buf, "%" PRIu64, rv);
-    json_object_set_new(meta, "resourceVersion", json_string(buf));
+    char buf[24], *at = buf + sizeof buf - 1;
+    *at = 0;
+    do *--at = (char)('0' + rv % 10); while ((rv /= 10) != 0);
+    json_object_set_new(meta, "resourceVersion", json_string(at));
 }
 
 static void notify_watchers(sl_store *s) {
@@ -751,6 +762,13 @@ static bool spec_equal(const json_t *a, const json_t *b) {
     return sa && sb && json_equal(sa, sb);
 }
 
+/* metadata.generation + 1 when the spec changed (kinds that have one). */
+static void bump_generation(const sl_object *cur, json_t *next) {
+    json_t *gen = json_object_get(json_object_get(cur->json, "metadata"), "generation");
+    if (json_is_integer(gen) && !spec_equal(cur->json, next))
+        json_object_set_new(json_object_get(next, "metadata"), "generation", json_integer(json_integer_value(gen) + 1));
+}
+
 /* Keeps identity and system fields of cur in next. */
 static void keep_identity(const sl_object *cur, json_t *next) {
     json_t *meta = ensure_metadata(next);
@@ -758,16 +776,19 @@ static void keep_identity(const sl_object *cur, json_t *next) {
     static const char *const keep[] = {"name", "namespace", "uid", "creationTimestamp",
                                        "deletionTimestamp", "deletionGracePeriodSeconds",
                                        "generation"};
+    /* most writers copy cur's metadata: skip what is already the same value */
     for (size_t i = 0; i < ARRAY_LEN(keep); i++) {
-        json_t *v = json_object_get(cm, keep[i]);
+        json_t *v = json_object_get(cm, keep[i]), *have = json_object_get(meta, keep[i]);
+        if (v == have) continue;
         if (v) json_object_set(meta, keep[i], v);
         else json_object_del(meta, keep[i]);
     }
-    json_object_set(next, "apiVersion", json_object_get(cur->json, "apiVersion"));
-    json_object_set(next, "kind", json_object_get(cur->json, "kind"));
-    json_t *gen = json_object_get(cm, "generation");
-    if (json_is_integer(gen) && !spec_equal(cur->json, next))
-        json_object_set_new(meta, "generation", json_integer(json_integer_value(gen) + 1));
+    static const char *const top[] = {"apiVersion", "kind"};
+    for (size_t i = 0; i < ARRAY_LEN(top); i++) {
+        json_t *v = json_object_get(cur->json, top[i]);
+        if (json_object_get(next, top[i]) != v) json_object_set(next, top[i], v);
+    }
+    bump_generation(cur, next);
 }
 
 int sl_store_update(sl_store *s, const sl_resource *res, const char *namespace_, const char *name,
@@ -798,9 +819,14 @@ int sl_store_update_derived(sl_store *s, const sl_resource *res, const char *nam
         /* metadata is always private to the new version (a mutate may
          * share the rest of the tree with cur: it is never modified) */
         json_t *meta = json_object_get(next, "metadata");
+        /* mutate left cur's metadata as it was (a status write, a bind):
+         * identity and resourceVersion are cur's already */
+        bool same_meta = meta && meta == json_object_get(cur->json, "metadata") &&
+                         json_object_get(next, "apiVersion") == json_object_get(cur->json, "apiVersion") &&
+                         json_object_get(next, "kind") == json_object_get(cur->json, "kind");
         json_object_set_new(next, "metadata", json_is_object(meta) ? json_copy(meta) : json_object());
         meta = json_object_get(next, "metadata");
-        const char *want = json_string_value(json_object_get(meta, "resourceVersion"));
+        const char *want = same_meta ? NULL : json_string_value(json_object_get(meta, "resourceVersion"));
         if (want && *want) {
             char *end;
             unsigned long long w = strtoull(want, &end, 10);
@@ -818,14 +844,16 @@ int sl_store_update_derived(sl_store *s, const sl_resource *res, const char *nam
                 return 409;
             }
         }
-        keep_identity(cur, next);
+        if (!same_meta) keep_identity(cur, next);
+        else bump_generation(cur, next);
         code = run_admission(s, storage, next, cur, err);
         if (code >= 300) {
             sl_object_unref(cur);
             json_decref(next);
             return code;
         }
-        json_object_set(meta, "resourceVersion", json_object_get(json_object_get(cur->json, "metadata"), "resourceVersion"));
+        if (!same_meta)
+            json_object_set(meta, "resourceVersion", json_object_get(json_object_get(cur->json, "metadata"), "resourceVersion"));
         if (json_equal(next, cur->json)) { /* nothing changed: no new version */
             json_decref(next);
             if (out) *out = cur;

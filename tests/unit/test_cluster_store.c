@@ -243,6 +243,27 @@ TEST(delete_and_status_and_events) {
         CHECK_EQ_STR(json_string_value(json_object_get(list.items[0]->json, "message")), "assigned default/a to n1");
     sl_list_free(&list);
     sl_selector_free(&sel);
+    /* the recorded events were created once each, with the event's time
+     * and the pod's uid; from now on every event is created as recorded */
+    const sl_resource *events_res = sl_resource_get(SL_RES_EVENTS);
+    CHECK_EQ_INT(sl_store_count(store, events_res), 2);
+    CHECK(sl_store_list(store, events_res, &(sl_list_options){.namespace_ = "default"}, &list, &serr) == 200);
+    for (size_t i = 0; i < list.len; i++) {
+        json_t *ev = list.items[i]->json;
+        char when0[32], when1[32];
+        time_format_rfc3339(events[0].wall_ns, when0, sizeof when0);
+        time_format_rfc3339(events[1].wall_ns, when1, sizeof when1);
+        const char *first = json_string_value(json_object_get(ev, "firstTimestamp"));
+        CHECK(first && (!strcmp(first, when0) || !strcmp(first, when1)));
+        CHECK_EQ_STR(json_string_value(json_object_get(json_object_get(ev, "involvedObject"), "uid")), a->uid);
+        CHECK_EQ_STR(json_string_value(json_object_get(json_object_get(ev, "source"), "component")), "default-scheduler");
+    }
+    sl_list_free(&list);
+    c->ops->record_event(c, a, "Normal", "Scheduled", "again");
+    CHECK_EQ_INT(sl_store_count(store, events_res), 3);
+    CHECK(sl_cluster_store(c) == store);
+    CHECK_EQ_INT(sl_store_count(store, events_res), 3);
+    CHECK_EQ_INT(sl_cluster_memory_events(c, &events), 3);
 
     st = c->ops->delete_pod(c, a);
     CHECK(sl_status_is_success(st));
@@ -276,6 +297,11 @@ TEST(event_list_is_bounded) {
     const sl_cluster_event *events;
     uint32_t n = sl_cluster_memory_events(c, &events);
     CHECK(n >= 50000 && n <= 100000);
+    /* handing the store out creates the newest 10000 as Event objects */
+    sl_store *store = sl_cluster_store(c);
+    CHECK_EQ_INT(sl_store_count(store, sl_resource_get(SL_RES_EVENTS)), 10000);
+    c->ops->record_event(c, a, "Normal", "Scheduled", "last");
+    CHECK_EQ_INT(sl_store_count(store, sl_resource_get(SL_RES_EVENTS)), 10000);
     c->ops->destroy(c);
 }
 
