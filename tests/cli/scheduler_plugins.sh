@@ -8,7 +8,9 @@
 #   (c) `schedlab sim --config` with that wasm guest.
 # Each applies examples/regex-demo.yaml and asserts: kubecon-pod bound to a
 # kubecon node, cncf-pod Pending with PodScheduled=False/Unschedulable
-# carrying the extender's / guest's message, and a FailedScheduling event.
+# carrying the extender's / guest's message, and a FailedScheduling event;
+# (b) also checks /metrics: scheduler_framework_extension_point_duration_seconds
+# and scheduler_plugin_execution_duration_seconds (upstream labels/buckets).
 # Every process gets a free port, is bounded by waits, and is killed at the end.
 #
 #   SCHEDLAB=build/release/schedlab MODE=release bash tests/cli/scheduler_plugins.sh
@@ -59,7 +61,8 @@ start_api() {
 # start_sched NAME ARGS...: sets SCHED_PID
 start_sched() {
     local name=$1; shift
-    "$SCHEDLAB" scheduler --secure-port "$(free_port)" --bind-address 127.0.0.1 "$@" \
+    MPORT=$(free_port)
+    "$SCHEDLAB" scheduler --secure-port "$MPORT" --bind-address 127.0.0.1 "$@" \
         >"$TMP/$name.out" 2>"$TMP/$name.log" &
     SCHED_PID=$!
     PIDS+=("$SCHED_PID")
@@ -157,6 +160,25 @@ start_api api-wasm
 start_sched sched-wasm --master "$URL" --config "$TMP/wasm.yaml"
 demo "scheduler+wasm" 'node "kubecon-1" does not match regex "cncf-.*"'
 wait_for "scheduler+wasm: invalid-pod SchedulerError" 10 cond_is invalid-pod SchedulerError 'failed to compile regex'
+# /metrics: extension point durations, and plugin execution durations
+# (sampled in 10% of the cycles: 100 more pods make a sampled cycle all but
+# certain, 1 - 0.9^100)
+for i in $(seq 100); do printf 'apiVersion: v1\nkind: Pod\nmetadata: {name: m%d, namespace: default}\nspec: {containers: [{name: c, image: x}]}\n---\n' "$i"; done >"$TMP/many.yaml"
+K apply -f "$TMP/many.yaml" >/dev/null 2>"$TMP/err" || fail "apply 100 pods: $(cat "$TMP/err")"
+wait_for "scheduler+wasm: 100 more pods bound" 30 bound_to m100 '?*'
+curl -sk "https://127.0.0.1:$MPORT/metrics" >"$TMP/metrics"
+EP=scheduler_framework_extension_point_duration_seconds
+PE=scheduler_plugin_execution_duration_seconds
+grep -q "^# TYPE $EP histogram\$" "$TMP/metrics" && grep -q "^# TYPE $PE histogram\$" "$TMP/metrics" && pass || fail "metrics TYPE lines"
+n=$(sed -n "s/^${EP}_count{extension_point=\"Bind\",status=\"Success\",profile=\"default-scheduler\"} //p" "$TMP/metrics")
+[ "${n:-0}" -ge 102 ] && pass || fail "$EP Bind/Success count ${n:-none}, want >= 102"
+grep -q "^${EP}_bucket{extension_point=\"PreFilter\",status=\"Success\",profile=\"default-scheduler\",le=\"0.2048\"} [1-9]" "$TMP/metrics" && pass || fail "$EP PreFilter buckets: $(grep "^${EP}_bucket{extension_point=\"PreFilter\"" "$TMP/metrics" | tail -2)"
+grep -q "^${EP}_count{extension_point=\"PostFilter\",status=\"Unschedulable\",profile=\"default-scheduler\"} [1-9]" "$TMP/metrics" && pass || fail "$EP PostFilter Unschedulable (cncf-pod)"
+grep -q "^${EP}_bucket{extension_point=\"Score\",status=\"Success\",profile=\"default-scheduler\",le=\"0.0001\"} " "$TMP/metrics" && pass || fail "$EP Score first bucket le=0.0001"
+m=$(sed -n "s/^${PE}_count{plugin=\"DefaultBinder\",extension_point=\"Bind\",status=\"Success\"} //p" "$TMP/metrics")
+[ "${m:-0}" -ge 1 ] && [ "${m:-0}" -lt "$n" ] && pass || fail "$PE DefaultBinder/Bind sampled count ${m:-none} of $n binds"
+grep -q "^${PE}_bucket{plugin=\"RegexSchedulingWasm\",extension_point=\"PreFilter\",status=\"[A-Za-z]*\",le=\"1e-05\"} " "$TMP/metrics" && pass || fail "$PE wasm plugin PreFilter, first bucket le=1e-05"
+grep -q "^${PE}_bucket{plugin=\"DefaultBinder\",extension_point=\"Bind\",status=\"Success\",le=\"0.0221684\"} " "$TMP/metrics" && pass || fail "$PE last bucket (0.00001*1.5^19): $(grep "^${PE}_bucket{plugin=\"DefaultBinder\"" "$TMP/metrics" | tail -3)"
 stop "$SCHED_PID" "scheduler+wasm"
 kill "$API_PID"; wait "$API_PID" 2>/dev/null
 sanitizer_check
