@@ -1018,8 +1018,7 @@ static sl_status run_reserve_untimed(sl_framework *fw, sl_cycle *c, const sl_pod
     return SL_STATUS_SUCCESS;
 }
 
-void sl_framework_run_unreserve(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod,
-                                const char *node_name) {
+static void run_unreserve_untimed(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod, const char *node_name) {
     const extension_point_list *list = &fw->points[SL_EP_RESERVE];
     for (uint32_t i = list->n; i-- > 0;) {
         sl_plugin *p = list->plugins[i];
@@ -1115,8 +1114,7 @@ static sl_status run_bind_untimed(sl_framework *fw, sl_cycle *c, const sl_pod_in
     return last;
 }
 
-void sl_framework_run_post_bind(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod,
-                                const char *node_name) {
+static void run_post_bind_untimed(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod, const char *node_name) {
     const extension_point_list *list = &fw->points[SL_EP_POST_BIND];
     for (uint32_t i = 0; i < list->n; i++) {
         sl_plugin *p = list->plugins[i];
@@ -1179,4 +1177,26 @@ sl_status sl_framework_run_pre_bind(sl_framework *fw, sl_cycle *c, const sl_pod_
 sl_status sl_framework_run_bind(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod,
                                 const char *node_name) {
     TIMED_POINT("Bind", run_bind_untimed(fw, c, pod, node_name));
+}
+
+void sl_framework_run_unreserve(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod, const char *node_name) {
+    const sl_recorder *rec = fw->recorder;
+    if (LIKELY(rec == NULL || rec->extension_point == NULL)) {
+        run_unreserve_untimed(fw, c, pod, node_name);
+        return;
+    }
+    int64_t t0 = time_now_ns();
+    run_unreserve_untimed(fw, c, pod, node_name);
+    rec->extension_point(rec->user, fw->profile_name, "Unreserve", SL_STATUS_SUCCESS, time_now_ns() - t0);
+}
+
+void sl_framework_run_post_bind(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod, const char *node_name) {
+    const sl_recorder *rec = fw->recorder;
+    if (LIKELY(rec == NULL || rec->extension_point == NULL)) {
+        run_post_bind_untimed(fw, c, pod, node_name);
+        return;
+    }
+    int64_t t0 = time_now_ns();
+    run_post_bind_untimed(fw, c, pod, node_name);
+    rec->extension_point(rec->user, fw->profile_name, "PostBind", SL_STATUS_SUCCESS, time_now_ns() - t0);
 }

@@ -173,6 +173,9 @@ grep -q "^# TYPE $EP histogram\$" "$TMP/metrics" && grep -q "^# TYPE $PE histogr
 n=$(sed -n "s/^${EP}_count{extension_point=\"Bind\",status=\"Success\",profile=\"default-scheduler\"} //p" "$TMP/metrics")
 [ "${n:-0}" -ge 102 ] && pass || fail "$EP Bind/Success count ${n:-none}, want >= 102"
 grep -q "^${EP}_bucket{extension_point=\"PreFilter\",status=\"Success\",profile=\"default-scheduler\",le=\"0.2048\"} [1-9]" "$TMP/metrics" && pass || fail "$EP PreFilter buckets: $(grep "^${EP}_bucket{extension_point=\"PreFilter\"" "$TMP/metrics" | tail -2)"
+for pt in Filter PostBind; do
+    grep -q "^${EP}_count{extension_point=\"$pt\",status=\"Success\",profile=\"default-scheduler\"} [1-9]" "$TMP/metrics" && pass || fail "$EP $pt Success"
+done
 grep -q "^${EP}_count{extension_point=\"PostFilter\",status=\"Unschedulable\",profile=\"default-scheduler\"} [1-9]" "$TMP/metrics" && pass || fail "$EP PostFilter Unschedulable (cncf-pod)"
 grep -q "^${EP}_bucket{extension_point=\"Score\",status=\"Success\",profile=\"default-scheduler\",le=\"0.0001\"} " "$TMP/metrics" && pass || fail "$EP Score first bucket le=0.0001"
 m=$(sed -n "s/^${PE}_count{plugin=\"DefaultBinder\",extension_point=\"Bind\",status=\"Success\"} //p" "$TMP/metrics")
