@@ -401,6 +401,15 @@ uint32_t sl_framework_waiting_pods(sl_framework *fw, sl_waiting_pod *const **out
 /* PreEnqueue, QueueSort                                                */
 /* ------------------------------------------------------------------ */
 
+/* A plugin's run time for sl_recorder.plugin_execution (0: not recorded). */
+static inline int64_t plugin_timer_start(const sl_recorder *rec) {
+    return UNLIKELY(rec != NULL) && rec->plugin_execution ? time_now_ns() : 0;
+}
+static inline void plugin_timer_stop(const sl_recorder *rec, int64_t t0, const char *plugin, const char *point,
+                                     sl_status s) {
+    if (t0) rec->plugin_execution(rec->user, plugin, point, s, time_now_ns() - t0);
+}
+
 sl_status sl_framework_run_pre_enqueue(sl_framework *fw, const sl_pod_info *pod) {
     const extension_point_list *list = &fw->points[SL_EP_PRE_ENQUEUE];
     for (uint32_t i = 0; i < list->n; i++) {
@@ -492,7 +501,7 @@ static void compile_filters(sl_framework *fw, sl_cycle_plugin_state *ps) {
     ps->filters_compiled = true;
 }
 
-sl_status sl_framework_run_pre_filter(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod,
+static sl_status run_pre_filter_untimed(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod,
                                       sl_prefilter_outcome *out) {
     const extension_point_list *list = &fw->points[SL_EP_PRE_FILTER];
     const sl_recorder *rec = fw->recorder;
@@ -508,7 +517,9 @@ sl_status sl_framework_run_pre_filter(sl_framework *fw, sl_cycle *c, const sl_po
     for (uint32_t i = 0; i < list->n; i++) {
         sl_plugin *p = list->plugins[i];
         sl_prefilter_result r = {.all = true};
+        int64_t t0 = plugin_timer_start(rec);
         sl_status s = p->ops->pre_filter(p, c, pod, &r);
+        plugin_timer_stop(rec, t0, p->name, "PreFilter", s);
         if (s.code != SL_SUCCESS) s.plugin = p->name;
         if (UNLIKELY(rec != NULL) && rec->pre_filter) rec->pre_filter(rec->user, p->name, s);
         if (s.code == SL_SKIP) {
@@ -731,7 +742,7 @@ sl_status sl_framework_run_filters(sl_framework *fw, sl_cycle *c, const sl_pod_i
 /* PostFilter                                                           */
 /* ------------------------------------------------------------------ */
 
-sl_status sl_framework_run_post_filter(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod,
+static sl_status run_post_filter_untimed(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod,
                                        const sl_node_status_map *statuses,
                                        sl_post_filter_result *result) {
     const extension_point_list *list = &fw->points[SL_EP_POST_FILTER];
@@ -744,7 +755,9 @@ sl_status sl_framework_run_post_filter(sl_framework *fw, sl_cycle *c, const sl_p
     for (uint32_t i = 0; i < list->n; i++) {
         sl_plugin *p = list->plugins[i];
         sl_post_filter_result r = {NULL};
+        int64_t t0 = plugin_timer_start(rec);
         sl_status s = p->ops->post_filter(p, c, pod, statuses, &r);
+        plugin_timer_stop(rec, t0, p->name, "PostFilter", s);
         if (s.code != SL_SUCCESS) s.plugin = p->name;
         if (UNLIKELY(rec != NULL) && rec->post_filter)
             rec->post_filter(rec->user, p->name, s, r.nominated_node_name);
@@ -778,7 +791,7 @@ sl_status sl_framework_run_post_filter(sl_framework *fw, sl_cycle *c, const sl_p
 /* PreScore, Score                                                      */
 /* ------------------------------------------------------------------ */
 
-sl_status sl_framework_run_pre_score(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod,
+static sl_status run_pre_score_untimed(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod,
                                      sl_node_info *const *nodes, uint32_t n) {
     const extension_point_list *list = &fw->points[SL_EP_PRE_SCORE];
     const sl_recorder *rec = fw->recorder;
@@ -786,7 +799,9 @@ sl_status sl_framework_run_pre_score(sl_framework *fw, sl_cycle *c, const sl_pod
     ps->skip_score = 0;
     for (uint32_t i = 0; i < list->n; i++) {
         sl_plugin *p = list->plugins[i];
+        int64_t t0 = plugin_timer_start(rec);
         sl_status s = p->ops->pre_score(p, c, pod, nodes, n);
+        plugin_timer_stop(rec, t0, p->name, "PreScore", s);
         if (s.code != SL_SUCCESS) s.plugin = p->name;
         if (UNLIKELY(rec != NULL) && rec->pre_score) rec->pre_score(rec->user, p->name, s);
         if (s.code == SL_SKIP) {
@@ -875,7 +890,7 @@ static void score_range(void *ctx, uint32_t begin, uint32_t end, uint32_t partic
     }
 }
 
-sl_status sl_framework_run_score(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod,
+static sl_status run_score_untimed(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod,
                                  sl_node_info *const *nodes, uint32_t n, int64_t *totals) {
     const extension_point_list *list = &fw->points[SL_EP_SCORE];
     const sl_recorder *rec = fw->recorder;
@@ -984,14 +999,16 @@ sl_status sl_framework_run_score(sl_framework *fw, sl_cycle *c, const sl_pod_inf
 /* Reserve, Permit, binding                                             */
 /* ------------------------------------------------------------------ */
 
-sl_status sl_framework_run_reserve(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod,
+static sl_status run_reserve_untimed(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod,
                                    const char *node_name) {
     const extension_point_list *list = &fw->points[SL_EP_RESERVE];
     const sl_recorder *rec = fw->recorder;
     for (uint32_t i = 0; i < list->n; i++) {
         sl_plugin *p = list->plugins[i];
         if (!p->ops->reserve) continue;
+        int64_t t0 = plugin_timer_start(rec);
         sl_status s = p->ops->reserve(p, c, pod, node_name);
+        plugin_timer_stop(rec, t0, p->name, "Reserve", s);
         if (s.code != SL_SUCCESS) s.plugin = p->name;
         if (UNLIKELY(rec != NULL) && rec->reserve) rec->reserve(rec->user, p->name, s);
         if (s.code == SL_SUCCESS) continue;
@@ -1001,8 +1018,7 @@ sl_status sl_framework_run_reserve(sl_framework *fw, sl_cycle *c, const sl_pod_i
     return SL_STATUS_SUCCESS;
 }
 
-void sl_framework_run_unreserve(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod,
-                                const char *node_name) {
+static void run_unreserve_untimed(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod, const char *node_name) {
     const extension_point_list *list = &fw->points[SL_EP_RESERVE];
     for (uint32_t i = list->n; i-- > 0;) {
         sl_plugin *p = list->plugins[i];
@@ -1017,7 +1033,7 @@ sl_status sl_framework_run_permit(sl_framework *fw, sl_cycle *c, const sl_pod_in
                                          NULL);
 }
 
-sl_status sl_framework_run_permit_waits(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod,
+static sl_status run_permit_waits_untimed(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod,
                                         const char *node_name, int64_t *timeout_ms,
                                         const char **wait_plugin, sl_permit_wait *waits,
                                         uint32_t *nwaits) {
@@ -1030,7 +1046,9 @@ sl_status sl_framework_run_permit_waits(sl_framework *fw, sl_cycle *c, const sl_
     for (uint32_t i = 0; i < list->n; i++) {
         sl_plugin *p = list->plugins[i];
         int64_t t = 0;
+        int64_t t0 = plugin_timer_start(rec);
         sl_status s = p->ops->permit(p, c, pod, node_name, &t);
+        plugin_timer_stop(rec, t0, p->name, "Permit", s);
         if (s.code != SL_SUCCESS) s.plugin = p->name;
         if (s.code == SL_WAIT && t > SL_PERMIT_MAX_TIMEOUT_MS) t = SL_PERMIT_MAX_TIMEOUT_MS;
         if (s.code == SL_WAIT && t < 0) t = 0;
@@ -1058,13 +1076,15 @@ sl_status sl_framework_run_permit_waits(sl_framework *fw, sl_cycle *c, const sl_
     return SL_STATUS_SUCCESS;
 }
 
-sl_status sl_framework_run_pre_bind(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod,
+static sl_status run_pre_bind_untimed(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod,
                                     const char *node_name) {
     const extension_point_list *list = &fw->points[SL_EP_PRE_BIND];
     const sl_recorder *rec = fw->recorder;
     for (uint32_t i = 0; i < list->n; i++) {
         sl_plugin *p = list->plugins[i];
+        int64_t t0 = plugin_timer_start(rec);
         sl_status s = p->ops->pre_bind(p, c, pod, node_name);
+        plugin_timer_stop(rec, t0, p->name, "PreBind", s);
         if (s.code != SL_SUCCESS) s.plugin = p->name;
         if (UNLIKELY(rec != NULL) && rec->pre_bind) rec->pre_bind(rec->user, p->name, s);
         if (s.code == SL_SUCCESS) continue;
@@ -1074,14 +1094,16 @@ sl_status sl_framework_run_pre_bind(sl_framework *fw, sl_cycle *c, const sl_pod_
     return SL_STATUS_SUCCESS;
 }
 
-sl_status sl_framework_run_bind(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod,
+static sl_status run_bind_untimed(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod,
                                 const char *node_name) {
     const extension_point_list *list = &fw->points[SL_EP_BIND];
     const sl_recorder *rec = fw->recorder;
     sl_status last = sl_status_make(SL_SKIP, NULL);
     for (uint32_t i = 0; i < list->n; i++) {
         sl_plugin *p = list->plugins[i];
+        int64_t t0 = plugin_timer_start(rec);
         sl_status s = p->ops->bind(p, c, pod, node_name);
+        plugin_timer_stop(rec, t0, p->name, "Bind", s);
         if (s.code != SL_SUCCESS) s.plugin = p->name;
         if (UNLIKELY(rec != NULL) && rec->bind) rec->bind(rec->user, p->name, s);
         last = s;
@@ -1092,11 +1114,89 @@ sl_status sl_framework_run_bind(sl_framework *fw, sl_cycle *c, const sl_pod_info
     return last;
 }
 
-void sl_framework_run_post_bind(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod,
-                                const char *node_name) {
+static void run_post_bind_untimed(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod, const char *node_name) {
     const extension_point_list *list = &fw->points[SL_EP_POST_BIND];
     for (uint32_t i = 0; i < list->n; i++) {
         sl_plugin *p = list->plugins[i];
         p->ops->post_bind(p, c, pod, node_name);
     }
+}
+
+/* ------------------------------------------------------------------ */
+/* Timing: extension points and plugins (sl_recorder.extension_point)   */
+/* ------------------------------------------------------------------ */
+
+#define TIMED_POINT(point, call)                                                               \
+    do {                                                                                       \
+        const sl_recorder *rec_ = fw->recorder;                                               \
+        if (LIKELY(rec_ == NULL || rec_->extension_point == NULL)) return call;                \
+        int64_t t0_ = time_now_ns();                                                           \
+        sl_status s_ = call;                                                                   \
+        rec_->extension_point(rec_->user, fw->profile_name, point, s_, time_now_ns() - t0_);  \
+        return s_;                                                                             \
+    } while (0)
+
+sl_status sl_framework_run_pre_filter(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod,
+                                      sl_prefilter_outcome *out) {
+    TIMED_POINT("PreFilter", run_pre_filter_untimed(fw, c, pod, out));
+}
+
+sl_status sl_framework_run_post_filter(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod,
+                                       const sl_node_status_map *statuses,
+                                       sl_post_filter_result *result) {
+    TIMED_POINT("PostFilter", run_post_filter_untimed(fw, c, pod, statuses, result));
+}
+
+sl_status sl_framework_run_pre_score(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod,
+                                     sl_node_info *const *nodes, uint32_t n) {
+    TIMED_POINT("PreScore", run_pre_score_untimed(fw, c, pod, nodes, n));
+}
+
+sl_status sl_framework_run_score(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod,
+                                 sl_node_info *const *nodes, uint32_t n, int64_t *totals) {
+    TIMED_POINT("Score", run_score_untimed(fw, c, pod, nodes, n, totals));
+}
+
+sl_status sl_framework_run_reserve(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod,
+                                   const char *node_name) {
+    TIMED_POINT("Reserve", run_reserve_untimed(fw, c, pod, node_name));
+}
+
+sl_status sl_framework_run_permit_waits(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod,
+                                        const char *node_name, int64_t *timeout_ms,
+                                        const char **wait_plugin, sl_permit_wait *waits,
+                                        uint32_t *nwaits) {
+    TIMED_POINT("Permit", run_permit_waits_untimed(fw, c, pod, node_name, timeout_ms, wait_plugin, waits, nwaits));
+}
+
+sl_status sl_framework_run_pre_bind(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod,
+                                    const char *node_name) {
+    TIMED_POINT("PreBind", run_pre_bind_untimed(fw, c, pod, node_name));
+}
+
+sl_status sl_framework_run_bind(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod,
+                                const char *node_name) {
+    TIMED_POINT("Bind", run_bind_untimed(fw, c, pod, node_name));
+}
+
+void sl_framework_run_unreserve(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod, const char *node_name) {
+    const sl_recorder *rec = fw->recorder;
+    if (LIKELY(rec == NULL || rec->extension_point == NULL)) {
+        run_unreserve_untimed(fw, c, pod, node_name);
+        return;
+    }
+    int64_t t0 = time_now_ns();
+    run_unreserve_untimed(fw, c, pod, node_name);
+    rec->extension_point(rec->user, fw->profile_name, "Unreserve", SL_STATUS_SUCCESS, time_now_ns() - t0);
+}
+
+void sl_framework_run_post_bind(sl_framework *fw, sl_cycle *c, const sl_pod_info *pod, const char *node_name) {
+    const sl_recorder *rec = fw->recorder;
+    if (LIKELY(rec == NULL || rec->extension_point == NULL)) {
+        run_post_bind_untimed(fw, c, pod, node_name);
+        return;
+    }
+    int64_t t0 = time_now_ns();
+    run_post_bind_untimed(fw, c, pod, node_name);
+    rec->extension_point(rec->user, fw->profile_name, "PostBind", SL_STATUS_SUCCESS, time_now_ns() - t0);
 }

@@ -570,6 +570,17 @@ typedef struct sl_recorder {
                      sl_status status, int64_t latency_ns);
     void (*cycle_end)(void *user, const sl_pod_info *pod, const char *selected_node,
                       sl_status result);
+    /* Timing (upstream scheduler_framework_extension_point_duration_seconds
+     * and scheduler_plugin_execution_duration_seconds): one run of an
+     * extension point ("PreFilter", "Filter" (once per node search),
+     * "PostFilter", "PreScore", "Score", "Reserve", "Permit", "PreBind",
+     * "Bind", "Unreserve", "PostBind") of the profile with its
+     * status, and one plugin's run at the loop-driven points (all but Filter
+     * and Score); wall-clock ns. Bind may come from the binding thread. */
+    void (*extension_point)(void *user, const char *profile, const char *point, sl_status status,
+                            int64_t duration_ns);
+    void (*plugin_execution)(void *user, const char *plugin, const char *point, sl_status status,
+                             int64_t duration_ns);
 } sl_recorder;
 
 #endif

@@ -298,6 +298,15 @@ static uint32_t filter_sequential(filter_job *job) {
 /* upstream findNodesThatPassFilters over `nodes` (all nodes, or the
  * PreFilterResult set). Fills feasible[], records failures in a->statuses,
  * advances nextStartNodeIndex. Returns Error status on a Filter error. */
+/* upstream's Filter extension-point duration: one observation per
+ * findNodesThatPassFilters that runs Filter plugins, over all its nodes. */
+static sl_status filter_point_done(sl_framework *fw, int64_t started_ns, sl_status st) {
+    const sl_recorder *rec = sl_framework_recorder(fw);
+    if (UNLIKELY(rec != NULL) && rec->extension_point)
+        rec->extension_point(rec->user, sl_framework_profile_name(fw), "Filter", st, time_now_ns() - started_ns);
+    return st;
+}
+
 static sl_status find_nodes_that_pass_filters(sl_scheduler *s, sl_framework *fw, sl_cycle *c,
                                               const sl_pod_info *pod, attempt *a,
                                               sl_node_info *const *nodes, uint32_t n,
@@ -373,7 +382,7 @@ static sl_status find_nodes_that_pass_filters(sl_scheduler *s, sl_framework *fw,
             if (advance_start)
                 s->next_start_node_index =
                     (s->next_start_node_index + found + failed) % num_all_nodes;
-            return st;
+            return filter_point_done(fw, started_ns, st);
         }
         sl_node_status_map_set(a->statuses, node->index, st);
         diagnosis_add(a, st);
@@ -382,7 +391,7 @@ static sl_status find_nodes_that_pass_filters(sl_scheduler *s, sl_framework *fw,
     *nfeasible = found;
     if (advance_start)
         s->next_start_node_index = (s->next_start_node_index + found + failed) % num_all_nodes;
-    return SL_STATUS_SUCCESS;
+    return filter_point_done(fw, started_ns, SL_STATUS_SUCCESS);
 }
 
 /* upstream findNodesThatPassExtenders over the nodes the Filter plugins
