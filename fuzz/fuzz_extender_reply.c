@@ -92,8 +92,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         break;
     }
     default: {
-        sl_preemption_candidate cands[2] = {{nodes[0], nodes[0]->npods, nodes[0]->pods},
-                                            {nodes[1], nodes[1]->npods, nodes[1]->pods}};
+        sl_preemption_candidate cands[2] = {{nodes[0], nodes[0]->npods, nodes[0]->pods, 0},
+                                            {nodes[1], nodes[1]->npods, nodes[1]->pods, 0}};
         uint32_t n = 2;
         sl_status st = sl_extender_preempt_reply(data[0] & 4 ? names : full, f.cycle, body, len, cands, &n);
         check(st);
