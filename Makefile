@@ -74,7 +74,7 @@ WASM_AR      ?= llvm-ar
 WASM_CFLAGS  := --target=wasm32-wasi -std=c11 -O2 -flto -mbulk-memory -msign-ext -mnontrapping-fptoint $(WARN) -Isdk/c -Isrc -I.
 WASM_LDFLAGS := --target=wasm32-wasi -O2 -flto -nostartfiles -Wl,--no-entry -Wl,-z,stack-size=1048576 \
                 -Wl,--strip-debug
-WASM_SDK_SRC := sdk/c/guest.c sdk/c/proto.c sdk/c/base_shim.c src/plugins/go_regexp_syntax.c \
+WASM_SDK_SRC := sdk/c/guest.c sdk/c/proto.c src/base/strings.c src/plugins/go_regexp_syntax.c \
                 src/plugins/go_regexp_vm.c $(UNICODE_GEN)
 WASM_SDK_OBJ := $(WASM_SDK_SRC:%.c=build/wasm/obj/%.o)
 WASM_GUESTS  := $(patsubst guests/%.c,build/wasm/%.wasm,$(wildcard guests/*.c))
