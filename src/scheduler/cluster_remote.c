@@ -2,9 +2,16 @@
  * cluster_remote.c — the cluster source (cluster.h) over the Kubernetes
  * API (src/client): informers and kube-scheduler's writes.
  *
- * Informers. subscribe lists namespaces, nodes and pods on the caller's
- * thread and replays them as ADDED (the contract of cluster.h), then one
- * thread per kind watches from the list's resourceVersion
+ * Informers, one per kind the scheduler reads: namespaces, the on_object
+ * kinds (PriorityClasses, PodDisruptionBudgets, Services,
+ * ReplicationControllers, ReplicaSets, StatefulSets — delivered as
+ * standalone sl_object versions, store.h's sl_object_new), nodes and pods.
+ * subscribe runs the initial LISTs concurrently (one short-lived thread per
+ * kind, which also decodes the items), then replays them as ADDED on the
+ * caller's thread in cluster.h's order (namespaces, the on_object kinds,
+ * nodes, pods). A kind the server does not serve (404 on the LIST, an old
+ * server) is logged once and not watched; the others wait for the server.
+ * Then one thread per kind watches from the list's resourceVersion
  * (allowWatchBookmarks): BOOKMARKs move the resourceVersion, a watch that
  * ends is resumed from it, a 410 Gone (HTTP or an ERROR event) relists and
  * the difference against what was known becomes ADDED / MODIFIED / DELETED
@@ -38,10 +45,27 @@
 #include "client/client.h"
 #include "scheduler/cluster.h"
 
-enum { KIND_NAMESPACE, KIND_NODE, KIND_POD, NKINDS, KIND_BIND_FAILED = 100 };
+/* Informers in replay order (cluster.h). */
+enum {
+    KIND_NAMESPACE,
+    KIND_PRIORITYCLASS, KIND_PDB, KIND_SERVICE, KIND_RC, KIND_RS, KIND_STS, /* on_object */
+    KIND_NODE, KIND_POD, NKINDS, KIND_BIND_FAILED = 100
+};
 #define BINDERS 4
 
-static const char *const list_paths[NKINDS] = {"/api/v1/namespaces", "/api/v1/nodes", "/api/v1/pods"};
+static const sl_resource_id kind_resources[NKINDS] = {
+    [KIND_NAMESPACE] = SL_RES_NAMESPACES,
+    [KIND_PRIORITYCLASS] = SL_RES_PRIORITYCLASSES,
+    [KIND_PDB] = SL_RES_PODDISRUPTIONBUDGETS,
+    [KIND_SERVICE] = SL_RES_SERVICES,
+    [KIND_RC] = SL_RES_REPLICATIONCONTROLLERS,
+    [KIND_RS] = SL_RES_REPLICASETS,
+    [KIND_STS] = SL_RES_STATEFULSETS,
+    [KIND_NODE] = SL_RES_NODES,
+    [KIND_POD] = SL_RES_PODS,
+};
+
+static bool is_object_kind(int kind) { return kind >= KIND_PRIORITYCLASS && kind <= KIND_STS; }
 
 typedef struct known {
     void *obj;
@@ -63,11 +87,23 @@ typedef struct bind_job {
 typedef struct remote_cluster remote_cluster;
 typedef VEC(remote_event) event_vec;
 
+/* A LIST answer: the items, decoded in advance for the initial list (so
+ * the kinds decode concurrently). */
+typedef struct fetched {
+    int code;                  /* HTTP status (0: no answer) */
+    json_t *list;              /* NULL unless code == 200 */
+    void **objs;               /* per item, or NULL: decode when applying */
+} fetched;
+
 typedef struct informer {
     remote_cluster *rc;
     int kind;
+    char path[96];             /* the collection, e.g. /apis/policy/v1/poddisruptionbudgets */
+    const char *what;          /* its plural name for messages */
+    bool active;               /* listed and watched (false: no handler, or not served) */
     strmap known;              /* "ns/name" -> known (informer thread only after subscribe) */
     char *rv;
+    fetched first;             /* the initial LIST (subscribe) */
     pthread_t thread;
     bool started;
 } informer;
@@ -83,6 +119,7 @@ struct remote_cluster {
     event_vec draining;
     VEC(void *) retained[NKINDS];
     atomic_bool stopping;
+    atomic_bool waiting_logged;  /* "waiting for the API server", once per subscribe */
     bool events_v1_missing;    /* event thread only */
     /* events are written by a background thread (the cycle does not wait
      * for them, as client-go's event broadcaster) */
@@ -114,6 +151,12 @@ static void *decode(int kind, json_t *obj) {
     case KIND_NAMESPACE: out = k8s_namespace_decode(obj, "watch", err, sizeof err); break;
     case KIND_NODE: out = k8s_node_decode(obj, "watch", err, sizeof err); break;
     case KIND_POD: out = k8s_pod_decode(obj, "watch", err, sizeof err); break;
+    default: {
+        sl_store_error serr;
+        out = sl_object_new(sl_resource_get(kind_resources[kind]), obj, &serr);
+        if (!out) snprintf(err, sizeof err, "%s", serr.message);
+        break;
+    }
     }
     if (!out) log_warn("informer: ignoring an object that does not decode: %s", err);
     return out;
@@ -124,6 +167,7 @@ static void free_obj(int kind, void *o) {
     case KIND_NAMESPACE: k8s_namespace_free(o); break;
     case KIND_NODE: k8s_node_free(o); break;
     case KIND_POD: k8s_pod_free(o); break;
+    default: sl_object_unref(o); break;
     }
 }
 
@@ -162,6 +206,9 @@ static void deliver(remote_cluster *rc, const remote_event *e) {
     case KIND_BIND_FAILED:
         if (h->on_bind_failed) h->on_bind_failed(h->user, e->obj, e->node, e->message);
         break;
+    default:
+        if (h->on_object) h->on_object(h->user, e->type, e->old, e->obj);
+        break;
     }
 }
 
@@ -179,7 +226,16 @@ static void emit(informer *inf, sl_watch_type type, void *old, void *obj, bool d
     if (rc->clock) sl_clock_wake(rc->clock);
 }
 
-static void apply(informer *inf, const char *type, json_t *obj, bool direct) {
+static const char *const watch_type_names[] = {"ADDED", "MODIFIED", "DELETED"};
+
+static void note(const informer *inf, sl_watch_type type, const char *key) {
+    if (is_object_kind(inf->kind))
+        log_debug("informer %s: %s %s", inf->what, watch_type_names[type], key[0] == '/' ? key + 1 : key);
+}
+
+/* One object's change. pre (may be NULL): the slot of its version decoded
+ * in advance (taken; its NULL means it did not decode). */
+static void apply(informer *inf, const char *type, json_t *obj, bool direct, void **pre) {
     char key[600];
     object_key(obj, key, sizeof key);
     known *k = strmap_get(&inf->known, key);
@@ -191,11 +247,15 @@ static void apply(informer *inf, const char *type, json_t *obj, bool direct) {
         strmap_remove(&inf->known, key);
         free(k->rv);
         free(k);
+        note(inf, SL_WATCH_DELETED, key);
         emit(inf, SL_WATCH_DELETED, NULL, last, direct);
         return;
     }
-    if (k && !strcmp(k->rv, object_rv(obj))) return;
-    void *o = decode(inf->kind, obj);
+    if (k && !strcmp(k->rv, object_rv(obj))) {
+        if (pre && *pre) free_obj(inf->kind, *pre);
+        return;
+    }
+    void *o = pre ? *pre : decode(inf->kind, obj);
     if (!o) return;
     retain(inf->rc, inf->kind, o);
     if (k) {
@@ -203,27 +263,50 @@ static void apply(informer *inf, const char *type, json_t *obj, bool direct) {
         k->obj = o;
         free(k->rv);
         k->rv = xstrdup(object_rv(obj));
+        note(inf, SL_WATCH_MODIFIED, key);
         emit(inf, SL_WATCH_MODIFIED, old, o, direct);
     } else {
         k = xcalloc(1, sizeof(*k));
         k->obj = o;
         k->rv = xstrdup(object_rv(obj));
         strmap_put(&inf->known, key, k);
+        note(inf, SL_WATCH_ADDED, key);
         emit(inf, SL_WATCH_ADDED, NULL, o, direct);
     }
 }
 
-/* LIST, then the difference against what is known. false on failure. */
-static bool relist(informer *inf, bool direct) {
-    json_t *list = NULL;
-    int code = sl_kube_request(inf->rc->client, "GET", list_paths[inf->kind], NULL, NULL, &list);
-    if (code != 200 || !list) {
-        if (!atomic_load(&inf->rc->stopping))
-            log_warn("informer: LIST %s: HTTP %d", list_paths[inf->kind], code);
-        json_decref(list);
-        return false;
+/* GET the collection; with predecode the items are decoded here too. */
+static int fetch_list(informer *inf, fetched *f, bool predecode) {
+    *f = (fetched){0};
+    f->code = sl_kube_request(inf->rc->client, "GET", inf->path, NULL, NULL, &f->list);
+    if (f->code != 200 || !json_is_object(f->list)) {
+        if (f->code == 200) f->code = 0;
+        json_decref(f->list);
+        f->list = NULL;
+        return f->code;
     }
-    json_t *items = json_object_get(list, "items");
+    json_t *items = json_object_get(f->list, "items");
+    if (predecode && json_array_size(items)) {
+        f->objs = xcalloc(json_array_size(items), sizeof(*f->objs));
+        size_t i;
+        json_t *item;
+        json_array_foreach(items, i, item) f->objs[i] = decode(inf->kind, item);
+    }
+    return f->code;
+}
+
+static void fetched_free(informer *inf, fetched *f) {
+    size_t n = f->objs ? json_array_size(json_object_get(f->list, "items")) : 0;
+    for (size_t i = 0; i < n; i++)
+        if (f->objs[i]) free_obj(inf->kind, f->objs[i]);
+    free(f->objs);
+    json_decref(f->list);
+    *f = (fetched){0};
+}
+
+/* The difference between a LIST (consumed) and what is known. */
+static void apply_list(informer *inf, fetched *f, bool direct) {
+    json_t *items = json_object_get(f->list, "items");
     strmap seen;
     strmap_init(&seen);
     size_t i;
@@ -232,7 +315,8 @@ static bool relist(informer *inf, bool direct) {
         char key[600];
         object_key(item, key, sizeof key);
         strmap_put(&seen, key, item);
-        apply(inf, "ADDED", item, direct);
+        apply(inf, "ADDED", item, direct, f->objs ? &f->objs[i] : NULL);
+        if (f->objs) f->objs[i] = NULL;
     }
     /* deletions missed while away */
     VEC(char *) gone = {0};
@@ -244,6 +328,7 @@ static bool relist(informer *inf, bool direct) {
     for (size_t g = 0; g < gone.len; g++) {
         known *k = strmap_get(&inf->known, gone.items[g]);
         strmap_remove(&inf->known, gone.items[g]);
+        note(inf, SL_WATCH_DELETED, gone.items[g]);
         emit(inf, SL_WATCH_DELETED, NULL, k->obj, direct);
         free(k->rv);
         free(k);
@@ -252,8 +337,19 @@ static bool relist(informer *inf, bool direct) {
     VEC_FREE(&gone);
     strmap_free(&seen);
     free(inf->rv);
-    inf->rv = xstrdup(object_rv(list));
-    json_decref(list);
+    inf->rv = xstrdup(object_rv(f->list));
+    fetched_free(inf, f);
+}
+
+/* LIST, then the difference against what is known. false on failure. */
+static bool relist(informer *inf, bool direct) {
+    fetched f;
+    int code = fetch_list(inf, &f, false);
+    if (code != 200) {
+        if (!atomic_load(&inf->rc->stopping)) log_warn("informer: LIST %s: HTTP %d", inf->path, code);
+        return false;
+    }
+    apply_list(inf, &f, direct);
     return true;
 }
 
@@ -278,7 +374,7 @@ static bool on_watch_event(void *user, json_t *ev) {
         inf->rv = xstrdup(object_rv(obj));
         return true;
     }
-    apply(inf, type, obj, false);
+    apply(inf, type, obj, false, NULL);
     free(inf->rv);
     inf->rv = xstrdup(object_rv(obj));
     return true;
@@ -306,12 +402,12 @@ static void *informer_main(void *arg) {
         }
         char path[512];
         snprintf(path, sizeof path, "%s?watch=1&allowWatchBookmarks=true&timeoutSeconds=300&resourceVersion=%s",
-                 list_paths[inf->kind], inf->rv ? inf->rv : "0");
+                 inf->path, inf->rv ? inf->rv : "0");
         watch_ctx w = {inf, false};
         int code = sl_kube_watch(rc->client, path, on_watch_event, &w);
         if (atomic_load(&rc->stopping)) break;
         if (w.gone || code == 410) {
-            log_info("informer %s: resourceVersion %s is gone; relisting", list_paths[inf->kind], inf->rv);
+            log_info("informer %s: resourceVersion %s is gone; relisting", inf->path, inf->rv);
             need_list = true;
             failures = 0;
             continue;
@@ -320,7 +416,7 @@ static void *informer_main(void *arg) {
             failures = 0;
             continue;
         }
-        log_debug("informer %s: watch ended (HTTP %d); resuming", list_paths[inf->kind], code);
+        log_debug("informer %s: watch ended (HTTP %d); resuming", inf->path, code);
         pause_ms(rc, failures++ < 5 ? 200 : 1000);
         if (failures > 3) need_list = true; /* e.g. the server restarted */
     }
@@ -329,18 +425,53 @@ static void *informer_main(void *arg) {
 
 /* ---- ops ---- */
 
+/* The initial LIST of one kind (its own thread during subscribe): waits
+ * for the server; a 404 for an on_object kind is final (not served). */
+static void *first_list_main(void *arg) {
+    informer *inf = arg;
+    remote_cluster *rc = inf->rc;
+    while (!atomic_load(&rc->stopping)) {
+        int code = fetch_list(inf, &inf->first, true);
+        if (code == 200 || (code == 404 && is_object_kind(inf->kind))) break;
+        if (!atomic_exchange(&rc->waiting_logged, true))
+            log_warn("informer: waiting for the API server at %s (LIST %s: HTTP %d)",
+                     sl_kube_client_server(rc->client), inf->path, code);
+        else
+            log_debug("informer: LIST %s: HTTP %d", inf->path, code);
+        pause_ms(rc, 500);
+    }
+    return NULL;
+}
+
 static void remote_subscribe(sl_cluster *c, const sl_cluster_handler *handler) {
     remote_cluster *rc = self_of(c);
     rc->handler = *handler;
+    atomic_store(&rc->waiting_logged, false);
+    pthread_t listers[NKINDS];
+    bool listing[NKINDS] = {0};
     for (int k = 0; k < NKINDS; k++) {
         informer *inf = &rc->inf[k];
-        int tries = 0;
-        while (!relist(inf, true) && !atomic_load(&rc->stopping)) {
-            if (++tries == 1) log_warn("informer: waiting for the API server at %s", sl_kube_client_server(rc->client));
-            pause_ms(rc, 500);
+        inf->active = !is_object_kind(k) || handler->on_object;
+        if (!inf->active) continue;
+        listing[k] = pthread_create(&listers[k], NULL, first_list_main, inf) == 0;
+        if (!listing[k]) first_list_main(inf);
+    }
+    for (int k = 0; k < NKINDS; k++)
+        if (listing[k]) pthread_join(listers[k], NULL);
+    /* replay in cluster.h's order, on this thread */
+    for (int k = 0; k < NKINDS; k++) {
+        informer *inf = &rc->inf[k];
+        if (!inf->active) continue;
+        if (inf->first.code == 404) {
+            log_warn("informer: the API server does not serve %s (LIST %s: HTTP 404); not watching them",
+                     inf->what, inf->path);
+            inf->active = false;
         }
+        if (inf->first.code == 200) apply_list(inf, &inf->first, true);
+        else fetched_free(inf, &inf->first);
     }
     for (int k = 0; k < NKINDS; k++) {
+        if (!rc->inf[k].active) continue;
         rc->inf[k].started = pthread_create(&rc->inf[k].thread, NULL, informer_main, &rc->inf[k]) == 0;
     }
 }
@@ -600,6 +731,7 @@ static void remote_destroy(sl_cluster *c) {
         }
         strmap_free(&inf->known);
         free(inf->rv);
+        fetched_free(inf, &inf->first);
         for (size_t i = 0; i < rc->retained[k].len; i++) free_obj(k, rc->retained[k].items[i]);
         VEC_FREE(&rc->retained[k]);
     }
@@ -643,9 +775,14 @@ sl_cluster *sl_cluster_remote_new(sl_kube_client *client, sl_clock *clock, const
     pthread_cond_init(&rc->bind_cond, NULL);
     pthread_cond_init(&rc->bind_idle, NULL);
     for (int k = 0; k < NKINDS; k++) {
-        rc->inf[k].rc = rc;
-        rc->inf[k].kind = k;
-        strmap_init(&rc->inf[k].known);
+        informer *inf = &rc->inf[k];
+        const sl_resource *res = sl_resource_get(kind_resources[k]);
+        inf->rc = rc;
+        inf->kind = k;
+        inf->what = res->name;
+        if (res->group[0]) snprintf(inf->path, sizeof inf->path, "/apis/%s/%s/%s", res->group, res->version, res->name);
+        else snprintf(inf->path, sizeof inf->path, "/api/%s/%s", res->version, res->name);
+        strmap_init(&inf->known);
     }
     return &rc->base;
 }

@@ -191,6 +191,22 @@ sl_object *store_object_new(const sl_resource *res, json_t *json, sl_store_error
     return object_new(res, json, NULL, NULL, err);
 }
 
+sl_object *sl_object_new(const sl_resource *res, const json_t *json, sl_store_error *err) {
+    if (!res || !json_is_object(json)) {
+        sl_store_fail(err, 400, "BadRequest", "the object is not a JSON object");
+        return NULL;
+    }
+    json_t *mine = json_incref((json_t *)json);
+    sl_object *o = object_new(res, mine, NULL, NULL, err);
+    if (!o) {
+        json_decref(mine); /* object_new gave the reference back */
+        return NULL;
+    }
+    const char *rv = meta_string(json, "resourceVersion");
+    o->rv = rv ? strtoull(rv, NULL, 10) : 0;
+    return o;
+}
+
 /* ------------------------------------------------------------------ */
 /* Time and ids                                                         */
 /* ------------------------------------------------------------------ */

@@ -11,7 +11,9 @@
  *     new version, and anyone holding the old one (a reader, a watch event,
  *     the scheduler's cache) keeps a valid object for as long as it holds a
  *     reference. Typed views (k8s_pod, k8s_node, k8s_namespace) are decoded
- *     once per version, when it is published, never per reader;
+ *     once per version, when it is published, never per reader. The same
+ *     refcounted versions also exist outside any store (sl_object_new: an
+ *     API client's informers hand them to the scheduler's cluster seam);
  *   - one global resourceVersion counter (like etcd's revision): every
  *     create, update and delete takes the next value;
  *   - an event log (a ring of the most recent changes, bounded) so a watch
@@ -149,6 +151,15 @@ typedef struct sl_object {
     size_t text_len;
 } sl_object;
 
+/* A standalone version outside any store (an API client's informer
+ * builds them from the JSON a list or watch returned): keeps a reference to
+ * json (which must not be modified afterwards), decodes the typed view of
+ * pods, nodes and namespaces, rv from metadata.resourceVersion (0 when
+ * absent or not a number), create_rv 0. Reference count 1: release with
+ * sl_object_unref. NULL (err filled: 422 when the typed view does not
+ * decode, 400 when json is not an object) on failure. */
+struct sl_store_error;
+sl_object *sl_object_new(const sl_resource *res, const json_t *json, struct sl_store_error *err);
 sl_object *sl_object_ref(sl_object *o);
 void sl_object_unref(sl_object *o);
 /* Compact JSON text of the version (computed once, cached; valid while the
