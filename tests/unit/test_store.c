@@ -484,6 +484,51 @@ TEST(reopen_with_a_log_longer_than_the_ring) {
     CHECK_EQ_INT(system(cmd), 0);
 }
 
+/* Standalone versions (an API client's informers): no store, the JSON
+ * shared by reference, typed views for pods, refcounted. */
+TEST(standalone_versions) {
+    sl_store_error err;
+    json_t *pdb = json_pack("{s:s,s:s,s:{s:s,s:s,s:s},s:{s:i}}", "apiVersion", "policy/v1", "kind",
+                            "PodDisruptionBudget", "metadata", "name", "db", "namespace", "team",
+                            "resourceVersion", "42", "spec", "minAvailable", 1);
+    const sl_resource *res = sl_resource_get(SL_RES_PODDISRUPTIONBUDGETS);
+    sl_object *o = sl_object_new(res, pdb, &err);
+    CHECK(o != NULL);
+    CHECK(o->res == res && o->json == pdb && o->typed == NULL);
+    CHECK_EQ_STR(o->namespace_, "team");
+    CHECK_EQ_STR(o->name, "db");
+    CHECK_EQ_STR(o->key, "team/db");
+    CHECK_EQ_INT(o->rv, 42);
+    CHECK_EQ_INT(o->create_rv, 0);
+    CHECK_EQ_INT(pdb->refcount, 2);
+    sl_object_ref(o);
+    sl_object_unref(o);
+    sl_object_unref(o);
+    CHECK_EQ_INT(pdb->refcount, 1);
+    json_decref(pdb);
+    /* cluster-scoped: no namespace in the key even if the JSON has one */
+    json_t *pc = json_pack("{s:s,s:s,s:{s:s,s:s},s:i}", "apiVersion", "scheduling.k8s.io/v1", "kind",
+                           "PriorityClass", "metadata", "name", "high", "namespace", "x", "value", 5);
+    o = sl_object_new(PCS, pc, &err);
+    CHECK(o && !strcmp(o->key, "high") && !strcmp(o->namespace_, "") && o->rv == 0);
+    sl_object_unref(o);
+    json_decref(pc);
+    /* pods get their typed view; one that does not decode -> NULL, 422, json untouched */
+    json_t *p = pod_json("web", "n1", "web");
+    o = sl_object_new(PODS, p, &err);
+    CHECK(o && sl_object_pod(o) && !strcmp(sl_object_pod(o)->node_name, "n1"));
+    sl_object_unref(o);
+    json_object_set_new(json_object_get(p, "spec"), "containers", json_string("nope"));
+    CHECK(sl_object_new(PODS, p, &err) == NULL);
+    CHECK_EQ_INT(err.code, 422);
+    CHECK_EQ_INT(p->refcount, 1);
+    json_decref(p);
+    json_t *arr = json_array();
+    CHECK(sl_object_new(PODS, arr, &err) == NULL);
+    CHECK_EQ_INT(err.code, 400);
+    json_decref(arr);
+}
+
 int main(void) {
     PODS = sl_resource_get(SL_RES_PODS);
     NODES = sl_resource_get(SL_RES_NODES);
@@ -501,5 +546,6 @@ int main(void) {
     RUN(persistence_survives_reopen);
     RUN(reopen_with_a_log_longer_than_the_ring);
     RUN(concurrent_writers_watchers_listener);
+    RUN(standalone_versions);
     return test_summary("store");
 }
