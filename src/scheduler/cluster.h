@@ -81,9 +81,12 @@ struct sl_cluster {
 
 struct sl_kube_client;
 struct sl_clock;
-/* Informers over `client` (borrowed; must outlive the cluster): subscribe
- * lists and replays, then watch threads post to the inbox and wake `clock`
- * (may be NULL). instance names this scheduler in events. */
+/* Informers over `client` (borrowed; must outlive the cluster) for
+ * namespaces, the on_object kinds (standalone sl_object versions,
+ * sl_object_new) and nodes and pods: subscribe lists (concurrently) and
+ * replays, then watch threads post to the inbox and wake `clock` (may be
+ * NULL). An on_object kind the server does not serve (404) is skipped.
+ * instance names this scheduler in events. */
 sl_cluster *sl_cluster_remote_new(struct sl_kube_client *client, struct sl_clock *clock,
                                   const char *instance);
 /* Stops the watch threads (also done by destroy). */
