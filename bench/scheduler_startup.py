@@ -8,7 +8,9 @@ OBJECTS each of Services, PodDisruptionBudgets, ReplicaSets and
 PriorityClasses.
 
 Each SCHEDLAB binary given is timed RUNS times, interleaved (to compare two
-builds on one loaded machine); prints the median and min per binary.
+builds on one loaded machine); prints the median and min wall time per
+binary and the median CPU time (user+sys, /proc) the scheduler used by then
+(less sensitive to other load than the wall time).
 
   python3 bench/scheduler_startup.py [--runs N] [--nodes N] [--pods N] [--objects N] SCHEDLAB...
 """
@@ -58,6 +60,7 @@ try:
         post("/apis/scheduling.k8s.io/v1/priorityclasses", {"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "metadata": {"name": "pc-%d" % i}, "value": i})
     print("created %d nodes, %d pods, %d each of Services/PDBs/ReplicaSets/PriorityClasses in %.1f s" % (a.nodes, a.pods, a.objects, time.time() - t))
     times = {b: [] for b in a.schedlab}
+    cpu = {b: [] for b in a.schedlab}
     for r in range(a.runs):
         for b in a.schedlab:
             t0 = time.time()
@@ -67,10 +70,14 @@ try:
                 if "scheduling against" in line:
                     break
             times[b].append(time.time() - t0)
+            with open("/proc/%d/stat" % s.pid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            cpu[b].append((int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"))
             s.terminate()
             s.wait()
     for b in a.schedlab:
-        print("%s: start to informers synced: median %.0f ms, min %.0f ms (%d runs)" % (b, 1000 * statistics.median(times[b]), 1000 * min(times[b]), a.runs))
+        print("%s: start to informers synced: median %.0f ms, min %.0f ms; CPU (user+sys) median %.0f ms (%d runs)" % (
+            b, 1000 * statistics.median(times[b]), 1000 * min(times[b]), 1000 * statistics.median(cpu[b]), a.runs))
 finally:
     api.terminate()
     api.wait()

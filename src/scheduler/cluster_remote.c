@@ -275,21 +275,7 @@ static void apply(informer *inf, const char *type, json_t *obj, bool direct, voi
     }
 }
 
-typedef struct decode_range {
-    int kind;
-    json_t *items;
-    void **objs;
-    size_t from, to;
-} decode_range;
-
-static void *decode_range_main(void *arg) {
-    decode_range *r = arg;
-    for (size_t i = r->from; i < r->to; i++) r->objs[i] = decode(r->kind, json_array_get(r->items, i));
-    return NULL;
-}
-
-/* GET the collection; with predecode the items are decoded here too (a
- * large list on two threads: the pods dominate a big cluster's startup). */
+/* GET the collection; with predecode the items are decoded here too. */
 static int fetch_list(informer *inf, fetched *f, bool predecode) {
     *f = (fetched){0};
     f->code = sl_kube_request(inf->rc->client, "GET", inf->path, NULL, NULL, &f->list);
@@ -300,19 +286,11 @@ static int fetch_list(informer *inf, fetched *f, bool predecode) {
         return f->code;
     }
     json_t *items = json_object_get(f->list, "items");
-    size_t n = json_array_size(items);
-    if (predecode && n) {
-        f->objs = xcalloc(n, sizeof(*f->objs));
-        decode_range first = {inf->kind, items, f->objs, 0, n}, second = first;
-        pthread_t helper;
-        bool split = n >= 2048;
-        if (split) {
-            first.to = second.from = n / 2;
-            split = pthread_create(&helper, NULL, decode_range_main, &second) == 0;
-            if (!split) first.to = n;
-        }
-        decode_range_main(&first);
-        if (split) pthread_join(helper, NULL);
+    if (predecode && json_array_size(items)) {
+        f->objs = xcalloc(json_array_size(items), sizeof(*f->objs));
+        size_t i;
+        json_t *item;
+        json_array_foreach(items, i, item) f->objs[i] = decode(inf->kind, item);
     }
     return f->code;
 }
