@@ -6,9 +6,10 @@
  * kinds (PriorityClasses, PodDisruptionBudgets, Services,
  * ReplicationControllers, ReplicaSets, StatefulSets — delivered as
  * standalone sl_object versions, store.h's sl_object_new), nodes and pods.
- * subscribe runs the initial LISTs concurrently (one short-lived thread per
- * kind, which also decodes the items), then replays them as ADDED on the
- * caller's thread in cluster.h's order (namespaces, the on_object kinds,
+ * subscribe runs the initial LISTs concurrently (a short-lived thread per
+ * kind, which also decodes the items; the pods, the largest, on the
+ * caller's thread), then replays them as ADDED on the caller's thread in
+ * cluster.h's order (namespaces, the on_object kinds,
  * nodes, pods). A kind the server does not serve (404 on the LIST, an old
  * server) is logged once and not watched; the others wait for the server.
  * Then one thread per kind watches from the list's resourceVersion
@@ -461,17 +462,15 @@ static void remote_subscribe(sl_cluster *c, const sl_cluster_handler *handler) {
         informer *inf = &rc->inf[k];
         inf->active = !is_object_kind(k) || handler->on_object;
         if (!inf->active) continue;
-        listing[k] = pthread_create(&listers[k], NULL, first_list_main, inf) == 0;
+        /* the pods (the largest list by far, last) on this thread */
+        listing[k] = k != KIND_POD && pthread_create(&listers[k], NULL, first_list_main, inf) == 0;
         if (!listing[k]) first_list_main(inf);
     }
-    /* replay in cluster.h's order, on this thread, each kind as soon as it
-     * and the ones before it are listed (nodes replay while the pods are
-     * still being listed) */
-    double listed = 0;
+    double listed = elapsed_ms(&t0);
+    /* replay in cluster.h's order, on this thread */
     for (int k = 0; k < NKINDS; k++) {
         informer *inf = &rc->inf[k];
         if (listing[k]) pthread_join(listers[k], NULL);
-        if (k == KIND_POD) listed = elapsed_ms(&t0);
         if (!inf->active) continue;
         if (inf->first.code == 404) {
             log_warn("informer: the API server does not serve %s (LIST %s: HTTP 404); not watching them",
