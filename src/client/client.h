@@ -6,10 +6,17 @@
  * client-go's defaults 50/100), retries with backoff on 429, 5xx and
  * connection errors, and streaming watches (one JSON event per line).
  *
+ * Transport: an https server is offered HTTP/2 by ALPN, as client-go does;
+ * then every request and watch of the client is a stream of one connection
+ * (a curl multi handle on a private I/O thread multiplexes them). A server
+ * that answers http/1.1, a plain http:// server, or DISABLE_HTTP2 in the
+ * environment (client-go's switch) gets kept-alive HTTP/1.1 connections.
+ *
  * Threads: a client may be used from several threads at once; each call
  * takes a pooled curl handle (connections are reused) and the limiter is
  * shared. A watch blocks its calling thread until the stream ends, the
- * callback returns false, or sl_kube_client_cancel is called.
+ * callback returns false, or sl_kube_client_cancel is called; its callback
+ * runs on that thread whatever the transport.
  */
 #ifndef SCHEDLAB_CLIENT_H
 #define SCHEDLAB_CLIENT_H
