@@ -104,6 +104,9 @@ try:
             raise SystemExit("timeout")
         time.sleep(0.05)
     elapsed = time.time() - t0
+    with open("/proc/%d/stat" % sched.pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
     sched.terminate()
     sched.wait()
     time.sleep(0.3)
@@ -111,8 +114,8 @@ try:
     alpn = collections.Counter(l[0] for l in lines)
     ports = {l[1] for l in lines}
     binds = sum(1 for l in lines if l[2] == "POST" and l[4].endswith("/binding"))
-    print("%s: %d nodes, %d pods bound in %.2f s (%.0f pods/s); proxy saw %d requests (%s), %d bindings, %d client connection(s)"
-          % ("DISABLE_HTTP2" if DISABLE else "default", NODES, PODS, elapsed, PODS / elapsed, len(lines),
+    print("%s: %d nodes, %d pods bound in %.2f s (%.0f pods/s, scheduler CPU %.2f s); proxy saw %d requests (%s), %d bindings, %d client connection(s)"
+          % ("DISABLE_HTTP2" if DISABLE else "default", NODES, PODS, elapsed, PODS / elapsed, cpu, len(lines),
              ", ".join("%s %d" % kv for kv in sorted(alpn.items())), binds, len(ports)))
 finally:
     for p in procs:

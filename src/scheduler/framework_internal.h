@@ -171,8 +171,10 @@ sl_plugin *sl_framework_plugin_named(sl_framework *fw, const char *name);
 
 void sl_framework_set_recorder(sl_framework *fw, const sl_recorder *recorder);
 /* Upstream pluginMetricsSamplePercent: the share of scheduling cycles in
- * which every plugin call is timed. */
+ * which every plugin call is timed (a build may set another with -D). */
+#ifndef SL_PLUGIN_METRICS_SAMPLE_PERCENT
 #define SL_PLUGIN_METRICS_SAMPLE_PERCENT 10
+#endif
 /* Called once per scheduling cycle, after sl_cycle_begin: decides (with
  * the framework's own random source, so the scheduler's tie-breaking
  * sequence is untouched) whether this cycle records plugin execution
