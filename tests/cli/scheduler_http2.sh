@@ -16,6 +16,8 @@
 #   - the client's debug log names the negotiated version (CURLINFO_HTTP_VERSION);
 #   - ALPN fallback: straight against `schedlab apiserver --tls-self-signed`
 #     (no h2) the same scheduler binds pods over HTTP/1.1;
+#   - the proxy killed and restarted: the scheduler reconnects and binds pods
+#     created while it was down and after;
 #   - DISABLE_HTTP2=1 (as client-go honours it): HTTP/1.1 through the proxy.
 # Skips (0 passed, 0 failed, with a message) only when nghttpx is absent.
 #
@@ -61,6 +63,7 @@ wait_for() { # DESC SECONDS COMMAND...
 # start_api NAME ARGS...: sets URL, API_PID
 start_api() {
     local name=$1; shift
+    : >"$TMP/$name.out"
     "$SCHEDLAB" apiserver "$@" >"$TMP/$name.out" 2>"$TMP/$name.log" &
     API_PID=$!; PIDS+=("$API_PID")
     URL=""
@@ -119,11 +122,14 @@ kill "$API_PID"; wait "$API_PID" 2>/dev/null
 start_api api --listen 127.0.0.1:0 --write-kubeconfig "$TMP/kc"
 BACKEND=${URL#http://}
 FPORT=$(free_port)
+start_proxy() {
 "$NGHTTPX" --conf=/dev/null -f"127.0.0.1,$FPORT" -b"${BACKEND%:*},${BACKEND##*:}" --workers=1 \
     --backend-read-timeout=10m --frontend-read-timeout=10m --frontend-http2-read-timeout=10m \
     --accesslog-file="$TMP/access.log" --accesslog-format='$alpn $remote_port $method $status $path' \
     --errorlog-file="$TMP/nghttpx.log" "$TMP/tls/tls.key" "$TMP/tls/tls.crt" 2>>"$TMP/nghttpx.log" &
 NGHTTPX_PID=$!; PIDS+=("$NGHTTPX_PID")
+}
+start_proxy
 proxy_up() { curl -s --cacert "$TMP/tls/tls.crt" -o /dev/null "https://127.0.0.1:$FPORT/version"; }
 wait_for "nghttpx serves" 10 proxy_up
 PROXY_URL=https://127.0.0.1:$FPORT
@@ -157,6 +163,23 @@ grep -q '^h2 [0-9]* GET [0-9]* /api/v1/nodes?.*watch=' "$TMP/access.log" && pass
 conns=$(awk '{print $2}' "$TMP/access.log" | sort -u | grep -c .)
 [ "$conns" -eq 1 ] && pass || fail "requests and watches came on $conns connections, want 1 (multiplexed): $(awk '{print $2}' "$TMP/access.log" | sort | uniq -c)"
 echo "scheduler_http2: $total requests (41 bindings) over $conns HTTP/2 connection(s)"
+
+# ---- the proxy dies and comes back: the one connection carrying every
+# stream is gone; watches end, informers relist and watch again on a new
+# connection, requests are retried ----
+"$SCHEDLAB" scheduler --kubeconfig "$TMP/kc-proxy" --secure-port 0 -v 4 >"$TMP/sched-restart.out" 2>"$TMP/sched-restart.log" &
+SCHED_PID=$!; PIDS+=("$SCHED_PID")
+pods 43 43 | K apply -f - >/dev/null 2>&1
+wait_for "restart phase: a pod bound" 15 bound p43
+kill -9 "$NGHTTPX_PID"; wait "$NGHTTPX_PID" 2>/dev/null
+pods 44 44 | K apply -f - >/dev/null 2>&1   # created while the proxy is down
+sleep 1
+start_proxy
+wait_for "nghttpx serves again" 10 proxy_up
+wait_for "a pod created while the proxy was down is bound after it returns" 30 bound p44
+pods 45 45 | K apply -f - >/dev/null 2>&1
+wait_for "a pod created after the proxy returned is bound" 30 bound p45
+stop_sched "$SCHED_PID" "scheduler across a proxy restart"
 
 # ---- DISABLE_HTTP2: HTTP/1.1 through the same proxy ----
 : >"$TMP/access.log"
