@@ -62,9 +62,15 @@ struct sl_kube_client {
     struct xfer *incoming, *incoming_tail;
     bool io_stop;
     atomic_long http_version;    /* last CURLINFO_HTTP_VERSION seen (for the log) */
+    size_t watch_buffer_bytes;   /* a watch stream pauses beyond this */
 };
 
 static void *io_main(void *arg);
+
+/* A watch stream buffers this much (sl_kube_client_options.watch_buffer_bytes
+ * 0) before the I/O thread pauses it (the watching thread is slow); it
+ * resumes once the watcher has caught up. */
+#define STREAM_BUFFER_MAX (8u << 20)
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static void curl_init_once(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
@@ -222,6 +228,7 @@ sl_kube_client *sl_kube_client_new(const sl_kube_client_options *opts, char *err
     c->tokens = c->burst;
     c->last_ns = time_now_ns();
     c->max_retries = opts->max_retries < 0 ? 0 : opts->max_retries == 0 ? 5 : opts->max_retries;
+    c->watch_buffer_bytes = opts->watch_buffer_bytes ? opts->watch_buffer_bytes : STREAM_BUFFER_MAX;
     if (opts->master) c->server = xstrdup(opts->master);
     const char *kc = opts->kubeconfig;
     char home_kc[1024];
@@ -415,9 +422,6 @@ typedef struct xfer {
     bool paused, unpause, cancel;
 } xfer;
 
-/* A watch stream buffers this much before the I/O thread pauses it (the
- * watching thread is slow); it resumes once the watcher has caught up. */
-#define STREAM_BUFFER_MAX (8u << 20)
 
 static void note_http_version(sl_kube_client *c, CURL *h) {
     long v = 0;
@@ -642,7 +646,8 @@ static size_t on_stream_body(char *ptr, size_t size, size_t nmemb, void *user) {
         return 0;
     }
     if (!x->code) curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &x->code);
-    if (x->stream.len >= STREAM_BUFFER_MAX) {
+    if (x->stream.len >= x->c->watch_buffer_bytes) {
+        if (!x->paused) log_debug("client: watch stream paused, %zu bytes wait for the watcher", x->stream.len);
         x->paused = true;
         pthread_mutex_unlock(&x->c->io_lock);
         return CURL_WRITEFUNC_PAUSE;

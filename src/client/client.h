@@ -33,6 +33,10 @@ typedef struct sl_kube_client_options {
     double qps;                /* <= 0: 50 */
     int burst;                 /* <= 0: 100 */
     int max_retries;           /* < 0: 0; 0 = default (5) */
+    /* HTTP/2 transport: bytes of a watch stream that may wait for the
+     * watching thread before the stream is paused (flow control holds the
+     * rest at the server); 0 = 8 MiB. */
+    size_t watch_buffer_bytes;
 } sl_kube_client_options;
 
 sl_kube_client *sl_kube_client_new(const sl_kube_client_options *opts, char *err, size_t errsize);

@@ -16,6 +16,9 @@
 #   - the client's debug log names the negotiated version (CURLINFO_HTTP_VERSION);
 #   - ALPN fallback: straight against `schedlab apiserver --tls-self-signed`
 #     (no h2) the same scheduler binds pods over HTTP/1.1;
+#   - a slow watch consumer (tests/tools/kube_watch with a 1-byte stream
+#     buffer): the h2 stream is paused and resumed, every event arrives in
+#     order, requests on the same client go on meanwhile;
 #   - the proxy killed and restarted: the scheduler reconnects and binds pods
 #     created while it was down and after;
 #   - DISABLE_HTTP2=1 (as client-go honours it): HTTP/1.1 through the proxy.
@@ -163,6 +166,33 @@ grep -q '^h2 [0-9]* GET [0-9]* /api/v1/nodes?.*watch=' "$TMP/access.log" && pass
 conns=$(awk '{print $2}' "$TMP/access.log" | sort -u | grep -c .)
 [ "$conns" -eq 1 ] && pass || fail "requests and watches came on $conns connections, want 1 (multiplexed): $(awk '{print $2}' "$TMP/access.log" | sort | uniq -c)"
 echo "scheduler_http2: $total requests (41 bindings) over $conns HTTP/2 connection(s)"
+
+# ---- a slow watcher on the client: with a 1-byte stream buffer the
+# transport pauses the h2 stream whenever an event waits and resumes it when
+# the watcher catches up; requests on the same client meanwhile ----
+TOOL=$(dirname "$SCHEDLAB")/tools/kube_watch
+if [ -x "$TOOL" ]; then
+    K create namespace slow >/dev/null 2>&1
+    SCHEDLAB_LOG=debug "$TOOL" "$TMP/kc-proxy" "/api/v1/namespaces/slow/pods?watch=1" 60 20 1 >"$TMP/watch.out" 2>"$TMP/watch.log" &
+    WPID=$!; PIDS+=("$WPID")
+    sleep 0.5
+    for i in $(seq 60); do
+        printf 'apiVersion: v1\nkind: Pod\nmetadata: {name: s%d, namespace: slow, labels: {pad: "%s"}}\nspec: {schedulerName: nobody, containers: [{name: c, image: x}]}\n---\n' "$i" "$(printf 'x%.0s' $(seq 60))"
+    done >"$TMP/slow.yaml"
+    K apply -f "$TMP/slow.yaml" >/dev/null 2>"$TMP/err" || fail "apply slow pods: $(cat "$TMP/err")"
+    end=$((SECONDS + 60))
+    while kill -0 "$WPID" 2>/dev/null && [ $SECONDS -lt $end ]; do sleep 0.1; done
+    wait "$WPID"; rc=$?
+    want=$(for i in $(seq 60); do echo "ADDED s$i"; done)
+    [ $rc -eq 0 ] && [ "$(grep -v '^watch:' "$TMP/watch.out")" = "$want" ] && pass ||
+        fail "slow watcher: rc=$rc, events: $(grep -vc '^watch:' "$TMP/watch.out") $(head -3 "$TMP/watch.out") $(cat "$TMP/watch.log")"
+    grep -qx 'watch: 60 events, 6 gets ok, status 200' "$TMP/watch.out" && pass || fail "slow watcher summary: $(tail -1 "$TMP/watch.out")"
+    n=$(grep -c 'watch stream paused' "$TMP/watch.log")
+    [ "$n" -ge 1 ] && pass || fail "the slow watcher's stream was never paused"
+    echo "scheduler_http2: slow watcher: stream paused $n times, 60 events in order"
+else
+    fail "missing $TOOL (make builds tests/tools)"
+fi
 
 # ---- the proxy dies and comes back: the one connection carrying every
 # stream is gone; watches end, informers relist and watch again on a new
