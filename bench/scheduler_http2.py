@@ -12,13 +12,19 @@ only to the proxy. --disable-http2 sets DISABLE_HTTP2=1 for the scheduler
 (HTTP/1.1 through the same proxy). Certificate: schedlab apiserver's
 --tls-self-signed pair.
 
-  python3 bench/scheduler_http2.py [--disable-http2] [SCHEDLAB] [NODES] [PODS]
+--direct-tls skips the proxy: the scheduler talks to `schedlab apiserver
+--tls-self-signed` (HTTP/1.1 over TLS: the ALPN fallback path).
+
+  python3 bench/scheduler_http2.py [--disable-http2] [--direct-tls] [SCHEDLAB] [NODES] [PODS]
 """
 import collections, http.client, json, os, re, shutil, socket, subprocess, sys, tempfile, time
 
 DISABLE = "--disable-http2" in sys.argv
 if DISABLE:
     sys.argv.remove("--disable-http2")
+DIRECT = "--direct-tls" in sys.argv
+if DIRECT:
+    sys.argv.remove("--direct-tls")
 schedlab = sys.argv[1] if len(sys.argv) > 1 else "build/release/schedlab"
 NODES = int(sys.argv[2]) if len(sys.argv) > 2 else 500
 PODS = int(sys.argv[3]) if len(sys.argv) > 3 else 3000
@@ -50,8 +56,13 @@ try:
     gen, _, _ = start_api("--tls-self-signed", "--data-dir", tlsdir)
     gen.terminate()
     gen.wait()
-    api, host, port = start_api()
-    conn = http.client.HTTPConnection(host, port)
+    if DIRECT:  # no proxy: schedlab apiserver's own TLS (HTTP/1.1 only)
+        api, host, port = start_api("--tls-self-signed", "--data-dir", tlsdir)
+        import ssl
+        conn = http.client.HTTPSConnection(host, port, context=ssl._create_unverified_context())
+    else:
+        api, host, port = start_api()
+        conn = http.client.HTTPConnection(host, port)
 
     def req(method, path, body=None):
         conn.request(method, path, body=json.dumps(body) if body is not None else None,
@@ -68,15 +79,16 @@ try:
                     "spec": {"containers": [{"name": "c", "image": "x", "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}}}]}})
         assert st == 201, st
 
-    fport = free_port()
+    fport = port if DIRECT else free_port()
     access = os.path.join(tmp, "access.log")
-    nx = subprocess.Popen([nghttpx, "--conf=/dev/null", "-f127.0.0.1,%d" % fport, "-b%s,%d" % (host, port), "--workers=1",
+    nx = None if DIRECT else subprocess.Popen([nghttpx, "--conf=/dev/null", "-f127.0.0.1,%d" % fport, "-b%s,%d" % (host, port), "--workers=1",
                            "--backend-read-timeout=10m", "--frontend-read-timeout=10m", "--frontend-http2-read-timeout=10m",
                            "--accesslog-file=" + access, "--accesslog-format=$alpn $remote_port $method $status $path",
                            "--errorlog-file=" + os.path.join(tmp, "nghttpx.log"),
                            os.path.join(tlsdir, "tls.key"), os.path.join(tlsdir, "tls.crt")],
                           stderr=subprocess.DEVNULL)
-    procs.append(nx)
+    if nx:
+        procs.append(nx)
     for _ in range(100):
         try:
             socket.create_connection(("127.0.0.1", fport)).close()
@@ -110,13 +122,18 @@ try:
     sched.terminate()
     sched.wait()
     time.sleep(0.3)
-    lines = [l.split() for l in open(access) if l.strip()]
+    lines = [l.split() for l in open(access) if l.strip()] if not DIRECT else []
     alpn = collections.Counter(l[0] for l in lines)
     ports = {l[1] for l in lines}
     binds = sum(1 for l in lines if l[2] == "POST" and l[4].endswith("/binding"))
-    print("%s: %d nodes, %d pods bound in %.2f s (%.0f pods/s, scheduler CPU %.2f s); proxy saw %d requests (%s), %d bindings, %d client connection(s)"
-          % ("DISABLE_HTTP2" if DISABLE else "default", NODES, PODS, elapsed, PODS / elapsed, cpu, len(lines),
-             ", ".join("%s %d" % kv for kv in sorted(alpn.items())), binds, len(ports)))
+    head = "%s: %d nodes, %d pods bound in %.2f s (%.0f pods/s, scheduler CPU %.2f s)" % (
+        ("DISABLE_HTTP2" if DISABLE else "default") + (" direct TLS (no proxy)" if DIRECT else ""),
+        NODES, PODS, elapsed, PODS / elapsed, cpu)
+    if DIRECT:
+        print(head)
+    else:
+        print("%s; proxy saw %d requests (%s), %d bindings, %d client connection(s)"
+              % (head, len(lines), ", ".join("%s %d" % kv for kv in sorted(alpn.items())), binds, len(ports)))
 finally:
     for p in procs:
         if p.poll() is None:

@@ -11,11 +11,11 @@
  *     watch of the client goes through one curl multi handle driven by an
  *     I/O thread, so they are multiplexed as streams of one connection
  *     (curl opens another only when the server's stream limit is reached);
- *     a server that answers ALPN with http/1.1 (schedlab apiserver's TLS)
- *     gets kept-alive HTTP/1.1 connections from the same multi handle,
- *     one per transfer in flight. Plain http:// stays HTTP/1.1 on a pool
- *     of curl easy handles (each keeps its connection alive), on the
- *     calling threads. DISABLE_HTTP2 (any value, as client-go's
+ *     once a server has answered ALPN with http/1.1 (schedlab apiserver's
+ *     TLS), later transfers leave the I/O thread alone and use the pool
+ *     below, as client-go keeps a pool of HTTP/1.1 connections. Plain
+ *     http:// is HTTP/1.1 on a pool of curl easy handles (each keeps its
+ *     connection alive), on the calling threads. DISABLE_HTTP2 (any value, as client-go's
  *     SetTransportDefaults) makes https use HTTP/1.1 on that pool as well;
  *     the negotiated version is logged (debug) when it is first seen or
  *     changes;
@@ -62,6 +62,7 @@ struct sl_kube_client {
     struct xfer *incoming, *incoming_tail;
     bool io_stop;
     atomic_long http_version;    /* last CURLINFO_HTTP_VERSION seen (for the log) */
+    atomic_bool no_h2;           /* the https server answered ALPN with http/1.1 */
     size_t watch_buffer_bytes;   /* a watch stream pauses beyond this */
 };
 
@@ -426,6 +427,7 @@ typedef struct xfer {
 static void note_http_version(sl_kube_client *c, CURL *h) {
     long v = 0;
     if (curl_easy_getinfo(h, CURLINFO_HTTP_VERSION, &v) != CURLE_OK || v == 0) return;
+    if (c->mux && v != CURL_HTTP_VERSION_2_0) atomic_store(&c->no_h2, true);
     if (atomic_exchange(&c->http_version, v) == v) return;
     const char *name = v == CURL_HTTP_VERSION_2_0 ? "HTTP/2"
                        : v == CURL_HTTP_VERSION_1_1 ? "HTTP/1.1"
@@ -433,7 +435,7 @@ static void note_http_version(sl_kube_client *c, CURL *h) {
                                                     : "HTTP/3";
     log_debug("client: %s speaks %s%s", c->server, name,
               c->mux ? (v == CURL_HTTP_VERSION_2_0 ? " (ALPN h2: requests and watches multiplexed on one connection)"
-                                                   : " (ALPN fell back: one kept-alive connection per transfer in flight)")
+                                                   : " (ALPN fell back: kept-alive connections, one per transfer in flight, on the calling threads)")
                      : "");
 }
 
@@ -512,10 +514,16 @@ static void *io_main(void *arg) {
     return NULL;
 }
 
+/* The HTTP/2 transport is in use: https, not disabled, and the server has
+ * not answered ALPN with http/1.1 (then the I/O thread would only add a
+ * hand-off per transfer: later transfers take the pool, as client-go's
+ * transport keeps a pool of HTTP/1.1 connections). */
+static bool use_mux(sl_kube_client *c) { return c->mux && !atomic_load(&c->no_h2); }
+
 /* Runs x->h to the end: on this thread (pool transport) or through the
  * I/O thread (HTTP/2 transport), waiting for it. */
 static CURLcode perform(sl_kube_client *c, xfer *x) {
-    if (!c->mux) {
+    if (!use_mux(c)) {
         x->rc = curl_easy_perform(x->h);
         x->done = true;
         return x->rc;
@@ -731,7 +739,7 @@ int sl_kube_watch(sl_kube_client *c, const char *path, bool (*on_event)(void *us
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 120L);
     CURLcode rc;
-    if (c->mux) {
+    if (use_mux(c)) {
         xfer x = {.c = c, .h = h};
         pthread_cond_init(&x.cv, NULL);
         rc = stream_watch(c, &x, &w);
