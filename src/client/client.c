@@ -542,6 +542,17 @@ static CURLcode perform(sl_kube_client *c, xfer *x) {
     return x->rc;
 }
 
+/* One request transfer (body to the handle's write callback), by either
+ * transport; notes the negotiated HTTP version. */
+static CURLcode run_request(sl_kube_client *c, CURL *h) {
+    xfer x = {.c = c, .h = h};
+    pthread_cond_init(&x.cv, NULL);
+    CURLcode rc = perform(c, &x);
+    pthread_cond_destroy(&x.cv);
+    if (rc == CURLE_OK) note_http_version(c, h);
+    return rc;
+}
+
 int sl_kube_request(sl_kube_client *c, const char *method, const char *path, const json_t *body,
                     const char *content_type, json_t **out) {
     if (out) *out = NULL;
@@ -567,16 +578,12 @@ int sl_kube_request(sl_kube_client *c, const char *method, const char *path, con
         }
         curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
         curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
-        xfer x = {.c = c, .h = h};
-        pthread_cond_init(&x.cv, NULL);
-        CURLcode rc = perform(c, &x);
-        pthread_cond_destroy(&x.cv);
+        CURLcode rc = run_request(c, h);
         code = 0;
         curl_off_t retry_after = 0;
         if (rc == CURLE_OK) {
             curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
             curl_easy_getinfo(h, CURLINFO_RETRY_AFTER, &retry_after);
-            note_http_version(c, h);
         }
         give_handle(c, h);
         bool retry = rc != CURLE_OK || code == 429 || code >= 500;
