@@ -740,6 +740,7 @@ void sched_schedule_one(sl_scheduler *s, pod_record *rec) {
     sl_cache_update_snapshot(s->cache, s->snapshot);
     sl_cycle *c = sched_take_cycle(s);
     sl_cycle_begin(c, s->snapshot, s->config->parallelism, &s->rng);
+    sl_framework_sample_plugin_metrics(fw, c); /* upstream pluginMetricsSamplePercent */
     if (UNLIKELY(rec_cb != NULL) && rec_cb->cycle_start)
         rec_cb->cycle_start(rec_cb->user, rec->info, rec->entry.qp.attempts);
 
