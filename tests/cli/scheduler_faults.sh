@@ -128,8 +128,8 @@ SCHED_PID=$!; PIDS+=("$SCHED_PID")
 pods warm 1 100m | K apply -f - >/dev/null
 wait_for "the scheduler binds through the proxy" 15 all_bound warm 1
 
-# ---- 500 for binding POSTs only (3 s) ----
-fault "match=/binding&status=500&seconds=3"
+# ---- 500 for binding POSTs only (4 s) ----
+fault "match=/binding&status=500&seconds=4"
 pods a 8 100m | K apply -f - >/dev/null
 pods huge 1 100 | K apply -f - >/dev/null
 wait_for "a pod whose bind failed carries SchedulerError with the Bind plugin's message" 3 \
