@@ -485,6 +485,7 @@ sl_cycle *sched_take_cycle(sl_scheduler *s) {
 
 void sched_return_cycle(sl_scheduler *s, sl_cycle *c) {
     if (!s->cycle) s->cycle = c;
+    else if (s->spare_cycles.len >= 64) sl_cycle_free(c); /* after a burst of binds in flight */
     else VEC_PUSH(&s->spare_cycles, c);
 }
 
