@@ -108,6 +108,7 @@ exactly_once() {
 }
 
 # ---- setup: API server, proxy, scheduler through the proxy ----
+: >"$TMP/api.out"
 "$SCHEDLAB" apiserver --listen 127.0.0.1:0 --write-kubeconfig "$TMP/kc" >"$TMP/api.out" 2>"$TMP/api.log" &
 API_PID=$!; PIDS+=("$API_PID")
 URL=""
