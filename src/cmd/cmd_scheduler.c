@@ -322,6 +322,9 @@ int cmd_scheduler(int argc, char **argv) {
     fprintf(stderr, "schedlab scheduler: scheduling against %s\n", sl_kube_client_server(client));
     sl_scheduler_run(scheduler, clock, &stop_requested);
     fprintf(stderr, "schedlab scheduler: stopping\n");
+    /* in-flight binds finish and end their binding cycles (Scheduled events) */
+    sl_cluster_remote_finish_binds(cluster);
+    cluster->ops->dispatch(cluster);
     status = 0;
 out:
     if (cluster) sl_cluster_remote_stop(cluster);

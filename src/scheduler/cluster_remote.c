@@ -13,7 +13,10 @@
  * sl_scheduler_run on the scheduler thread) delivers them in order.
  *
  * Writes, as kube-scheduler makes them:
- *   - bind: POST pods/NAME/binding (metadata.uid preconditions the pod);
+ *   - bind: POST pods/NAME/binding (metadata.uid preconditions the pod),
+ *     queued to binder threads (bind returns SL_WAIT); each result goes
+ *     to the inbox as on_bind_succeeded / on_bind_failed with the server's
+ *     message (e.g. `pods "p" not found`, 409 "already assigned");
  *   - update_pod_status: strategic merge PATCH of pods/NAME/status with the
  *     PodScheduled condition and status.nominatedNodeName;
  *   - delete_pod (preemption victim): PATCH its status with the
@@ -38,7 +41,7 @@
 #include "client/client.h"
 #include "scheduler/cluster.h"
 
-enum { KIND_NAMESPACE, KIND_NODE, KIND_POD, NKINDS, KIND_BIND_FAILED = 100 };
+enum { KIND_NAMESPACE, KIND_NODE, KIND_POD, NKINDS, KIND_BIND_FAILED = 100, KIND_BOUND };
 #define BINDERS 4
 
 static const char *const list_paths[NKINDS] = {"/api/v1/namespaces", "/api/v1/nodes", "/api/v1/pods"};
@@ -52,7 +55,7 @@ typedef struct remote_event {
     int kind;
     sl_watch_type type;
     void *old, *obj;
-    char *node, *message;      /* KIND_BIND_FAILED */
+    char *node, *message;      /* KIND_BIND_FAILED, KIND_BOUND (node only) */
 } remote_event;
 
 typedef struct bind_job {
@@ -163,6 +166,9 @@ static void deliver(remote_cluster *rc, const remote_event *e) {
         break;
     case KIND_BIND_FAILED:
         if (h->on_bind_failed) h->on_bind_failed(h->user, e->obj, e->node, e->message);
+        break;
+    case KIND_BOUND:
+        if (h->on_bind_succeeded) h->on_bind_succeeded(h->user, e->obj, e->node);
         break;
     }
 }
@@ -415,7 +421,10 @@ static void timestamp(char *buf, size_t size) {
     strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static sl_status bind_now(remote_cluster *rc, const k8s_pod *pod, const char *node_name) {
+/* POST pods/NAME/binding (the body written as text: the hot path): the
+ * HTTP code (0: no answer); *message (if message is non-NULL) receives the
+ * server's reason, malloc'd, or NULL. The answer is parsed only on failure. */
+static int post_binding(remote_cluster *rc, const k8s_pod *pod, const char *node_name, char **message) {
     strbuf body;
     strbuf_init(&body);
     strbuf_puts(&body, "{\"apiVersion\":\"v1\",\"kind\":\"Binding\",\"metadata\":{\"name\":");
@@ -435,16 +444,22 @@ static sl_status bind_now(remote_cluster *rc, const k8s_pod *pod, const char *no
     int code = sl_kube_request_text(rc->client, "POST", path, strbuf_cstr(&body), NULL, &answer, &answer_len);
     free(path);
     strbuf_free(&body);
-    sl_status st = SL_STATUS_SUCCESS;
+    if (message) *message = NULL;
     if (code < 200 || code >= 300) {
         json_t *out = answer ? json_loadb(answer, answer_len, 0, NULL) : NULL;
         const char *msg = json_string_value(json_object_get(out, "message"));
         log_info("binding %s/%s to %s: HTTP %d %s", pod->namespace_, pod->name, node_name, code, msg ? msg : "");
-        st = sl_status_make(SL_ERROR, code == 404 ? "binding: pod not found" : code == 409 ? "binding: conflict" : "binding: the API server refused the write");
+        if (message) *message = msg && msg[0] ? xstrdup(msg) : xasprintf("binding: HTTP %d", code);
         json_decref(out);
     }
     free(answer);
-    return st;
+    return code;
+}
+
+static sl_status bind_now(remote_cluster *rc, const k8s_pod *pod, const char *node_name) {
+    int code = post_binding(rc, pod, node_name, NULL);
+    if (code >= 200 && code < 300) return SL_STATUS_SUCCESS;
+    return sl_status_make(SL_ERROR, code == 404 ? "binding: pod not found" : code == 409 ? "binding: conflict" : "binding: the API server refused the write");
 }
 
 static void *binder_main(void *arg) {
@@ -457,16 +472,15 @@ static void *binder_main(void *arg) {
         if (rc->bind_head == rc->bind_queue.len) rc->bind_head = rc->bind_queue.len = 0;
         rc->binds_in_flight++;
         pthread_mutex_unlock(&rc->lock);
-        sl_status st = bind_now(rc, job.pod, job.node);
+        char *message = NULL;
+        int code = post_binding(rc, job.pod, job.node, &message);
+        bool ok = code >= 200 && code < 300;
+        /* every queued bind reports how it ended (cluster.h) */
+        remote_event e = {ok ? KIND_BOUND : KIND_BIND_FAILED, SL_WATCH_MODIFIED, NULL, (void *)job.pod,
+                          job.node, message};
         pthread_mutex_lock(&rc->lock);
-        if (st.code != SL_SUCCESS) {
-            remote_event e = {KIND_BIND_FAILED, SL_WATCH_MODIFIED, NULL, (void *)job.pod, job.node,
-                              xstrdup(st.message ? st.message : "binding failed")};
-            VEC_PUSH(&rc->inbox, e);
-            job.node = NULL;
-            if (rc->clock) sl_clock_wake(rc->clock);
-        }
-        free(job.node);
+        VEC_PUSH(&rc->inbox, e);
+        if (rc->clock) sl_clock_wake(rc->clock);
         rc->binds_in_flight--;
         if (rc->bind_head == rc->bind_queue.len && !rc->binds_in_flight) pthread_cond_broadcast(&rc->bind_idle);
     }
@@ -488,7 +502,7 @@ static sl_status remote_bind(sl_cluster *c, const k8s_pod *pod, const char *node
     VEC_PUSH(&rc->bind_queue, job);
     pthread_cond_signal(&rc->bind_cond);
     pthread_mutex_unlock(&rc->lock);
-    return SL_STATUS_SUCCESS;
+    return sl_status_make(SL_WAIT, NULL); /* queued: the result comes through dispatch */
 }
 
 static json_t *condition(const char *type, const char *status, const char *reason, const char *message) {
@@ -662,9 +676,8 @@ static void remote_record_event(sl_cluster *c, const k8s_pod *pod, const char *t
     pthread_mutex_unlock(&rc->lock);
 }
 
-void sl_cluster_remote_stop(sl_cluster *c) {
+void sl_cluster_remote_finish_binds(sl_cluster *c) {
     remote_cluster *rc = self_of(c);
-    /* in-flight binds are finished (SIGTERM) */
     pthread_mutex_lock(&rc->lock);
     rc->binds_done = true;
     pthread_cond_broadcast(&rc->bind_cond);
@@ -672,6 +685,12 @@ void sl_cluster_remote_stop(sl_cluster *c) {
     rc->nbinders = 0;
     pthread_mutex_unlock(&rc->lock);
     for (int i = 0; i < nb; i++) pthread_join(rc->binders[i], NULL);
+}
+
+void sl_cluster_remote_stop(sl_cluster *c) {
+    remote_cluster *rc = self_of(c);
+    /* in-flight binds are finished (SIGTERM) */
+    sl_cluster_remote_finish_binds(c);
     /* events already recorded are still written */
     pthread_mutex_lock(&rc->lock);
     rc->events_done = true;
