@@ -685,6 +685,7 @@ static bool split_list(const char *text, size_t len, item_ranges *items, item_ra
         p = skip_ws(kend, end);
         if (p >= end || *p != ':') return false;
         p = skip_ws(p + 1, end);
+        if (klen == 5 && !memcmp(key, "items", 5)) items->len = 0; /* a repeated key: the last wins, as jansson */
         if (klen == 5 && !memcmp(key, "items", 5) && p < end && *p == '[') {
             p = skip_ws(p + 1, end);
             if (p < end && *p == ']') {
@@ -730,48 +731,39 @@ typedef struct list_job {
 static void *list_worker(void *arg) {
     list_job *j = arg;
     for (size_t i = j->from; i < j->to; i++) {
-        json_t *item = json_loadb(j->text + j->ranges[i].start, j->ranges[i].len, 0, NULL);
+        json_t *item = json_loadb(j->text + j->ranges[i].start, j->ranges[i].len, JSON_DECODE_ANY, NULL);
         j->results[i] = item ? j->decode(j->user, item) : NULL;
         json_decref(item);
     }
     return NULL;
 }
 
-int sl_kube_list(sl_kube_client *c, const char *path, int threads, void *(*decode)(void *user, json_t *item),
-                 void *user, sl_kube_list_result *out) {
+bool sl_kube_list_parse(const char *text, size_t len, int threads, void *(*decode)(void *user, json_t *item),
+                        void *user, sl_kube_list_result *out, char *err, size_t errsize) {
     memset(out, 0, sizeof(*out));
-    char *text = NULL;
-    size_t len = 0;
-    int code = sl_kube_request_text(c, "GET", path, NULL, NULL, &text, &len);
-    if (code != 200 || !text) {
-        free(text);
-        return code ? code : 0;
-    }
     item_ranges ranges = {0};
     item_range meta = {0, 0};
-    if (!split_list(text, len, &ranges, &meta) || !meta.len) {
-        /* not the shape expected of a list: let jansson say */
+    if (!split_list(text, len, &ranges, &meta)) {
+        /* not the shape expected of a list: let jansson say why */
         VEC_FREE(&ranges);
         json_error_t jerr;
         json_t *doc = json_loadb(text, len, 0, &jerr);
-        free(text);
-        if (!doc) log_warn("LIST %s: %s", path, jerr.text);
-        else log_warn("LIST %s: the answer is not a list", path);
+        snprintf(err, errsize, "%s", doc ? "the answer is not a list" : jerr.text);
         json_decref(doc);
-        return 0;
+        return false;
     }
-    json_t *m = json_loadb(text + meta.start, meta.len, 0, NULL);
+    json_t *m = meta.len ? json_loadb(text + meta.start, meta.len, 0, NULL) : NULL;
     const char *rv = json_string_value(json_object_get(m, "resourceVersion"));
     out->resource_version = xstrdup(rv ? rv : "");
     json_decref(m);
     out->len = ranges.len;
     out->items = xcalloc(ranges.len + 1, sizeof(void *));
     if (threads < 1) threads = 1;
+    if (threads > 16) threads = 16;
     if ((size_t)threads > ranges.len / 256 + 1) threads = (int)(ranges.len / 256 + 1);
     list_job jobs[16];
     pthread_t tids[16];
     bool started[16] = {false};
-    if (threads > 16) threads = 16;
     for (int t = 0; t < threads; t++) {
         jobs[t] = (list_job){text, ranges.items, ranges.len * (size_t)t / (size_t)threads,
                              ranges.len * (size_t)(t + 1) / (size_t)threads, out->items, decode, user};
@@ -783,7 +775,26 @@ int sl_kube_list(sl_kube_client *c, const char *path, int threads, void *(*decod
         else list_worker(&jobs[t]);
     }
     VEC_FREE(&ranges);
+    return true;
+}
+
+int sl_kube_list(sl_kube_client *c, const char *path, int threads, void *(*decode)(void *user, json_t *item),
+                 void *user, sl_kube_list_result *out) {
+    memset(out, 0, sizeof(*out));
+    char *text = NULL;
+    size_t len = 0;
+    int code = sl_kube_request_text(c, "GET", path, NULL, NULL, &text, &len);
+    if (code != 200 || !text) {
+        free(text);
+        return code;
+    }
+    char err[256];
+    bool ok = sl_kube_list_parse(text, len, threads, decode, user, out, err, sizeof err);
     free(text);
+    if (!ok) {
+        log_warn("LIST %s: %s", path, err);
+        return 0;
+    }
     return code;
 }
 

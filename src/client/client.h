@@ -69,6 +69,12 @@ typedef struct sl_kube_list_result {
 int sl_kube_list(sl_kube_client *c, const char *path, int threads, void *(*decode)(void *user, json_t *item),
                  void *user, sl_kube_list_result *out);
 void sl_kube_list_result_free(sl_kube_list_result *r);
+/* The parsing half of sl_kube_list, over an answer's text: items found by
+ * a scanner that respects strings and nesting, each parsed by jansson.
+ * false (err says why) when the text is not a JSON object; an object
+ * without "items" is a list of none. */
+bool sl_kube_list_parse(const char *text, size_t len, int threads, void *(*decode)(void *user, json_t *item),
+                        void *user, sl_kube_list_result *out, char *err, size_t errsize);
 
 /* Streams a watch (path with ?watch=1...). on_event(user, event) gets each
  * decoded {"type":..,"object":..} line (borrowed); returning false ends the
