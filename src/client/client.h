@@ -6,10 +6,17 @@
  * client-go's defaults 50/100), retries with backoff on 429, 5xx and
  * connection errors, and streaming watches (one JSON event per line).
  *
+ * Transport: an https server is offered HTTP/2 by ALPN, as client-go does;
+ * then every request and watch of the client is a stream of one connection
+ * (a curl multi handle on a private I/O thread multiplexes them). A server
+ * that answers http/1.1, a plain http:// server, or DISABLE_HTTP2 in the
+ * environment (client-go's switch) gets kept-alive HTTP/1.1 connections.
+ *
  * Threads: a client may be used from several threads at once; each call
  * takes a pooled curl handle (connections are reused) and the limiter is
  * shared. A watch blocks its calling thread until the stream ends, the
- * callback returns false, or sl_kube_client_cancel is called.
+ * callback returns false, or sl_kube_client_cancel is called; its callback
+ * runs on that thread whatever the transport.
  */
 #ifndef SCHEDLAB_CLIENT_H
 #define SCHEDLAB_CLIENT_H
@@ -26,6 +33,10 @@ typedef struct sl_kube_client_options {
     double qps;                /* <= 0: 50 */
     int burst;                 /* <= 0: 100 */
     int max_retries;           /* < 0: 0; 0 = default (5) */
+    /* HTTP/2 transport: bytes of a watch stream that may wait for the
+     * watching thread before the stream is paused (flow control holds the
+     * rest at the server); 0 = 8 MiB. */
+    size_t watch_buffer_bytes;
 } sl_kube_client_options;
 
 sl_kube_client *sl_kube_client_new(const sl_kube_client_options *opts, char *err, size_t errsize);
@@ -39,6 +50,31 @@ const char *sl_kube_client_server(const sl_kube_client *c);
  * exponential backoff (honouring Retry-After). */
 int sl_kube_request(sl_kube_client *c, const char *method, const char *path, const json_t *body,
                     const char *content_type, json_t **out);
+
+/* The same with the body as text (may be NULL) and the answer as text
+ * (*out is malloc'd and NUL-terminated, or NULL; out may be NULL). */
+int sl_kube_request_text(sl_kube_client *c, const char *method, const char *path, const char *body,
+                         const char *content_type, char **out, size_t *out_len);
+
+/* A LIST (GET path) whose items are parsed and handed to decode(user,
+ * item) on up to `threads` threads at once (item borrowed; decode must be
+ * thread-safe): out->items[i] is decode's result for the i-th item (in the
+ * server's order), out->resource_version the list's. Returns the HTTP
+ * status (0 when the answer is not a list). */
+typedef struct sl_kube_list_result {
+    void **items;
+    size_t len;
+    char *resource_version;
+} sl_kube_list_result;
+int sl_kube_list(sl_kube_client *c, const char *path, int threads, void *(*decode)(void *user, json_t *item),
+                 void *user, sl_kube_list_result *out);
+void sl_kube_list_result_free(sl_kube_list_result *r);
+/* The parsing half of sl_kube_list, over an answer's text: items found by
+ * a scanner that respects strings and nesting, each parsed by jansson.
+ * false (err says why) when the text is not a JSON object; an object
+ * without "items" is a list of none. */
+bool sl_kube_list_parse(const char *text, size_t len, int threads, void *(*decode)(void *user, json_t *item),
+                        void *user, sl_kube_list_result *out, char *err, size_t errsize);
 
 /* Streams a watch (path with ?watch=1...). on_event(user, event) gets each
  * decoded {"type":..,"object":..} line (borrowed); returning false ends the

@@ -7,8 +7,9 @@
  * from `dispatch` on the scheduler loop's thread. The replay made during
  * subscribe, on the subscribing thread, is delivered at once (cluster.h's
  * contract). Binds are handed to binder threads (the next cycle does not
- * wait; a failure comes back through on_bind_failed); other writes go
- * straight to the inner source.
+ * wait; bind returns SL_WAIT and each bind's result comes back, after the
+ * store's MODIFIED event, through on_bind_succeeded / on_bind_failed);
+ * other writes go straight to the inner source.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -17,14 +18,14 @@
 #include "base/clock.h"
 #include "scheduler/cluster.h"
 
-enum { EV_NODE, EV_POD, EV_NAMESPACE, EV_OBJECT, EV_BIND_FAILED };
+enum { EV_NODE, EV_POD, EV_NAMESPACE, EV_OBJECT, EV_BIND_FAILED, EV_BOUND };
 #define BINDERS 4
 
 typedef struct inbox_event {
     int kind;
     sl_watch_type type;
     void *old, *obj;
-    char *node;                /* EV_BIND_FAILED (message: a static string) */
+    char *node;                /* EV_BIND_FAILED (message: a static string), EV_BOUND */
     const char *message;
 } inbox_event;
 
@@ -63,6 +64,9 @@ static void deliver(inbox_cluster *w, const inbox_event *e) {
     case EV_OBJECT: if (h->on_object) h->on_object(h->user, e->type, e->old, e->obj); break;
     case EV_BIND_FAILED:
         if (h->on_bind_failed) h->on_bind_failed(h->user, e->obj, e->node, e->message);
+        break;
+    case EV_BOUND:
+        if (h->on_bind_succeeded) h->on_bind_succeeded(h->user, e->obj, e->node);
         break;
     }
 }
@@ -129,14 +133,11 @@ static void *binder_main(void *arg) {
         pthread_mutex_unlock(&w->lock);
         sl_status st = w->inner->ops->bind(w->inner, job.pod, job.node);
         pthread_mutex_lock(&w->lock);
-        if (st.code != SL_SUCCESS) {
-            inbox_event e = {EV_BIND_FAILED, SL_WATCH_MODIFIED, NULL, (void *)job.pod, job.node,
-                             st.message ? st.message : "binding failed"};
-            VEC_PUSH(&w->inbox, e);
-            job.node = NULL;
-            if (w->clock) sl_clock_wake(w->clock);
-        }
-        free(job.node);
+        /* every queued bind reports how it ended (cluster.h) */
+        inbox_event e = {st.code == SL_SUCCESS ? EV_BOUND : EV_BIND_FAILED, SL_WATCH_MODIFIED, NULL,
+                         (void *)job.pod, job.node, st.message ? st.message : "binding failed"};
+        VEC_PUSH(&w->inbox, e);
+        if (w->clock) sl_clock_wake(w->clock);
     }
     pthread_mutex_unlock(&w->lock);
     return NULL;
@@ -155,7 +156,7 @@ static sl_status w_bind(sl_cluster *c, const k8s_pod *pod, const char *node) {
     VEC_PUSH(&w->binds, job);
     pthread_cond_signal(&w->bind_cond);
     pthread_mutex_unlock(&w->lock);
-    return SL_STATUS_SUCCESS;
+    return sl_status_make(SL_WAIT, NULL); /* queued: the result comes through dispatch */
 }
 
 void sl_cluster_inbox_finish_binds(sl_cluster *c) {

@@ -7,12 +7,12 @@
  * ReplicationControllers, ReplicaSets, StatefulSets — delivered as
  * standalone sl_object versions, store.h's sl_object_new), nodes and pods.
  * subscribe runs the initial LISTs concurrently (a short-lived thread per
- * kind, which also decodes the items; the pods, the largest, on the
- * caller's thread), then replays them as ADDED on the caller's thread in
- * cluster.h's order (namespaces, the on_object kinds,
- * nodes, pods). A kind the server does not serve (404 on the LIST, an old
- * server) is logged once and not watched; the others wait for the server.
- * Then one thread per kind watches from the list's resourceVersion
+ * kind; the pods, the largest, on the caller's thread; each LIST's items
+ * decoded on two threads by sl_kube_list), then replays them as ADDED on
+ * the caller's thread in cluster.h's order (namespaces, the on_object
+ * kinds, nodes, pods). A kind the server does not serve (404 on the LIST,
+ * an old server) is logged once and not watched; the others wait for the
+ * server. Then one thread per kind watches from the list's resourceVersion
  * (allowWatchBookmarks): BOOKMARKs move the resourceVersion, a watch that
  * ends is resumed from it, a 410 Gone (HTTP or an ERROR event) relists and
  * the difference against what was known becomes ADDED / MODIFIED / DELETED
@@ -21,7 +21,10 @@
  * sl_scheduler_run on the scheduler thread) delivers them in order.
  *
  * Writes, as kube-scheduler makes them:
- *   - bind: POST pods/NAME/binding (metadata.uid preconditions the pod);
+ *   - bind: POST pods/NAME/binding (metadata.uid preconditions the pod),
+ *     queued to binder threads (bind returns SL_WAIT); each result goes
+ *     to the inbox as on_bind_succeeded / on_bind_failed with the server's
+ *     message (e.g. `pods "p" not found`, 409 "already assigned");
  *   - update_pod_status: strategic merge PATCH of pods/NAME/status with the
  *     PodScheduled condition and status.nominatedNodeName;
  *   - delete_pod (preemption victim): PATCH its status with the
@@ -50,7 +53,7 @@
 enum {
     KIND_NAMESPACE,
     KIND_PRIORITYCLASS, KIND_PDB, KIND_SERVICE, KIND_RC, KIND_RS, KIND_STS, /* on_object */
-    KIND_NODE, KIND_POD, NKINDS, KIND_BIND_FAILED = 100
+    KIND_NODE, KIND_POD, NKINDS, KIND_BIND_FAILED = 100, KIND_BOUND
 };
 #define BINDERS 4
 
@@ -77,7 +80,7 @@ typedef struct remote_event {
     int kind;
     sl_watch_type type;
     void *old, *obj;
-    char *node, *message;      /* KIND_BIND_FAILED */
+    char *node, *message;      /* KIND_BIND_FAILED, KIND_BOUND (node only) */
 } remote_event;
 
 typedef struct bind_job {
@@ -87,14 +90,8 @@ typedef struct bind_job {
 
 typedef struct remote_cluster remote_cluster;
 typedef VEC(remote_event) event_vec;
-
-/* A LIST answer: the items, decoded in advance for the initial list (so
- * the kinds decode concurrently). */
-typedef struct fetched {
-    int code;                  /* HTTP status (0: no answer) */
-    json_t *list;              /* NULL unless code == 200 */
-    void **objs;               /* per item, or NULL: decode when applying */
-} fetched;
+struct pending_event;
+typedef VEC(struct pending_event *) event_queue;
 
 typedef struct informer {
     remote_cluster *rc;
@@ -104,7 +101,8 @@ typedef struct informer {
     bool active;               /* listed and watched (false: no handler, or not served) */
     strmap known;              /* "ns/name" -> known (informer thread only after subscribe) */
     char *rv;
-    fetched first;             /* the initial LIST (subscribe) */
+    int first_code;            /* the initial LIST (subscribe): HTTP status */
+    sl_kube_list_result first; /* and its items (list_item) */
     pthread_t thread;
     bool started;
 } informer;
@@ -127,7 +125,7 @@ struct remote_cluster {
     pthread_t event_thread;
     bool event_thread_started;
     pthread_cond_t event_cond;
-    VEC(json_t *) event_queue;   /* pairs: events.k8s.io body, core/v1 body */
+    event_queue event_queue;
     bool events_done;
     /* binds are POSTed by BINDERS threads (upstream's binding goroutines):
      * the next cycle does not wait for the round trip */
@@ -207,6 +205,9 @@ static void deliver(remote_cluster *rc, const remote_event *e) {
     case KIND_BIND_FAILED:
         if (h->on_bind_failed) h->on_bind_failed(h->user, e->obj, e->node, e->message);
         break;
+    case KIND_BOUND:
+        if (h->on_bind_succeeded) h->on_bind_succeeded(h->user, e->obj, e->node);
+        break;
     default:
         if (h->on_object) h->on_object(h->user, e->type, e->old, e->obj);
         break;
@@ -229,22 +230,23 @@ static void emit(informer *inf, sl_watch_type type, void *old, void *obj, bool d
 
 static const char *const watch_type_names[] = {"ADDED", "MODIFIED", "DELETED"};
 
+/* The on_object kinds' changes in the debug log (-v 4). */
 static void note(const informer *inf, sl_watch_type type, const char *key) {
     if (is_object_kind(inf->kind))
         log_debug("informer %s: %s %s", inf->what, watch_type_names[type], key[0] == '/' ? key + 1 : key);
 }
 
-/* One object's change. pre (may be NULL): the slot of its version decoded
- * in advance (taken; its NULL means it did not decode). */
-static void apply(informer *inf, const char *type, json_t *obj, bool direct, void **pre) {
-    char key[600];
-    object_key(obj, key, sizeof key);
+/* One change of one object. o is the decoded new state (owned; NULL when
+ * it did not decode, or for a deletion whose last state did not decode). */
+static void apply_decoded(informer *inf, bool deleted, const char *key, const char *rv, void *o, bool direct) {
     known *k = strmap_get(&inf->known, key);
-    if (!strcmp(type, "DELETED")) {
-        if (!k) return;
-        void *last = decode(inf->kind, obj);
-        if (!last) last = k->obj;
-        else retain(inf->rc, inf->kind, last);
+    if (deleted) {
+        if (!k) {
+            if (o) free_obj(inf->kind, o);
+            return;
+        }
+        void *last = o ? o : k->obj;
+        if (o) retain(inf->rc, inf->kind, o);
         strmap_remove(&inf->known, key);
         free(k->rv);
         free(k);
@@ -252,72 +254,82 @@ static void apply(informer *inf, const char *type, json_t *obj, bool direct, voi
         emit(inf, SL_WATCH_DELETED, NULL, last, direct);
         return;
     }
-    if (k && !strcmp(k->rv, object_rv(obj))) {
-        if (pre && *pre) free_obj(inf->kind, *pre);
+    if (!o) return;
+    if (k && !strcmp(k->rv, rv)) {
+        free_obj(inf->kind, o);
         return;
     }
-    void *o = pre ? *pre : decode(inf->kind, obj);
-    if (!o) return;
     retain(inf->rc, inf->kind, o);
     if (k) {
         void *old = k->obj;
         k->obj = o;
         free(k->rv);
-        k->rv = xstrdup(object_rv(obj));
+        k->rv = xstrdup(rv);
         note(inf, SL_WATCH_MODIFIED, key);
         emit(inf, SL_WATCH_MODIFIED, old, o, direct);
     } else {
         k = xcalloc(1, sizeof(*k));
         k->obj = o;
-        k->rv = xstrdup(object_rv(obj));
+        k->rv = xstrdup(rv);
         strmap_put(&inf->known, key, k);
         note(inf, SL_WATCH_ADDED, key);
         emit(inf, SL_WATCH_ADDED, NULL, o, direct);
     }
 }
 
-/* GET the collection; with predecode the items are decoded here too. */
-static int fetch_list(informer *inf, fetched *f, bool predecode) {
-    *f = (fetched){0};
-    f->code = sl_kube_request(inf->rc->client, "GET", inf->path, NULL, NULL, &f->list);
-    if (f->code != 200 || !json_is_object(f->list)) {
-        if (f->code == 200) f->code = 0;
-        json_decref(f->list);
-        f->list = NULL;
-        return f->code;
+/* A watch event's object. */
+static void apply(informer *inf, const char *type, json_t *obj, bool direct) {
+    char key[600];
+    object_key(obj, key, sizeof key);
+    bool deleted = !strcmp(type, "DELETED");
+    const char *rv = object_rv(obj);
+    if (!deleted) {
+        known *k = strmap_get(&inf->known, key);
+        if (k && !strcmp(k->rv, rv)) return; /* nothing new: skip the decode */
+    } else if (!strmap_get(&inf->known, key)) {
+        return;
     }
-    json_t *items = json_object_get(f->list, "items");
-    if (predecode && json_array_size(items)) {
-        f->objs = xcalloc(json_array_size(items), sizeof(*f->objs));
-        size_t i;
-        json_t *item;
-        json_array_foreach(items, i, item) f->objs[i] = decode(inf->kind, item);
-    }
-    return f->code;
+    apply_decoded(inf, deleted, key, rv, decode(inf->kind, obj), direct);
 }
 
-static void fetched_free(informer *inf, fetched *f) {
-    size_t n = f->objs ? json_array_size(json_object_get(f->list, "items")) : 0;
-    for (size_t i = 0; i < n; i++)
-        if (f->objs[i]) free_obj(inf->kind, f->objs[i]);
-    free(f->objs);
-    json_decref(f->list);
-    *f = (fetched){0};
+/* A LIST item, decoded on a list thread. */
+typedef struct list_item {
+    void *obj;
+    char *rv;
+    char key[600];
+} list_item;
+
+static void *decode_list_item(void *user, json_t *item) {
+    informer *inf = user;
+    list_item *li = xmalloc(sizeof(*li));
+    object_key(item, li->key, sizeof li->key);
+    li->rv = xstrdup(object_rv(item));
+    li->obj = decode(inf->kind, item);
+    return li;
 }
 
-/* The difference between a LIST (consumed) and what is known. */
-static void apply_list(informer *inf, fetched *f, bool direct) {
-    json_t *items = json_object_get(f->list, "items");
+static void list_items_free(informer *inf, sl_kube_list_result *list) {
+    for (size_t i = 0; i < list->len; i++) {
+        list_item *li = list->items[i];
+        if (li->obj) free_obj(inf->kind, li->obj);
+        free(li->rv);
+        free(li);
+    }
+    sl_kube_list_result_free(list);
+}
+
+/* The difference between a LIST (consumed) and what is known, applied in
+ * the server's order. */
+static void apply_list(informer *inf, sl_kube_list_result *list_, bool direct) {
+    sl_kube_list_result list = *list_;
+    *list_ = (sl_kube_list_result){0};
     strmap seen;
     strmap_init(&seen);
-    size_t i;
-    json_t *item;
-    json_array_foreach(items, i, item) {
-        char key[600];
-        object_key(item, key, sizeof key);
-        strmap_put(&seen, key, item);
-        apply(inf, "ADDED", item, direct, f->objs ? &f->objs[i] : NULL);
-        if (f->objs) f->objs[i] = NULL;
+    for (size_t i = 0; i < list.len; i++) {
+        list_item *li = list.items[i];
+        strmap_put(&seen, li->key, li);
+        apply_decoded(inf, false, li->key, li->rv, li->obj, direct);
+        li->obj = NULL;
     }
     /* deletions missed while away */
     VEC(char *) gone = {0};
@@ -338,19 +350,21 @@ static void apply_list(informer *inf, fetched *f, bool direct) {
     VEC_FREE(&gone);
     strmap_free(&seen);
     free(inf->rv);
-    inf->rv = xstrdup(object_rv(f->list));
-    fetched_free(inf, f);
+    inf->rv = xstrdup(list.resource_version ? list.resource_version : "");
+    list_items_free(inf, &list);
 }
 
-/* LIST, then the difference against what is known. false on failure. */
+/* LIST (items decoded on two threads), then the difference against what
+ * is known. false on failure. */
 static bool relist(informer *inf, bool direct) {
-    fetched f;
-    int code = fetch_list(inf, &f, false);
+    sl_kube_list_result list;
+    int code = sl_kube_list(inf->rc->client, inf->path, 2, decode_list_item, inf, &list);
     if (code != 200) {
         if (!atomic_load(&inf->rc->stopping)) log_warn("informer: LIST %s: HTTP %d", inf->path, code);
+        list_items_free(inf, &list);
         return false;
     }
-    apply_list(inf, &f, direct);
+    apply_list(inf, &list, direct);
     return true;
 }
 
@@ -375,7 +389,7 @@ static bool on_watch_event(void *user, json_t *ev) {
         inf->rv = xstrdup(object_rv(obj));
         return true;
     }
-    apply(inf, type, obj, false, NULL);
+    apply(inf, type, obj, false);
     free(inf->rv);
     inf->rv = xstrdup(object_rv(obj));
     return true;
@@ -432,8 +446,10 @@ static void *first_list_main(void *arg) {
     informer *inf = arg;
     remote_cluster *rc = inf->rc;
     while (!atomic_load(&rc->stopping)) {
-        int code = fetch_list(inf, &inf->first, true);
+        int code = sl_kube_list(rc->client, inf->path, 2, decode_list_item, inf, &inf->first);
+        inf->first_code = code;
         if (code == 200 || (code == 404 && is_object_kind(inf->kind))) break;
+        list_items_free(inf, &inf->first);
         if (!atomic_exchange(&rc->waiting_logged, true))
             log_warn("informer: waiting for the API server at %s (LIST %s: HTTP %d)",
                      sl_kube_client_server(rc->client), inf->path, code);
@@ -444,18 +460,11 @@ static void *first_list_main(void *arg) {
     return NULL;
 }
 
-static double elapsed_ms(const struct timespec *since) {
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)(now.tv_sec - since->tv_sec) * 1e3 + (double)(now.tv_nsec - since->tv_nsec) / 1e6;
-}
-
 static void remote_subscribe(sl_cluster *c, const sl_cluster_handler *handler) {
     remote_cluster *rc = self_of(c);
     rc->handler = *handler;
     atomic_store(&rc->waiting_logged, false);
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int64_t t0 = time_now_ns();
     pthread_t listers[NKINDS];
     bool listing[NKINDS] = {0};
     for (int k = 0; k < NKINDS; k++) {
@@ -466,22 +475,21 @@ static void remote_subscribe(sl_cluster *c, const sl_cluster_handler *handler) {
         listing[k] = k != KIND_POD && pthread_create(&listers[k], NULL, first_list_main, inf) == 0;
         if (!listing[k]) first_list_main(inf);
     }
-    double listed = elapsed_ms(&t0);
     /* replay in cluster.h's order, on this thread */
     for (int k = 0; k < NKINDS; k++) {
         informer *inf = &rc->inf[k];
         if (listing[k]) pthread_join(listers[k], NULL);
         if (!inf->active) continue;
-        if (inf->first.code == 404) {
+        if (inf->first_code == 404) {
             log_warn("informer: the API server does not serve %s (LIST %s: HTTP 404); not watching them",
                      inf->what, inf->path);
             inf->active = false;
         }
-        if (inf->first.code == 200) apply_list(inf, &inf->first, true);
-        else fetched_free(inf, &inf->first);
+        if (inf->first_code == 200) apply_list(inf, &inf->first, true);
+        else list_items_free(inf, &inf->first);
     }
-    log_debug("informer: listed and replayed in %.1f ms (the pods listed and decoded after %.1f ms)",
-              elapsed_ms(&t0), listed);
+    log_info("informers synced: %zu namespaces, %zu nodes, %zu pods in %.0f ms", strmap_len(&rc->inf[KIND_NAMESPACE].known),
+             strmap_len(&rc->inf[KIND_NODE].known), strmap_len(&rc->inf[KIND_POD].known), (time_now_ns() - t0) / 1e6);
     for (int k = 0; k < NKINDS; k++) {
         if (!rc->inf[k].active) continue;
         rc->inf[k].started = pthread_create(&rc->inf[k].thread, NULL, informer_main, &rc->inf[k]) == 0;
@@ -517,24 +525,45 @@ static void timestamp(char *buf, size_t size) {
     strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static sl_status bind_now(remote_cluster *rc, const k8s_pod *pod, const char *node_name) {
-    json_t *meta = json_pack("{s:s, s:s}", "name", pod->name, "namespace", pod->namespace_);
-    if (pod->uid && pod->uid[0]) json_object_set_new(meta, "uid", json_string(pod->uid));
-    json_t *body = json_pack("{s:s, s:s, s:o, s:{s:s, s:s, s:s}}", "apiVersion", "v1", "kind", "Binding",
-                             "metadata", meta, "target", "apiVersion", "v1", "kind", "Node", "name", node_name);
+/* POST pods/NAME/binding (the body written as text: the hot path): the
+ * HTTP code (0: no answer); *message (if message is non-NULL) receives the
+ * server's reason, malloc'd, or NULL. The answer is parsed only on failure. */
+static int post_binding(remote_cluster *rc, const k8s_pod *pod, const char *node_name, char **message) {
+    strbuf body;
+    strbuf_init(&body);
+    strbuf_puts(&body, "{\"apiVersion\":\"v1\",\"kind\":\"Binding\",\"metadata\":{\"name\":");
+    strbuf_put_json_string(&body, pod->name);
+    strbuf_puts(&body, ",\"namespace\":");
+    strbuf_put_json_string(&body, pod->namespace_);
+    if (pod->uid && pod->uid[0]) {
+        strbuf_puts(&body, ",\"uid\":");
+        strbuf_put_json_string(&body, pod->uid);
+    }
+    strbuf_puts(&body, "},\"target\":{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"name\":");
+    strbuf_put_json_string(&body, node_name);
+    strbuf_puts(&body, "}}");
     char *path = pod_path(pod, "binding");
-    json_t *out = NULL;
-    int code = sl_kube_request(rc->client, "POST", path, body, NULL, &out);
+    char *answer = NULL;
+    size_t answer_len = 0;
+    int code = sl_kube_request_text(rc->client, "POST", path, strbuf_cstr(&body), NULL, &answer, &answer_len);
     free(path);
-    json_decref(body);
-    sl_status st = SL_STATUS_SUCCESS;
+    strbuf_free(&body);
+    if (message) *message = NULL;
     if (code < 200 || code >= 300) {
+        json_t *out = answer ? json_loadb(answer, answer_len, 0, NULL) : NULL;
         const char *msg = json_string_value(json_object_get(out, "message"));
         log_info("binding %s/%s to %s: HTTP %d %s", pod->namespace_, pod->name, node_name, code, msg ? msg : "");
-        st = sl_status_make(SL_ERROR, code == 404 ? "binding: pod not found" : code == 409 ? "binding: conflict" : "binding: the API server refused the write");
+        if (message) *message = msg && msg[0] ? xstrdup(msg) : xasprintf("binding: HTTP %d", code);
+        json_decref(out);
     }
-    json_decref(out);
-    return st;
+    free(answer);
+    return code;
+}
+
+static sl_status bind_now(remote_cluster *rc, const k8s_pod *pod, const char *node_name) {
+    int code = post_binding(rc, pod, node_name, NULL);
+    if (code >= 200 && code < 300) return SL_STATUS_SUCCESS;
+    return sl_status_make(SL_ERROR, code == 404 ? "binding: pod not found" : code == 409 ? "binding: conflict" : "binding: the API server refused the write");
 }
 
 static void *binder_main(void *arg) {
@@ -547,16 +576,15 @@ static void *binder_main(void *arg) {
         if (rc->bind_head == rc->bind_queue.len) rc->bind_head = rc->bind_queue.len = 0;
         rc->binds_in_flight++;
         pthread_mutex_unlock(&rc->lock);
-        sl_status st = bind_now(rc, job.pod, job.node);
+        char *message = NULL;
+        int code = post_binding(rc, job.pod, job.node, &message);
+        bool ok = code >= 200 && code < 300;
+        /* every queued bind reports how it ended (cluster.h) */
+        remote_event e = {ok ? KIND_BOUND : KIND_BIND_FAILED, SL_WATCH_MODIFIED, NULL, (void *)job.pod,
+                          job.node, message};
         pthread_mutex_lock(&rc->lock);
-        if (st.code != SL_SUCCESS) {
-            remote_event e = {KIND_BIND_FAILED, SL_WATCH_MODIFIED, NULL, (void *)job.pod, job.node,
-                              xstrdup(st.message ? st.message : "binding failed")};
-            VEC_PUSH(&rc->inbox, e);
-            job.node = NULL;
-            if (rc->clock) sl_clock_wake(rc->clock);
-        }
-        free(job.node);
+        VEC_PUSH(&rc->inbox, e);
+        if (rc->clock) sl_clock_wake(rc->clock);
         rc->binds_in_flight--;
         if (rc->bind_head == rc->bind_queue.len && !rc->binds_in_flight) pthread_cond_broadcast(&rc->bind_idle);
     }
@@ -578,7 +606,7 @@ static sl_status remote_bind(sl_cluster *c, const k8s_pod *pod, const char *node
     VEC_PUSH(&rc->bind_queue, job);
     pthread_cond_signal(&rc->bind_cond);
     pthread_mutex_unlock(&rc->lock);
-    return SL_STATUS_SUCCESS;
+    return sl_status_make(SL_WAIT, NULL); /* queued: the result comes through dispatch */
 }
 
 static json_t *condition(const char *type, const char *status, const char *reason, const char *message) {
@@ -624,87 +652,136 @@ static sl_status remote_delete_pod(sl_cluster *c, const k8s_pod *pod) {
     return sl_status_make(SL_ERROR, "preemption: the API server refused to delete the victim");
 }
 
-static void post_event(remote_cluster *rc, json_t *v1, json_t *core) {
-    const char *ns = json_string_value(json_object_get(json_object_get(core, "metadata"), "namespace"));
+/* An event to write, captured on the scheduler thread; the bodies are made
+ * on the event thread. */
+typedef struct pending_event {
+    char *namespace_, *pod_name, *pod_uid, *type, *reason, *message;
+    struct timespec when;
+    unsigned seq;
+} pending_event;
+
+static void pending_event_free(pending_event *e) {
+    free(e->namespace_);
+    free(e->pod_name);
+    free(e->pod_uid);
+    free(e->type);
+    free(e->reason);
+    free(e->message);
+    free(e);
+}
+
+static void put_field(strbuf *sb, const char *name, const char *value, bool comma) {
+    if (comma) strbuf_putc(sb, ',');
+    strbuf_putc(sb, '"');
+    strbuf_puts(sb, name);
+    strbuf_puts(sb, "\":");
+    strbuf_put_json_string(sb, value);
+}
+
+/* events.k8s.io/v1 (core = false) or core/v1 (core = true) Event body. */
+static void event_body(remote_cluster *rc, const pending_event *e, bool core, strbuf *sb) {
+    struct tm tm;
+    gmtime_r(&e->when.tv_sec, &tm);
+    char secs[32], micro[48], name[300];
+    strftime(secs, sizeof secs, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    size_t n = strftime(micro, sizeof micro, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(micro + n, sizeof micro - n, ".%06ldZ", e->when.tv_nsec / 1000);
+    snprintf(name, sizeof name, "%.200s.%lx%05x", e->pod_name, (long)e->when.tv_sec, e->seq & 0xfffff);
+    const char *action = !strcmp(e->reason, "Scheduled") ? "Binding" : !strcmp(e->reason, "Preempted") ? "Preempting" : "Scheduling";
+    strbuf_puts(sb, core ? "{\"apiVersion\":\"v1\",\"kind\":\"Event\",\"metadata\":{"
+                         : "{\"apiVersion\":\"events.k8s.io/v1\",\"kind\":\"Event\",\"metadata\":{");
+    put_field(sb, "name", name, false);
+    put_field(sb, "namespace", e->namespace_, true);
+    strbuf_puts(sb, core ? "},\"involvedObject\":{\"apiVersion\":\"v1\",\"kind\":\"Pod\""
+                         : "},\"regarding\":{\"apiVersion\":\"v1\",\"kind\":\"Pod\"");
+    put_field(sb, "namespace", e->namespace_, true);
+    put_field(sb, "name", e->pod_name, true);
+    put_field(sb, "uid", e->pod_uid, true);
+    strbuf_putc(sb, '}');
+    put_field(sb, "reason", e->reason, true);
+    put_field(sb, core ? "message" : "note", e->message, true);
+    put_field(sb, "type", e->type, true);
+    if (core) {
+        strbuf_puts(sb, ",\"source\":{\"component\":\"default-scheduler\"}");
+        put_field(sb, "firstTimestamp", secs, true);
+        put_field(sb, "lastTimestamp", secs, true);
+        strbuf_puts(sb, ",\"count\":1}");
+    } else {
+        put_field(sb, "eventTime", micro, true);
+        put_field(sb, "action", action, true);
+        put_field(sb, "reportingController", "default-scheduler", true);
+        put_field(sb, "reportingInstance", rc->instance, true);
+        strbuf_putc(sb, '}');
+    }
+}
+
+static void post_event(remote_cluster *rc, const pending_event *e, strbuf *sb) {
     if (!rc->events_v1_missing) {
-        char *path = xasprintf("/apis/events.k8s.io/v1/namespaces/%s/events", ns);
-        int code = sl_kube_request(rc->client, "POST", path, v1, NULL, NULL);
+        strbuf_reset(sb);
+        event_body(rc, e, false, sb);
+        char *path = xasprintf("/apis/events.k8s.io/v1/namespaces/%s/events", e->namespace_);
+        int code = sl_kube_request_text(rc->client, "POST", path, strbuf_cstr(sb), NULL, NULL, NULL);
         free(path);
         if (code != 404) return;
         rc->events_v1_missing = true;
     }
-    char *path = xasprintf("/api/v1/namespaces/%s/events", ns);
-    sl_kube_request(rc->client, "POST", path, core, NULL, NULL);
+    strbuf_reset(sb);
+    event_body(rc, e, true, sb);
+    char *path = xasprintf("/api/v1/namespaces/%s/events", e->namespace_);
+    sl_kube_request_text(rc->client, "POST", path, strbuf_cstr(sb), NULL, NULL, NULL);
     free(path);
 }
 
 static void *event_main(void *arg) {
     remote_cluster *rc = arg;
-    VEC(json_t *) batch = {0};
+    event_queue batch = {0};
+    strbuf sb;
+    strbuf_init(&sb);
     pthread_mutex_lock(&rc->lock);
     for (;;) {
         while (!rc->event_queue.len && !rc->events_done) pthread_cond_wait(&rc->event_cond, &rc->lock);
         if (!rc->event_queue.len && rc->events_done) break;
-        VEC(json_t *) tmp = {0};
-        memcpy(&tmp, &rc->event_queue, sizeof tmp);
-        memcpy(&rc->event_queue, &batch, sizeof tmp);
-        memcpy(&batch, &tmp, sizeof tmp);
+        event_queue tmp = rc->event_queue;
+        rc->event_queue = batch;
+        batch = tmp;
         pthread_mutex_unlock(&rc->lock);
-        for (size_t i = 0; i + 1 < batch.len; i += 2) {
-            post_event(rc, batch.items[i], batch.items[i + 1]);
-            json_decref(batch.items[i]);
-            json_decref(batch.items[i + 1]);
+        for (size_t i = 0; i < batch.len; i++) {
+            post_event(rc, batch.items[i], &sb);
+            pending_event_free(batch.items[i]);
         }
         batch.len = 0;
         pthread_mutex_lock(&rc->lock);
     }
     pthread_mutex_unlock(&rc->lock);
     VEC_FREE(&batch);
+    strbuf_free(&sb);
     return NULL;
 }
 
 static void remote_record_event(sl_cluster *c, const k8s_pod *pod, const char *type, const char *reason,
                                 const char *message) {
     remote_cluster *rc = self_of(c);
-    char now[40];
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm;
-    gmtime_r(&ts.tv_sec, &tm);
-    size_t n = strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(now + n, sizeof now - n, ".%06ldZ", ts.tv_nsec / 1000);
-    char name[300];
     static atomic_uint seq;
-    snprintf(name, sizeof name, "%.200s.%lx%05x", pod->name, (long)ts.tv_sec, atomic_fetch_add(&seq, 1) & 0xfffff);
-    const char *action = !strcmp(reason, "Scheduled") ? "Binding" : !strcmp(reason, "Preempted") ? "Preempting" : "Scheduling";
-    json_t *regarding = json_pack("{s:s, s:s, s:s, s:s, s:s}", "apiVersion", "v1", "kind", "Pod", "namespace",
-                                  pod->namespace_, "name", pod->name, "uid", pod->uid ? pod->uid : "");
-    json_t *v1 = json_pack("{s:s, s:s, s:{s:s, s:s}, s:s, s:O, s:s, s:s, s:s, s:s, s:s, s:s}",
-                           "apiVersion", "events.k8s.io/v1", "kind", "Event", "metadata", "name", name,
-                           "namespace", pod->namespace_, "eventTime", now, "regarding", regarding,
-                           "reason", reason, "note", message, "type", type, "action", action,
-                           "reportingController", "default-scheduler", "reportingInstance", rc->instance);
-    char ts2[32];
-    timestamp(ts2, sizeof ts2);
-    json_t *core = json_pack("{s:s, s:s, s:{s:s, s:s}, s:O, s:s, s:s, s:s, s:{s:s}, s:s, s:s, s:i}", "apiVersion", "v1",
-                             "kind", "Event", "metadata", "name", name, "namespace", pod->namespace_,
-                             "involvedObject", regarding, "reason", reason, "message", message, "type", type,
-                             "source", "component", "default-scheduler", "firstTimestamp", ts2, "lastTimestamp", ts2,
-                             "count", 1);
-    json_decref(regarding);
+    pending_event *e = xcalloc(1, sizeof(*e));
+    e->namespace_ = xstrdup(pod->namespace_);
+    e->pod_name = xstrdup(pod->name);
+    e->pod_uid = xstrdup(pod->uid ? pod->uid : "");
+    e->type = xstrdup(type);
+    e->reason = xstrdup(reason);
+    e->message = xstrdup(message);
+    clock_gettime(CLOCK_REALTIME, &e->when);
+    e->seq = atomic_fetch_add(&seq, 1);
     pthread_mutex_lock(&rc->lock);
     if (!rc->event_thread_started) {
         rc->event_thread_started = pthread_create(&rc->event_thread, NULL, event_main, rc) == 0;
     }
-    VEC_PUSH(&rc->event_queue, v1);
-    VEC_PUSH(&rc->event_queue, core);
+    VEC_PUSH(&rc->event_queue, e);
     pthread_cond_signal(&rc->event_cond);
     pthread_mutex_unlock(&rc->lock);
 }
 
-void sl_cluster_remote_stop(sl_cluster *c) {
+void sl_cluster_remote_finish_binds(sl_cluster *c) {
     remote_cluster *rc = self_of(c);
-    /* in-flight binds are finished (SIGTERM) */
     pthread_mutex_lock(&rc->lock);
     rc->binds_done = true;
     pthread_cond_broadcast(&rc->bind_cond);
@@ -712,6 +789,12 @@ void sl_cluster_remote_stop(sl_cluster *c) {
     rc->nbinders = 0;
     pthread_mutex_unlock(&rc->lock);
     for (int i = 0; i < nb; i++) pthread_join(rc->binders[i], NULL);
+}
+
+void sl_cluster_remote_stop(sl_cluster *c) {
+    remote_cluster *rc = self_of(c);
+    /* in-flight binds are finished (SIGTERM) */
+    sl_cluster_remote_finish_binds(c);
     /* events already recorded are still written */
     pthread_mutex_lock(&rc->lock);
     rc->events_done = true;
@@ -743,7 +826,7 @@ static void remote_destroy(sl_cluster *c) {
         }
         strmap_free(&inf->known);
         free(inf->rv);
-        fetched_free(inf, &inf->first);
+        list_items_free(inf, &inf->first);
         for (size_t i = 0; i < rc->retained[k].len; i++) free_obj(k, rc->retained[k].items[i]);
         VEC_FREE(&rc->retained[k]);
     }
@@ -757,7 +840,7 @@ static void remote_destroy(sl_cluster *c) {
     VEC_FREE(&rc->bind_queue);
     pthread_cond_destroy(&rc->bind_cond);
     pthread_cond_destroy(&rc->bind_idle);
-    for (size_t i = 0; i < rc->event_queue.len; i++) json_decref(rc->event_queue.items[i]);
+    for (size_t i = 0; i < rc->event_queue.len; i++) pending_event_free(rc->event_queue.items[i]);
     VEC_FREE(&rc->event_queue);
     pthread_cond_destroy(&rc->event_cond);
     pthread_mutex_destroy(&rc->lock);

@@ -28,6 +28,13 @@ typedef struct pod_record {
     bool in_cycle;                /* a cycle (or a Permit wait) holds the info */
     bool assumed;                 /* assumed in the cache */
     bool removed;                 /* deleted or bound while in a cycle */
+    /* A bind in flight (an asynchronous source took it, cluster.h): the
+     * binding cycle ends when the source reports the result (or the watch
+     * shows the pod on bind_node). in_cycle stays set meanwhile; the cycle
+     * is kept only when plugins need it afterwards (Unreserve, PostBind). */
+    char *bind_node;
+    sl_cycle *bind_cycle;
+    int64_t bind_start_ns;
 } pod_record;
 
 struct sl_scheduler {
@@ -36,6 +43,7 @@ struct sl_scheduler {
     bool virtual_time;
     const sl_recorder *recorder;
     int64_t last_bind_ns;         /* clock at the last successful bind (progress guard) */
+    bool bind_queued;             /* the cluster queued the bind just asked (SL_WAIT) */
 
     uint32_t nextenders;
     sl_extender **extenders;      /* the config's extenders, shared by every profile */
@@ -65,6 +73,11 @@ struct sl_scheduler {
 
 /* schedule_one.c */
 void sched_schedule_one(sl_scheduler *s, pod_record *rec);
+/* A bind in flight (rec->bind_node) ended: success runs PostBind and
+ * records Scheduled; failure is upstream's handleBindingCycleError
+ * (Unreserve in reverse order, forget, requeue, FailedScheduling and
+ * PodScheduled=False/SchedulerError) with the source's message. */
+void sched_bind_finished(sl_scheduler *s, pod_record *rec, bool ok, const char *message);
 /* Acts on waiting pods that were allowed or rejected, or whose deadline
  * passed, in the order they started waiting (until none is left). */
 void sched_expire_waiting(sl_scheduler *s);
