@@ -94,7 +94,7 @@ try:
         conn = http.client.HTTPConnection(m.group(1), int(m.group(2)))
     else:
         t0 = time.time()
-        sched = subprocess.Popen([schedlab, "scheduler", "--master", url, "--kube-api-qps", "5000", "--kube-api-burst", "5000", "--leader-elect=false"],
+        sched = subprocess.Popen([schedlab, "scheduler", "--master", url, "--kube-api-qps", "5000", "--kube-api-burst", "5000", "--leader-elect=false", "--secure-port", "0"],
                                  stderr=open(os.path.join(tmp, "sched.log"), "w"), env=dict(os.environ, SCHEDLAB_LOG="info"))
     while True:
         # cheap for both sides: the server filters, one item at most comes back
