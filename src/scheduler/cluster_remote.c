@@ -22,8 +22,14 @@
  *     default-scheduler, action Scheduling/Binding/Preempting), falling
  *     back to core/v1 when the server does not serve events.k8s.io.
  *
- * Lifetimes: every decoded version stays alive until destroy (cluster.h:
- * the scheduler may keep pointers into old versions).
+ * Lifetimes (cluster.h): an informer's `known` map owns each object's
+ * current version; a change hands the versions it supersedes to its event
+ * (`retire`: the old one of a MODIFIED; for a DELETED the last state and
+ * the previous version), and delivering the event retires them in the
+ * version ledger under the event's number, freed when the scheduler
+ * releases that mark. Binds pin the mark until their POST is done (or
+ * their failure has been delivered). A new kind: give its events the
+ * versions they supersede and a free function (free_fn).
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -53,11 +59,14 @@ typedef struct remote_event {
     sl_watch_type type;
     void *old, *obj;
     char *node, *message;      /* KIND_BIND_FAILED */
+    void *retire[2];           /* versions this event supersedes (owned until delivered) */
+    uint64_t pin;              /* KIND_BIND_FAILED: the bind's pin */
 } remote_event;
 
 typedef struct bind_job {
-    const k8s_pod *pod;        /* retained by the cluster */
+    const k8s_pod *pod;        /* pinned */
     char *node;
+    uint64_t pin;
 } bind_job;
 
 typedef struct remote_cluster remote_cluster;
@@ -78,10 +87,10 @@ struct remote_cluster {
     sl_clock *clock;           /* woken when events arrive; may be NULL */
     sl_cluster_handler handler;
     informer inf[NKINDS];
-    pthread_mutex_t lock;      /* inbox, retained */
+    pthread_mutex_t lock;      /* inbox */
     event_vec inbox;
     event_vec draining;
-    VEC(void *) retained[NKINDS];
+    sl_version_ledger *ledger; /* superseded versions, pins of binds */
     atomic_bool stopping;
     bool events_v1_missing;    /* event thread only */
     /* events are written by a background thread (the cycle does not wait
@@ -127,10 +136,20 @@ static void free_obj(int kind, void *o) {
     }
 }
 
-static void retain(remote_cluster *rc, int kind, void *o) {
-    pthread_mutex_lock(&rc->lock);
-    VEC_PUSH(&rc->retained[kind], o);
-    pthread_mutex_unlock(&rc->lock);
+static void free_namespace(void *o) { k8s_namespace_free(o); }
+static void free_node(void *o) { k8s_node_free(o); }
+static void free_pod(void *o) { k8s_pod_free(o); }
+
+static void (*free_fn(int kind))(void *) {
+    return kind == KIND_NAMESPACE ? free_namespace : kind == KIND_NODE ? free_node : free_pod;
+}
+
+/* Frees what an undelivered event owns (destroy). */
+static void event_discard(remote_event *e) {
+    for (int i = 0; i < 2; i++)
+        if (e->retire[i]) free_obj(e->kind, e->retire[i]);
+    free(e->node);
+    free(e->message);
 }
 
 static void object_key(const json_t *obj, char *buf, size_t size) {
@@ -149,6 +168,12 @@ static const char *object_rv(const json_t *obj) {
 
 static void deliver(remote_cluster *rc, const remote_event *e) {
     const sl_cluster_handler *h = &rc->handler;
+    if (e->kind == KIND_BIND_FAILED) {
+        if (h->on_bind_failed) h->on_bind_failed(h->user, e->obj, e->node, e->message);
+        sl_version_ledger_unpin(rc->ledger, e->pin);
+        return;
+    }
+    uint64_t seq = sl_version_ledger_deliver(rc->ledger);
     switch (e->kind) {
     case KIND_NAMESPACE:
         if (h->on_namespace) h->on_namespace(h->user, e->type, e->old, e->obj);
@@ -159,16 +184,19 @@ static void deliver(remote_cluster *rc, const remote_event *e) {
     case KIND_POD:
         if (h->on_pod) h->on_pod(h->user, e->type, e->old, e->obj);
         break;
-    case KIND_BIND_FAILED:
-        if (h->on_bind_failed) h->on_bind_failed(h->user, e->obj, e->node, e->message);
-        break;
     }
+    for (int i = 0; i < 2; i++)
+        sl_version_ledger_retire(rc->ledger, seq, e->retire[i], free_fn(e->kind));
 }
 
-/* Informer thread (or subscribe, with direct = true): one change. */
-static void emit(informer *inf, sl_watch_type type, void *old, void *obj, bool direct) {
+/* Informer thread (or subscribe, with direct = true): one change, which
+ * supersedes `retire` (the old version; for DELETED, the last state and
+ * the previous version if they differ). */
+static void emit(informer *inf, sl_watch_type type, void *old, void *obj, bool direct, void *retire0,
+                 void *retire1) {
     remote_cluster *rc = inf->rc;
-    remote_event e = {inf->kind, type, type == SL_WATCH_MODIFIED ? old : NULL, obj, NULL, NULL};
+    remote_event e = {inf->kind, type, type == SL_WATCH_MODIFIED ? old : NULL, obj, NULL, NULL,
+                      {retire0, retire1 != retire0 ? retire1 : NULL}, 0};
     if (direct) {
         deliver(rc, &e);
         return;
@@ -187,29 +215,28 @@ static void apply(informer *inf, const char *type, json_t *obj, bool direct) {
         if (!k) return;
         void *last = decode(inf->kind, obj);
         if (!last) last = k->obj;
-        else retain(inf->rc, inf->kind, last);
+        void *previous = k->obj;
         strmap_remove(&inf->known, key);
         free(k->rv);
         free(k);
-        emit(inf, SL_WATCH_DELETED, NULL, last, direct);
+        emit(inf, SL_WATCH_DELETED, NULL, last, direct, last, previous);
         return;
     }
     if (k && !strcmp(k->rv, object_rv(obj))) return;
     void *o = decode(inf->kind, obj);
     if (!o) return;
-    retain(inf->rc, inf->kind, o);
     if (k) {
         void *old = k->obj;
         k->obj = o;
         free(k->rv);
         k->rv = xstrdup(object_rv(obj));
-        emit(inf, SL_WATCH_MODIFIED, old, o, direct);
+        emit(inf, SL_WATCH_MODIFIED, old, o, direct, old, NULL);
     } else {
         k = xcalloc(1, sizeof(*k));
         k->obj = o;
         k->rv = xstrdup(object_rv(obj));
         strmap_put(&inf->known, key, k);
-        emit(inf, SL_WATCH_ADDED, NULL, o, direct);
+        emit(inf, SL_WATCH_ADDED, NULL, o, direct, NULL, NULL);
     }
 }
 
@@ -244,7 +271,7 @@ static bool relist(informer *inf, bool direct) {
     for (size_t g = 0; g < gone.len; g++) {
         known *k = strmap_get(&inf->known, gone.items[g]);
         strmap_remove(&inf->known, gone.items[g]);
-        emit(inf, SL_WATCH_DELETED, NULL, k->obj, direct);
+        emit(inf, SL_WATCH_DELETED, NULL, k->obj, direct, k->obj, NULL);
         free(k->rv);
         free(k);
         free(gone.items[g]);
@@ -354,7 +381,7 @@ static size_t remote_dispatch(sl_cluster *c) {
     rc->inbox.len = 0;
     pthread_mutex_unlock(&rc->lock);
     for (size_t i = 0; i < rc->draining.len; i++) {
-        deliver(rc, &rc->draining.items[i]);
+        deliver(rc, &rc->draining.items[i]); /* the ledger takes the retired versions */
         free(rc->draining.items[i].node);
         free(rc->draining.items[i].message);
     }
@@ -407,11 +434,14 @@ static void *binder_main(void *arg) {
         sl_status st = bind_now(rc, job.pod, job.node);
         pthread_mutex_lock(&rc->lock);
         if (st.code != SL_SUCCESS) {
+            /* the pin stays until the failure is delivered */
             remote_event e = {KIND_BIND_FAILED, SL_WATCH_MODIFIED, NULL, (void *)job.pod, job.node,
-                              xstrdup(st.message ? st.message : "binding failed")};
+                              xstrdup(st.message ? st.message : "binding failed"), {NULL, NULL}, job.pin};
             VEC_PUSH(&rc->inbox, e);
             job.node = NULL;
             if (rc->clock) sl_clock_wake(rc->clock);
+        } else {
+            sl_version_ledger_unpin(rc->ledger, job.pin);
         }
         free(job.node);
         rc->binds_in_flight--;
@@ -431,7 +461,7 @@ static sl_status remote_bind(sl_cluster *c, const k8s_pod *pod, const char *node
     while (rc->nbinders < BINDERS &&
            pthread_create(&rc->binders[rc->nbinders], NULL, binder_main, rc) == 0)
         rc->nbinders++;
-    bind_job job = {pod, xstrdup(node_name)};
+    bind_job job = {pod, xstrdup(node_name), sl_version_ledger_pin(rc->ledger, sl_version_ledger_mark(rc->ledger))};
     VEC_PUSH(&rc->bind_queue, job);
     pthread_cond_signal(&rc->bind_cond);
     pthread_mutex_unlock(&rc->lock);
@@ -595,18 +625,15 @@ static void remote_destroy(sl_cluster *c) {
         void *val;
         while (strmap_next(&inf->known, &pos, NULL, &val)) {
             known *kn = val;
+            free_obj(k, kn->obj);
             free(kn->rv);
             free(kn);
         }
         strmap_free(&inf->known);
         free(inf->rv);
-        for (size_t i = 0; i < rc->retained[k].len; i++) free_obj(k, rc->retained[k].items[i]);
-        VEC_FREE(&rc->retained[k]);
     }
-    for (size_t i = 0; i < rc->inbox.len; i++) {
-        free(rc->inbox.items[i].node);
-        free(rc->inbox.items[i].message);
-    }
+    for (size_t i = 0; i < rc->inbox.len; i++) event_discard(&rc->inbox.items[i]);
+    sl_version_ledger_free(rc->ledger);
     VEC_FREE(&rc->inbox);
     VEC_FREE(&rc->draining);
     for (size_t i = rc->bind_head; i < rc->bind_queue.len; i++) free(rc->bind_queue.items[i].node);
@@ -621,6 +648,16 @@ static void remote_destroy(sl_cluster *c) {
     free(rc);
 }
 
+static uint64_t remote_mark(sl_cluster *c) { return sl_version_ledger_mark(self_of(c)->ledger); }
+
+static void remote_release(sl_cluster *c, uint64_t mark) {
+    sl_version_ledger_release(self_of(c)->ledger, mark);
+}
+
+static void remote_versions(sl_cluster *c, sl_cluster_versions *out) {
+    sl_version_ledger_stats(self_of(c)->ledger, out);
+}
+
 static const sl_cluster_ops remote_ops = {
     .subscribe = remote_subscribe,
     .bind = remote_bind,
@@ -629,6 +666,9 @@ static const sl_cluster_ops remote_ops = {
     .record_event = remote_record_event,
     .destroy = remote_destroy,
     .dispatch = remote_dispatch,
+    .mark = remote_mark,
+    .release = remote_release,
+    .versions = remote_versions,
 };
 
 sl_cluster *sl_cluster_remote_new(sl_kube_client *client, sl_clock *clock, const char *instance) {
@@ -638,6 +678,7 @@ sl_cluster *sl_cluster_remote_new(sl_kube_client *client, sl_clock *clock, const
     rc->client = client;
     rc->clock = clock;
     rc->instance = xstrdup(instance ? instance : "schedlab");
+    rc->ledger = sl_version_ledger_new();
     pthread_mutex_init(&rc->lock, NULL);
     pthread_cond_init(&rc->event_cond, NULL);
     pthread_cond_init(&rc->bind_cond, NULL);

@@ -738,6 +738,7 @@ void sched_schedule_one(sl_scheduler *s, pod_record *rec) {
 
     sl_cycle_arenas_reset(&s->arenas);
     sl_cache_update_snapshot(s->cache, s->snapshot);
+    rec->version_mark = sched_release_versions(s);
     sl_cycle *c = sched_take_cycle(s);
     sl_cycle_begin(c, s->snapshot, s->config->parallelism, &s->rng);
     if (UNLIKELY(rec_cb != NULL) && rec_cb->cycle_start)
