@@ -321,8 +321,8 @@ static sl_status store_delete_pod(sl_cluster *c, const k8s_pod *pod) {
         pthread_mutex_lock(&m->lock);
         strmap_put(&m->deleted_pods, key, last);
         pthread_mutex_unlock(&m->lock);
-        sl_object_unref(last);
     }
+    sl_object_unref(last);
     return status_of(code, &err, "delete: pod not found in the cluster store", "delete: the store refused the write");
 }
 
