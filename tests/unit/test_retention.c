@@ -9,6 +9,9 @@
  * stops growing once the store's own event history is full (the old
  * adapter kept every version: about 70,000 node versions more).
  *
+ * A pod waiting at Permit holds what its cycle saw: versions superseded
+ * while it waits are released only once it is gone (deleted here).
+ *
  * Built with -DRETENTION_RSS_ONLY it uses only the older API (the RSS
  * check), so the same test can be run against the adapter before this
  * change to see it fail.
@@ -16,6 +19,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "plugins/registry.h"
 #include "scheduler/cluster.h"
 #include "scheduler/config.h"
@@ -216,8 +220,104 @@ static void test_churn_stays_bounded(void) {
     strbuf_free(&docs);
 }
 
+#ifndef RETENTION_RSS_ONLY
+/* ---- a pod waiting at Permit keeps what its cycle saw ---- */
+
+/* Permit: pods labelled wait=yes wait (60 s); every call stops the loop
+ * after its cycle (sl_scheduler_run's stop flag). */
+static volatile int stop_loop;
+static sl_status stop_permit(sl_plugin *p, sl_cycle *c, const sl_pod_info *pod, const char *node,
+                             int64_t *timeout_ms) {
+    (void)p, (void)c, (void)node;
+    stop_loop = 1;
+    const char *wait = k8s_map_get(&pod->pod->labels, "wait");
+    if (!wait) return SL_STATUS_SUCCESS;
+    *timeout_ms = 60000;
+    return sl_status_make(SL_WAIT, NULL);
+}
+static const sl_plugin_ops stop_ops = {.name = "StopWait", .permit = stop_permit};
+static const sl_plugin_registration stop_plugin = {"StopWait", &stop_ops, NULL};
+
+static size_t retired_now(sl_cluster *c) {
+    sl_cluster_versions v;
+    c->ops->versions(c, &v);
+    return v.retired;
+}
+
+static void test_waiting_pod_holds_its_versions(void) {
+    char err[1024];
+    sl_registry *registry = sl_registry_new_default();
+    sl_registry_add(registry, &stop_plugin);
+    const char *yaml = "apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\n"
+                       "profiles:\n- schedulerName: default-scheduler\n  plugins:\n    permit:\n"
+                       "      enabled: [{name: StopWait}]\n";
+    json_t *doc = k8s_parse_document(yaml, strlen(yaml), "config", err, sizeof err);
+    sl_config config;
+    CHECK(doc && sl_config_load_json(doc, "config", registry, &config, err, sizeof err));
+    json_decref(doc);
+    const char *cluster_yaml =
+        "---\napiVersion: v1\nkind: Node\nmetadata: {name: n1}\nstatus: {capacity: {cpu: \"4\", pods: \"110\"}}\n"
+        "---\napiVersion: v1\nkind: Node\nmetadata: {name: n2}\nstatus: {capacity: {cpu: \"4\", pods: \"110\"}}\n"
+        "---\napiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: default, labels: {wait: \"yes\"}}\n"
+        "spec: {containers: [{name: c, image: x, ports: [{containerPort: 80, hostPort: 8080}], "
+        "resources: {requests: {cpu: 100m}}}]}\n";
+    json_t *objs = k8s_parse_documents(cluster_yaml, strlen(cluster_yaml), "cluster", err, sizeof err);
+    sl_cluster *cluster = sl_cluster_memory_new();
+    CHECK(objs && sl_cluster_memory_load(cluster, objs, "cluster", err, sizeof err));
+    json_decref(objs);
+    sl_clock *clock = sl_clock_virtual_new(0);
+    sl_scheduler_options o = {.config = &config, .registry = registry, .cluster = cluster, .seed = 1,
+                              .virtual_time = true};
+    sl_scheduler *s = sl_scheduler_new(&o, err, sizeof err);
+    CHECK(s != NULL);
+    if (!s) return;
+    stop_loop = 0;
+    sl_scheduler_run(s, clock, &stop_loop); /* a's cycle: it waits at Permit */
+    uint32_t active, backoff, unschedulable, gated;
+    sl_scheduler_pending_counts(s, &active, &backoff, &unschedulable, &gated);
+    CHECK_EQ_INT(active + backoff + unschedulable, 0);
+
+    sl_store *store = sl_cluster_store(cluster);
+    const sl_resource *pods = sl_resource_get(SL_RES_PODS), *nodes = sl_resource_get(SL_RES_NODES);
+    sl_store_error serr;
+    annotate_args a = {"heartbeat", ""};
+    for (int i = 0; i < 10; i++) {
+        snprintf(a.value, sizeof a.value, "%d", i);
+        CHECK(sl_store_update(store, pods, "default", "a", pod_status, &a, NULL, &serr) < 300);
+        CHECK(sl_store_update(store, nodes, NULL, i % 2 ? "n1" : "n2", annotate, &a, NULL, &serr) < 300);
+    }
+    size_t held_while_waiting = retired_now(cluster);
+    CHECK(held_while_waiting >= 20);
+    /* another pod's cycle: a still waits, so what was superseded since
+     * a's cycle started stays */
+    CHECK(create_pod(store, "b", "100m", 0));
+    stop_loop = 0;
+    sl_scheduler_run(s, clock, &stop_loop);
+    k8s_pod *b = sl_cluster_memory_find_pod(cluster, "default", "b");
+    sl_pod_result r;
+    CHECK(b && sl_scheduler_pod_result(s, b, &r) && r.state == SL_POD_SCHEDULED);
+    CHECK(retired_now(cluster) >= held_while_waiting);
+    /* a deleted while waiting: its wait ends, the next cycle releases all */
+    CHECK(sl_store_delete(store, pods, "default", "a", 0, NULL, NULL, &serr) < 300);
+    CHECK(create_pod(store, "c", "100m", 0));
+    stop_loop = 0;
+    sl_scheduler_run(s, clock, &stop_loop);
+    size_t after = retired_now(cluster);
+    printf("  superseded versions held: %zu while a waits, %zu once it is gone\n", held_while_waiting, after);
+    CHECK(after < 5);
+    sl_scheduler_free(s);
+    cluster->ops->destroy(cluster);
+    sl_clock_free(clock);
+    sl_config_free(&config);
+    sl_registry_free(registry);
+}
+#endif
+
 int main(void) {
     log_set_level(SL_LOG_WARN);
     RUN(test_churn_stays_bounded);
+#ifndef RETENTION_RSS_ONLY
+    RUN(test_waiting_pod_holds_its_versions);
+#endif
     return test_summary("retention");
 }
