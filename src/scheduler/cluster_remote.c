@@ -207,13 +207,22 @@ static void emit(informer *inf, sl_watch_type type, void *old, void *obj, bool d
     if (rc->clock) sl_clock_wake(rc->clock);
 }
 
+/* obj: the caller's reference, taken over (the only one: no list or
+ * watch event still holds it). It is dropped before the event is posted:
+ * once posted, a decoded version (which holds its own reference) may be
+ * freed by the scheduler thread at any time, and jansson's reference
+ * count is the only thing the two threads would otherwise share. */
 static void apply(informer *inf, const char *type, json_t *obj, bool direct) {
     char key[600];
     object_key(obj, key, sizeof key);
     known *k = strmap_get(&inf->known, key);
     if (!strcmp(type, "DELETED")) {
-        if (!k) return;
+        if (!k) {
+            json_decref(obj);
+            return;
+        }
         void *last = decode(inf->kind, obj);
+        json_decref(obj);
         if (!last) last = k->obj;
         void *previous = k->obj;
         strmap_remove(&inf->known, key);
@@ -222,19 +231,27 @@ static void apply(informer *inf, const char *type, json_t *obj, bool direct) {
         emit(inf, SL_WATCH_DELETED, NULL, last, direct, last, previous);
         return;
     }
-    if (k && !strcmp(k->rv, object_rv(obj))) return;
+    if (k && !strcmp(k->rv, object_rv(obj))) {
+        json_decref(obj);
+        return;
+    }
     void *o = decode(inf->kind, obj);
-    if (!o) return;
+    char *rv = xstrdup(object_rv(obj));
+    json_decref(obj);
+    if (!o) {
+        free(rv);
+        return;
+    }
     if (k) {
         void *old = k->obj;
         k->obj = o;
         free(k->rv);
-        k->rv = xstrdup(object_rv(obj));
+        k->rv = rv;
         emit(inf, SL_WATCH_MODIFIED, old, o, direct, old, NULL);
     } else {
         k = xcalloc(1, sizeof(*k));
         k->obj = o;
-        k->rv = xstrdup(object_rv(obj));
+        k->rv = rv;
         strmap_put(&inf->known, key, k);
         emit(inf, SL_WATCH_ADDED, NULL, o, direct, NULL, NULL);
     }
@@ -258,7 +275,10 @@ static bool relist(informer *inf, bool direct) {
     json_array_foreach(items, i, item) {
         char key[600];
         object_key(item, key, sizeof key);
-        strmap_put(&seen, key, item);
+        strmap_put(&seen, key, (void *)1);
+        /* taken out of the list (apply holds the only reference) */
+        json_incref(item);
+        json_array_set_new(items, i, json_null());
         apply(inf, "ADDED", item, direct);
     }
     /* deletions missed while away */
@@ -305,9 +325,13 @@ static bool on_watch_event(void *user, json_t *ev) {
         inf->rv = xstrdup(object_rv(obj));
         return true;
     }
+    char *rv = xstrdup(object_rv(obj));
+    /* taken out of the event (apply holds the only reference) */
+    json_incref(obj);
+    json_object_del(ev, "object");
     apply(inf, type, obj, false);
     free(inf->rv);
-    inf->rv = xstrdup(object_rv(obj));
+    inf->rv = rv;
     return true;
 }
 
