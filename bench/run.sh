@@ -8,7 +8,10 @@
 #      (bench/wasm/run.sh);
 #   4. per-call cost of the RegexScheduling C wasm guests (bench/wasm_guests.sh);
 #   5. RegexScheduling native vs wasm v1 vs wasm v2 end to end
-#      (bench/wasm-plugins.sh).
+#      (bench/wasm-plugins.sh);
+#   6. scheduling with the /metrics recorder (`bench scheduling --metrics`);
+#   7. `schedlab scheduler` over HTTP/2 through nghttpx, and with
+#      DISABLE_HTTP2 (bench/scheduler_http2.py; skipped without nghttpx).
 # Figures go to stdout; copy them into bench/RESULTS.md with the date and
 # the machine (nproc, CPU model, load average) when they change.
 set -eu
@@ -45,3 +48,14 @@ BENCH_TOOL="$(dirname "$schedlab")/tools/bench_wasm_guests" bench/wasm_guests.sh
 echo
 echo "## RegexScheduling native vs wasm v1 vs wasm v2: bench/wasm-plugins.sh"
 SCHEDLAB="$schedlab" bench/wasm-plugins.sh
+echo
+echo "## scheduling with the /metrics recorder (per-plugin timings in 10% of cycles): bench scheduling --metrics"
+for i in 1 2 3 4 5; do "$schedlab" bench scheduling --nodes 5000 --pods 10000 --metrics | grep -E 'pods_per_second|metrics:|cpu seconds'; done
+if command -v nghttpx >/dev/null 2>&1 || [ -x /usr/sbin/nghttpx ]; then
+    echo
+    echo "## schedlab scheduler over HTTP/2 through nghttpx: bench/scheduler_http2.py"
+    for i in 1 2 3; do
+        python3 bench/scheduler_http2.py "$schedlab" 500 3000
+        python3 bench/scheduler_http2.py --disable-http2 "$schedlab" 500 3000
+    done
+fi

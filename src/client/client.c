@@ -6,7 +6,19 @@
  *     insecure-skip-tls-verify; user token / tokenFile,
  *     client-certificate(-data) / client-key(-data)); *-data fields are
  *     decoded into private temporary files libcurl can read;
- *   - a pool of curl easy handles (each keeps its connection alive);
+ *   - HTTP/2 where the server offers it, as client-go: an https server is
+ *     asked for h2 by ALPN (CURL_HTTP_VERSION_2TLS) and every request and
+ *     watch of the client goes through one curl multi handle driven by an
+ *     I/O thread, so they are multiplexed as streams of one connection
+ *     (curl opens another only when the server's stream limit is reached);
+ *     once a server has answered ALPN with http/1.1 (schedlab apiserver's
+ *     TLS), later transfers leave the I/O thread alone and use the pool
+ *     below, as client-go keeps a pool of HTTP/1.1 connections. Plain
+ *     http:// is HTTP/1.1 on a pool of curl easy handles (each keeps its
+ *     connection alive), on the calling threads. DISABLE_HTTP2 (any value, as client-go's
+ *     SetTransportDefaults) makes https use HTTP/1.1 on that pool as well;
+ *     the negotiated version is logged (debug) when it is first seen or
+ *     changes;
  *   - a token bucket (qps, burst) every request waits on, as client-go's
  *     flowcontrol rate limiter; watches are not limited (client-go neither
  *     limits the long-running stream);
@@ -21,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -41,7 +54,24 @@ struct sl_kube_client {
     int64_t last_ns;
     VEC(CURL *) idle;
     atomic_bool cancelled;
+    /* HTTP/2 transport (https): transfers handed to the I/O thread */
+    bool mux;
+    CURLM *multi;
+    pthread_t io_thread;
+    pthread_mutex_t io_lock;     /* the fields below and every xfer's shared fields */
+    struct xfer *incoming, *incoming_tail;
+    bool io_stop;
+    atomic_long http_version;    /* last CURLINFO_HTTP_VERSION seen (for the log) */
+    atomic_bool no_h2;           /* the https server answered ALPN with http/1.1 */
+    size_t watch_buffer_bytes;   /* a watch stream pauses beyond this */
 };
+
+static void *io_main(void *arg);
+
+/* A watch stream buffers this much (sl_kube_client_options.watch_buffer_bytes
+ * 0) before the I/O thread pauses it (the watching thread is slow); it
+ * resumes once the watcher has caught up. */
+#define STREAM_BUFFER_MAX (8u << 20)
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static void curl_init_once(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
@@ -175,15 +205,31 @@ out:
     return ok;
 }
 
+/* https (unless DISABLE_HTTP2 is set): the multiplexing transport. */
+static void start_transport(sl_kube_client *c) {
+    if (strncasecmp(c->server, "https://", 8) != 0 || getenv("DISABLE_HTTP2")) return;
+    c->multi = curl_multi_init();
+    if (!c->multi) return;
+    curl_multi_setopt(c->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+    if (pthread_create(&c->io_thread, NULL, io_main, c) != 0) {
+        curl_multi_cleanup(c->multi);
+        c->multi = NULL;
+        return;
+    }
+    c->mux = true;
+}
+
 sl_kube_client *sl_kube_client_new(const sl_kube_client_options *opts, char *err, size_t errsize) {
     pthread_once(&curl_once, curl_init_once);
     sl_kube_client *c = xcalloc(1, sizeof(*c));
     pthread_mutex_init(&c->lock, NULL);
+    pthread_mutex_init(&c->io_lock, NULL);
     c->qps = opts->qps > 0 ? opts->qps : 50;
     c->burst = opts->burst > 0 ? opts->burst : 100;
     c->tokens = c->burst;
     c->last_ns = time_now_ns();
     c->max_retries = opts->max_retries < 0 ? 0 : opts->max_retries == 0 ? 5 : opts->max_retries;
+    c->watch_buffer_bytes = opts->watch_buffer_bytes ? opts->watch_buffer_bytes : STREAM_BUFFER_MAX;
     if (opts->master) c->server = xstrdup(opts->master);
     const char *kc = opts->kubeconfig;
     char home_kc[1024];
@@ -208,6 +254,7 @@ sl_kube_client *sl_kube_client_new(const sl_kube_client_options *opts, char *err
                 c->server = strchr(h, ':') ? xasprintf("https://[%s]:%s", h, getenv("KUBERNETES_SERVICE_PORT"))
                                            : xasprintf("https://%s:%s", h, getenv("KUBERNETES_SERVICE_PORT"));
                 c->ca_file = xstrdup("/var/run/secrets/kubernetes.io/serviceaccount/ca.crt");
+                start_transport(c);
                 return c;
             }
         }
@@ -227,12 +274,21 @@ sl_kube_client *sl_kube_client_new(const sl_kube_client_options *opts, char *err
     }
     size_t n = strlen(c->server);
     while (n && c->server[n - 1] == '/') c->server[--n] = 0;
+    start_transport(c);
     return c;
 }
 
 void sl_kube_client_free(sl_kube_client *c) {
     if (!c) return;
+    if (c->mux) {
+        pthread_mutex_lock(&c->io_lock);
+        c->io_stop = true;
+        pthread_mutex_unlock(&c->io_lock);
+        curl_multi_wakeup(c->multi);
+        pthread_join(c->io_thread, NULL);
+    }
     for (size_t i = 0; i < c->idle.len; i++) curl_easy_cleanup(c->idle.items[i]);
+    if (c->multi) curl_multi_cleanup(c->multi); /* after its easy handles */
     VEC_FREE(&c->idle);
     for (size_t i = 0; i < c->temp_files.len; i++) {
         unlink(c->temp_files.items[i]);
@@ -245,12 +301,16 @@ void sl_kube_client_free(sl_kube_client *c) {
     free(c->cert_file);
     free(c->key_file);
     pthread_mutex_destroy(&c->lock);
+    pthread_mutex_destroy(&c->io_lock);
     free(c);
 }
 
 const char *sl_kube_client_server(const sl_kube_client *c) { return c->server; }
 
-void sl_kube_client_cancel(sl_kube_client *c) { atomic_store(&c->cancelled, true); }
+void sl_kube_client_cancel(sl_kube_client *c) {
+    atomic_store(&c->cancelled, true);
+    if (c->mux) curl_multi_wakeup(c->multi); /* the progress callbacks end the watches */
+}
 
 /* ---- limiter ---- */
 
@@ -282,6 +342,14 @@ static CURL *take_handle(sl_kube_client *c) {
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+    if (c->mux) {
+        curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+        /* wait for the connection being set up to say whether it can
+         * multiplex rather than open one more (transfers started together) */
+        curl_easy_setopt(h, CURLOPT_PIPEWAIT, 1L);
+    } else {
+        curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+    }
     if (c->insecure) {
         curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
         curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
@@ -335,6 +403,156 @@ static struct curl_slist *headers(sl_kube_client *c, const char *content_type) {
     return hl;
 }
 
+/* ---- transport: one transfer, on this thread or the I/O thread ---- */
+
+/* A transfer handed to the I/O thread (HTTP/2 transport). It lives on the
+ * caller's stack; the I/O thread touches it until `done`, and the fields
+ * marked shared only under c->io_lock. */
+typedef struct xfer {
+    sl_kube_client *c;
+    CURL *h;
+    struct xfer *next;          /* incoming list */
+    pthread_cond_t cv;          /* done, or (streams) data arrived */
+    /* shared */
+    bool done;
+    CURLcode rc;
+    /* a stream (watch): body bytes not consumed yet, and flow control */
+    bool streaming;
+    buf stream;
+    long code;
+    bool paused, unpause, cancel;
+} xfer;
+
+
+static void note_http_version(sl_kube_client *c, CURL *h) {
+    long v = 0;
+    if (curl_easy_getinfo(h, CURLINFO_HTTP_VERSION, &v) != CURLE_OK || v == 0) return;
+    if (c->mux && v != CURL_HTTP_VERSION_2_0) atomic_store(&c->no_h2, true);
+    if (atomic_exchange(&c->http_version, v) == v) return;
+    const char *name = v == CURL_HTTP_VERSION_2_0 ? "HTTP/2"
+                       : v == CURL_HTTP_VERSION_1_1 ? "HTTP/1.1"
+                       : v == CURL_HTTP_VERSION_1_0 ? "HTTP/1.0"
+                                                    : "HTTP/3";
+    log_debug("client: %s speaks %s%s", c->server, name,
+              c->mux ? (v == CURL_HTTP_VERSION_2_0 ? " (ALPN h2: requests and watches multiplexed on one connection)"
+                                                   : " (ALPN fell back: kept-alive connections, one per transfer in flight, on the calling threads)")
+                     : "");
+}
+
+static void finish(sl_kube_client *c, xfer *x, CURLcode rc) {
+    pthread_mutex_lock(&c->io_lock);
+    x->rc = rc;
+    x->done = true;
+    pthread_cond_broadcast(&x->cv);
+    pthread_mutex_unlock(&c->io_lock); /* x may be gone from here on */
+}
+
+/* The I/O thread: adds the transfers handed to it to the multi handle,
+ * applies the watchers' unpause/cancel requests, drives curl and reports
+ * each finished transfer. */
+static void *io_main(void *arg) {
+    sl_kube_client *c = arg;
+    VEC(xfer *) active = {0};
+    VEC(xfer *) unpause = {0};
+    for (;;) {
+        pthread_mutex_lock(&c->io_lock);
+        bool stop = c->io_stop;
+        xfer *in = c->incoming;
+        c->incoming = c->incoming_tail = NULL;
+        unpause.len = 0;
+        for (size_t i = 0; i < active.len;) {
+            xfer *x = active.items[i];
+            if (x->streaming && atomic_load(&c->cancelled)) x->cancel = true; /* sl_kube_client_cancel */
+            if (x->cancel) { /* the watcher is done with it, or shutdown */
+                active.items[i] = active.items[--active.len];
+                pthread_mutex_unlock(&c->io_lock);
+                curl_multi_remove_handle(c->multi, x->h);
+                finish(c, x, CURLE_ABORTED_BY_CALLBACK);
+                pthread_mutex_lock(&c->io_lock);
+                continue;
+            }
+            if (x->unpause) {
+                x->unpause = false;
+                x->paused = false;
+                VEC_PUSH(&unpause, x);
+            }
+            i++;
+        }
+        pthread_mutex_unlock(&c->io_lock);
+        if (stop) break;
+        for (xfer *x = in, *next; x; x = next) {
+            next = x->next;
+            if (curl_multi_add_handle(c->multi, x->h) != CURLM_OK) {
+                finish(c, x, CURLE_FAILED_INIT);
+                continue;
+            }
+            VEC_PUSH(&active, x);
+        }
+        /* may deliver the held-back data at once (write callback: takes io_lock) */
+        for (size_t i = 0; i < unpause.len; i++) curl_easy_pause(unpause.items[i]->h, CURLPAUSE_CONT);
+        int running = 0;
+        curl_multi_perform(c->multi, &running);
+        CURLMsg *m;
+        int left;
+        while ((m = curl_multi_info_read(c->multi, &left))) {
+            if (m->msg != CURLMSG_DONE) continue;
+            CURL *h = m->easy_handle;
+            CURLcode rc = m->data.result;
+            xfer *x = NULL;
+            curl_easy_getinfo(h, CURLINFO_PRIVATE, (char **)&x);
+            curl_multi_remove_handle(c->multi, h);
+            for (size_t i = 0; i < active.len; i++)
+                if (active.items[i] == x) active.items[i] = active.items[--active.len];
+            if (x) finish(c, x, rc);
+        }
+        curl_multi_poll(c->multi, NULL, 0, 1000, NULL);
+    }
+    /* sl_kube_client_free runs after every caller returned: nothing left */
+    for (size_t i = 0; i < active.len; i++) curl_multi_remove_handle(c->multi, active.items[i]->h);
+    VEC_FREE(&active);
+    VEC_FREE(&unpause);
+    return NULL;
+}
+
+/* The HTTP/2 transport is in use: https, not disabled, and the server has
+ * not answered ALPN with http/1.1 (then the I/O thread would only add a
+ * hand-off per transfer: later transfers take the pool, as client-go's
+ * transport keeps a pool of HTTP/1.1 connections). */
+static bool use_mux(sl_kube_client *c) { return c->mux && !atomic_load(&c->no_h2); }
+
+/* Runs x->h to the end: on this thread (pool transport) or through the
+ * I/O thread (HTTP/2 transport), waiting for it. */
+static CURLcode perform(sl_kube_client *c, xfer *x) {
+    if (!use_mux(c)) {
+        x->rc = curl_easy_perform(x->h);
+        x->done = true;
+        return x->rc;
+    }
+    curl_easy_setopt(x->h, CURLOPT_PRIVATE, (char *)x);
+    pthread_mutex_lock(&c->io_lock);
+    x->next = NULL;
+    if (c->incoming_tail) c->incoming_tail->next = x;
+    else c->incoming = x;
+    c->incoming_tail = x;
+    pthread_mutex_unlock(&c->io_lock);
+    curl_multi_wakeup(c->multi);
+    pthread_mutex_lock(&c->io_lock);
+    while (!x->done) pthread_cond_wait(&x->cv, &c->io_lock);
+    pthread_mutex_unlock(&c->io_lock);
+    return x->rc;
+}
+
+/* One request transfer (body to the handle's write callback), by either
+ * transport; notes the negotiated HTTP version. */
+static CURLcode run_request(sl_kube_client *c, CURL *h) {
+    xfer x = {.c = c, .h = h};
+    pthread_cond_init(&x.cv, NULL);
+    CURLcode rc = perform(c, &x);
+    pthread_cond_destroy(&x.cv);
+    if (rc == CURLE_OK) note_http_version(c, h);
+    return rc;
+}
+
 int sl_kube_request(sl_kube_client *c, const char *method, const char *path, const json_t *body,
                     const char *content_type, json_t **out) {
     if (out) *out = NULL;
@@ -360,7 +578,7 @@ int sl_kube_request(sl_kube_client *c, const char *method, const char *path, con
         }
         curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
         curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
-        CURLcode rc = curl_easy_perform(h);
+        CURLcode rc = run_request(c, h);
         code = 0;
         curl_off_t retry_after = 0;
         if (rc == CURLE_OK) {
@@ -398,13 +616,11 @@ typedef struct watch_state {
     CURL *h;
 } watch_state;
 
-static size_t on_watch_body(char *ptr, size_t size, size_t nmemb, void *user) {
-    watch_state *w = user;
-    size_t n = size * nmemb;
-    if (w->stop) return 0;
-    if (!w->code) curl_easy_getinfo(w->h, CURLINFO_RESPONSE_CODE, &w->code);
-    on_body(ptr, 1, n, &w->line);
-    if (w->code != 200) return n; /* keep the Status body */
+/* Body bytes of the watch, on the watching thread: one event per line.
+ * False when the callback asked to stop. */
+static bool watch_feed(watch_state *w, const char *ptr, size_t n) {
+    on_body((char *)ptr, 1, n, &w->line);
+    if (w->code != 200) return true; /* keep the Status body */
     char *start = w->line.data;
     char *nl;
     while ((nl = memchr(start, '\n', w->line.len - (size_t)(start - w->line.data)))) {
@@ -415,7 +631,7 @@ static size_t on_watch_body(char *ptr, size_t size, size_t nmemb, void *user) {
             json_decref(ev);
             if (!go_on) {
                 w->stop = true;
-                return 0;
+                return false;
             }
         }
     }
@@ -423,13 +639,93 @@ static size_t on_watch_body(char *ptr, size_t size, size_t nmemb, void *user) {
     memmove(w->line.data, start, rest);
     w->line.len = rest;
     w->line.data[rest] = 0;
+    return true;
+}
+
+/* Pool transport: curl calls this on the watching thread itself. */
+static size_t on_watch_body(char *ptr, size_t size, size_t nmemb, void *user) {
+    watch_state *w = user;
+    size_t n = size * nmemb;
+    if (w->stop) return 0;
+    if (!w->code) curl_easy_getinfo(w->h, CURLINFO_RESPONSE_CODE, &w->code);
+    return watch_feed(w, ptr, n) ? n : 0;
+}
+
+/* HTTP/2 transport: on the I/O thread; the bytes go to the watcher. */
+static size_t on_stream_body(char *ptr, size_t size, size_t nmemb, void *user) {
+    xfer *x = user;
+    size_t n = size * nmemb;
+    pthread_mutex_lock(&x->c->io_lock);
+    if (x->cancel) {
+        pthread_mutex_unlock(&x->c->io_lock);
+        return 0;
+    }
+    if (!x->code) curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &x->code);
+    if (x->stream.len >= x->c->watch_buffer_bytes) {
+        if (!x->paused) log_debug("client: watch stream paused, %zu bytes wait for the watcher", x->stream.len);
+        x->paused = true;
+        pthread_mutex_unlock(&x->c->io_lock);
+        return CURL_WRITEFUNC_PAUSE;
+    }
+    on_body(ptr, 1, n, &x->stream);
+    pthread_cond_broadcast(&x->cv);
+    pthread_mutex_unlock(&x->c->io_lock);
     return n;
 }
 
 static int on_progress(void *user, curl_off_t a, curl_off_t b, curl_off_t c2, curl_off_t d) {
-    watch_state *w = user;
+    sl_kube_client *c = user;
     UNUSED(a), UNUSED(b), UNUSED(c2), UNUSED(d);
-    return atomic_load(&w->c->cancelled) ? 1 : 0;
+    return atomic_load(&c->cancelled) ? 1 : 0;
+}
+
+/* HTTP/2 transport: hands the stream to the I/O thread and feeds what
+ * arrives to the watch, on this thread, until the stream ends or the
+ * callback stops it. */
+static CURLcode stream_watch(sl_kube_client *c, xfer *x, watch_state *w) {
+    curl_easy_setopt(x->h, CURLOPT_WRITEFUNCTION, on_stream_body);
+    curl_easy_setopt(x->h, CURLOPT_WRITEDATA, x);
+    curl_easy_setopt(x->h, CURLOPT_PRIVATE, (char *)x);
+    x->streaming = true;
+    pthread_mutex_lock(&c->io_lock);
+    x->next = NULL;
+    if (c->incoming_tail) c->incoming_tail->next = x;
+    else c->incoming = x;
+    c->incoming_tail = x;
+    pthread_mutex_unlock(&c->io_lock);
+    curl_multi_wakeup(c->multi);
+    pthread_mutex_lock(&c->io_lock);
+    for (;;) {
+        while (!x->done && x->stream.len == 0) pthread_cond_wait(&x->cv, &c->io_lock);
+        if (x->stream.len == 0) break; /* done, everything consumed */
+        buf chunk = x->stream;
+        x->stream = (buf){0};
+        w->code = x->code;
+        bool wake = false;
+        if (x->paused && !x->done) {
+            x->unpause = true;
+            wake = true;
+        }
+        pthread_mutex_unlock(&c->io_lock);
+        if (wake) curl_multi_wakeup(c->multi);
+        bool go_on = watch_feed(w, chunk.data, chunk.len);
+        free(chunk.data);
+        pthread_mutex_lock(&c->io_lock);
+        if (!go_on) {
+            if (!x->done) {
+                x->cancel = true;
+                pthread_mutex_unlock(&c->io_lock);
+                curl_multi_wakeup(c->multi);
+                pthread_mutex_lock(&c->io_lock);
+                while (!x->done) pthread_cond_wait(&x->cv, &c->io_lock);
+            }
+            break;
+        }
+    }
+    free(x->stream.data);
+    x->stream = (buf){0};
+    pthread_mutex_unlock(&c->io_lock);
+    return x->rc;
 }
 
 int sl_kube_watch(sl_kube_client *c, const char *path, bool (*on_event)(void *user, json_t *event),
@@ -443,17 +739,26 @@ int sl_kube_watch(sl_kube_client *c, const char *path, bool (*on_event)(void *us
     watch_state w = {.c = c, .on_event = on_event, .user = user, .h = h};
     curl_easy_setopt(h, CURLOPT_URL, url);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_watch_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &w);
     curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-    curl_easy_setopt(h, CURLOPT_XFERINFODATA, &w);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, c);
     /* a dead server: no byte (not even a bookmark) for 2 minutes */
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 120L);
-    CURLcode rc = curl_easy_perform(h);
+    CURLcode rc;
+    if (use_mux(c)) {
+        xfer x = {.c = c, .h = h};
+        pthread_cond_init(&x.cv, NULL);
+        rc = stream_watch(c, &x, &w);
+        pthread_cond_destroy(&x.cv);
+    } else {
+        curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_watch_body);
+        curl_easy_setopt(h, CURLOPT_WRITEDATA, &w);
+        rc = curl_easy_perform(h);
+    }
     long code = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+    if (code) note_http_version(c, h);
     give_handle(c, h);
     curl_slist_free_all(hl);
     free(url);

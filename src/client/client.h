@@ -6,10 +6,17 @@
  * client-go's defaults 50/100), retries with backoff on 429, 5xx and
  * connection errors, and streaming watches (one JSON event per line).
  *
+ * Transport: an https server is offered HTTP/2 by ALPN, as client-go does;
+ * then every request and watch of the client is a stream of one connection
+ * (a curl multi handle on a private I/O thread multiplexes them). A server
+ * that answers http/1.1, a plain http:// server, or DISABLE_HTTP2 in the
+ * environment (client-go's switch) gets kept-alive HTTP/1.1 connections.
+ *
  * Threads: a client may be used from several threads at once; each call
  * takes a pooled curl handle (connections are reused) and the limiter is
  * shared. A watch blocks its calling thread until the stream ends, the
- * callback returns false, or sl_kube_client_cancel is called.
+ * callback returns false, or sl_kube_client_cancel is called; its callback
+ * runs on that thread whatever the transport.
  */
 #ifndef SCHEDLAB_CLIENT_H
 #define SCHEDLAB_CLIENT_H
@@ -26,6 +33,10 @@ typedef struct sl_kube_client_options {
     double qps;                /* <= 0: 50 */
     int burst;                 /* <= 0: 100 */
     int max_retries;           /* < 0: 0; 0 = default (5) */
+    /* HTTP/2 transport: bytes of a watch stream that may wait for the
+     * watching thread before the stream is paused (flow control holds the
+     * rest at the server); 0 = 8 MiB. */
+    size_t watch_buffer_bytes;
 } sl_kube_client_options;
 
 sl_kube_client *sl_kube_client_new(const sl_kube_client_options *opts, char *err, size_t errsize);

@@ -29,6 +29,7 @@ struct sl_registry *cmd_registry_new(void);
 
 /* options.c — option parsing shared by the subcommands. */
 #include <stdbool.h>
+#include <stdint.h>
 /* Matches argv[*i] against `name` ("--config"), accepting "--config=V" and
  * "--config V" (then *i advances). true when it matched; *value is NULL
  * when the value is missing. */
@@ -60,5 +61,8 @@ void sched_serving_set_ready(sched_serving *sv, struct sl_scheduler *s);
 bool sched_serving_start(sched_serving *sv, const char *addr, int port, const char *cert_file,
                          const char *key_file, char *err, size_t errsize);
 void sched_serving_free(sched_serving *sv);
+/* Plugin calls recorded so far in scheduler_plugin_execution_duration_seconds
+ * (the sum of its _count series). */
+uint64_t sched_serving_plugin_calls(sched_serving *sv);
 
 #endif

@@ -39,6 +39,9 @@ static void usage(FILE *out) {
           "  --kubeconfig FILE    server and credentials (current context); default\n"
           "                       $KUBECONFIG, then ~/.kube/config\n"
           "  --master URL         the API server URL (overrides the kubeconfig's server)\n"
+          "                       (https: HTTP/2 by ALPN when offered, every request and\n"
+          "                       watch multiplexed on one connection; DISABLE_HTTP2=1 in\n"
+          "                       the environment keeps HTTP/1.1, as client-go)\n"
           "  --kube-api-qps N     client-side request rate (default 50)\n"
           "  --kube-api-burst N   client-side burst (default 100)\n"
           "  -v N, --v N          log verbosity (>= 4: debug)\n"
@@ -319,6 +322,9 @@ int cmd_scheduler(int argc, char **argv) {
     fprintf(stderr, "schedlab scheduler: scheduling against %s\n", sl_kube_client_server(client));
     sl_scheduler_run(scheduler, clock, &stop_requested);
     fprintf(stderr, "schedlab scheduler: stopping\n");
+    /* in-flight binds finish and end their binding cycles (Scheduled events) */
+    sl_cluster_remote_finish_binds(cluster);
+    cluster->ops->dispatch(cluster);
     status = 0;
 out:
     if (cluster) sl_cluster_remote_stop(cluster);

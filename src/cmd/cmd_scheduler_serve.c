@@ -10,10 +10,14 @@
  *   scheduler_framework_extension_point_duration_seconds{extension_point,status,profile}
  *       histogram, ExponentialBuckets(0.0001, 2, 12)
  *   scheduler_plugin_execution_duration_seconds{plugin,extension_point,status}
- *       histogram, ExponentialBuckets(0.00001, 1.5, 20), sampled in 10% of
- *       the cycles as upstream (all but Filter and Score plugins)
- * fed by a recorder (framework.h) on the scheduler thread; one mutex
- * guards the numbers between it and the serving threads.
+ *       histogram, ExponentialBuckets(0.00001, 1.5, 20): every plugin call
+ *       at every extension point in the 10% of the cycles the framework
+ *       samples (upstream pluginMetricsSamplePercent); Filter and Score
+ *       calls are timed per batch of nodes and counted one per (plugin,
+ *       node) call with the batch's mean (framework.h, plugin_execution)
+ * fed by a recorder (framework.h) on the scheduler thread (Filter/Score
+ * plugin timings also from pool threads); one mutex guards the numbers
+ * between it and the serving threads.
  */
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -61,6 +65,25 @@ static void observe(labelled_vec *v, char *labels, double secs, double start, do
         if (secs <= le) h->buckets[i]++;
 }
 
+/* `calls` observations of `secs` each. */
+static void observe_calls(labelled *h, double secs, uint32_t calls, double start, double factor, int nb) {
+    h->count += calls;
+    h->sum += secs * calls;
+    double le = start;
+    for (int i = 0; i < nb; i++, le *= factor)
+        if (secs <= le) h->buckets[i] += calls;
+}
+
+/* Where a (plugin, point, code) series is in `plugins`: looked up by the
+ * caller's pointers (framework-owned names and literals, stable), checked
+ * against copies so a reused address can never pick the wrong series. */
+typedef struct plugin_key {
+    const char *plugin_at, *point_at;
+    char *plugin, *point;
+    sl_code code;
+    size_t index;
+} plugin_key;
+
 static void render_histogram(strbuf *out, const char *name, const labelled_vec *v, double start, double factor,
                              int nb) {
     for (size_t k = 0; k < v->len; k++) {
@@ -86,8 +109,7 @@ struct sched_serving {
     uint32_t pending[4];
     int64_t cycle_start_ns;
     labelled_vec points, plugins;
-    rng rng;
-    bool sample_plugins; /* this cycle records plugin execution durations */
+    VEC(plugin_key) plugin_keys;
     struct MHD_Daemon *daemon;
     char *cert_pem, *key_pem;
 };
@@ -96,9 +118,6 @@ static void on_cycle_start(void *user, const sl_pod_info *pod, uint32_t attempt)
     sched_serving *sv = user;
     UNUSED(pod), UNUSED(attempt);
     sv->cycle_start_ns = time_now_ns();
-    pthread_mutex_lock(&sv->lock);
-    sv->sample_plugins = rng_below(&sv->rng, 100) < 10; /* pluginMetricsSamplePercent */
-    pthread_mutex_unlock(&sv->lock);
 }
 
 static void on_extension_point(void *user, const char *profile, const char *point, sl_status status,
@@ -111,14 +130,32 @@ static void on_extension_point(void *user, const char *profile, const char *poin
     pthread_mutex_unlock(&sv->lock);
 }
 
-static void on_plugin_execution(void *user, const char *plugin, const char *point, sl_status status, int64_t ns) {
+/* Only called in sampled cycles (the framework samples). */
+static void on_plugin_execution(void *user, const char *plugin, const char *point, sl_status status, uint32_t calls,
+                                int64_t ns) {
     sched_serving *sv = user;
+    if (calls == 0) return;
+    double each = (double)ns / 1e9 / calls;
     pthread_mutex_lock(&sv->lock);
-    if (sv->sample_plugins) {
+    labelled *h = NULL;
+    for (size_t i = 0; i < sv->plugin_keys.len && !h; i++) {
+        const plugin_key *k = &sv->plugin_keys.items[i];
+        if (k->plugin_at == plugin && k->point_at == point && k->code == status.code && !strcmp(k->plugin, plugin) &&
+            !strcmp(k->point, point))
+            h = &sv->plugins.items[k->index];
+    }
+    if (!h) {
         char *labels = xasprintf("plugin=\"%s\",extension_point=\"%s\",status=\"%s\"", plugin, point,
                                  sl_code_name(status.code));
-        observe(&sv->plugins, labels, (double)ns / 1e9, 0.00001, 1.5, 20);
+        size_t at = 0;
+        while (at < sv->plugins.len && strcmp(sv->plugins.items[at].labels, labels) != 0) at++;
+        if (at == sv->plugins.len) VEC_PUSH(&sv->plugins, ((labelled){.labels = labels}));
+        else free(labels);
+        VEC_PUSH(&sv->plugin_keys, ((plugin_key){.plugin_at = plugin, .point_at = point, .plugin = xstrdup(plugin),
+                                                 .point = xstrdup(point), .code = status.code, .index = at}));
+        h = &sv->plugins.items[at];
     }
+    observe_calls(h, each, calls, 0.00001, 1.5, 20);
     pthread_mutex_unlock(&sv->lock);
 }
 
@@ -153,7 +190,6 @@ sched_serving *sched_serving_new(void) {
     sv->recorder.cycle_end = on_cycle_end;
     sv->recorder.extension_point = on_extension_point;
     sv->recorder.plugin_execution = on_plugin_execution;
-    rng_seed(&sv->rng, (uint64_t)time_now_ns());
     return sv;
 }
 
@@ -271,6 +307,14 @@ bool sched_serving_start(sched_serving *sv, const char *addr, int port, const ch
     return true;
 }
 
+uint64_t sched_serving_plugin_calls(sched_serving *sv) {
+    uint64_t n = 0;
+    pthread_mutex_lock(&sv->lock);
+    for (size_t i = 0; i < sv->plugins.len; i++) n += sv->plugins.items[i].count;
+    pthread_mutex_unlock(&sv->lock);
+    return n;
+}
+
 void sched_serving_free(sched_serving *sv) {
     if (!sv) return;
     if (sv->daemon) MHD_stop_daemon(sv->daemon);
@@ -279,6 +323,11 @@ void sched_serving_free(sched_serving *sv) {
     for (size_t i = 0; i < sv->plugins.len; i++) free(sv->plugins.items[i].labels);
     VEC_FREE(&sv->points);
     VEC_FREE(&sv->plugins);
+    for (size_t i = 0; i < sv->plugin_keys.len; i++) {
+        free(sv->plugin_keys.items[i].plugin);
+        free(sv->plugin_keys.items[i].point);
+    }
+    VEC_FREE(&sv->plugin_keys);
     free(sv->cert_pem);
     free(sv->key_pem);
     pthread_mutex_destroy(&sv->lock);

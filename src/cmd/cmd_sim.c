@@ -124,6 +124,7 @@ int cmd_sim(int argc, char **argv) {
     fflush(stdout);
     sl_scheduler_run(scheduler, clock, &stop_requested);
     sl_cluster_inbox_finish_binds(cluster); /* in-flight binds complete */
+    cluster->ops->dispatch(cluster);        /* ... and end their binding cycles */
     status = 0;
 out:
     /* the API server first: no more writes, so no more events */

@@ -40,7 +40,8 @@ static void usage(FILE *out) {
             "                    [-o table|json] [--explain] [--explain-pod NS/NAME]...\n"
             "                    [--explain-top K]\n"
             "  schedlab bench scheduling [--nodes N] [--pods M] [--seed N] [--config FILE]\n"
-            "                    [--pod-template FILE] [--node-template FILE] [-o text|json]\n"
+            "                    [--pod-template FILE] [--node-template FILE] [--metrics]\n"
+            "                    [-o text|json]\n"
             "  schedlab wasm run [--invoke NAME] [--env KEY=VALUE]... [--stdin FILE]\n"
             "                    [--dir HOST[::GUEST]]... [--max-memory-pages N]\n"
             "                    [--timeout-ms N] FILE.wasm|FILE.wat [ARGS...]\n"
@@ -60,7 +61,9 @@ static void usage(FILE *out) {
             "\n"
             "environment:\n"
             "  SCHEDLAB_LOG=debug|info|warn|error|off   log level (default info); debug logs\n"
-            "                                           every scheduling attempt's decisions\n");
+            "                                           every scheduling attempt's decisions\n"
+            "  DISABLE_HTTP2=1                          scheduler: HTTP/1.1 only to an https API\n"
+            "                                           server (as client-go); default h2 by ALPN\n");
 }
 
 static void version(void) {

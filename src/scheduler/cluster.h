@@ -54,10 +54,15 @@ typedef struct sl_cluster_handler {
      * as store versions (obj->res->id says which; the JSON is obj->json);
      * may be NULL. Replayed after namespaces and before nodes. */
     void (*on_object)(void *user, sl_watch_type type, const sl_object *old, const sl_object *obj);
-    /* Sources that bind asynchronously (bind returned success at once, the
-     * POST ran later) report a bind that failed: the scheduler forgets the
-     * assumed pod and queues it again. node and message are borrowed. */
+    /* Sources that bind asynchronously (bind returned SL_WAIT, the POST ran
+     * later) report how each queued bind ended, exactly once, on the
+     * dispatching thread: failed (message: the server's reason, e.g. `pods
+     * "p" not found`) — the scheduler runs its binding-failure path
+     * (Unreserve, forget, requeue) — or succeeded — PostBind and the
+     * Scheduled event. pod is the version passed to bind; node and message
+     * are borrowed. */
     void (*on_bind_failed)(void *user, k8s_pod *pod, const char *node, const char *message);
+    void (*on_bind_succeeded)(void *user, k8s_pod *pod, const char *node);
 } sl_cluster_handler;
 
 typedef struct sl_cluster sl_cluster;
@@ -70,8 +75,10 @@ typedef struct sl_cluster_ops {
     void (*subscribe)(sl_cluster *c, const sl_cluster_handler *handler);
     /* POST pods/binding: sets spec.nodeName. The source then delivers a
      * MODIFIED pod event (possibly synchronously, from inside this call).
-     * An asynchronous source (remote) queues the POST and returns success;
-     * a failure comes back later through on_bind_failed. */
+     * An asynchronous source (remote, inbox) queues the POST and returns
+     * SL_WAIT; the result comes back later through on_bind_failed /
+     * on_bind_succeeded (a source that stopped queueing binds, at
+     * shutdown, binds inline and returns the real status). */
     sl_status (*bind)(sl_cluster *c, const k8s_pod *pod, const char *node_name);
     /* Deletes a pod (preemption victims); a DELETED event follows. */
     sl_status (*delete_pod)(sl_cluster *c, const k8s_pod *pod);
@@ -144,6 +151,9 @@ struct sl_clock;
  * (may be NULL). instance names this scheduler in events. */
 sl_cluster *sl_cluster_remote_new(struct sl_kube_client *client, struct sl_clock *clock,
                                   const char *instance);
+/* Waits for the queued binds; later binds run inline. Their results are
+ * delivered by the next dispatch (shutdown: finish, dispatch, stop). */
+void sl_cluster_remote_finish_binds(sl_cluster *c);
 /* Stops the watch threads (also done by destroy). */
 void sl_cluster_remote_stop(sl_cluster *c);
 
@@ -156,7 +166,8 @@ void sl_cluster_remote_stop(sl_cluster *c);
  * through. `schedlab sim` wraps the store adapter shared with its API
  * server this way. */
 sl_cluster *sl_cluster_inbox_new(sl_cluster *inner, struct sl_clock *clock);
-/* Waits for the queued binds (shutdown; later binds run inline). */
+/* Waits for the queued binds (shutdown; later binds run inline); the next
+ * dispatch delivers their results. */
 void sl_cluster_inbox_finish_binds(sl_cluster *c);
 
 /* ---- the in-process store (cluster_store.c) ---- */

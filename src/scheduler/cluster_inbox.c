@@ -7,8 +7,9 @@
  * from `dispatch` on the scheduler loop's thread. The replay made during
  * subscribe, on the subscribing thread, is delivered at once (cluster.h's
  * contract). Binds are handed to binder threads (the next cycle does not
- * wait; a failure comes back through on_bind_failed); other writes go
- * straight to the inner source.
+ * wait; bind returns SL_WAIT and each bind's result comes back, after the
+ * store's MODIFIED event, through on_bind_succeeded / on_bind_failed);
+ * other writes go straight to the inner source.
  *
  * Versions (cluster.h Lifetimes): the inner source numbers and retires
  * them; each queued event carries the inner mark read when it was posted
@@ -16,7 +17,8 @@
  * time), so `mark` is the inner mark of the last event dispatched and
  * versions retired by events still queued are never released early.
  * release is forwarded, held back by the pins of queued and running binds
- * (a bind job and a failed bind's event use the pod).
+ * (a bind job and its result event use the pod: unpinned once the result
+ * is delivered).
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -25,17 +27,17 @@
 #include "base/clock.h"
 #include "scheduler/cluster.h"
 
-enum { EV_NODE, EV_POD, EV_NAMESPACE, EV_OBJECT, EV_BIND_FAILED };
+enum { EV_NODE, EV_POD, EV_NAMESPACE, EV_OBJECT, EV_BIND_FAILED, EV_BOUND };
 #define BINDERS 4
 
 typedef struct inbox_event {
     int kind;
     sl_watch_type type;
     void *old, *obj;
-    char *node;                /* EV_BIND_FAILED (message: a static string) */
+    char *node;                /* EV_BIND_FAILED (message: a static string), EV_BOUND */
     const char *message;
-    uint64_t mark;             /* the inner mark after this event (0: EV_BIND_FAILED) */
-    uint64_t pin;              /* EV_BIND_FAILED: the bind's pin */
+    uint64_t mark;             /* the inner mark after this event (0: a bind's result) */
+    uint64_t pin;              /* EV_BIND_FAILED, EV_BOUND: the bind's pin */
 } inbox_event;
 
 typedef struct bind_job {
@@ -76,6 +78,9 @@ static void deliver(inbox_cluster *w, const inbox_event *e) {
     case EV_OBJECT: if (h->on_object) h->on_object(h->user, e->type, e->old, e->obj); break;
     case EV_BIND_FAILED:
         if (h->on_bind_failed) h->on_bind_failed(h->user, e->obj, e->node, e->message);
+        break;
+    case EV_BOUND:
+        if (h->on_bind_succeeded) h->on_bind_succeeded(h->user, e->obj, e->node);
         break;
     }
 }
@@ -131,7 +136,7 @@ static size_t w_dispatch(sl_cluster *c) {
         inbox_event *e = &w->draining.items[i];
         deliver(w, e);
         if (e->mark > w->mark) w->mark = e->mark;
-        if (e->kind == EV_BIND_FAILED) sl_version_ledger_unpin(w->pins, e->pin);
+        if (e->kind == EV_BIND_FAILED || e->kind == EV_BOUND) sl_version_ledger_unpin(w->pins, e->pin);
         free(e->node);
     }
     size_t n = w->draining.len;
@@ -150,17 +155,12 @@ static void *binder_main(void *arg) {
         pthread_mutex_unlock(&w->lock);
         sl_status st = w->inner->ops->bind(w->inner, job.pod, job.node);
         pthread_mutex_lock(&w->lock);
-        if (st.code != SL_SUCCESS) {
-            /* the pin stays until the event is dispatched */
-            inbox_event e = {EV_BIND_FAILED, SL_WATCH_MODIFIED, NULL, (void *)job.pod, job.node,
-                             st.message ? st.message : "binding failed", 0, job.pin};
-            VEC_PUSH(&w->inbox, e);
-            job.node = NULL;
-            if (w->clock) sl_clock_wake(w->clock);
-        } else {
-            sl_version_ledger_unpin(w->pins, job.pin);
-        }
-        free(job.node);
+        /* every queued bind reports how it ended (cluster.h); the pin
+         * stays until that report is dispatched */
+        inbox_event e = {st.code == SL_SUCCESS ? EV_BOUND : EV_BIND_FAILED, SL_WATCH_MODIFIED, NULL,
+                         (void *)job.pod, job.node, st.message ? st.message : "binding failed", 0, job.pin};
+        VEC_PUSH(&w->inbox, e);
+        if (w->clock) sl_clock_wake(w->clock);
     }
     pthread_mutex_unlock(&w->lock);
     return NULL;
@@ -179,7 +179,7 @@ static sl_status w_bind(sl_cluster *c, const k8s_pod *pod, const char *node) {
     VEC_PUSH(&w->binds, job);
     pthread_cond_signal(&w->bind_cond);
     pthread_mutex_unlock(&w->lock);
-    return SL_STATUS_SUCCESS;
+    return sl_status_make(SL_WAIT, NULL); /* queued: the result comes through dispatch */
 }
 
 void sl_cluster_inbox_finish_binds(sl_cluster *c) {

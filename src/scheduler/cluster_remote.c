@@ -13,7 +13,10 @@
  * sl_scheduler_run on the scheduler thread) delivers them in order.
  *
  * Writes, as kube-scheduler makes them:
- *   - bind: POST pods/NAME/binding (metadata.uid preconditions the pod);
+ *   - bind: POST pods/NAME/binding (metadata.uid preconditions the pod),
+ *     queued to binder threads (bind returns SL_WAIT); each result goes
+ *     to the inbox as on_bind_succeeded / on_bind_failed with the server's
+ *     message (e.g. `pods "p" not found`, 409 "already assigned");
  *   - update_pod_status: strategic merge PATCH of pods/NAME/status with the
  *     PodScheduled condition and status.nominatedNodeName;
  *   - delete_pod (preemption victim): PATCH its status with the
@@ -44,7 +47,7 @@
 #include "client/client.h"
 #include "scheduler/cluster.h"
 
-enum { KIND_NAMESPACE, KIND_NODE, KIND_POD, NKINDS, KIND_BIND_FAILED = 100 };
+enum { KIND_NAMESPACE, KIND_NODE, KIND_POD, NKINDS, KIND_BIND_FAILED = 100, KIND_BOUND };
 #define BINDERS 4
 
 static const char *const list_paths[NKINDS] = {"/api/v1/namespaces", "/api/v1/nodes", "/api/v1/pods"};
@@ -58,9 +61,9 @@ typedef struct remote_event {
     int kind;
     sl_watch_type type;
     void *old, *obj;
-    char *node, *message;      /* KIND_BIND_FAILED */
+    char *node, *message;      /* KIND_BIND_FAILED, KIND_BOUND (node only) */
     void *retire[2];           /* versions this event supersedes (owned until delivered) */
-    uint64_t pin;              /* KIND_BIND_FAILED: the bind's pin */
+    uint64_t pin;              /* KIND_BIND_FAILED, KIND_BOUND: the bind's pin */
 } remote_event;
 
 typedef struct bind_job {
@@ -168,8 +171,10 @@ static const char *object_rv(const json_t *obj) {
 
 static void deliver(remote_cluster *rc, const remote_event *e) {
     const sl_cluster_handler *h = &rc->handler;
-    if (e->kind == KIND_BIND_FAILED) {
-        if (h->on_bind_failed) h->on_bind_failed(h->user, e->obj, e->node, e->message);
+    if (e->kind == KIND_BIND_FAILED || e->kind == KIND_BOUND) {
+        /* a bind's result: the pod stayed pinned until now */
+        if (e->kind == KIND_BIND_FAILED && h->on_bind_failed) h->on_bind_failed(h->user, e->obj, e->node, e->message);
+        if (e->kind == KIND_BOUND && h->on_bind_succeeded) h->on_bind_succeeded(h->user, e->obj, e->node);
         sl_version_ledger_unpin(rc->ledger, e->pin);
         return;
     }
@@ -425,7 +430,9 @@ static void timestamp(char *buf, size_t size) {
     strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static sl_status bind_now(remote_cluster *rc, const k8s_pod *pod, const char *node_name) {
+/* POST pods/NAME/binding: the HTTP code (0: no answer); *message (if
+ * message is non-NULL) receives the server's reason, malloc'd, or NULL. */
+static int post_binding(remote_cluster *rc, const k8s_pod *pod, const char *node_name, char **message) {
     json_t *meta = json_pack("{s:s, s:s}", "name", pod->name, "namespace", pod->namespace_);
     if (pod->uid && pod->uid[0]) json_object_set_new(meta, "uid", json_string(pod->uid));
     json_t *body = json_pack("{s:s, s:s, s:o, s:{s:s, s:s, s:s}}", "apiVersion", "v1", "kind", "Binding",
@@ -435,14 +442,20 @@ static sl_status bind_now(remote_cluster *rc, const k8s_pod *pod, const char *no
     int code = sl_kube_request(rc->client, "POST", path, body, NULL, &out);
     free(path);
     json_decref(body);
-    sl_status st = SL_STATUS_SUCCESS;
+    if (message) *message = NULL;
     if (code < 200 || code >= 300) {
         const char *msg = json_string_value(json_object_get(out, "message"));
         log_info("binding %s/%s to %s: HTTP %d %s", pod->namespace_, pod->name, node_name, code, msg ? msg : "");
-        st = sl_status_make(SL_ERROR, code == 404 ? "binding: pod not found" : code == 409 ? "binding: conflict" : "binding: the API server refused the write");
+        if (message) *message = msg && msg[0] ? xstrdup(msg) : xasprintf("binding: HTTP %d", code);
     }
     json_decref(out);
-    return st;
+    return code;
+}
+
+static sl_status bind_now(remote_cluster *rc, const k8s_pod *pod, const char *node_name) {
+    int code = post_binding(rc, pod, node_name, NULL);
+    if (code >= 200 && code < 300) return SL_STATUS_SUCCESS;
+    return sl_status_make(SL_ERROR, code == 404 ? "binding: pod not found" : code == 409 ? "binding: conflict" : "binding: the API server refused the write");
 }
 
 static void *binder_main(void *arg) {
@@ -455,19 +468,16 @@ static void *binder_main(void *arg) {
         if (rc->bind_head == rc->bind_queue.len) rc->bind_head = rc->bind_queue.len = 0;
         rc->binds_in_flight++;
         pthread_mutex_unlock(&rc->lock);
-        sl_status st = bind_now(rc, job.pod, job.node);
+        char *message = NULL;
+        int code = post_binding(rc, job.pod, job.node, &message);
+        bool ok = code >= 200 && code < 300;
+        /* every queued bind reports how it ended (cluster.h) */
+        /* the pin stays until the result is delivered */
+        remote_event e = {ok ? KIND_BOUND : KIND_BIND_FAILED, SL_WATCH_MODIFIED, NULL, (void *)job.pod,
+                          job.node, message, {NULL, NULL}, job.pin};
         pthread_mutex_lock(&rc->lock);
-        if (st.code != SL_SUCCESS) {
-            /* the pin stays until the failure is delivered */
-            remote_event e = {KIND_BIND_FAILED, SL_WATCH_MODIFIED, NULL, (void *)job.pod, job.node,
-                              xstrdup(st.message ? st.message : "binding failed"), {NULL, NULL}, job.pin};
-            VEC_PUSH(&rc->inbox, e);
-            job.node = NULL;
-            if (rc->clock) sl_clock_wake(rc->clock);
-        } else {
-            sl_version_ledger_unpin(rc->ledger, job.pin);
-        }
-        free(job.node);
+        VEC_PUSH(&rc->inbox, e);
+        if (rc->clock) sl_clock_wake(rc->clock);
         rc->binds_in_flight--;
         if (rc->bind_head == rc->bind_queue.len && !rc->binds_in_flight) pthread_cond_broadcast(&rc->bind_idle);
     }
@@ -489,7 +499,7 @@ static sl_status remote_bind(sl_cluster *c, const k8s_pod *pod, const char *node
     VEC_PUSH(&rc->bind_queue, job);
     pthread_cond_signal(&rc->bind_cond);
     pthread_mutex_unlock(&rc->lock);
-    return SL_STATUS_SUCCESS;
+    return sl_status_make(SL_WAIT, NULL); /* queued: the result comes through dispatch */
 }
 
 static json_t *condition(const char *type, const char *status, const char *reason, const char *message) {
@@ -613,9 +623,8 @@ static void remote_record_event(sl_cluster *c, const k8s_pod *pod, const char *t
     pthread_mutex_unlock(&rc->lock);
 }
 
-void sl_cluster_remote_stop(sl_cluster *c) {
+void sl_cluster_remote_finish_binds(sl_cluster *c) {
     remote_cluster *rc = self_of(c);
-    /* in-flight binds are finished (SIGTERM) */
     pthread_mutex_lock(&rc->lock);
     rc->binds_done = true;
     pthread_cond_broadcast(&rc->bind_cond);
@@ -623,6 +632,12 @@ void sl_cluster_remote_stop(sl_cluster *c) {
     rc->nbinders = 0;
     pthread_mutex_unlock(&rc->lock);
     for (int i = 0; i < nb; i++) pthread_join(rc->binders[i], NULL);
+}
+
+void sl_cluster_remote_stop(sl_cluster *c) {
+    remote_cluster *rc = self_of(c);
+    /* in-flight binds are finished (SIGTERM) */
+    sl_cluster_remote_finish_binds(c);
     /* events already recorded are still written */
     pthread_mutex_lock(&rc->lock);
     rc->events_done = true;

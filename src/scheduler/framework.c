@@ -40,6 +40,7 @@ struct sl_framework {
     int32_t percentage_of_nodes_to_score;
     sl_framework_host host;
     const sl_recorder *recorder;
+    rng sample_rng;                       /* pluginMetricsSamplePercent draws */
     sl_worker_pool *pool;
     sl_extender *const *extenders;
     uint32_t nextenders;
@@ -297,6 +298,7 @@ sl_framework *sl_framework_new(const sl_framework_options *opts, char *err, size
     fw->percentage_of_nodes_to_score = profile ? profile->percentage_of_nodes_to_score : -1;
     if (opts->host) fw->host = *opts->host;
     fw->recorder = opts->recorder;
+    rng_seed(&fw->sample_rng, (uint64_t)time_now_ns() ^ (uint64_t)(uintptr_t)fw);
     fw->pool = opts->pool;
     fw->extenders = opts->extenders;
     fw->nextenders = opts->nextenders;
@@ -335,6 +337,13 @@ void sl_framework_set_recorder(sl_framework *fw, const sl_recorder *recorder) {
     fw->recorder = recorder;
 }
 const sl_recorder *sl_framework_recorder(const sl_framework *fw) { return fw->recorder; }
+
+void sl_framework_sample_plugin_metrics(sl_framework *fw, sl_cycle *c) {
+    const sl_recorder *rec = fw->recorder;
+    sl_cycle_plugin_state_of(c)->record_plugin_metrics =
+        rec != NULL && rec->plugin_execution != NULL &&
+        rng_below(&fw->sample_rng, 100) < SL_PLUGIN_METRICS_SAMPLE_PERCENT;
+}
 sl_worker_pool *sl_framework_pool(const sl_framework *fw) { return fw->pool; }
 
 uint32_t sl_framework_extenders(const sl_framework *fw, sl_extender *const **out) {
@@ -401,13 +410,40 @@ uint32_t sl_framework_waiting_pods(sl_framework *fw, sl_waiting_pod *const **out
 /* PreEnqueue, QueueSort                                                */
 /* ------------------------------------------------------------------ */
 
-/* A plugin's run time for sl_recorder.plugin_execution (0: not recorded). */
-static inline int64_t plugin_timer_start(const sl_recorder *rec) {
-    return UNLIKELY(rec != NULL) && rec->plugin_execution ? time_now_ns() : 0;
+/* Plugin execution durations (sl_recorder.plugin_execution), only in the
+ * cycles sl_framework_sample_plugin_metrics picked: elsewhere a plugin
+ * call costs one test of the cycle's flag and reads no clock. */
+static void report_plugin(const sl_framework *fw, const char *plugin, const char *point, sl_code code,
+                          uint32_t calls, int64_t ns) {
+    const sl_recorder *rec = fw->recorder;
+    if (rec != NULL && rec->plugin_execution != NULL && calls > 0)
+        rec->plugin_execution(rec->user, plugin, point, (sl_status){.code = code}, calls, ns);
 }
-static inline void plugin_timer_stop(const sl_recorder *rec, int64_t t0, const char *plugin, const char *point,
+
+/* A plugin call's start time, 0 when the cycle is not sampled. */
+static inline int64_t plugin_timer_start(sl_cycle *c) {
+    return UNLIKELY(sl_cycle_plugin_state_of(c)->record_plugin_metrics) ? time_now_ns() : 0;
+}
+static inline void plugin_timer_stop(const sl_framework *fw, int64_t t0, const char *plugin, const char *point,
                                      sl_status s) {
-    if (t0) rec->plugin_execution(rec->user, plugin, point, s, time_now_ns() - t0);
+    if (UNLIKELY(t0 != 0)) report_plugin(fw, plugin, point, s.code, 1, time_now_ns() - t0);
+}
+
+/* One plugin's batch over n nodes (statuses[0..n)) that took `ns`: the
+ * calls grouped by the status code each returned, each call counted once
+ * with the batch's mean duration (upstream observes every (plugin, node)
+ * call on its own; timing a batch keeps the count and the sum exact and
+ * costs two clock reads per batch instead of two per call). */
+static void report_plugin_batch(const sl_framework *fw, const char *plugin, const char *point,
+                                const sl_status *statuses, uint32_t n, int64_t ns) {
+    uint32_t count[SL_PENDING + 1] = {0};
+    for (uint32_t j = 0; j < n; j++) {
+        uint32_t code = (uint32_t)statuses[j].code;
+        count[code <= SL_PENDING ? code : SL_ERROR]++;
+    }
+    for (uint32_t code = 0; code <= SL_PENDING; code++)
+        if (count[code])
+            report_plugin(fw, plugin, point, (sl_code)code, count[code], ns * (int64_t)count[code] / (int64_t)n);
 }
 
 sl_status sl_framework_run_pre_enqueue(sl_framework *fw, const sl_pod_info *pod) {
@@ -517,9 +553,9 @@ static sl_status run_pre_filter_untimed(sl_framework *fw, sl_cycle *c, const sl_
     for (uint32_t i = 0; i < list->n; i++) {
         sl_plugin *p = list->plugins[i];
         sl_prefilter_result r = {.all = true};
-        int64_t t0 = plugin_timer_start(rec);
+        int64_t t0 = plugin_timer_start(c);
         sl_status s = p->ops->pre_filter(p, c, pod, &r);
-        plugin_timer_stop(rec, t0, p->name, "PreFilter", s);
+        plugin_timer_stop(fw, t0, p->name, "PreFilter", s);
         if (s.code != SL_SUCCESS) s.plugin = p->name;
         if (UNLIKELY(rec != NULL) && rec->pre_filter) rec->pre_filter(rec->user, p->name, s);
         if (s.code == SL_SKIP) {
@@ -580,7 +616,9 @@ sl_status sl_framework_run_add_pod(sl_framework *fw, sl_cycle *c, const sl_pod_i
     for (uint32_t i = 0; i < list->n; i++) {
         sl_plugin *p = list->plugins[i];
         if (!p->ops->add_pod || (skip & (1ULL << plugin_index(fw, p)))) continue;
+        int64_t t0 = plugin_timer_start(c);
         sl_status s = p->ops->add_pod(p, c, pod, pod_to_add, node);
+        plugin_timer_stop(fw, t0, p->name, "PreFilterExtensionAddPod", s);
         if (s.code != SL_SUCCESS) {
             return plugin_error(c, "AddPod on PreFilter", p, s);
         }
@@ -595,7 +633,9 @@ sl_status sl_framework_run_remove_pod(sl_framework *fw, sl_cycle *c, const sl_po
     for (uint32_t i = 0; i < list->n; i++) {
         sl_plugin *p = list->plugins[i];
         if (!p->ops->remove_pod || (skip & (1ULL << plugin_index(fw, p)))) continue;
+        int64_t t0 = plugin_timer_start(c);
         sl_status s = p->ops->remove_pod(p, c, pod, pod_to_remove, node);
+        plugin_timer_stop(fw, t0, p->name, "PreFilterExtensionRemovePod", s);
         if (s.code != SL_SUCCESS) {
             return plugin_error(c, "RemovePod on PreFilter", p, s);
         }
@@ -623,16 +663,28 @@ sl_status sl_framework_run_filter_plugins(sl_framework *fw, sl_cycle *c, const s
         sl_plugin *const *filters = ps->filters;
         uint32_t n = ps->nfilters;
         if (LIKELY(rec == NULL || rec->filter == NULL)) {
-            for (uint32_t i = 0; i < n; i++) {
+            if (LIKELY(!ps->record_plugin_metrics)) {
+                for (uint32_t i = 0; i < n; i++) {
+                    sl_plugin *p = filters[i];
+                    sl_status s = p->ops->filter(p, c, pod, node);
+                    if (UNLIKELY(s.code != SL_SUCCESS)) return filter_failed(c, p, s);
+                }
+                return SL_STATUS_SUCCESS;
+            }
+            for (uint32_t i = 0; i < n; i++) { /* a sampled cycle */
                 sl_plugin *p = filters[i];
+                int64_t t0 = time_now_ns();
                 sl_status s = p->ops->filter(p, c, pod, node);
+                report_plugin(fw, p->name, "Filter", s.code, 1, time_now_ns() - t0);
                 if (UNLIKELY(s.code != SL_SUCCESS)) return filter_failed(c, p, s);
             }
             return SL_STATUS_SUCCESS;
         }
         for (uint32_t i = 0; i < n; i++) {
             sl_plugin *p = filters[i];
+            int64_t t0 = plugin_timer_start(c);
             sl_status s = p->ops->filter(p, c, pod, node);
+            plugin_timer_stop(fw, t0, p->name, "Filter", s);
             if (s.code != SL_SUCCESS) s = filter_failed(c, p, s);
             rec->filter(rec->user, node, p->name, s);
             if (s.code != SL_SUCCESS) return s;
@@ -644,7 +696,9 @@ sl_status sl_framework_run_filter_plugins(sl_framework *fw, sl_cycle *c, const s
     for (uint32_t i = 0; i < list->n; i++) {
         sl_plugin *p = list->plugins[i];
         if (ps->skip_filter & (1ULL << plugin_index(fw, p))) continue;
+        int64_t t0 = plugin_timer_start(c);
         sl_status s = p->ops->filter(p, c, pod, node);
+        plugin_timer_stop(fw, t0, p->name, "Filter", s);
         if (s.code != SL_SUCCESS) s = filter_failed(c, p, s);
         if (UNLIKELY(rec != NULL) && rec->filter) rec->filter(rec->user, node, p->name, s);
         if (s.code != SL_SUCCESS) return s;
@@ -669,6 +723,7 @@ void sl_framework_run_filter_plugins_on(sl_framework *fw, sl_cycle *c, const sl_
             out[i] = sl_framework_run_filter_plugins(fw, c, pod, nodes[i]);
         return;
     }
+    bool timed = UNLIKELY(ps->record_plugin_metrics); /* a sampled cycle */
     sl_node_info *alive[FILTER_BLOCK];   /* nodes that passed so far */
     uint32_t where[FILTER_BLOCK];        /* their positions in out */
     sl_status status[FILTER_BLOCK];
@@ -681,11 +736,13 @@ void sl_framework_run_filter_plugins_on(sl_framework *fw, sl_cycle *c, const sl_
         }
         for (uint32_t k = 0; k < ps->nfilters && m > 0; k++) {
             sl_plugin *p = ps->filters[k];
+            int64_t t0 = timed ? time_now_ns() : 0;
             if (p->ops->filter_nodes) {
                 p->ops->filter_nodes(p, c, pod, alive, m, status);
             } else {
                 for (uint32_t j = 0; j < m; j++) status[j] = p->ops->filter(p, c, pod, alive[j]);
             }
+            if (UNLIKELY(timed)) report_plugin_batch(fw, p->name, "Filter", status, m, time_now_ns() - t0);
             /* Usually every node passes: then there is nothing to drop. */
             uint32_t kept = 0;
             while (kept < m && LIKELY(status[kept].code == SL_SUCCESS)) kept++;
@@ -755,9 +812,9 @@ static sl_status run_post_filter_untimed(sl_framework *fw, sl_cycle *c, const sl
     for (uint32_t i = 0; i < list->n; i++) {
         sl_plugin *p = list->plugins[i];
         sl_post_filter_result r = {NULL};
-        int64_t t0 = plugin_timer_start(rec);
+        int64_t t0 = plugin_timer_start(c);
         sl_status s = p->ops->post_filter(p, c, pod, statuses, &r);
-        plugin_timer_stop(rec, t0, p->name, "PostFilter", s);
+        plugin_timer_stop(fw, t0, p->name, "PostFilter", s);
         if (s.code != SL_SUCCESS) s.plugin = p->name;
         if (UNLIKELY(rec != NULL) && rec->post_filter)
             rec->post_filter(rec->user, p->name, s, r.nominated_node_name);
@@ -799,9 +856,9 @@ static sl_status run_pre_score_untimed(sl_framework *fw, sl_cycle *c, const sl_p
     ps->skip_score = 0;
     for (uint32_t i = 0; i < list->n; i++) {
         sl_plugin *p = list->plugins[i];
-        int64_t t0 = plugin_timer_start(rec);
+        int64_t t0 = plugin_timer_start(c);
         sl_status s = p->ops->pre_score(p, c, pod, nodes, n);
-        plugin_timer_stop(rec, t0, p->name, "PreScore", s);
+        plugin_timer_stop(fw, t0, p->name, "PreScore", s);
         if (s.code != SL_SUCCESS) s.plugin = p->name;
         if (UNLIKELY(rec != NULL) && rec->pre_score) rec->pre_score(rec->user, p->name, s);
         if (s.code == SL_SKIP) {
@@ -824,6 +881,7 @@ typedef struct score_job {
     sl_plugin **plugins;
     sl_node_score **scores;       /* [plugin][node] */
     const sl_recorder *rec;
+    bool timed;                   /* a sampled cycle: time each plugin's chunk */
     /* first failure per participant (lowest node index wins at the end) */
     uint32_t nparticipants;
     uint32_t *fail_node;
@@ -831,6 +889,15 @@ typedef struct score_job {
     sl_status *fail_status;
     atomic_bool failed;
 } score_job;
+
+/* A sampled cycle: one Score plugin's pass over a chunk took `ns` for
+ * `ok` successful calls, plus one more when `last` failed. */
+static void score_chunk_done(const score_job *job, const sl_plugin *p, uint32_t ok, sl_status last, int64_t ns) {
+    uint32_t calls = ok + (last.code != SL_SUCCESS);
+    if (calls == 0) return;
+    report_plugin(job->fw, p->name, "Score", SL_SUCCESS, ok, ns * (int64_t)ok / (int64_t)calls);
+    if (last.code != SL_SUCCESS) report_plugin(job->fw, p->name, "Score", last.code, 1, ns / (int64_t)calls);
+}
 
 /* Plugin-major within a chunk: the same Score function runs over
  * consecutive nodes, which keeps its code and branch history warm. */
@@ -842,12 +909,14 @@ static void score_range(void *ctx, uint32_t begin, uint32_t end, uint32_t partic
         sl_status (*score)(sl_plugin *, sl_cycle *, const sl_pod_info *, const sl_node_info *,
                            int64_t *) = p->ops->score;
         sl_node_score *out = job->scores[k];
+        int64_t t0 = UNLIKELY(job->timed) ? time_now_ns() : 0;
         if (p->ops->score_nodes) {
             /* One call for the whole chunk (framework.h, score_nodes). */
             uint32_t failed_at = end - begin;
             sl_status s = p->ops->score_nodes(p, job->c, job->pod, job->nodes + begin, end - begin,
                                               out + begin, &failed_at);
             uint32_t done = s.code == SL_SUCCESS ? end : begin + failed_at;
+            if (UNLIKELY(job->timed)) score_chunk_done(job, p, done - begin, s, time_now_ns() - t0);
             /* node_index is read only by NormalizeScore: fill it for the
              * plugins that have one. */
             if (p->ops->normalize_score)
@@ -872,6 +941,7 @@ static void score_range(void *ctx, uint32_t begin, uint32_t end, uint32_t partic
             int64_t value = 0;
             sl_status s = score(p, job->c, job->pod, node, &value);
             if (UNLIKELY(s.code != SL_SUCCESS)) {
+                if (UNLIKELY(job->timed)) score_chunk_done(job, p, i - begin, s, time_now_ns() - t0);
                 /* The cycle fails; which failure is reported is upstream's
                  * race, ours is the lowest node index seen per thread. */
                 if (i < job->fail_node[participant]) {
@@ -886,6 +956,7 @@ static void score_range(void *ctx, uint32_t begin, uint32_t end, uint32_t partic
             out[i].score = value;
             if (UNLIKELY(rec != NULL) && rec->score) rec->score(rec->user, node, p->name, value);
         }
+        if (UNLIKELY(job->timed)) score_chunk_done(job, p, end - begin, SL_STATUS_SUCCESS, time_now_ns() - t0);
         if (atomic_load_explicit(&job->failed, memory_order_relaxed)) return;
     }
 }
@@ -903,6 +974,7 @@ static sl_status run_score_untimed(sl_framework *fw, sl_cycle *c, const sl_pod_i
     job.pod = pod;
     job.nodes = nodes;
     job.rec = (rec && (rec->score || rec->final_score)) ? rec : NULL;
+    job.timed = UNLIKELY(sl_cycle_plugin_state_of(c)->record_plugin_metrics);
     job.plugins = sl_cycle_alloc(c, (list->n ? list->n : 1) * sizeof(sl_plugin *));
     int32_t weights[SL_MAX_PLUGINS];
     for (uint32_t i = 0; i < list->n; i++) {
@@ -953,7 +1025,9 @@ static sl_status run_score_untimed(sl_framework *fw, sl_cycle *c, const sl_pod_i
     for (uint32_t k = 0; k < job.nplugins; k++) {
         sl_plugin *p = job.plugins[k];
         if (!p->ops->normalize_score) continue;
+        int64_t t0 = plugin_timer_start(c);
         sl_status s = p->ops->normalize_score(p, c, pod, job.scores[k], n);
+        plugin_timer_stop(fw, t0, p->name, "ScoreExtensionNormalize", s);
         if (s.code != SL_SUCCESS) {
             sl_status e = sl_status_newf(c, SL_ERROR,
                                          "running Normalize on Score plugins: plugin \"%s\" failed with: %s",
@@ -1006,9 +1080,9 @@ static sl_status run_reserve_untimed(sl_framework *fw, sl_cycle *c, const sl_pod
     for (uint32_t i = 0; i < list->n; i++) {
         sl_plugin *p = list->plugins[i];
         if (!p->ops->reserve) continue;
-        int64_t t0 = plugin_timer_start(rec);
+        int64_t t0 = plugin_timer_start(c);
         sl_status s = p->ops->reserve(p, c, pod, node_name);
-        plugin_timer_stop(rec, t0, p->name, "Reserve", s);
+        plugin_timer_stop(fw, t0, p->name, "Reserve", s);
         if (s.code != SL_SUCCESS) s.plugin = p->name;
         if (UNLIKELY(rec != NULL) && rec->reserve) rec->reserve(rec->user, p->name, s);
         if (s.code == SL_SUCCESS) continue;
@@ -1022,7 +1096,10 @@ static void run_unreserve_untimed(sl_framework *fw, sl_cycle *c, const sl_pod_in
     const extension_point_list *list = &fw->points[SL_EP_RESERVE];
     for (uint32_t i = list->n; i-- > 0;) {
         sl_plugin *p = list->plugins[i];
-        if (p->ops->unreserve) p->ops->unreserve(p, c, pod, node_name);
+        if (!p->ops->unreserve) continue;
+        int64_t t0 = plugin_timer_start(c);
+        p->ops->unreserve(p, c, pod, node_name);
+        plugin_timer_stop(fw, t0, p->name, "Unreserve", SL_STATUS_SUCCESS);
     }
 }
 
@@ -1046,9 +1123,9 @@ static sl_status run_permit_waits_untimed(sl_framework *fw, sl_cycle *c, const s
     for (uint32_t i = 0; i < list->n; i++) {
         sl_plugin *p = list->plugins[i];
         int64_t t = 0;
-        int64_t t0 = plugin_timer_start(rec);
+        int64_t t0 = plugin_timer_start(c);
         sl_status s = p->ops->permit(p, c, pod, node_name, &t);
-        plugin_timer_stop(rec, t0, p->name, "Permit", s);
+        plugin_timer_stop(fw, t0, p->name, "Permit", s);
         if (s.code != SL_SUCCESS) s.plugin = p->name;
         if (s.code == SL_WAIT && t > SL_PERMIT_MAX_TIMEOUT_MS) t = SL_PERMIT_MAX_TIMEOUT_MS;
         if (s.code == SL_WAIT && t < 0) t = 0;
@@ -1082,9 +1159,9 @@ static sl_status run_pre_bind_untimed(sl_framework *fw, sl_cycle *c, const sl_po
     const sl_recorder *rec = fw->recorder;
     for (uint32_t i = 0; i < list->n; i++) {
         sl_plugin *p = list->plugins[i];
-        int64_t t0 = plugin_timer_start(rec);
+        int64_t t0 = plugin_timer_start(c);
         sl_status s = p->ops->pre_bind(p, c, pod, node_name);
-        plugin_timer_stop(rec, t0, p->name, "PreBind", s);
+        plugin_timer_stop(fw, t0, p->name, "PreBind", s);
         if (s.code != SL_SUCCESS) s.plugin = p->name;
         if (UNLIKELY(rec != NULL) && rec->pre_bind) rec->pre_bind(rec->user, p->name, s);
         if (s.code == SL_SUCCESS) continue;
@@ -1101,9 +1178,9 @@ static sl_status run_bind_untimed(sl_framework *fw, sl_cycle *c, const sl_pod_in
     sl_status last = sl_status_make(SL_SKIP, NULL);
     for (uint32_t i = 0; i < list->n; i++) {
         sl_plugin *p = list->plugins[i];
-        int64_t t0 = plugin_timer_start(rec);
+        int64_t t0 = plugin_timer_start(c);
         sl_status s = p->ops->bind(p, c, pod, node_name);
-        plugin_timer_stop(rec, t0, p->name, "Bind", s);
+        plugin_timer_stop(fw, t0, p->name, "Bind", s);
         if (s.code != SL_SUCCESS) s.plugin = p->name;
         if (UNLIKELY(rec != NULL) && rec->bind) rec->bind(rec->user, p->name, s);
         last = s;
@@ -1118,7 +1195,9 @@ static void run_post_bind_untimed(sl_framework *fw, sl_cycle *c, const sl_pod_in
     const extension_point_list *list = &fw->points[SL_EP_POST_BIND];
     for (uint32_t i = 0; i < list->n; i++) {
         sl_plugin *p = list->plugins[i];
+        int64_t t0 = plugin_timer_start(c);
         p->ops->post_bind(p, c, pod, node_name);
+        plugin_timer_stop(fw, t0, p->name, "PostBind", SL_STATUS_SUCCESS);
     }
 }
 

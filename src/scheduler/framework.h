@@ -574,13 +574,26 @@ typedef struct sl_recorder {
      * and scheduler_plugin_execution_duration_seconds): one run of an
      * extension point ("PreFilter", "Filter" (once per node search),
      * "PostFilter", "PreScore", "Score", "Reserve", "Permit", "PreBind",
-     * "Bind", "Unreserve", "PostBind") of the profile with its
-     * status, and one plugin's run at the loop-driven points (all but Filter
-     * and Score); wall-clock ns. Bind may come from the binding thread. */
+     * "Bind", "Unreserve", "PostBind") of the profile with its status;
+     * wall-clock ns. Bind may come from the binding thread.
+     *
+     * plugin_execution: plugin calls, only in the cycles the framework
+     * samples (SL_PLUGIN_METRICS_SAMPLE_PERCENT, as upstream), at every
+     * point with upstream's labels ("PreFilter", "PreFilterExtensionAddPod",
+     * "PreFilterExtensionRemovePod", "Filter", "PostFilter", "PreScore",
+     * "Score", "ScoreExtensionNormalize", "Reserve", "Unreserve", "Permit",
+     * "PreBind", "Bind", "PostBind") and the status code the plugin
+     * returned. One report stands for `calls` calls that took
+     * `duration_ns` together: Filter and Score time a plugin once per batch
+     * of nodes (a filter_nodes/score_nodes call, or a plugin's pass over a
+     * block of up to 64 nodes) and report the batch's calls grouped by
+     * status, each call counted once with the batch's mean duration; the
+     * other points report calls = 1. Filter and Score reports come from
+     * pool threads concurrently: implementations must lock. */
     void (*extension_point)(void *user, const char *profile, const char *point, sl_status status,
                             int64_t duration_ns);
     void (*plugin_execution)(void *user, const char *plugin, const char *point, sl_status status,
-                             int64_t duration_ns);
+                             uint32_t calls, int64_t duration_ns);
 } sl_recorder;
 
 #endif

@@ -66,6 +66,10 @@ typedef struct sl_cycle_plugin_state {
     /* The Filter plugins this cycle runs, in order (compiled after
      * PreFilter so the per-node loop never looks at the skip set). */
     bool filters_compiled;
+    /* This cycle times every plugin call for sl_recorder.plugin_execution
+     * (upstream CycleState.recordPluginMetrics; set by
+     * sl_framework_sample_plugin_metrics, copied to clones). */
+    bool record_plugin_metrics;
     uint32_t nfilters;
     sl_plugin *filters[SL_MAX_PLUGINS];
 } sl_cycle_plugin_state;
@@ -166,6 +170,17 @@ void sl_framework_free(sl_framework *fw);
 sl_plugin *sl_framework_plugin_named(sl_framework *fw, const char *name);
 
 void sl_framework_set_recorder(sl_framework *fw, const sl_recorder *recorder);
+/* Upstream pluginMetricsSamplePercent: the share of scheduling cycles in
+ * which every plugin call is timed (a build may set another with -D). */
+#ifndef SL_PLUGIN_METRICS_SAMPLE_PERCENT
+#define SL_PLUGIN_METRICS_SAMPLE_PERCENT 10
+#endif
+/* Called once per scheduling cycle, after sl_cycle_begin: decides (with
+ * the framework's own random source, so the scheduler's tie-breaking
+ * sequence is untouched) whether this cycle records plugin execution
+ * durations — never when the recorder has no plugin_execution hook, so an
+ * unsampled or unobserved cycle reads no clock per plugin call. */
+void sl_framework_sample_plugin_metrics(sl_framework *fw, sl_cycle *c);
 const sl_recorder *sl_framework_recorder(const sl_framework *fw);
 sl_worker_pool *sl_framework_pool(const sl_framework *fw);
 

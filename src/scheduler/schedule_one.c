@@ -661,33 +661,28 @@ static void announce_forget(sl_scheduler *s, pod_record *rec) {
     rec->entry.in_flight_events = own;
 }
 
-static void binding_cycle(sl_scheduler *s, sl_framework *fw, sl_cycle *c, pod_record *rec,
-                          const char *host, int64_t start_ns) {
+/* upstream handleBindingCycleError: Unreserve (reverse order), forget the
+ * assumed pod (a PodDelete for the others), then the failure handler with
+ * the nomination cleared. */
+static void binding_failed(sl_scheduler *s, sl_framework *fw, sl_cycle *c, pod_record *rec,
+                           const char *host, sl_status st, int64_t start_ns) {
+    forget(s, fw, c, rec, host);
+    announce_forget(s, rec);
+    attempt a;
+    memset(&a, 0, sizeof(a));
+    a.fw = fw;
+    a.message = sl_status_message_joined(c, st);
+    a.set_nomination = true;
+    a.nomination = "";
+    handle_failure(s, fw, c, rec, st, &a, start_ns);
+}
+
+/* The bind is confirmed: the Scheduled event, PostBind, the attempt's end. */
+static void binding_succeeded(sl_scheduler *s, sl_framework *fw, sl_cycle *c, pod_record *rec,
+                              sl_pod_info *info, const char *host, int64_t start_ns) {
     const sl_recorder *rec_cb = s->recorder;
-    /* The bind event hands our info to the cache (info becomes NULL);
-     * it stays valid for the rest of this cycle. */
-    sl_pod_info *info = rec->info;
-    sl_status st = sl_framework_run_pre_bind(fw, c, info, host);
-    /* An interested extender with a bindVerb binds instead of the Bind
-     * plugins (upstream extendersBinding). */
-    if (st.code == SL_SUCCESS &&
-        !(s->nextenders &&
-          sl_extenders_bind(s->extenders, s->nextenders, c, info, host, &st, s->recorder)))
-        st = sl_framework_run_bind(fw, c, info, host);
-    if (st.code != SL_SUCCESS) {
-        forget(s, fw, c, rec, host);
-        announce_forget(s, rec);
-        attempt a;
-        memset(&a, 0, sizeof(a));
-        a.fw = fw;
-        a.message = sl_status_message_joined(c, st);
-        a.set_nomination = true;
-        a.nomination = "";
-        handle_failure(s, fw, c, rec, st, &a, start_ns);
-        return;
-    }
     /* The bind normally came back as a MODIFIED event already (memory
-     * source); a remote source confirms later. */
+     * source, or the watch before the binder's report). */
     if (rec->state != SL_POD_SCHEDULED) {
         rec->state = SL_POD_SCHEDULED;
         free(rec->node);
@@ -704,6 +699,82 @@ static void binding_cycle(sl_scheduler *s, sl_framework *fw, sl_cycle *c, pod_re
     if (UNLIKELY(rec_cb != NULL) && rec_cb->cycle_end)
         rec_cb->cycle_end(rec_cb->user, info, host, SL_STATUS_SUCCESS);
     finish_cycle(s, rec, c);
+}
+
+/* Does anything of the profile run after Bind with the cycle state
+ * (Unreserve on a failure, PostBind on success)? */
+static bool cycle_needed_after_bind(sl_framework *fw) {
+    sl_plugin *const *plugins;
+    if (sl_framework_plugins_at(fw, SL_EP_POST_BIND, &plugins)) return true;
+    uint32_t n = sl_framework_plugins_at(fw, SL_EP_RESERVE, &plugins);
+    for (uint32_t i = 0; i < n; i++)
+        if (plugins[i]->ops->unreserve) return true;
+    return false;
+}
+
+static void binding_cycle(sl_scheduler *s, sl_framework *fw, sl_cycle *c, pod_record *rec,
+                          const char *host, int64_t start_ns) {
+    /* The bind event hands our info to the cache (info becomes NULL);
+     * it stays valid for the rest of this cycle. */
+    sl_pod_info *info = rec->info;
+    s->bind_queued = false;
+    sl_status st = sl_framework_run_pre_bind(fw, c, info, host);
+    /* An interested extender with a bindVerb binds instead of the Bind
+     * plugins (upstream extendersBinding). */
+    if (st.code == SL_SUCCESS &&
+        !(s->nextenders &&
+          sl_extenders_bind(s->extenders, s->nextenders, c, info, host, &st, s->recorder)))
+        st = sl_framework_run_bind(fw, c, info, host);
+    bool queued = s->bind_queued;
+    s->bind_queued = false;
+    if (st.code != SL_SUCCESS) {
+        binding_failed(s, fw, c, rec, host, st, start_ns);
+        return;
+    }
+    if (queued) {
+        /* An asynchronous source took the bind (upstream's binding
+         * goroutine): the next cycle starts now; this one ends in
+         * sched_bind_finished. The pod stays assumed and in flight. */
+        rec->bind_node = xstrdup(host);
+        rec->bind_start_ns = start_ns;
+        sched_binding_add(s, rec);
+        if (cycle_needed_after_bind(fw)) {
+            rec->bind_cycle = c;
+        } else {
+            sl_cycle_end(c);
+            sched_return_cycle(s, c);
+        }
+        return;
+    }
+    binding_succeeded(s, fw, c, rec, info, host, start_ns);
+}
+
+void sched_bind_finished(sl_scheduler *s, pod_record *rec, bool ok, const char *message) {
+    sl_framework *fw = rec->entry.fw;
+    sl_cycle *c = rec->bind_cycle;
+    if (!c) {
+        /* no plugin needed the cycle: a fresh one for the messages */
+        c = sched_take_cycle(s);
+        sl_cycle_begin(c, s->snapshot, s->config->parallelism, &s->rng);
+    }
+    char *host = rec->bind_node;
+    int64_t start_ns = rec->bind_start_ns;
+    rec->bind_node = NULL;
+    rec->bind_cycle = NULL;
+    sched_binding_remove(s, rec);
+    if (ok) {
+        binding_succeeded(s, fw, c, rec, rec->info, host, start_ns);
+    } else {
+        /* As upstream's Bind plugin error (DefaultBinder is the only Bind
+         * plugin that binds through the cluster). */
+        sl_status st = sl_status_newf(c, SL_ERROR, "running Bind plugin \"DefaultBinder\": %s",
+                                      message && message[0] ? message : "binding failed");
+        st.plugin = sl_framework_plugin_named(fw, "DefaultBinder")
+                        ? sl_framework_plugin_named(fw, "DefaultBinder")->name
+                        : NULL;
+        binding_failed(s, fw, c, rec, host, st, start_ns);
+    }
+    free(host);
 }
 
 /* ------------------------------------------------------------------ */
@@ -741,6 +812,7 @@ void sched_schedule_one(sl_scheduler *s, pod_record *rec) {
     rec->version_mark = sched_release_versions(s);
     sl_cycle *c = sched_take_cycle(s);
     sl_cycle_begin(c, s->snapshot, s->config->parallelism, &s->rng);
+    sl_framework_sample_plugin_metrics(fw, c); /* upstream pluginMetricsSamplePercent */
     if (UNLIKELY(rec_cb != NULL) && rec_cb->cycle_start)
         rec_cb->cycle_start(rec_cb->user, rec->info, rec->entry.qp.attempts);
 

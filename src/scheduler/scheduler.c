@@ -53,9 +53,10 @@
  *     started, and what events delivered during it hand out (newer).
  * So right after a snapshot update, outside any cycle, nothing points at
  * a version superseded by an event already delivered, except the cycles
- * of pods waiting at Permit, which may hold what was current when they
- * started: the scheduler releases up to the oldest of those cycles' start
- * marks (or now, without waiting pods). sched_release_versions runs at
+ * of pods waiting at Permit and of binds in flight (an asynchronous
+ * source: the binding cycle ends when the result comes back), which may
+ * hold what was current when they started: the scheduler releases up to
+ * the oldest of those cycles' start marks (or now, without any). sched_release_versions runs at
  * every cycle start (after its snapshot update) and, when idle, after an
  * extra snapshot update. The source's asynchronous binds pin their own.
  */
@@ -109,6 +110,9 @@ static void free_record(sl_scheduler *s, pod_record *rec) {
     if (rec->assumed && rec->info) sl_cache_forget_pod(s->cache, rec->info);
     if (rec->info) sl_pod_info_free(rec->info);
     free(rec->entry.nominated_node);
+    sched_binding_remove(s, rec);
+    sl_cycle_free(rec->bind_cycle); /* a bind still in flight at shutdown */
+    free(rec->bind_node);
     free(rec->key);
     free(rec->node);
     free(rec->message);
@@ -332,6 +336,32 @@ static void on_pod(void *user, sl_watch_type type, k8s_pod *old, k8s_pod *pod) {
         /* Bound (by us, from inside the bind call, or by someone else). */
         if (!rec) rec = new_record(s, pod);
         rec->pod = pod;
+        if (rec->bind_node && rec->info) {
+            if (strcmp(rec->bind_node, pod->node_name) == 0) {
+                /* Our bind in flight landed and the watch shows it before
+                 * the binder's report: the bind is confirmed. */
+                rec->info->pod = pod;
+                sched_bind_finished(s, rec, true, NULL);
+                rec = find_record(s, pod);
+                if (!rec) { /* it was deleted meanwhile (freed with its info) */
+                    sl_cache_add_pod(s->cache, sl_pod_info_new(pod));
+                    sched_cluster_changed(s, SL_EVENT_ASSIGNED_POD_ADD);
+                    return;
+                }
+            } else {
+                /* Someone else bound it while our bind is in flight (it
+                 * will fail with a conflict): the cache counts the pod
+                 * where it is; the record keeps its info for Unreserve. */
+                sl_queue_remove(s->queue, &rec->entry);
+                sl_cache_add_pod(s->cache, sl_pod_info_new(pod));
+                rec->assumed = false;
+                rec->state = SL_POD_SCHEDULED;
+                free(rec->node);
+                rec->node = xstrdup(pod->node_name);
+                sched_cluster_changed(s, SL_EVENT_ASSIGNED_POD_ADD);
+                return;
+            }
+        }
         sl_queue_remove(s->queue, &rec->entry);
         if (rec->info && rec->assumed) {
             /* Confirms our assumption: the cache takes over the very info
@@ -389,27 +419,34 @@ static void on_pod(void *user, sl_watch_type type, k8s_pod *old, k8s_pod *pod) {
     else if (rec->state == SL_POD_GATED) rec->state = SL_POD_PENDING;
 }
 
-/* An asynchronous bind failed (cluster.h on_bind_failed): as upstream's
- * binding cycle failing — forget the assumed pod (its node's resources
- * are free again), record the error and queue the pod again. Unreserve
- * plugins are not run (the cycle that reserved is gone). */
+/* The record of a bind in flight to `node`, or NULL: a result that ends
+ * nothing (the watch already showed the pod bound there) is ignored. */
+static pod_record *bind_in_flight(sl_scheduler *s, const k8s_pod *pod, const char *node) {
+    pod_record *rec = find_record(s, pod);
+    if (!rec || !rec->bind_node || strcmp(rec->bind_node, node) != 0) return NULL;
+    return rec;
+}
+
+/* An asynchronous bind failed (cluster.h on_bind_failed): upstream's
+ * binding cycle failing (sched_bind_finished). A conflict (the pod was
+ * deleted, or bound by someone else) forgets the pod and moves on: a
+ * deleted pod is not queued again, nor is one the watch shows bound. */
 static void on_bind_failed(void *user, k8s_pod *pod, const char *node, const char *message) {
     sl_scheduler *s = user;
-    pod_record *rec = find_record(s, pod);
-    if (!rec || rec->removed || !rec->assumed || !rec->info || rec->in_cycle) return;
+    pod_record *rec = bind_in_flight(s, pod, node);
+    if (!rec) {
+        log_debug("binding %s/%s to %s failed after the pod was seen bound: %s", pod->namespace_,
+                  pod->name, node, message);
+        return;
+    }
     log_info("binding %s/%s to %s failed: %s", pod->namespace_, pod->name, node, message);
-    sl_cache_forget_pod(s->cache, rec->info);
-    rec->assumed = false;
-    sched_cluster_changed(s, SL_EVENT_ASSIGNED_POD_DELETE);
-    rec->state = SL_POD_ERROR;
-    free(rec->message);
-    rec->message = xasprintf("binding rejected: %s", message);
-    free(rec->node);
-    rec->node = NULL;
-    sl_queue_add(s->queue, &rec->entry, s->now_ns);
-    s->cluster->ops->update_pod_status(s->cluster, rec->pod, "SchedulerError", rec->message, NULL);
-    if (s->cluster->ops->record_event)
-        s->cluster->ops->record_event(s->cluster, rec->pod, "Warning", "FailedScheduling", rec->message);
+    sched_bind_finished(s, rec, false, message);
+}
+
+static void on_bind_succeeded(void *user, k8s_pod *pod, const char *node) {
+    sl_scheduler *s = user;
+    pod_record *rec = bind_in_flight(s, pod, node);
+    if (rec) sched_bind_finished(s, rec, true, NULL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -418,7 +455,12 @@ static void on_bind_failed(void *user, k8s_pod *pod, const char *node, const cha
 
 static sl_status host_bind(void *user, const sl_pod_info *pod, const char *node_name) {
     sl_scheduler *s = user;
-    return s->cluster->ops->bind(s->cluster, pod->pod, node_name);
+    sl_status st = s->cluster->ops->bind(s->cluster, pod->pod, node_name);
+    if (st.code == SL_WAIT) { /* queued: the binding cycle ends later */
+        s->bind_queued = true;
+        return SL_STATUS_SUCCESS;
+    }
+    return st;
 }
 
 static sl_status host_delete_pod(void *user, const sl_pod_info *victim, const char *reason) {
@@ -466,6 +508,7 @@ sl_cycle *sched_take_cycle(sl_scheduler *s) {
 
 void sched_return_cycle(sl_scheduler *s, sl_cycle *c) {
     if (!s->cycle) s->cycle = c;
+    else if (s->spare_cycles.len >= 64) sl_cycle_free(c); /* after a burst of binds in flight */
     else VEC_PUSH(&s->spare_cycles, c);
 }
 
@@ -547,7 +590,8 @@ sl_scheduler *sl_scheduler_new(const sl_scheduler_options *opts, char *err, size
 
     sl_cluster_handler handler = {
         .user = s, .on_node = on_node, .on_pod = on_pod, .on_namespace = on_namespace,
-        .on_bind_failed = on_bind_failed, .on_object = on_object};
+        .on_bind_failed = on_bind_failed, .on_bind_succeeded = on_bind_succeeded,
+        .on_object = on_object};
     s->cluster->ops->subscribe(s->cluster, &handler);
     return s;
 }
@@ -589,6 +633,7 @@ void sl_scheduler_free(sl_scheduler *s) {
     sl_worker_pool_free(s->pool);
     sl_cycle_arenas_free(&s->arenas);
     VEC_FREE(&s->latencies);
+    VEC_FREE(&s->binding);
     free(s);
 }
 
@@ -614,11 +659,26 @@ uint64_t sched_release_versions(sl_scheduler *s) {
     if (!ops->release) return 0;
     uint64_t now = ops->mark(s->cluster), limit = now;
     for (size_t i = 0; i < s->waiting.len; i++) limit = SL_MIN(limit, s->waiting.items[i]->rec->version_mark);
+    for (size_t i = 0; i < s->binding.len; i++) limit = SL_MIN(limit, s->binding.items[i]->version_mark);
     if (limit > s->released_mark) {
         ops->release(s->cluster, limit);
         s->released_mark = limit;
     }
     return now;
+}
+
+void sched_binding_add(sl_scheduler *s, pod_record *rec) {
+    if (rec->binding_slot) return;
+    VEC_PUSH(&s->binding, rec);
+    rec->binding_slot = s->binding.len;
+}
+
+void sched_binding_remove(sl_scheduler *s, pod_record *rec) {
+    if (!rec->binding_slot) return;
+    pod_record *last = s->binding.items[--s->binding.len];
+    s->binding.items[rec->binding_slot - 1] = last;
+    last->binding_slot = rec->binding_slot;
+    rec->binding_slot = 0;
 }
 
 /* Between cycles with nothing to run: release what events delivered since

@@ -26,9 +26,17 @@ typedef struct pod_record {
     char *message;                /* last failure message ("" none) */
     uint64_t attempt_epoch;       /* cluster epoch at the start of the last attempt */
     uint64_t version_mark;        /* cluster mark at the start of the last attempt */
+    size_t binding_slot;          /* 1 + index in sl_scheduler.binding, 0 = not there */
     bool in_cycle;                /* a cycle (or a Permit wait) holds the info */
     bool assumed;                 /* assumed in the cache */
     bool removed;                 /* deleted or bound while in a cycle */
+    /* A bind in flight (an asynchronous source took it, cluster.h): the
+     * binding cycle ends when the source reports the result (or the watch
+     * shows the pod on bind_node). in_cycle stays set meanwhile; the cycle
+     * is kept only when plugins need it afterwards (Unreserve, PostBind). */
+    char *bind_node;
+    sl_cycle *bind_cycle;
+    int64_t bind_start_ns;
 } pod_record;
 
 struct sl_scheduler {
@@ -37,6 +45,7 @@ struct sl_scheduler {
     bool virtual_time;
     const sl_recorder *recorder;
     int64_t last_bind_ns;         /* clock at the last successful bind (progress guard) */
+    bool bind_queued;             /* the cluster queued the bind just asked (SL_WAIT) */
 
     uint32_t nextenders;
     sl_extender **extenders;      /* the config's extenders, shared by every profile */
@@ -61,12 +70,20 @@ struct sl_scheduler {
     int64_t wall_start_ns;
     uint64_t epoch;               /* bumped by every cluster change */
     uint64_t released_mark;       /* last mark passed to the cluster's release */
+    /* Records whose bind is in flight (rec->bind_node): their binding
+     * cycle spans loop iterations, as a Permit wait (version release). */
+    VEC(pod_record *) binding;
     uint64_t attempts;
     VEC(int64_t) latencies;
 };
 
 /* schedule_one.c */
 void sched_schedule_one(sl_scheduler *s, pod_record *rec);
+/* A bind in flight (rec->bind_node) ended: success runs PostBind and
+ * records Scheduled; failure is upstream's handleBindingCycleError
+ * (Unreserve in reverse order, forget, requeue, FailedScheduling and
+ * PodScheduled=False/SchedulerError) with the source's message. */
+void sched_bind_finished(sl_scheduler *s, pod_record *rec, bool ok, const char *message);
 /* Acts on waiting pods that were allowed or rejected, or whose deadline
  * passed, in the order they started waiting (until none is left). */
 void sched_expire_waiting(sl_scheduler *s);
@@ -83,6 +100,9 @@ void sched_clear_lower_nominations(sl_scheduler *s, const char *node_name, pod_r
  * updated, with no cycle running but those of pods waiting at Permit.
  * Returns the cluster's mark of now (0 without release). */
 uint64_t sched_release_versions(sl_scheduler *s);
+/* A bind went in flight / ended (the record joins / leaves `binding`). */
+void sched_binding_add(sl_scheduler *s, pod_record *rec);
+void sched_binding_remove(sl_scheduler *s, pod_record *rec);
 sl_cycle *sched_take_cycle(sl_scheduler *s);
 void sched_return_cycle(sl_scheduler *s, sl_cycle *c);
 

@@ -60,7 +60,7 @@ TEST(load_and_subscribe_replays_nodes_then_pods) {
     CHECK_EQ_STR(pods[0]->name, "a");
     CHECK_EQ_STR(pods[1]->namespace_, "other");
     seen s = {{0}, NULL, NULL};
-    sl_cluster_handler h = {&s, on_node, on_pod, NULL, NULL, NULL};
+    sl_cluster_handler h = {&s, on_node, on_pod, NULL, NULL, NULL, NULL};
     c->ops->subscribe(c, &h);
     CHECK_EQ_STR(s.log, "+N:n1 +N:n2 +P:a +P:b ");
     /* after subscribe, additions are delivered */
@@ -97,7 +97,7 @@ TEST(namespaces_load_and_replay_first) {
     CHECK_EQ_INT(sl_cluster_memory_find_namespace(c, "bare")->labels.len, 0);
     CHECK(sl_cluster_memory_find_namespace(c, "default") != NULL); /* precreated */
     seen s = {{0}, NULL, NULL};
-    sl_cluster_handler h = {&s, on_node, on_pod, on_namespace, NULL, NULL};
+    sl_cluster_handler h = {&s, on_node, on_pod, on_namespace, NULL, NULL, NULL};
     c->ops->subscribe(c, &h);
     CHECK_EQ_STR(s.log, "+NS:default +NS:kube-system +NS:kube-public +NS:kube-node-lease +NS:team1 +NS:bare +N:n1 +P:a ");
     s.log[0] = 0;
@@ -117,7 +117,7 @@ TEST(namespaces_load_and_replay_first) {
     c->ops->destroy(c);
     c = load(yaml);
     s.log[0] = 0;
-    sl_cluster_handler h2 = {&s, on_node, on_pod, NULL, NULL, NULL};
+    sl_cluster_handler h2 = {&s, on_node, on_pod, NULL, NULL, NULL, NULL};
     c->ops->subscribe(c, &h2);
     CHECK_EQ_STR(s.log, "+N:n1 +P:a ");
     c->ops->destroy(c);
@@ -158,7 +158,7 @@ TEST(duplicates_are_errors) {
 TEST(bind_sets_node_name_and_raw_and_delivers_modified) {
     sl_cluster *c = load(cluster_yaml);
     seen s = {{0}, NULL, NULL};
-    sl_cluster_handler h = {&s, on_node, on_pod, NULL, NULL, NULL};
+    sl_cluster_handler h = {&s, on_node, on_pod, NULL, NULL, NULL, NULL};
     c->ops->subscribe(c, &h);
     s.log[0] = 0;
     k8s_pod *b = sl_cluster_memory_find_pod(c, "other", "b");
@@ -188,7 +188,7 @@ TEST(bind_sets_node_name_and_raw_and_delivers_modified) {
 TEST(delete_and_status_and_events) {
     sl_cluster *c = load(cluster_yaml);
     seen s = {{0}, NULL, NULL};
-    sl_cluster_handler h = {&s, on_node, on_pod, NULL, NULL, NULL};
+    sl_cluster_handler h = {&s, on_node, on_pod, NULL, NULL, NULL, NULL};
     c->ops->subscribe(c, &h);
     s.log[0] = 0;
     k8s_pod *a = sl_cluster_memory_find_pod(c, NULL, "a");
@@ -321,7 +321,7 @@ TEST(other_kinds_reach_on_object) {
         "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {priorityClassName: high, containers: [{name: c}]}\n";
     sl_cluster *c = load(yaml);
     seen s = {{0}, NULL, NULL};
-    sl_cluster_handler h = {&s, on_node, on_pod, NULL, on_object, NULL};
+    sl_cluster_handler h = {&s, on_node, on_pod, NULL, on_object, NULL, NULL};
     c->ops->subscribe(c, &h);
     CHECK_EQ_STR(s.log, "+PriorityClass:system-node-critical +PriorityClass:system-cluster-critical "
                         "+PriorityClass:high +PodDisruptionBudget:pdb1 +Service:svc +N:n1 +P:p ");

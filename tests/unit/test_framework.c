@@ -3,7 +3,8 @@
  * registry, no cache): construction errors, the status rules of every
  * extension point, PreFilterResult merging, score weights and
  * normalisation, Reserve/Unreserve order, Permit waits, Bind, CycleState
- * and clones, the worker pool, Go duration formatting.
+ * and clones, the worker pool, Go duration formatting, plugin execution
+ * durations in sampled cycles.
  */
 #include <stdatomic.h>
 #include <pthread.h>
@@ -566,6 +567,128 @@ TEST(score_weights_normalize_and_skip) {
     sl_cycle_arenas_free(&arenas);
 }
 
+/* ---- plugin execution durations, in sampled cycles only ---- */
+
+typedef struct tally_entry {
+    const char *plugin, *point;
+    sl_code code;
+    uint32_t calls;
+    int64_t ns;
+} tally_entry;
+static tally_entry tally[32];
+static uint32_t ntally;
+static pthread_mutex_t tally_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void tally_plugin(void *user, const char *plugin, const char *point, sl_status s, uint32_t calls, int64_t ns) {
+    (void)user;
+    pthread_mutex_lock(&tally_lock);
+    uint32_t i = 0;
+    while (i < ntally && !(!strcmp(tally[i].plugin, plugin) && !strcmp(tally[i].point, point) && tally[i].code == s.code))
+        i++;
+    if (i == ntally && ntally < ARRAY_LEN(tally)) tally[ntally++] = (tally_entry){plugin, point, s.code, 0, 0};
+    if (i < ARRAY_LEN(tally)) {
+        tally[i].calls += calls;
+        tally[i].ns += ns;
+    }
+    pthread_mutex_unlock(&tally_lock);
+}
+static uint32_t tallied(const char *plugin, const char *point, sl_code code) {
+    for (uint32_t i = 0; i < ntally; i++)
+        if (!strcmp(tally[i].plugin, plugin) && !strcmp(tally[i].point, point) && tally[i].code == code)
+            return tally[i].calls;
+    return 0;
+}
+
+TEST(plugin_metrics_sampling) {
+    char err[256];
+    reset_knobs();
+    sl_cycle_arenas arenas;
+    sl_cycle_arenas_init(&arenas, 1);
+    sl_worker_pool *pool = sl_worker_pool_new(2, &arenas);
+    profile_builder b;
+    pb_init(&b);
+    pb_basics(&b);
+    pb_add(&b, SL_EP_PRE_FILTER, "P0", 0);
+    pb_add(&b, SL_EP_FILTER, "P0", 0);
+    pb_add(&b, SL_EP_FILTER, "P1", 0);
+    pb_add(&b, SL_EP_PRE_SCORE, "S0", 0);
+    pb_add(&b, SL_EP_SCORE, "S0", 1);
+    pb_add(&b, SL_EP_RESERVE, "R0", 0);
+    sl_recorder rec = {.plugin_execution = tally_plugin};
+    sl_framework *fw = build(&b, &rec, pool, err, sizeof err);
+    CHECK(fw != NULL);
+    sl_cycle *c = sl_cycle_new(&arenas);
+    sl_prefilter_outcome pre;
+    sl_status out[NNODES];
+    int64_t totals[NNODES];
+    filter_reject_node = "n2";
+
+    /* An unsampled cycle reports nothing. */
+    ntally = 0;
+    sl_cycle_begin(c, NULL, 16, NULL);
+    CHECK(!sl_cycle_plugin_state_of(c)->record_plugin_metrics);
+    sl_framework_run_pre_filter(fw, c, &pinfo, &pre);
+    sl_framework_run_filter_plugins_on(fw, c, &pinfo, nlist, NNODES, out);
+    sl_framework_run_score(fw, c, &pinfo, nlist, NNODES, totals);
+    CHECK_EQ_INT(ntally, 0);
+    sl_cycle_end(c);
+
+    /* A sampled one: every plugin call, one per (plugin, node) at Filter
+     * (the batch grouped by status) and Score (on the pool). */
+    sl_cycle_begin(c, NULL, 16, NULL);
+    sl_cycle_plugin_state_of(c)->record_plugin_metrics = true;
+    CHECK_EQ_INT(sl_framework_run_pre_filter(fw, c, &pinfo, &pre).code, SL_SUCCESS);
+    sl_framework_run_filter_plugins_on(fw, c, &pinfo, nlist, NNODES, out);
+    CHECK_EQ_INT(out[2].code, SL_UNSCHEDULABLE);
+    CHECK_EQ_INT(tallied("P0", "PreFilter", SL_SUCCESS), 1);
+    CHECK_EQ_INT(tallied("P0", "Filter", SL_SUCCESS), NNODES - 1);
+    CHECK_EQ_INT(tallied("P0", "Filter", SL_UNSCHEDULABLE), 1);
+    CHECK_EQ_INT(tallied("P1", "Filter", SL_SUCCESS), NNODES - 1); /* n2 never reached P1 */
+    CHECK_EQ_INT(tallied("P1", "Filter", SL_UNSCHEDULABLE), 0);
+    /* the per-node path (nominated pods) reports per call */
+    sl_framework_run_filters(fw, c, &pinfo, nlist[2]);
+    CHECK_EQ_INT(tallied("P0", "Filter", SL_UNSCHEDULABLE), 2);
+    CHECK_EQ_INT(sl_framework_run_pre_score(fw, c, &pinfo, nlist, NNODES).code, SL_SUCCESS);
+    CHECK_EQ_INT(sl_framework_run_score(fw, c, &pinfo, nlist, NNODES, totals).code, SL_SUCCESS);
+    CHECK_EQ_INT(tallied("S0", "PreScore", SL_SUCCESS), 1);
+    CHECK_EQ_INT(tallied("S0", "Score", SL_SUCCESS), NNODES);
+    CHECK_EQ_INT(tallied("S0", "ScoreExtensionNormalize", SL_SUCCESS), 1);
+    sl_framework_run_reserve(fw, c, &pinfo, "n1");
+    sl_framework_run_unreserve(fw, c, &pinfo, "n1");
+    sl_framework_run_bind(fw, c, &pinfo, "n1");
+    CHECK_EQ_INT(tallied("R0", "Reserve", SL_SUCCESS), 1);
+    CHECK_EQ_INT(tallied("R0", "Unreserve", SL_SUCCESS), 1);
+    CHECK_EQ_INT(tallied("B0", "Bind", SL_SUCCESS), 1);
+    for (uint32_t i = 0; i < ntally; i++) CHECK(tally[i].ns >= 0);
+    sl_cycle_end(c);
+
+    /* The draw: about 10% of the cycles (2000: mean 200, sd 13). */
+    uint32_t sampled = 0;
+    for (int i = 0; i < 2000; i++) {
+        sl_cycle_begin(c, NULL, 16, NULL);
+        sl_framework_sample_plugin_metrics(fw, c);
+        sampled += sl_cycle_plugin_state_of(c)->record_plugin_metrics;
+        sl_cycle_end(c);
+    }
+    CHECK(sampled >= 130 && sampled <= 270);
+    /* never without a plugin_execution hook */
+    sl_recorder other = {.filter = count_filter};
+    sl_framework_set_recorder(fw, &other);
+    sampled = 0;
+    for (int i = 0; i < 200; i++) {
+        sl_cycle_begin(c, NULL, 16, NULL);
+        sl_framework_sample_plugin_metrics(fw, c);
+        sampled += sl_cycle_plugin_state_of(c)->record_plugin_metrics;
+        sl_cycle_end(c);
+    }
+    CHECK_EQ_INT(sampled, 0);
+
+    sl_cycle_free(c);
+    sl_framework_free(fw);
+    sl_worker_pool_free(pool);
+    sl_cycle_arenas_free(&arenas);
+}
+
 TEST(reserve_permit_bind) {
     char err[256];
     reset_knobs();
@@ -787,6 +910,7 @@ int main(void) {
     RUN(filter_status_rules);
     RUN(post_filter_rules);
     RUN(score_weights_normalize_and_skip);
+    RUN(plugin_metrics_sampling);
     RUN(reserve_permit_bind);
     RUN(pre_enqueue_and_less);
     RUN(cycle_state_and_clone);
