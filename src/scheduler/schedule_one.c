@@ -809,7 +809,7 @@ void sched_schedule_one(sl_scheduler *s, pod_record *rec) {
 
     sl_cycle_arenas_reset(&s->arenas);
     sl_cache_update_snapshot(s->cache, s->snapshot);
-    rec->version_mark = sched_release_versions(s);
+    rec->version_mark = sched_release_versions(s, false);
     sl_cycle *c = sched_take_cycle(s);
     sl_cycle_begin(c, s->snapshot, s->config->parallelism, &s->rng);
     sl_framework_sample_plugin_metrics(fw, c); /* upstream pluginMetricsSamplePercent */

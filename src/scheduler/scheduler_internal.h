@@ -97,9 +97,11 @@ void sched_release_info_if_done(sl_scheduler *s, pod_record *rec);
  * cluster's pod status. */
 void sched_clear_lower_nominations(sl_scheduler *s, const char *node_name, pod_record *preemptor);
 /* Version release (scheduler.c): call right after the snapshot was
- * updated, with no cycle running but those of pods waiting at Permit.
- * Returns the cluster's mark of now (0 without release). */
-uint64_t sched_release_versions(sl_scheduler *s);
+ * updated, with no cycle running but those held across iterations (Permit
+ * waits, binds in flight). Releases when idle, else once RELEASE_BATCH
+ * events have come since the last release. Returns the cluster's mark of
+ * now (0 without release). */
+uint64_t sched_release_versions(sl_scheduler *s, bool idle);
 /* A bind went in flight / ended (the record joins / leaves `binding`). */
 void sched_binding_add(sl_scheduler *s, pod_record *rec);
 void sched_binding_remove(sl_scheduler *s, pod_record *rec);
