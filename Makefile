@@ -38,7 +38,7 @@ endif
 # plugin state by worker index) and the wasm runtime's cross-thread
 # interrupt and parallel instances; the object store (writers, watchers and
 # listeners on several threads) and the clock; wasm plugins on the worker pool.
-TSAN_TESTS := test_scheduler test_framework test_permit test_registry test_wasm_api test_wasm_exec \
+TSAN_TESTS := test_scheduler test_kube_list test_framework test_permit test_registry test_wasm_api test_wasm_exec \
               test_store test_clock test_wasmplugin
 
 CFLAGS   := $(CSTD) $(WARN) $(INC) $(OPT) -pthread $(EXTRA_CFLAGS)

@@ -746,27 +746,39 @@ static int binding_mutate(void *user, const sl_object *cur, json_t **next, sl_st
         snprintf(err->detail_name, sizeof err->detail_name, "%s", pod->name);
         return 409;
     }
-    json_t *out = json_deep_copy(cur->json);
+    /* copy-on-write: the new version shares every subtree it does not
+     * change with cur (published versions are never modified) */
+    json_t *out = json_copy(cur->json);
     json_t *spec = json_object_get(out, "spec");
-    if (!json_is_object(spec)) json_object_set_new(out, "spec", spec = json_object());
+    spec = json_is_object(spec) ? json_copy(spec) : json_object();
+    json_object_set_new(out, "spec", spec);
     json_object_set_new(spec, "nodeName", json_string(b->node));
     if (json_is_object(b->annotations)) {
         json_t *meta = json_object_get(out, "metadata");
+        meta = json_is_object(meta) ? json_copy(meta) : json_object();
+        json_object_set_new(out, "metadata", meta);
         json_t *ann = json_object_get(meta, "annotations");
-        if (!json_is_object(ann)) json_object_set_new(meta, "annotations", ann = json_object());
+        ann = json_is_object(ann) ? json_copy(ann) : json_object();
+        json_object_set_new(meta, "annotations", ann);
         json_object_update(ann, b->annotations);
     }
     json_t *status = json_object_get(out, "status");
-    if (!json_is_object(status)) json_object_set_new(out, "status", status = json_object());
+    status = json_is_object(status) ? json_copy(status) : json_object();
+    json_object_set_new(out, "status", status);
     json_t *conds = json_object_get(status, "conditions");
-    if (!json_is_array(conds)) json_object_set_new(status, "conditions", conds = json_array());
+    conds = json_is_array(conds) ? json_copy(conds) : json_array();
+    json_object_set_new(status, "conditions", conds);
     char now[32];
     sl_store_timestamp(b->store, now, sizeof now);
     size_t i;
     json_t *cond, *found = NULL;
     json_array_foreach(conds, i, cond) {
         const char *t = json_string_value(json_object_get(cond, "type"));
-        if (t && !strcmp(t, "PodScheduled")) found = cond;
+        if (t && !strcmp(t, "PodScheduled") && json_is_object(cond)) {
+            found = json_copy(cond);
+            json_array_set_new(conds, i, found);
+            break;
+        }
     }
     if (!found) {
         found = json_object();

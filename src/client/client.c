@@ -553,10 +553,10 @@ static CURLcode run_request(sl_kube_client *c, CURL *h) {
     return rc;
 }
 
-int sl_kube_request(sl_kube_client *c, const char *method, const char *path, const json_t *body,
-                    const char *content_type, json_t **out) {
+int sl_kube_request_text(sl_kube_client *c, const char *method, const char *path, const char *payload,
+                         const char *content_type, char **out, size_t *out_len) {
     if (out) *out = NULL;
-    char *payload = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    if (out_len) *out_len = 0;
     size_t url_len = strlen(c->server) + strlen(path) + 1;
     char *url = xmalloc(url_len);
     snprintf(url, url_len, "%s%s", c->server, path);
@@ -589,8 +589,12 @@ int sl_kube_request(sl_kube_client *c, const char *method, const char *path, con
         bool retry = rc != CURLE_OK || code == 429 || code >= 500;
         if (!retry || attempt >= c->max_retries) {
             if (rc != CURLE_OK) log_debug("%s %s: %s", method, path, curl_easy_strerror(rc));
-            if (out && b.data) *out = json_loadb(b.data, b.len, 0, NULL);
-            free(b.data);
+            if (out) {
+                *out = b.data;
+                if (out_len) *out_len = b.len;
+            } else {
+                free(b.data);
+            }
             break;
         }
         free(b.data);
@@ -600,8 +604,204 @@ int sl_kube_request(sl_kube_client *c, const char *method, const char *path, con
     }
     curl_slist_free_all(hl);
     free(url);
-    free(payload);
     return (int)code;
+}
+
+int sl_kube_request(sl_kube_client *c, const char *method, const char *path, const json_t *body,
+                    const char *content_type, json_t **out) {
+    if (out) *out = NULL;
+    char *payload = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    char *text = NULL;
+    size_t len = 0;
+    int code = sl_kube_request_text(c, method, path, payload, content_type, out ? &text : NULL, &len);
+    if (out && text) *out = json_loadb(text, len, 0, NULL);
+    free(text);
+    free(payload);
+    return code;
+}
+
+/* ---- LIST with items decoded in parallel ---- */
+
+/* A minimal scanner over JSON text, enough to find the byte range of each
+ * element of the top-level "items" array (strings and nesting are
+ * respected; the elements themselves are parsed by jansson). */
+static const char *skip_ws(const char *p, const char *end) {
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) p++;
+    return p;
+}
+
+static const char *skip_string(const char *p, const char *end) { /* p at the opening quote */
+    for (p++; p < end; p++) {
+        if (*p == '\\') p++;
+        else if (*p == '"') return p + 1;
+    }
+    return NULL;
+}
+
+static const char *skip_value(const char *p, const char *end) {
+    p = skip_ws(p, end);
+    if (p >= end) return NULL;
+    if (*p == '"') return skip_string(p, end);
+    if (*p != '{' && *p != '[') {
+        while (p < end && *p != ',' && *p != '}' && *p != ']' && *p != ' ' && *p != '\n' && *p != '\r' && *p != '\t') p++;
+        return p;
+    }
+    int depth = 0;
+    for (; p < end; p++) {
+        if (*p == '"') {
+            p = skip_string(p, end);
+            if (!p) return NULL;
+            p--;
+        } else if (*p == '{' || *p == '[') {
+            depth++;
+        } else if (*p == '}' || *p == ']') {
+            if (--depth == 0) return p + 1;
+        }
+    }
+    return NULL;
+}
+
+typedef struct item_range {
+    size_t start, len;
+} item_range;
+typedef VEC(item_range) item_ranges;
+
+/* Splits {"...": ..., "items": [a, b, ...], ...}: fills *items with the
+ * element ranges and *rest_meta with the range of "metadata". false when
+ * the text does not have that shape. */
+static bool split_list(const char *text, size_t len, item_ranges *items, item_range *meta) {
+    const char *p = text, *end = text + len;
+    p = skip_ws(p, end);
+    if (p >= end || *p != '{') return false;
+    p++;
+    for (;;) {
+        p = skip_ws(p, end);
+        if (p < end && *p == '}') return true;
+        if (p >= end || *p != '"') return false;
+        const char *key = p + 1;
+        const char *kend = skip_string(p, end);
+        if (!kend) return false;
+        size_t klen = (size_t)(kend - 1 - key);
+        p = skip_ws(kend, end);
+        if (p >= end || *p != ':') return false;
+        p = skip_ws(p + 1, end);
+        if (klen == 5 && !memcmp(key, "items", 5)) items->len = 0; /* a repeated key: the last wins, as jansson */
+        if (klen == 5 && !memcmp(key, "items", 5) && p < end && *p == '[') {
+            p = skip_ws(p + 1, end);
+            if (p < end && *p == ']') {
+                p++;
+            } else {
+                for (;;) {
+                    const char *v = skip_ws(p, end);
+                    const char *ve = skip_value(v, end);
+                    if (!ve) return false;
+                    item_range r = {(size_t)(v - text), (size_t)(ve - v)};
+                    VEC_PUSH(items, r);
+                    p = skip_ws(ve, end);
+                    if (p < end && *p == ',') { p++; continue; }
+                    if (p < end && *p == ']') { p++; break; }
+                    return false;
+                }
+            }
+        } else {
+            const char *ve = skip_value(p, end);
+            if (!ve) return false;
+            if (klen == 8 && !memcmp(key, "metadata", 8)) {
+                meta->start = (size_t)(p - text);
+                meta->len = (size_t)(ve - p);
+            }
+            p = ve;
+        }
+        p = skip_ws(p, end);
+        if (p < end && *p == ',') { p++; continue; }
+        if (p < end && *p == '}') return true;
+        return false;
+    }
+}
+
+typedef struct list_job {
+    const char *text;
+    const item_range *ranges;
+    size_t from, to;
+    void **results;
+    void *(*decode)(void *user, json_t *item);
+    void *user;
+} list_job;
+
+static void *list_worker(void *arg) {
+    list_job *j = arg;
+    for (size_t i = j->from; i < j->to; i++) {
+        json_t *item = json_loadb(j->text + j->ranges[i].start, j->ranges[i].len, JSON_DECODE_ANY, NULL);
+        j->results[i] = item ? j->decode(j->user, item) : NULL;
+        json_decref(item);
+    }
+    return NULL;
+}
+
+bool sl_kube_list_parse(const char *text, size_t len, int threads, void *(*decode)(void *user, json_t *item),
+                        void *user, sl_kube_list_result *out, char *err, size_t errsize) {
+    memset(out, 0, sizeof(*out));
+    item_ranges ranges = {0};
+    item_range meta = {0, 0};
+    if (!split_list(text, len, &ranges, &meta)) {
+        /* not the shape expected of a list: let jansson say why */
+        VEC_FREE(&ranges);
+        json_error_t jerr;
+        json_t *doc = json_loadb(text, len, 0, &jerr);
+        snprintf(err, errsize, "%s", doc ? "the answer is not a list" : jerr.text);
+        json_decref(doc);
+        return false;
+    }
+    json_t *m = meta.len ? json_loadb(text + meta.start, meta.len, 0, NULL) : NULL;
+    const char *rv = json_string_value(json_object_get(m, "resourceVersion"));
+    out->resource_version = xstrdup(rv ? rv : "");
+    json_decref(m);
+    out->len = ranges.len;
+    out->items = xcalloc(ranges.len + 1, sizeof(void *));
+    if (threads < 1) threads = 1;
+    if (threads > 16) threads = 16;
+    if ((size_t)threads > ranges.len / 256 + 1) threads = (int)(ranges.len / 256 + 1);
+    list_job jobs[16];
+    pthread_t tids[16];
+    bool started[16] = {false};
+    for (int t = 0; t < threads; t++) {
+        jobs[t] = (list_job){text, ranges.items, ranges.len * (size_t)t / (size_t)threads,
+                             ranges.len * (size_t)(t + 1) / (size_t)threads, out->items, decode, user};
+        if (t > 0) started[t] = pthread_create(&tids[t], NULL, list_worker, &jobs[t]) == 0;
+    }
+    list_worker(&jobs[0]);
+    for (int t = 1; t < threads; t++) {
+        if (started[t]) pthread_join(tids[t], NULL);
+        else list_worker(&jobs[t]);
+    }
+    VEC_FREE(&ranges);
+    return true;
+}
+
+int sl_kube_list(sl_kube_client *c, const char *path, int threads, void *(*decode)(void *user, json_t *item),
+                 void *user, sl_kube_list_result *out) {
+    memset(out, 0, sizeof(*out));
+    char *text = NULL;
+    size_t len = 0;
+    int code = sl_kube_request_text(c, "GET", path, NULL, NULL, &text, &len);
+    if (code != 200 || !text) {
+        free(text);
+        return code;
+    }
+    char err[256];
+    bool ok = sl_kube_list_parse(text, len, threads, decode, user, out, err, sizeof err);
+    free(text);
+    if (!ok) {
+        log_warn("LIST %s: %s", path, err);
+        return 0;
+    }
+    return code;
+}
+
+void sl_kube_list_result_free(sl_kube_list_result *r) {
+    free(r->items);
+    free(r->resource_version);
+    memset(r, 0, sizeof(*r));
 }
 
 /* ---- watch ---- */

@@ -51,6 +51,31 @@ const char *sl_kube_client_server(const sl_kube_client *c);
 int sl_kube_request(sl_kube_client *c, const char *method, const char *path, const json_t *body,
                     const char *content_type, json_t **out);
 
+/* The same with the body as text (may be NULL) and the answer as text
+ * (*out is malloc'd and NUL-terminated, or NULL; out may be NULL). */
+int sl_kube_request_text(sl_kube_client *c, const char *method, const char *path, const char *body,
+                         const char *content_type, char **out, size_t *out_len);
+
+/* A LIST (GET path) whose items are parsed and handed to decode(user,
+ * item) on up to `threads` threads at once (item borrowed; decode must be
+ * thread-safe): out->items[i] is decode's result for the i-th item (in the
+ * server's order), out->resource_version the list's. Returns the HTTP
+ * status (0 when the answer is not a list). */
+typedef struct sl_kube_list_result {
+    void **items;
+    size_t len;
+    char *resource_version;
+} sl_kube_list_result;
+int sl_kube_list(sl_kube_client *c, const char *path, int threads, void *(*decode)(void *user, json_t *item),
+                 void *user, sl_kube_list_result *out);
+void sl_kube_list_result_free(sl_kube_list_result *r);
+/* The parsing half of sl_kube_list, over an answer's text: items found by
+ * a scanner that respects strings and nesting, each parsed by jansson.
+ * false (err says why) when the text is not a JSON object; an object
+ * without "items" is a list of none. */
+bool sl_kube_list_parse(const char *text, size_t len, int threads, void *(*decode)(void *user, json_t *item),
+                        void *user, sl_kube_list_result *out, char *err, size_t errsize);
+
 /* Streams a watch (path with ?watch=1...). on_event(user, event) gets each
  * decoded {"type":..,"object":..} line (borrowed); returning false ends the
  * watch. Returns the HTTP status of the stream (200 when it ended normally,

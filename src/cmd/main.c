@@ -54,7 +54,7 @@ static void usage(FILE *out) {
             "                    [--leader-elect[=BOOL] ...] [--secure-port N] [--bind-address A]\n"
             "                    [--kube-api-qps N] [--kube-api-burst N] [-v N]\n"
             "  schedlab sim [--listen ADDR:PORT] [--config FILE] [--data-dir DIR]\n"
-            "                    [--write-kubeconfig FILE]\n"
+            "                    [--cluster FILE]... [--write-kubeconfig FILE]\n"
             "  schedlab plugins [-o table|json]\n"
             "\n"
             "-o takes its value as -o json, -ojson, -o=json or --output=json.\n"

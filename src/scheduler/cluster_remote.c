@@ -74,6 +74,8 @@ typedef struct bind_job {
 
 typedef struct remote_cluster remote_cluster;
 typedef VEC(remote_event) event_vec;
+struct pending_event;
+typedef VEC(struct pending_event *) event_queue;
 
 typedef struct informer {
     remote_cluster *rc;
@@ -101,7 +103,7 @@ struct remote_cluster {
     pthread_t event_thread;
     bool event_thread_started;
     pthread_cond_t event_cond;
-    VEC(json_t *) event_queue;   /* pairs: events.k8s.io body, core/v1 body */
+    event_queue event_queue;
     bool events_done;
     /* binds are POSTed by BINDERS threads (upstream's binding goroutines):
      * the next cycle does not wait for the round trip */
@@ -212,23 +214,17 @@ static void emit(informer *inf, sl_watch_type type, void *old, void *obj, bool d
     if (rc->clock) sl_clock_wake(rc->clock);
 }
 
-/* obj: the caller's reference, taken over (the only one: no list or
- * watch event still holds it). It is dropped before the event is posted:
- * once posted, a decoded version (which holds its own reference) may be
- * freed by the scheduler thread at any time, and jansson's reference
- * count is the only thing the two threads would otherwise share. */
-static void apply(informer *inf, const char *type, json_t *obj, bool direct) {
-    char key[600];
-    object_key(obj, key, sizeof key);
+/* One change of one object. o is the decoded new state (owned; NULL when
+ * it did not decode, or for a deletion whose last state did not decode).
+ * The event carries the versions it supersedes (retired when delivered). */
+static void apply_decoded(informer *inf, bool deleted, const char *key, const char *rv, void *o, bool direct) {
     known *k = strmap_get(&inf->known, key);
-    if (!strcmp(type, "DELETED")) {
+    if (deleted) {
         if (!k) {
-            json_decref(obj);
+            if (o) free_obj(inf->kind, o);
             return;
         }
-        void *last = decode(inf->kind, obj);
-        json_decref(obj);
-        if (!last) last = k->obj;
+        void *last = o ? o : k->obj;
         void *previous = k->obj;
         strmap_remove(&inf->known, key);
         free(k->rv);
@@ -236,55 +232,81 @@ static void apply(informer *inf, const char *type, json_t *obj, bool direct) {
         emit(inf, SL_WATCH_DELETED, NULL, last, direct, last, previous);
         return;
     }
-    if (k && !strcmp(k->rv, object_rv(obj))) {
-        json_decref(obj);
-        return;
-    }
-    void *o = decode(inf->kind, obj);
-    char *rv = xstrdup(object_rv(obj));
-    json_decref(obj);
-    if (!o) {
-        free(rv);
+    if (!o) return;
+    if (k && !strcmp(k->rv, rv)) {
+        free_obj(inf->kind, o);
         return;
     }
     if (k) {
         void *old = k->obj;
         k->obj = o;
         free(k->rv);
-        k->rv = rv;
+        k->rv = xstrdup(rv);
         emit(inf, SL_WATCH_MODIFIED, old, o, direct, old, NULL);
     } else {
         k = xcalloc(1, sizeof(*k));
         k->obj = o;
-        k->rv = rv;
+        k->rv = xstrdup(rv);
         strmap_put(&inf->known, key, k);
         emit(inf, SL_WATCH_ADDED, NULL, o, direct, NULL, NULL);
     }
 }
 
-/* LIST, then the difference against what is known. false on failure. */
+/* A watch event's object: the caller's reference, taken over (the watch
+ * event no longer holds it). It is dropped before the change is posted:
+ * once posted, the decoded version (which holds its own reference) may be
+ * freed by the scheduler thread at any time, and jansson's reference
+ * count is the only thing the two threads would otherwise share. */
+static void apply(informer *inf, const char *type, json_t *obj, bool direct) {
+    char key[600];
+    object_key(obj, key, sizeof key);
+    bool deleted = !strcmp(type, "DELETED");
+    char *rv = xstrdup(object_rv(obj));
+    bool skip;
+    if (!deleted) {
+        known *k = strmap_get(&inf->known, key);
+        skip = k && !strcmp(k->rv, rv); /* nothing new: skip the decode */
+    } else {
+        skip = !strmap_get(&inf->known, key);
+    }
+    void *o = skip ? NULL : decode(inf->kind, obj);
+    json_decref(obj);
+    if (!skip) apply_decoded(inf, deleted, key, rv, o, direct);
+    free(rv);
+}
+
+/* A LIST item, decoded on a list thread. */
+typedef struct list_item {
+    void *obj;
+    char *rv;
+    char key[600];
+} list_item;
+
+static void *decode_list_item(void *user, json_t *item) {
+    informer *inf = user;
+    list_item *li = xmalloc(sizeof(*li));
+    object_key(item, li->key, sizeof li->key);
+    li->rv = xstrdup(object_rv(item));
+    li->obj = decode(inf->kind, item);
+    return li;
+}
+
+/* LIST (items decoded on two threads), then the difference against what
+ * is known, applied in the server's order. false on failure. */
 static bool relist(informer *inf, bool direct) {
-    json_t *list = NULL;
-    int code = sl_kube_request(inf->rc->client, "GET", list_paths[inf->kind], NULL, NULL, &list);
-    if (code != 200 || !list) {
+    sl_kube_list_result list;
+    int code = sl_kube_list(inf->rc->client, list_paths[inf->kind], 2, decode_list_item, inf, &list);
+    if (code != 200) {
         if (!atomic_load(&inf->rc->stopping))
             log_warn("informer: LIST %s: HTTP %d", list_paths[inf->kind], code);
-        json_decref(list);
         return false;
     }
-    json_t *items = json_object_get(list, "items");
     strmap seen;
     strmap_init(&seen);
-    size_t i;
-    json_t *item;
-    json_array_foreach(items, i, item) {
-        char key[600];
-        object_key(item, key, sizeof key);
-        strmap_put(&seen, key, (void *)1);
-        /* taken out of the list (apply holds the only reference) */
-        json_incref(item);
-        json_array_set_new(items, i, json_null());
-        apply(inf, "ADDED", item, direct);
+    for (size_t i = 0; i < list.len; i++) {
+        list_item *li = list.items[i];
+        strmap_put(&seen, li->key, li);
+        apply_decoded(inf, false, li->key, li->rv, li->obj, direct);
     }
     /* deletions missed while away */
     VEC(char *) gone = {0};
@@ -303,9 +325,14 @@ static bool relist(informer *inf, bool direct) {
     }
     VEC_FREE(&gone);
     strmap_free(&seen);
+    for (size_t i = 0; i < list.len; i++) {
+        list_item *li = list.items[i];
+        free(li->rv);
+        free(li);
+    }
     free(inf->rv);
-    inf->rv = xstrdup(object_rv(list));
-    json_decref(list);
+    inf->rv = xstrdup(list.resource_version);
+    sl_kube_list_result_free(&list);
     return true;
 }
 
@@ -388,6 +415,7 @@ static void *informer_main(void *arg) {
 static void remote_subscribe(sl_cluster *c, const sl_cluster_handler *handler) {
     remote_cluster *rc = self_of(c);
     rc->handler = *handler;
+    int64_t t0 = time_now_ns();
     for (int k = 0; k < NKINDS; k++) {
         informer *inf = &rc->inf[k];
         int tries = 0;
@@ -396,6 +424,8 @@ static void remote_subscribe(sl_cluster *c, const sl_cluster_handler *handler) {
             pause_ms(rc, 500);
         }
     }
+    log_info("informers synced: %zu namespaces, %zu nodes, %zu pods in %.0f ms", strmap_len(&rc->inf[KIND_NAMESPACE].known),
+             strmap_len(&rc->inf[KIND_NODE].known), strmap_len(&rc->inf[KIND_POD].known), (time_now_ns() - t0) / 1e6);
     for (int k = 0; k < NKINDS; k++) {
         rc->inf[k].started = pthread_create(&rc->inf[k].thread, NULL, informer_main, &rc->inf[k]) == 0;
     }
@@ -430,25 +460,38 @@ static void timestamp(char *buf, size_t size) {
     strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* POST pods/NAME/binding: the HTTP code (0: no answer); *message (if
- * message is non-NULL) receives the server's reason, malloc'd, or NULL. */
+/* POST pods/NAME/binding (the body written as text: the hot path): the
+ * HTTP code (0: no answer); *message (if message is non-NULL) receives the
+ * server's reason, malloc'd, or NULL. The answer is parsed only on failure. */
 static int post_binding(remote_cluster *rc, const k8s_pod *pod, const char *node_name, char **message) {
-    json_t *meta = json_pack("{s:s, s:s}", "name", pod->name, "namespace", pod->namespace_);
-    if (pod->uid && pod->uid[0]) json_object_set_new(meta, "uid", json_string(pod->uid));
-    json_t *body = json_pack("{s:s, s:s, s:o, s:{s:s, s:s, s:s}}", "apiVersion", "v1", "kind", "Binding",
-                             "metadata", meta, "target", "apiVersion", "v1", "kind", "Node", "name", node_name);
+    strbuf body;
+    strbuf_init(&body);
+    strbuf_puts(&body, "{\"apiVersion\":\"v1\",\"kind\":\"Binding\",\"metadata\":{\"name\":");
+    strbuf_put_json_string(&body, pod->name);
+    strbuf_puts(&body, ",\"namespace\":");
+    strbuf_put_json_string(&body, pod->namespace_);
+    if (pod->uid && pod->uid[0]) {
+        strbuf_puts(&body, ",\"uid\":");
+        strbuf_put_json_string(&body, pod->uid);
+    }
+    strbuf_puts(&body, "},\"target\":{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"name\":");
+    strbuf_put_json_string(&body, node_name);
+    strbuf_puts(&body, "}}");
     char *path = pod_path(pod, "binding");
-    json_t *out = NULL;
-    int code = sl_kube_request(rc->client, "POST", path, body, NULL, &out);
+    char *answer = NULL;
+    size_t answer_len = 0;
+    int code = sl_kube_request_text(rc->client, "POST", path, strbuf_cstr(&body), NULL, &answer, &answer_len);
     free(path);
-    json_decref(body);
+    strbuf_free(&body);
     if (message) *message = NULL;
     if (code < 200 || code >= 300) {
+        json_t *out = answer ? json_loadb(answer, answer_len, 0, NULL) : NULL;
         const char *msg = json_string_value(json_object_get(out, "message"));
         log_info("binding %s/%s to %s: HTTP %d %s", pod->namespace_, pod->name, node_name, code, msg ? msg : "");
         if (message) *message = msg && msg[0] ? xstrdup(msg) : xasprintf("binding: HTTP %d", code);
+        json_decref(out);
     }
-    json_decref(out);
+    free(answer);
     return code;
 }
 
@@ -545,80 +588,130 @@ static sl_status remote_delete_pod(sl_cluster *c, const k8s_pod *pod) {
     return sl_status_make(SL_ERROR, "preemption: the API server refused to delete the victim");
 }
 
-static void post_event(remote_cluster *rc, json_t *v1, json_t *core) {
-    const char *ns = json_string_value(json_object_get(json_object_get(core, "metadata"), "namespace"));
+/* An event to write, captured on the scheduler thread; the bodies are made
+ * on the event thread. */
+typedef struct pending_event {
+    char *namespace_, *pod_name, *pod_uid, *type, *reason, *message;
+    struct timespec when;
+    unsigned seq;
+} pending_event;
+
+static void pending_event_free(pending_event *e) {
+    free(e->namespace_);
+    free(e->pod_name);
+    free(e->pod_uid);
+    free(e->type);
+    free(e->reason);
+    free(e->message);
+    free(e);
+}
+
+static void put_field(strbuf *sb, const char *name, const char *value, bool comma) {
+    if (comma) strbuf_putc(sb, ',');
+    strbuf_putc(sb, '"');
+    strbuf_puts(sb, name);
+    strbuf_puts(sb, "\":");
+    strbuf_put_json_string(sb, value);
+}
+
+/* events.k8s.io/v1 (core = false) or core/v1 (core = true) Event body. */
+static void event_body(remote_cluster *rc, const pending_event *e, bool core, strbuf *sb) {
+    struct tm tm;
+    gmtime_r(&e->when.tv_sec, &tm);
+    char secs[32], micro[48], name[300];
+    strftime(secs, sizeof secs, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    size_t n = strftime(micro, sizeof micro, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(micro + n, sizeof micro - n, ".%06ldZ", e->when.tv_nsec / 1000);
+    snprintf(name, sizeof name, "%.200s.%lx%05x", e->pod_name, (long)e->when.tv_sec, e->seq & 0xfffff);
+    const char *action = !strcmp(e->reason, "Scheduled") ? "Binding" : !strcmp(e->reason, "Preempted") ? "Preempting" : "Scheduling";
+    strbuf_puts(sb, core ? "{\"apiVersion\":\"v1\",\"kind\":\"Event\",\"metadata\":{"
+                         : "{\"apiVersion\":\"events.k8s.io/v1\",\"kind\":\"Event\",\"metadata\":{");
+    put_field(sb, "name", name, false);
+    put_field(sb, "namespace", e->namespace_, true);
+    strbuf_puts(sb, core ? "},\"involvedObject\":{\"apiVersion\":\"v1\",\"kind\":\"Pod\""
+                         : "},\"regarding\":{\"apiVersion\":\"v1\",\"kind\":\"Pod\"");
+    put_field(sb, "namespace", e->namespace_, true);
+    put_field(sb, "name", e->pod_name, true);
+    put_field(sb, "uid", e->pod_uid, true);
+    strbuf_putc(sb, '}');
+    put_field(sb, "reason", e->reason, true);
+    put_field(sb, core ? "message" : "note", e->message, true);
+    put_field(sb, "type", e->type, true);
+    if (core) {
+        strbuf_puts(sb, ",\"source\":{\"component\":\"default-scheduler\"}");
+        put_field(sb, "firstTimestamp", secs, true);
+        put_field(sb, "lastTimestamp", secs, true);
+        strbuf_puts(sb, ",\"count\":1}");
+    } else {
+        put_field(sb, "eventTime", micro, true);
+        put_field(sb, "action", action, true);
+        put_field(sb, "reportingController", "default-scheduler", true);
+        put_field(sb, "reportingInstance", rc->instance, true);
+        strbuf_putc(sb, '}');
+    }
+}
+
+static void post_event(remote_cluster *rc, const pending_event *e, strbuf *sb) {
     if (!rc->events_v1_missing) {
-        char *path = xasprintf("/apis/events.k8s.io/v1/namespaces/%s/events", ns);
-        int code = sl_kube_request(rc->client, "POST", path, v1, NULL, NULL);
+        strbuf_reset(sb);
+        event_body(rc, e, false, sb);
+        char *path = xasprintf("/apis/events.k8s.io/v1/namespaces/%s/events", e->namespace_);
+        int code = sl_kube_request_text(rc->client, "POST", path, strbuf_cstr(sb), NULL, NULL, NULL);
         free(path);
         if (code != 404) return;
         rc->events_v1_missing = true;
     }
-    char *path = xasprintf("/api/v1/namespaces/%s/events", ns);
-    sl_kube_request(rc->client, "POST", path, core, NULL, NULL);
+    strbuf_reset(sb);
+    event_body(rc, e, true, sb);
+    char *path = xasprintf("/api/v1/namespaces/%s/events", e->namespace_);
+    sl_kube_request_text(rc->client, "POST", path, strbuf_cstr(sb), NULL, NULL, NULL);
     free(path);
 }
 
 static void *event_main(void *arg) {
     remote_cluster *rc = arg;
-    VEC(json_t *) batch = {0};
+    event_queue batch = {0};
+    strbuf sb;
+    strbuf_init(&sb);
     pthread_mutex_lock(&rc->lock);
     for (;;) {
         while (!rc->event_queue.len && !rc->events_done) pthread_cond_wait(&rc->event_cond, &rc->lock);
         if (!rc->event_queue.len && rc->events_done) break;
-        VEC(json_t *) tmp = {0};
-        memcpy(&tmp, &rc->event_queue, sizeof tmp);
-        memcpy(&rc->event_queue, &batch, sizeof tmp);
-        memcpy(&batch, &tmp, sizeof tmp);
+        event_queue tmp = rc->event_queue;
+        rc->event_queue = batch;
+        batch = tmp;
         pthread_mutex_unlock(&rc->lock);
-        for (size_t i = 0; i + 1 < batch.len; i += 2) {
-            post_event(rc, batch.items[i], batch.items[i + 1]);
-            json_decref(batch.items[i]);
-            json_decref(batch.items[i + 1]);
+        for (size_t i = 0; i < batch.len; i++) {
+            post_event(rc, batch.items[i], &sb);
+            pending_event_free(batch.items[i]);
         }
         batch.len = 0;
         pthread_mutex_lock(&rc->lock);
     }
     pthread_mutex_unlock(&rc->lock);
     VEC_FREE(&batch);
+    strbuf_free(&sb);
     return NULL;
 }
 
 static void remote_record_event(sl_cluster *c, const k8s_pod *pod, const char *type, const char *reason,
                                 const char *message) {
     remote_cluster *rc = self_of(c);
-    char now[40];
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm;
-    gmtime_r(&ts.tv_sec, &tm);
-    size_t n = strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(now + n, sizeof now - n, ".%06ldZ", ts.tv_nsec / 1000);
-    char name[300];
     static atomic_uint seq;
-    snprintf(name, sizeof name, "%.200s.%lx%05x", pod->name, (long)ts.tv_sec, atomic_fetch_add(&seq, 1) & 0xfffff);
-    const char *action = !strcmp(reason, "Scheduled") ? "Binding" : !strcmp(reason, "Preempted") ? "Preempting" : "Scheduling";
-    json_t *regarding = json_pack("{s:s, s:s, s:s, s:s, s:s}", "apiVersion", "v1", "kind", "Pod", "namespace",
-                                  pod->namespace_, "name", pod->name, "uid", pod->uid ? pod->uid : "");
-    json_t *v1 = json_pack("{s:s, s:s, s:{s:s, s:s}, s:s, s:O, s:s, s:s, s:s, s:s, s:s, s:s}",
-                           "apiVersion", "events.k8s.io/v1", "kind", "Event", "metadata", "name", name,
-                           "namespace", pod->namespace_, "eventTime", now, "regarding", regarding,
-                           "reason", reason, "note", message, "type", type, "action", action,
-                           "reportingController", "default-scheduler", "reportingInstance", rc->instance);
-    char ts2[32];
-    timestamp(ts2, sizeof ts2);
-    json_t *core = json_pack("{s:s, s:s, s:{s:s, s:s}, s:O, s:s, s:s, s:s, s:{s:s}, s:s, s:s, s:i}", "apiVersion", "v1",
-                             "kind", "Event", "metadata", "name", name, "namespace", pod->namespace_,
-                             "involvedObject", regarding, "reason", reason, "message", message, "type", type,
-                             "source", "component", "default-scheduler", "firstTimestamp", ts2, "lastTimestamp", ts2,
-                             "count", 1);
-    json_decref(regarding);
+    pending_event *e = xcalloc(1, sizeof(*e));
+    e->namespace_ = xstrdup(pod->namespace_);
+    e->pod_name = xstrdup(pod->name);
+    e->pod_uid = xstrdup(pod->uid ? pod->uid : "");
+    e->type = xstrdup(type);
+    e->reason = xstrdup(reason);
+    e->message = xstrdup(message);
+    clock_gettime(CLOCK_REALTIME, &e->when);
+    e->seq = atomic_fetch_add(&seq, 1);
     pthread_mutex_lock(&rc->lock);
     if (!rc->event_thread_started) {
         rc->event_thread_started = pthread_create(&rc->event_thread, NULL, event_main, rc) == 0;
     }
-    VEC_PUSH(&rc->event_queue, v1);
-    VEC_PUSH(&rc->event_queue, core);
+    VEC_PUSH(&rc->event_queue, e);
     pthread_cond_signal(&rc->event_cond);
     pthread_mutex_unlock(&rc->lock);
 }
@@ -679,7 +772,7 @@ static void remote_destroy(sl_cluster *c) {
     VEC_FREE(&rc->bind_queue);
     pthread_cond_destroy(&rc->bind_cond);
     pthread_cond_destroy(&rc->bind_idle);
-    for (size_t i = 0; i < rc->event_queue.len; i++) json_decref(rc->event_queue.items[i]);
+    for (size_t i = 0; i < rc->event_queue.len; i++) pending_event_free(rc->event_queue.items[i]);
     VEC_FREE(&rc->event_queue);
     pthread_cond_destroy(&rc->event_cond);
     pthread_mutex_destroy(&rc->lock);

@@ -344,7 +344,11 @@ bool sl_selector_matches(const sl_selector *sel, const sl_object *o) {
     char buf[256];
     for (uint32_t i = 0; i < sel->nfields; i++) {
         const sl_field_requirement *r = &sel->fields[i];
-        const char *v = sl_field_value(sel->res ? sel->res : o->res, o->json, r->field, buf, sizeof(buf));
+        const char *v;
+        if (o->typed && o->res->id == SL_RES_PODS && !strcmp(r->field, "spec.nodeName"))
+            v = ((const k8s_pod *)o->typed)->node_name; /* the kubelet's and the scheduler's selector */
+        else
+            v = sl_field_value(sel->res ? sel->res : o->res, o->json, r->field, buf, sizeof(buf));
         if (!v) v = "";
         bool eq = strcmp(v, r->value) == 0;
         if (eq != (r->op == SL_FIELD_EQ)) return false;

@@ -551,6 +551,26 @@ static int by_creation(const void *a, const void *b) {
     return x->create_rv < y->create_rv ? -1 : x->create_rv > y->create_rv;
 }
 
+/* Moves the k smallest keys (any order) to items[0..k): quickselect, so a
+ * page of a big list costs a scan rather than a sort of the whole table. */
+static void select_smallest(sl_object **items, size_t n, size_t k) {
+    size_t lo = 0, hi = n; /* the k-th smallest lies in [lo, hi) */
+    while (hi - lo > 1) {
+        sl_object *pivot = items[lo + (hi - lo) / 2];
+        size_t i = lo, lt = lo, gt = hi; /* [lo,lt) < pivot, [lt,i) == pivot, [gt,hi) > pivot */
+        while (i < gt) {
+            int c = strcmp(items[i]->key, pivot->key);
+            sl_object *t;
+            if (c < 0) { t = items[i]; items[i++] = items[lt]; items[lt++] = t; }
+            else if (c > 0) { t = items[i]; items[i] = items[--gt]; items[gt] = t; }
+            else i++;
+        }
+        if (k <= lt) hi = lt;
+        else if (k <= gt) return;
+        else lo = gt;
+    }
+}
+
 /* All objects of a table (optionally one namespace), referenced. */
 static size_t collect(sl_store *s, const sl_resource *storage, const char *ns, sl_object ***out,
                       uint64_t *rv) {
@@ -601,23 +621,24 @@ int sl_store_list(sl_store *s, const sl_resource *res, const sl_list_options *op
     sl_object **items;
     uint64_t rv;
     size_t n = collect(s, storage, opts ? opts->namespace_ : NULL, &items, &rv);
-    qsort(items, n, sizeof(*items), by_key);
-    size_t kept = 0;
-    uint32_t limit = opts ? opts->limit : 0;
+    /* filter first, then sort only what matched (a selective fieldSelector
+     * over a big table costs a scan, not a sort) */
     const sl_selector *sel = opts ? opts->selector : NULL;
+    size_t matched = 0;
     for (size_t i = 0; i < n; i++) {
         sl_object *o = items[i];
-        bool take = (!after || strcmp(o->key, after) > 0) && sl_selector_matches(sel, o);
-        if (take && limit && kept == limit) {
-            /* one more matching item exists: this page ends here */
-            out->continue_token = xasprintf("%" PRIu64 ":%s", rv, items[kept - 1]->key);
-            take = false;
-            for (size_t j = i; j < n; j++) sl_object_unref(items[j]);
-            n = i;
-            break;
-        }
-        if (take) items[kept++] = o;
+        if ((!after || strcmp(o->key, after) > 0) && sl_selector_matches(sel, o)) items[matched++] = o;
         else sl_object_unref(o);
+    }
+    uint32_t limit = opts ? opts->limit : 0;
+    if (limit && matched > limit) select_smallest(items, matched, limit);
+    qsort(items, limit && matched > limit ? limit : matched, sizeof(*items), by_key);
+    size_t kept = matched;
+    if (limit && matched > limit) {
+        /* more matching items exist: this page ends here */
+        kept = limit;
+        out->continue_token = xasprintf("%" PRIu64 ":%s", rv, items[kept - 1]->key);
+        for (size_t j = kept; j < matched; j++) sl_object_unref(items[j]);
     }
     out->items = items;
     out->len = kept;

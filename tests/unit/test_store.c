@@ -184,6 +184,52 @@ TEST(selectors_and_lists) {
     sl_store_close(s);
 }
 
+/* Pages of every size, with and without a selector, concatenate to the
+ * sorted filtered list (the page is chosen by quickselect, not a sort). */
+TEST(pagination_matches_a_sorted_list) {
+    sl_store *s = open_store(NULL, 0);
+    sl_store_error err;
+    srand(7);
+    enum { N = 300 };
+    for (int i = 0; i < N; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "p-%05d", (rand() % 100000) * 7 + i % 7);
+        create_pod(s, name, i % 3 ? NULL : "n1", i % 2 ? "web" : "db", NULL);
+    }
+    sl_selector sel;
+    CHECK(sl_selector_parse(&sel, PODS, NULL, "spec.nodeName=", &err));
+    for (int with_sel = 0; with_sel < 2; with_sel++) {
+        sl_list_options all_o = {.selector = with_sel ? &sel : NULL};
+        sl_list all;
+        CHECK_EQ_INT(sl_store_list(s, PODS, &all_o, &all, &err), 200);
+        for (size_t i = 1; i < all.len; i++) CHECK(strcmp(all.items[i - 1]->key, all.items[i]->key) < 0);
+        uint32_t limits[] = {1, 2, 3, 7, 50, 199, 200, 201, 500};
+        for (size_t li = 0; li < sizeof limits / sizeof *limits; li++) {
+            size_t at = 0;
+            char *token = NULL;
+            int pages = 0;
+            for (;;) {
+                sl_list_options o = {.selector = all_o.selector, .limit = limits[li], .continue_token = token};
+                sl_list page;
+                CHECK_EQ_INT(sl_store_list(s, PODS, &o, &page, &err), 200);
+                for (size_t i = 0; i < page.len && at < all.len; i++, at++)
+                    CHECK_EQ_STR(page.items[i]->key, all.items[at]->key);
+                free(token);
+                token = page.continue_token ? xstrdup(page.continue_token) : NULL;
+                CHECK(page.len <= limits[li]);
+                sl_list_free(&page);
+                pages++;
+                if (!token || pages > N + 1) break;
+            }
+            free(token);
+            CHECK_EQ_INT(at, all.len);
+        }
+        sl_list_free(&all);
+    }
+    sl_selector_free(&sel);
+    sl_store_close(s);
+}
+
 TEST(watch_resume_filter_and_expiry) {
     sl_store *s = open_store(NULL, 8);
     sl_store_error err;
@@ -494,6 +540,7 @@ int main(void) {
     RUN(precreated_and_metadata);
     RUN(versions_are_immutable_and_conflicts_409);
     RUN(selectors_and_lists);
+    RUN(pagination_matches_a_sorted_list);
     RUN(watch_resume_filter_and_expiry);
     RUN(listeners_replay_then_follow_in_order);
     RUN(admission_priority_and_defaults);
