@@ -81,8 +81,11 @@ sl_pod_info *sl_pod_info_new(k8s_pod *pod) {
     k8s_pod_requests(pod, &b->mem, &info->request);
     k8s_pod_non_zero_requests(pod, &info->non_zero_milli_cpu, &info->non_zero_memory);
     /* Host ports of app containers and of sidecars (restartable init
-     * containers, counted since kubernetes PR #132040). */
+     * containers, counted since kubernetes PR #132040): copies, so the info
+     * stays valid with any later version of its pod (cluster.h Lifetimes:
+     * the version it was computed from may be freed first). */
     uint32_t nports = 0;
+    k8s_container_port *copies = NULL;
     for (int pass = 0; pass < 2; pass++) {
         for (uint32_t k = 0; k < pod->ncontainers + pod->ninit_containers; k++) {
             const k8s_container *c = k < pod->ncontainers ? &pod->containers[k]
@@ -90,12 +93,22 @@ sl_pod_info *sl_pod_info_new(k8s_pod *pod) {
             if (k >= pod->ncontainers && !c->restart_always) continue;
             for (uint32_t j = 0; j < c->nports; j++) {
                 if (c->ports[j].host_port == 0) continue;
-                if (pass == 0) nports++;
-                else info->host_ports[info->nhost_ports++] = &c->ports[j];
+                if (pass == 0) {
+                    nports++;
+                    continue;
+                }
+                k8s_container_port *copy = &copies[info->nhost_ports];
+                *copy = c->ports[j];
+                if (copy->protocol) copy->protocol = arena_strdup(&b->mem, copy->protocol);
+                if (copy->host_ip) copy->host_ip = arena_strdup(&b->mem, copy->host_ip);
+                info->host_ports[info->nhost_ports++] = copy;
             }
         }
         if (pass == 0 && !nports) break;
-        if (pass == 0) info->host_ports = arena_alloc(&b->mem, nports * sizeof(k8s_container_port *));
+        if (pass == 0) {
+            info->host_ports = arena_alloc(&b->mem, nports * sizeof(k8s_container_port *));
+            copies = arena_alloc(&b->mem, nports * sizeof(k8s_container_port));
+        }
     }
     info->has_affinity = pod->pod_affinity != NULL || pod->pod_anti_affinity != NULL;
     info->has_required_anti_affinity =

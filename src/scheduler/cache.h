@@ -25,7 +25,9 @@
 #include "scheduler/framework.h"
 
 /* Per-pod precomputation (requests, host ports, affinity flags). The info
- * borrows `pod` (owned by the cluster source). */
+ * borrows `pod` (owned by the cluster source) and nothing else of it: its
+ * requests and host ports are copies, so info->pod may be moved to a later
+ * version of the pod and the earlier one freed. */
 sl_pod_info *sl_pod_info_new(k8s_pod *pod);
 void sl_pod_info_free(sl_pod_info *info);
 

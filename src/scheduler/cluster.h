@@ -8,10 +8,28 @@
  *     same process — no HTTP, no JSON copies;
  *   - later, an HTTP client against a real or embedded API server.
  *
- * Objects are borrowed: the source owns every k8s_pod/k8s_node it hands out.
- * They are immutable published versions: a write (bind, status) makes a new
- * version delivered as MODIFIED with the real old and new; the adapter keeps
- * every version it handed out alive until destroy.
+ * Objects are borrowed: the source owns every k8s_pod/k8s_node/sl_object
+ * it hands out. They are immutable published versions: a write (bind,
+ * status) makes a new version delivered as MODIFIED with the real old and
+ * new.
+ *
+ * Lifetimes (bounded memory in a long run). A version stays valid while it
+ * is the current one — the obj of the last event the handler received for
+ * that object. Once an event supersedes it (the old of a MODIFIED; for a
+ * DELETED, the previous version and the delivered last state itself) it is
+ * *retired* by that event, and freed once the scheduler releases it: the
+ * source numbers the events it delivers; `mark` says how many the handler
+ * has received; `release(mark)` says the caller holds no pointer to any
+ * version retired by events numbered <= mark (the scheduler passes the
+ * mark read when its oldest running cycle started — between cycles the
+ * mark of now — see scheduler.c "Version release"). A source that keeps
+ * using a version after the op that passed it returned (an asynchronous
+ * bind) pins the mark of that moment (sl_version_ledger_pin) until done.
+ * A source without release keeps every version until destroy, and so does
+ * the store adapter for the pointers its query functions return
+ * (sl_cluster_memory_find_pod, _pods, ...: until destroy). Sources share
+ * the bookkeeping through sl_version_ledger below; a new kind of object
+ * needs only its retire calls.
  */
 #ifndef SCHEDLAB_CLUSTER_H
 #define SCHEDLAB_CLUSTER_H
@@ -48,6 +66,7 @@ typedef struct sl_cluster_handler {
 } sl_cluster_handler;
 
 typedef struct sl_cluster sl_cluster;
+struct sl_cluster_versions;
 
 typedef struct sl_cluster_ops {
     /* Registers the handler and replays every current object as ADDED
@@ -77,12 +96,51 @@ typedef struct sl_cluster_ops {
      * the handler on the caller's thread (the scheduler loop) and returns
      * how many. NULL: events are delivered synchronously (the store). */
     size_t (*dispatch)(sl_cluster *c);
+    /* Version release (the Lifetimes paragraph above); NULL: versions live
+     * until destroy. mark: events delivered to the handler so far. release:
+     * frees the versions retired by events numbered <= mark (never past a
+     * pin). versions: counts, for tests and metrics. Handler thread. */
+    uint64_t (*mark)(sl_cluster *c);
+    void (*release)(sl_cluster *c, uint64_t mark);
+    void (*versions)(sl_cluster *c, struct sl_cluster_versions *out);
 } sl_cluster_ops;
+
+typedef struct sl_cluster_versions {
+    size_t retired;            /* superseded versions waiting for release */
+    uint64_t freed;            /* retired versions freed so far */
+} sl_cluster_versions;
 
 struct sl_cluster {
     const sl_cluster_ops *ops;
     void *self;
 };
+
+/* ---- version bookkeeping shared by the sources (cluster_ledger.c) ---- */
+
+/* Retired versions in event order, each with the number of the event that
+ * retired it, and the pins of in-flight work. Thread-safe. */
+typedef struct sl_version_ledger sl_version_ledger;
+sl_version_ledger *sl_version_ledger_new(void);
+/* Frees every version still retired (destroy). */
+void sl_version_ledger_free(sl_version_ledger *l);
+/* Counts one event delivered to the handler (call it just before the
+ * handler) and returns its number (1, 2, ...). */
+uint64_t sl_version_ledger_deliver(sl_version_ledger *l);
+/* Events delivered so far (the source's mark op). */
+uint64_t sl_version_ledger_mark(sl_version_ledger *l);
+/* `version` was superseded by event number seq; free_fn(version) runs at
+ * release. NULL version: nothing. Calls come in event order. */
+void sl_version_ledger_retire(sl_version_ledger *l, uint64_t seq, void *version,
+                              void (*free_fn)(void *));
+/* Pins mark (what the handler had received when the source took the
+ * version it keeps using); returns the pin for unpin. */
+uint64_t sl_version_ledger_pin(sl_version_ledger *l, uint64_t mark);
+void sl_version_ledger_unpin(sl_version_ledger *l, uint64_t pin);
+/* min(mark, every pin): for a wrapper that forwards release. */
+uint64_t sl_version_ledger_limit(sl_version_ledger *l, uint64_t mark);
+/* Frees the versions retired by events numbered <= min(mark, pins). */
+void sl_version_ledger_release(sl_version_ledger *l, uint64_t mark);
+void sl_version_ledger_stats(sl_version_ledger *l, sl_cluster_versions *out);
 
 /* ---- a Kubernetes API server over HTTP (cluster_remote.c) ---- */
 

@@ -10,6 +10,15 @@
  * wait; bind returns SL_WAIT and each bind's result comes back, after the
  * store's MODIFIED event, through on_bind_succeeded / on_bind_failed);
  * other writes go straight to the inner source.
+ *
+ * Versions (cluster.h Lifetimes): the inner source numbers and retires
+ * them; each queued event carries the inner mark read when it was posted
+ * (the inner source counts an event before calling its handler, one at a
+ * time), so `mark` is the inner mark of the last event dispatched and
+ * versions retired by events still queued are never released early.
+ * release is forwarded, held back by the pins of queued and running binds
+ * (a bind job and its result event use the pod: unpinned once the result
+ * is delivered).
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -27,11 +36,14 @@ typedef struct inbox_event {
     void *old, *obj;
     char *node;                /* EV_BIND_FAILED (message: a static string), EV_BOUND */
     const char *message;
+    uint64_t mark;             /* the inner mark after this event (0: a bind's result) */
+    uint64_t pin;              /* EV_BIND_FAILED, EV_BOUND: the bind's pin */
 } inbox_event;
 
 typedef struct bind_job {
     const k8s_pod *pod;
     char *node;
+    uint64_t pin;
 } bind_job;
 
 typedef VEC(inbox_event) inbox_vec;
@@ -51,6 +63,8 @@ typedef struct inbox_cluster {
     VEC(bind_job) binds;
     size_t bind_head;
     bool binds_done;
+    uint64_t mark;             /* inner mark of the last event delivered (handler thread) */
+    sl_version_ledger *pins;   /* pins of binds in flight */
 } inbox_cluster;
 
 static __thread inbox_cluster *replaying;
@@ -71,10 +85,15 @@ static void deliver(inbox_cluster *w, const inbox_event *e) {
     }
 }
 
+static uint64_t inner_mark(inbox_cluster *w) {
+    return w->inner->ops->mark ? w->inner->ops->mark(w->inner) : 0;
+}
+
 static void post(inbox_cluster *w, int kind, sl_watch_type type, const void *old, const void *obj) {
-    inbox_event e = {kind, type, (void *)old, (void *)obj, NULL, NULL};
+    inbox_event e = {kind, type, (void *)old, (void *)obj, NULL, NULL, inner_mark(w), 0};
     if (replaying == w) {
         deliver(w, &e);
+        w->mark = e.mark;
         return;
     }
     pthread_mutex_lock(&w->lock);
@@ -114,8 +133,11 @@ static size_t w_dispatch(sl_cluster *c) {
     w->inbox.len = 0;
     pthread_mutex_unlock(&w->lock);
     for (size_t i = 0; i < w->draining.len; i++) {
-        deliver(w, &w->draining.items[i]);
-        free(w->draining.items[i].node);
+        inbox_event *e = &w->draining.items[i];
+        deliver(w, e);
+        if (e->mark > w->mark) w->mark = e->mark;
+        if (e->kind == EV_BIND_FAILED || e->kind == EV_BOUND) sl_version_ledger_unpin(w->pins, e->pin);
+        free(e->node);
     }
     size_t n = w->draining.len;
     w->draining.len = 0;
@@ -133,9 +155,10 @@ static void *binder_main(void *arg) {
         pthread_mutex_unlock(&w->lock);
         sl_status st = w->inner->ops->bind(w->inner, job.pod, job.node);
         pthread_mutex_lock(&w->lock);
-        /* every queued bind reports how it ended (cluster.h) */
+        /* every queued bind reports how it ended (cluster.h); the pin
+         * stays until that report is dispatched */
         inbox_event e = {st.code == SL_SUCCESS ? EV_BOUND : EV_BIND_FAILED, SL_WATCH_MODIFIED, NULL,
-                         (void *)job.pod, job.node, st.message ? st.message : "binding failed"};
+                         (void *)job.pod, job.node, st.message ? st.message : "binding failed", 0, job.pin};
         VEC_PUSH(&w->inbox, e);
         if (w->clock) sl_clock_wake(w->clock);
     }
@@ -152,7 +175,7 @@ static sl_status w_bind(sl_cluster *c, const k8s_pod *pod, const char *node) {
     }
     while (w->nbinders < BINDERS && pthread_create(&w->binders[w->nbinders], NULL, binder_main, w) == 0)
         w->nbinders++;
-    bind_job job = {pod, xstrdup(node)};
+    bind_job job = {pod, xstrdup(node), sl_version_ledger_pin(w->pins, w->mark)};
     VEC_PUSH(&w->binds, job);
     pthread_cond_signal(&w->bind_cond);
     pthread_mutex_unlock(&w->lock);
@@ -193,8 +216,23 @@ static void w_destroy(sl_cluster *c) {
     pthread_cond_destroy(&w->bind_cond);
     VEC_FREE(&w->inbox);
     VEC_FREE(&w->draining);
+    sl_version_ledger_free(w->pins);
     pthread_mutex_destroy(&w->lock);
     free(w);
+}
+
+static uint64_t w_mark(sl_cluster *c) { return self_of(c)->mark; }
+
+static void w_release(sl_cluster *c, uint64_t mark) {
+    inbox_cluster *w = self_of(c);
+    if (w->inner->ops->release)
+        w->inner->ops->release(w->inner, sl_version_ledger_limit(w->pins, mark));
+}
+
+static void w_versions(sl_cluster *c, sl_cluster_versions *out) {
+    sl_cluster *in = self_of(c)->inner;
+    if (in->ops->versions) in->ops->versions(in, out);
+    else memset(out, 0, sizeof(*out));
 }
 
 static const sl_cluster_ops inbox_ops = {
@@ -205,6 +243,9 @@ static const sl_cluster_ops inbox_ops = {
     .record_event = w_record_event,
     .destroy = w_destroy,
     .dispatch = w_dispatch,
+    .mark = w_mark,
+    .release = w_release,
+    .versions = w_versions,
 };
 
 sl_cluster *sl_cluster_inbox_new(sl_cluster *inner, sl_clock *clock) {
@@ -213,6 +254,7 @@ sl_cluster *sl_cluster_inbox_new(sl_cluster *inner, sl_clock *clock) {
     w->base.self = w;
     w->inner = inner;
     w->clock = clock;
+    w->pins = sl_version_ledger_new();
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->bind_cond, NULL);
     return &w->base;

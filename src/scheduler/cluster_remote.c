@@ -33,8 +33,14 @@
  *     default-scheduler, action Scheduling/Binding/Preempting), falling
  *     back to core/v1 when the server does not serve events.k8s.io.
  *
- * Lifetimes: every decoded version stays alive until destroy (cluster.h:
- * the scheduler may keep pointers into old versions).
+ * Lifetimes (cluster.h): an informer's `known` map owns each object's
+ * current version; a change hands the versions it supersedes to its event
+ * (`retire`: the old one of a MODIFIED; for a DELETED the last state and
+ * the previous version), and delivering the event retires them in the
+ * version ledger under the event's number, freed when the scheduler
+ * releases that mark. Binds pin the mark until their POST is done (or
+ * their failure has been delivered). A new kind: give its events the
+ * versions they supersede and a free function (free_fn).
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -81,11 +87,14 @@ typedef struct remote_event {
     sl_watch_type type;
     void *old, *obj;
     char *node, *message;      /* KIND_BIND_FAILED, KIND_BOUND (node only) */
+    void *retire[2];           /* versions this event supersedes (owned until delivered) */
+    uint64_t pin;              /* KIND_BIND_FAILED, KIND_BOUND: the bind's pin */
 } remote_event;
 
 typedef struct bind_job {
-    const k8s_pod *pod;        /* retained by the cluster */
+    const k8s_pod *pod;        /* pinned */
     char *node;
+    uint64_t pin;
 } bind_job;
 
 typedef struct remote_cluster remote_cluster;
@@ -113,10 +122,10 @@ struct remote_cluster {
     sl_clock *clock;           /* woken when events arrive; may be NULL */
     sl_cluster_handler handler;
     informer inf[NKINDS];
-    pthread_mutex_t lock;      /* inbox, retained */
+    pthread_mutex_t lock;      /* inbox */
     event_vec inbox;
     event_vec draining;
-    VEC(void *) retained[NKINDS];
+    sl_version_ledger *ledger; /* superseded versions, pins of binds */
     atomic_bool stopping;
     atomic_bool waiting_logged;  /* "waiting for the API server", once per subscribe */
     bool events_v1_missing;    /* event thread only */
@@ -170,10 +179,22 @@ static void free_obj(int kind, void *o) {
     }
 }
 
-static void retain(remote_cluster *rc, int kind, void *o) {
-    pthread_mutex_lock(&rc->lock);
-    VEC_PUSH(&rc->retained[kind], o);
-    pthread_mutex_unlock(&rc->lock);
+static void free_namespace(void *o) { k8s_namespace_free(o); }
+static void free_node(void *o) { k8s_node_free(o); }
+static void free_pod(void *o) { k8s_pod_free(o); }
+
+static void free_object(void *o) { sl_object_unref(o); }
+
+static void (*free_fn(int kind))(void *) {
+    return kind == KIND_NAMESPACE ? free_namespace : kind == KIND_NODE ? free_node : kind == KIND_POD ? free_pod : free_object;
+}
+
+/* Frees what an undelivered event owns (destroy). */
+static void event_discard(remote_event *e) {
+    for (int i = 0; i < 2; i++)
+        if (e->retire[i]) free_obj(e->kind, e->retire[i]);
+    free(e->node);
+    free(e->message);
 }
 
 static void object_key(const json_t *obj, char *buf, size_t size) {
@@ -192,6 +213,14 @@ static const char *object_rv(const json_t *obj) {
 
 static void deliver(remote_cluster *rc, const remote_event *e) {
     const sl_cluster_handler *h = &rc->handler;
+    if (e->kind == KIND_BIND_FAILED || e->kind == KIND_BOUND) {
+        /* a bind's result: the pod stayed pinned until now */
+        if (e->kind == KIND_BIND_FAILED && h->on_bind_failed) h->on_bind_failed(h->user, e->obj, e->node, e->message);
+        if (e->kind == KIND_BOUND && h->on_bind_succeeded) h->on_bind_succeeded(h->user, e->obj, e->node);
+        sl_version_ledger_unpin(rc->ledger, e->pin);
+        return;
+    }
+    uint64_t seq = sl_version_ledger_deliver(rc->ledger);
     switch (e->kind) {
     case KIND_NAMESPACE:
         if (h->on_namespace) h->on_namespace(h->user, e->type, e->old, e->obj);
@@ -202,22 +231,22 @@ static void deliver(remote_cluster *rc, const remote_event *e) {
     case KIND_POD:
         if (h->on_pod) h->on_pod(h->user, e->type, e->old, e->obj);
         break;
-    case KIND_BIND_FAILED:
-        if (h->on_bind_failed) h->on_bind_failed(h->user, e->obj, e->node, e->message);
-        break;
-    case KIND_BOUND:
-        if (h->on_bind_succeeded) h->on_bind_succeeded(h->user, e->obj, e->node);
-        break;
     default:
         if (h->on_object) h->on_object(h->user, e->type, e->old, e->obj);
         break;
     }
+    for (int i = 0; i < 2; i++)
+        sl_version_ledger_retire(rc->ledger, seq, e->retire[i], free_fn(e->kind));
 }
 
-/* Informer thread (or subscribe, with direct = true): one change. */
-static void emit(informer *inf, sl_watch_type type, void *old, void *obj, bool direct) {
+/* Informer thread (or subscribe, with direct = true): one change, which
+ * supersedes `retire` (the old version; for DELETED, the last state and
+ * the previous version if they differ). */
+static void emit(informer *inf, sl_watch_type type, void *old, void *obj, bool direct, void *retire0,
+                 void *retire1) {
     remote_cluster *rc = inf->rc;
-    remote_event e = {inf->kind, type, type == SL_WATCH_MODIFIED ? old : NULL, obj, NULL, NULL};
+    remote_event e = {inf->kind, type, type == SL_WATCH_MODIFIED ? old : NULL, obj, NULL, NULL,
+                      {retire0, retire1 != retire0 ? retire1 : NULL}, 0};
     if (direct) {
         deliver(rc, &e);
         return;
@@ -237,7 +266,8 @@ static void note(const informer *inf, sl_watch_type type, const char *key) {
 }
 
 /* One change of one object. o is the decoded new state (owned; NULL when
- * it did not decode, or for a deletion whose last state did not decode). */
+ * it did not decode, or for a deletion whose last state did not decode).
+ * The event carries the versions it supersedes (retired when delivered). */
 static void apply_decoded(informer *inf, bool deleted, const char *key, const char *rv, void *o, bool direct) {
     known *k = strmap_get(&inf->known, key);
     if (deleted) {
@@ -246,12 +276,12 @@ static void apply_decoded(informer *inf, bool deleted, const char *key, const ch
             return;
         }
         void *last = o ? o : k->obj;
-        if (o) retain(inf->rc, inf->kind, o);
+        void *previous = k->obj;
         strmap_remove(&inf->known, key);
         free(k->rv);
         free(k);
         note(inf, SL_WATCH_DELETED, key);
-        emit(inf, SL_WATCH_DELETED, NULL, last, direct);
+        emit(inf, SL_WATCH_DELETED, NULL, last, direct, last, previous);
         return;
     }
     if (!o) return;
@@ -259,37 +289,44 @@ static void apply_decoded(informer *inf, bool deleted, const char *key, const ch
         free_obj(inf->kind, o);
         return;
     }
-    retain(inf->rc, inf->kind, o);
     if (k) {
         void *old = k->obj;
         k->obj = o;
         free(k->rv);
         k->rv = xstrdup(rv);
         note(inf, SL_WATCH_MODIFIED, key);
-        emit(inf, SL_WATCH_MODIFIED, old, o, direct);
+        emit(inf, SL_WATCH_MODIFIED, old, o, direct, old, NULL);
     } else {
         k = xcalloc(1, sizeof(*k));
         k->obj = o;
         k->rv = xstrdup(rv);
         strmap_put(&inf->known, key, k);
         note(inf, SL_WATCH_ADDED, key);
-        emit(inf, SL_WATCH_ADDED, NULL, o, direct);
+        emit(inf, SL_WATCH_ADDED, NULL, o, direct, NULL, NULL);
     }
 }
 
-/* A watch event's object. */
+/* A watch event's object: the caller's reference, taken over (the watch
+ * event no longer holds it). It is dropped before the change is posted:
+ * once posted, the decoded version (which holds its own reference) may be
+ * freed by the scheduler thread at any time, and jansson's reference
+ * count is the only thing the two threads would otherwise share. */
 static void apply(informer *inf, const char *type, json_t *obj, bool direct) {
     char key[600];
     object_key(obj, key, sizeof key);
     bool deleted = !strcmp(type, "DELETED");
-    const char *rv = object_rv(obj);
+    char *rv = xstrdup(object_rv(obj));
+    bool skip;
     if (!deleted) {
         known *k = strmap_get(&inf->known, key);
-        if (k && !strcmp(k->rv, rv)) return; /* nothing new: skip the decode */
-    } else if (!strmap_get(&inf->known, key)) {
-        return;
+        skip = k && !strcmp(k->rv, rv); /* nothing new: skip the decode */
+    } else {
+        skip = !strmap_get(&inf->known, key);
     }
-    apply_decoded(inf, deleted, key, rv, decode(inf->kind, obj), direct);
+    void *o = skip ? NULL : decode(inf->kind, obj);
+    json_decref(obj);
+    if (!skip) apply_decoded(inf, deleted, key, rv, o, direct);
+    free(rv);
 }
 
 /* A LIST item, decoded on a list thread. */
@@ -342,7 +379,7 @@ static void apply_list(informer *inf, sl_kube_list_result *list_, bool direct) {
         known *k = strmap_get(&inf->known, gone.items[g]);
         strmap_remove(&inf->known, gone.items[g]);
         note(inf, SL_WATCH_DELETED, gone.items[g]);
-        emit(inf, SL_WATCH_DELETED, NULL, k->obj, direct);
+        emit(inf, SL_WATCH_DELETED, NULL, k->obj, direct, k->obj, NULL);
         free(k->rv);
         free(k);
         free(gone.items[g]);
@@ -389,9 +426,13 @@ static bool on_watch_event(void *user, json_t *ev) {
         inf->rv = xstrdup(object_rv(obj));
         return true;
     }
+    char *rv = xstrdup(object_rv(obj));
+    /* taken out of the event (apply holds the only reference) */
+    json_incref(obj);
+    json_object_del(ev, "object");
     apply(inf, type, obj, false);
     free(inf->rv);
-    inf->rv = xstrdup(object_rv(obj));
+    inf->rv = rv;
     return true;
 }
 
@@ -505,7 +546,7 @@ static size_t remote_dispatch(sl_cluster *c) {
     rc->inbox.len = 0;
     pthread_mutex_unlock(&rc->lock);
     for (size_t i = 0; i < rc->draining.len; i++) {
-        deliver(rc, &rc->draining.items[i]);
+        deliver(rc, &rc->draining.items[i]); /* the ledger takes the retired versions */
         free(rc->draining.items[i].node);
         free(rc->draining.items[i].message);
     }
@@ -580,8 +621,9 @@ static void *binder_main(void *arg) {
         int code = post_binding(rc, job.pod, job.node, &message);
         bool ok = code >= 200 && code < 300;
         /* every queued bind reports how it ended (cluster.h) */
+        /* the pin stays until the result is delivered */
         remote_event e = {ok ? KIND_BOUND : KIND_BIND_FAILED, SL_WATCH_MODIFIED, NULL, (void *)job.pod,
-                          job.node, message};
+                          job.node, message, {NULL, NULL}, job.pin};
         pthread_mutex_lock(&rc->lock);
         VEC_PUSH(&rc->inbox, e);
         if (rc->clock) sl_clock_wake(rc->clock);
@@ -602,7 +644,7 @@ static sl_status remote_bind(sl_cluster *c, const k8s_pod *pod, const char *node
     while (rc->nbinders < BINDERS &&
            pthread_create(&rc->binders[rc->nbinders], NULL, binder_main, rc) == 0)
         rc->nbinders++;
-    bind_job job = {pod, xstrdup(node_name)};
+    bind_job job = {pod, xstrdup(node_name), sl_version_ledger_pin(rc->ledger, sl_version_ledger_mark(rc->ledger))};
     VEC_PUSH(&rc->bind_queue, job);
     pthread_cond_signal(&rc->bind_cond);
     pthread_mutex_unlock(&rc->lock);
@@ -821,19 +863,16 @@ static void remote_destroy(sl_cluster *c) {
         void *val;
         while (strmap_next(&inf->known, &pos, NULL, &val)) {
             known *kn = val;
+            free_obj(k, kn->obj);
             free(kn->rv);
             free(kn);
         }
         strmap_free(&inf->known);
         free(inf->rv);
         list_items_free(inf, &inf->first);
-        for (size_t i = 0; i < rc->retained[k].len; i++) free_obj(k, rc->retained[k].items[i]);
-        VEC_FREE(&rc->retained[k]);
     }
-    for (size_t i = 0; i < rc->inbox.len; i++) {
-        free(rc->inbox.items[i].node);
-        free(rc->inbox.items[i].message);
-    }
+    for (size_t i = 0; i < rc->inbox.len; i++) event_discard(&rc->inbox.items[i]);
+    sl_version_ledger_free(rc->ledger);
     VEC_FREE(&rc->inbox);
     VEC_FREE(&rc->draining);
     for (size_t i = rc->bind_head; i < rc->bind_queue.len; i++) free(rc->bind_queue.items[i].node);
@@ -848,6 +887,16 @@ static void remote_destroy(sl_cluster *c) {
     free(rc);
 }
 
+static uint64_t remote_mark(sl_cluster *c) { return sl_version_ledger_mark(self_of(c)->ledger); }
+
+static void remote_release(sl_cluster *c, uint64_t mark) {
+    sl_version_ledger_release(self_of(c)->ledger, mark);
+}
+
+static void remote_versions(sl_cluster *c, sl_cluster_versions *out) {
+    sl_version_ledger_stats(self_of(c)->ledger, out);
+}
+
 static const sl_cluster_ops remote_ops = {
     .subscribe = remote_subscribe,
     .bind = remote_bind,
@@ -856,6 +905,9 @@ static const sl_cluster_ops remote_ops = {
     .record_event = remote_record_event,
     .destroy = remote_destroy,
     .dispatch = remote_dispatch,
+    .mark = remote_mark,
+    .release = remote_release,
+    .versions = remote_versions,
 };
 
 sl_cluster *sl_cluster_remote_new(sl_kube_client *client, sl_clock *clock, const char *instance) {
@@ -865,6 +917,7 @@ sl_cluster *sl_cluster_remote_new(sl_kube_client *client, sl_clock *clock, const
     rc->client = client;
     rc->clock = clock;
     rc->instance = xstrdup(instance ? instance : "schedlab");
+    rc->ledger = sl_version_ledger_new();
     pthread_mutex_init(&rc->lock, NULL);
     pthread_cond_init(&rc->event_cond, NULL);
     pthread_cond_init(&rc->bind_cond, NULL);

@@ -20,13 +20,16 @@
  *     then each as it is recorded): nobody can read them before, and
  *     building them was a third of a headless bind's cost.
  *
- * Lifetimes: every version handed to the handler (or returned by
- * find_pod / pods) stays referenced by the adapter until destroy, so the
- * scheduler may keep pointers into old versions (a cycle's snapshot, a
- * deleted pod's record) exactly as it could with the old in-place store.
- * That costs one retained version per write for the adapter's lifetime;
- * the long-running scheduler (issue 8) will release versions when its
- * cache lets go of them.
+ * Lifetimes (cluster.h): the current version of an object is kept alive
+ * by the store's table; the listener takes a reference on each version an
+ * event supersedes (the old one; for DELETED also the last state) and
+ * retires it in the version ledger under the event's number, and release
+ * drops those references. Own status writes that are not echoed (below)
+ * leave the handler holding the previous version: that one is kept aside
+ * (`shadowed`, by key) and retired by the pod's next delivered event.
+ * Versions returned by the query functions (find_pod, pods, ...) and, for
+ * the private store of sl_cluster_memory_new, the last state of deleted
+ * pods stay referenced until destroy (the headless commands print them).
  *
  * Status writes of unassigned pods made through update_pod_status are not
  * echoed to the handler (the scheduler's own write; upstream's
@@ -35,7 +38,8 @@
  *
  * Threads: `lock` guards the adapter's tables (retained versions, the
  * deleted-pod index, the event list, the listing scratch); store calls and
- * handler calls are made with it released.
+ * handler calls are made with it released. `shadowed` is the listener's
+ * (the store serialises listener calls).
  */
 #include <inttypes.h>
 #include <pthread.h>
@@ -58,13 +62,12 @@ typedef struct store_cluster {
     sl_cluster_handler handler;
     bool subscribed;
     uint64_t listener;
-    strmap retained;           /* "%p" -> sl_object (one reference each) */
-    /* Versions the listener handed out: each event's new version, once
-     * (the old one was an earlier event's new version or a replayed one).
-     * A plain list: deduplicating them in `retained` was a hash insert and
-     * a key allocation per event. */
-    VEC(sl_object *) delivered;
-    strmap deleted_pods;       /* "ns/name" -> last deleted version (retained) */
+    strmap retained;           /* "%p" -> sl_object (one reference each): query results */
+    sl_version_ledger *ledger; /* superseded versions (one reference each) */
+    strmap shadowed;           /* pod key -> the version the handler holds, when an
+                                  own status write was not echoed (one reference) */
+    strmap deleted_pods;       /* "ns/name" -> last deleted version (retained;
+                                  private store only) */
     VEC(k8s_pod *) listing;
     VEC(sl_cluster_event) events;
     VEC(char *) event_keys;    /* "ns\0name" of Event objects, oldest first */
@@ -93,11 +96,11 @@ static void retain(store_cluster *m, sl_object *o) {
     pthread_mutex_unlock(&m->lock);
 }
 
-/* The listener's retain (on the dispatching thread). */
-static void keep_delivered(store_cluster *m, sl_object *o) {
-    pthread_mutex_lock(&m->lock);
-    VEC_PUSH(&m->delivered, sl_object_ref(o));
-    pthread_mutex_unlock(&m->lock);
+static void unref_version(void *o) { sl_object_unref(o); }
+
+/* o was superseded by event seq: the ledger keeps a reference until release. */
+static void retire(store_cluster *m, uint64_t seq, sl_object *o) {
+    if (o) sl_version_ledger_retire(m->ledger, seq, sl_object_ref(o), unref_version);
 }
 
 static const sl_resource *pods_res(void) { return sl_resource_get(SL_RES_PODS); }
@@ -119,32 +122,54 @@ static bool is_scheduler_kind(sl_resource_id id) {
     return false;
 }
 
+/* The versions event seq supersedes: the old one (MODIFIED, DELETED) and
+ * a deleted object's last state. A pod's version held aside by an
+ * unechoed status write is the one the handler had: superseded now too. */
+static void retire_superseded(store_cluster *m, uint64_t seq, const sl_store_event *ev) {
+    if (ev->res->id == SL_RES_PODS && strmap_len(&m->shadowed)) {
+        sl_object *held = strmap_remove(&m->shadowed, ev->obj->key);
+        if (held) sl_version_ledger_retire(m->ledger, seq, held, unref_version);
+    }
+    retire(m, seq, ev->old);
+    if (ev->type == SL_EVENT_DELETED) retire(m, seq, ev->obj);
+}
+
 static void on_store_event(void *user, const sl_store_event *ev) {
     store_cluster *m = user;
     sl_resource_id id = ev->res->id;
     sl_cluster_handler h = m->handler;
     if (id != SL_RES_PODS && id != SL_RES_NODES && id != SL_RES_NAMESPACES) {
         if (!h.on_object || !is_scheduler_kind(id)) return;
-        keep_delivered(m, ev->obj);
+        uint64_t seq = sl_version_ledger_deliver(m->ledger);
         h.on_object(h.user, watch_type(ev->type), ev->type == SL_EVENT_MODIFIED ? ev->old : NULL, ev->obj);
+        retire_superseded(m, seq, ev);
         return;
     }
-    keep_delivered(m, ev->obj);
+    uint64_t seq = sl_version_ledger_deliver(m->ledger);
     sl_watch_type type = watch_type(ev->type);
     void *old = type == SL_WATCH_MODIFIED && ev->old ? ev->old->typed : NULL;
     switch (id) {
     case SL_RES_PODS: {
         k8s_pod *pod = ev->obj->typed;
-        if (type == SL_WATCH_DELETED) {
+        if (type == SL_WATCH_DELETED && m->owns_store) {
             char key[600];
             snprintf(key, sizeof key, "%s/%s", pod->namespace_, pod->name);
+            retain(m, ev->obj);
             pthread_mutex_lock(&m->lock);
-            strmap_put(&m->deleted_pods, key, ev->obj); /* retained above */
+            strmap_put(&m->deleted_pods, key, ev->obj);
             pthread_mutex_unlock(&m->lock);
         }
-        if (type == SL_WATCH_MODIFIED && own_status_write == m && !pod->node_name[0]) return;
+        if (type == SL_WATCH_MODIFIED && own_status_write == m && !pod->node_name[0]) {
+            /* not echoed: the handler keeps the version it has */
+            if (!strmap_get(&m->shadowed, ev->obj->key))
+                strmap_put(&m->shadowed, ev->obj->key, sl_object_ref(ev->old));
+            else
+                retire(m, seq, ev->old); /* an unechoed one: never handed out */
+            return;
+        }
         if (h.on_pod) h.on_pod(h.user, type, old, pod);
-        break;
+        retire_superseded(m, seq, ev);
+        return;
     }
     case SL_RES_NODES:
         if (h.on_node) h.on_node(h.user, type, old, ev->obj->typed);
@@ -154,6 +179,7 @@ static void on_store_event(void *user, const sl_store_event *ev) {
         break;
     default: break;
     }
+    retire_superseded(m, seq, ev);
 }
 
 static void store_subscribe(sl_cluster *c, const sl_cluster_handler *handler) {
@@ -288,15 +314,15 @@ static sl_status store_delete_pod(sl_cluster *c, const k8s_pod *pod) {
     sl_store_error err;
     sl_object *last = NULL;
     int code = sl_store_delete(m->store, pods_res(), pod->namespace_, pod->name, 0, NULL, &last, &err);
-    if (last) {
+    if (last && m->owns_store) {
         retain(m, last);
         char key[600];
         snprintf(key, sizeof key, "%s/%s", last->namespace_, last->name);
         pthread_mutex_lock(&m->lock);
         strmap_put(&m->deleted_pods, key, last);
         pthread_mutex_unlock(&m->lock);
-        sl_object_unref(last);
     }
+    sl_object_unref(last);
     return status_of(code, &err, "delete: pod not found in the cluster store", "delete: the store refused the write");
 }
 
@@ -470,8 +496,9 @@ static void store_destroy(sl_cluster *c) {
     void *value;
     while (strmap_next(&m->retained, &pos, NULL, &value)) sl_object_unref(value);
     strmap_free(&m->retained);
-    for (size_t i = 0; i < m->delivered.len; i++) sl_object_unref(m->delivered.items[i]);
-    VEC_FREE(&m->delivered);
+    sl_version_ledger_free(m->ledger);
+    for (pos = 0; strmap_next(&m->shadowed, &pos, NULL, &value);) sl_object_unref(value);
+    strmap_free(&m->shadowed);
     strmap_free(&m->deleted_pods);
     for (size_t i = 0; i < m->events.len; i++) free_event(&m->events.items[i]);
     VEC_FREE(&m->events);
@@ -484,6 +511,16 @@ static void store_destroy(sl_cluster *c) {
     free(m);
 }
 
+static uint64_t store_mark(sl_cluster *c) { return sl_version_ledger_mark(self_of(c)->ledger); }
+
+static void store_release(sl_cluster *c, uint64_t mark) {
+    sl_version_ledger_release(self_of(c)->ledger, mark);
+}
+
+static void store_versions(sl_cluster *c, sl_cluster_versions *out) {
+    sl_version_ledger_stats(self_of(c)->ledger, out);
+}
+
 static const sl_cluster_ops store_ops = {
     .subscribe = store_subscribe,
     .bind = store_bind,
@@ -491,6 +528,9 @@ static const sl_cluster_ops store_ops = {
     .update_pod_status = store_update_pod_status,
     .record_event = store_record_event,
     .destroy = store_destroy,
+    .mark = store_mark,
+    .release = store_release,
+    .versions = store_versions,
 };
 
 sl_cluster *sl_cluster_store_new(sl_store *store) {
@@ -502,6 +542,7 @@ sl_cluster *sl_cluster_store_new(sl_store *store) {
     pthread_mutex_init(&m->publish_lock, &attr);
     pthread_mutexattr_destroy(&attr);
     m->events_exposed = true;
+    m->ledger = sl_version_ledger_new();
     m->store = store;
     m->base.ops = &store_ops;
     m->base.self = m;

@@ -737,6 +737,7 @@ static void binding_cycle(sl_scheduler *s, sl_framework *fw, sl_cycle *c, pod_re
          * sched_bind_finished. The pod stays assumed and in flight. */
         rec->bind_node = xstrdup(host);
         rec->bind_start_ns = start_ns;
+        sched_binding_add(s, rec);
         if (cycle_needed_after_bind(fw)) {
             rec->bind_cycle = c;
         } else {
@@ -760,6 +761,7 @@ void sched_bind_finished(sl_scheduler *s, pod_record *rec, bool ok, const char *
     int64_t start_ns = rec->bind_start_ns;
     rec->bind_node = NULL;
     rec->bind_cycle = NULL;
+    sched_binding_remove(s, rec);
     if (ok) {
         binding_succeeded(s, fw, c, rec, rec->info, host, start_ns);
     } else {
@@ -807,6 +809,7 @@ void sched_schedule_one(sl_scheduler *s, pod_record *rec) {
 
     sl_cycle_arenas_reset(&s->arenas);
     sl_cache_update_snapshot(s->cache, s->snapshot);
+    rec->version_mark = sched_release_versions(s, false);
     sl_cycle *c = sched_take_cycle(s);
     sl_cycle_begin(c, s->snapshot, s->config->parallelism, &s->rng);
     sl_framework_sample_plugin_metrics(fw, c); /* upstream pluginMetricsSamplePercent */

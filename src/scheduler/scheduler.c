@@ -37,6 +37,31 @@
  * pod (a Permit gang that never completes: each timeout is a new epoch)
  * would keep the run going forever, so in virtual time the run also stops,
  * with a warning, after an hour of virtual time with no bind.
+ *
+ * Version release (cluster.h Lifetimes). The source frees a superseded
+ * version once the scheduler passes a mark at or past the event that
+ * superseded it. What can point at a version:
+ *   - pod records (rec->pod) and pod infos (info->pod): set to the new
+ *     version by every event of their pod (a deleted pod's record goes,
+ *     unless a cycle holds it); an info keeps nothing else from the
+ *     version it was computed from (sl_pod_info_new copies the host ports
+ *     and requests);
+ *   - the cache: each node's current version and the infos of current pod
+ *     versions; replaced infos are parked until the next snapshot update;
+ *   - the snapshot: versions current at its last update;
+ *   - a running cycle: what the snapshot and the records held when it
+ *     started, and what events delivered during it hand out (newer).
+ * So right after a snapshot update, outside any cycle, nothing points at
+ * a version superseded by an event already delivered, except the cycles
+ * of pods waiting at Permit and of binds in flight (an asynchronous
+ * source: the binding cycle ends when the result comes back), which may
+ * hold what was current when they started: the scheduler releases up to
+ * the oldest of those cycles' start marks (or now, without any).
+ * sched_release_versions runs at every cycle start (after its snapshot
+ * update; it releases once RELEASE_BATCH events have come since the last
+ * release, so a busy loop takes the source's lock once per batch) and,
+ * when idle, after an extra snapshot update. The source's asynchronous
+ * binds pin their own.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +77,7 @@
 #define UNSCHEDULABLE_FLUSH_PERIOD_NS (30 * NS_PER_SEC)
 #define MAX_UNSCHEDULABLE_NS (5 * 60 * NS_PER_SEC)
 #define QUIESCENCE_HORIZON_NS (3600 * NS_PER_SEC)
+#define RELEASE_BATCH 64        /* events between releases while cycles run */
 
 /* ------------------------------------------------------------------ */
 /* Pod records                                                          */
@@ -88,6 +114,7 @@ static void free_record(sl_scheduler *s, pod_record *rec) {
     if (rec->assumed && rec->info) sl_cache_forget_pod(s->cache, rec->info);
     if (rec->info) sl_pod_info_free(rec->info);
     free(rec->entry.nominated_node);
+    sched_binding_remove(s, rec);
     sl_cycle_free(rec->bind_cycle); /* a bind still in flight at shutdown */
     free(rec->bind_node);
     free(rec->key);
@@ -610,6 +637,7 @@ void sl_scheduler_free(sl_scheduler *s) {
     sl_worker_pool_free(s->pool);
     sl_cycle_arenas_free(&s->arenas);
     VEC_FREE(&s->latencies);
+    VEC_FREE(&s->binding);
     free(s);
 }
 
@@ -628,6 +656,46 @@ static bool sched_extenders_new(sl_scheduler *s, char *err, size_t errsize) {
 /* ------------------------------------------------------------------ */
 /* The run loop                                                         */
 /* ------------------------------------------------------------------ */
+
+/* Version release (top comment): the snapshot was just updated. */
+uint64_t sched_release_versions(sl_scheduler *s, bool idle) {
+    const sl_cluster_ops *ops = s->cluster->ops;
+    if (!ops->release) return 0;
+    uint64_t now = ops->mark(s->cluster), limit = now;
+    /* busy: every RELEASE_BATCH events (one lock for many versions) */
+    if (!idle && now < s->released_mark + RELEASE_BATCH) return now;
+    for (size_t i = 0; i < s->waiting.len; i++) limit = SL_MIN(limit, s->waiting.items[i]->rec->version_mark);
+    for (size_t i = 0; i < s->binding.len; i++) limit = SL_MIN(limit, s->binding.items[i]->version_mark);
+    if (limit > s->released_mark) {
+        ops->release(s->cluster, limit);
+        s->released_mark = limit;
+    }
+    return now;
+}
+
+void sched_binding_add(sl_scheduler *s, pod_record *rec) {
+    if (rec->binding_slot) return;
+    VEC_PUSH(&s->binding, rec);
+    rec->binding_slot = s->binding.len;
+}
+
+void sched_binding_remove(sl_scheduler *s, pod_record *rec) {
+    if (!rec->binding_slot) return;
+    pod_record *last = s->binding.items[--s->binding.len];
+    s->binding.items[rec->binding_slot - 1] = last;
+    last->binding_slot = rec->binding_slot;
+    rec->binding_slot = 0;
+}
+
+/* Between cycles with nothing to run: release what events delivered since
+ * the last cycle superseded (the snapshot still points at the versions of
+ * that cycle's start, so it is brought up to date first). */
+static void release_idle(sl_scheduler *s) {
+    const sl_cluster_ops *ops = s->cluster->ops;
+    if (!ops->release || ops->mark(s->cluster) <= s->released_mark) return;
+    sl_cache_update_snapshot(s->cache, s->snapshot);
+    sched_release_versions(s, true);
+}
 
 typedef struct settled_check {
     uint64_t epoch;
@@ -678,6 +746,7 @@ uint64_t sl_scheduler_run_until_quiescent(sl_scheduler *s) {
             sched_schedule_one(s, (pod_record *)e);
             continue;
         }
+        release_idle(s);
         if (quiescent(s)) break;
 
         /* Nothing to do now: find the next moment something can happen. */
@@ -749,6 +818,7 @@ uint64_t sl_scheduler_run(sl_scheduler *s, sl_clock *clock, volatile int *stop) 
             sched_schedule_one(s, (pod_record *)e);
             continue;
         }
+        release_idle(s);
         int64_t next = s->now_ns + 100 * 1000000LL;
         int64_t backoff = sl_queue_next_backoff_expiry(s->queue);
         if (backoff != INT64_MAX) next = SL_MIN(next, SL_MAX(backoff, s->now_ns));

@@ -25,6 +25,8 @@ typedef struct pod_record {
     char *node;                   /* scheduled or running node */
     char *message;                /* last failure message ("" none) */
     uint64_t attempt_epoch;       /* cluster epoch at the start of the last attempt */
+    uint64_t version_mark;        /* cluster mark at the start of the last attempt */
+    size_t binding_slot;          /* 1 + index in sl_scheduler.binding, 0 = not there */
     bool in_cycle;                /* a cycle (or a Permit wait) holds the info */
     bool assumed;                 /* assumed in the cache */
     bool removed;                 /* deleted or bound while in a cycle */
@@ -67,6 +69,10 @@ struct sl_scheduler {
     int64_t now_ns;               /* scheduler clock (virtual, or since start) */
     int64_t wall_start_ns;
     uint64_t epoch;               /* bumped by every cluster change */
+    uint64_t released_mark;       /* last mark passed to the cluster's release */
+    /* Records whose bind is in flight (rec->bind_node): their binding
+     * cycle spans loop iterations, as a Permit wait (version release). */
+    VEC(pod_record *) binding;
     uint64_t attempts;
     VEC(int64_t) latencies;
 };
@@ -90,6 +96,15 @@ void sched_release_info_if_done(sl_scheduler *s, pod_record *rec);
  * prepareCandidate / clearNominatedNodeName), in the queue and in the
  * cluster's pod status. */
 void sched_clear_lower_nominations(sl_scheduler *s, const char *node_name, pod_record *preemptor);
+/* Version release (scheduler.c): call right after the snapshot was
+ * updated, with no cycle running but those held across iterations (Permit
+ * waits, binds in flight). Releases when idle, else once RELEASE_BATCH
+ * events have come since the last release. Returns the cluster's mark of
+ * now (0 without release). */
+uint64_t sched_release_versions(sl_scheduler *s, bool idle);
+/* A bind went in flight / ended (the record joins / leaves `binding`). */
+void sched_binding_add(sl_scheduler *s, pod_record *rec);
+void sched_binding_remove(sl_scheduler *s, pod_record *rec);
 sl_cycle *sched_take_cycle(sl_scheduler *s);
 void sched_return_cycle(sl_scheduler *s, sl_cycle *c);
 
