@@ -13,38 +13,11 @@
 #   SCHEDLAB=build/release/schedlab bash tests/cli/retention.sh
 #
 # The last line is "retention: N passed, M failed".
-set -u
-cd "$(dirname "$0")/../.."
-SCHEDLAB=${SCHEDLAB:-build/release/schedlab}
-SCHEDLAB=$(realpath "$SCHEDLAB")
-ROOT=$PWD
-TMP=$(mktemp -d)
-export HOME=$TMP/home
-mkdir -p "$HOME"
-PIDS=()
-cleanup() {
-    for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $1"; return 0; }
+. "$(dirname "$0")/lib.sh"
 asan=0
 nm "$SCHEDLAB" 2>/dev/null | grep -q __asan_init && asan=1
 ROUNDS=${ROUNDS:-$([ $asan = 1 ] && echo 60 || echo 200)}
 
-wait_for() {
-    local desc=$1 secs=$2; shift 2
-    local end=$((SECONDS + secs))
-    while [ $SECONDS -le $end ]; do
-        if "$@" >/dev/null 2>&1; then pass; return 0; fi
-        sleep 0.1
-    done
-    fail "$desc (waited ${secs}s)"
-    return 1
-}
 sanitizer_check() {
     if grep -lE "Sanitizer|runtime error" "$TMP"/*.log >/dev/null 2>&1; then
         fail "sanitizer report:"; grep -hE -A20 "Sanitizer|runtime error" "$TMP"/*.log | head -60

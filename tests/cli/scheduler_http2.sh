@@ -27,42 +27,15 @@
 #   SCHEDLAB=build/release/schedlab bash tests/cli/scheduler_http2.sh
 #
 # The last line is "scheduler_http2: N passed, M failed".
-set -u
-cd "$(dirname "$0")/../.."
-SCHEDLAB=${SCHEDLAB:-build/release/schedlab}
-SCHEDLAB=$(realpath "$SCHEDLAB")
+. "$(dirname "$0")/lib.sh"
 NGHTTPX=$(command -v nghttpx || { [ -x /usr/sbin/nghttpx ] && echo /usr/sbin/nghttpx; })
 if [ -z "$NGHTTPX" ]; then
     echo "scheduler_http2: SKIPPED: nghttpx not found (install the Debian package nghttp2-proxy: scripts/install-deps.sh)"
     echo "scheduler_http2: 0 passed, 0 failed"
     exit 0
 fi
-TMP=$(mktemp -d)
-export HOME=$TMP/home
-mkdir -p "$HOME"
-PIDS=()
-cleanup() {
-    for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $1"; return 0; }
 finish() { echo "scheduler_http2: $passed passed, $failed failed"; [ "$failed" -eq 0 ]; exit $?; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 K() { kubectl --kubeconfig "$TMP/kc" "$@"; }
-wait_for() { # DESC SECONDS COMMAND...
-    local desc=$1 secs=$2; shift 2
-    local end=$((SECONDS + secs))
-    while [ $SECONDS -le $end ]; do
-        if "$@" >/dev/null 2>&1; then pass; return 0; fi
-        sleep 0.1
-    done
-    fail "$desc (waited ${secs}s)"
-    return 1
-}
 # start_api NAME ARGS...: sets URL, API_PID
 start_api() {
     local name=$1; shift

@@ -21,26 +21,8 @@
 #   SCHEDLAB=build/release/schedlab bash tests/cli/scheduler_informers.sh
 #
 # The last line is "scheduler_informers: N passed, M failed".
-set -u
-cd "$(dirname "$0")/../.."
-SCHEDLAB=${SCHEDLAB:-build/release/schedlab}
-SCHEDLAB=$(realpath "$SCHEDLAB")
-ROOT=$PWD
-TMP=$(mktemp -d)
-export HOME=$TMP/home
-mkdir -p "$HOME"
-PIDS=()
-cleanup() {
-    for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $1"; return 0; }
+. "$(dirname "$0")/lib.sh"
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # start_api NAME ARGS...: sets URL, API_PID
 start_api() {

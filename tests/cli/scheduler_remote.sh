@@ -18,26 +18,8 @@
 #   SCHEDLAB=build/release/schedlab bash tests/cli/scheduler_remote.sh
 #
 # The last line is "scheduler_remote: N passed, M failed".
-set -u
-cd "$(dirname "$0")/../.."
-SCHEDLAB=${SCHEDLAB:-build/release/schedlab}
-SCHEDLAB=$(realpath "$SCHEDLAB")
-ROOT=$PWD
-TMP=$(mktemp -d)
-export HOME=$TMP/home
-mkdir -p "$HOME"
-PIDS=()
-cleanup() {
-    for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $1"; return 0; }
+. "$(dirname "$0")/lib.sh"
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # start_api NAME ARGS...: sets URL, API_PID
 start_api() {
@@ -64,16 +46,6 @@ start_sched() {
     PIDS+=("$SCHED_PID")
 }
 # wait_for DESC SECONDS COMMAND...: polls until COMMAND succeeds
-wait_for() {
-    local desc=$1 secs=$2; shift 2
-    local end=$((SECONDS + secs))
-    while [ $SECONDS -le $end ]; do
-        if "$@" >/dev/null 2>&1; then pass; return 0; fi
-        sleep 0.1
-    done
-    fail "$desc (waited ${secs}s)"
-    return 1
-}
 K() { kubectl --kubeconfig "$TMP/kc" "$@"; }
 node_of() { K get pod "$1" -o jsonpath='{.spec.nodeName}'; }
 bound_to() { local n; n=$(node_of "$1"); [[ "$n" == $2 ]]; }

@@ -1,0 +1,40 @@
+# lib.sh — the preamble the tests/cli suites that start processes share.
+# Source it first (`. "$(dirname "$0")/lib.sh"`): it moves to the repository
+# root, resolves SCHEDLAB (default build/release/schedlab), makes a private
+# TMP (and HOME inside it) that is removed on exit after every process in
+# PIDS is killed, and defines the pass/fail counters and small helpers. A
+# suite prints its own last line "NAME: N passed, M failed".
+set -u
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+SCHEDLAB=${SCHEDLAB:-build/release/schedlab}
+SCHEDLAB=$(realpath "$SCHEDLAB")
+ROOT=$PWD
+TMP=$(mktemp -d)
+export HOME=$TMP/home
+mkdir -p "$HOME"
+PIDS=()
+cleanup() {
+    for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+passed=0
+failed=0
+pass() { passed=$((passed + 1)); }
+fail() { failed=$((failed + 1)); echo "FAIL: $1"; return 0; }
+
+# A free TCP port on 127.0.0.1.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# wait_for DESC SECONDS COMMAND...: polls until COMMAND succeeds (pass) or
+# the time is up (fail DESC).
+wait_for() {
+    local desc=$1 secs=$2; shift 2
+    local end=$((SECONDS + secs))
+    while [ $SECONDS -le $end ]; do
+        if "$@" >/dev/null 2>&1; then pass; return 0; fi
+        sleep 0.1
+    done
+    fail "$desc (waited ${secs}s)"
+    return 1
+}
