@@ -38,3 +38,19 @@ wait_for() {
     fail "$desc (waited ${secs}s)"
     return 1
 }
+
+# start_api NAME ARGS...: sets URL, API_PID
+start_api() {
+    local name=$1; shift
+    : >"$TMP/$name.out"
+    "$SCHEDLAB" apiserver "$@" >"$TMP/$name.out" 2>"$TMP/$name.log" &
+    API_PID=$!
+    PIDS+=("$API_PID")
+    URL=""
+    for _ in $(seq 200); do
+        URL=$(sed -n 's/^schedlab apiserver: serving on //p' "$TMP/$name.out")
+        [ -n "$URL" ] && break
+        sleep 0.05
+    done
+    [ -n "$URL" ] || { echo "apiserver $name did not start:"; cat "$TMP/$name.log"; }
+}
