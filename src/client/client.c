@@ -520,14 +520,8 @@ static void *io_main(void *arg) {
  * transport keeps a pool of HTTP/1.1 connections). */
 static bool use_mux(sl_kube_client *c) { return c->mux && !atomic_load(&c->no_h2); }
 
-/* Runs x->h to the end: on this thread (pool transport) or through the
- * I/O thread (HTTP/2 transport), waiting for it. */
-static CURLcode perform(sl_kube_client *c, xfer *x) {
-    if (!use_mux(c)) {
-        x->rc = curl_easy_perform(x->h);
-        x->done = true;
-        return x->rc;
-    }
+/* Queues x for the I/O thread (HTTP/2 transport) and wakes it. */
+static void hand_to_io_thread(sl_kube_client *c, xfer *x) {
     curl_easy_setopt(x->h, CURLOPT_PRIVATE, (char *)x);
     pthread_mutex_lock(&c->io_lock);
     x->next = NULL;
@@ -536,6 +530,17 @@ static CURLcode perform(sl_kube_client *c, xfer *x) {
     c->incoming_tail = x;
     pthread_mutex_unlock(&c->io_lock);
     curl_multi_wakeup(c->multi);
+}
+
+/* Runs x->h to the end: on this thread (pool transport) or through the
+ * I/O thread (HTTP/2 transport), waiting for it. */
+static CURLcode perform(sl_kube_client *c, xfer *x) {
+    if (!use_mux(c)) {
+        x->rc = curl_easy_perform(x->h);
+        x->done = true;
+        return x->rc;
+    }
+    hand_to_io_thread(c, x);
     pthread_mutex_lock(&c->io_lock);
     while (!x->done) pthread_cond_wait(&x->cv, &c->io_lock);
     pthread_mutex_unlock(&c->io_lock);
@@ -885,15 +890,8 @@ static int on_progress(void *user, curl_off_t a, curl_off_t b, curl_off_t c2, cu
 static CURLcode stream_watch(sl_kube_client *c, xfer *x, watch_state *w) {
     curl_easy_setopt(x->h, CURLOPT_WRITEFUNCTION, on_stream_body);
     curl_easy_setopt(x->h, CURLOPT_WRITEDATA, x);
-    curl_easy_setopt(x->h, CURLOPT_PRIVATE, (char *)x);
     x->streaming = true;
-    pthread_mutex_lock(&c->io_lock);
-    x->next = NULL;
-    if (c->incoming_tail) c->incoming_tail->next = x;
-    else c->incoming = x;
-    c->incoming_tail = x;
-    pthread_mutex_unlock(&c->io_lock);
-    curl_multi_wakeup(c->multi);
+    hand_to_io_thread(c, x);
     pthread_mutex_lock(&c->io_lock);
     for (;;) {
         while (!x->done && x->stream.len == 0) pthread_cond_wait(&x->cv, &c->io_lock);

@@ -23,6 +23,15 @@ failed=0
 pass() { passed=$((passed + 1)); }
 fail() { failed=$((failed + 1)); echo "FAIL: $1"; return 0; }
 
+# Fails (once) when a process under test left a sanitizer report in
+# $TMP/*.log, showing it; the logs are removed so it is reported once.
+sanitizer_check() {
+    if grep -lE "Sanitizer|runtime error" "$TMP"/*.log >/dev/null 2>&1; then
+        fail "sanitizer report:"; grep -hE -A20 "Sanitizer|runtime error" "$TMP"/*.log | head -60
+        rm -f "$TMP"/*.log
+    fi
+}
+
 # A free TCP port on 127.0.0.1.
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 

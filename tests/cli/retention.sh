@@ -18,12 +18,6 @@ asan=0
 nm "$SCHEDLAB" 2>/dev/null | grep -q __asan_init && asan=1
 ROUNDS=${ROUNDS:-$([ $asan = 1 ] && echo 60 || echo 200)}
 
-sanitizer_check() {
-    if grep -lE "Sanitizer|runtime error" "$TMP"/*.log >/dev/null 2>&1; then
-        fail "sanitizer report:"; grep -hE -A20 "Sanitizer|runtime error" "$TMP"/*.log | head -60
-        rm -f "$TMP"/*.log
-    fi
-}
 get() { curl -s "$URL$1"; }
 node_of() { get "/api/v1/namespaces/default/pods/$1" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("spec",{}).get("nodeName",""))'; }
 bound() { [ -n "$(node_of "$1")" ]; }

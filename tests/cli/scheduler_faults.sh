@@ -30,11 +30,6 @@ cond_of() { K get pod "$1" -o jsonpath='{range .status.conditions[?(@.type=="Pod
 cond_is() { [[ "$(cond_of "$1")" == "False|$2|"*"$3"* ]]; }
 fault() { curl -sf -X POST "http://127.0.0.1:$PPORT/__fault?$1" >/dev/null || fail "proxy rule $1"; }
 alive() { kill -0 "$SCHED_PID" 2>/dev/null; }
-sanitizer_check() {
-    if grep -lE "Sanitizer|runtime error" "$TMP"/*.log >/dev/null 2>&1; then
-        fail "sanitizer report:"; grep -hE -A12 "Sanitizer|runtime error" "$TMP"/*.log | head -40
-    fi
-}
 # pods NAME-PREFIX COUNT CPU [nodeSelector-host]: a manifest
 pods() {
     for i in $(seq 1 "$2"); do

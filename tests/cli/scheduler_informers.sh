@@ -55,12 +55,6 @@ node_of() { K get pod "$1" -o jsonpath='{.spec.nodeName}'; }
 bound_to() { [ "$(node_of "$1")" = "$2" ]; }
 gone() { ! K get pod "$1" >/dev/null 2>&1; }
 exists() { K get pod "$1" >/dev/null 2>&1; }
-sanitizer_check() {
-    if grep -lE "Sanitizer|runtime error" "$TMP"/*.log >/dev/null 2>&1; then
-        fail "sanitizer report:"; grep -hE -A12 "Sanitizer|runtime error" "$TMP"/*.log | head -40
-        rm -f "$TMP"/*.log
-    fi
-}
 
 # pod NAME NODE|- PRIORITYCLASS|- LABEL CPU [OWNER-KIND]
 pod() {

@@ -16,31 +16,16 @@
 #   SCHEDLAB=build/release/schedlab MODE=release bash tests/cli/scheduler_plugins.sh
 #
 # The last line is "scheduler_plugins: N passed, M failed".
-set -u
-cd "$(dirname "$0")/../.."
-SCHEDLAB=${SCHEDLAB:-build/release/schedlab}
-SCHEDLAB=$(realpath "$SCHEDLAB")
+. "$(dirname "$0")/lib.sh"
 MODE=${MODE:-release}
 if [ "$MODE" = release ]; then EXAMPLES=build/examples; else EXAMPLES=build/$MODE/examples; fi
-ROOT=$PWD
 EXTENDER=${EXTENDER:-$ROOT/$EXAMPLES/regex-extender-v2}
 GUEST=${GUEST:-$ROOT/build/wasm/regex_v2.wasm}
-TMP=$(mktemp -d)
-export HOME=$TMP/home
-mkdir -p "$HOME"
-PIDS=()
-cleanup() {
+cleanup() { # lib.sh's, and wait for what was killed
     for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
     wait 2>/dev/null
     rm -rf "$TMP"
 }
-trap cleanup EXIT
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $1"; return 0; }
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # start_api NAME: sets URL, API_PID (kubeconfig in $TMP/kc)
 start_api() {
@@ -67,17 +52,6 @@ start_sched() {
     SCHED_PID=$!
     PIDS+=("$SCHED_PID")
 }
-# wait_for DESC SECONDS COMMAND...: polls until COMMAND succeeds
-wait_for() {
-    local desc=$1 secs=$2; shift 2
-    local end=$((SECONDS + secs))
-    while [ $SECONDS -le $end ]; do
-        if "$@" >/dev/null 2>&1; then pass; return 0; fi
-        sleep 0.1
-    done
-    fail "$desc (waited ${secs}s)"
-    return 1
-}
 K() { timeout 20 kubectl --kubeconfig "$TMP/kc" "$@"; }
 node_of() { K get pod "$1" -o jsonpath='{.spec.nodeName}'; }
 bound_to() { local n; n=$(node_of "$1"); [[ "$n" == $2 ]]; }
@@ -87,12 +61,6 @@ cond_is() { # pod reason message-substring
 }
 has_event() { # pod reason
     K get events --field-selector involvedObject.name="$1" -o jsonpath='{range .items[*]}{.reason}{"\n"}{end}' | grep -qx "$2"
-}
-sanitizer_check() {
-    if grep -lE "Sanitizer|runtime error" "$TMP"/*.log >/dev/null 2>&1; then
-        fail "sanitizer report:"; grep -hE -A12 "Sanitizer|runtime error" "$TMP"/*.log | head -40
-        rm -f "$TMP"/*.log
-    fi
 }
 # demo LABEL CNCF-MESSAGE: applies the regex demo and checks the outcome
 demo() {

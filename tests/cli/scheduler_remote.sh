@@ -38,12 +38,6 @@ cond_is() { # pod reason message-substring
     local c; c=$(K get pod "$1" -o jsonpath='{range .status.conditions[?(@.type=="PodScheduled")]}{.status}|{.reason}|{.message}{end}')
     [[ "$c" == "False|$2|"*"$3"* ]]
 }
-sanitizer_check() {
-    if grep -lE "Sanitizer|runtime error" "$TMP"/*.log >/dev/null 2>&1; then
-        fail "sanitizer report:"; grep -hE -A12 "Sanitizer|runtime error" "$TMP"/*.log | head -40
-        rm -f "$TMP"/*.log
-    fi
-}
 
 # ---- usage errors ----
 "$SCHEDLAB" scheduler --no-such-flag >/dev/null 2>"$TMP/err"; rc=$?
