@@ -127,7 +127,13 @@ int cmd_apiserver(int argc, char **argv) {
         else if (cmd_option_value(argc, argv, &i, "--max-body-bytes", &v)) max_body = v;
         else if (cmd_option_value(argc, argv, &i, "--watch-bookmark-seconds", &v)) bookmarks = v;
         else {
-            fprintf(stderr, "schedlab apiserver: unknown option %s (see --help)\n", argv[i]);
+            static const char *const flags[] = {"--listen", "--data-dir", "--write-kubeconfig", "--tls-cert",
+                                                "--tls-key", "--tls-self-signed", "--token-file", "--watch-history",
+                                                "--max-body-bytes", "--watch-bookmark-seconds", "--help"};
+            const char *hint = cmd_suggest(argv[i], flags, ARRAY_LEN(flags));
+            fprintf(stderr, "schedlab apiserver: unknown option %s", argv[i]);
+            if (hint) fprintf(stderr, "; did you mean %s?", hint);
+            fprintf(stderr, " (see --help)\n");
             return 2;
         }
         if (!v && strcmp(argv[i], "--tls-self-signed") != 0) {

@@ -192,7 +192,11 @@ int cmd_scheduler(int argc, char **argv) {
                     return 2;
                 }
             }
-            fprintf(stderr, "schedlab scheduler: unknown flag \"%s\"\n\n", argv[i]);
+            const char *hint = cmd_suggest(argv[i], names, ARRAY_LEN(names));
+            if (!hint && !strncmp(argv[i], "--leader", 8)) hint = "--leader-elect";
+            fprintf(stderr, "schedlab scheduler: unknown flag \"%s\"", argv[i]);
+            if (hint) fprintf(stderr, "; did you mean %s?", hint);
+            fprintf(stderr, "\n\n");
             usage(stderr);
             json_decref(config_doc);
             return 2;

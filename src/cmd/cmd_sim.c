@@ -135,7 +135,12 @@ int cmd_sim(int argc, char **argv) {
         else if (cmd_option_value(argc, argv, &i, "--cluster", &v)) {
             if (v) VEC_PUSH(&cluster_files, v);
         } else {
-            fprintf(stderr, "schedlab sim: unknown option %s (see --help)\n", argv[i]);
+            static const char *const flags[] = {"--listen", "--config", "--data-dir", "--cluster",
+                                                "--write-kubeconfig", "--help"};
+            const char *hint = cmd_suggest(argv[i], flags, ARRAY_LEN(flags));
+            fprintf(stderr, "schedlab sim: unknown option %s", argv[i]);
+            if (hint) fprintf(stderr, "; did you mean %s?", hint);
+            fprintf(stderr, " (see --help)\n");
             VEC_FREE(&cluster_files);
             return 2;
         }

@@ -121,5 +121,13 @@ printf 'not: [valid\n' >"$TMP/bad3.yaml"
 "$SCHEDLAB" sim --listen 127.0.0.1:0 --cluster "$TMP/bad3.yaml" >/dev/null 2>"$TMP/err"; rc=$?
 check "YAML syntax error: exit 2 with line:column" grep -qE 'bad3.yaml.*[0-9]+:[0-9]+' "$TMP/err"
 
+# typos get a suggestion (sim, and the apiserver and scheduler beside it)
+"$SCHEDLAB" sim --clustr x >/dev/null 2>"$TMP/err"; rc=$?
+check "sim --clustr: exit 2, did you mean --cluster" grep -q "did you mean --cluster?" "$TMP/err"
+"$SCHEDLAB" apiserver --lisen x >/dev/null 2>"$TMP/err"; rc=$?
+check "apiserver --lisen: did you mean --listen" grep -q "did you mean --listen?" "$TMP/err"
+"$SCHEDLAB" scheduler --kubeconfg x >/dev/null 2>"$TMP/err"; rc=$?
+check "scheduler --kubeconfg: exit 2, did you mean --kubeconfig" test "$rc" = 2 -a -n "$(grep 'did you mean --kubeconfig?' "$TMP/err")"
+
 echo "sim_cluster: $passed passed, $failed failed"
 [ "$failed" = 0 ]
