@@ -19,9 +19,11 @@ start.
 
 --data-dir alone runs the separate-process API server on SQLite.
 
-The end is detected by polling for unbound pods every 0.1 s (the server
-filters: spec.nodeName= with limit=1), so a figure can be late by up to
-0.1 s.
+BENCH_THREADS=1 also prints CPU seconds per thread (by thread name).
+
+The end is detected by polling for unbound pods (the server filters:
+spec.nodeName=, a page of 200) every 0.05 s, and once fewer than 200 are
+left, every 2 ms with a page of 1; so a figure is late by a few ms at most.
 
   python3 bench/scheduler_remote.py [--sim] [--data-dir] [SCHEDLAB] [NODES] [PODS]
 """
@@ -38,7 +40,7 @@ NODES = int(sys.argv[2]) if len(sys.argv) > 2 else 5000
 PODS = int(sys.argv[3]) if len(sys.argv) > 3 else 10000
 LATENCY_PODS = 200
 
-tmp = tempfile.mkdtemp()
+tmp = os.environ.get("BENCH_TMP") or tempfile.mkdtemp()
 
 def node_obj(i):
     return {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node-%d" % i, "labels": {"kubernetes.io/hostname": "node-%d" % i}},
@@ -68,6 +70,27 @@ def req(method, path, body=None):
     data = r.read()
     return r.status, data
 
+def cpu_seconds(proc):
+    """user + system CPU of a running process so far (Linux /proc)."""
+    try:
+        f = open("/proc/%d/stat" % proc.pid).read().rsplit(")", 1)[1].split()
+        return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError):
+        return 0.0
+
+def thread_cpu(proc):
+    """CPU seconds per thread name of a running process (Linux /proc)."""
+    out = {}
+    try:
+        for tid in os.listdir("/proc/%d/task" % proc.pid):
+            st = open("/proc/%d/task/%s/stat" % (proc.pid, tid)).read()
+            name = st[st.index("(") + 1:st.rindex(")")]
+            f = st.rsplit(")", 1)[1].split()
+            out[name] = out.get(name, 0) + (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError):
+        pass
+    return " ".join("%s=%.2f" % kv for kv in sorted(out.items(), key=lambda kv: -kv[1]) if kv[1] >= 0.01)
+
 sched = None
 try:
     if api:
@@ -93,24 +116,45 @@ try:
         m = re.search(r"ready on http://([\d.]+):(\d+)", ready_line)
         conn = http.client.HTTPConnection(m.group(1), int(m.group(2)))
     else:
+        api_cpu0 = cpu_seconds(api)
+        st, data = req("GET", "/api/v1/namespaces?limit=1")
+        rv0 = int(json.loads(data)["metadata"]["resourceVersion"])
         t0 = time.time()
         sched = subprocess.Popen([schedlab, "scheduler", "--master", url, "--kube-api-qps", "5000", "--kube-api-burst", "5000", "--leader-elect=false", "--secure-port", "0"],
                                  stderr=open(os.path.join(tmp, "sched.log"), "w"), env=dict(os.environ, SCHEDLAB_LOG="info"))
+    near_end = False
     while True:
-        # cheap for both sides: the server filters, one item at most comes back
-        st, data = req("GET", "/api/v1/pods?fieldSelector=spec.nodeName%3D&limit=1")
-        if st == 200 and not json.loads(data)["items"]:
-            break
+        # cheap for both sides: the server filters and returns one page; a
+        # short page means the end is near, and then polling gets finer
+        st, data = req("GET", "/api/v1/pods?fieldSelector=spec.nodeName%%3D&limit=%d" % (1 if near_end else 200))
+        if st == 200:
+            left = len(json.loads(data)["items"])
+            if not left:
+                break
+            near_end = left < 200
         if time.time() - t0 > 600:
             print("timeout: pods still unbound"); sys.exit(1)
-        time.sleep(0.1)
+        time.sleep(0.002 if near_end else 0.05)
     dt = time.time() - t0
+    if os.environ.get("BENCH_THREADS"):
+        print("  threads: scheduler: %s; apiserver (whole run): %s" % (thread_cpu(sched) if sched else "-", thread_cpu(api)))
+    cpu = "" if SIM else "; CPU in that time: scheduler %.2f s, apiserver %.2f s" % (cpu_seconds(sched), cpu_seconds(api) - api_cpu0)
     st, data = req("GET", "/api/v1/pods")
     bound = sum(1 for p in json.loads(data)["items"] if p.get("spec", {}).get("nodeName"))
     assert bound == PODS, "%d of %d pods bound" % (bound, PODS)
     print(("sim (%s store): " % ("SQLite" if PERSIST else "memory") if SIM else "separate processes (%s store): " % ("SQLite" if PERSIST else "memory")) + "all %d pods bound %.2f s after the %s started: %.0f pods/s (including %s of %d nodes + %d pods)" % (
-        PODS, dt, "process" if SIM else "scheduler", PODS / dt, ("loading from SQLite" if PERSIST else "creating from the file") if SIM else "the startup LIST", NODES, PODS))
+        PODS, dt, "process" if SIM else "scheduler", PODS / dt, ("loading from SQLite" if PERSIST else "creating from the file") if SIM else "the startup LIST", NODES, PODS) + cpu)
 
+    if not SIM:
+        # each pod also gets a Scheduled event, written at a lower priority
+        # than binds: the store's revision tells when all 2 writes per pod
+        # (binding, event) are in
+        while True:
+            st, data = req("GET", "/api/v1/namespaces?limit=1")
+            if int(json.loads(data)["metadata"]["resourceVersion"]) >= rv0 + 2 * PODS or time.time() - t0 > 600:
+                break
+            time.sleep(0.005)
+        print("  all %d Scheduled events written %.2f s after the scheduler started" % (PODS, time.time() - t0))
     for l in open(os.path.join(tmp, "sim.log" if SIM else "sched.log")):
         if "synced" in l:
             print("  " + l.strip())

@@ -6,6 +6,7 @@
 #include "base/base.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,4 +213,10 @@ uint64_t rng_below(rng *r, uint64_t bound) {
     /* Lemire's nearly-divisionless method would be faster; modulo bias is
      * negligible for the small bounds used here (node counts). */
     return rng_next(r) % bound;
+}
+
+void name_thread(const char *prefix, const char *suffix) {
+    char name[16];
+    snprintf(name, sizeof name, "%s%s", prefix, suffix);
+    pthread_setname_np(pthread_self(), name);
 }

@@ -129,6 +129,11 @@ void time_format_rfc3339(int64_t wall_ns, char *buf, size_t bufsize);
 /* Reads a whole file ("-" = stdin). Returns NULL and fills err on failure. */
 char *file_read_all(const char *path, size_t *len_out, char *err, size_t errsize);
 
+/* ---- threads ---------------------------------------------------------- */
+/* Names the calling thread prefix+suffix (cut to 15 bytes) for top -H,
+ * perf and gdb. */
+void name_thread(const char *prefix, const char *suffix);
+
 /* ---- random ------------------------------------------------------------
  * A small, fast, seedable PRNG (splitmix64 seeded xoshiro256**), one state
  * per user so results are reproducible from a seed. */

@@ -452,6 +452,7 @@ static void finish(sl_kube_client *c, xfer *x, CURLcode rc) {
  * each finished transfer. */
 static void *io_main(void *arg) {
     sl_kube_client *c = arg;
+    name_thread("http2-io", "");
     VEC(xfer *) active = {0};
     VEC(xfer *) unpause = {0};
     for (;;) {
@@ -743,6 +744,11 @@ static void *list_worker(void *arg) {
     return NULL;
 }
 
+static void *list_helper(void *arg) {
+    name_thread("list-parse", "");
+    return list_worker(arg);
+}
+
 bool sl_kube_list_parse(const char *text, size_t len, int threads, void *(*decode)(void *user, json_t *item),
                         void *user, sl_kube_list_result *out, char *err, size_t errsize) {
     memset(out, 0, sizeof(*out));
@@ -772,7 +778,7 @@ bool sl_kube_list_parse(const char *text, size_t len, int threads, void *(*decod
     for (int t = 0; t < threads; t++) {
         jobs[t] = (list_job){text, ranges.items, ranges.len * (size_t)t / (size_t)threads,
                              ranges.len * (size_t)(t + 1) / (size_t)threads, out->items, decode, user};
-        if (t > 0) started[t] = pthread_create(&tids[t], NULL, list_worker, &jobs[t]) == 0;
+        if (t > 0) started[t] = pthread_create(&tids[t], NULL, list_helper, &jobs[t]) == 0;
     }
     list_worker(&jobs[0]);
     for (int t = 1; t < threads; t++) {

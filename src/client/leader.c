@@ -146,6 +146,7 @@ static bool pause_s(sl_leader *l, double s) {
 
 static void *renew_main(void *arg) {
     sl_leader *l = arg;
+    name_thread("lease-renew", "");
     int64_t last_ok = time_now_ns();
     while (pause_s(l, l->retry_s)) {
         if (try_acquire_or_renew(l)) {

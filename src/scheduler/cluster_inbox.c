@@ -145,6 +145,7 @@ static size_t w_dispatch(sl_cluster *c) {
 }
 
 static void *binder_main(void *arg) {
+    name_thread("binder", "");
     inbox_cluster *w = arg;
     pthread_mutex_lock(&w->lock);
     for (;;) {

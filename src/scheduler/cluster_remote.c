@@ -31,7 +31,10 @@
  *     DisruptionTarget condition (reason PreemptionByScheduler), then DELETE;
  *   - record_event: events.k8s.io/v1 Event (reportingController
  *     default-scheduler, action Scheduling/Binding/Preempting), falling
- *     back to core/v1 when the server does not serve events.k8s.io.
+ *     back to core/v1 when the server does not serve events.k8s.io;
+ *     written by one background thread, niced by 10 while fewer than
+ *     50,000 wait, so on a saturated machine binds go first and events
+ *     trail (none is dropped; upstream's broadcaster drops beyond 1,000).
  *
  * Lifetimes (cluster.h): an informer's `known` map owns each object's
  * current version; a change hands the versions it supersedes to its event
@@ -42,7 +45,9 @@
  * their failure has been delivered). A new kind: give its events the
  * versions they supersede and a free function (free_fn).
  */
+#include <errno.h>
 #include <pthread.h>
+#include <sys/resource.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,9 +135,13 @@ struct remote_cluster {
     atomic_bool waiting_logged;  /* "waiting for the API server", once per subscribe */
     bool events_v1_missing;    /* event thread only */
     /* events are written by a background thread (the cycle does not wait
-     * for them, as client-go's event broadcaster) */
+     * for them, as client-go's event broadcaster) at a lower CPU priority
+     * while the backlog is short, so on a busy machine binds go first;
+     * event_lock (not lock) guards the queue, so the low-priority thread
+     * never holds the inbox lock the scheduler needs */
     pthread_t event_thread;
     bool event_thread_started;
+    pthread_mutex_t event_lock;
     pthread_cond_t event_cond;
     event_queue event_queue;
     bool events_done;
@@ -445,6 +454,7 @@ static void pause_ms(remote_cluster *rc, int ms) {
 
 static void *informer_main(void *arg) {
     informer *inf = arg;
+    name_thread("w:", inf->what);
     remote_cluster *rc = inf->rc;
     bool need_list = false;
     int failures = 0;
@@ -501,6 +511,11 @@ static void *first_list_main(void *arg) {
     return NULL;
 }
 
+static void *first_list_thread(void *arg) {
+    name_thread("l:", ((informer *)arg)->what);
+    return first_list_main(arg);
+}
+
 static void remote_subscribe(sl_cluster *c, const sl_cluster_handler *handler) {
     remote_cluster *rc = self_of(c);
     rc->handler = *handler;
@@ -513,7 +528,7 @@ static void remote_subscribe(sl_cluster *c, const sl_cluster_handler *handler) {
         inf->active = !is_object_kind(k) || handler->on_object;
         if (!inf->active) continue;
         /* the pods (the largest list by far, last) on this thread */
-        listing[k] = k != KIND_POD && pthread_create(&listers[k], NULL, first_list_main, inf) == 0;
+        listing[k] = k != KIND_POD && pthread_create(&listers[k], NULL, first_list_thread, inf) == 0;
         if (!listing[k]) first_list_main(inf);
     }
     /* replay in cluster.h's order, on this thread */
@@ -609,6 +624,7 @@ static sl_status bind_now(remote_cluster *rc, const k8s_pod *pod, const char *no
 
 static void *binder_main(void *arg) {
     remote_cluster *rc = arg;
+    name_thread("binder", "");
     pthread_mutex_lock(&rc->lock);
     for (;;) {
         while (rc->bind_head == rc->bind_queue.len && !rc->binds_done) pthread_cond_wait(&rc->bind_cond, &rc->lock);
@@ -774,27 +790,46 @@ static void post_event(remote_cluster *rc, const pending_event *e, strbuf *sb) {
     free(path);
 }
 
+/* The event thread's niceness above the process's while fewer than
+ * EVENT_BACKLOG events wait (beyond that it catches up at normal priority,
+ * so the queue stays bounded without dropping events). */
+#define EVENT_NICE 10
+#define EVENT_BACKLOG 50000
+
+static void set_event_priority(int nice_base, bool low) {
+    int want = low ? SL_MIN(nice_base + EVENT_NICE, 19) : nice_base;
+    setpriority(PRIO_PROCESS, (id_t)gettid(), want); /* may fail (e.g. seccomp): then no difference */
+}
+
 static void *event_main(void *arg) {
     remote_cluster *rc = arg;
+    name_thread("events", "");
+    errno = 0;
+    int nice_base = getpriority(PRIO_PROCESS, (id_t)gettid());
+    if (errno) nice_base = 0;
+    bool low = true;
+    set_event_priority(nice_base, low);
     event_queue batch = {0};
     strbuf sb;
     strbuf_init(&sb);
-    pthread_mutex_lock(&rc->lock);
+    pthread_mutex_lock(&rc->event_lock);
     for (;;) {
-        while (!rc->event_queue.len && !rc->events_done) pthread_cond_wait(&rc->event_cond, &rc->lock);
+        while (!rc->event_queue.len && !rc->events_done) pthread_cond_wait(&rc->event_cond, &rc->event_lock);
         if (!rc->event_queue.len && rc->events_done) break;
         event_queue tmp = rc->event_queue;
         rc->event_queue = batch;
         batch = tmp;
-        pthread_mutex_unlock(&rc->lock);
+        pthread_mutex_unlock(&rc->event_lock);
+        bool want_low = batch.len < EVENT_BACKLOG;
+        if (want_low != low) set_event_priority(nice_base, low = want_low);
         for (size_t i = 0; i < batch.len; i++) {
             post_event(rc, batch.items[i], &sb);
             pending_event_free(batch.items[i]);
         }
         batch.len = 0;
-        pthread_mutex_lock(&rc->lock);
+        pthread_mutex_lock(&rc->event_lock);
     }
-    pthread_mutex_unlock(&rc->lock);
+    pthread_mutex_unlock(&rc->event_lock);
     VEC_FREE(&batch);
     strbuf_free(&sb);
     return NULL;
@@ -813,13 +848,13 @@ static void remote_record_event(sl_cluster *c, const k8s_pod *pod, const char *t
     e->message = xstrdup(message);
     clock_gettime(CLOCK_REALTIME, &e->when);
     e->seq = atomic_fetch_add(&seq, 1);
-    pthread_mutex_lock(&rc->lock);
+    pthread_mutex_lock(&rc->event_lock);
     if (!rc->event_thread_started) {
         rc->event_thread_started = pthread_create(&rc->event_thread, NULL, event_main, rc) == 0;
     }
     VEC_PUSH(&rc->event_queue, e);
     pthread_cond_signal(&rc->event_cond);
-    pthread_mutex_unlock(&rc->lock);
+    pthread_mutex_unlock(&rc->event_lock);
 }
 
 void sl_cluster_remote_finish_binds(sl_cluster *c) {
@@ -838,12 +873,12 @@ void sl_cluster_remote_stop(sl_cluster *c) {
     /* in-flight binds are finished (SIGTERM) */
     sl_cluster_remote_finish_binds(c);
     /* events already recorded are still written */
-    pthread_mutex_lock(&rc->lock);
+    pthread_mutex_lock(&rc->event_lock);
     rc->events_done = true;
     pthread_cond_signal(&rc->event_cond);
     bool joined = rc->event_thread_started;
     rc->event_thread_started = false;
-    pthread_mutex_unlock(&rc->lock);
+    pthread_mutex_unlock(&rc->event_lock);
     if (joined) pthread_join(rc->event_thread, NULL);
     atomic_store(&rc->stopping, true);
     sl_kube_client_cancel(rc->client);
@@ -882,6 +917,7 @@ static void remote_destroy(sl_cluster *c) {
     for (size_t i = 0; i < rc->event_queue.len; i++) pending_event_free(rc->event_queue.items[i]);
     VEC_FREE(&rc->event_queue);
     pthread_cond_destroy(&rc->event_cond);
+    pthread_mutex_destroy(&rc->event_lock);
     pthread_mutex_destroy(&rc->lock);
     free(rc->instance);
     free(rc);
@@ -920,6 +956,7 @@ sl_cluster *sl_cluster_remote_new(sl_kube_client *client, sl_clock *clock, const
     rc->ledger = sl_version_ledger_new();
     pthread_mutex_init(&rc->lock, NULL);
     pthread_cond_init(&rc->event_cond, NULL);
+    pthread_mutex_init(&rc->event_lock, NULL);
     pthread_cond_init(&rc->bind_cond, NULL);
     pthread_cond_init(&rc->bind_idle, NULL);
     for (int k = 0; k < NKINDS; k++) {

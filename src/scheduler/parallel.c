@@ -118,6 +118,7 @@ static uint32_t run_chunks(sl_worker_pool *pool, uint32_t participant) {
 }
 
 static void *worker_main(void *argp) {
+    name_thread("parallel", "");
     worker_arg *arg = argp;
     sl_worker_pool *pool = arg->pool;
     uint32_t participant = arg->participant;

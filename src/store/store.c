@@ -357,7 +357,7 @@ sl_store *sl_store_open(const sl_store_options *options, char *err, size_t errsi
     pthread_condattr_t attr;
     pthread_condattr_init(&attr);
     pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&s->notify, &attr);
+    for (int i = 0; i < SL_RES_COUNT; i++) pthread_cond_init(&s->notify[i], &attr);
     pthread_condattr_destroy(&attr);
     pthread_mutex_init(&s->dispatch_lock, NULL);
     pthread_mutex_init(&s->rng_lock, NULL);
@@ -402,7 +402,7 @@ void sl_store_close(sl_store *s) {
     if (s->owns_clock) sl_clock_free(s->clock);
     pthread_rwlock_destroy(&s->lock);
     pthread_mutex_destroy(&s->notify_lock);
-    pthread_cond_destroy(&s->notify);
+    for (int i = 0; i < SL_RES_COUNT; i++) pthread_cond_destroy(&s->notify[i]);
     pthread_mutex_destroy(&s->dispatch_lock);
     pthread_mutex_destroy(&s->rng_lock);
     free(s);
@@ -448,6 +448,8 @@ void store_log_append(sl_store *s, sl_event_type type, uint64_t rv, sl_object *o
     e->rv = rv;
     e->obj = obj;
     e->old = old;
+    e->prev_of_kind = s->kind_rv[obj->res->id];
+    __atomic_store_n(&s->kind_rv[obj->res->id], rv, __ATOMIC_RELEASE);
     if (rv - s->log_oldest >= s->log_cap) s->log_oldest = rv - s->log_cap + 1;
 }
 
@@ -459,9 +461,11 @@ static void set_rv(json_t *obj, uint64_t rv) {
     json_object_set_new(meta, "resourceVersion", json_string(at));
 }
 
-static void notify_watchers(sl_store *s) {
+/* Wakes the watchers of one kind (by storage id), or of all kinds (-1). */
+static void notify_watchers(sl_store *s, int kind) {
     pthread_mutex_lock(&s->notify_lock);
-    pthread_cond_broadcast(&s->notify);
+    for (int i = 0; i < SL_RES_COUNT; i++)
+        if (kind < 0 || i == kind) pthread_cond_broadcast(&s->notify[i]);
     pthread_mutex_unlock(&s->notify_lock);
 }
 
@@ -527,7 +531,7 @@ static int commit(sl_store *s, commit_kind kind, sl_object *obj, sl_object *expe
         store_log_append(s, type, rv, sl_object_ref(obj), cur);
     }
     pthread_rwlock_unlock(&s->lock);
-    notify_watchers(s);
+    notify_watchers(s, res->id);
     dispatch(s);
     if (out) *out = obj;
     else sl_object_unref(obj);
@@ -1023,6 +1027,15 @@ struct sl_watcher {
     int interrupted;           /* atomic */
 };
 
+/* Whether every entry of one kind after revision pos is still in the ring
+ * (lock held): expiry is per kind, as upstream's watch cache is per
+ * resource, so writes of other kinds do not expire a quiet kind's watch. */
+static bool still_in_ring(sl_store *s, int kind, uint64_t pos) {
+    uint64_t r = s->kind_rv[kind];
+    while (r > pos && r >= s->log_oldest) r = s->ring[r % s->log_cap].prev_of_kind;
+    return r <= pos;
+}
+
 int sl_store_watch(sl_store *s, const sl_resource *res, const char *namespace_,
                    const sl_selector *selector, uint64_t from_rv, sl_watcher **out,
                    sl_store_error *err) {
@@ -1046,7 +1059,8 @@ int sl_store_watch(sl_store *s, const sl_resource *res, const char *namespace_,
         w->pos = rv;
     } else {
         pthread_rwlock_rdlock(&s->lock);
-        bool ok = from_rv >= s->rv || from_rv + 1 >= s->log_oldest;
+        bool ok = from_rv >= s->rv || from_rv + 1 >= s->log_oldest ||
+                  still_in_ring(s, w->storage->id, from_rv);
         uint64_t oldest = s->log_oldest;
         pthread_rwlock_unlock(&s->lock);
         if (!ok) {
@@ -1065,10 +1079,10 @@ uint64_t sl_watcher_position(sl_watcher *w) { return w->pos; }
 
 void sl_watcher_interrupt(sl_watcher *w) {
     __atomic_store_n(&w->interrupted, 1, __ATOMIC_RELEASE);
-    notify_watchers(w->s);
+    notify_watchers(w->s, w->storage->id);
 }
 
-void sl_store_wake_watchers(sl_store *s) { notify_watchers(s); }
+void sl_store_wake_watchers(sl_store *s) { notify_watchers(s, -1); }
 
 void sl_watcher_close(sl_watcher *w) {
     if (!w) return;
@@ -1130,13 +1144,24 @@ int sl_watcher_next(sl_watcher *w, sl_store_event *ev, int64_t timeout_ns) {
     int64_t abs = (int64_t)deadline.tv_sec * 1000000000 + deadline.tv_nsec + (timeout_ns > 0 ? timeout_ns : 0);
     deadline.tv_sec = abs / 1000000000;
     deadline.tv_nsec = abs % 1000000000;
+    uint64_t *kind_rv = &s->kind_rv[w->storage->id];
     for (;;) {
         if (__atomic_load_n(&w->interrupted, __ATOMIC_ACQUIRE)) return 0;
         if (sl_store_revision(s) > w->pos) {
             pthread_rwlock_rdlock(&s->lock);
-            if (w->pos + 1 < s->log_oldest) {
+            if (*kind_rv <= w->pos) {
+                /* only other kinds were written since: skip them, so the
+                 * position stays current while this kind is quiet */
+                w->pos = s->rv;
                 pthread_rwlock_unlock(&s->lock);
-                return -1;
+                continue;
+            }
+            if (w->pos + 1 < s->log_oldest) {
+                if (!still_in_ring(s, w->storage->id, w->pos)) {
+                    pthread_rwlock_unlock(&s->lock);
+                    return -1;
+                }
+                w->pos = s->log_oldest - 1; /* what was evicted is of other kinds */
             }
             int got = 0;
             while (!got && w->pos < s->rv) {
@@ -1151,11 +1176,11 @@ int sl_watcher_next(sl_watcher *w, sl_store_event *ev, int64_t timeout_ns) {
         if (timeout_ns <= 0) return 0;
         pthread_mutex_lock(&s->notify_lock);
         int rc = 0;
-        while (sl_store_revision(s) <= w->pos && !__atomic_load_n(&w->interrupted, __ATOMIC_ACQUIRE) &&
-               rc != ETIMEDOUT)
-            rc = pthread_cond_timedwait(&s->notify, &s->notify_lock, &deadline);
+        while (__atomic_load_n(kind_rv, __ATOMIC_ACQUIRE) <= w->pos &&
+               !__atomic_load_n(&w->interrupted, __ATOMIC_ACQUIRE) && rc != ETIMEDOUT)
+            rc = pthread_cond_timedwait(&s->notify[w->storage->id], &s->notify_lock, &deadline);
         pthread_mutex_unlock(&s->notify_lock);
-        if (rc == ETIMEDOUT && sl_store_revision(s) <= w->pos) return 0;
+        if (rc == ETIMEDOUT && __atomic_load_n(kind_rv, __ATOMIC_ACQUIRE) <= w->pos) return 0;
     }
 }
 

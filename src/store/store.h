@@ -44,7 +44,8 @@
  *     resourceVersion, swap the table entry, append to the log and persist;
  *     JSON work (patching, decoding typed views, serialising) happens
  *     outside it on the caller's thread.
- *   - store->notify_lock + cond: wakes watchers waiting for new events.
+ *   - store->notify_lock + one cond per kind: wakes the watchers of a kind
+ *     waiting for its new events (a pod write does not wake node watchers).
  *   - store->dispatch_lock: serialises listener delivery so listeners see
  *     events in order; never held while store->lock is wanted by the same
  *     thread the other way round (lock order: dispatch_lock, then lock).

@@ -15,6 +15,7 @@ typedef struct log_entry {
     uint64_t rv;
     sl_object *obj;            /* referenced */
     sl_object *old;            /* referenced; NULL for ADDED */
+    uint64_t prev_of_kind;     /* the revision of the previous entry of the same kind (0: none) */
 } log_entry;
 
 typedef struct listener {
@@ -37,8 +38,11 @@ struct sl_store {
     uint64_t log_oldest;           /* the oldest revision the ring holds */
     sl_persist *persist;
 
+    /* notify_lock: watchers sleep on the condition of their kind, so a
+     * write wakes only the watchers that may want it */
     pthread_mutex_t notify_lock;
-    pthread_cond_t notify;
+    pthread_cond_t notify[SL_RES_COUNT];
+    uint64_t kind_rv[SL_RES_COUNT]; /* the last revision of each kind: written under lock, read atomically */
 
     /* dispatch_lock: listeners, dispatched */
     pthread_mutex_t dispatch_lock;

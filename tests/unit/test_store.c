@@ -532,6 +532,81 @@ TEST(reopen_with_a_log_longer_than_the_ring) {
 
 /* Standalone versions (an API client's informers): no store, the JSON
  * shared by reference, typed views for pods, refcounted. */
+/* Watchers sleep per kind: a write of another kind neither wakes them nor,
+ * when the ring wraps while they sleep, expires them (no spurious 410). */
+typedef struct kind_waiter {
+    sl_watcher *w;
+    int got;
+    char name[32];
+} kind_waiter;
+
+static void *wait_one_event(void *arg) {
+    kind_waiter *k = arg;
+    sl_store_event ev;
+    k->got = sl_watcher_next(k->w, &ev, 5000000000LL);
+    if (k->got == 1) {
+        snprintf(k->name, sizeof k->name, "%s", ev.obj->name);
+        sl_store_event_release(&ev);
+    }
+    return NULL;
+}
+
+static void create_node(sl_store *s, const char *name) {
+    json_t *n = json_pack("{s:s,s:s,s:{s:s}}", "apiVersion", "v1", "kind", "Node", "metadata", "name", name);
+    sl_store_error err;
+    sl_store_create(s, NODES, NULL, n, NULL, &err);
+    json_decref(n);
+}
+
+TEST(watchers_of_a_quiet_kind_outlive_the_ring) {
+    sl_store *s = open_store(NULL, 8);
+    sl_store_error err;
+    sl_watcher *pods, *late;
+    uint64_t mark = sl_store_revision(s);
+    CHECK_EQ_INT(sl_store_watch(s, PODS, NULL, NULL, mark, &pods, &err), 200);
+    for (int i = 0; i < 50; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "n%d", i);
+        create_node(s, name);
+    }
+    /* a pod watch can still start from before the node writes; a node
+     * watch cannot */
+    CHECK_EQ_INT(sl_store_watch(s, PODS, NULL, NULL, mark, &late, &err), 200);
+    sl_watcher_close(late);
+    CHECK_EQ_INT(sl_store_watch(s, NODES, NULL, NULL, mark, &late, &err), 410);
+    /* 50 node writes went through a ring of 8 while the pod watcher slept */
+    create_pod(s, "p1", NULL, "web", NULL);
+    sl_store_event ev;
+    CHECK_EQ_INT(sl_watcher_next(pods, &ev, 0), 1);
+    CHECK_EQ_STR(ev.obj->name, "p1");
+    sl_store_event_release(&ev);
+    CHECK_EQ_INT(sl_watcher_next(pods, &ev, 0), 0);
+    CHECK_EQ_INT(sl_watcher_position(pods), sl_store_revision(s));
+    /* a sleeping pod watcher is woken by a pod write, after node writes */
+    kind_waiter k = {.w = pods};
+    pthread_t t;
+    pthread_create(&t, NULL, wait_one_event, &k);
+    usleep(20000);
+    create_node(s, "late-node");
+    usleep(20000);
+    create_pod(s, "p2", NULL, "web", NULL);
+    pthread_join(t, NULL);
+    CHECK_EQ_INT(k.got, 1);
+    CHECK_EQ_STR(k.name, "p2");
+    /* a watcher still behind the ring for its own kind gets -1 as before */
+    sl_watcher *behind;
+    CHECK_EQ_INT(sl_store_watch(s, PODS, NULL, NULL, sl_store_revision(s), &behind, &err), 200);
+    for (int i = 0; i < 20; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "q%d", i);
+        create_pod(s, name, NULL, "web", NULL);
+    }
+    CHECK_EQ_INT(sl_watcher_next(behind, &ev, 0), -1);
+    sl_watcher_close(behind);
+    sl_watcher_close(pods);
+    sl_store_close(s);
+}
+
 TEST(standalone_versions) {
     sl_store_error err;
     json_t *pdb = json_pack("{s:s,s:s,s:{s:s,s:s,s:s},s:{s:i}}", "apiVersion", "policy/v1", "kind",
@@ -593,6 +668,7 @@ int main(void) {
     RUN(persistence_survives_reopen);
     RUN(reopen_with_a_log_longer_than_the_ring);
     RUN(concurrent_writers_watchers_listener);
+    RUN(watchers_of_a_quiet_kind_outlive_the_ring);
     RUN(standalone_versions);
     return test_summary("store");
 }
