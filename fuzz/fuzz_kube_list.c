@@ -1,6 +1,6 @@
 /* libFuzzer target: the scheduler's LIST answer parser (sl_kube_list_parse
  * in src/client), which finds the items of a list with its own scanner and
- * parses each with jansson on two threads. Invariants besides crashes and
+ * parses each with k8s_json_loadb on two threads. Invariants besides crashes and
  * sanitizer reports: whenever jansson reads the whole text as a JSON object,
  * the parser accepts it and its items are exactly jansson's "items" array
  * (same count, each equal, in order) and its resourceVersion jansson's

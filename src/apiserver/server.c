@@ -261,7 +261,7 @@ static json_t *parse_body(struct MHD_Connection *c, request *r, const sl_resourc
         return NULL;
     }
     json_error_t jerr;
-    json_t *v = json_loadb(r->body.data, r->body.len, JSON_DECODE_ANY, &jerr);
+    json_t *v = k8s_json_loadb(r->body.data, r->body.len, JSON_DECODE_ANY, &jerr);
     if (!v) sl_store_fail(err, 400, "BadRequest", "the request body is not valid JSON: line %d column %d: %s",
                           jerr.line, jerr.column, jerr.text);
     return v;
@@ -632,7 +632,7 @@ static enum MHD_Result do_write(sl_apiserver *a, struct MHD_Connection *c, reque
             return fail(c, 415, "UnsupportedMediaType", "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json");
         if (!req->body.len) return fail(c, 400, "BadRequest", "the request body is empty");
         json_error_t jerr;
-        w.body = json_loadb(req->body.data, req->body.len, JSON_DECODE_ANY, &jerr);
+        w.body = k8s_json_loadb(req->body.data, req->body.len, JSON_DECODE_ANY, &jerr);
         if (!w.body) return fail(c, 400, "BadRequest", "the patch is not valid JSON: line %d column %d: %s", jerr.line, jerr.column, jerr.text);
         if (w.patch_type != 3 && !json_is_object(w.body)) {
             json_decref(w.body);
@@ -671,7 +671,7 @@ static void delete_options(struct MHD_Connection *c, request *req, uint64_t *rv,
     *rv = 0;
     uid[0] = 0;
     if (!req->body.len) return;
-    json_t *opts = json_loadb(req->body.data, req->body.len, 0, NULL);
+    json_t *opts = k8s_json_loadb(req->body.data, req->body.len, 0, NULL);
     json_t *pre = json_object_get(opts, "preconditions");
     const char *r = json_string_value(json_object_get(pre, "resourceVersion"));
     const char *u = json_string_value(json_object_get(pre, "uid"));

@@ -47,6 +47,15 @@ json_t *k8s_parse_documents_located(const char *text, size_t len, const char *or
 json_t *k8s_parse_document(const char *text, size_t len, const char *origin, char *err,
                            size_t errsize);
 
+/* json_loadb, faster: the same tree (same calls, same duplicate-key rule)
+ * for the same input, built by a reader that scans runs of plain text at
+ * once; anything off the common road (errors included) is json_loadb's, so
+ * results and messages are jansson's. flags: 0 or JSON_DECODE_ANY take the
+ * fast road, others go straight to json_loadb. */
+json_t *k8s_json_loadb(const char *buf, size_t len, size_t flags, json_error_t *error);
+/* The fast reader alone: NULL when it declines (tests and fuzz_json). */
+json_t *k8s_json_read_fast(const char *buf, size_t len, size_t flags);
+
 /* ------------------------------------------------------------------ */
 /* String maps (labels, annotations, nodeSelector)                      */
 /* ------------------------------------------------------------------ */

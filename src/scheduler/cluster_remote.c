@@ -606,7 +606,7 @@ static int post_binding(remote_cluster *rc, const k8s_pod *pod, const char *node
     strbuf_free(&body);
     if (message) *message = NULL;
     if (code < 200 || code >= 300) {
-        json_t *out = answer ? json_loadb(answer, answer_len, 0, NULL) : NULL;
+        json_t *out = answer ? k8s_json_loadb(answer, answer_len, 0, NULL) : NULL;
         const char *msg = json_string_value(json_object_get(out, "message"));
         log_info("binding %s/%s to %s: HTTP %d %s", pod->namespace_, pod->name, node_name, code, msg ? msg : "");
         if (message) *message = msg && msg[0] ? xstrdup(msg) : xasprintf("binding: HTTP %d", code);

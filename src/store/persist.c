@@ -54,7 +54,7 @@ static bool prepare(sqlite3 *db, const char *sql, sqlite3_stmt **out, char *err,
 
 static sl_object *load_object(const char *json_text, int res_id, char *err, size_t errsize) {
     json_error_t jerr;
-    json_t *json = json_loads(json_text, 0, &jerr);
+    json_t *json = k8s_json_loadb(json_text, strlen(json_text), 0, &jerr);
     if (!json) {
         snprintf(err, errsize, "bad JSON in the data dir: %s", jerr.text);
         return NULL;
