@@ -3,7 +3,7 @@
  * Invariants besides crashes and sanitizer reports: whenever the fast
  * reader accepts, jansson's json_loadb accepts too and the two trees print
  * the same (same values, types, key order); k8s_json_loadb succeeds exactly
- * when json_loadb does. */
+ * when json_loadb does; k8s_json_dumps prints every tree as json_dumps. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +24,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (!ref || !json_equal(fast, ref)) abort();
         char *a = print(fast), *b = print(ref);
         if (!a || !b || strcmp(a, b) != 0) abort();
+        free(a);
+        free(b);
+    }
+    if (ref) {
+        /* the writer prints what jansson prints */
+        char *a = json_dumps(ref, JSON_COMPACT | JSON_ENCODE_ANY), *b = k8s_json_dumps(ref, JSON_COMPACT | JSON_ENCODE_ANY);
+        if (!a != !b || (a && strcmp(a, b) != 0)) abort();
         free(a);
         free(b);
     }

@@ -325,7 +325,7 @@ static bool strict_requested(struct MHD_Connection *c) {
 static void put_object(strbuf *sb, const sl_resource *view, sl_object *o) {
     if (view->id == SL_RES_EVENTS_V1) {
         json_t *v1 = sl_event_to_v1(o->json);
-        char *text = json_dumps(v1, JSON_COMPACT);
+        char *text = k8s_json_dumps(v1, JSON_COMPACT);
         strbuf_puts(sb, text ? text : "{}");
         free(text);
         json_decref(v1);
@@ -794,6 +794,11 @@ static int binding_mutate(void *user, const sl_object *cur, json_t **next, sl_st
     return 200;
 }
 
+static void *binding_derive(void *user, const sl_object *cur, json_t *next) {
+    binding_args *b = user;
+    return k8s_pod_bound(cur->typed, next, b->node);
+}
+
 static enum MHD_Result do_binding(sl_apiserver *a, struct MHD_Connection *c, request *req,
                                   const char *ns, const char *url_name) {
     sl_store_error err;
@@ -817,7 +822,11 @@ static enum MHD_Result do_binding(sl_apiserver *a, struct MHD_Connection *c, req
         return send_error(c, &err);
     }
     binding_args b = {a->store, node, json_object_get(json_object_get(body, "metadata"), "annotations")};
-    int code = sl_store_update(a->store, sl_resource_get(SL_RES_PODS), ns, name, binding_mutate, &b, NULL, &err);
+    /* without annotations to copy, the bound pod's typed view is derived
+     * from the unbound one's instead of decoded again */
+    bool derive = !json_object_size(b.annotations);
+    int code = sl_store_update_derived(a->store, sl_resource_get(SL_RES_PODS), ns, name, binding_mutate,
+                                       derive ? binding_derive : NULL, &b, NULL, &err);
     json_decref(body);
     if (code >= 300) {
         if (code == 409 && !err.detail_res) err.detail_res = NULL;

@@ -616,7 +616,7 @@ int sl_kube_request_text(sl_kube_client *c, const char *method, const char *path
 int sl_kube_request(sl_kube_client *c, const char *method, const char *path, const json_t *body,
                     const char *content_type, json_t **out) {
     if (out) *out = NULL;
-    char *payload = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    char *payload = body ? k8s_json_dumps(body, JSON_COMPACT) : NULL;
     char *text = NULL;
     size_t len = 0;
     int code = sl_kube_request_text(c, method, path, payload, content_type, out ? &text : NULL, &len);

@@ -414,7 +414,7 @@ static void put_json(strbuf *sb, const json_t *v) {
         strbuf_puts(sb, "null");
         return;
     }
-    json_dump_callback(v, dump_to_strbuf, sb, JSON_COMPACT | JSON_ENCODE_ANY);
+    if (!k8s_json_write(sb, v)) json_dump_callback(v, dump_to_strbuf, sb, JSON_COMPACT | JSON_ENCODE_ANY);
 }
 
 static void put_pod(strbuf *sb, const sl_pod_info *pod) {

@@ -360,3 +360,138 @@ json_t *k8s_json_loadb(const char *buf, size_t len, size_t flags, json_error_t *
     json_t *v = k8s_json_read_fast(buf, len, flags);
     return v ? v : json_loadb(buf, len, flags, error);
 }
+
+/* ------------------------------------------------------------------ */
+/* Writing                                                              */
+/* ------------------------------------------------------------------ */
+
+/* jansson's compact form: strings with \" \\ \b \f \n \r \t and \u00XX
+ * (upper-case hex) escapes, UTF-8 kept; integers as %lld; reals as %.17g
+ * with ".0" added when it would read back as an integer and the
+ * exponent's "+" and leading zeros dropped. Returns false on anything
+ * jansson would refuse to print (invalid UTF-8 in a string). */
+static bool write_string(strbuf *sb, const char *s, size_t n) {
+    static const char hex[] = "0123456789ABCDEF";
+    const unsigned char *p = (const unsigned char *)s, *end = p + n, *run = p;
+    strbuf_putc(sb, '"');
+    while (p < end) {
+        unsigned c = *p;
+        if (c >= 0x80) {
+            size_t k = utf8_sequence(p, end);
+            if (!k) return false;
+            p += k;
+            continue;
+        }
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            p++;
+            continue;
+        }
+        strbuf_append(sb, (const char *)run, (size_t)(p - run));
+        char esc[6] = {'\\', 0};
+        size_t len = 2;
+        switch (c) {
+        case '"': esc[1] = '"'; break;
+        case '\\': esc[1] = '\\'; break;
+        case '\b': esc[1] = 'b'; break;
+        case '\f': esc[1] = 'f'; break;
+        case '\n': esc[1] = 'n'; break;
+        case '\r': esc[1] = 'r'; break;
+        case '\t': esc[1] = 't'; break;
+        default:
+            esc[1] = 'u', esc[2] = '0', esc[3] = '0', esc[4] = hex[c >> 4], esc[5] = hex[c & 15];
+            len = 6;
+        }
+        strbuf_append(sb, esc, len);
+        run = ++p;
+    }
+    strbuf_append(sb, (const char *)run, (size_t)(p - run));
+    strbuf_putc(sb, '"');
+    return true;
+}
+
+static void write_real(strbuf *sb, double d) {
+    char buf[40];
+    int n = snprintf(buf, sizeof buf, "%.17g", d);
+    if (n <= 0 || (size_t)n >= sizeof buf - 3) return;
+    if (!strchr(buf, '.') && !strchr(buf, 'e')) {
+        buf[n++] = '.';
+        buf[n++] = '0';
+        buf[n] = 0;
+    }
+    char *e = strchr(buf, 'e');
+    if (e) {
+        char *start = e + 1, *digits;
+        if (*start == '+') {
+            memmove(start, start + 1, strlen(start + 1) + 1);
+        } else if (*start == '-') {
+            start++;
+        }
+        digits = start;
+        while (*digits == '0' && digits[1]) digits++;
+        if (digits != start) memmove(start, digits, strlen(digits) + 1);
+        n = (int)strlen(buf);
+    }
+    strbuf_append(sb, buf, (size_t)n);
+}
+
+static bool write_value(strbuf *sb, const json_t *v, int depth) {
+    if (depth > JSON_PARSER_MAX_DEPTH) return false;
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: {
+        strbuf_putc(sb, '{');
+        const char *key;
+        json_t *item;
+        bool first = true;
+        json_object_foreach((json_t *)v, key, item) {
+            if (!first) strbuf_putc(sb, ',');
+            first = false;
+            if (!write_string(sb, key, strlen(key))) return false;
+            strbuf_putc(sb, ':');
+            if (!write_value(sb, item, depth + 1)) return false;
+        }
+        strbuf_putc(sb, '}');
+        return true;
+    }
+    case JSON_ARRAY: {
+        strbuf_putc(sb, '[');
+        for (size_t i = 0, n = json_array_size(v); i < n; i++) {
+            if (i) strbuf_putc(sb, ',');
+            if (!write_value(sb, json_array_get(v, i), depth + 1)) return false;
+        }
+        strbuf_putc(sb, ']');
+        return true;
+    }
+    case JSON_STRING: return write_string(sb, json_string_value(v), json_string_length(v));
+    case JSON_INTEGER: {
+        char buf[24];
+        int n = snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        strbuf_append(sb, buf, (size_t)n);
+        return true;
+    }
+    case JSON_REAL: write_real(sb, json_real_value(v)); return true;
+    case JSON_TRUE: strbuf_append(sb, "true", 4); return true;
+    case JSON_FALSE: strbuf_append(sb, "false", 5); return true;
+    case JSON_NULL: strbuf_append(sb, "null", 4); return true;
+    }
+    return false;
+}
+
+bool k8s_json_write(strbuf *sb, const json_t *v) {
+    size_t mark = sb->len;
+    if (v && write_value(sb, v, 0)) return true;
+    sb->len = mark;
+    if (sb->data) sb->data[mark] = 0;
+    return false;
+}
+
+char *k8s_json_dumps(const json_t *v, size_t flags) {
+    bool scalar_ok = flags & JSON_ENCODE_ANY;
+    if ((flags & ~(size_t)(JSON_COMPACT | JSON_ENCODE_ANY)) != (size_t)0 || !(flags & JSON_COMPACT) || !v ||
+        (!scalar_ok && !json_is_object(v) && !json_is_array(v)))
+        return json_dumps(v, flags);
+    strbuf sb;
+    strbuf_init(&sb);
+    if (k8s_json_write(&sb, v)) return strbuf_take(&sb);
+    strbuf_free(&sb);
+    return json_dumps(v, flags);
+}

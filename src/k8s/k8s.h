@@ -55,6 +55,13 @@ json_t *k8s_parse_document(const char *text, size_t len, const char *origin, cha
 json_t *k8s_json_loadb(const char *buf, size_t len, size_t flags, json_error_t *error);
 /* The fast reader alone: NULL when it declines (tests and fuzz_json). */
 json_t *k8s_json_read_fast(const char *buf, size_t len, size_t flags);
+/* json_dumps, faster, for JSON_COMPACT (optionally | JSON_ENCODE_ANY):
+ * the same text; other flags, and anything jansson would refuse, are
+ * json_dumps's. */
+char *k8s_json_dumps(const json_t *v, size_t flags);
+/* Appends v in that compact form to sb; false (sb unchanged) when jansson
+ * would not print it (e.g. invalid UTF-8 in a string). */
+bool k8s_json_write(strbuf *sb, const json_t *v);
 
 /* ------------------------------------------------------------------ */
 /* String maps (labels, annotations, nodeSelector)                      */
@@ -334,6 +341,12 @@ typedef struct k8s_pod {
 /* Decodes a Pod. Takes its own reference to obj. */
 k8s_pod *k8s_pod_decode(json_t *obj, const char *origin, char *err, size_t errsize);
 void k8s_pod_free(k8s_pod *pod);
+/* The typed view of `unbound` after a binding to node (raw: the bound
+ * version's JSON, referenced): node_name set, PodScheduled True; it shares
+ * unbound's other arrays, so unbound must outlive it (the store keeps the
+ * base version alive: sl_store_update_derived). Saves a full decode per
+ * bind. */
+k8s_pod *k8s_pod_bound(const k8s_pod *unbound, json_t *raw, const char *node);
 
 /* The first condition of that type decides (upstream's loops return at
  * the first match). Terminating by preemption: metadata.deletionTimestamp

@@ -673,6 +673,24 @@ k8s_pod *k8s_pod_decode(json_t *obj, const char *origin, char *err, size_t errsi
     return pod;
 }
 
+k8s_pod *k8s_pod_bound(const k8s_pod *unbound, json_t *raw, const char *node) {
+    k8s_pod *pod = xmalloc(sizeof(*pod));
+    *pod = *unbound;
+    arena_init(&pod->mem, 256);
+    pod->raw = json_incref(raw);
+    pod->node_name = arena_strdup(&pod->mem, node);
+    /* the binding sets PodScheduled True (reason and message cleared) in
+     * place of the first such condition, or appends it */
+    uint32_t n = unbound->nconditions, at = n;
+    for (uint32_t i = 0; i < n && at == n; i++)
+        if (!strcmp(unbound->conditions[i].type, "PodScheduled")) at = i;
+    pod->nconditions = at == n ? n + 1 : n;
+    pod->conditions = arena_zalloc(&pod->mem, pod->nconditions * sizeof(k8s_pod_condition));
+    if (n) memcpy(pod->conditions, unbound->conditions, n * sizeof(k8s_pod_condition));
+    pod->conditions[at] = (k8s_pod_condition){"PodScheduled", "True", ""};
+    return pod;
+}
+
 void k8s_pod_free(k8s_pod *pod) {
     if (!pod) return;
     json_decref(pod->raw);

@@ -287,17 +287,11 @@ static sl_status status_of(int code, const sl_store_error *err, const char *not_
     return sl_status_make(SL_ERROR, failed);
 }
 
-/* The bound version's typed view: the unbound one's with node_name set (its
- * arrays stay in the unbound version, which the store keeps alive). */
+/* The bound version's typed view, derived from the unbound one's (which
+ * the store keeps alive). */
 static void *bind_derive(void *user, const sl_object *cur, json_t *next) {
     bind_args *a = user;
-    const k8s_pod *old = cur->typed;
-    k8s_pod *pod = xmalloc(sizeof(*pod));
-    *pod = *old;
-    arena_init(&pod->mem, 256);
-    pod->raw = json_incref(next);
-    pod->node_name = arena_strdup(&pod->mem, a->node);
-    return pod;
+    return k8s_pod_bound(cur->typed, next, a->node);
 }
 
 static sl_status store_bind(sl_cluster *c, const k8s_pod *pod, const char *node_name) {

@@ -96,7 +96,7 @@ void sl_object_unref(sl_object *o) {
 const char *sl_object_text(sl_object *o, size_t *len) {
     char *text = __atomic_load_n(&o->text, __ATOMIC_ACQUIRE);
     if (!text) {
-        char *mine = json_dumps(o->json, JSON_COMPACT);
+        char *mine = k8s_json_dumps(o->json, JSON_COMPACT);
         if (!mine) mine = xstrdup("{}");
         char *expected = NULL;
         if (__atomic_compare_exchange_n(&o->text, &expected, mine, false, __ATOMIC_ACQ_REL,

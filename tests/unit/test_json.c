@@ -1,7 +1,8 @@
 /* test_json.c — k8s_json_loadb (src/k8s/json.c): the fast reader builds
  * exactly jansson's tree (values, types, key order, duplicate keys) on the
  * inputs it takes, takes the shapes Kubernetes objects have, and leaves
- * everything else — errors and their messages included — to json_loadb. */
+ * everything else — errors and their messages included — to json_loadb.
+ * k8s_json_dumps prints exactly what json_dumps prints. */
 #include <string.h>
 
 #include "k8s/k8s.h"
@@ -29,6 +30,14 @@ static bool agrees(const char *text, size_t len, size_t flags, bool *same) {
         }
         free(a);
         free(b);
+        /* and the writer prints what jansson prints */
+        for (int compact_any = 0; compact_any < 2; compact_any++) {
+            size_t f = JSON_COMPACT | (compact_any ? JSON_ENCODE_ANY : 0);
+            char *x = json_dumps(want, f), *y = k8s_json_dumps(want, f);
+            if (!x != !y || (x && strcmp(x, y) != 0)) *same = false;
+            free(x);
+            free(y);
+        }
     } else if (!want && !got) {
         *same = !fast && !strcmp(want_err.text, got_err.text) && want_err.line == got_err.line &&
                 want_err.column == got_err.column;
@@ -156,6 +165,40 @@ TEST(depth_limit_as_janssons) {
     }
 }
 
+static void prints_as_jansson(json_t *v, size_t flags) {
+    char *want = json_dumps(v, flags), *got = k8s_json_dumps(v, flags);
+    if (!want != !got || (want && strcmp(want, got) != 0))
+        TEST_FAIL_AT("printed %s, jansson %s", got ? got : "(null)", want ? want : "(null)");
+    free(want);
+    free(got);
+    json_decref(v);
+}
+
+TEST(writer_prints_as_jansson) {
+    double reals[] = {0.0, -0.0, 1.0, -1.5, 0.1, 1e20, 1e21, 1e-5, 1e-7, 123456789.0, 1e100, 1e-100,
+                      5e-324, 1.7976931348623157e308, 2.5e-308, 3.14159265358979, 100.0, 1e16, 1e17};
+    for (size_t i = 0; i < sizeof reals / sizeof *reals; i++) prints_as_jansson(json_real(reals[i]), JSON_COMPACT | JSON_ENCODE_ANY);
+    prints_as_jansson(json_pack("{s:s,s:s,s:[i,I,b,n]}", "ctl", "\x01\x1f\b\f\n\r\t\"\\/", "utf8",
+                                "h\xc3\xa9 \xf0\x9f\x98\x80", "n", 0, (json_int_t)-9223372036854775807LL - 1, 1),
+                      JSON_COMPACT);
+    prints_as_jansson(json_stringn("a\0b", 3), JSON_COMPACT | JSON_ENCODE_ANY);     /* a NUL inside */
+    prints_as_jansson(json_stringn_nocheck("\xff", 1), JSON_COMPACT | JSON_ENCODE_ANY); /* jansson refuses */
+    prints_as_jansson(json_pack("{s:s}", "k", "\xff"), JSON_COMPACT);          /* (json_pack refuses: NULL) */
+    prints_as_jansson(json_string("scalar"), JSON_COMPACT);                    /* no ENCODE_ANY: NULL */
+    prints_as_jansson(json_pack("{s:i,s:i}", "b", 1, "a", 2), JSON_COMPACT | JSON_SORT_KEYS);
+    prints_as_jansson(json_pack("{s:[i,i]}", "a", 1, 2), 0);                  /* not compact: jansson's */
+    prints_as_jansson(json_pack("{s:{},s:[]}", "o", "a"), JSON_COMPACT);
+    /* k8s_json_write leaves the buffer as it was when it cannot print */
+    strbuf sb;
+    strbuf_init(&sb);
+    strbuf_puts(&sb, "x=");
+    json_t *bad = json_stringn_nocheck("\xc3", 1);
+    CHECK(!k8s_json_write(&sb, bad));
+    CHECK_EQ_STR(strbuf_cstr(&sb), "x=");
+    json_decref(bad);
+    strbuf_free(&sb);
+}
+
 int main(void) {
     RUN(kubernetes_objects_take_the_fast_road);
     RUN(strings_escapes_and_utf8);
@@ -163,5 +206,6 @@ int main(void) {
     RUN(duplicate_keys_last_value_first_place);
     RUN(errors_are_janssons);
     RUN(depth_limit_as_janssons);
+    RUN(writer_prints_as_jansson);
     return test_summary("json");
 }

@@ -451,6 +451,40 @@ TEST(image_name_normalisation) {
     arena_free(&mem);
 }
 
+/* k8s_pod_bound gives the typed view a decode of the bound pod gives. */
+TEST(bound_view_matches_a_decode) {
+    const char *cases[] = {
+        "kind: Pod\nmetadata: {name: a}\nspec: {containers: [{name: c, image: x}]}\n",
+        "kind: Pod\nmetadata: {name: b}\nspec: {containers: [{name: c, image: x}]}\n"
+        "status: {conditions: [{type: Ready, status: 'False'}, {type: PodScheduled, status: 'False', reason: Unschedulable}]}\n",
+    };
+    const char *bound[] = {
+        "kind: Pod\nmetadata: {name: a}\nspec: {nodeName: n1, containers: [{name: c, image: x}]}\n"
+        "status: {conditions: [{type: PodScheduled, status: 'True'}]}\n",
+        "kind: Pod\nmetadata: {name: b}\nspec: {nodeName: n1, containers: [{name: c, image: x}]}\n"
+        "status: {conditions: [{type: Ready, status: 'False'}, {type: PodScheduled, status: 'True'}]}\n",
+    };
+    for (int i = 0; i < 2; i++) {
+        k8s_pod *unbound = pod_of(cases[i]), *want = pod_of(bound[i]);
+        CHECK(unbound && want);
+        if (!unbound || !want) continue;
+        k8s_pod *got = k8s_pod_bound(unbound, want->raw, "n1");
+        CHECK_EQ_STR(got->node_name, "n1");
+        CHECK_EQ_STR(got->name, want->name);
+        CHECK(got->nconditions == want->nconditions);
+        for (uint32_t k = 0; k < got->nconditions && k < want->nconditions; k++) {
+            CHECK_EQ_STR(got->conditions[k].type, want->conditions[k].type);
+            CHECK_EQ_STR(got->conditions[k].status, want->conditions[k].status);
+            CHECK_EQ_STR(got->conditions[k].reason, want->conditions[k].reason);
+        }
+        CHECK(got->raw == want->raw);
+        CHECK_EQ_STR(unbound->node_name, ""); /* the unbound view is untouched */
+        k8s_pod_free(got);
+        k8s_pod_free(want);
+        k8s_pod_free(unbound);
+    }
+}
+
 int main(void) {
     RUN(full_pod_decode);
     RUN(pod_defaults);
@@ -460,5 +494,6 @@ int main(void) {
     RUN(pod_node_matching);
     RUN(fuzz_regressions);
     RUN(image_name_normalisation);
+    RUN(bound_view_matches_a_decode);
     return test_summary("k8s_objects");
 }
