@@ -54,6 +54,7 @@ struct sl_kube_client {
     int64_t last_ns;
     VEC(CURL *) idle;
     atomic_bool cancelled;
+    atomic_bool aborted;         /* sl_kube_client_abort: transfers in flight end too */
     /* HTTP/2 transport (https): transfers handed to the I/O thread */
     bool mux;
     CURLM *multi;
@@ -312,12 +313,31 @@ void sl_kube_client_cancel(sl_kube_client *c) {
     if (c->mux) curl_multi_wakeup(c->multi); /* the progress callbacks end the watches */
 }
 
+/* Atomic stores only (a signal handler calls it): the progress callbacks
+ * of the transfers in flight see it (the HTTP/2 I/O thread within its
+ * 1 s poll), the retry loops at their next step. */
+void sl_kube_client_abort(sl_kube_client *c) {
+    atomic_store(&c->aborted, true);
+    atomic_store(&c->cancelled, true);
+}
+
+bool sl_kube_client_cancelled(sl_kube_client *c) { return atomic_load(&c->cancelled); }
+
 /* ---- limiter ---- */
 
 static void sleep_ns(int64_t ns) {
     if (ns <= 0) return;
     struct timespec ts = {(time_t)(ns / 1000000000LL), (long)(ns % 1000000000LL)};
     nanosleep(&ts, NULL);
+}
+
+/* A retry's backoff: ends early when the client is aborted. */
+static void backoff_sleep(sl_kube_client *c, int64_t ns) {
+    while (ns > 0 && !atomic_load(&c->aborted)) {
+        int64_t slice = ns < 50000000LL ? ns : 50000000LL;
+        sleep_ns(slice);
+        ns -= slice;
+    }
 }
 
 static void rate_wait(sl_kube_client *c) {
@@ -559,10 +579,18 @@ static CURLcode run_request(sl_kube_client *c, CURL *h) {
     return rc;
 }
 
+/* A request's progress callback: ends it when the client is aborted. */
+static int on_request_progress(void *user, curl_off_t a, curl_off_t b, curl_off_t c2, curl_off_t d) {
+    sl_kube_client *c = user;
+    UNUSED(a), UNUSED(b), UNUSED(c2), UNUSED(d);
+    return atomic_load(&c->aborted) ? 1 : 0;
+}
+
 int sl_kube_request_text(sl_kube_client *c, const char *method, const char *path, const char *payload,
                          const char *content_type, char **out, size_t *out_len) {
     if (out) *out = NULL;
     if (out_len) *out_len = 0;
+    if (atomic_load(&c->aborted)) return 0;
     size_t url_len = strlen(c->server) + strlen(path) + 1;
     char *url = xmalloc(url_len);
     snprintf(url, url_len, "%s%s", c->server, path);
@@ -570,7 +598,7 @@ int sl_kube_request_text(sl_kube_client *c, const char *method, const char *path
     int64_t backoff = 50 * 1000000LL;
     long code = 0;
     for (int attempt = 0;; attempt++) {
-        if (atomic_load(&c->cancelled) && attempt > 0) break;
+        if ((atomic_load(&c->cancelled) && attempt > 0) || atomic_load(&c->aborted)) break;
         rate_wait(c);
         CURL *h = take_handle(c);
         buf b = {0};
@@ -578,6 +606,9 @@ int sl_kube_request_text(sl_kube_client *c, const char *method, const char *path
         curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
         curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
         curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 60000L);
+        curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_request_progress);
+        curl_easy_setopt(h, CURLOPT_XFERINFODATA, c);
         if (payload) {
             curl_easy_setopt(h, CURLOPT_POSTFIELDS, payload);
             curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(payload));
@@ -605,7 +636,7 @@ int sl_kube_request_text(sl_kube_client *c, const char *method, const char *path
         }
         free(b.data);
         log_debug("%s %s: %s; retrying", method, path, rc != CURLE_OK ? curl_easy_strerror(rc) : "server busy");
-        sleep_ns(retry_after > 0 ? (int64_t)retry_after * 1000000000LL : backoff);
+        backoff_sleep(c, retry_after > 0 ? (int64_t)retry_after * 1000000000LL : backoff);
         backoff = backoff * 2 > 2000000000LL ? 2000000000LL : backoff * 2;
     }
     curl_slist_free_all(hl);

@@ -85,6 +85,13 @@ int sl_kube_watch(sl_kube_client *c, const char *path, bool (*on_event)(void *us
 
 /* Ends every running watch and makes later requests fail fast (shutdown). */
 void sl_kube_client_cancel(sl_kube_client *c);
+/* Cancel, and the requests in flight end too (they answer 0) and later
+ * ones are not tried: for a process told to stop while it still waits for
+ * the server (SIGTERM during startup). Async-signal-safe (atomic stores:
+ * transfers notice within about a second). */
+void sl_kube_client_abort(sl_kube_client *c);
+/* sl_kube_client_cancel or _abort was called. */
+bool sl_kube_client_cancelled(sl_kube_client *c);
 
 #endif
 
