@@ -27,6 +27,9 @@
  */
 #include <curl/curl.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -65,6 +68,7 @@ struct sl_kube_client {
     atomic_long http_version;    /* last CURLINFO_HTTP_VERSION seen (for the log) */
     atomic_bool no_h2;           /* the https server answered ALPN with http/1.1 */
     size_t watch_buffer_bytes;   /* a watch stream pauses beyond this */
+    long keepalive_idle, keepalive_interval, keepalive_count; /* TCP keepalive (s, s, probes) */
 };
 
 static void *io_main(void *arg);
@@ -73,6 +77,14 @@ static void *io_main(void *arg);
  * 0) before the I/O thread pauses it (the watching thread is slow); it
  * resumes once the watcher has caught up. */
 #define STREAM_BUFFER_MAX (8u << 20)
+
+/* TCP keepalive as client-go's dialer (net.Dialer{KeepAlive: 30s}: idle
+ * 30 s, then Go's 15 s interval and 9 probes): a connection whose peer is
+ * gone without a FIN or RST (host down, NAT or firewall state dropped) is
+ * dead after about 165 s of silence, and its watch resumes on a new one. */
+#define KEEPALIVE_IDLE_S 30
+#define KEEPALIVE_INTERVAL_S 15
+#define KEEPALIVE_COUNT 9
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static void curl_init_once(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
@@ -220,6 +232,27 @@ static void start_transport(sl_kube_client *c) {
     c->mux = true;
 }
 
+/* SCHEDLAB_TCP_KEEPALIVE=IDLE,INTERVAL,COUNT (seconds, seconds, probes):
+ * shorter keepalive for tests; unset: client-go's. */
+static bool keepalive_settings(sl_kube_client *c, char *err, size_t errsize) {
+    c->keepalive_idle = KEEPALIVE_IDLE_S;
+    c->keepalive_interval = KEEPALIVE_INTERVAL_S;
+    c->keepalive_count = KEEPALIVE_COUNT;
+    const char *v = getenv("SCHEDLAB_TCP_KEEPALIVE");
+    if (!v || !*v) return true;
+    long idle, interval, count;
+    char tail;
+    if (sscanf(v, "%ld,%ld,%ld%c", &idle, &interval, &count, &tail) != 3 || idle < 1 || interval < 1 ||
+        count < 1 || idle > 86400 || interval > 86400 || count > 127) {
+        snprintf(err, errsize, "SCHEDLAB_TCP_KEEPALIVE=%s: want IDLE,INTERVAL,COUNT (seconds, seconds, probes; e.g. 30,15,9)", v);
+        return false;
+    }
+    c->keepalive_idle = idle;
+    c->keepalive_interval = interval;
+    c->keepalive_count = count;
+    return true;
+}
+
 sl_kube_client *sl_kube_client_new(const sl_kube_client_options *opts, char *err, size_t errsize) {
     pthread_once(&curl_once, curl_init_once);
     sl_kube_client *c = xcalloc(1, sizeof(*c));
@@ -231,6 +264,10 @@ sl_kube_client *sl_kube_client_new(const sl_kube_client_options *opts, char *err
     c->last_ns = time_now_ns();
     c->max_retries = opts->max_retries < 0 ? 0 : opts->max_retries == 0 ? 5 : opts->max_retries;
     c->watch_buffer_bytes = opts->watch_buffer_bytes ? opts->watch_buffer_bytes : STREAM_BUFFER_MAX;
+    if (!keepalive_settings(c, err, errsize)) {
+        sl_kube_client_free(c);
+        return NULL;
+    }
     if (opts->master) c->server = xstrdup(opts->master);
     const char *kc = opts->kubeconfig;
     char home_kc[1024];
@@ -353,6 +390,17 @@ static void rate_wait(sl_kube_client *c) {
 
 /* ---- handles ---- */
 
+/* A new connection's socket: the keepalive probe count (libcurl 7.88 sets
+ * only the idle time and the interval). */
+static int on_socket(void *user, curl_socket_t fd, curlsocktype purpose) {
+    sl_kube_client *c = user;
+    if (purpose == CURLSOCKTYPE_IPCXN) {
+        int count = (int)c->keepalive_count;
+        setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof count); /* best effort */
+    }
+    return CURL_SOCKOPT_OK;
+}
+
 static CURL *take_handle(sl_kube_client *c) {
     pthread_mutex_lock(&c->lock);
     CURL *h = c->idle.len ? c->idle.items[--c->idle.len] : NULL;
@@ -361,6 +409,12 @@ static CURL *take_handle(sl_kube_client *c) {
     else curl_easy_reset(h);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+    /* dead-connection detection (HTTP/1.1 and HTTP/2 alike: the socket's) */
+    curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(h, CURLOPT_TCP_KEEPIDLE, c->keepalive_idle);
+    curl_easy_setopt(h, CURLOPT_TCP_KEEPINTVL, c->keepalive_interval);
+    curl_easy_setopt(h, CURLOPT_SOCKOPTFUNCTION, on_socket);
+    curl_easy_setopt(h, CURLOPT_SOCKOPTDATA, c);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
     if (c->mux) {
         curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
