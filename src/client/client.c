@@ -23,7 +23,15 @@
  *     flowcontrol rate limiter; watches are not limited (client-go neither
  *     limits the long-running stream);
  *   - retries: 429 / 5xx / no answer, up to max_retries, with exponential
- *     backoff from 50 ms (or the server's Retry-After).
+ *     backoff from 50 ms (or the server's Retry-After);
+ *   - dead connections: TCP keepalive on every socket, client-go's values
+ *     (KEEPALIVE_* below). No HTTP/2 PINGs: libcurl (7.88) sends them only
+ *     from curl_easy_upkeep, which serves the connections of handles run by
+ *     curl_easy_perform, not those of a shared multi handle, and it has no
+ *     PING-ack timeout, so a PING could not tell a dead connection anyway;
+ *     watches also end after 120 s without a byte (CURLOPT_LOW_SPEED_*);
+ *   - sl_kube_client_abort (a signal during startup) ends the transfers in
+ *     flight through their progress callbacks and the retry backoff.
  */
 #include <curl/curl.h>
 #include <errno.h>

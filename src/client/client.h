@@ -11,6 +11,11 @@
  * (a curl multi handle on a private I/O thread multiplexes them). A server
  * that answers http/1.1, a plain http:// server, or DISABLE_HTTP2 in the
  * environment (client-go's switch) gets kept-alive HTTP/1.1 connections.
+ * Every connection has TCP keepalive as client-go's dialer (idle 30 s,
+ * interval 15 s, 9 probes; SCHEDLAB_TCP_KEEPALIVE=IDLE,INTERVAL,COUNT in
+ * the environment overrides it, for tests; a malformed value fails
+ * sl_kube_client_new): a connection whose peer vanished without FIN or RST
+ * errors out, its watches end and the caller resumes them on a new one.
  *
  * Threads: a client may be used from several threads at once; each call
  * takes a pooled curl handle (connections are reused) and the limiter is

@@ -13,7 +13,8 @@
  * kinds, nodes, pods). A kind the server does not serve (404 on the LIST,
  * an old server) is logged once and not watched; the others wait for the
  * server — until the client is aborted (sl_kube_client_abort: SIGTERM
- * during startup), which ends the wait and starts no watch. Then one thread per kind watches from the list's resourceVersion
+ * during startup), which ends the wait and starts no watch. Then one
+ * thread per kind watches from the list's resourceVersion
  * (allowWatchBookmarks): BOOKMARKs move the resourceVersion, a watch that
  * ends is resumed from it, a 410 Gone (HTTP or an ERROR event) relists and
  * the difference against what was known becomes ADDED / MODIFIED / DELETED
