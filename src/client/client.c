@@ -25,11 +25,16 @@
  *   - retries: 429 / 5xx / no answer, up to max_retries, with exponential
  *     backoff from 50 ms (or the server's Retry-After);
  *   - dead connections: TCP keepalive on every socket, client-go's values
- *     (KEEPALIVE_* below). No HTTP/2 PINGs: libcurl (7.88) sends them only
- *     from curl_easy_upkeep, which serves the connections of handles run by
- *     curl_easy_perform, not those of a shared multi handle, and it has no
- *     PING-ack timeout, so a PING could not tell a dead connection anyway;
- *     watches also end after 120 s without a byte (CURLOPT_LOW_SPEED_*);
+ *     (KEEPALIVE_* below), for a peer that is gone; and on the HTTP/2
+ *     transport client-go's health check (ReadIdleTimeout 30 s, PingTimeout
+ *     15 s; io_main's `health`), for a peer that keeps the TCP connection
+ *     up but no longer answers. Its probe is a GET /version stream, not a
+ *     PING frame: libcurl (7.88) sends PINGs only from curl_easy_upkeep,
+ *     which serves the connections of handles run by curl_easy_perform, not
+ *     those of a shared multi handle, and has no PING-ack timeout. A dead
+ *     connection's socket is shut down (curl then fails its streams and
+ *     closes it). HTTP/1.1 watches also end after 120 s without a byte
+ *     (CURLOPT_LOW_SPEED_*);
  *   - sl_kube_client_abort (a signal during startup) ends the transfers in
  *     flight through their progress callbacks and the retry backoff.
  */
@@ -77,6 +82,15 @@ struct sl_kube_client {
     atomic_bool no_h2;           /* the https server answered ALPN with http/1.1 */
     size_t watch_buffer_bytes;   /* a watch stream pauses beyond this */
     long keepalive_idle, keepalive_interval, keepalive_count; /* TCP keepalive (s, s, probes) */
+    /* HTTP/2 health check (io_main): last time the I/O thread saw the
+     * server answer, and client-go's ReadIdleTimeout / PingTimeout */
+    _Atomic int64_t last_rx_ns;
+    int64_t read_idle_ns, ping_timeout_ns;
+    /* the sockets of the HTTP/2 transport's open connections (made on the
+     * I/O thread; removed when curl closes them): what the health check
+     * shuts down (curl cannot name the connection of a transfer in flight) */
+    pthread_mutex_t sock_lock;
+    VEC(curl_socket_t) mux_socks;
 };
 
 static void *io_main(void *arg);
@@ -93,6 +107,10 @@ static void *io_main(void *arg);
 #define KEEPALIVE_IDLE_S 30
 #define KEEPALIVE_INTERVAL_S 15
 #define KEEPALIVE_COUNT 9
+/* client-go's HTTP/2 transport: a PING after 30 s without a frame from the
+ * server, the connection closed when its ack is 15 s late. */
+#define READ_IDLE_S 30
+#define PING_TIMEOUT_S 15
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static void curl_init_once(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
@@ -261,18 +279,35 @@ static bool keepalive_settings(sl_kube_client *c, char *err, size_t errsize) {
     return true;
 }
 
+/* SCHEDLAB_H2_HEALTH=READ_IDLE,TIMEOUT (seconds): a shorter HTTP/2 health
+ * check for tests; unset: client-go's 30 s, 15 s. */
+static bool health_settings(sl_kube_client *c, char *err, size_t errsize) {
+    long idle = READ_IDLE_S, timeout = PING_TIMEOUT_S;
+    const char *v = getenv("SCHEDLAB_H2_HEALTH");
+    char tail;
+    if (v && *v &&
+        (sscanf(v, "%ld,%ld%c", &idle, &timeout, &tail) != 2 || idle < 1 || timeout < 1 || idle > 86400 || timeout > 86400)) {
+        snprintf(err, errsize, "SCHEDLAB_H2_HEALTH=%s: want READ_IDLE,TIMEOUT (seconds; e.g. 30,15)", v);
+        return false;
+    }
+    c->read_idle_ns = idle * 1000000000LL;
+    c->ping_timeout_ns = timeout * 1000000000LL;
+    return true;
+}
+
 sl_kube_client *sl_kube_client_new(const sl_kube_client_options *opts, char *err, size_t errsize) {
     pthread_once(&curl_once, curl_init_once);
     sl_kube_client *c = xcalloc(1, sizeof(*c));
     pthread_mutex_init(&c->lock, NULL);
     pthread_mutex_init(&c->io_lock, NULL);
+    pthread_mutex_init(&c->sock_lock, NULL);
     c->qps = opts->qps > 0 ? opts->qps : 50;
     c->burst = opts->burst > 0 ? opts->burst : 100;
     c->tokens = c->burst;
     c->last_ns = time_now_ns();
     c->max_retries = opts->max_retries < 0 ? 0 : opts->max_retries == 0 ? 5 : opts->max_retries;
     c->watch_buffer_bytes = opts->watch_buffer_bytes ? opts->watch_buffer_bytes : STREAM_BUFFER_MAX;
-    if (!keepalive_settings(c, err, errsize)) {
+    if (!keepalive_settings(c, err, errsize) || !health_settings(c, err, errsize)) {
         sl_kube_client_free(c);
         return NULL;
     }
@@ -348,6 +383,8 @@ void sl_kube_client_free(sl_kube_client *c) {
     free(c->key_file);
     pthread_mutex_destroy(&c->lock);
     pthread_mutex_destroy(&c->io_lock);
+    pthread_mutex_destroy(&c->sock_lock);
+    VEC_FREE(&c->mux_socks);
     free(c);
 }
 
@@ -405,8 +442,25 @@ static int on_socket(void *user, curl_socket_t fd, curlsocktype purpose) {
     if (purpose == CURLSOCKTYPE_IPCXN) {
         int count = (int)c->keepalive_count;
         setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof count); /* best effort */
+        if (c->mux && pthread_equal(pthread_self(), c->io_thread)) {
+            pthread_mutex_lock(&c->sock_lock);
+            VEC_PUSH(&c->mux_socks, fd);
+            pthread_mutex_unlock(&c->sock_lock);
+        }
     }
     return CURL_SOCKOPT_OK;
+}
+
+static int on_close_socket(void *user, curl_socket_t fd) {
+    sl_kube_client *c = user;
+    pthread_mutex_lock(&c->sock_lock);
+    for (size_t i = 0; i < c->mux_socks.len; i++)
+        if (c->mux_socks.items[i] == fd) {
+            c->mux_socks.items[i] = c->mux_socks.items[--c->mux_socks.len];
+            break;
+        }
+    pthread_mutex_unlock(&c->sock_lock);
+    return close(fd);
 }
 
 static CURL *take_handle(sl_kube_client *c) {
@@ -423,6 +477,8 @@ static CURL *take_handle(sl_kube_client *c) {
     curl_easy_setopt(h, CURLOPT_TCP_KEEPINTVL, c->keepalive_interval);
     curl_easy_setopt(h, CURLOPT_SOCKOPTFUNCTION, on_socket);
     curl_easy_setopt(h, CURLOPT_SOCKOPTDATA, c);
+    curl_easy_setopt(h, CURLOPT_CLOSESOCKETFUNCTION, on_close_socket);
+    curl_easy_setopt(h, CURLOPT_CLOSESOCKETDATA, c);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
     if (c->mux) {
         curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
@@ -464,6 +520,11 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *user) {
     b->len += n;
     b->data[b->len] = 0;
     return n;
+}
+
+static size_t discard_body(char *ptr, size_t size, size_t nmemb, void *user) {
+    UNUSED(ptr), UNUSED(user);
+    return size * nmemb;
 }
 
 static struct curl_slist *headers(sl_kube_client *c, const char *content_type) {
@@ -532,11 +593,77 @@ static void finish(sl_kube_client *c, xfer *x, CURLcode rc) {
 /* The I/O thread: adds the transfers handed to it to the multi handle,
  * applies the watchers' unpause/cancel requests, drives curl and reports
  * each finished transfer. */
+/* The HTTP/2 health check, client-go's ReadIdleTimeout / PingTimeout:
+ * when transfers are open but nothing came from the server for read_idle,
+ * a probe goes out on the multiplexed connection (GET /version: libcurl
+ * has no PING with an ack timeout; any answer, whatever its status, shows
+ * the connection alive). Unanswered after ping_timeout, the connection is
+ * dead (e.g. a proxy that stopped forwarding while keeping the TCP
+ * connection up, which TCP keepalive cannot see): its socket is shut down,
+ * so curl fails every stream on it — requests are retried, watches resume
+ * — and opens a new connection. I/O thread only. */
+typedef struct health {
+    CURL *probe;
+    struct curl_slist *headers;
+    char *url;
+    int64_t started_ns;
+    bool shut;
+} health;
+
+static void health_done(health *hc, sl_kube_client *c, CURLcode rc) {
+    curl_multi_remove_handle(c->multi, hc->probe);
+    if (rc == CURLE_OK) atomic_store(&c->last_rx_ns, time_now_ns());
+    give_handle(c, hc->probe);
+    hc->probe = NULL;
+}
+
+static void health_check(health *hc, sl_kube_client *c, size_t open_transfers) {
+    int64_t now = time_now_ns();
+    if (!hc->probe) {
+        if (!open_transfers) {
+            atomic_store(&c->last_rx_ns, now); /* an idle client: measure from its next transfer */
+            return;
+        }
+        if (now - atomic_load(&c->last_rx_ns) < c->read_idle_ns) return;
+        hc->probe = take_handle(c);
+        if (!hc->url) hc->url = xasprintf("%s/version", c->server);
+        if (!hc->headers) hc->headers = headers(c, NULL);
+        curl_easy_setopt(hc->probe, CURLOPT_URL, hc->url);
+        curl_easy_setopt(hc->probe, CURLOPT_HTTPHEADER, hc->headers);
+        curl_easy_setopt(hc->probe, CURLOPT_WRITEFUNCTION, discard_body);
+        curl_easy_setopt(hc->probe, CURLOPT_PRIVATE, (char *)NULL);
+        if (curl_multi_add_handle(c->multi, hc->probe) != CURLM_OK) {
+            give_handle(c, hc->probe);
+            hc->probe = NULL;
+            return;
+        }
+        hc->started_ns = now;
+        hc->shut = false;
+        log_debug("client: nothing from %s for %.0f s: HTTP/2 health check", c->server,
+                  (double)(now - atomic_load(&c->last_rx_ns)) / 1e9);
+        return;
+    }
+    if (hc->shut && now - hc->started_ns >= 3 * c->ping_timeout_ns) {
+        health_done(hc, c, CURLE_RECV_ERROR); /* curl should have ended it by now: start over */
+        return;
+    }
+    if (hc->shut || now - hc->started_ns < c->ping_timeout_ns) return;
+    log_warn("client: %s did not answer for %.0f s (HTTP/2 health check): closing the connection",
+             c->server, (double)(now - atomic_load(&c->last_rx_ns)) / 1e9);
+    /* curl notices, fails the streams and closes the connection */
+    pthread_mutex_lock(&c->sock_lock);
+    for (size_t i = 0; i < c->mux_socks.len; i++) shutdown(c->mux_socks.items[i], SHUT_RDWR);
+    pthread_mutex_unlock(&c->sock_lock);
+    hc->shut = true;
+}
+
 static void *io_main(void *arg) {
     sl_kube_client *c = arg;
     name_thread("http2-io", "");
     VEC(xfer *) active = {0};
     VEC(xfer *) unpause = {0};
+    health hc = {0};
+    atomic_store(&c->last_rx_ns, time_now_ns());
     for (;;) {
         pthread_mutex_lock(&c->io_lock);
         bool stop = c->io_stop;
@@ -581,15 +708,27 @@ static void *io_main(void *arg) {
             if (m->msg != CURLMSG_DONE) continue;
             CURL *h = m->easy_handle;
             CURLcode rc = m->data.result;
+            if (h == hc.probe) {
+                health_done(&hc, c, rc);
+                continue;
+            }
             xfer *x = NULL;
             curl_easy_getinfo(h, CURLINFO_PRIVATE, (char **)&x);
             curl_multi_remove_handle(c->multi, h);
             for (size_t i = 0; i < active.len; i++)
                 if (active.items[i] == x) active.items[i] = active.items[--active.len];
+            if (rc == CURLE_OK) atomic_store(&c->last_rx_ns, time_now_ns()); /* answered */
             if (x) finish(c, x, rc);
         }
+        health_check(&hc, c, active.len);
         curl_multi_poll(c->multi, NULL, 0, 1000, NULL);
     }
+    if (hc.probe) {
+        curl_multi_remove_handle(c->multi, hc.probe);
+        give_handle(c, hc.probe);
+    }
+    curl_slist_free_all(hc.headers);
+    free(hc.url);
     /* sl_kube_client_free runs after every caller returned: nothing left */
     for (size_t i = 0; i < active.len; i++) curl_multi_remove_handle(c->multi, active.items[i]->h);
     VEC_FREE(&active);
@@ -965,6 +1104,7 @@ static size_t on_stream_body(char *ptr, size_t size, size_t nmemb, void *user) {
         return 0;
     }
     if (!x->code) curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &x->code);
+    atomic_store(&x->c->last_rx_ns, time_now_ns()); /* the connection is alive (health check) */
     if (x->stream.len >= x->c->watch_buffer_bytes) {
         if (!x->paused) log_debug("client: watch stream paused, %zu bytes wait for the watcher", x->stream.len);
         x->paused = true;

@@ -16,6 +16,12 @@
  * the environment overrides it, for tests; a malformed value fails
  * sl_kube_client_new): a connection whose peer vanished without FIN or RST
  * errors out, its watches end and the caller resumes them on a new one.
+ * The HTTP/2 transport also checks its connection as client-go's does
+ * (ReadIdleTimeout 30 s, PingTimeout 15 s; the probe is a GET /version
+ * stream: libcurl has no PING with an ack timeout): a connection that
+ * stays up but answers nothing (a stalled proxy) is closed, its requests
+ * retried and its watches ended. SCHEDLAB_H2_HEALTH=READ_IDLE,TIMEOUT
+ * (seconds) overrides it, for tests.
  *
  * Threads: a client may be used from several threads at once; each call
  * takes a pooled curl handle (connections are reused) and the limiter is

@@ -17,7 +17,12 @@
 #   - HTTP/1.1 (--master http://): every watch and pooled connection;
 #   - HTTP/2 through nghttpx (h2 TLS frontend, as scheduler_http2.sh): the
 #     one multiplexed connection; all its streams fail with it and resume
-#     on a new connection.
+#     on a new connection;
+#   - HTTP/2 through tests/cli/stall_proxy.py, a TCP proxy that stops
+#     forwarding but keeps the connection up (keepalive probes are ACKed):
+#     the HTTP/2 health check (SCHEDLAB_H2_HEALTH=2,1: a probe after 2 s
+#     without a byte, closed when it is 1 s late) closes it, the watches
+#     resume through a new connection; a live idle connection is not closed.
 # Skips (0 passed, 0 failed, with a message) only when a network namespace
 # cannot be made (no unshare/ip, or not permitted); the HTTP/2 half only
 # when nghttpx is absent.
@@ -143,6 +148,42 @@ EOF
     grep -q 'speaks HTTP/2' "$TMP/h2.log" && pass || fail "h2: the scheduler does not speak HTTP/2 to nghttpx"
     sleep 0.5
     silent_peer h2 "$FPORT" h2
+
+    # ---- HTTP/2 through a proxy that stops forwarding but keeps the
+    # connection up: TCP keepalive sees a live peer; the HTTP/2 health
+    # check (client-go's PING after ReadIdleTimeout, here 2 s, closed
+    # after PingTimeout, here 1 s) must find it dead ----
+    python3 "$ROOT/tests/cli/stall_proxy.py" "$FPORT" "$TMP/stall.port" "$TMP/stall.log" 2>"$TMP/stall.err" &
+    STALL_PID=$!; PIDS+=("$STALL_PID")
+    for _ in $(seq 100); do [ -s "$TMP/stall.port" ] && break; sleep 0.05; done
+    SPORT=$(cat "$TMP/stall.port")
+    sed "s/127.0.0.1:$FPORT/127.0.0.1:$SPORT/" "$TMP/kc-h2" >"$TMP/kc-stall"
+    SCHEDLAB_H2_HEALTH=2,1 "$SCHEDLAB" scheduler --kubeconfig "$TMP/kc-stall" --leader-elect=false --secure-port 0 -v 4 \
+        >"$TMP/stall-sched.out" 2>"$TMP/stall-sched.log" &
+    SCHED_PID=$!; PIDS+=("$SCHED_PID")
+    pod st-1
+    wait_for "stall: the scheduler binds through the proxy" 15 bound st-1
+    sleep 3 # idle longer than the read-idle time: health checks answered, nothing closed
+    ! grep -q 'closing the connection' "$TMP/stall-sched.log" && pass ||
+        fail "stall: a live connection was closed by the health check: $(grep 'closing the connection' "$TMP/stall-sched.log" | head -2)"
+    before=$(grep -c '^accepted' "$TMP/stall.log")
+    kill -USR1 "$STALL_PID"
+    t0=$SECONDS
+    if wait_for "stall: the health check finds the silent connection dead" 20 \
+        grep -q 'closing the connection' "$TMP/stall-sched.log"; then
+        echo "stall: the health check closed the silent connection after ~$((SECONDS - t0)) s"
+    fi
+    wait_for "stall: the pod watch resumed" 10 watch_resumed "$TMP/stall-sched.log"
+    pod st-2
+    wait_for "stall: a pod created afterwards is bound (through a new connection)" 20 bound st-2
+    after=$(grep -c '^accepted' "$TMP/stall.log")
+    [ "$after" -gt "$before" ] && pass || fail "stall: no new connection through the proxy ($before before, $after after)"
+    kill -TERM "$SCHED_PID"; wait "$SCHED_PID"; rc=$?
+    [ $rc -eq 0 ] && pass || fail "stall: SIGTERM exit $rc"
+    SCHEDLAB_H2_HEALTH=2 "$SCHEDLAB" scheduler --master "$URL" --secure-port 0 >/dev/null 2>"$TMP/err"; rc=$?
+    [ $rc -ne 0 ] && grep -q 'SCHEDLAB_H2_HEALTH=2: want READ_IDLE,TIMEOUT' "$TMP/err" && pass ||
+        fail "malformed SCHEDLAB_H2_HEALTH: rc=$rc $(cat "$TMP/err")"
+    kill "$STALL_PID" 2>/dev/null; wait "$STALL_PID" 2>/dev/null
     kill "$NGHTTPX_PID" 2>/dev/null; wait "$NGHTTPX_PID" 2>/dev/null
 fi
 kill "$MAIN_API_PID"; wait "$MAIN_API_PID" 2>/dev/null
