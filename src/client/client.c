@@ -23,10 +23,26 @@
  *     flowcontrol rate limiter; watches are not limited (client-go neither
  *     limits the long-running stream);
  *   - retries: 429 / 5xx / no answer, up to max_retries, with exponential
- *     backoff from 50 ms (or the server's Retry-After).
+ *     backoff from 50 ms (or the server's Retry-After);
+ *   - dead connections: TCP keepalive on every socket, client-go's values
+ *     (KEEPALIVE_* below), for a peer that is gone; and on the HTTP/2
+ *     transport client-go's health check (ReadIdleTimeout 30 s, PingTimeout
+ *     15 s; io_main's `health`), for a peer that keeps the TCP connection
+ *     up but no longer answers. Its probe is a GET /version stream, not a
+ *     PING frame: libcurl (7.88) sends PINGs only from curl_easy_upkeep,
+ *     which serves the connections of handles run by curl_easy_perform, not
+ *     those of a shared multi handle, and has no PING-ack timeout. A dead
+ *     connection's socket is shut down (curl then fails its streams and
+ *     closes it). HTTP/1.1 watches also end after 120 s without a byte
+ *     (CURLOPT_LOW_SPEED_*);
+ *   - sl_kube_client_abort (a signal during startup) ends the transfers in
+ *     flight through their progress callbacks and the retry backoff.
  */
 #include <curl/curl.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -54,6 +70,7 @@ struct sl_kube_client {
     int64_t last_ns;
     VEC(CURL *) idle;
     atomic_bool cancelled;
+    atomic_bool aborted;         /* sl_kube_client_abort: transfers in flight end too */
     /* HTTP/2 transport (https): transfers handed to the I/O thread */
     bool mux;
     CURLM *multi;
@@ -64,6 +81,16 @@ struct sl_kube_client {
     atomic_long http_version;    /* last CURLINFO_HTTP_VERSION seen (for the log) */
     atomic_bool no_h2;           /* the https server answered ALPN with http/1.1 */
     size_t watch_buffer_bytes;   /* a watch stream pauses beyond this */
+    long keepalive_idle, keepalive_interval, keepalive_count; /* TCP keepalive (s, s, probes) */
+    /* HTTP/2 health check (io_main): last time the I/O thread saw the
+     * server answer, and client-go's ReadIdleTimeout / PingTimeout */
+    _Atomic int64_t last_rx_ns;
+    int64_t read_idle_ns, ping_timeout_ns;
+    /* the sockets of the HTTP/2 transport's open connections (made on the
+     * I/O thread; removed when curl closes them): what the health check
+     * shuts down (curl cannot name the connection of a transfer in flight) */
+    pthread_mutex_t sock_lock;
+    VEC(curl_socket_t) mux_socks;
 };
 
 static void *io_main(void *arg);
@@ -72,6 +99,18 @@ static void *io_main(void *arg);
  * 0) before the I/O thread pauses it (the watching thread is slow); it
  * resumes once the watcher has caught up. */
 #define STREAM_BUFFER_MAX (8u << 20)
+
+/* TCP keepalive as client-go's dialer (net.Dialer{KeepAlive: 30s}: idle
+ * 30 s, then Go's 15 s interval and 9 probes): a connection whose peer is
+ * gone without a FIN or RST (host down, NAT or firewall state dropped) is
+ * dead after about 165 s of silence, and its watch resumes on a new one. */
+#define KEEPALIVE_IDLE_S 30
+#define KEEPALIVE_INTERVAL_S 15
+#define KEEPALIVE_COUNT 9
+/* client-go's HTTP/2 transport: a PING after 30 s without a frame from the
+ * server, the connection closed when its ack is 15 s late. */
+#define READ_IDLE_S 30
+#define PING_TIMEOUT_S 15
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static void curl_init_once(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
@@ -219,17 +258,59 @@ static void start_transport(sl_kube_client *c) {
     c->mux = true;
 }
 
+/* SCHEDLAB_TCP_KEEPALIVE=IDLE,INTERVAL,COUNT (seconds, seconds, probes):
+ * shorter keepalive for tests; unset: client-go's. */
+static bool keepalive_settings(sl_kube_client *c, char *err, size_t errsize) {
+    c->keepalive_idle = KEEPALIVE_IDLE_S;
+    c->keepalive_interval = KEEPALIVE_INTERVAL_S;
+    c->keepalive_count = KEEPALIVE_COUNT;
+    const char *v = getenv("SCHEDLAB_TCP_KEEPALIVE");
+    if (!v || !*v) return true;
+    long idle, interval, count;
+    char tail;
+    if (sscanf(v, "%ld,%ld,%ld%c", &idle, &interval, &count, &tail) != 3 || idle < 1 || interval < 1 ||
+        count < 1 || idle > 86400 || interval > 86400 || count > 127) {
+        snprintf(err, errsize, "SCHEDLAB_TCP_KEEPALIVE=%s: want IDLE,INTERVAL,COUNT (seconds, seconds, probes; e.g. 30,15,9)", v);
+        return false;
+    }
+    c->keepalive_idle = idle;
+    c->keepalive_interval = interval;
+    c->keepalive_count = count;
+    return true;
+}
+
+/* SCHEDLAB_H2_HEALTH=READ_IDLE,TIMEOUT (seconds): a shorter HTTP/2 health
+ * check for tests; unset: client-go's 30 s, 15 s. */
+static bool health_settings(sl_kube_client *c, char *err, size_t errsize) {
+    long idle = READ_IDLE_S, timeout = PING_TIMEOUT_S;
+    const char *v = getenv("SCHEDLAB_H2_HEALTH");
+    char tail;
+    if (v && *v &&
+        (sscanf(v, "%ld,%ld%c", &idle, &timeout, &tail) != 2 || idle < 1 || timeout < 1 || idle > 86400 || timeout > 86400)) {
+        snprintf(err, errsize, "SCHEDLAB_H2_HEALTH=%s: want READ_IDLE,TIMEOUT (seconds; e.g. 30,15)", v);
+        return false;
+    }
+    c->read_idle_ns = idle * 1000000000LL;
+    c->ping_timeout_ns = timeout * 1000000000LL;
+    return true;
+}
+
 sl_kube_client *sl_kube_client_new(const sl_kube_client_options *opts, char *err, size_t errsize) {
     pthread_once(&curl_once, curl_init_once);
     sl_kube_client *c = xcalloc(1, sizeof(*c));
     pthread_mutex_init(&c->lock, NULL);
     pthread_mutex_init(&c->io_lock, NULL);
+    pthread_mutex_init(&c->sock_lock, NULL);
     c->qps = opts->qps > 0 ? opts->qps : 50;
     c->burst = opts->burst > 0 ? opts->burst : 100;
     c->tokens = c->burst;
     c->last_ns = time_now_ns();
     c->max_retries = opts->max_retries < 0 ? 0 : opts->max_retries == 0 ? 5 : opts->max_retries;
     c->watch_buffer_bytes = opts->watch_buffer_bytes ? opts->watch_buffer_bytes : STREAM_BUFFER_MAX;
+    if (!keepalive_settings(c, err, errsize) || !health_settings(c, err, errsize)) {
+        sl_kube_client_free(c);
+        return NULL;
+    }
     if (opts->master) c->server = xstrdup(opts->master);
     const char *kc = opts->kubeconfig;
     char home_kc[1024];
@@ -302,6 +383,8 @@ void sl_kube_client_free(sl_kube_client *c) {
     free(c->key_file);
     pthread_mutex_destroy(&c->lock);
     pthread_mutex_destroy(&c->io_lock);
+    pthread_mutex_destroy(&c->sock_lock);
+    VEC_FREE(&c->mux_socks);
     free(c);
 }
 
@@ -312,12 +395,31 @@ void sl_kube_client_cancel(sl_kube_client *c) {
     if (c->mux) curl_multi_wakeup(c->multi); /* the progress callbacks end the watches */
 }
 
+/* Atomic stores only (a signal handler calls it): the progress callbacks
+ * of the transfers in flight see it (the HTTP/2 I/O thread within its
+ * 1 s poll), the retry loops at their next step. */
+void sl_kube_client_abort(sl_kube_client *c) {
+    atomic_store(&c->aborted, true);
+    atomic_store(&c->cancelled, true);
+}
+
+bool sl_kube_client_cancelled(sl_kube_client *c) { return atomic_load(&c->cancelled); }
+
 /* ---- limiter ---- */
 
 static void sleep_ns(int64_t ns) {
     if (ns <= 0) return;
     struct timespec ts = {(time_t)(ns / 1000000000LL), (long)(ns % 1000000000LL)};
     nanosleep(&ts, NULL);
+}
+
+/* A retry's backoff: ends early when the client is aborted. */
+static void backoff_sleep(sl_kube_client *c, int64_t ns) {
+    while (ns > 0 && !atomic_load(&c->aborted)) {
+        int64_t slice = ns < 50000000LL ? ns : 50000000LL;
+        sleep_ns(slice);
+        ns -= slice;
+    }
 }
 
 static void rate_wait(sl_kube_client *c) {
@@ -333,6 +435,34 @@ static void rate_wait(sl_kube_client *c) {
 
 /* ---- handles ---- */
 
+/* A new connection's socket: the keepalive probe count (libcurl 7.88 sets
+ * only the idle time and the interval). */
+static int on_socket(void *user, curl_socket_t fd, curlsocktype purpose) {
+    sl_kube_client *c = user;
+    if (purpose == CURLSOCKTYPE_IPCXN) {
+        int count = (int)c->keepalive_count;
+        setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof count); /* best effort */
+        if (c->mux && pthread_equal(pthread_self(), c->io_thread)) {
+            pthread_mutex_lock(&c->sock_lock);
+            VEC_PUSH(&c->mux_socks, fd);
+            pthread_mutex_unlock(&c->sock_lock);
+        }
+    }
+    return CURL_SOCKOPT_OK;
+}
+
+static int on_close_socket(void *user, curl_socket_t fd) {
+    sl_kube_client *c = user;
+    pthread_mutex_lock(&c->sock_lock);
+    for (size_t i = 0; i < c->mux_socks.len; i++)
+        if (c->mux_socks.items[i] == fd) {
+            c->mux_socks.items[i] = c->mux_socks.items[--c->mux_socks.len];
+            break;
+        }
+    pthread_mutex_unlock(&c->sock_lock);
+    return close(fd);
+}
+
 static CURL *take_handle(sl_kube_client *c) {
     pthread_mutex_lock(&c->lock);
     CURL *h = c->idle.len ? c->idle.items[--c->idle.len] : NULL;
@@ -341,6 +471,14 @@ static CURL *take_handle(sl_kube_client *c) {
     else curl_easy_reset(h);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+    /* dead-connection detection (HTTP/1.1 and HTTP/2 alike: the socket's) */
+    curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(h, CURLOPT_TCP_KEEPIDLE, c->keepalive_idle);
+    curl_easy_setopt(h, CURLOPT_TCP_KEEPINTVL, c->keepalive_interval);
+    curl_easy_setopt(h, CURLOPT_SOCKOPTFUNCTION, on_socket);
+    curl_easy_setopt(h, CURLOPT_SOCKOPTDATA, c);
+    curl_easy_setopt(h, CURLOPT_CLOSESOCKETFUNCTION, on_close_socket);
+    curl_easy_setopt(h, CURLOPT_CLOSESOCKETDATA, c);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
     if (c->mux) {
         curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
@@ -382,6 +520,11 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *user) {
     b->len += n;
     b->data[b->len] = 0;
     return n;
+}
+
+static size_t discard_body(char *ptr, size_t size, size_t nmemb, void *user) {
+    UNUSED(ptr), UNUSED(user);
+    return size * nmemb;
 }
 
 static struct curl_slist *headers(sl_kube_client *c, const char *content_type) {
@@ -450,11 +593,77 @@ static void finish(sl_kube_client *c, xfer *x, CURLcode rc) {
 /* The I/O thread: adds the transfers handed to it to the multi handle,
  * applies the watchers' unpause/cancel requests, drives curl and reports
  * each finished transfer. */
+/* The HTTP/2 health check, client-go's ReadIdleTimeout / PingTimeout:
+ * when transfers are open but nothing came from the server for read_idle,
+ * a probe goes out on the multiplexed connection (GET /version: libcurl
+ * has no PING with an ack timeout; any answer, whatever its status, shows
+ * the connection alive). Unanswered after ping_timeout, the connection is
+ * dead (e.g. a proxy that stopped forwarding while keeping the TCP
+ * connection up, which TCP keepalive cannot see): its socket is shut down,
+ * so curl fails every stream on it — requests are retried, watches resume
+ * — and opens a new connection. I/O thread only. */
+typedef struct health {
+    CURL *probe;
+    struct curl_slist *headers;
+    char *url;
+    int64_t started_ns;
+    bool shut;
+} health;
+
+static void health_done(health *hc, sl_kube_client *c, CURLcode rc) {
+    curl_multi_remove_handle(c->multi, hc->probe);
+    if (rc == CURLE_OK) atomic_store(&c->last_rx_ns, time_now_ns());
+    give_handle(c, hc->probe);
+    hc->probe = NULL;
+}
+
+static void health_check(health *hc, sl_kube_client *c, size_t open_transfers) {
+    int64_t now = time_now_ns();
+    if (!hc->probe) {
+        if (!open_transfers) {
+            atomic_store(&c->last_rx_ns, now); /* an idle client: measure from its next transfer */
+            return;
+        }
+        if (now - atomic_load(&c->last_rx_ns) < c->read_idle_ns) return;
+        hc->probe = take_handle(c);
+        if (!hc->url) hc->url = xasprintf("%s/version", c->server);
+        if (!hc->headers) hc->headers = headers(c, NULL);
+        curl_easy_setopt(hc->probe, CURLOPT_URL, hc->url);
+        curl_easy_setopt(hc->probe, CURLOPT_HTTPHEADER, hc->headers);
+        curl_easy_setopt(hc->probe, CURLOPT_WRITEFUNCTION, discard_body);
+        curl_easy_setopt(hc->probe, CURLOPT_PRIVATE, (char *)NULL);
+        if (curl_multi_add_handle(c->multi, hc->probe) != CURLM_OK) {
+            give_handle(c, hc->probe);
+            hc->probe = NULL;
+            return;
+        }
+        hc->started_ns = now;
+        hc->shut = false;
+        log_debug("client: nothing from %s for %.0f s: HTTP/2 health check", c->server,
+                  (double)(now - atomic_load(&c->last_rx_ns)) / 1e9);
+        return;
+    }
+    if (hc->shut && now - hc->started_ns >= 3 * c->ping_timeout_ns) {
+        health_done(hc, c, CURLE_RECV_ERROR); /* curl should have ended it by now: start over */
+        return;
+    }
+    if (hc->shut || now - hc->started_ns < c->ping_timeout_ns) return;
+    log_warn("client: %s did not answer for %.0f s (HTTP/2 health check): closing the connection",
+             c->server, (double)(now - atomic_load(&c->last_rx_ns)) / 1e9);
+    /* curl notices, fails the streams and closes the connection */
+    pthread_mutex_lock(&c->sock_lock);
+    for (size_t i = 0; i < c->mux_socks.len; i++) shutdown(c->mux_socks.items[i], SHUT_RDWR);
+    pthread_mutex_unlock(&c->sock_lock);
+    hc->shut = true;
+}
+
 static void *io_main(void *arg) {
     sl_kube_client *c = arg;
     name_thread("http2-io", "");
     VEC(xfer *) active = {0};
     VEC(xfer *) unpause = {0};
+    health hc = {0};
+    atomic_store(&c->last_rx_ns, time_now_ns());
     for (;;) {
         pthread_mutex_lock(&c->io_lock);
         bool stop = c->io_stop;
@@ -499,15 +708,27 @@ static void *io_main(void *arg) {
             if (m->msg != CURLMSG_DONE) continue;
             CURL *h = m->easy_handle;
             CURLcode rc = m->data.result;
+            if (h == hc.probe) {
+                health_done(&hc, c, rc);
+                continue;
+            }
             xfer *x = NULL;
             curl_easy_getinfo(h, CURLINFO_PRIVATE, (char **)&x);
             curl_multi_remove_handle(c->multi, h);
             for (size_t i = 0; i < active.len; i++)
                 if (active.items[i] == x) active.items[i] = active.items[--active.len];
+            if (rc == CURLE_OK) atomic_store(&c->last_rx_ns, time_now_ns()); /* answered */
             if (x) finish(c, x, rc);
         }
+        health_check(&hc, c, active.len);
         curl_multi_poll(c->multi, NULL, 0, 1000, NULL);
     }
+    if (hc.probe) {
+        curl_multi_remove_handle(c->multi, hc.probe);
+        give_handle(c, hc.probe);
+    }
+    curl_slist_free_all(hc.headers);
+    free(hc.url);
     /* sl_kube_client_free runs after every caller returned: nothing left */
     for (size_t i = 0; i < active.len; i++) curl_multi_remove_handle(c->multi, active.items[i]->h);
     VEC_FREE(&active);
@@ -559,10 +780,18 @@ static CURLcode run_request(sl_kube_client *c, CURL *h) {
     return rc;
 }
 
+/* A request's progress callback: ends it when the client is aborted. */
+static int on_request_progress(void *user, curl_off_t a, curl_off_t b, curl_off_t c2, curl_off_t d) {
+    sl_kube_client *c = user;
+    UNUSED(a), UNUSED(b), UNUSED(c2), UNUSED(d);
+    return atomic_load(&c->aborted) ? 1 : 0;
+}
+
 int sl_kube_request_text(sl_kube_client *c, const char *method, const char *path, const char *payload,
                          const char *content_type, char **out, size_t *out_len) {
     if (out) *out = NULL;
     if (out_len) *out_len = 0;
+    if (atomic_load(&c->aborted)) return 0;
     size_t url_len = strlen(c->server) + strlen(path) + 1;
     char *url = xmalloc(url_len);
     snprintf(url, url_len, "%s%s", c->server, path);
@@ -570,7 +799,7 @@ int sl_kube_request_text(sl_kube_client *c, const char *method, const char *path
     int64_t backoff = 50 * 1000000LL;
     long code = 0;
     for (int attempt = 0;; attempt++) {
-        if (atomic_load(&c->cancelled) && attempt > 0) break;
+        if ((atomic_load(&c->cancelled) && attempt > 0) || atomic_load(&c->aborted)) break;
         rate_wait(c);
         CURL *h = take_handle(c);
         buf b = {0};
@@ -578,6 +807,9 @@ int sl_kube_request_text(sl_kube_client *c, const char *method, const char *path
         curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
         curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
         curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 60000L);
+        curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_request_progress);
+        curl_easy_setopt(h, CURLOPT_XFERINFODATA, c);
         if (payload) {
             curl_easy_setopt(h, CURLOPT_POSTFIELDS, payload);
             curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(payload));
@@ -605,7 +837,7 @@ int sl_kube_request_text(sl_kube_client *c, const char *method, const char *path
         }
         free(b.data);
         log_debug("%s %s: %s; retrying", method, path, rc != CURLE_OK ? curl_easy_strerror(rc) : "server busy");
-        sleep_ns(retry_after > 0 ? (int64_t)retry_after * 1000000000LL : backoff);
+        backoff_sleep(c, retry_after > 0 ? (int64_t)retry_after * 1000000000LL : backoff);
         backoff = backoff * 2 > 2000000000LL ? 2000000000LL : backoff * 2;
     }
     curl_slist_free_all(hl);
@@ -873,6 +1105,7 @@ static size_t on_stream_body(char *ptr, size_t size, size_t nmemb, void *user) {
         return 0;
     }
     if (!x->code) curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &x->code);
+    atomic_store(&x->c->last_rx_ns, time_now_ns()); /* the connection is alive (health check) */
     if (x->stream.len >= x->c->watch_buffer_bytes) {
         if (!x->paused) log_debug("client: watch stream paused, %zu bytes wait for the watcher", x->stream.len);
         x->paused = true;

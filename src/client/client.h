@@ -11,6 +11,17 @@
  * (a curl multi handle on a private I/O thread multiplexes them). A server
  * that answers http/1.1, a plain http:// server, or DISABLE_HTTP2 in the
  * environment (client-go's switch) gets kept-alive HTTP/1.1 connections.
+ * Every connection has TCP keepalive as client-go's dialer (idle 30 s,
+ * interval 15 s, 9 probes; SCHEDLAB_TCP_KEEPALIVE=IDLE,INTERVAL,COUNT in
+ * the environment overrides it, for tests; a malformed value fails
+ * sl_kube_client_new): a connection whose peer vanished without FIN or RST
+ * errors out, its watches end and the caller resumes them on a new one.
+ * The HTTP/2 transport also checks its connection as client-go's does
+ * (ReadIdleTimeout 30 s, PingTimeout 15 s; the probe is a GET /version
+ * stream: libcurl has no PING with an ack timeout): a connection that
+ * stays up but answers nothing (a stalled proxy) is closed, its requests
+ * retried and its watches ended. SCHEDLAB_H2_HEALTH=READ_IDLE,TIMEOUT
+ * (seconds) overrides it, for tests.
  *
  * Threads: a client may be used from several threads at once; each call
  * takes a pooled curl handle (connections are reused) and the limiter is
@@ -86,6 +97,13 @@ int sl_kube_watch(sl_kube_client *c, const char *path, bool (*on_event)(void *us
 
 /* Ends every running watch and makes later requests fail fast (shutdown). */
 void sl_kube_client_cancel(sl_kube_client *c);
+/* Cancel, and the requests in flight end too (they answer 0) and later
+ * ones are not tried: for a process told to stop while it still waits for
+ * the server (SIGTERM during startup). Async-signal-safe (atomic stores:
+ * transfers notice within about a second). */
+void sl_kube_client_abort(sl_kube_client *c);
+/* sl_kube_client_cancel or _abort was called. */
+bool sl_kube_client_cancelled(sl_kube_client *c);
 
 #endif
 

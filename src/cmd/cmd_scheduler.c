@@ -20,10 +20,17 @@
 #include "scheduler/scheduler.h"
 
 static volatile int stop_requested;
+/* The client while the command still waits for the server (leader
+ * election's acquire, the informers' first LISTs): a signal aborts its
+ * requests so the wait ends at once. NULL once scheduling runs (SIGTERM
+ * then finishes the binds in flight through it). */
+static sl_kube_client *volatile startup_client;
 
 static void on_signal(int sig) {
     UNUSED(sig);
     stop_requested = 1;
+    sl_kube_client *c = startup_client;
+    if (c) sl_kube_client_abort(c); /* atomic stores only */
 }
 
 static void usage(FILE *out) {
@@ -34,7 +41,9 @@ static void usage(FILE *out) {
           "cluster) as kube-scheduler does: lists and watches nodes, pods and namespaces,\n"
           "binds pods through pods/binding, writes the PodScheduled condition and\n"
           "nominatedNodeName through pods/status, deletes preemption victims and records\n"
-          "events (events.k8s.io/v1, falling back to core/v1), until SIGINT/SIGTERM.\n\n"
+          "events (events.k8s.io/v1, falling back to core/v1), until SIGINT/SIGTERM (exit 0;\n"
+          "binds in flight finish; a signal also ends the wait for an unreachable API\n"
+          "server or for the leader lease at once).\n\n"
           "  --config FILE        KubeSchedulerConfiguration (profiles, plugins, args)\n"
           "  --kubeconfig FILE    server and credentials (current context); default\n"
           "                       $KUBECONFIG, then ~/.kube/config\n"
@@ -278,6 +287,7 @@ int cmd_scheduler(int argc, char **argv) {
         status = 2;
         goto out;
     }
+    startup_client = client;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -302,6 +312,7 @@ int cmd_scheduler(int argc, char **argv) {
                                 .retry_period_s = st.retry_s, .on_lost = leader_lost};
         leader = sl_leader_new(client, &lo);
         if (!sl_leader_acquire(leader, &stop_requested)) {
+            fprintf(stderr, "schedlab scheduler: stopped while waiting for the leader lease\n");
             status = 0; /* stopped while waiting */
             goto out;
         }
@@ -322,6 +333,12 @@ int cmd_scheduler(int argc, char **argv) {
         fprintf(stderr, "schedlab scheduler: %s\n", err);
         goto out;
     }
+    startup_client = NULL;
+    if (stop_requested) { /* SIGTERM/SIGINT while waiting for the server */
+        fprintf(stderr, "schedlab scheduler: stopped before the informers synced\n");
+        status = 0;
+        goto out;
+    }
     sched_serving_set_ready(serving, scheduler);
     fprintf(stderr, "schedlab scheduler: scheduling against %s\n", sl_kube_client_server(client));
     sl_scheduler_run(scheduler, clock, &stop_requested);
@@ -331,6 +348,7 @@ int cmd_scheduler(int argc, char **argv) {
     cluster->ops->dispatch(cluster);
     status = 0;
 out:
+    startup_client = NULL;
     if (cluster) sl_cluster_remote_stop(cluster);
     if (scheduler) sl_scheduler_free(scheduler);
     if (cluster) cluster->ops->destroy(cluster);

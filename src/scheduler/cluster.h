@@ -58,7 +58,8 @@ typedef struct sl_cluster_handler {
      * later) report how each queued bind ended, exactly once, on the
      * dispatching thread: failed (message: the server's reason, e.g. `pods
      * "p" not found`) — the scheduler runs its binding-failure path
-     * (Unreserve, forget, requeue) — or succeeded — PostBind and the
+     * (Unreserve, forget, the FailedScheduling event and status write,
+     * requeue unless the pod is gone or bound) — or succeeded — PostBind and the
      * Scheduled event. pod is the version passed to bind; node and message
      * are borrowed. */
     void (*on_bind_failed)(void *user, k8s_pod *pod, const char *node, const char *message);

@@ -12,7 +12,9 @@
  * the caller's thread in cluster.h's order (namespaces, the on_object
  * kinds, nodes, pods). A kind the server does not serve (404 on the LIST,
  * an old server) is logged once and not watched; the others wait for the
- * server. Then one thread per kind watches from the list's resourceVersion
+ * server — until the client is aborted (sl_kube_client_abort: SIGTERM
+ * during startup), which ends the wait and starts no watch. Then one
+ * thread per kind watches from the list's resourceVersion
  * (allowWatchBookmarks): BOOKMARKs move the resourceVersion, a watch that
  * ends is resumed from it, a 410 Gone (HTTP or an ERROR event) relists and
  * the difference against what was known becomes ADDED / MODIFIED / DELETED
@@ -445,8 +447,14 @@ static bool on_watch_event(void *user, json_t *ev) {
     return true;
 }
 
+/* Stopping, or the client was aborted (a signal while subscribe waits
+ * for the server). */
+static bool giving_up(remote_cluster *rc) {
+    return atomic_load(&rc->stopping) || sl_kube_client_cancelled(rc->client);
+}
+
 static void pause_ms(remote_cluster *rc, int ms) {
-    for (int i = 0; i < ms / 50 && !atomic_load(&rc->stopping); i++) {
+    for (int i = 0; i < ms / 50 && !giving_up(rc); i++) {
         struct timespec ts = {0, 50 * 1000000L};
         nanosleep(&ts, NULL);
     }
@@ -496,11 +504,12 @@ static void *informer_main(void *arg) {
 static void *first_list_main(void *arg) {
     informer *inf = arg;
     remote_cluster *rc = inf->rc;
-    while (!atomic_load(&rc->stopping)) {
+    while (!giving_up(rc)) {
         int code = sl_kube_list(rc->client, inf->path, 2, decode_list_item, inf, &inf->first);
         inf->first_code = code;
         if (code == 200 || (code == 404 && is_object_kind(inf->kind))) break;
         list_items_free(inf, &inf->first);
+        if (giving_up(rc)) break;
         if (!atomic_exchange(&rc->waiting_logged, true))
             log_warn("informer: waiting for the API server at %s (LIST %s: HTTP %d)",
                      sl_kube_client_server(rc->client), inf->path, code);
@@ -543,6 +552,11 @@ static void remote_subscribe(sl_cluster *c, const sl_cluster_handler *handler) {
         }
         if (inf->first_code == 200) apply_list(inf, &inf->first, true);
         else list_items_free(inf, &inf->first);
+    }
+    if (sl_kube_client_cancelled(rc->client)) {
+        /* interrupted while waiting for the server: nothing to watch */
+        log_info("informers: interrupted while waiting for the API server");
+        return;
     }
     log_info("informers synced: %zu namespaces, %zu nodes, %zu pods in %.0f ms", strmap_len(&rc->inf[KIND_NAMESPACE].known),
              strmap_len(&rc->inf[KIND_NODE].known), strmap_len(&rc->inf[KIND_POD].known), (time_now_ns() - t0) / 1e6);

@@ -608,18 +608,23 @@ static void handle_failure(sl_scheduler *s, sl_framework *fw, sl_cycle *c, pod_r
     record_latency(s, start_ns);
     if (UNLIKELY(rec_cb != NULL) && rec_cb->cycle_end) rec_cb->cycle_end(rec_cb->user, rec->info, NULL, st);
 
-    if (!rec->removed && rec->state != SL_POD_SCHEDULED) {
-        char *note = NULL;
-        if (strlen(msg) > NOTE_LENGTH_LIMIT)
-            note = xasprintf("%.*s ...", NOTE_LENGTH_LIMIT - 4, msg);
+    /* As upstream, the event and the status write happen whether or not
+     * the pod went back to the queue: a pod deleted meanwhile (the PATCH
+     * fails with 404 and is only logged) or bound by someone else (a
+     * binding conflict) still gets its FailedScheduling event. */
+    char *note = NULL;
+    if (strlen(msg) > NOTE_LENGTH_LIMIT)
+        note = xasprintf("%.*s ...", NOTE_LENGTH_LIMIT - 4, msg);
+    if (rec->info)
         sl_framework_event(fw, rec->info, "Warning", "FailedScheduling", note ? note : msg);
-        free(note);
-        const char *nominated = a->set_nomination ? a->nomination : NULL;
-        if (nominated && !nominated[0] &&
-            !(rec->pod->nominated_node_name && rec->pod->nominated_node_name[0]))
-            nominated = NULL; /* nothing to clear */
-        s->cluster->ops->update_pod_status(s->cluster, rec->pod, reason, msg, nominated);
-    }
+    else if (s->cluster->ops->record_event) /* the cache took the info (bound elsewhere) */
+        s->cluster->ops->record_event(s->cluster, rec->pod, "Warning", "FailedScheduling", note ? note : msg);
+    free(note);
+    const char *nominated = a->set_nomination ? a->nomination : NULL;
+    if (nominated && !nominated[0] &&
+        !(rec->pod->nominated_node_name && rec->pod->nominated_node_name[0]))
+        nominated = NULL; /* nothing to clear */
+    s->cluster->ops->update_pod_status(s->cluster, rec->pod, reason, msg, nominated); /* the source logs a refusal */
     finish_cycle(s, rec, c);
 }
 

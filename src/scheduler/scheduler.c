@@ -432,9 +432,12 @@ static pod_record *bind_in_flight(sl_scheduler *s, const k8s_pod *pod, const cha
 }
 
 /* An asynchronous bind failed (cluster.h on_bind_failed): upstream's
- * binding cycle failing (sched_bind_finished). A conflict (the pod was
- * deleted, or bound by someone else) forgets the pod and moves on: a
- * deleted pod is not queued again, nor is one the watch shows bound. */
+ * binding cycle failing (sched_bind_finished; handleBindingCycleError ->
+ * handleSchedulingFailure). A conflict (the pod was deleted, or bound by
+ * someone else) forgets the pod and moves on: a deleted pod is not queued
+ * again, nor is one the watch shows bound; as upstream, both still get the
+ * FailedScheduling event and the PodScheduled=False/SchedulerError status
+ * write (which fails with 404 for a deleted pod, and is only logged). */
 static void on_bind_failed(void *user, k8s_pod *pod, const char *node, const char *message) {
     sl_scheduler *s = user;
     pod_record *rec = bind_in_flight(s, pod, node);

@@ -14,9 +14,12 @@
 #     (the proxy holds the POST, deletes the pod, forwards it: 404): the
 #     scheduler forgets the pod and moves on — the node's room it held is
 #     released (a pod that only fits there once the reservation is gone gets
-#     it), no Scheduled event, no second binding attempt;
+#     it), no Scheduled event, no second binding attempt; as upstream's
+#     handleSchedulingFailure, a FailedScheduling event with the "running
+#     Bind plugin" message and an attempted PodScheduled PATCH (404);
 #   - a pod bound by someone else meanwhile (409): not bound twice, no
-#     Scheduled event from us, not retried.
+#     Scheduled event from us, not retried; FailedScheduling with the
+#     server's conflict message, the PATCH attempted.
 #
 #   SCHEDLAB=build/release/schedlab bash tests/cli/scheduler_faults.sh
 #
@@ -45,6 +48,14 @@ pods() {
 # binds_ok NAME: successful binding POSTs the scheduler made for the pod
 binds_ok() { grep -c "^POST /api/v1/namespaces/default/pods/$1/binding 20[01] forwarded" "$TMP/proxy.log"; }
 binds_tried() { grep -c "^POST /api/v1/namespaces/default/pods/$1/binding .* \(forwarded\|injected\)" "$TMP/proxy.log"; }
+# event_is REASON POD SUBSTR: an event about POD with that reason whose
+# message contains SUBSTR (events are written by a background thread: poll)
+event_is() {
+    K get events -o jsonpath='{range .items[*]}{.reason}|{.involvedObject.name}|{.message}{"\n"}{end}' |
+        grep -F "$1|$2|" | grep -qF "$3"
+}
+# patched POD CODE: the proxy saw the scheduler's PodScheduled status PATCH
+patched() { grep -q "^PATCH /api/v1/namespaces/default/pods/$1/status $2 forwarded" "$TMP/proxy.log"; }
 scheduled_events() { K get events -o jsonpath='{range .items[*]}{.reason} {.involvedObject.name}{"\n"}{end}' | grep -c "^Scheduled $1\$"; }
 all_bound() { # PREFIX COUNT
     local n; n=$(K get pods -o jsonpath='{range .items[*]}{.metadata.name} {.spec.nodeName}{"\n"}{end}' | grep -c "^$1-[0-9]* node-")
@@ -156,6 +167,11 @@ wait_for "the failed bind released doomed's room: waiter bound to solo" 10 bound
 grep -q 'binding default/doomed-1 to solo failed: pods "doomed-1" not found' "$TMP/sched.log" && pass ||
     fail "no bind failure logged for doomed: $(grep doomed "$TMP/sched.log" | head -3)"
 [ "$(scheduled_events doomed-1)" -eq 0 ] && pass || fail "the failed bind of doomed left a Scheduled event"
+# upstream handleSchedulingFailure: the FailedScheduling event all the same,
+# and the PodScheduled=False PATCH is attempted (404: the pod is gone)
+wait_for "doomed has upstream's FailedScheduling event" 10 \
+    event_is FailedScheduling doomed-1 'running Bind plugin "DefaultBinder": pods "doomed-1" not found'
+wait_for "the status PATCH of doomed was attempted (404)" 5 patched doomed-1 404
 sleep 3 # backoff would have brought a requeued pod back by now
 [ "$(binds_tried doomed-1)" -eq 1 ] && pass || fail "doomed was bound again after its deletion: $(binds_tried doomed-1) binding POSTs"
 alive && pass || fail "the scheduler died after the conflict"
@@ -169,6 +185,12 @@ sleep 3
 [ "$(binds_tried contested-1)" -eq 1 ] && pass || fail "contested retried: $(binds_tried contested-1) binding POSTs"
 [ "$(scheduled_events contested-1)" -eq 0 ] && pass || fail "a Scheduled event for a bind that failed (contested)"
 [ "$(grep -c '^POST /api/v1/namespaces/default/pods/contested-1/binding 20[01] meddled' "$TMP/proxy.log")" -eq 1 ] && pass || fail "contested bound more than once"
+wait_for "contested has upstream's FailedScheduling event" 10 \
+    event_is FailedScheduling contested-1 'running Bind plugin "DefaultBinder": '
+event_is FailedScheduling contested-1 'already assigned' && pass ||
+    fail "contested's event does not carry the server's message: $(K get events --field-selector involvedObject.name=contested-1 -o jsonpath='{.items[*].message}')"
+wait_for "the status PATCH of contested was attempted" 5 patched contested-1 200
+bound_to contested-1 node-3 && pass || fail "contested moved: $(node_of contested-1)"
 
 # ---- still scheduling afterwards; clean exit ----
 pods d 3 100m | K apply -f - >/dev/null

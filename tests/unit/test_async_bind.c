@@ -12,7 +12,8 @@
  *   - a confirmed bind (report first, or the watch first) runs PostBind
  *     once and records Scheduled once;
  *   - conflicts: a pod deleted meanwhile is forgotten and not queued again;
- *     a pod bound elsewhere by someone else is not queued again.
+ *     a pod bound elsewhere by someone else is not queued again; both
+ *     still get upstream's FailedScheduling event and status write.
  */
 #include "plugins/registry.h"
 #include "scheduler/cluster.h"
@@ -298,6 +299,11 @@ TEST(test_deleted_pod_forgotten) {
     finish(&w, "d", false, false, "pods \"d\" not found");
     CHECK_EQ_STR(strbuf_cstr(&calls), "TrackerB:Unreserve:d:d;TrackerA:Unreserve:d:d;");
     CHECK_EQ_INT(events_of(&w, "d", "Scheduled", NULL), 0);
+    /* upstream handleSchedulingFailure: the event all the same (the
+     * status write is attempted and fails: the pod is gone) */
+    const char *msg = NULL;
+    CHECK_EQ_INT(events_of(&w, "d", "FailedScheduling", &msg), 1);
+    CHECK_EQ_STR(msg ? msg : "", "running Bind plugin \"DefaultBinder\": pods \"d\" not found");
     sl_scheduler_run_until_quiescent(w.scheduler);
     held_bind *he = held_for(w.async, "e");
     CHECK(he != NULL);
@@ -325,6 +331,13 @@ TEST(test_bound_elsewhere) {
     CHECK_EQ_INT(rf.state, SL_POD_SCHEDULED);
     CHECK_EQ_STR(rf.node ? rf.node : "", "n2");
     CHECK_EQ_INT(events_of(&w, "f", "Scheduled", NULL), 0);
+    /* upstream: FailedScheduling and the PodScheduled=False write (on the
+     * stale copy's diff, so it lands on the pod bound elsewhere) */
+    const char *msg = NULL, *cmsg = NULL;
+    CHECK_EQ_INT(events_of(&w, "f", "FailedScheduling", &msg), 1);
+    CHECK_EQ_STR(msg ? msg : "", "running Bind plugin \"DefaultBinder\": Operation cannot be fulfilled on "
+                                 "pods/binding \"f\": pod f is already assigned to node \"n2\"");
+    CHECK_EQ_STR(sl_cluster_memory_pod_condition(w.memory, pod_of(&w, "f"), &cmsg), "SchedulerError");
     /* g's bind is in flight on n2 (assumed before f landed there) */
     sl_scheduler_run_until_quiescent(w.scheduler);
     CHECK_EQ_INT(w.async->nheld, 2); /* f was not attempted again */
