@@ -20,8 +20,9 @@
  *     the negotiated version is logged (debug) when it is first seen or
  *     changes;
  *   - a token bucket (qps, burst) every request waits on, as client-go's
- *     flowcontrol rate limiter; watches are not limited (client-go neither
- *     limits the long-running stream);
+ *     flowcontrol rate limiter — two, in fact: events have their own, as
+ *     kube-scheduler's event clientset has (sl_kube_limiter); watches are
+ *     not limited (client-go neither limits the long-running stream);
  *   - retries: 429 / 5xx / no answer, up to max_retries, with exponential
  *     backoff from 50 ms (or the server's Retry-After);
  *   - dead connections: TCP keepalive on every socket, client-go's values
@@ -66,8 +67,9 @@ struct sl_kube_client {
     int max_retries;
     /* limiter */
     pthread_mutex_t lock;
-    double qps, burst, tokens;
-    int64_t last_ns;
+    double qps, burst;
+    double tokens[SL_KUBE_LIMITERS];   /* one bucket per limiter (sl_kube_limiter) */
+    int64_t last_ns[SL_KUBE_LIMITERS];
     VEC(CURL *) idle;
     atomic_bool cancelled;
     atomic_bool aborted;         /* sl_kube_client_abort: transfers in flight end too */
@@ -303,8 +305,10 @@ sl_kube_client *sl_kube_client_new(const sl_kube_client_options *opts, char *err
     pthread_mutex_init(&c->sock_lock, NULL);
     c->qps = opts->qps > 0 ? opts->qps : 50;
     c->burst = opts->burst > 0 ? opts->burst : 100;
-    c->tokens = c->burst;
-    c->last_ns = time_now_ns();
+    for (int i = 0; i < SL_KUBE_LIMITERS; i++) {
+        c->tokens[i] = c->burst;
+        c->last_ns[i] = time_now_ns();
+    }
     c->max_retries = opts->max_retries < 0 ? 0 : opts->max_retries == 0 ? 5 : opts->max_retries;
     c->watch_buffer_bytes = opts->watch_buffer_bytes ? opts->watch_buffer_bytes : STREAM_BUFFER_MAX;
     if (!keepalive_settings(c, err, errsize) || !health_settings(c, err, errsize)) {
@@ -422,13 +426,13 @@ static void backoff_sleep(sl_kube_client *c, int64_t ns) {
     }
 }
 
-static void rate_wait(sl_kube_client *c) {
+static void rate_wait(sl_kube_client *c, sl_kube_limiter which) {
     pthread_mutex_lock(&c->lock);
     int64_t now = time_now_ns();
-    c->tokens = fmin(c->burst, c->tokens + (double)(now - c->last_ns) * c->qps / 1e9);
-    c->last_ns = now;
-    c->tokens -= 1;
-    double deficit = -c->tokens;
+    c->tokens[which] = fmin(c->burst, c->tokens[which] + (double)(now - c->last_ns[which]) * c->qps / 1e9);
+    c->last_ns[which] = now;
+    c->tokens[which] -= 1;
+    double deficit = -c->tokens[which];
     pthread_mutex_unlock(&c->lock);
     if (deficit > 0) sleep_ns((int64_t)(deficit / c->qps * 1e9));
 }
@@ -789,6 +793,11 @@ static int on_request_progress(void *user, curl_off_t a, curl_off_t b, curl_off_
 
 int sl_kube_request_text(sl_kube_client *c, const char *method, const char *path, const char *payload,
                          const char *content_type, char **out, size_t *out_len) {
+    return sl_kube_request_text_via(c, SL_KUBE_LIMIT_REQUESTS, method, path, payload, content_type, out, out_len);
+}
+
+int sl_kube_request_text_via(sl_kube_client *c, sl_kube_limiter limiter, const char *method, const char *path,
+                             const char *payload, const char *content_type, char **out, size_t *out_len) {
     if (out) *out = NULL;
     if (out_len) *out_len = 0;
     if (atomic_load(&c->aborted)) return 0;
@@ -800,7 +809,7 @@ int sl_kube_request_text(sl_kube_client *c, const char *method, const char *path
     long code = 0;
     for (int attempt = 0;; attempt++) {
         if ((atomic_load(&c->cancelled) && attempt > 0) || atomic_load(&c->aborted)) break;
-        rate_wait(c);
+        rate_wait(c, limiter);
         CURL *h = take_handle(c);
         buf b = {0};
         curl_easy_setopt(h, CURLOPT_URL, url);

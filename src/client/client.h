@@ -67,6 +67,14 @@ int sl_kube_request(sl_kube_client *c, const char *method, const char *path, con
 int sl_kube_request_text(sl_kube_client *c, const char *method, const char *path, const char *body,
                          const char *content_type, char **out, size_t *out_len);
 
+/* The token bucket a request waits on. client-go's limiter belongs to a
+ * clientset, and kube-scheduler writes events through a second clientset
+ * made from the same config: events have a bucket of their own, with the
+ * same qps and burst, and do not eat into the budget of binds. */
+typedef enum sl_kube_limiter { SL_KUBE_LIMIT_REQUESTS, SL_KUBE_LIMIT_EVENTS, SL_KUBE_LIMITERS } sl_kube_limiter;
+int sl_kube_request_text_via(sl_kube_client *c, sl_kube_limiter limiter, const char *method, const char *path,
+                             const char *body, const char *content_type, char **out, size_t *out_len);
+
 /* A LIST (GET path) whose items are parsed and handed to decode(user,
  * item) on up to `threads` threads at once (item borrowed; decode must be
  * thread-safe): out->items[i] is decode's result for the i-th item (in the

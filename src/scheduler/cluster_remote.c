@@ -35,8 +35,10 @@
  *     default-scheduler, action Scheduling/Binding/Preempting), falling
  *     back to core/v1 when the server does not serve events.k8s.io;
  *     written by one background thread, niced by 10 while fewer than
- *     50,000 wait, so on a saturated machine binds go first and events
- *     trail (none is dropped; upstream's broadcaster drops beyond 1,000).
+ *     50,000 wait, so on a saturated machine binds go first (none is
+ *     dropped; upstream's broadcaster drops beyond 1,000); through the
+ *     client's events rate limiter, separate from the one binds use, as
+ *     kube-scheduler's event clientset has its own.
  *
  * Lifetimes (cluster.h): an informer's `known` map owns each object's
  * current version; a change hands the versions it supersedes to its event
@@ -792,7 +794,8 @@ static void post_event(remote_cluster *rc, const pending_event *e, strbuf *sb) {
         strbuf_reset(sb);
         event_body(rc, e, false, sb);
         char *path = xasprintf("/apis/events.k8s.io/v1/namespaces/%s/events", e->namespace_);
-        int code = sl_kube_request_text(rc->client, "POST", path, strbuf_cstr(sb), NULL, NULL, NULL);
+        int code = sl_kube_request_text_via(rc->client, SL_KUBE_LIMIT_EVENTS, "POST", path, strbuf_cstr(sb), NULL,
+                                            NULL, NULL);
         free(path);
         if (code != 404) return;
         rc->events_v1_missing = true;
@@ -800,13 +803,14 @@ static void post_event(remote_cluster *rc, const pending_event *e, strbuf *sb) {
     strbuf_reset(sb);
     event_body(rc, e, true, sb);
     char *path = xasprintf("/api/v1/namespaces/%s/events", e->namespace_);
-    sl_kube_request_text(rc->client, "POST", path, strbuf_cstr(sb), NULL, NULL, NULL);
+    sl_kube_request_text_via(rc->client, SL_KUBE_LIMIT_EVENTS, "POST", path, strbuf_cstr(sb), NULL, NULL, NULL);
     free(path);
 }
 
 /* The event thread's niceness above the process's while fewer than
  * EVENT_BACKLOG events wait (beyond that it catches up at normal priority,
- * so the queue stays bounded without dropping events). */
+ * so the queue stays bounded without dropping events): on a busy machine
+ * binds go first. */
 #define EVENT_NICE 10
 #define EVENT_BACKLOG 50000
 

@@ -63,3 +63,21 @@ start_api() {
     done
     [ -n "$URL" ] || { echo "apiserver $name did not start:"; cat "$TMP/$name.log"; }
 }
+
+# kubeconfig FILE SERVER CA
+kubeconfig() {
+    cat >"$1" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: c
+  cluster: {server: "$2", certificate-authority: "$3"}
+users:
+- name: u
+  user: {}
+contexts:
+- name: x
+  context: {cluster: c, user: u}
+current-context: x
+EOF
+}

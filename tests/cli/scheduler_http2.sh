@@ -50,23 +50,6 @@ start_api() {
     done
     [ -n "$URL" ] || fail "apiserver $name did not start: $(cat "$TMP/$name.log")"
 }
-# kubeconfig FILE SERVER CA
-kubeconfig() {
-    cat >"$1" <<EOF
-apiVersion: v1
-kind: Config
-clusters:
-- name: c
-  cluster: {server: "$2", certificate-authority: "$3"}
-users:
-- name: u
-  user: {}
-contexts:
-- name: x
-  context: {cluster: c, user: u}
-current-context: x
-EOF
-}
 all_bound() { # N: N pods, every one bound
     local n; n=$(K get pods -o jsonpath='{range .items[*]}{.spec.nodeName}{"\n"}{end}' 2>/dev/null | grep -c .)
     [ "$n" -ge "$1" ]

@@ -126,7 +126,7 @@ else
     NGHTTPX_PID=$!; PIDS+=("$NGHTTPX_PID")
     proxy_up() { curl -s --cacert "$TMP/tls/tls.crt" -o /dev/null "https://127.0.0.1:$FPORT/version"; }
     wait_for "nghttpx serves" 10 proxy_up
-    cat >"$TMP/kc-h2" <<EOF
+    kubeconfig "$TMP/kc-h2" "https://127.0.0.1:$FPORT" "$TMP/tls/tls.crt"
 apiVersion: v1
 kind: Config
 clusters:
