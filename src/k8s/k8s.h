@@ -341,6 +341,9 @@ typedef struct k8s_pod {
 /* Decodes a Pod. Takes its own reference to obj. */
 k8s_pod *k8s_pod_decode(json_t *obj, const char *origin, char *err, size_t errsize);
 void k8s_pod_free(k8s_pod *pod);
+/* The first status.conditions entry of that type, as JSON (fields the
+ * typed view does not keep: message, lastTransitionTime); NULL if none. */
+const json_t *k8s_pod_condition_raw(const k8s_pod *pod, const char *type);
 /* The typed view of `unbound` after a binding to node (raw: the bound
  * version's JSON, referenced): node_name set, PodScheduled True; it shares
  * unbound's other arrays, so unbound must outlive it (the store keeps the

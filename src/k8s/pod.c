@@ -673,6 +673,17 @@ k8s_pod *k8s_pod_decode(json_t *obj, const char *origin, char *err, size_t errsi
     return pod;
 }
 
+const json_t *k8s_pod_condition_raw(const k8s_pod *pod, const char *type) {
+    const json_t *conds = json_object_get(json_object_get(pod->raw, "status"), "conditions");
+    size_t i;
+    const json_t *c;
+    json_array_foreach(conds, i, c) {
+        const char *t = json_string_value(json_object_get(c, "type"));
+        if (t && !strcmp(t, type)) return c;
+    }
+    return NULL;
+}
+
 k8s_pod *k8s_pod_bound(const k8s_pod *unbound, json_t *raw, const char *node) {
     k8s_pod *pod = xmalloc(sizeof(*pod));
     *pod = *unbound;

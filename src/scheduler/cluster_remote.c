@@ -38,7 +38,9 @@
  *     50,000 wait, so on a saturated machine binds go first (none is
  *     dropped; upstream's broadcaster drops beyond 1,000); through the
  *     client's events rate limiter, separate from the one binds use, as
- *     kube-scheduler's event clientset has its own.
+ *     kube-scheduler's event clientset has its own; a repeat of an event
+ *     becomes a series on the first one, as client-go's recorder does
+ *     (event_series below).
  *
  * Lifetimes (cluster.h): an informer's `known` map owns each object's
  * current version; a change hands the versions it supersedes to its event
@@ -138,6 +140,7 @@ struct remote_cluster {
     atomic_bool stopping;
     atomic_bool waiting_logged;  /* "waiting for the API server", once per subscribe */
     bool events_v1_missing;    /* event thread only */
+    strmap series;             /* event thread only: isomorphic-event key -> event_series */
     /* events are written by a background thread (the cycle does not wait
      * for them, as client-go's event broadcaster) at a lower CPU priority
      * while the backlog is short, so on a busy machine binds go first;
@@ -706,7 +709,14 @@ static int patch_status(remote_cluster *rc, const k8s_pod *pod, json_t *status) 
 static sl_status remote_update_pod_status(sl_cluster *c, const k8s_pod *pod, const char *reason,
                                           const char *message, const char *nominated_node) {
     remote_cluster *rc = self_of(c);
-    json_t *status = json_pack("{s:[o]}", "conditions", condition("PodScheduled", "False", reason, message));
+    json_t *cond = condition("PodScheduled", "False", reason, message);
+    /* as UpdatePodCondition: the transition time moves only with the status */
+    const json_t *cur = k8s_pod_condition_raw(pod, "PodScheduled");
+    const char *was = json_string_value(json_object_get(cur, "status"));
+    const json_t *since = json_object_get(cur, "lastTransitionTime");
+    if (was && !strcmp(was, "False") && json_is_string(since))
+        json_object_set(cond, "lastTransitionTime", (json_t *)since);
+    json_t *status = json_pack("{s:[o]}", "conditions", cond);
     if (nominated_node) json_object_set_new(status, "nominatedNodeName", nominated_node[0] ? json_string(nominated_node) : json_null());
     int code = patch_status(rc, pod, status);
     return code >= 200 && code < 300 ? SL_STATUS_SUCCESS : sl_status_make(SL_ERROR, "pod status: the API server refused the write");
@@ -729,7 +739,7 @@ static sl_status remote_delete_pod(sl_cluster *c, const k8s_pod *pod) {
 /* An event to write, captured on the scheduler thread; the bodies are made
  * on the event thread. */
 typedef struct pending_event {
-    char *namespace_, *pod_name, *pod_uid, *type, *reason, *message;
+    char *namespace_, *pod_name, *pod_uid, *pod_rv, *type, *reason, *message;
     struct timespec when;
     unsigned seq;
 } pending_event;
@@ -738,6 +748,7 @@ static void pending_event_free(pending_event *e) {
     free(e->namespace_);
     free(e->pod_name);
     free(e->pod_uid);
+    free(e->pod_rv);
     free(e->type);
     free(e->reason);
     free(e->message);
@@ -752,16 +763,29 @@ static void put_field(strbuf *sb, const char *name, const char *value, bool comm
     strbuf_put_json_string(sb, value);
 }
 
-/* events.k8s.io/v1 (core = false) or core/v1 (core = true) Event body. */
-static void event_body(remote_cluster *rc, const pending_event *e, bool core, strbuf *sb) {
+static const char *event_action(const pending_event *e) {
+    return !strcmp(e->reason, "Scheduled") ? "Binding" : !strcmp(e->reason, "Preempted") ? "Preempting" : "Scheduling";
+}
+
+/* MicroTime, e.g. 2026-12-06T09:00:00.123456Z */
+static void micro_time(const struct timespec *t, char *buf, size_t size) {
+    struct tm tm;
+    gmtime_r(&t->tv_sec, &tm);
+    size_t n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + n, size - n, ".%06ldZ", t->tv_nsec / 1000);
+}
+
+/* events.k8s.io/v1 (core = false) or core/v1 (core = true) Event body;
+ * series_count > 1 adds the series (a re-create of a series whose event
+ * was gone). */
+static void event_body(remote_cluster *rc, const pending_event *e, bool core, const char *name, int series_count,
+                       const struct timespec *last, strbuf *sb) {
     struct tm tm;
     gmtime_r(&e->when.tv_sec, &tm);
-    char secs[32], micro[48], name[300];
+    char secs[32], micro[48];
     strftime(secs, sizeof secs, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    size_t n = strftime(micro, sizeof micro, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(micro + n, sizeof micro - n, ".%06ldZ", e->when.tv_nsec / 1000);
-    snprintf(name, sizeof name, "%.200s.%lx%05x", e->pod_name, (long)e->when.tv_sec, e->seq & 0xfffff);
-    const char *action = !strcmp(e->reason, "Scheduled") ? "Binding" : !strcmp(e->reason, "Preempted") ? "Preempting" : "Scheduling";
+    micro_time(&e->when, micro, sizeof micro);
+    const char *action = event_action(e);
     strbuf_puts(sb, core ? "{\"apiVersion\":\"v1\",\"kind\":\"Event\",\"metadata\":{"
                          : "{\"apiVersion\":\"events.k8s.io/v1\",\"kind\":\"Event\",\"metadata\":{");
     put_field(sb, "name", name, false);
@@ -771,6 +795,7 @@ static void event_body(remote_cluster *rc, const pending_event *e, bool core, st
     put_field(sb, "namespace", e->namespace_, true);
     put_field(sb, "name", e->pod_name, true);
     put_field(sb, "uid", e->pod_uid, true);
+    if (e->pod_rv[0]) put_field(sb, "resourceVersion", e->pod_rv, true);
     strbuf_putc(sb, '}');
     put_field(sb, "reason", e->reason, true);
     put_field(sb, core ? "message" : "note", e->message, true);
@@ -785,26 +810,140 @@ static void event_body(remote_cluster *rc, const pending_event *e, bool core, st
         put_field(sb, "action", action, true);
         put_field(sb, "reportingController", "default-scheduler", true);
         put_field(sb, "reportingInstance", rc->instance, true);
+        if (series_count > 1) {
+            char lastbuf[48];
+            micro_time(last, lastbuf, sizeof lastbuf);
+            strbuf_printf(sb, ",\"series\":{\"count\":%d", series_count);
+            put_field(sb, "lastObservedTime", lastbuf, true);
+            strbuf_putc(sb, '}');
+        }
         strbuf_putc(sb, '}');
     }
 }
 
-static void post_event(remote_cluster *rc, const pending_event *e, strbuf *sb) {
+/* client-go's events.k8s.io recorder (tools/events) writes an event
+ * isomorphic to one it wrote before (same action, reason, regarding object
+ * — its resourceVersion included — and note) as a series instead: the
+ * first repeat PATCHes the first event's series to count 2 (a merge patch;
+ * a create, series included, if that event is gone), later repeats only
+ * count in its cache; every 30 minutes a series' count is written again,
+ * and 6 minutes after its last repeat a series is written a last time and
+ * forgotten (a singleton just forgotten). The event thread keeps that
+ * cache. */
+#define SERIES_FINISH_NS (6 * 60 * 1000000000LL)
+#define SERIES_REFRESH_NS (30 * 60 * 1000000000LL)
+
+typedef struct event_series {
+    char *name, *namespace_;
+    pending_event *first;      /* the event as first recorded (for a re-create) */
+    int count, written;        /* observed; what the server has */
+    struct timespec last;      /* lastObservedTime */
+    int64_t last_ns, written_ns; /* monotonic: last observed, last written */
+} event_series;
+
+static void event_series_free(event_series *es) {
+    free(es->name);
+    free(es->namespace_);
+    pending_event_free(es->first);
+    free(es);
+}
+
+static char *series_key(const pending_event *e) {
+    return xasprintf("%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s", event_action(e), e->reason, e->namespace_, e->pod_name,
+                     e->pod_uid, e->pod_rv, e->message);
+}
+
+static int create_event_v1(remote_cluster *rc, const pending_event *e, const char *name, int count,
+                           const struct timespec *last, strbuf *sb) {
+    strbuf_reset(sb);
+    event_body(rc, e, false, name, count, last, sb);
+    char *path = xasprintf("/apis/events.k8s.io/v1/namespaces/%s/events", e->namespace_);
+    int code = sl_kube_request_text_via(rc->client, SL_KUBE_LIMIT_EVENTS, "POST", path, strbuf_cstr(sb), NULL, NULL,
+                                        NULL);
+    free(path);
+    return code;
+}
+
+/* Writes a series' count (PATCH; a create if its event is gone). */
+static void write_series(remote_cluster *rc, event_series *es, strbuf *sb) {
+    char last[48];
+    micro_time(&es->last, last, sizeof last);
+    strbuf_reset(sb);
+    strbuf_printf(sb, "{\"series\":{\"count\":%d,\"lastObservedTime\":\"%s\"}}", es->count, last);
+    char *path = xasprintf("/apis/events.k8s.io/v1/namespaces/%s/events/%s", es->namespace_, es->name);
+    int code = sl_kube_request_text_via(rc->client, SL_KUBE_LIMIT_EVENTS, "PATCH", path, strbuf_cstr(sb),
+                                        "application/merge-patch+json", NULL, NULL);
+    free(path);
+    if (code == 404) create_event_v1(rc, es->first, es->name, es->count, &es->last, sb);
+    es->written = es->count;
+    es->written_ns = time_now_ns();
+}
+
+static void post_event(remote_cluster *rc, pending_event *e, strbuf *sb) {
     if (!rc->events_v1_missing) {
-        strbuf_reset(sb);
-        event_body(rc, e, false, sb);
-        char *path = xasprintf("/apis/events.k8s.io/v1/namespaces/%s/events", e->namespace_);
-        int code = sl_kube_request_text_via(rc->client, SL_KUBE_LIMIT_EVENTS, "POST", path, strbuf_cstr(sb), NULL,
-                                            NULL, NULL);
-        free(path);
-        if (code != 404) return;
+        char *key = series_key(e);
+        event_series *es = strmap_get(&rc->series, key);
+        if (es) {
+            es->count++;
+            es->last = e->when;
+            es->last_ns = time_now_ns();
+            if (es->count == 2) write_series(rc, es, sb);
+            free(key);
+            pending_event_free(e);
+            return;
+        }
+        char name[300];
+        snprintf(name, sizeof name, "%.200s.%lx%05x", e->pod_name, (long)e->when.tv_sec, e->seq & 0xfffff);
+        int code = create_event_v1(rc, e, name, 1, NULL, sb);
+        if (code != 404) {
+            if (code >= 200 && code < 300) {
+                es = xcalloc(1, sizeof(*es));
+                es->name = xstrdup(name);
+                es->namespace_ = xstrdup(e->namespace_);
+                es->first = e;
+                es->count = es->written = 1;
+                es->last = e->when;
+                es->last_ns = es->written_ns = time_now_ns();
+                strmap_put(&rc->series, key, es);
+            } else {
+                pending_event_free(e);
+            }
+            free(key);
+            return;
+        }
+        free(key);
         rc->events_v1_missing = true;
     }
+    char name[300];
+    snprintf(name, sizeof name, "%.200s.%lx%05x", e->pod_name, (long)e->when.tv_sec, e->seq & 0xfffff);
     strbuf_reset(sb);
-    event_body(rc, e, true, sb);
+    event_body(rc, e, true, name, 1, NULL, sb);
     char *path = xasprintf("/api/v1/namespaces/%s/events", e->namespace_);
     sl_kube_request_text_via(rc->client, SL_KUBE_LIMIT_EVENTS, "POST", path, strbuf_cstr(sb), NULL, NULL, NULL);
     free(path);
+    pending_event_free(e);
+}
+
+/* The cache's timers: refresh every 30 minutes, finish 6 minutes after the
+ * last repeat (all now when stopping). */
+static void tend_series(remote_cluster *rc, strbuf *sb, bool stopping) {
+    int64_t now = time_now_ns();
+    size_t pos = 0;
+    const char *key;
+    void *value;
+    VEC(char *) done = {0};
+    while (strmap_next(&rc->series, &pos, &key, &value)) {
+        event_series *es = value;
+        bool finished = stopping || now - es->last_ns >= SERIES_FINISH_NS;
+        if (es->count > es->written && (finished || now - es->written_ns >= SERIES_REFRESH_NS))
+            write_series(rc, es, sb);
+        if (finished) VEC_PUSH(&done, xstrdup(key));
+    }
+    for (size_t i = 0; i < done.len; i++) {
+        event_series_free(strmap_remove(&rc->series, done.items[i]));
+        free(done.items[i]);
+    }
+    VEC_FREE(&done);
 }
 
 /* The event thread's niceness above the process's while fewer than
@@ -832,7 +971,21 @@ static void *event_main(void *arg) {
     strbuf_init(&sb);
     pthread_mutex_lock(&rc->event_lock);
     for (;;) {
-        while (!rc->event_queue.len && !rc->events_done) pthread_cond_wait(&rc->event_cond, &rc->event_lock);
+        while (!rc->event_queue.len && !rc->events_done) {
+            if (!strmap_len(&rc->series)) {
+                pthread_cond_wait(&rc->event_cond, &rc->event_lock);
+                continue;
+            }
+            /* series to tend: wake at least every 10 s */
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_sec += 10;
+            if (pthread_cond_timedwait(&rc->event_cond, &rc->event_lock, &until) == ETIMEDOUT) {
+                pthread_mutex_unlock(&rc->event_lock);
+                tend_series(rc, &sb, false);
+                pthread_mutex_lock(&rc->event_lock);
+            }
+        }
         if (!rc->event_queue.len && rc->events_done) break;
         event_queue tmp = rc->event_queue;
         rc->event_queue = batch;
@@ -840,14 +993,13 @@ static void *event_main(void *arg) {
         pthread_mutex_unlock(&rc->event_lock);
         bool want_low = batch.len < EVENT_BACKLOG;
         if (want_low != low) set_event_priority(nice_base, low = want_low);
-        for (size_t i = 0; i < batch.len; i++) {
-            post_event(rc, batch.items[i], &sb);
-            pending_event_free(batch.items[i]);
-        }
+        for (size_t i = 0; i < batch.len; i++) post_event(rc, batch.items[i], &sb);
         batch.len = 0;
+        tend_series(rc, &sb, false);
         pthread_mutex_lock(&rc->event_lock);
     }
     pthread_mutex_unlock(&rc->event_lock);
+    tend_series(rc, &sb, true);
     VEC_FREE(&batch);
     strbuf_free(&sb);
     return NULL;
@@ -861,6 +1013,8 @@ static void remote_record_event(sl_cluster *c, const k8s_pod *pod, const char *t
     e->namespace_ = xstrdup(pod->namespace_);
     e->pod_name = xstrdup(pod->name);
     e->pod_uid = xstrdup(pod->uid ? pod->uid : "");
+    const char *rv = json_string_value(json_object_get(json_object_get(pod->raw, "metadata"), "resourceVersion"));
+    e->pod_rv = xstrdup(rv ? rv : "");
     e->type = xstrdup(type);
     e->reason = xstrdup(reason);
     e->message = xstrdup(message);
@@ -933,6 +1087,10 @@ static void remote_destroy(sl_cluster *c) {
     pthread_cond_destroy(&rc->bind_cond);
     pthread_cond_destroy(&rc->bind_idle);
     for (size_t i = 0; i < rc->event_queue.len; i++) pending_event_free(rc->event_queue.items[i]);
+    size_t pos = 0;
+    void *es;
+    while (strmap_next(&rc->series, &pos, NULL, &es)) event_series_free(es);
+    strmap_free(&rc->series);
     VEC_FREE(&rc->event_queue);
     pthread_cond_destroy(&rc->event_cond);
     pthread_mutex_destroy(&rc->event_lock);
@@ -975,6 +1133,7 @@ sl_cluster *sl_cluster_remote_new(sl_kube_client *client, sl_clock *clock, const
     pthread_mutex_init(&rc->lock, NULL);
     pthread_cond_init(&rc->event_cond, NULL);
     pthread_mutex_init(&rc->event_lock, NULL);
+    strmap_init(&rc->series);
     pthread_cond_init(&rc->bind_cond, NULL);
     pthread_cond_init(&rc->bind_idle, NULL);
     for (int k = 0; k < NKINDS; k++) {

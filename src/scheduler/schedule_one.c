@@ -582,6 +582,12 @@ static void finish_cycle(sl_scheduler *s, pod_record *rec, sl_cycle *c) {
     sched_release_info_if_done(s, rec);
 }
 
+/* A JSON string equal to text ("" and absent count as equal). */
+static bool same_text(const json_t *v, const char *text) {
+    const char *have = json_string_value(v);
+    return !strcmp(have ? have : "", text ? text : "");
+}
+
 /* upstream handleSchedulingFailure. */
 static void handle_failure(sl_scheduler *s, sl_framework *fw, sl_cycle *c, pod_record *rec,
                            sl_status st, attempt *a, int64_t start_ns) {
@@ -624,7 +630,17 @@ static void handle_failure(sl_scheduler *s, sl_framework *fw, sl_cycle *c, pod_r
     if (nominated && !nominated[0] &&
         !(rec->pod->nominated_node_name && rec->pod->nominated_node_name[0]))
         nominated = NULL; /* nothing to clear */
-    s->cluster->ops->update_pod_status(s->cluster, rec->pod, reason, msg, nominated); /* the source logs a refusal */
+    if (nominated && !strcmp(nominated, rec->pod->nominated_node_name ? rec->pod->nominated_node_name : ""))
+        nominated = NULL; /* already so */
+    /* upstream updatePod: no write when the condition would not change
+     * (status, reason, message) and neither would the nomination — so a
+     * pod failing the same way again keeps its resourceVersion, and its
+     * repeated FailedScheduling event becomes a series */
+    const json_t *cur = k8s_pod_condition_raw(rec->pod, "PodScheduled");
+    bool same = cur && same_text(json_object_get(cur, "status"), "False") &&
+                same_text(json_object_get(cur, "reason"), reason) && same_text(json_object_get(cur, "message"), msg);
+    if (!same || nominated)
+        s->cluster->ops->update_pod_status(s->cluster, rec->pod, reason, msg, nominated); /* the source logs a refusal */
     finish_cycle(s, rec, c);
 }
 

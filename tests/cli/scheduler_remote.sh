@@ -63,6 +63,17 @@ if K get events --field-selector involvedObject.name=cncf-pod -o jsonpath='{rang
     fail "no FailedScheduling event for cncf-pod: $(K get events 2>&1 | head -5)"; fi
 if K get events --field-selector involvedObject.name=kubecon-pod -o jsonpath='{range .items[*]}{.reason}|{.message}{"\n"}{end}' 2>/dev/null | grep -q '^Scheduled|Successfully assigned default/kubecon-pod to kubecon-'; then pass; else
     fail "no Scheduled event for kubecon-pod"; fi
+# the invalid pod fails the same way on every retry (backoff 1 s, 2 s):
+# as client-go's recorder, the repeats become a series on one event (the
+# condition is not rewritten, so the pod's resourceVersion stays), and the
+# condition keeps its first transition time
+since=$(K get pod invalid-pod -o jsonpath='{.status.conditions[?(@.type=="PodScheduled")].lastTransitionTime}')
+series_of_invalid() { K get events.events.k8s.io -o jsonpath='{range .items[?(@.regarding.name=="invalid-pod")]}{.reason} {.series.count}{"\n"}{end}' 2>/dev/null; }
+series_counted() { series_of_invalid | grep -q '^FailedScheduling [2-9]'; }
+wait_for "invalid-pod's repeated FailedScheduling as a series" 15 series_counted
+n=$(series_of_invalid | grep -c '^FailedScheduling')
+[ "$n" -le 2 ] && pass || fail "invalid-pod has $n FailedScheduling events (want the first and one series): $(series_of_invalid | tr '\n' ';')"
+[ "$(K get pod invalid-pod -o jsonpath='{.status.conditions[?(@.type=="PodScheduled")].lastTransitionTime}')" = "$since" ] && pass || fail "invalid-pod's condition was rewritten"
 
 # ---- serving: /healthz /readyz /livez /metrics over HTTPS ----
 for ep in healthz readyz livez; do
