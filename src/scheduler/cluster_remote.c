@@ -927,7 +927,10 @@ static void post_event(remote_cluster *rc, pending_event *e, strbuf *sb) {
 /* The cache's timers: refresh every 30 minutes, finish 6 minutes after the
  * last repeat (all now when stopping). */
 static void tend_series(remote_cluster *rc, strbuf *sb, bool stopping) {
+    static __thread int64_t last_tended; /* the event thread's: a pass a second at most */
     int64_t now = time_now_ns();
+    if (!stopping && now - last_tended < 1000000000LL) return;
+    last_tended = now;
     size_t pos = 0;
     const char *key;
     void *value;
