@@ -127,19 +127,6 @@ else
     proxy_up() { curl -s --cacert "$TMP/tls/tls.crt" -o /dev/null "https://127.0.0.1:$FPORT/version"; }
     wait_for "nghttpx serves" 10 proxy_up
     kubeconfig "$TMP/kc-h2" "https://127.0.0.1:$FPORT" "$TMP/tls/tls.crt"
-apiVersion: v1
-kind: Config
-clusters:
-- name: c
-  cluster: {server: "https://127.0.0.1:$FPORT", certificate-authority: "$TMP/tls/tls.crt"}
-users:
-- name: u
-  user: {}
-contexts:
-- name: x
-  context: {cluster: c, user: u}
-current-context: x
-EOF
     SCHEDLAB_TCP_KEEPALIVE=1,1,3 "$SCHEDLAB" scheduler --kubeconfig "$TMP/kc-h2" --leader-elect=false --secure-port 0 -v 4 \
         >"$TMP/h2.out" 2>"$TMP/h2.log" &
     SCHED_PID=$!; PIDS+=("$SCHED_PID")
