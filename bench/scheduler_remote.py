@@ -70,24 +70,27 @@ def req(method, path, body=None):
     data = r.read()
     return r.status, data
 
+def stat_cpu(path):
+    """(name, user + system CPU seconds) from a /proc .../stat file."""
+    st = open(path).read()
+    f = st.rsplit(")", 1)[1].split()
+    return st[st.index("(") + 1:st.rindex(")")], (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+
 def cpu_seconds(proc):
-    """user + system CPU of a running process so far (Linux /proc)."""
+    """CPU of a running process so far (Linux /proc)."""
     try:
-        f = open("/proc/%d/stat" % proc.pid).read().rsplit(")", 1)[1].split()
-        return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError):
+        return stat_cpu("/proc/%d/stat" % proc.pid)[1]
+    except (OSError, IndexError, ValueError):
         return 0.0
 
 def thread_cpu(proc):
-    """CPU seconds per thread name of a running process (Linux /proc)."""
+    """CPU seconds per thread name of a running process."""
     out = {}
     try:
         for tid in os.listdir("/proc/%d/task" % proc.pid):
-            st = open("/proc/%d/task/%s/stat" % (proc.pid, tid)).read()
-            name = st[st.index("(") + 1:st.rindex(")")]
-            f = st.rsplit(")", 1)[1].split()
-            out[name] = out.get(name, 0) + (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError):
+            name, cpu = stat_cpu("/proc/%d/task/%s/stat" % (proc.pid, tid))
+            out[name] = out.get(name, 0) + cpu
+    except (OSError, IndexError, ValueError):
         pass
     return " ".join("%s=%.2f" % kv for kv in sorted(out.items(), key=lambda kv: -kv[1]) if kv[1] >= 0.01)
 

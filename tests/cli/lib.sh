@@ -48,7 +48,7 @@ wait_for() {
     return 1
 }
 
-# start_api NAME ARGS...: sets URL, API_PID
+# start_api NAME ARGS...: sets URL, API_PID (a failure to start is a failed check; returns 1)
 start_api() {
     local name=$1; shift
     : >"$TMP/$name.out"
@@ -61,7 +61,7 @@ start_api() {
         [ -n "$URL" ] && break
         sleep 0.05
     done
-    [ -n "$URL" ] || { echo "apiserver $name did not start:"; cat "$TMP/$name.log"; }
+    [ -n "$URL" ] || { fail "apiserver $name did not start: $(cat "$TMP/$name.log")"; return 1; }
 }
 
 # kubeconfig FILE SERVER CA

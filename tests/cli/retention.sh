@@ -54,15 +54,7 @@ kill -TERM "$SIM_PID"; wait "$SIM_PID"; rc=$?
 sanitizer_check
 
 # ---- schedlab apiserver + schedlab scheduler (remote informers) ----
-"$SCHEDLAB" apiserver --listen 127.0.0.1:0 >"$TMP/api.out" 2>"$TMP/api.log" &
-API_PID=$!; PIDS+=("$API_PID")
-URL=""
-for _ in $(seq 200); do
-    URL=$(sed -n 's/^schedlab apiserver: serving on //p' "$TMP/api.out")
-    [ -n "$URL" ] && break
-    sleep 0.05
-done
-[ -n "$URL" ] && pass || fail "apiserver did not start: $(cat "$TMP/api.log")"
+start_api api --listen 127.0.0.1:0 && pass
 "$SCHEDLAB" scheduler --master "$URL" --secure-port 0 --kube-api-qps 5000 --kube-api-burst 5000 >"$TMP/sched.out" 2>"$TMP/sched.log" &
 SCHED_PID=$!; PIDS+=("$SCHED_PID")
 if timeout 600 python3 tests/cli/churn.py "$URL" "$ROUNDS" >"$TMP/churn.out" 2>&1; then pass; else fail "remote churn: $(tail -3 "$TMP/churn.out")"; fi

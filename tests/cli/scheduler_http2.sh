@@ -36,20 +36,6 @@ if [ -z "$NGHTTPX" ]; then
 fi
 finish() { echo "scheduler_http2: $passed passed, $failed failed"; [ "$failed" -eq 0 ]; exit $?; }
 K() { kubectl --kubeconfig "$TMP/kc" "$@"; }
-# start_api NAME ARGS...: sets URL, API_PID
-start_api() {
-    local name=$1; shift
-    : >"$TMP/$name.out"
-    "$SCHEDLAB" apiserver "$@" >"$TMP/$name.out" 2>"$TMP/$name.log" &
-    API_PID=$!; PIDS+=("$API_PID")
-    URL=""
-    for _ in $(seq 200); do
-        URL=$(sed -n 's/^schedlab apiserver: serving on //p' "$TMP/$name.out")
-        [ -n "$URL" ] && break
-        sleep 0.05
-    done
-    [ -n "$URL" ] || fail "apiserver $name did not start: $(cat "$TMP/$name.log")"
-}
 all_bound() { # N: N pods, every one bound
     local n; n=$(K get pods -o jsonpath='{range .items[*]}{.spec.nodeName}{"\n"}{end}' 2>/dev/null | grep -c .)
     [ "$n" -ge "$1" ]

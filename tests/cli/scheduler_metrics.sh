@@ -30,15 +30,7 @@ NODES=10
 PODS=300
 
 PORT=$(free_port)
-"$SCHEDLAB" apiserver --listen 127.0.0.1:$PORT --write-kubeconfig "$TMP/kc" >"$TMP/api.out" 2>"$TMP/api.log" &
-API_PID=$!; PIDS+=("$API_PID")
-URL=""
-for _ in $(seq 200); do
-    URL=$(sed -n 's/^schedlab apiserver: serving on //p' "$TMP/api.out")
-    [ -n "$URL" ] && break
-    sleep 0.05
-done
-[ -n "$URL" ] && pass || { fail "apiserver did not start: $(cat "$TMP/api.log")"; finish; }
+start_api api --listen 127.0.0.1:$PORT --write-kubeconfig "$TMP/kc" && pass || finish
 
 {
     for i in $(seq 1 $NODES); do

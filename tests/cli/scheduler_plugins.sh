@@ -27,22 +27,6 @@ cleanup() { # lib.sh's, and wait for what was killed
     rm -rf "$TMP"
 }
 
-# start_api NAME: sets URL, API_PID (kubeconfig in $TMP/kc)
-start_api() {
-    local name=$1
-    : >"$TMP/$name.out"
-    "$SCHEDLAB" apiserver --listen 127.0.0.1:$(free_port) --write-kubeconfig "$TMP/kc" \
-        >"$TMP/$name.out" 2>"$TMP/$name.log" &
-    API_PID=$!
-    PIDS+=("$API_PID")
-    URL=""
-    for _ in $(seq 200); do
-        URL=$(sed -n 's/^schedlab apiserver: serving on //p' "$TMP/$name.out")
-        [ -n "$URL" ] && break
-        sleep 0.05
-    done
-    [ -n "$URL" ] || fail "apiserver $name did not start: $(cat "$TMP/$name.log")"
-}
 # start_sched NAME ARGS...: sets SCHED_PID
 start_sched() {
     local name=$1; shift
@@ -102,7 +86,7 @@ extenders:
     weight: 10
     nodeCacheCapable: true
 YAML
-start_api api-ext
+start_api api-ext --listen 127.0.0.1:0 --write-kubeconfig "$TMP/kc"
 start_sched sched-ext --master "$URL" --config "$TMP/extender.yaml"
 demo "scheduler+extender" '1 Node kubecon-1 does not match the regex pattern cncf-.*'
 stop "$SCHED_PID" "scheduler+extender"
@@ -124,7 +108,7 @@ profiles:
         args:
           guestURL: file://$GUEST
 YAML
-start_api api-wasm
+start_api api-wasm --listen 127.0.0.1:0 --write-kubeconfig "$TMP/kc"
 start_sched sched-wasm --master "$URL" --config "$TMP/wasm.yaml"
 demo "scheduler+wasm" 'node "kubecon-1" does not match regex "cncf-.*"'
 wait_for "scheduler+wasm: invalid-pod SchedulerError" 10 cond_is invalid-pod SchedulerError 'failed to compile regex'

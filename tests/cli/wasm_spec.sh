@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # wasm_spec.sh — the WebAssembly spec test suite against schedlab's runtime.
 #
-# Converts every ../shared/wasm-spec/*.wast (relative to the repo root) with
+# Converts every ../shared/wasm-spec/*.wast (relative to the repo root; or
+# $SL_WASM_SPEC_DIR) with
 # wast2json into a temporary directory under build/, then runs the spectest
 # tool that sits next to $SCHEDLAB (build/<mode>/tools/spectest) on each
 # file under a per-file timeout. Any wast2json stderr output counts as a
@@ -17,7 +18,7 @@ cd "$root"
 mode="${MODE:-release}"
 schedlab="${SCHEDLAB:-$root/build/$mode/schedlab}"
 tool="$(dirname "$schedlab")/tools/spectest"
-spec_dir="$root/../shared/wasm-spec"
+spec_dir="${SL_WASM_SPEC_DIR:-$root/../shared/wasm-spec}"  # as test_wasm_decode
 filter="${1:-}"
 # tests/run.sh gives a suite 300 s (release) / 900 s (asan); stay inside it so
 # a hang still ends with a summary line: per-file cap plus an overall budget
