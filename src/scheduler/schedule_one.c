@@ -627,11 +627,8 @@ static void handle_failure(sl_scheduler *s, sl_framework *fw, sl_cycle *c, pod_r
         s->cluster->ops->record_event(s->cluster, rec->pod, "Warning", "FailedScheduling", note ? note : msg);
     free(note);
     const char *nominated = a->set_nomination ? a->nomination : NULL;
-    if (nominated && !nominated[0] &&
-        !(rec->pod->nominated_node_name && rec->pod->nominated_node_name[0]))
-        nominated = NULL; /* nothing to clear */
     if (nominated && !strcmp(nominated, rec->pod->nominated_node_name ? rec->pod->nominated_node_name : ""))
-        nominated = NULL; /* already so */
+        nominated = NULL; /* already so (or nothing to clear) */
     /* upstream updatePod: no write when the condition would not change
      * (status, reason, message) and neither would the nomination — so a
      * pod failing the same way again keeps its resourceVersion, and its

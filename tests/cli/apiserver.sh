@@ -11,23 +11,8 @@
 #   SCHEDLAB=build/release/schedlab bash tests/cli/apiserver.sh
 #
 # The last line is "apiserver: N passed, M failed".
-set -u
-cd "$(dirname "$0")/../.."
-SCHEDLAB=${SCHEDLAB:-build/release/schedlab}
-SCHEDLAB=$(realpath "$SCHEDLAB")
-ROOT=$PWD
-TMP=$(mktemp -d)
-export HOME=$TMP/home   # kubectl's discovery cache: fresh per run
-mkdir -p "$HOME"
-PIDS=()
-cleanup() {
-    for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); }
+. "$(dirname "$0")/lib.sh"  # kubectl's discovery cache: a fresh HOME per run
+# failures also show the last command's stderr
 fail() { failed=$((failed + 1)); echo "FAIL: $1"; [ -s "$TMP/err" ] && sed 's/^/  stderr: /' "$TMP/err" | head -5; return 0; }
 
 # start NAME ARGS...: starts a server; sets URL and PID.
